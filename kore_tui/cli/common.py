@@ -1,0 +1,165 @@
+"""Shared plumbing of the headless commands: environment, key, engine, exit code, output."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from kore_tui.cli.main import (
+    EXIT_AUTH,
+    EXIT_DEADLINE,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_USAGE,
+)
+from kore_tui.core.config import Config, ConfigError, Environment, load_config, resolve_environment
+from kore_tui.core.errors import KoreError
+from kore_tui.core.job import Job, JobState
+from kore_tui.core.keys import resolve_key
+from kore_tui.core.secret import Secret
+from kore_tui.core.store import JobStore
+from kore_tui.core.text import inert
+
+
+class UsageError(KoreError):
+    """Exit 2 with this message."""
+
+
+@dataclass
+class Target:
+    config: Config
+    env: Environment
+
+
+def err(message: str) -> None:
+    print(f"kore-tui: {message}", file=sys.stderr)
+
+
+def load_target(env_name: str | None) -> Target:
+    config = load_config()
+    return Target(config, resolve_environment(config, env_name))
+
+
+def tty_prompt(env: Environment) -> Secret | None:
+    if not sys.stdin.isatty():
+        return None
+    value = getpass.getpass(f"API key for {env.name} ({env.host}): ")
+    return Secret(value) if value.strip() else None
+
+
+def get_key(env: Environment) -> Secret:
+    key, _source = resolve_key(env, prompt=tty_prompt)
+    return key
+
+
+def exit_code_for(jobs: Iterable[Job], *, waited: bool) -> int:
+    """The most severe code that applies (product contract: 3 > 2 > 5 > 4 > 1 > 0)."""
+    states = list(jobs)
+    if any(j.error_kind == "auth" for j in states):
+        return EXIT_AUTH
+    if any(j.state is JobState.UNKNOWN for j in states):
+        return EXIT_UNKNOWN
+    not_final = [j for j in states if not j.is_final]
+    if any(j.state is JobState.TIMED_OUT for j in states) or (waited and not_final):
+        return EXIT_DEADLINE
+    if any(j.state in {JobState.FAILED, JobState.ERROR} for j in states):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def summary(jobs: Iterable[Job]) -> str:
+    counts: dict[str, int] = {}
+    items = list(jobs)
+    for job in items:
+        counts[job.state.value] = counts.get(job.state.value, 0) + 1
+    final = sum(1 for j in items if j.is_final)
+    parts = [f"{n} {s}" for s, n in sorted(counts.items())]
+    return f"{final}/{len(items)} final: " + ", ".join(parts)
+
+
+class Progress:
+    """A progress line on stderr: rewritten in place on a terminal, every 5 s otherwise."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started = time.monotonic()
+        self._last = 0.0
+
+    def update(self, jobs: list[Job], force: bool = False) -> None:
+        now = time.monotonic()
+        every = 0.5 if self.tty else 5.0
+        if not force and now - self._last < every:
+            return
+        self._last = now
+        line = f"[{now - self.started:5.0f}s] {summary(jobs)}"
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def print_jobs(jobs: list[Job], as_json: bool, out: TextIO = sys.stdout) -> None:
+    if as_json:
+        json.dump({"jobs": [j.to_json() for j in jobs]}, out, indent=2)
+        out.write("\n")
+        return
+    for job in jobs:
+        error = f"  {inert(job.error, 200)}" if job.error else ""
+        out.write(f"{job.status_label:<12} {job.model_id or '-':<39} "
+                  f"{job.dock_status_id or '-':<39}{error}\n")
+
+
+async def track(
+    store: JobStore,
+    keys: set[str],
+    until: Callable[[list[Job]], bool],
+    progress: Progress | None,
+) -> list[Job]:
+    """Poll the store (not the network) until ``until`` holds for our jobs."""
+    while True:
+        jobs = [j for j in store.snapshot() if j.key in keys]
+        if progress:
+            progress.update(jobs)
+        if until(jobs):
+            if progress:
+                progress.update(jobs, force=True)
+                progress.done()
+            return jobs
+        await asyncio.sleep(0.05)
+
+
+def run_async(main: Callable[[], Awaitable[int]]) -> int:
+    try:
+        return asyncio.run(main())  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        return 130
+
+
+def handle_errors(fn: Callable[[], int]) -> int:
+    try:
+        return fn()
+    except (ConfigError, UsageError) as exc:
+        err(str(exc))
+        return EXIT_USAGE
+    except KoreError as exc:
+        err(str(exc))
+        return EXIT_USAGE
+
+
+def dump_json(payload: Any) -> None:
+    json.dump(payload, sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,111 @@
+"""``kore-tui env list|show|add|remove``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from kore_tui.cli.common import UsageError, handle_errors
+from kore_tui.cli.main import EXIT_OK
+from kore_tui.core.config import Environment, load_config, validate_colour, validate_name
+from kore_tui.core.hosts import normalize_host
+from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, resolve_key
+from kore_tui.core.secret import Secret
+
+
+def key_source(env: Environment) -> str:
+    if env.key_env:
+        return f"env ${env.key_env}"
+    if env.key_command:
+        return f"command {env.key_command[0]}"
+    return "credentials file or prompt"
+
+
+def _list() -> int:
+    config = load_config()
+    if not config.environments:
+        print(f"no environments in {config.path} (add one with: kore-tui env add NAME --host URL)")
+        return EXIT_OK
+    for name, env in sorted(config.environments.items()):
+        marks = [m for m, on in (("default", name == config.default),
+                                 ("protected", env.protected),
+                                 ("read-only", env.read_only)) if on]
+        print(f"{name:<20} {env.host:<40} {','.join(marks)}")
+    return EXIT_OK
+
+
+def _show(name: str) -> int:
+    config = load_config()
+    env = config.environments.get(name)
+    if env is None:
+        raise UsageError(f"no environment named {name!r} in {config.path}")
+    try:
+        key, source = resolve_key(env, prompt=None)
+        key_line = f"{key.masked} (from {source})"
+    except (KeyUnavailableError, OSError) as exc:
+        key_line = f"unavailable: {exc}"
+    print(f"name:       {env.name}{'  (default)' if config.default == name else ''}")
+    print(f"host:       {env.host}")
+    print(f"protected:  {'yes' if env.protected else 'no'}")
+    print(f"read-only:  {'yes' if env.read_only else 'no'}")
+    print(f"colour:     {env.colour}")
+    print(f"key source: {key_source(env)}")
+    print(f"key:        {key_line}")
+    return EXIT_OK
+
+
+def _add(args: argparse.Namespace) -> int:
+    try:
+        env = Environment(
+            name=validate_name(args.name),
+            host=normalize_host(args.host),
+            protected=args.protected,
+            read_only=args.read_only,
+            colour=validate_colour(args.colour),
+            key_env=args.key_env,
+            key_command=tuple(args.key_command) if args.key_command else None,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    config = load_config()
+    key: Secret | None = None
+    if args.remember_key:
+        if not sys.stdin.isatty():
+            raise UsageError("--remember-key needs a terminal to prompt for the key")
+        key = Secret(getpass.getpass(f"API key for {env.name} (stored 0600): "))
+        if not key:
+            raise UsageError("no key entered")
+    config = config.with_environment(env)
+    if args.default or config.default is None:
+        config.default = env.name
+    config.save()
+    if key is not None:
+        path = remember_key(env.name, key)
+        print(f"key {key.masked} stored in {path}")
+    print(f"environment {env.name} saved to {config.path}")
+    return EXIT_OK
+
+
+def _remove(name: str) -> int:
+    config = load_config()
+    if name not in config.environments:
+        raise UsageError(f"no environment named {name!r} in {config.path}")
+    config = config.without_environment(name)
+    config.save()
+    forgot = forget_key(name)
+    print(f"environment {name} removed" + (" (and its stored key)" if forgot else ""))
+    return EXIT_OK
+
+
+def run_env(args: argparse.Namespace) -> int:
+    def go() -> int:
+        if args.env_command == "list":
+            return _list()
+        if args.env_command == "show":
+            return _show(args.name)
+        if args.env_command == "add":
+            return _add(args)
+        return _remove(args.name)
+
+    return handle_errors(go)

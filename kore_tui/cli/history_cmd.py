@@ -1,0 +1,23 @@
+"""``kore-tui history``: past jobs from the journal, newest first."""
+
+from __future__ import annotations
+
+import argparse
+
+from kore_tui.cli.common import handle_errors, print_jobs
+from kore_tui.cli.main import EXIT_OK
+from kore_tui.core.journal import Journal
+
+
+def _run(args: argparse.Namespace) -> int:
+    journal = Journal()
+    try:
+        jobs = journal.history(args.env, args.limit)
+    finally:
+        journal.close()
+    print_jobs(jobs, args.json)
+    return EXIT_OK
+
+
+def run_history(args: argparse.Namespace) -> int:
+    return handle_errors(lambda: _run(args))

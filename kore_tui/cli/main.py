@@ -1,0 +1,188 @@
+"""The ``kore-tui`` command line.
+
+This module imports only the standard library at import time: ``--version``
+and ``--help`` must answer without paying for Textual (~0.2 s) or httpx
+(~0.1 s). Each subcommand's module is imported when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from kore_tui import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_DEADLINE = 4
+EXIT_UNKNOWN = 5
+
+_EPILOG = """\
+exit codes (undeploy, status; the most severe that applies):
+  3  authentication or permission error (HTTP 401/403)
+  2  usage or configuration error
+  5  outcome UNKNOWN for at least one job (the request may have reached the server)
+  4  deadline reached with a job still not final
+  1  at least one job FAILED or was rejected by the server (ERROR)
+  0  every job SUCCESS
+
+environment: KORE_HOST + KORE_API_KEY give an ad-hoc environment when no --env
+is given and no default is configured. KORE_TUI_CONFIG overrides the config path.
+"""
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0: {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kore-tui",
+        description="Undeploy Kore.ai Agent Platform models and watch their dock-status jobs. "
+        "Without a command, opens the console.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kore-tui {__version__}")
+    parser.add_argument("--env", metavar="NAME", help="environment to open (default: config's)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="watch only: undeploy is refused by the engine")
+    parser.add_argument("--demo", action="store_true",
+                        help="start a local simulator with demo models and open the console")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--env", metavar="NAME", help="environment (default: config's default, "
+                       "then KORE_HOST + KORE_API_KEY)")
+
+    def tracking(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--wait", action="store_true", help="track every job until it is final")
+        p.add_argument("--timeout", type=_positive_float, metavar="S",
+                       help="per-job deadline in seconds with --wait (default: config, 1800)")
+        p.add_argument("--json", action="store_true",
+                       help="print one JSON document on stdout (progress goes to stderr)")
+
+    und = sub.add_parser(
+        "undeploy", help="undeploy models and (with --wait) track the jobs",
+        description="Undeploy the given models. Without --wait, each POST is sent and its dock "
+        "status verified once. IDs may come as arguments, from --file, or both.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common(und)
+    und.add_argument("--file", metavar="PATH", help="read IDs from a file ('-' for stdin); "
+                     "any format: lines, CSV, JSON, URLs")
+    tracking(und)
+    und.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    und.add_argument("--dry-run", action="store_true", help="print the plan; send nothing")
+    und.add_argument("--skip-invalid", action="store_true",
+                     help="go ahead even if some ID-like tokens are invalid")
+    und.add_argument("--concurrency", type=_positive_int, metavar="N",
+                     help="requests in flight at once (default: config, 16)")
+    und.add_argument("ids", nargs="*", metavar="MODEL_ID")
+
+    st = sub.add_parser(
+        "status", help="watch existing dock-status jobs",
+        description="Check dock status IDs (jobs started here or elsewhere); resumes any "
+        "unfinished jobs from the journal when no ID is given.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    common(st)
+    tracking(st)
+    st.add_argument("ids", nargs="*", metavar="DOCK_STATUS_ID")
+
+    hist = sub.add_parser("history", help="list past jobs from the journal")
+    common(hist)
+    hist.add_argument("--limit", type=_positive_int, default=50, metavar="N",
+                      help="at most N jobs, newest first (default 50)")
+    hist.add_argument("--json", action="store_true", help="print one JSON document")
+
+    env = sub.add_parser("env", help="list, show, add or remove environments")
+    env_sub = env.add_subparsers(dest="env_command", metavar="ACTION", required=True)
+    env_sub.add_parser("list", help="list environments")
+    show = env_sub.add_parser("show", help="show one environment (the key is masked)")
+    show.add_argument("name")
+    add = env_sub.add_parser("add", help="add or replace an environment")
+    add.add_argument("name")
+    add.add_argument("--host", required=True, help="base URL, https:// (http only for loopback)")
+    add.add_argument("--key-env", metavar="VAR", help="read the key from this variable")
+    add.add_argument("--key-command", metavar="CMD", nargs="+",
+                     help="program (and arguments) that prints the key; run without a shell")
+    add.add_argument("--remember-key", action="store_true",
+                     help="prompt for the key and store it in the 0600 credentials file")
+    add.add_argument("--protected", action="store_true",
+                     help="undeploy needs the environment's name typed to confirm")
+    add.add_argument("--read-only", action="store_true", help="never undeploy here")
+    add.add_argument("--colour", "--color", dest="colour", default="blue",
+                     help="banner colour (blue, green, yellow, red, magenta, cyan, ... or #rrggbb)")
+    add.add_argument("--default", action="store_true", help="make it the default environment")
+    remove = env_sub.add_parser("remove", help="remove an environment and its stored key")
+    remove.add_argument("name")
+
+    sim = sub.add_parser("simulator", help="run the platform simulator on loopback")
+    sim.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    sim.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
+    sim.add_argument("--allow-non-loopback", action="store_true",
+                     help="bind a non-loopback address anyway (you should not need this)")
+    sim.add_argument("--api-key", metavar="KEY",
+                     help="key the simulator accepts (default: $KORE_SIM_API_KEY or 'kg-demo')")
+    sim.add_argument("--models", type=int, default=20, help="deployed models to seed")
+    sim.add_argument("--seed", type=int, default=1, help="random seed (deterministic runs)")
+    sim.add_argument("--faults", default="none", help="fault profile: none, flaky or chaos")
+    sim.add_argument("--fault-rate", type=float, metavar="SCALE",
+                     help="multiply the profile's fault rates by this factor")
+    sim.add_argument("--job-seconds", default="3:12", metavar="MIN:MAX",
+                     help="how long a job stays IN_PROGRESS (default 3:12)")
+    sim.add_argument("--fail-rate", type=float, default=0.1, help="share of jobs that FAIL")
+    sim.add_argument("--dock-status-spelling", choices=["dock-statusId", "dockStatusId"],
+                     default="dock-statusId", help="key spelling in undeploy responses")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            from kore_tui.cli.console_cmd import run_console
+
+            return run_console(args)
+        if args.command == "undeploy":
+            from kore_tui.cli.undeploy_cmd import run_undeploy
+
+            return run_undeploy(args)
+        if args.command == "status":
+            from kore_tui.cli.status_cmd import run_status
+
+            return run_status(args)
+        if args.command == "history":
+            from kore_tui.cli.history_cmd import run_history
+
+            return run_history(args)
+        if args.command == "env":
+            from kore_tui.cli.env_cmd import run_env
+
+            return run_env(args)
+        from kore_tui.cli.simulator_cmd import run_simulator
+
+        return run_simulator(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

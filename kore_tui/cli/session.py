@@ -1,0 +1,76 @@
+"""Run the engine for one headless command: journal + client + engine, closed cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from kore_tui.cli.common import Progress, err, track
+from kore_tui.core.api_client import KoreClient
+from kore_tui.core.config import Environment
+from kore_tui.core.engine import Engine, EngineSettings
+from kore_tui.core.job import Job, JobState
+from kore_tui.core.journal import Journal
+from kore_tui.core.secret import Secret
+
+
+def _first_check_done(jobs: list[Job]) -> bool:
+    """Without --wait: every POST answered and every dock status verified once."""
+    return all(j.is_final or not j.tracking or
+               (j.state is JobState.IN_PROGRESS and j.polls > 0) for j in jobs)
+
+
+def _settled(jobs: list[Job]) -> bool:
+    return all(j.is_final or not j.tracking for j in jobs)
+
+
+async def run_engine(
+    env: Environment,
+    key: Secret,
+    settings: EngineSettings,
+    start: Callable[[Engine], list[Job]],
+    *,
+    wait: bool,
+    progress: bool = True,
+    on_interrupt: Callable[[list[Job]], None] | None = None,
+) -> list[Job]:
+    journal = Journal()
+    client = KoreClient(env.host, key, max_connections=settings.concurrency + 4)
+    engine = Engine(env, client, journal=journal, settings=settings)
+    jobs: list[Job] = []
+    try:
+        engine.start()
+        started = start(engine)
+        keys = {j.key for j in started}
+        meter = Progress() if progress else None
+        try:
+            jobs = await track(engine.store, keys, _settled if wait else _first_check_done,
+                               meter)
+        except asyncio.CancelledError:
+            if meter:
+                meter.done()
+            err("interrupted: letting requests in flight finish (up to 5 s)...")
+            await engine.aclose(grace=5.0)
+            jobs = [j for j in engine.store.snapshot() if j.key in keys]
+            if on_interrupt:
+                on_interrupt(jobs)
+            raise
+        return jobs
+    finally:
+        await engine.aclose(grace=5.0)
+        await client.aclose()
+        journal.close()
+
+
+def interrupted_hint(env: Environment) -> Callable[[list[Job]], None]:
+    def hint(jobs: list[Job]) -> None:
+        open_jobs = [j for j in jobs if not j.is_final]
+        print(f"kore-tui: {len(open_jobs)} job(s) not final are kept in the journal; resume "
+              f"with: kore-tui status --env {env.name} --wait", file=sys.stderr)
+    return hint
+
+
+async def gather(*aws: Awaitable[Any]) -> list[Any]:
+    return list(await asyncio.gather(*aws))

@@ -1,0 +1,249 @@
+"""Async client for the platform's two calls: Undeploy a Model and Get Dock Status.
+
+One client per environment. The key travels only as the ``x-api-key`` header,
+added per request by an auth flow so it never sits in the client's default
+headers (which a debugging repr could print). Redirects are never followed:
+a redirect to another host would carry the key there. Bodies are read with a
+size cap, so a hostile or broken server cannot make us buffer gigabytes.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import ssl
+import time
+from collections.abc import Generator
+from typing import Any
+
+import httpx
+
+from kore_tui import __version__
+from kore_tui.core import errors
+from kore_tui.core.hosts import normalize_host
+from kore_tui.core.ids import DOCK_STATUS_PREFIX, MODEL_PREFIX, path_segment
+from kore_tui.core.models import DockStatus, UndeployResult
+from kore_tui.core.secret import Secret
+from kore_tui.core.text import excerpt_bytes, inert
+
+USER_AGENT = f"kore-tui/{__version__}"
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=60.0)
+_MAX_RETRY_AFTER = 3600.0
+
+
+class _ApiKeyAuth(httpx.Auth):
+    def __init__(self, key: Secret) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["x-api-key"] = self._key.reveal()
+        yield request
+
+    def __repr__(self) -> str:
+        return f"_ApiKeyAuth({self._key!r})"
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), _MAX_RETRY_AFTER)
+
+
+def _retry_after_ms(body: Any) -> float | None:
+    candidates: list[Any] = []
+    if isinstance(body, dict):
+        candidates.append(body.get("retryAfterMs"))
+        if isinstance(body.get("error"), dict):
+            candidates.append(body["error"].get("retryAfterMs"))
+    for value in candidates:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return min(float(value) / 1000.0, _MAX_RETRY_AFTER)
+    return None
+
+
+def _error_fields(body_bytes: bytes) -> tuple[str | None, str, Any]:
+    """(code, message, parsed body) from either platform envelope or a raw excerpt."""
+    try:
+        body = json.loads(body_bytes) if body_bytes.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        return None, excerpt_bytes(body_bytes), None
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            code = err.get("code")
+            message = err.get("message")
+            return (
+                inert(code, 40) if isinstance(code, str) else None,
+                inert(message) if isinstance(message, str) else "(no message)",
+                body,
+            )
+        if isinstance(err, str):
+            return None, inert(err), body
+        message = body.get("message")
+        if isinstance(message, str):
+            code = body.get("code")
+            return (inert(code, 40) if isinstance(code, str) else None), inert(message), body
+    if body is None:
+        return None, "(empty body)", None
+    return None, inert(json.dumps(body)[:200]), body
+
+
+_STATUS_CLASSES: dict[int, type[errors.ApiError]] = {
+    400: errors.BadRequestError,
+    401: errors.AuthError,
+    403: errors.AuthError,
+    404: errors.NotFoundError,
+    409: errors.ConflictError,
+    413: errors.BadRequestError,
+    422: errors.BadRequestError,
+    429: errors.RateLimitedError,
+}
+
+
+def error_for_response(status: int, headers: httpx.Headers, body_bytes: bytes) -> errors.ApiError:
+    code, message, body = _error_fields(body_bytes)
+    if 300 <= status < 400:
+        location = inert(headers.get("location", "?"), 120)
+        return errors.UnexpectedStatusError(status, f"redirect to {location} not followed", code)
+    cls = _STATUS_CLASSES.get(status)
+    if cls is None:
+        cls = errors.ServerError if status >= 500 else errors.UnexpectedStatusError
+    retry_after = None
+    if status == 429:
+        from_header = parse_retry_after(headers.get("retry-after"))
+        from_body = _retry_after_ms(body)
+        known = [v for v in (from_header, from_body) if v is not None]
+        retry_after = max(known) if known else None
+    return cls(status, message, code, retry_after=retry_after)
+
+
+def _transport_error(exc: httpx.HTTPError) -> errors.KoreError:
+    text = inert(str(exc) or type(exc).__name__, 200)
+    if isinstance(exc, httpx.ConnectError):
+        if isinstance(exc.__context__, ssl.SSLError) or "SSL" in text or "certificate" in text:
+            return errors.TlsError(f"TLS verification failed: {text}")
+        return errors.ConnectFailedError(f"connection failed: {text}")
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return errors.ConnectFailedError(f"connect timed out: {type(exc).__name__}")
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.RequestTimeoutError(f"no response in time ({type(exc).__name__})")
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return errors.ConnectFailedError(f"bad URL: {text}")
+    return errors.RequestMaybeSentError(f"connection broke: {type(exc).__name__}: {text}")
+
+
+class KoreClient:
+    """One environment's API client. Use as ``async with KoreClient(...) as c``."""
+
+    def __init__(
+        self,
+        host: str,
+        api_key: Secret,
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        max_connections: int = 32,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | str | bool = True,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        if not isinstance(api_key, Secret):
+            raise TypeError("api_key must be a Secret")
+        if not api_key:
+            raise errors.KoreError("the API key is empty")
+        if not api_key.reveal().isprintable() or not api_key.reveal().isascii():
+            raise errors.KoreError("the API key contains characters not allowed in a header")
+        self.host = normalize_host(host)
+        self._key = api_key
+        self._max_body = max_body_bytes
+        self._http = httpx.AsyncClient(
+            base_url=self.host,
+            auth=_ApiKeyAuth(api_key),
+            headers={"user-agent": USER_AGENT, "accept": "application/json"},
+            timeout=timeout,
+            follow_redirects=False,
+            verify=verify,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"KoreClient(host={self.host!r}, api_key={self._key!r})"
+
+    async def __aenter__(self) -> KoreClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(self, method: str, path: str) -> tuple[int, Any]:
+        headers = {"content-type": "application/json"} if method == "POST" else None
+        request = self._http.build_request(method, path, headers=headers)
+        try:
+            response = await self._http.send(request, stream=True)
+            try:
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self._max_body:
+                    raise errors.ResponseFormatError(
+                        f"response of {int(declared)} bytes refused (limit {self._max_body})",
+                        response.status_code,
+                    )
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > self._max_body:
+                        raise errors.ResponseFormatError(
+                            f"response larger than {self._max_body} bytes refused",
+                            response.status_code,
+                        )
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+        except httpx.HTTPError as exc:
+            raise _transport_error(exc) from None
+        body = b"".join(chunks)
+        status = response.status_code
+        if not 200 <= status < 300:
+            raise error_for_response(status, response.headers, body)
+        try:
+            return status, json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise errors.ResponseFormatError(
+                f"HTTP {status} with a body that is not JSON: {excerpt_bytes(body)}", status
+            ) from None
+
+    async def undeploy(self, model_id: str) -> UndeployResult:
+        segment = path_segment(model_id, MODEL_PREFIX)
+        status, body = await self._call("POST", f"/api/public/models/{segment}/undeploy")
+        try:
+            return UndeployResult.from_json(body)
+        except errors.ResponseFormatError as exc:
+            raise errors.ResponseFormatError(str(exc), status) from None
+
+    async def dock_status(self, dock_status_id: str) -> DockStatus:
+        segment = path_segment(dock_status_id, DOCK_STATUS_PREFIX)
+        status, body = await self._call("GET", f"/api/public/dock-status/{segment}")
+        try:
+            return DockStatus.from_json(body)
+        except errors.ResponseFormatError as exc:
+            raise errors.ResponseFormatError(str(exc), status) from None

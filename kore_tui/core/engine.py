@@ -1,0 +1,605 @@
+"""The tracking engine: model IDs in, tracked undeploy jobs out.
+
+It runs on one asyncio loop (the CLI's, or a dedicated thread's for the
+console) and writes immutable job snapshots into a :class:`JobStore`.
+
+Safety rules, in the order they matter at 3 a.m.:
+
+* The intent (state SUBMITTING) is committed to the journal *before* the
+  POST is sent; if the journal cannot be written, nothing is sent.
+* The POST is re-sent only when it certainly never reached the server
+  (connection refused, connect timeout, 429). Any other doubt (read timeout,
+  reset after send, 5xx, an unreadable 200) ends in UNKNOWN with the reason.
+* A model with an active job is never submitted again by this engine.
+* Read-only mode refuses undeploy here, whatever the interface does.
+
+Scheduling is one loop over a heap of due times (not a task per job), with
+a concurrency cap (semaphore), a per-host requests-per-second cap and a
+host-wide pause after a 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import math
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from kore_tui.core import errors
+from kore_tui.core.api_client import KoreClient
+from kore_tui.core.config import Environment, Settings
+from kore_tui.core.ids import DOCK_STATUS_PREFIX, MODEL_PREFIX, path_segment
+from kore_tui.core.job import (
+    ACTIVE_STATES,
+    RETRYABLE_STATES,
+    Job,
+    JobState,
+    Transition,
+    utc_now,
+)
+from kore_tui.core.journal import Journal, JournalError
+from kore_tui.core.schedule import PollSchedule, RateLimiter
+from kore_tui.core.store import HostHealth, JobStore
+from kore_tui.core.text import inert
+
+log = logging.getLogger("kore_tui.engine")
+
+
+class ReadOnlyError(errors.KoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    concurrency: int = 16
+    requests_per_second: float = 20.0
+    schedule: PollSchedule = field(default_factory=PollSchedule)
+    job_timeout: float = 1800.0
+    not_found_grace: float = 15.0
+    max_connect_retries: int = 5
+    max_rate_limited: int = 100
+    stale_after: int = 3
+    default_rate_pause: float = 2.0
+
+    @classmethod
+    def from_settings(cls, s: Settings, **overrides: Any) -> EngineSettings:
+        base = cls(
+            concurrency=s.concurrency,
+            requests_per_second=s.requests_per_second,
+            schedule=PollSchedule(initial=s.poll_initial, growth=s.poll_growth, cap=s.poll_max),
+            job_timeout=s.job_timeout,
+            not_found_grace=s.not_found_grace,
+        )
+        return replace(base, **overrides)
+
+
+@dataclass
+class _Track:
+    gen: int = 0
+    started: float = 0.0
+    deadline: float = math.inf
+    failures: int = 0
+    connect_retries: int = 0
+    rate_limited: int = 0
+
+
+def _age_from_wall(stamp: str | None) -> float:
+    if not stamp:
+        return 0.0
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+    return max(0.0, time.time() - then)
+
+
+class Engine:
+    def __init__(
+        self,
+        env: Environment,
+        client: KoreClient,
+        store: JobStore | None = None,
+        journal: Journal | None = None,
+        settings: EngineSettings | None = None,
+        *,
+        read_only: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.env = env
+        self.client = client
+        self.store = store or JobStore()
+        self.journal = journal
+        self.settings = settings or EngineSettings()
+        self.read_only = read_only or env.read_only
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._tracks: dict[str, _Track] = {}
+        self._heap: list[tuple[float, int, str, int]] = []
+        self._seq = itertools.count()
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._running = asyncio.Event()
+        self._running.set()
+        self._slots = asyncio.Semaphore(self.settings.concurrency)
+        self._limiter = RateLimiter(self.settings.requests_per_second)
+        self._paused_until = 0.0
+        self._consecutive_429 = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._health = HostHealth()
+        self.unexpected_errors = 0
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._loop_task is None:
+            self._loop_task = asyncio.get_running_loop().create_task(self._run(), name="engine")
+
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Stop scheduling; give requests in flight ``grace`` seconds, then cancel them."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=1.0)
+
+    # -- operations (call on the engine's loop) -----------------------------------------
+
+    def undeploy(self, model_ids: Iterable[str]) -> list[Job]:
+        """Queue an undeploy per model; models with an active job are skipped."""
+        if self.read_only:
+            raise ReadOnlyError(f"environment {self.env.name!r} is read-only: undeploy refused")
+        active = {j.model_id for j in self.store.snapshot()
+                  if j.state in ACTIVE_STATES and j.kind == "undeploy"}
+        jobs = []
+        for model_id in model_ids:
+            normalized = path_segment(model_id, MODEL_PREFIX)
+            if normalized in active:
+                continue
+            active.add(normalized)
+            jobs.append(self._new_job("undeploy", normalized, None, JobState.QUEUED))
+        self._admit(jobs, "queued for undeploy")
+        return jobs
+
+    def watch(self, dock_status_ids: Iterable[str]) -> list[Job]:
+        watched = {j.dock_status_id for j in self.store.snapshot() if not j.is_final}
+        jobs = []
+        for ds in dock_status_ids:
+            normalized = path_segment(ds, DOCK_STATUS_PREFIX)
+            if normalized in watched:
+                continue
+            watched.add(normalized)
+            jobs.append(replace(self._new_job("watch", None, normalized, JobState.IN_PROGRESS),
+                                action="?", job_type=None, submitted_at=utc_now()))
+        self._admit(jobs, "watching an existing dock status ID")
+        return jobs
+
+    def resume_unfinished(self) -> list[Job]:
+        """Pick up the journal's unfinished jobs for this environment; never re-POST."""
+        if self.journal is None:
+            return []
+        resumed: list[Job] = []
+        for job in self.journal.unfinished(self.env.name):
+            if job.key in self._tracks:
+                continue
+            job = replace(job, timeline=self.journal.timeline(job.key))
+            track = _Track()
+            self._tracks[job.key] = track
+            if job.state is JobState.IN_PROGRESS and job.dock_status_id:
+                age = _age_from_wall(job.submitted_at)
+                track.started = self._clock() - age
+                track.deadline = track.started + self.settings.job_timeout
+                job = self._set(job, error=None, detail="resumed after restart",
+                                force_transition=True)
+                self._schedule(job.key, 0.0)
+            elif job.state is JobState.SUBMITTING:
+                job = self._set(
+                    job, state=JobState.UNKNOWN, error_kind="interrupted",
+                    error="the previous run stopped while the undeploy request was in flight; "
+                    "it may have reached the server. Check the model before retrying.",
+                )
+            else:
+                job = self._set(
+                    job, state=JobState.ERROR, error_kind="not_sent",
+                    error="never sent: the previous run stopped before sending it (retry to send)",
+                )
+            resumed.append(job)
+        return resumed
+
+    def recheck(self, keys: Iterable[str]) -> int:
+        count = 0
+        for key in keys:
+            job = self.store.get(key)
+            if job is None or not job.dock_status_id:
+                continue
+            if job.state in ACTIVE_STATES and job.tracking:
+                self._schedule(key, 0.0)
+                count += 1
+                continue
+            if job.state in {JobState.SUCCESS, JobState.FAILED}:
+                continue
+            track = self._tracks.setdefault(key, _Track())
+            track.gen += 1
+            track.failures = 0
+            track.started = self._clock() - _age_from_wall(job.submitted_at)
+            track.deadline = self._clock() + self.settings.job_timeout
+            self._set(job, state=JobState.IN_PROGRESS, error=None, error_kind=None, stale=False,
+                      tracking=True, detail="re-check requested")
+            self._schedule(key, 0.0)
+            count += 1
+        return count
+
+    def retry(self, keys: Iterable[str]) -> int:
+        """Re-send the undeploy for FAILED/UNKNOWN/ERROR jobs: only on the operator's word."""
+        count = 0
+        for key in keys:
+            job = self.store.get(key)
+            if job is None or job.state not in RETRYABLE_STATES:
+                continue
+            if job.kind != "undeploy" or not job.model_id:
+                count += self.recheck([key])
+                continue
+            if self.read_only:
+                raise ReadOnlyError(f"environment {self.env.name!r} is read-only: retry refused")
+            track = self._tracks.setdefault(key, _Track())
+            track.gen += 1
+            track.failures = track.connect_retries = track.rate_limited = 0
+            self._set(job, state=JobState.QUEUED, error=None, error_kind=None, stale=False,
+                      tracking=True, dock_status_id=None, server_status=None, http_status=None,
+                      detail="retry requested by the operator")
+            self._schedule(key, 0.0)
+            count += 1
+        return count
+
+    def stop_tracking(self, keys: Iterable[str]) -> int:
+        count = 0
+        for key in keys:
+            job = self.store.get(key)
+            if job is None or not job.tracking or job.is_final:
+                continue
+            if job.state is JobState.SUBMITTING:
+                continue  # the POST is on the wire; its outcome must be recorded
+            track = self._tracks.get(key)
+            if track:
+                track.gen += 1
+            self._set(job, tracking=False, error="tracking stopped by the operator",
+                      detail="tracking stopped", force_transition=True)
+            count += 1
+        return count
+
+    def pause(self) -> None:
+        self._running.clear()
+        self._update_health(user_paused=True)
+
+    def resume(self) -> None:
+        self._running.set()
+        self._update_health(user_paused=False)
+        self._wake.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def all_settled(self) -> bool:
+        return all(j.is_final or not j.tracking for j in self.store.snapshot())
+
+    async def wait_settled(self) -> None:
+        while not self.all_settled():
+            self._changed.clear()
+            await self._changed.wait()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _new_job(self, kind: str, model_id: str | None, ds: str | None, state: JobState) -> Job:
+        now = utc_now()
+        return Job(key=uuid.uuid4().hex, environment=self.env.name, host=self.client.host,
+                   kind=kind, model_id=model_id, dock_status_id=ds, state=state,
+                   created_at=now, updated_at=now,
+                   timeline=(Transition(now, state, None),))
+
+    def _admit(self, jobs: list[Job], detail: str) -> None:
+        if not jobs:
+            return
+        if self.journal is not None:
+            self.journal.record(jobs, detail)  # raises JournalError: nothing is queued then
+        now = self._clock()
+        for job in jobs:
+            track = _Track(started=now, deadline=now + self.settings.job_timeout)
+            self._tracks[job.key] = track
+        self.store.put_many(jobs)
+        for job in jobs:
+            self._schedule(job.key, 0.0)
+        self._changed.set()
+
+    def _schedule(self, key: str, delay: float) -> None:
+        track = self._tracks.get(key)
+        if track is None:
+            return
+        heapq.heappush(self._heap, (self._clock() + delay, next(self._seq), key, track.gen))
+        self._wake.set()
+
+    def _set(self, job: Job, *, detail: str | None = None, force_transition: bool = False,
+             journal: bool = True, **changes: Any) -> Job:
+        now = utc_now()
+        new = replace(job, updated_at=now, **changes)
+        transition = force_transition or new.state is not job.state
+        if transition:
+            new = replace(new, timeline=(*job.timeline, Transition(
+                now, new.state, detail or new.error, new.http_status)))
+            if journal and self.journal is not None:
+                try:
+                    self.journal.record([new], detail)
+                except JournalError as exc:
+                    self._update_health(journal_error=str(exc))
+                    if new.state is JobState.SUBMITTING:
+                        raise
+        self.store.put(new)
+        if transition:
+            self._changed.set()
+        return new
+
+    def _update_health(self, **changes: Any) -> None:
+        self._health = replace(self._health, **changes)
+        self.store.set_health(self._health)
+
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        self._update_health(in_flight=self._health.in_flight + 1)
+        try:
+            yield
+        finally:
+            self._update_health(in_flight=self._health.in_flight - 1)
+
+    def _record_success(self) -> None:
+        self._consecutive_429 = 0
+        self._update_health(last_success_wall=time.time())
+
+    def _record_error(self, exc: BaseException) -> None:
+        self._update_health(errors=self._health.errors + 1, last_error=inert(str(exc), 160))
+
+    def _pause_host(self, retry_after: float | None) -> float:
+        self._consecutive_429 += 1
+        if retry_after is None:
+            retry_after = min(self.settings.schedule.cap,
+                              self.settings.default_rate_pause * 2 ** (self._consecutive_429 - 1))
+        pause = retry_after * (1 + self._rng.uniform(0.0, 0.1)) + self._rng.uniform(0.05, 0.25)
+        until = self._clock() + pause
+        if until > self._paused_until:
+            self._paused_until = until
+            self._update_health(paused_until_wall=time.time() + pause)
+        return self._paused_until - self._clock()
+
+    async def _sleep_or_wake(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(seconds, 0.0))
+
+    async def _run(self) -> None:
+        while True:
+            await self._running.wait()
+            now = self._clock()
+            if self._paused_until > now:
+                await asyncio.sleep(self._paused_until - now)
+                self._update_health(paused_until_wall=None)
+                continue
+            if not self._heap:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            due, _, key, gen = self._heap[0]
+            if due > now:
+                await self._sleep_or_wake(due - now)
+                continue
+            heapq.heappop(self._heap)
+            track = self._tracks.get(key)
+            if track is None or track.gen != gen:
+                continue
+            await self._slots.acquire()
+            wait = self._limiter.reserve(self._clock())
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if self._paused_until > self._clock() or not self._running.is_set() \
+                    or track.gen != gen:
+                self._slots.release()
+                if track.gen == gen:
+                    heapq.heappush(self._heap, (self._paused_until, next(self._seq), key, gen))
+                continue
+            task = asyncio.get_running_loop().create_task(self._work(key, gen))
+            self._tasks.add(task)
+            task.add_done_callback(self._work_done)
+
+    def _work_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._slots.release()
+
+    async def _work(self, key: str, gen: int) -> None:
+        job = self.store.get(key)
+        track = self._tracks.get(key)
+        if job is None or track is None or track.gen != gen or not job.tracking:
+            return
+        try:
+            if job.state is JobState.QUEUED:
+                await self._submit(job, track)
+            elif job.state is JobState.IN_PROGRESS and job.dock_status_id:
+                await self._poll(job, track)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug must cost one row, never the run
+            self.unexpected_errors += 1
+            log.exception("unexpected error while working on job %s", key)
+            current = self.store.get(key) or job
+            self._set(current, state=JobState.ERROR, error_kind="internal",
+                      error=f"internal error: {type(exc).__name__}: {inert(str(exc), 160)}")
+
+    async def _submit(self, job: Job, track: _Track) -> None:
+        model_id = job.model_id
+        assert model_id is not None
+        if self.read_only:
+            self._set(job, state=JobState.ERROR, error_kind="read_only",
+                      error="read-only environment: not sent")
+            return
+        try:
+            job = self._set(job, state=JobState.SUBMITTING, attempts=job.attempts + 1,
+                            submitted_at=utc_now(), error=None, http_status=None,
+                            detail="intent recorded; sending the undeploy request")
+        except JournalError as exc:
+            self._set(job, state=JobState.ERROR, error_kind="journal", journal=False,
+                      error=f"not sent: {exc}")
+            return
+        try:
+            with self._in_flight():
+                result = await self.client.undeploy(model_id)
+        except errors.RateLimitedError as exc:
+            self._record_error(exc)
+            track.rate_limited += 1
+            pause = self._pause_host(exc.retry_after)
+            if track.rate_limited > self.settings.max_rate_limited:
+                self._set(job, state=JobState.ERROR, error_kind="rate_limited", http_status=429,
+                          error=f"rate limited {track.rate_limited} times; not sent")
+                return
+            self._set(job, state=JobState.QUEUED, http_status=429,
+                      error=f"rate limited (429); re-sending after {pause:.1f}s",
+                      detail="429: the request was refused before processing; safe to re-send")
+            self._schedule(job.key, pause)
+            return
+        except errors.TlsError as exc:
+            self._record_error(exc)
+            self._set(job, state=JobState.ERROR, error_kind="tls", error=str(exc))
+            return
+        except errors.ConnectFailedError as exc:
+            self._record_error(exc)
+            track.connect_retries += 1
+            if track.connect_retries > self.settings.max_connect_retries:
+                self._set(job, state=JobState.ERROR, error_kind="connect",
+                          error=f"not sent after {track.connect_retries} tries: {exc}")
+                return
+            delay = self.settings.schedule.failure_delay(track.connect_retries - 1, self._rng)
+            self._set(job, state=JobState.QUEUED, error=f"{exc}; re-sending in {delay:.1f}s",
+                      detail="connection failed before sending; safe to re-send")
+            self._schedule(job.key, delay)
+            return
+        except errors.ApiError as exc:
+            self._record_error(exc)
+            if exc.definite:
+                self._set(job, state=JobState.ERROR, error_kind=exc.kind, http_status=exc.status,
+                          error=str(exc))
+            else:
+                self._unknown(job, exc, exc.status)
+            return
+        except (errors.TransportError, errors.ResponseFormatError) as exc:
+            self._record_error(exc)
+            self._unknown(job, exc, exc.status)
+            return
+        self._record_success()
+        try:
+            ds = path_segment(result.dock_status_id, DOCK_STATUS_PREFIX)
+        except errors.InvalidIdError:
+            self._unknown(job, errors.ResponseFormatError(
+                f"the server answered with an unusable dock status ID "
+                f"{inert(result.dock_status_id, 60)!r}"), 200)
+            return
+        now = self._clock()
+        track.started = now
+        track.deadline = now + self.settings.job_timeout
+        track.failures = 0
+        self._set(job, state=JobState.IN_PROGRESS, dock_status_id=ds, http_status=200,
+                  server_status=result.status, last_response=result.raw,
+                  action=inert(result.action or job.action, 30),
+                  job_type=inert(result.job_type, 30) if result.job_type else job.job_type,
+                  detail=f"accepted: server says {result.status}; verifying with Get Dock Status")
+        self._schedule(job.key, 0.0)
+
+    def _unknown(self, job: Job, exc: BaseException, status: int | None) -> None:
+        self._set(job, state=JobState.UNKNOWN, error_kind="unknown", http_status=status,
+                  error=f"outcome unknown, the request may have reached the server: {exc}")
+
+    async def _poll(self, job: Job, track: _Track) -> None:
+        assert job.dock_status_id is not None
+        try:
+            with self._in_flight():
+                ds = await self.client.dock_status(job.dock_status_id)
+        except errors.RateLimitedError as exc:
+            self._record_error(exc)
+            self._schedule(job.key, self._pause_host(exc.retry_after))
+            return
+        except errors.NotFoundError as exc:
+            self._record_error(exc)
+            age = self._clock() - track.started
+            if job.kind == "undeploy" and age < self.settings.not_found_grace:
+                self._set(job, polls=job.polls + 1, last_checked_at=utc_now(),
+                          error=f"not found yet ({age:.1f}s old); retrying", http_status=404)
+                self._schedule(job.key, min(1.0, self.settings.schedule.initial))
+                return
+            self._set(job, state=JobState.ERROR, error_kind="not_found", http_status=404,
+                      polls=job.polls + 1, last_checked_at=utc_now(),
+                      error=f"dock status ID not found: {exc}")
+            return
+        except errors.ApiError as exc:
+            self._record_error(exc)
+            if exc.definite:
+                self._set(job, state=JobState.ERROR, error_kind=exc.kind, http_status=exc.status,
+                          error=str(exc), last_checked_at=utc_now())
+                return
+            self._poll_failed(job, track, exc)
+            return
+        except (errors.TransportError, errors.ResponseFormatError) as exc:
+            self._record_error(exc)
+            self._poll_failed(job, track, exc)
+            return
+        self._record_success()
+        track.failures = 0
+        changes: dict[str, Any] = dict(
+            polls=job.polls + 1, last_checked_at=utc_now(), last_response=ds.raw,
+            server_status=ds.status, stale=False, error=None, http_status=200,
+        )
+        if job.kind == "watch":
+            changes["action"] = inert(ds.action or "?", 30)
+            changes["job_type"] = inert(ds.job_type, 30) if ds.job_type else None
+        if not job.model_id and ds.tool_id:
+            changes["model_id"] = inert(ds.tool_id, 80)
+        if ds.status == "SUCCESS":
+            self._set(job, state=JobState.SUCCESS, detail="verified with Get Dock Status",
+                      **changes)
+        elif ds.status == "FAILED":
+            self._set(job, state=JobState.FAILED, detail="the platform reported FAILED",
+                      error_kind="failed", **{**changes, "error": "the platform reported FAILED"})
+        else:
+            job = self._set(job, **changes)
+            age = self._clock() - track.started
+            self._schedule_or_time_out(job, track,
+                                       self.settings.schedule.next_delay(age, self._rng))
+
+    def _poll_failed(self, job: Job, track: _Track, exc: BaseException) -> None:
+        track.failures += 1
+        stale = track.failures >= self.settings.stale_after
+        job = self._set(job, stale=stale, last_checked_at=utc_now(),
+                        http_status=getattr(exc, "status", None),
+                        error=f"check failed ({track.failures} in a row): {exc}")
+        delay = self.settings.schedule.failure_delay(track.failures - 1, self._rng)
+        self._schedule_or_time_out(job, track, delay)
+
+    def _schedule_or_time_out(self, job: Job, track: _Track, delay: float) -> None:
+        now = self._clock()
+        if now >= track.deadline:
+            shown = job.server_status or "not final"
+            reason = job.error or f"still {shown}"
+            self._set(job, state=JobState.TIMED_OUT, error_kind="deadline",
+                      error=f"deadline of {self.settings.job_timeout:g}s reached: {reason}")
+            return
+        self._schedule(job.key, min(delay, track.deadline - now))

@@ -1,0 +1,47 @@
+"""Host URL rules: https everywhere except loopback (the simulator)."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from kore_tui.core.errors import InsecureHostError
+from kore_tui.core.text import inert
+
+
+def is_loopback_host(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_host(url: str) -> str:
+    """``https://host[:port]`` with no path, query or credentials; raises on anything unsafe."""
+    raw = url.strip()
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    shown = inert(url, 80)
+    if parts.scheme not in {"http", "https"}:
+        raise InsecureHostError(f"host must start with https:// (got {shown!r})")
+    if not parts.hostname:
+        raise InsecureHostError(f"host has no host name: {shown!r}")
+    if parts.username or parts.password:
+        raise InsecureHostError("host must not contain credentials")
+    if parts.query or parts.fragment or parts.path not in {"", "/"}:
+        raise InsecureHostError(f"host must be a bare URL without a path (got {shown!r})")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise InsecureHostError(
+            f"host must use https:// (plain http is allowed only for loopback): {shown!r}"
+        )
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InsecureHostError(f"host has an invalid port: {shown!r}") from exc
+    netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    if port is not None:
+        netloc += f":{port}"
+    return f"{parts.scheme}://{netloc.lower()}"

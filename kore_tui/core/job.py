@@ -1,0 +1,104 @@
+"""A tracked job as the interfaces see it: an immutable snapshot.
+
+The engine replaces a job in the store with a new :class:`Job` on every
+change (``dataclasses.replace``), so a reader on another thread always sees
+a consistent row, never a half-updated one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class JobState(StrEnum):
+    QUEUED = "QUEUED"
+    SUBMITTING = "SUBMITTING"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    UNKNOWN = "UNKNOWN"
+    ERROR = "ERROR"
+
+
+FINAL_STATES = frozenset(
+    {JobState.SUCCESS, JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR}
+)
+RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR})
+ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS})
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Transition:
+    at: str
+    state: JobState
+    detail: str | None = None
+    http_status: int | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    environment: str
+    host: str
+    kind: str  # "undeploy" (we POSTed) or "watch" (a ds- ID started elsewhere)
+    model_id: str | None
+    dock_status_id: str | None
+    state: JobState
+    action: str = "UNDEPLOY"
+    job_type: str | None = "MODELS"
+    server_status: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    http_status: int | None = None
+    attempts: int = 0
+    polls: int = 0
+    stale: bool = False
+    tracking: bool = True
+    created_at: str = field(default_factory=utc_now)
+    submitted_at: str | None = None
+    updated_at: str = field(default_factory=utc_now)
+    last_checked_at: str | None = None
+    last_response: dict[str, Any] | None = None
+    timeline: tuple[Transition, ...] = ()
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def status_label(self) -> str:
+        """The state, with a server status we do not know shown as is."""
+        if (
+            self.state is JobState.IN_PROGRESS
+            and self.server_status
+            and self.server_status not in {"IN_PROGRESS", "SUCCESS", "FAILED"}
+        ):
+            return f"IN_PROGRESS ({self.server_status})"
+        return self.state.value
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "modelId": self.model_id,
+            "dockStatusId": self.dock_status_id,
+            "environment": self.environment,
+            "status": self.state.value,
+            "error": self.error,
+            "submittedAt": self.submitted_at,
+            "updatedAt": self.updated_at,
+            "serverStatus": self.server_status,
+            "httpStatus": self.http_status,
+            "action": self.action,
+            "kind": self.kind,
+            "polls": self.polls,
+            "attempts": self.attempts,
+            "lastCheckedAt": self.last_checked_at,
+            "createdAt": self.created_at,
+        }

@@ -1,0 +1,83 @@
+"""Typed results of the two platform calls, tolerant of the documented quirks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kore_tui.core.errors import ResponseFormatError
+from kore_tui.core.text import inert
+
+FINAL_SERVER_STATUSES = frozenset({"SUCCESS", "FAILED"})
+KNOWN_SERVER_STATUSES = frozenset({"IN_PROGRESS", "SUCCESS", "FAILED"})
+
+
+def _required_str(body: dict[str, Any], *names: str) -> str:
+    for name in names:
+        value = body.get(name)
+        if isinstance(value, str) and value:
+            return value
+    spelled = " or ".join(repr(n) for n in names)
+    present = [name for name in names if name in body]
+    if present:
+        raise ResponseFormatError(f"field {spelled} is not a non-empty string")
+    raise ResponseFormatError(f"response is missing the required field {spelled}")
+
+
+def _optional_str(body: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = body.get(name)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class UndeployResult:
+    dock_status_id: str
+    model_id: str | None
+    job_type: str | None
+    action: str | None
+    status: str
+    raw: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, body: Any) -> UndeployResult:
+        if not isinstance(body, dict):
+            raise ResponseFormatError(f"expected a JSON object, got {type(body).__name__}")
+        # The sample spells it "dock-statusId", the field table "dockStatusId".
+        return cls(
+            dock_status_id=_required_str(body, "dock-statusId", "dockStatusId"),
+            model_id=_optional_str(body, "modelId"),
+            job_type=_optional_str(body, "jobType"),
+            action=_optional_str(body, "action"),
+            status=inert(_required_str(body, "status"), 40),
+            raw=body,
+        )
+
+
+@dataclass(frozen=True)
+class DockStatus:
+    dock_status_id: str
+    tool_id: str | None
+    job_type: str | None
+    action: str | None
+    status: str
+    raw: dict[str, Any]
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_SERVER_STATUSES
+
+    @classmethod
+    def from_json(cls, body: Any) -> DockStatus:
+        if not isinstance(body, dict):
+            raise ResponseFormatError(f"expected a JSON object, got {type(body).__name__}")
+        return cls(
+            dock_status_id=_required_str(body, "_id", "dockStatusId", "dock-statusId"),
+            tool_id=_optional_str(body, "toolId", "modelId", "resourceId"),
+            job_type=_optional_str(body, "jobType"),
+            action=_optional_str(body, "action"),
+            status=inert(_required_str(body, "status"), 40),
+            raw=body,
+        )

@@ -1,0 +1,52 @@
+"""Make untrusted strings (server bodies, config values, pasted text) inert.
+
+Anything from a server or a user is shown as plain text: control characters
+(C0, C1, DEL), bidi overrides and other format characters are replaced with
+a visible placeholder so that no escape sequence (CSI, OSC 52 clipboard
+writes, ...) reaches a terminal and no text is reordered; length is bounded.
+Rich markup is not interpreted here: callers render with ``rich.text.Text``
+(which never parses markup), so ``[bold]`` stays literal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+DEFAULT_LIMIT = 300
+_PLACEHOLDER = "\N{REPLACEMENT CHARACTER}"
+
+
+def _is_unsafe(ch: str) -> bool:
+    code = ord(ch)
+    if code < 0x20 or 0x7F <= code < 0xA0:
+        return True
+    # Cf covers bidi overrides/isolates (U+202A-202E, U+2066-2069), zero-width
+    # joiners and the BOM; Cs/Co/Cn are surrogates, private use and unassigned.
+    return unicodedata.category(ch) in {"Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def inert(value: object, limit: int = DEFAULT_LIMIT) -> str:
+    """A single-line, escape-free, bounded rendering of ``value``."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit * 4:
+        text = text[: limit * 4]
+    cleaned = "".join(
+        " " if ch in "\t\r\n" else (_PLACEHOLDER if _is_unsafe(ch) else ch) for ch in text
+    )
+    if len(cleaned) > limit:
+        cleaned = cleaned[: max(limit - 1, 0)] + "…"
+    return cleaned
+
+
+def excerpt_bytes(body: bytes, limit: int = 120) -> str:
+    """A short readable excerpt of a non-JSON body (an HTML gateway page, say)."""
+    if not body.strip():
+        return "(empty body)"
+    text = body[: limit * 8].decode("utf-8", errors="replace")
+    lowered = text.lower()
+    if "<title>" in lowered:
+        start = lowered.index("<title>") + len("<title>")
+        end = lowered.find("</title>", start)
+        title = text[start : end if end != -1 else start + limit]
+        return "HTML page: " + inert(title.strip(), limit)
+    return inert(" ".join(text.split()), limit)
