@@ -222,7 +222,7 @@ def parse_config(path: Path, text: str) -> Config:
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(path, f"unknown top-level key {inert(key, 40)!r}",
-                          _line_of(text, rf"^\s*\[?{re.escape(key)}"))
+                          _line_of(text, rf"^[ \t]*\[?{re.escape(key)}"))
     envs = data.get("environments", {})
     if not isinstance(envs, dict):
         raise ConfigError(path, "'environments' must be a table", _line_of(text, r"environments"))
@@ -230,19 +230,19 @@ def parse_config(path: Path, text: str) -> Config:
         try:
             config.environments[name] = _parse_environment(name, raw)
         except (ValueError, InsecureHostError) as exc:
-            line = _line_of(text, rf"^\s*\[\s*environments\.\"?{re.escape(name)}\"?\s*\]")
+            line = _line_of(text, rf"^[ \t]*\[[ \t]*environments\.\"?{re.escape(name)}\"?[ \t]*\]")
             raise ConfigError(path, f"environment {inert(name, 40)!r}: {exc}", line) from None
     if "settings" in data:
         try:
             config.settings = _parse_settings(data["settings"])
         except ValueError as exc:
-            raise ConfigError(path, f"[settings]: {exc}", _line_of(text, r"^\s*\[settings\]")) \
+            raise ConfigError(path, f"[settings]: {exc}", _line_of(text, r"^[ \t]*\[settings\]")) \
                 from None
     default = data.get("default")
     if default is not None:
         if not isinstance(default, str) or default not in config.environments:
             raise ConfigError(path, f"default environment {inert(str(default), 40)!r} is not "
-                              "defined under [environments]", _line_of(text, r"^\s*default\s*="))
+                              "defined under [environments]", _line_of(text, r"^[ \t]*default[ \t]*="))
         config.default = default
     return config
 

@@ -68,7 +68,7 @@ def _uuid_problem(body: str) -> str | None:
 
 def classify_token(token: str) -> tuple[str, str] | InvalidToken | None:
     """("model"|"dock", normalized id), an InvalidToken, or None for a plain word."""
-    stripped = token.strip("-_")
+    stripped = token.lstrip("-_")
     if not stripped:
         return None
     lower = stripped.lower()

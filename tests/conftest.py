@@ -1,0 +1,86 @@
+"""Every test runs with its own config, credentials and journal, and a sentinel key.
+
+The sentinel key is the only key any test uses; the autouse ``no_key_in_logs``
+fixture fails a test whose log records (at DEBUG, from every library) contain
+it, so "the key never reaches a log" is checked across the whole run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from kore_tui.core.secret import Secret
+from kore_tui.simulator import SimConfig, Simulator, SimulatorThread
+
+SENTINEL_KEY = "kg-SENTINEL-5f3c9e1a-7b2d-4c8e-9a6f-0d1e2f3a4b5c"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KORE_TUI_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.delenv("KORE_TUI_JOURNAL", raising=False)
+    for name in ("KORE_HOST", "KORE_API_KEY", "KORE_SIM_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += logging.Formatter().formatException(record.exc_info)
+        self.texts.append(text)
+
+
+@pytest.fixture(autouse=True)
+def no_key_in_logs() -> Iterator[None]:
+    root = logging.getLogger()
+    collector = _Collector()
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(collector)
+    try:
+        yield
+    finally:
+        root.removeHandler(collector)
+        root.setLevel(old_level)
+    leaked = [t for t in collector.texts if SENTINEL_KEY in t]
+    assert not leaked, f"the API key reached a log record: {leaked[0][:200]}"
+
+
+@pytest.fixture
+def key() -> Secret:
+    return Secret(SENTINEL_KEY)
+
+
+def sim_config(**overrides: object) -> SimConfig:
+    base: dict[str, object] = dict(api_key=SENTINEL_KEY, models=20, seed=7,
+                                   job_seconds=(0.2, 0.6), fail_rate=0.0)
+    base.update(overrides)
+    return SimConfig(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    simulator = Simulator(sim_config())
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+@pytest.fixture
+def sim_thread() -> Iterator[SimulatorThread]:
+    with SimulatorThread(sim_config()) as thread:
+        yield thread

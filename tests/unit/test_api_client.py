@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from kore_tui import __version__
+from kore_tui.core import errors
+from kore_tui.core.api_client import KoreClient, parse_retry_after
+from kore_tui.core.secret import Secret
+from tests.conftest import SENTINEL_KEY
+
+MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
+HOST = "https://agent-platform.kore.ai"
+
+
+def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> KoreClient:
+    return KoreClient(HOST, Secret(SENTINEL_KEY), transport=httpx.MockTransport(handler), **kw)
+
+
+async def undeploy_with(response: httpx.Response) -> object:
+    async with client_for(lambda r: response) as c:
+        return await c.undeploy(MODEL)
+
+
+def assert_no_key(*objects: object) -> None:
+    for obj in objects:
+        for text in (repr(obj), str(obj)):
+            assert SENTINEL_KEY not in text
+
+
+async def test_undeploy_sends_key_only_as_header_and_parses_sample_spelling() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"dock-statusId": DS, "modelId": MODEL,
+                                         "jobType": "MODELS", "action": "UNDEPLOY",
+                                         "status": "SUCCESS", "extra": {"ignored": True}})
+
+    async with client_for(handler) as client:
+        result = await client.undeploy(MODEL.upper())
+        assert_no_key(client)
+    request = seen[0]
+    assert request.method == "POST"
+    assert request.url.path == f"/api/public/models/{MODEL}/undeploy"
+    assert request.headers["x-api-key"] == SENTINEL_KEY
+    assert request.headers["user-agent"] == f"kore-tui/{__version__}"
+    assert request.headers["content-type"] == "application/json"
+    assert SENTINEL_KEY not in str(request.url)
+    assert result.dock_status_id == DS and result.status == "SUCCESS"
+
+
+async def test_field_table_spelling_is_accepted() -> None:
+    result = await undeploy_with(httpx.Response(200, json={"dockStatusId": DS, "status": "X"}))
+    assert result.dock_status_id == DS  # type: ignore[attr-defined]
+
+
+async def test_missing_required_field_is_named() -> None:
+    with pytest.raises(errors.ResponseFormatError, match="'dock-statusId' or 'dockStatusId'"):
+        await undeploy_with(httpx.Response(200, json={"modelId": MODEL, "status": "SUCCESS"}))
+
+
+async def test_dock_status_accepts_id_and_tolerates_missing_tool_id() -> None:
+    async with client_for(lambda r: httpx.Response(
+            200, json={"_id": DS, "jobType": "MODELS", "action": "UNDEPLOY",
+                       "status": "IN_PROGRESS"})) as client:
+        status = await client.dock_status(DS)
+    assert status.dock_status_id == DS and status.tool_id is None and not status.is_final
+
+
+@pytest.mark.parametrize(
+    ("response", "cls", "text"),
+    [
+        (httpx.Response(404, json={"success": False, "error": {"code": "NOT_FOUND",
+                                                               "message": "Model not found"}}),
+         errors.NotFoundError, "HTTP 404 NOT_FOUND: Model not found"),
+        (httpx.Response(409, json={"error": "Model is not deployed"}),
+         errors.ConflictError, "HTTP 409: Model is not deployed"),
+        (httpx.Response(401, json={"success": False, "error": {"code": "UNAUTHORIZED",
+                                                               "message": "bad key"}}),
+         errors.AuthError, "HTTP 401 UNAUTHORIZED: bad key"),
+        (httpx.Response(403, json={"error": "key lacks scope"}), errors.AuthError,
+         "HTTP 403: key lacks scope"),
+        (httpx.Response(400, json={"success": False, "error": {"code": "VALIDATION_ERROR",
+                                                               "message": "bad id"}}),
+         errors.BadRequestError, "HTTP 400 VALIDATION_ERROR: bad id"),
+        (httpx.Response(502, html="<html><head><title>502 Bad Gateway</title></head>"
+                                  "<body>nginx</body></html>"),
+         errors.ServerError, "HTTP 502: HTML page: 502 Bad Gateway"),
+        (httpx.Response(503, content=b""), errors.ServerError, "HTTP 503: (empty body)"),
+        (httpx.Response(500, content=b"upstream \x1b]52;c;ZXZpbA==\x07 exploded"),
+         errors.ServerError, "HTTP 500: upstream"),
+        (httpx.Response(302, headers={"location": "https://evil.example/steal"}),
+         errors.UnexpectedStatusError, "HTTP 302: redirect to https://evil.example/steal not"),
+    ],
+)
+async def test_failures_map_to_typed_errors_with_readable_messages(
+    response: httpx.Response, cls: type[Exception], text: str
+) -> None:
+    with pytest.raises(cls) as info:
+        await undeploy_with(response)
+    message = str(info.value)
+    assert message.startswith(text), message
+    assert "\x1b" not in message and "\x07" not in message
+    assert_no_key(info.value)
+
+
+async def test_rate_limited_carries_retry_after_from_header_or_body() -> None:
+    with pytest.raises(errors.RateLimitedError) as info:
+        await undeploy_with(httpx.Response(429, headers={"Retry-After": "7"},
+                                           json={"error": "slow down"}))
+    assert info.value.retry_after == 7 and info.value.certainly_not_sent
+    with pytest.raises(errors.RateLimitedError) as info:
+        await undeploy_with(httpx.Response(429, json={"success": False, "error": {
+            "code": "QUEUE_FULL", "message": "busy", "retryAfterMs": 2500}}))
+    assert info.value.retry_after == 2.5
+
+
+def test_retry_after_http_date() -> None:
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
+    assert parse_retry_after("garbage") is None
+    assert parse_retry_after("-5") == 0.0
+
+
+async def test_malformed_json_on_success_is_a_format_error() -> None:
+    with pytest.raises(errors.ResponseFormatError, match="not JSON"):
+        await undeploy_with(httpx.Response(200, content=b'{"status": "IN_PROG'))
+
+
+async def test_deeply_nested_json_is_refused_not_crashed() -> None:
+    with pytest.raises(errors.ResponseFormatError):
+        await undeploy_with(httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000))
+
+
+async def test_oversized_body_is_refused_before_it_is_buffered() -> None:
+    chunks_sent = 0
+
+    async def body():  # type: ignore[no-untyped-def]
+        nonlocal chunks_sent
+        for _ in range(10_000):
+            chunks_sent += 1
+            yield b"x" * 65536
+
+    with pytest.raises(errors.ResponseFormatError, match="larger than"):
+        async with client_for(lambda r: httpx.Response(200, content=body()),
+                              max_body_bytes=1024 * 1024) as c:
+            await c.undeploy(MODEL)
+    assert chunks_sent < 40
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls", "not_sent"),
+    [
+        (httpx.ConnectError("refused"), errors.ConnectFailedError, True),
+        (httpx.ConnectTimeout("slow"), errors.ConnectFailedError, True),
+        (httpx.ReadTimeout("slow"), errors.RequestTimeoutError, False),
+        (httpx.RemoteProtocolError("Server disconnected"), errors.RequestMaybeSentError, False),
+        (httpx.ReadError("reset"), errors.RequestMaybeSentError, False),
+    ],
+)
+async def test_transport_failures_say_whether_the_request_may_have_been_sent(
+    exc: Exception, cls: type[errors.TransportError], not_sent: bool
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc
+
+    with pytest.raises(cls) as info:
+        async with client_for(handler) as c:
+            await c.undeploy(MODEL)
+    assert info.value.certainly_not_sent is not_sent
+    assert_no_key(info.value)
+
+
+async def test_ids_are_validated_before_reaching_the_path() -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200, json={})
+
+    async with client_for(handler) as client:
+        for bad in ["../../admin", f"{MODEL}/../x", f"{MODEL}?a=b", "cm-x", DS]:
+            with pytest.raises(errors.InvalidIdError):
+                await client.undeploy(bad)
+        with pytest.raises(errors.InvalidIdError):
+            await client.dock_status(MODEL)
+    assert calls == []
+
+
+@pytest.mark.parametrize("host", ["http://agent-platform.kore.ai", "ftp://x.kore.ai",
+                                  "http://10.0.0.5:8080", "https://user:pw@x.kore.ai",
+                                  "https://x.kore.ai/api"])
+def test_insecure_or_odd_hosts_are_refused(host: str) -> None:
+    with pytest.raises(errors.InsecureHostError):
+        KoreClient(host, Secret(SENTINEL_KEY))
+
+
+@pytest.mark.parametrize("host", ["http://127.0.0.1:8765", "http://localhost:1", "http://[::1]:9"])
+def test_loopback_may_use_http(host: str) -> None:
+    assert KoreClient(host, Secret(SENTINEL_KEY)).host.startswith("http://")
+
+
+def test_secret_never_shows_in_full() -> None:
+    secret = Secret(SENTINEL_KEY)
+    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", "%s" % (secret,)):
+        assert SENTINEL_KEY not in text
+    assert secret.masked == "kg-…4b5c"
+    with pytest.raises(TypeError):
+        pickle.dumps(secret)
+    assert SENTINEL_KEY not in json.dumps({"k": str(secret)})

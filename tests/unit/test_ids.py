@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kore_tui.core.errors import InvalidIdError
+from kore_tui.core.ids import for_status, for_undeploy, parse_ids, path_segment
+
+A = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+B = "cm-11111111-2222-4333-8444-555555555555"
+C = "cm-aaaaaaaa-bbbb-4ccc-9ddd-eeeeeeeeeeee"
+DS = "ds-d0a1b2c3-b4c9-5d60-8e75-5b0a1b2c3d41"
+
+MESSY = {
+    "one per line": (f"{A}\n{B}\n{C}\n", [A, B, C]),
+    "commas": (f"{A},{B}, {C}", [A, B, C]),
+    "tabs": (f"{A}\t{B}\t{C}", [A, B, C]),
+    "windows line endings": (f"{A}\r\n{B}\r\n{C}\r\n", [A, B, C]),
+    "csv with header": (f"modelId,name,status\n{A},gpt,deployed\n{B},llama,deployed\n",
+                        [A, B]),
+    "tsv with header and quotes": (f'"modelId"\t"name"\n"{A}"\t"x"\n"{C}"\t"y"\n', [A, C]),
+    "json array": (json.dumps([A, B, C]), [A, B, C]),
+    "json objects": (json.dumps([{"modelId": A, "name": "m1"}, {"modelId": B}]), [A, B]),
+    "json object with nested ids": (json.dumps({"models": {"x": A, "y": [B]}}), [A, B]),
+    "urls": (f"https://agent-platform.kore.ai/api/public/models/{A}/undeploy\n"
+             f"https://gale.kore.ai/api/public/models/{B}/undeploy?x=1#frag", [A, B]),
+    "bullets and stray spaces": (f"  - {A}  \n  * {B}\n • {C}\n", [A, B, C]),
+    "upper case and duplicates": (f"{A.upper()}\n{A}\n{B}\n{B.upper()}", [A, B]),
+    "markdown table": (f"| id | name |\n|---|---|\n| {A} | a |\n| {B} | b |", [A, B]),
+    "single quoted python list": (f"['{A}', '{B}']", [A, B]),
+    "semicolons and blank lines": (f"{A};\n\n\n;{C};", [A, C]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MESSY))
+def test_messy_pastes_give_exactly_the_expected_ids(name: str) -> None:
+    text, expected = MESSY[name]
+    parsed = parse_ids(text)
+    assert parsed.model_ids == expected
+    assert parsed.invalid == []
+
+
+def test_duplicates_are_counted_and_order_is_first_seen() -> None:
+    parsed = parse_ids(f"{B}\n{A}\n{B}\n{A.upper()}\n{C}")
+    assert parsed.model_ids == [B, A, C]
+    assert parsed.duplicates == 2
+
+
+def test_dock_status_ids_are_separated_and_reported_for_undeploy() -> None:
+    parsed = parse_ids(f"{A}\n{DS}")
+    assert parsed.dock_status_ids == [DS]
+    undeploy = for_undeploy(parsed)
+    assert undeploy.model_ids == [A]
+    assert [i.reason for i in undeploy.invalid] == [
+        "this is a dock status ID, not a model ID (watch it with `status`)"]
+    status = for_status(parsed)
+    assert status.dock_status_ids == [DS]
+    assert status.invalid[0].reason == "this is a model ID, not a dock status ID"
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c", "too short"),
+        ("cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d00", "too long"),
+        ("cm-20xxxxxf-0xx9-5xx0-8xx1-81xxxxxxxx80", "not hex: contains 'x'"),
+        ("cm-0a1b2c3d4e5f-4a6b-8c7d-9e0f-1a2b3c4d", "not in 8-4-4-4-12"),
+        ("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "missing the cm- (model) or ds-"),
+        ("tl-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "unsupported prefix 'tl'-"),
+        ("cm-", "too short"),
+    ],
+)
+def test_invalid_tokens_have_specific_reasons(token: str, reason: str) -> None:
+    parsed = parse_ids(f"modelId\n{token}\n{A}")
+    assert parsed.model_ids == [A]
+    assert len(parsed.invalid) == 1
+    assert parsed.invalid[0].reason.startswith(reason), parsed.invalid[0].reason
+
+
+def test_plain_words_are_ignored_not_reported() -> None:
+    parsed = parse_ids("modelId name status deployed https api public models undeploy 2026-11-29")
+    assert parsed.model_ids == [] and parsed.invalid == []
+
+
+def test_path_segment_rejects_anything_but_a_clean_id() -> None:
+    assert path_segment(A.upper(), "cm-") == A
+    for bad in [f"{A}/../x", f"{A}?x=1", f"{A}#f", f"{A} ", "cm-../../etc", f"{A}\n", DS, ""]:
+        if bad.strip().lower() == A:
+            continue
+        with pytest.raises(InvalidIdError):
+            path_segment(bad, "cm-")
+
+
+_ACCEPTED = re.compile(r"(cm|ds)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@given(st.text(max_size=400))
+def test_parse_never_crashes_and_accepts_only_well_formed(text: str) -> None:
+    parsed = parse_ids(text)
+    for value in parsed.model_ids + parsed.dock_status_ids:
+        assert _ACCEPTED.fullmatch(value)
+    assert len(set(parsed.model_ids)) == len(parsed.model_ids)
+
+
+_HEXISH = st.text(alphabet="0123456789abcdefABCDEFxg-", min_size=0, max_size=45)
+
+
+@given(st.sampled_from(["cm-", "ds-", "CM-", ""]), _HEXISH)
+def test_near_miss_ids_are_accepted_only_if_valid(prefix: str, body: str) -> None:
+    parsed = parse_ids(prefix + body)
+    for value in parsed.model_ids + parsed.dock_status_ids:
+        assert _ACCEPTED.fullmatch(value)
+    token_ok = _ACCEPTED.fullmatch((prefix + body).lstrip("-_").lower())
+    if not token_ok:
+        assert parsed.model_ids == [] and parsed.dock_status_ids == []
+
+
+@given(st.lists(st.uuids(), min_size=1, max_size=20),
+       st.sampled_from(["\n", ",", "\t", " ; ", "\r\n"]))
+def test_valid_ids_roundtrip_through_any_separator(uuids: list[object], sep: str) -> None:
+    ids = [f"cm-{u}" for u in uuids]
+    parsed = parse_ids(sep.join(ids))
+    assert parsed.model_ids == list(dict.fromkeys(ids))
