@@ -378,7 +378,8 @@ class Engine:
         if retry_after is None:
             retry_after = min(self.settings.schedule.cap,
                               self.settings.default_rate_pause * 2 ** (self._consecutive_429 - 1))
-        pause = retry_after * (1 + self._rng.uniform(0.0, 0.1)) + self._rng.uniform(0.05, 0.25)
+        # Retry-After is a minimum; jitter only ever adds, so clients do not return in step.
+        pause = retry_after * (1 + self._rng.uniform(0.0, 0.1)) + self._rng.uniform(0.0, 0.1)
         until = self._clock() + pause
         if until > self._paused_until:
             self._paused_until = until
@@ -386,9 +387,14 @@ class Engine:
         return self._paused_until - self._clock()
 
     async def _sleep_or_wake(self, seconds: float) -> None:
+        # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that races
+        # with the timeout, which left aclose() waiting forever for this loop to stop.
         self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=max(seconds, 0.0))
+        timer = asyncio.get_running_loop().call_later(max(seconds, 0.0), self._wake.set)
+        try:
+            await self._wake.wait()
+        finally:
+            timer.cancel()
 
     async def _run(self) -> None:
         while True:

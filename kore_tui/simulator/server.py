@@ -199,8 +199,9 @@ class Simulator:
     def _rate_limited(self, seconds: float) -> web.Response:
         body = {"success": False, "error": {"code": "RATE_LIMIT_EXCEEDED",
                 "message": "Too many requests", "retryAfterMs": int(seconds * 1000)}}
-        return web.json_response(body, status=429,
-                                 headers={"Retry-After": str(max(1, round(seconds)))})
+        # Retry-After carries whole seconds; a sub-second pause is only in retryAfterMs.
+        headers = {"Retry-After": str(round(seconds))} if seconds >= 1 else {}
+        return web.json_response(body, status=429, headers=headers)
 
     async def _after(self, request: web.Request, response: web.StreamResponse) -> \
             web.StreamResponse:

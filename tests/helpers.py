@@ -1,0 +1,47 @@
+"""Helpers shared by engine, CLI and console tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from kore_tui.core.api_client import KoreClient
+from kore_tui.core.config import Environment
+from kore_tui.core.engine import Engine, EngineSettings
+from kore_tui.core.journal import Journal
+from kore_tui.core.schedule import PollSchedule
+from kore_tui.core.secret import Secret
+from tests.conftest import SENTINEL_KEY
+
+FAST = EngineSettings(
+    concurrency=16,
+    requests_per_second=0.0,
+    schedule=PollSchedule(initial=0.05, growth=0.2, cap=0.3),
+    job_timeout=20.0,
+    not_found_grace=2.0,
+    default_rate_pause=0.1,
+)
+
+
+def make_engine(url: str, *, journal: Journal | None = None, settings: EngineSettings = FAST,
+                read_only: bool = False, env_name: str = "sim",
+                transport: httpx.AsyncBaseTransport | None = None) -> Engine:
+    env = Environment(env_name, url, read_only=read_only)
+    client = KoreClient(url, Secret(SENTINEL_KEY), transport=transport,
+                        max_connections=settings.concurrency + 4)
+    return Engine(env, client, journal=journal, settings=settings)
+
+
+async def admin(url: str, path: str, method: str = "GET", **kw: Any) -> Any:
+    async with httpx.AsyncClient(base_url=url, headers={"x-api-key": SENTINEL_KEY}) as http:
+        r = await http.request(method, path, **kw)
+        r.raise_for_status()
+        return r.json()
+
+
+def admin_sync(url: str, path: str, method: str = "GET", **kw: Any) -> Any:
+    with httpx.Client(base_url=url, headers={"x-api-key": SENTINEL_KEY}) as http:
+        r = http.request(method, path, **kw)
+        r.raise_for_status()
+        return r.json()
