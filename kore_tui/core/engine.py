@@ -137,6 +137,7 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._health = HostHealth()
+        self._open: set[str] = set()  # keys of jobs still tracked and not final
         self.unexpected_errors = 0
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -297,7 +298,7 @@ class Engine:
         return not self._running.is_set()
 
     def all_settled(self) -> bool:
-        return all(j.is_final or not j.tracking for j in self.store.snapshot())
+        return not self._open
 
     async def wait_settled(self) -> None:
         while not self.all_settled():
@@ -324,6 +325,7 @@ class Engine:
             self._tracks[job.key] = track
         self.store.put_many(jobs)
         for job in jobs:
+            self._note_open(job)
             self._schedule(job.key, 0.0)
         self._changed.set()
 
@@ -351,8 +353,15 @@ class Engine:
                         raise
         self.store.put(new)
         if transition:
+            self._note_open(new)
             self._changed.set()
         return new
+
+    def _note_open(self, job: Job) -> None:
+        if job.is_final or not job.tracking:
+            self._open.discard(job.key)
+        else:
+            self._open.add(job.key)
 
     def _update_health(self, **changes: Any) -> None:
         self._health = replace(self._health, **changes)
@@ -360,11 +369,12 @@ class Engine:
 
     @contextlib.contextmanager
     def _in_flight(self) -> Iterator[None]:
-        self._update_health(in_flight=self._health.in_flight + 1)
+        # A plain counter on the store, not a HostHealth copy: this runs twice per request.
+        self.store.in_flight += 1
         try:
             yield
         finally:
-            self._update_health(in_flight=self._health.in_flight - 1)
+            self.store.in_flight -= 1
 
     def _record_success(self) -> None:
         self._consecutive_429 = 0
@@ -529,7 +539,16 @@ class Engine:
                   action=inert(result.action or job.action, 30),
                   job_type=inert(result.job_type, 30) if result.job_type else job.job_type,
                   detail=f"accepted: server says {result.status}; verifying with Get Dock Status")
-        self._schedule(job.key, 0.0)
+        # Verify at once in this task and slot (the docs ask for it even after SUCCESS),
+        # still honouring the host's rate cap and any 429 pause.
+        accepted = self.store.get(job.key)
+        wait = self._limiter.reserve(self._clock())
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if accepted is None or self._paused_until > self._clock() or not self._running.is_set():
+            self._schedule(job.key, max(0.0, self._paused_until - self._clock()))
+            return
+        await self._poll(accepted, track)
 
     def _unknown(self, job: Job, exc: BaseException, status: int | None) -> None:
         self._set(job, state=JobState.UNKNOWN, error_kind="unknown", http_status=status,

@@ -18,7 +18,6 @@ from kore_tui.core.job import Job, JobState
 class HostHealth:
     last_success_wall: float | None = None
     errors: int = 0
-    in_flight: int = 0
     paused_until_wall: float | None = None
     user_paused: bool = False
     journal_error: str | None = None
@@ -32,6 +31,7 @@ class JobStore:
         self._changed: set[str] = set()
         self._version = 0
         self._health = HostHealth()
+        self.in_flight = 0  # requests on the wire right now (engine thread writes, UI reads)
 
     @property
     def version(self) -> int:

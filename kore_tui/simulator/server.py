@@ -302,7 +302,8 @@ class Simulator:
         now = self.state.clock()
         return web.json_response({"jobs": [
             {"dockStatusId": j.dock_status_id, "modelId": j.model_id, "action": j.action,
-             "status": j.status(now)} for j in self.state.jobs.values()]})
+             "status": j.status(now), "createdMonotonic": j.created,
+             "endsMonotonic": j.ends_at} for j in self.state.jobs.values()]})
 
     async def _requests(self, request: web.Request) -> web.StreamResponse:
         return web.json_response({"requests": list(self.state.request_log)})

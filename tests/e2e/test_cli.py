@@ -1,0 +1,242 @@
+"""The headless commands as an operator runs them: subprocesses against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kore_tui.core import paths
+from kore_tui.simulator import SimulatorThread
+from tests.conftest import SENTINEL_KEY, sim_config
+from tests.helpers import admin_sync
+
+FAST_SETTINGS = """
+[settings]
+poll_initial = 0.05
+poll_max = 0.3
+requests_per_second = 0
+not_found_grace = 2
+"""
+
+
+def write_config(url: str, extra: str = "") -> None:
+    path = paths.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'default = "sim"\n{FAST_SETTINGS}\n[environments.sim]\nhost = "{url}"\n'
+                    f'key_env = "SIM_KEY"\n{extra}')
+    path.chmod(0o600)
+
+
+def kore(*args: str, stdin: str | None = None, key: str = SENTINEL_KEY,
+         timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SIM_KEY": key}
+    return subprocess.run([sys.executable, "-m", "kore_tui", *args], input=stdin, text=True,
+                          capture_output=True, env=env, timeout=timeout,
+                          stdin=None if stdin is not None else subprocess.DEVNULL)
+
+
+@pytest.fixture
+def sim200() -> Iterator[SimulatorThread]:
+    with SimulatorThread(sim_config(models=200, fail_rate=0.2, job_seconds=(0.0, 0.5))) as s:
+        write_config(s.url)
+        yield s
+
+
+def test_200_undeploys_wait_json_and_exit_code(sim200: SimulatorThread) -> None:
+    done = kore("undeploy", "--yes", "--wait", "--json", "--file", "-",
+                stdin="\n".join(sim200.model_ids))
+    assert done.returncode == 1, done.stderr[-500:]
+    body = json.loads(done.stdout)
+    assert set(body) == {"jobs"} and len(body["jobs"]) == 200
+    statuses = {j["status"] for j in body["jobs"]}
+    assert statuses == {"SUCCESS", "FAILED"}
+    job = body["jobs"][0]
+    for field in ("modelId", "dockStatusId", "environment", "status", "error", "submittedAt",
+                  "updatedAt"):
+        assert field in job
+    assert job["environment"] == "sim" and job["submittedAt"].endswith("Z")
+    assert "final" in done.stderr  # progress went to stderr
+    counters = admin_sync(sim200.url, "/_sim/counters")
+    assert max(counters["undeployAccepted"].values()) == 1
+    history = json.loads(kore("history", "--json", "--limit", "500").stdout)
+    assert len(history["jobs"]) == 200
+
+
+def test_all_success_exits_0_and_second_run_reports_server_rejection() -> None:
+    with SimulatorThread(sim_config(models=3, fail_rate=0.0, job_seconds=(0.0, 0.1))) as s:
+        write_config(s.url)
+        first = kore("undeploy", "--yes", "--wait", *s.model_ids)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout.count("SUCCESS") == 3
+        again = kore("undeploy", "--yes", "--wait", "--json", s.model_ids[0])
+        assert again.returncode == 1
+        job = json.loads(again.stdout)["jobs"][0]
+        assert job["status"] == "ERROR" and "Model is not deployed" in job["error"]
+
+
+def test_dry_run_json_sends_nothing(sim_thread: SimulatorThread) -> None:
+    write_config(sim_thread.url)
+    text = f"modelId\n{sim_thread.model_ids[0]}\n{sim_thread.model_ids[0]}\ncm-123\n"
+    done = kore("undeploy", "--dry-run", "--json", "--file", "-", stdin=text)
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == {
+        "environment": "sim", "host": sim_thread.url, "modelIds": [sim_thread.model_ids[0]],
+        "invalid": [{"token": "cm-123", "reason": "too short: 3 of 36 characters after the "
+                     "prefix"}], "duplicates": 1}
+    assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
+
+
+def test_invalid_tokens_refuse_unless_skip_invalid(sim_thread: SimulatorThread) -> None:
+    write_config(sim_thread.url)
+    args = ["undeploy", "--yes", sim_thread.model_ids[0], "cm-20xxxxxf-0xx9-5xx0-8xx1-81xxxxxxxx80"]
+    refused = kore(*args)
+    assert refused.returncode == 2 and "not hex" in refused.stderr
+    assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
+    assert kore(*args, "--skip-invalid").returncode == 0
+
+
+def test_no_tty_without_yes_refuses(sim_thread: SimulatorThread) -> None:
+    write_config(sim_thread.url)
+    done = kore("undeploy", sim_thread.model_ids[0])
+    assert done.returncode == 2 and "--yes" in done.stderr
+    assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
+
+
+def test_read_only_environment_refuses(sim_thread: SimulatorThread) -> None:
+    write_config(sim_thread.url, "read_only = true\n")
+    done = kore("undeploy", "--yes", sim_thread.model_ids[0])
+    assert done.returncode == 2 and "read-only" in done.stderr
+    assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
+
+
+def test_wrong_key_exits_3_without_showing_it(sim_thread: SimulatorThread) -> None:
+    write_config(sim_thread.url)
+    wrong = "kg-WRONG-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+    done = kore("undeploy", "--yes", "--json", sim_thread.model_ids[0], key=wrong)
+    assert done.returncode == 3
+    assert json.loads(done.stdout)["jobs"][0]["error"].startswith("HTTP 401")
+    assert wrong not in done.stdout + done.stderr
+
+
+def test_server_error_on_post_exits_5(sim_thread: SimulatorThread) -> None:
+    write_config(sim_thread.url)
+    admin_sync(sim_thread.url, "/_sim/force", "POST", json={"responses": [{"status": 500}]})
+    done = kore("undeploy", "--yes", "--json", sim_thread.model_ids[0])
+    assert done.returncode == 5
+    assert json.loads(done.stdout)["jobs"][0]["status"] == "UNKNOWN"
+
+
+def test_deadline_exits_4() -> None:
+    with SimulatorThread(sim_config(models=2, job_seconds=(30.0, 30.0))) as s:
+        write_config(s.url)
+        done = kore("undeploy", "--yes", "--wait", "--timeout", "0.5", "--json", *s.model_ids)
+        assert done.returncode == 4
+        assert {j["status"] for j in json.loads(done.stdout)["jobs"]} == {"TIMED_OUT"}
+
+
+def test_status_watches_ids_started_elsewhere(sim_thread: SimulatorThread) -> None:
+    write_config(sim_thread.url)
+    first = json.loads(kore("undeploy", "--yes", "--json", *sim_thread.model_ids[:2]).stdout)
+    ds_ids = [j["dockStatusId"] for j in first["jobs"]]
+    done = kore("status", "--wait", "--json", *ds_ids)
+    assert done.returncode == 0, done.stderr
+    assert {j["status"] for j in json.loads(done.stdout)["jobs"]} == {"SUCCESS"}
+    bad = kore("status", sim_thread.model_ids[0])
+    assert bad.returncode == 2 and "model ID, not a dock status ID" in bad.stderr
+
+
+def _journal_counts() -> dict[str, int]:
+    path = paths.journal_path()
+    if not path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        rows = db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall()
+        db.close()
+    except sqlite3.Error:
+        return {}
+    return dict(rows)
+
+
+def test_kill_9_then_resume_finishes_every_job_without_a_second_post() -> None:
+    with SimulatorThread(sim_config(models=100, job_seconds=(1.0, 2.0))) as s:
+        write_config(s.url)
+        env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--concurrency",
+             "4", *s.model_ids], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while _journal_counts().get("IN_PROGRESS", 0) < 30:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        before = _journal_counts()
+        assert before.get("QUEUED", 0) > 0, "killed mid-run"
+        done = kore("status", "--wait", "--json")
+        jobs = json.loads(done.stdout)["jobs"]
+        assert len(jobs) == 100 - before.get("SUCCESS", 0) - before.get("FAILED", 0)
+        assert all(j["status"] in {"SUCCESS", "FAILED", "UNKNOWN", "ERROR"} for j in jobs)
+        counters = admin_sync(s.url, "/_sim/counters")
+        assert max(counters["undeployAccepted"].values()) == 1
+        posted = set(counters["undeployAccepted"])
+        for job in jobs:
+            if job["status"] == "ERROR":
+                assert job["modelId"] not in posted and "never sent" in job["error"]
+        assert "resuming" in done.stderr
+
+
+def test_sigint_stops_cleanly_and_says_how_to_resume() -> None:
+    with SimulatorThread(sim_config(models=20, job_seconds=(30.0, 30.0))) as s:
+        write_config(s.url)
+        env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
+        proc = subprocess.Popen([sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait",
+                                 *s.model_ids], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 20
+        while _journal_counts().get("IN_PROGRESS", 0) < 20:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 130
+        assert "kore-tui status --env sim --wait" in err
+        assert "Traceback" not in err
+        assert _journal_counts() == {"IN_PROGRESS": 20}
+
+
+def test_env_commands_mask_the_key(tmp_path: Path) -> None:
+    added = kore("env", "add", "prod", "--host", "https://agent-platform.kore.ai", "--protected",
+                 "--key-env", "SIM_KEY", "--colour", "red")
+    assert added.returncode == 0, added.stderr
+    listed = kore("env", "list")
+    assert "prod" in listed.stdout and "protected" in listed.stdout and "default" in listed.stdout
+    shown = kore("env", "show", "prod")
+    assert "kg-…4b5c" in shown.stdout and SENTINEL_KEY not in shown.stdout
+    insecure = kore("env", "add", "bad", "--host", "http://agent-platform.kore.ai")
+    assert insecure.returncode == 2 and "https" in insecure.stderr
+    assert kore("env", "remove", "prod").returncode == 0
+    assert "no environments" in kore("env", "list").stdout
+
+
+def test_corrupt_config_is_reported_with_line_and_left_alone() -> None:
+    path = paths.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[environments.x]\nhost = "https://a.kore.ai"\n[[broken\n')
+    path.chmod(0o600)
+    before = path.read_bytes()
+    for args in (["env", "list"], ["env", "add", "y", "--host", "https://b.kore.ai"],
+                 ["history"]):
+        done = kore(*args)
+        if args[0] != "history":
+            assert done.returncode == 2 and f"{path}:3" in done.stderr, done.stderr
+    assert path.read_bytes() == before
