@@ -242,7 +242,8 @@ def parse_config(path: Path, text: str) -> Config:
     if default is not None:
         if not isinstance(default, str) or default not in config.environments:
             raise ConfigError(path, f"default environment {inert(str(default), 40)!r} is not "
-                              "defined under [environments]", _line_of(text, r"^[ \t]*default[ \t]*="))
+                              "defined under [environments]",
+                              _line_of(text, r"^[ \t]*default[ \t]*="))
         config.default = default
     return config
 

@@ -138,6 +138,7 @@ class Engine:
         self._loop_task: asyncio.Task[None] | None = None
         self._health = HostHealth()
         self._open: set[str] = set()  # keys of jobs still tracked and not final
+        self._flush_timer: asyncio.TimerHandle | None = None
         self.unexpected_errors = 0
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -159,6 +160,9 @@ class Engine:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=1.0)
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+        self._flush()
 
     # -- operations (call on the engine's loop) -----------------------------------------
 
@@ -346,7 +350,12 @@ class Engine:
                 now, new.state, detail or new.error, new.http_status)))
             if journal and self.journal is not None:
                 try:
-                    self.journal.record([new], detail)
+                    # Final states are batched (flushed within 50 ms, or with the next
+                    # intent): if a crash loses one, the resumed run re-verifies the job.
+                    defer = new.is_final and new.state is not JobState.UNKNOWN
+                    self.journal.record([new], detail, defer=defer)
+                    if defer:
+                        self._arm_flush()
                 except JournalError as exc:
                     self._update_health(journal_error=str(exc))
                     if new.state is JobState.SUBMITTING:
@@ -356,6 +365,19 @@ class Engine:
             self._note_open(new)
             self._changed.set()
         return new
+
+    def _arm_flush(self) -> None:
+        if self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(0.05, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        if self.journal is None:
+            return
+        try:
+            self.journal.flush()
+        except JournalError as exc:
+            self._update_health(journal_error=str(exc))
 
     def _note_open(self, job: Job) -> None:
         if job.is_final or not job.tracking:

@@ -113,6 +113,7 @@ def _job(row: sqlite3.Row, timeline: tuple[Transition, ...] = ()) -> Job:
 class Journal:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.journal_path()
+        self._pending: list[tuple[Job, str | None]] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
@@ -126,22 +127,41 @@ class Journal:
             self.path.chmod(0o600)
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self.flush()
+        finally:
+            self._db.close()
 
-    def record(self, jobs: Iterable[Job], detail: str | None = None) -> None:
-        """Upsert jobs and append one transition each, in one transaction."""
-        items = list(jobs)
-        if not items:
+    def record(self, jobs: Iterable[Job], detail: str | None = None, *,
+               defer: bool = False) -> None:
+        """Upsert jobs and append one transition each.
+
+        ``defer=True`` buffers the write until the next :meth:`flush` or the next
+        immediate write (one transaction for all). Use it only for transitions whose
+        loss in a crash is harmless: a final state that a resumed run re-verifies.
+        """
+        items = [(j, detail) for j in jobs]
+        self._pending.extend(items)
+        if not defer:
+            self.flush()
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    def flush(self) -> None:
+        if not self._pending:
             return
+        items, self._pending = self._pending, []
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany(_UPSERT, [_row(j) for j in items])
+                self._db.executemany(_UPSERT, [_row(j) for j, _ in items])
                 self._db.executemany(
                     "INSERT INTO transitions (job_key, at, state, http_status, detail) "
                     "VALUES (?, ?, ?, ?, ?)",
                     [(j.key, j.updated_at, j.state.value, j.http_status,
-                      detail if detail is not None else j.error) for j in items],
+                      d if d is not None else j.error) for j, d in items],
                 )
                 self._db.execute("COMMIT")
             except BaseException:

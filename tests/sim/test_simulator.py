@@ -25,7 +25,8 @@ async def start(**overrides: Any) -> Simulator:
 
 async def test_conformance_with_the_seed_curl_request(sim: Simulator) -> None:
     model = sim.model_ids[0]
-    # curl --location --request POST '{host}/api/public/models/{id}/undeploy' --header 'x-api-key: ...'
+    # The seed's sample: curl --location --request POST
+    #   '{host}/api/public/models/{id}/undeploy' --header 'x-api-key: ...'
     async with httpx.AsyncClient(base_url=sim.url) as http:
         r = await http.post(f"/api/public/models/{model}/undeploy", headers=H)
     assert r.status_code == 200

@@ -207,7 +207,7 @@ def test_loopback_may_use_http(host: str) -> None:
 
 def test_secret_never_shows_in_full() -> None:
     secret = Secret(SENTINEL_KEY)
-    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", "%s" % (secret,)):
+    for text in (repr(secret), str(secret), f"{secret}", f"{secret!r}", "{}".format(secret)):  # noqa: UP032
         assert SENTINEL_KEY not in text
     assert secret.masked == "kg-…4b5c"
     with pytest.raises(TypeError):

@@ -190,7 +190,7 @@ def test_key_command_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     script = tmp_path / "slow"
     script.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(5)\n")
     script.chmod(0o700)
-    with pytest.raises(KeyUnavailableError, match="longer than 0.2s"):
+    with pytest.raises(KeyUnavailableError, match=r"longer than 0\.2s"):
         keys.run_key_command((str(script),), timeout=0.2)
 
 
