@@ -117,7 +117,7 @@ class Engine:
     ) -> None:
         self.env = env
         self.client = client
-        self.store = store or JobStore()
+        self.store = store if store is not None else JobStore()  # an empty store is falsy
         self.journal = journal
         self.settings = settings or EngineSettings()
         self.read_only = read_only or env.read_only

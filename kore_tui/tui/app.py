@@ -1,0 +1,252 @@
+"""The Textual application: environment lifecycle and screens. Kept small on purpose."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from kore_tui.core.config import Config, Environment, Settings
+from kore_tui.core.engine import EngineSettings
+from kore_tui.core.engine_host import EngineHost
+from kore_tui.core.errors import KoreError
+from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, resolve_key
+from kore_tui.core.paths import credentials_path
+from kore_tui.core.secret import Secret
+from kore_tui.core.text import inert
+from kore_tui.tui.screens.environments import (
+    EditorResult,
+    EnvironmentEditor,
+    EnvironmentPicker,
+    PickerResult,
+)
+from kore_tui.tui.screens.main import MainScreen
+from kore_tui.tui.screens.prompts import KeyEntry, KeyPrompt, YesNo
+
+
+class KoreApp(App[int]):
+    TITLE = "kore-tui"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        *,
+        config: Config | None,
+        env: Environment | None,
+        read_only: bool = False,
+        key: Secret | None = None,
+        journal_path: Path | None = None,
+        prefill: str = "",
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.env = env
+        self.read_only = read_only
+        self.host: EngineHost | None = None
+        self._initial_key = key
+        self._journal_path = journal_path
+        self._prefill = prefill
+        self.settings = settings or (config.settings if config else Settings())
+        self.session_keys: dict[str, Secret] = {}
+        if key is not None and env is not None:
+            self.session_keys[env.name] = key
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(prefill=self._prefill)
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.env is not None:
+            self.connect(self.env)
+        else:
+            self.action_environments()
+
+    def on_unmount(self) -> None:
+        if self.host is not None:
+            self.host.stop()
+            self.host = None
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[0] if self.screen_stack else self.screen
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    # -- environments ------------------------------------------------------------------
+
+    def connect(self, env: Environment, key: Secret | None = None) -> None:
+        self.env = env
+        self._connect(env, key or self.session_keys.get(env.name))
+
+    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
+    def _connect(self, env: Environment, key: Secret | None) -> None:
+        old, self.host = self.host, None
+        self.call_from_thread(self.main.reset_jobs)
+        if old is not None:
+            old.stop()
+        if key is None:
+            try:
+                key, _ = resolve_key(env)
+            except (KeyUnavailableError, KoreError, OSError) as exc:
+                self.call_from_thread(self._ask_key, env, str(exc))
+                return
+        engine_settings = EngineSettings.from_settings(self.settings)
+        try:
+            host = EngineHost(env, key, engine_settings, read_only=self.read_only,
+                              journal_path=self._journal_path).start()
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"Cannot open {inert(env.name, 40)}: "
+                                  f"{inert(str(exc), 200)}", severity="error", timeout=10)
+            return
+        self.session_keys[env.name] = key
+        self.call_from_thread(self._attached, host)
+
+    def _attached(self, host: EngineHost) -> None:
+        if self.env is None or host.env.name != self.env.name:
+            host.stop()
+            return
+        self.host = host
+        self.main.reset_jobs()
+        if host.resumed:
+            self.notify(f"Resumed {len(host.resumed)} unfinished job(s) from the journal; "
+                        "nothing was re-sent.", title="Resumed", timeout=8)
+        self.sub_title = host.env.name
+
+    def _ask_key(self, env: Environment, reason: str) -> None:
+        def entered(result: KeyEntry | None) -> None:
+            if result is None:
+                self.notify(f"No key for {inert(env.name, 40)}: not connected.",
+                            severity="warning")
+                return
+            if result.remember and not env.ephemeral:
+                self._offer_remember(env, result.key)
+            self.connect(env, result.key)
+
+        self.push_screen(KeyPrompt(env.name, env.host, reason), entered)
+
+    def _offer_remember(self, env: Environment, key: Secret) -> None:
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self._remember(env.name, key)
+
+        self.push_screen(YesNo(f"Write the key {key.masked} for {inert(env.name, 40)} to "
+                               f"{credentials_path()} (mode 0600)?", yes="Write it"), answer)
+
+    @work(thread=True, group="config", exit_on_error=False)
+    def _remember(self, name: str, key: Secret) -> None:
+        try:
+            path = remember_key(name, key)
+        except (KoreError, OSError) as exc:
+            self.call_from_thread(self.notify, f"Key not stored: {inert(str(exc), 200)}",
+                                  severity="error")
+            return
+        self.call_from_thread(self.notify, f"Key stored in {path}")
+
+    def action_environments(self) -> None:
+        config = self.config
+        if config is None:
+            self.notify("Environments are not editable here (demo mode or no config).",
+                        severity="warning")
+            return
+        self.push_screen(EnvironmentPicker(config.environments, config.default,
+                                           self.env.name if self.env else None),
+                         self._picked)
+
+    def _picked(self, result: PickerResult | None) -> None:
+        if result is None or self.config is None:
+            return
+        config = self.config
+        if result.action == "select" and result.name in config.environments:
+            self.connect(config.environments[result.name])
+        elif result.action == "add":
+            self.push_screen(EnvironmentEditor(), self._edited)
+        elif result.action == "edit" and result.name in config.environments:
+            self.push_screen(EnvironmentEditor(config.environments[result.name],
+                                               config.default == result.name), self._edited)
+        elif result.action == "remove" and result.name:
+            name = result.name
+
+            def answer(ok: bool | None) -> None:
+                if ok:
+                    self._save_config(config.without_environment(name), removed=name)
+
+            self.push_screen(YesNo(f"Remove environment {inert(name, 40)} and its stored "
+                                   "key?", yes="Remove"), answer)
+
+    def _edited(self, result: EditorResult | None) -> None:
+        if result is None or self.config is None:
+            return
+        config = self.config.with_environment(result.env)
+        if result.make_default:
+            config.default = result.env.name
+        elif config.default == result.env.name:
+            config.default = None
+        self._save_config(config)
+        if result.key is not None:
+            self.session_keys[result.env.name] = result.key
+            if result.remember:
+                self._offer_remember(result.env, result.key)
+        if self.env is None or self.env.name == result.env.name:
+            self.connect(result.env, result.key)
+
+    @work(thread=True, group="config", exit_on_error=False)
+    def _save_config(self, config: Config, removed: str | None = None) -> None:
+        try:
+            config.save()
+            if removed:
+                forget_key(removed)
+        except (OSError, KoreError) as exc:
+            self.call_from_thread(self.notify, f"Config not saved: {inert(str(exc), 200)}",
+                                  severity="error")
+            return
+        self.config = config
+        self.call_from_thread(self.notify, f"Saved {config.path}")
+
+    # -- theme -------------------------------------------------------------------------
+
+    def _theme_changed(self, theme: object) -> None:
+        name = getattr(theme, "name", None)
+        if not name or name == self.settings.theme:
+            return
+        self.settings = replace(self.settings, theme=name)
+        if self.config is not None and self.config.path.exists():
+            self._save_config(replace(self.config, settings=self.settings))
+
+    # -- command palette ---------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main
+        commands = [
+            ("Undeploy pasted model IDs", "Confirm, then undeploy (ctrl+u)", main.action_undeploy),
+            ("Watch pasted dock status IDs", "Track jobs started elsewhere (ctrl+w)",
+             main.action_watch),
+            ("Load IDs from file", "Read IDs from a file (ctrl+o)", main.action_load_file),
+            ("Environments", "Switch, add, edit or remove (F2)", self.action_environments),
+            ("History", "Past jobs from the journal (F3)", main.action_history),
+            ("Filter jobs", "Filter by text (/)", main.action_focus_filter),
+            ("Cycle status filter", "all, active, problems, success (f)",
+             main.action_cycle_status_filter),
+            ("Cycle sort", "created, status, elapsed, model (s)", main.action_cycle_sort),
+            ("Re-check selected jobs", "Ask for their status now (r)", main.action_recheck),
+            ("Retry selected jobs", "Send the undeploy again for FAILED/UNKNOWN/ERROR (R)",
+             main.action_retry),
+            ("Stop tracking selected jobs", "Stop polling them (x)", main.action_stop_tracking),
+            ("Copy selected IDs", "To the clipboard (c)", main.action_copy_ids),
+            ("Export jobs", "CSV or JSON (e)", main.action_export),
+            ("Pause or resume polling", "Stop or restart all requests (p)",
+             main.action_toggle_pause),
+            ("Help", "Keys and states (F1)", main.action_help),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)

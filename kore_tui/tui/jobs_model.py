@@ -1,0 +1,142 @@
+"""What the jobs panel shows: filtered, sorted rows, marks and counts.
+
+Plain Python (no Textual) so it can be tested and benchmarked alone. It is
+fed batches of changed jobs from the store; work per batch is proportional
+to the batch, except a re-filter/re-sort, which the widget throttles.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from kore_tui.core.job import ACTIVE_STATES, Job, JobState
+
+STATUS_FILTERS: dict[str, frozenset[JobState] | None] = {
+    "all": None,
+    "active": ACTIVE_STATES,
+    "problems": frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR,
+                           JobState.TIMED_OUT}),
+    "success": frozenset({JobState.SUCCESS}),
+}
+SORTS = ("created", "status", "elapsed", "model")
+_STATUS_ORDER = {s: i for i, s in enumerate([
+    JobState.ERROR, JobState.UNKNOWN, JobState.FAILED, JobState.TIMED_OUT, JobState.SUBMITTING,
+    JobState.IN_PROGRESS, JobState.QUEUED, JobState.SUCCESS])}
+
+
+def epoch(stamp: str | None) -> float | None:
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        return None
+
+
+class JobsModel:
+    def __init__(self) -> None:
+        self.jobs: dict[str, Job] = {}
+        self._created: dict[str, int] = {}
+        self.visible: list[str] = []
+        self._index: dict[str, int] = {}
+        self.marks: set[str] = set()
+        self.text_filter = ""
+        self.status_filter = "all"
+        self.sort = "created"
+        self.counts: Counter[JobState] = Counter()
+        self.dirty = False
+        self._seq = 0
+
+    def clear(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    # -- feeding -----------------------------------------------------------------------
+
+    def apply(self, changed: Iterable[Job], removed: Iterable[str] = ()) -> list[int]:
+        """Take a batch; return visible row indexes whose content changed."""
+        rows: list[int] = []
+        for job in changed:
+            old = self.jobs.get(job.key)
+            if old is None:
+                self._created[job.key] = self._seq
+                self._seq += 1
+                self.dirty = True
+            else:
+                self.counts[old.state] -= 1
+                if old.state is not job.state and (self.status_filter != "all"
+                                                   or self.sort == "status"):
+                    self.dirty = True
+            self.counts[job.state] += 1
+            self.jobs[job.key] = job
+            index = self._index.get(job.key)
+            if index is not None:
+                rows.append(index)
+        for key in removed:
+            old = self.jobs.pop(key, None)
+            if old is not None:
+                self.counts[old.state] -= 1
+                self.marks.discard(key)
+                self.dirty = True
+        return rows
+
+    # -- view --------------------------------------------------------------------------
+
+    def _matches(self, job: Job) -> bool:
+        states = STATUS_FILTERS[self.status_filter]
+        if states is not None and job.state not in states:
+            return False
+        if self.text_filter:
+            needle = self.text_filter.lower()
+            hay = " ".join(filter(None, (job.model_id, job.dock_status_id, job.status_label,
+                                         job.error, job.action))).lower()
+            return needle in hay
+        return True
+
+    def _sort_key(self, key: str) -> tuple[object, ...]:
+        job = self.jobs[key]
+        created = self._created[key]
+        if self.sort == "status":
+            return (_STATUS_ORDER.get(job.state, 99), created)
+        if self.sort == "elapsed":
+            return (epoch(job.submitted_at) or float("inf"), created)
+        if self.sort == "model":
+            return (job.model_id or "~", created)
+        return (created,)
+
+    def rebuild(self) -> None:
+        keys = [k for k, j in self.jobs.items() if self._matches(j)]
+        if self.sort != "created":
+            keys.sort(key=self._sort_key)
+        else:
+            keys.sort(key=self._created.__getitem__)
+        self.visible = keys
+        self._index = {k: i for i, k in enumerate(keys)}
+        self.dirty = False
+
+    def index_of(self, key: str) -> int | None:
+        return self._index.get(key)
+
+    @property
+    def final_count(self) -> int:
+        return sum(n for s, n in self.counts.items() if s not in ACTIVE_STATES)
+
+    @property
+    def hidden_marks(self) -> int:
+        return sum(1 for k in self.marks if k not in self._index)
+
+    def toggle_mark(self, key: str) -> None:
+        if key in self.marks:
+            self.marks.remove(key)
+        else:
+            self.marks.add(key)
+
+    def mark_visible(self) -> None:
+        self.marks.update(self.visible)
+
+    def selection(self, cursor_key: str | None) -> list[str]:
+        """Marked jobs, or the job under the cursor when nothing is marked."""
+        if self.marks:
+            return [k for k in self.jobs if k in self.marks]
+        return [cursor_key] if cursor_key else []

@@ -1,0 +1,77 @@
+"""One job: every field, the raw last response, and the timeline of transitions."""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from kore_tui.core.job import Job
+from kore_tui.core.text import inert
+from kore_tui.tui.widgets.jobs_table import STATE_STYLES
+
+
+def detail_text(job: Job) -> Text:
+    text = Text()
+    fields = [
+        ("Model", job.model_id), ("Dock status", job.dock_status_id),
+        ("Environment", job.environment), ("Host", job.host), ("Action", job.action),
+        ("Job type", job.job_type), ("Server status", job.server_status),
+        ("Error", job.error), ("HTTP status", job.http_status), ("Attempts", job.attempts),
+        ("Polls", job.polls), ("Tracking", "yes" if job.tracking else "stopped"),
+        ("Created", job.created_at), ("Submitted", job.submitted_at),
+        ("Updated", job.updated_at), ("Last checked", job.last_checked_at),
+    ]
+    text.append("Status        ", style="bold")
+    text.append(job.status_label + ("  (stale)" if job.stale else ""),
+                style=STATE_STYLES.get(job.state))
+    text.append("\n")
+    for label, value in fields:
+        text.append(f"{label:<14}", style="bold")
+        text.append(inert(value if value is not None else "-", 600))
+        text.append("\n")
+    text.append("\nLast response\n", style="bold underline")
+    if job.last_response is None:
+        text.append("(none yet)\n", style="dim")
+    else:
+        raw = json.dumps(job.last_response, indent=2, ensure_ascii=False)[:8000]
+        for line in raw.splitlines()[:200]:
+            text.append(inert(line, 300) + "\n")
+    text.append("\nTimeline\n", style="bold underline")
+    for t in job.timeline:
+        text.append(f"{t.at}  ", style="dim")
+        text.append(f"{t.state.value:<12}", style=STATE_STYLES.get(t.state))
+        if t.http_status:
+            text.append(f" HTTP {t.http_status}", style="dim")
+        if t.detail:
+            text.append("  " + inert(t.detail, 300))
+        text.append("\n")
+    return text
+
+
+class JobDetail(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,enter", "close", "Close")]
+    DEFAULT_CSS = """
+    JobDetail { align: center middle; }
+    JobDetail > VerticalScroll { width: 100; height: 90%; border: thick $primary;
+        background: $surface; padding: 0 1; }
+    """
+
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(detail_text(self.job), id="detail")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).border_title = "Job detail (Esc to close)"
+
+    def action_close(self) -> None:
+        self.dismiss(None)

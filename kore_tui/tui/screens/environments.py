@@ -1,0 +1,196 @@
+"""Pick, add, edit and remove environments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select
+from textual.widgets.option_list import Option
+
+from kore_tui.core.config import COLOURS, Environment, validate_colour, validate_name
+from kore_tui.core.errors import InsecureHostError
+from kore_tui.core.hosts import normalize_host
+from kore_tui.core.secret import Secret
+from kore_tui.core.text import inert
+from kore_tui.tui.widgets.banner import rich_colour
+
+_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 90; height: auto; max-height: 90%; border: thick $primary;
+    background: $surface; padding: 1 2; }}
+{name} OptionList {{ height: auto; max-height: 16; }}
+{name} Horizontal {{ height: 3; align: right middle; margin-top: 1; }}
+{name} Button {{ margin-left: 1; }}
+{name} Input {{ margin-bottom: 1; }}
+"""
+
+
+@dataclass(frozen=True)
+class PickerResult:
+    action: str  # "select", "add", "edit", "remove"
+    name: str | None = None
+
+
+def env_label(env: Environment, default: bool) -> Text:
+    text = Text()
+    text.append(" ● ", style=f"bold {rich_colour(env.colour)}")
+    text.append(f"{inert(env.name, 40):<20}", style="bold")
+    text.append(f" {inert(env.host, 50):<44}")
+    for flag, on, style in (("default", default, "cyan"), ("PROTECTED", env.protected, "red"),
+                            ("READ-ONLY", env.read_only, "yellow")):
+        if on:
+            text.append(f" {flag}", style=f"bold {style}")
+    return text
+
+
+class EnvironmentPicker(ModalScreen[PickerResult | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Close"),
+        Binding("n", "add", "New"),
+        Binding("e", "edit", "Edit"),
+        Binding("delete,d", "remove", "Remove"),
+    ]
+    DEFAULT_CSS = _CSS.format(name="EnvironmentPicker")
+
+    def __init__(self, environments: dict[str, Environment], default: str | None,
+                 current: str | None) -> None:
+        super().__init__()
+        self.environments = environments
+        self.default = default
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Environments: enter to switch · n new · e edit · d remove")
+            options = [Option(env_label(env, name == self.default), id=name)
+                       for name, env in sorted(self.environments.items())]
+            if not options:
+                yield Label("No environments yet: press n to add one.", classes="dim")
+            yield OptionList(*options, id="envs")
+            with Horizontal():
+                yield Button("New", id="add")
+                yield Button("Edit", id="edit")
+                yield Button("Remove", id="remove", variant="error")
+                yield Button("Close", id="close")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#envs", OptionList)
+        options.focus()
+        if self.current and self.current in self.environments:
+            options.highlighted = sorted(self.environments).index(self.current)
+
+    def _highlighted(self) -> str | None:
+        options = self.query_one("#envs", OptionList)
+        if options.highlighted is None:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(PickerResult("select", event.option.id))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"add": self.action_add, "edit": self.action_edit,
+                   "remove": self.action_remove, "close": self.action_cancel}
+        actions[event.button.id or "close"]()
+
+    def action_add(self) -> None:
+        self.dismiss(PickerResult("add"))
+
+    def action_edit(self) -> None:
+        if (name := self._highlighted()) is not None:
+            self.dismiss(PickerResult("edit", name))
+
+    def action_remove(self) -> None:
+        if (name := self._highlighted()) is not None:
+            self.dismiss(PickerResult("remove", name))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class EditorResult:
+    env: Environment
+    key: Secret | None
+    remember: bool
+    make_default: bool
+
+
+class EnvironmentEditor(ModalScreen[EditorResult | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal key")]
+    DEFAULT_CSS = _CSS.format(name="EnvironmentEditor")
+
+    def __init__(self, env: Environment | None = None, is_default: bool = False) -> None:
+        super().__init__()
+        self.env = env
+        self.is_default = is_default
+
+    def compose(self) -> ComposeResult:
+        env = self.env
+        with Vertical():
+            yield Label("Edit environment" if env else "New environment")
+            yield Input(value=env.name if env else "", placeholder="name (e.g. prod)",
+                        id="name", disabled=env is not None)
+            yield Input(value=env.host if env else "", id="host",
+                        placeholder="https://agent-platform.kore.ai")
+            yield Select([(c, c) for c in COLOURS], value=env.colour if env and env.colour in
+                         COLOURS else "blue", id="colour", allow_blank=False)
+            yield Input(value=env.key_env or "" if env else "", id="key_env",
+                        placeholder="key from environment variable (optional, e.g. KORE_PROD_KEY)")
+            yield Input(password=True, id="key",
+                        placeholder="API key (optional; kept in memory unless remembered)")
+            with Horizontal():
+                yield Checkbox("Show key", id="reveal")
+                yield Checkbox("Remember key (0600 file)", id="remember")
+            with Horizontal():
+                yield Checkbox("Protected", value=bool(env and env.protected), id="protected")
+                yield Checkbox("Read-only", value=bool(env and env.read_only), id="read_only")
+                yield Checkbox("Default", value=self.is_default, id="default")
+            yield Label("", id="error")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#host" if self.env else "#name", Input).focus()
+
+    def action_reveal(self) -> None:
+        box = self.query_one("#reveal", Checkbox)
+        box.value = not box.value
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "reveal":
+            self.query_one("#key", Input).password = not event.value
+
+    def _build(self) -> EditorResult:
+        name = validate_name(self.query_one("#name", Input).value.strip())
+        host = normalize_host(self.query_one("#host", Input).value)
+        colour = validate_colour(str(self.query_one("#colour", Select).value))
+        key_env = self.query_one("#key_env", Input).value.strip() or None
+        key_text = self.query_one("#key", Input).value
+        env = Environment(
+            name=name, host=host, colour=colour, key_env=key_env,
+            protected=self.query_one("#protected", Checkbox).value,
+            read_only=self.query_one("#read_only", Checkbox).value,
+            key_command=self.env.key_command if self.env else None,
+        )
+        return EditorResult(env, Secret(key_text) if key_text.strip() else None,
+                            self.query_one("#remember", Checkbox).value,
+                            self.query_one("#default", Checkbox).value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "save":
+            self.dismiss(None)
+            return
+        try:
+            self.dismiss(self._build())
+        except (ValueError, InsecureHostError) as exc:
+            self.query_one("#error", Label).update(Text(inert(str(exc), 200), style="bold red"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

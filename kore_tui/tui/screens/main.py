@@ -1,0 +1,356 @@
+"""The console's one working screen: banner, ID entry, summary, live jobs panel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, ProgressBar, Static
+
+from kore_tui.core.engine import Engine, ReadOnlyError
+from kore_tui.core.export import export_jobs
+from kore_tui.core.ids import for_undeploy
+from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState
+from kore_tui.core.text import inert
+from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.detail import JobDetail
+from kore_tui.tui.screens.help import HelpScreen
+from kore_tui.tui.screens.history import HistoryScreen
+from kore_tui.tui.screens.prompts import PathPrompt
+from kore_tui.tui.widgets.banner import EnvBanner
+from kore_tui.tui.widgets.id_entry import IdEntry
+from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
+
+if TYPE_CHECKING:
+    from kore_tui.tui.app import KoreApp
+
+_MAX_FILE_BYTES = 16 * 1024 * 1024
+_ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
+          JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR]
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+u", "undeploy", "Undeploy", priority=True),
+        Binding("ctrl+w", "watch", "Watch", priority=True),
+        Binding("ctrl+o", "load_file", "Load file", priority=True),
+        Binding("f2", "environments", "Environments"),
+        Binding("f3", "history", "History"),
+        Binding("f1", "help", "Help"),
+    ]
+    DEFAULT_CSS = """
+    MainScreen { layout: vertical; }
+    #summary-row { height: 1; }
+    #summary { width: 1fr; }
+    #progress { width: 30; }
+    #filter { display: none; height: 1; border: none; padding: 0 1; }
+    #filter.visible { display: block; }
+    JobsHeader { height: 1; background: $boost; text-style: bold; padding: 0 0 0 0; }
+    """
+
+    def __init__(self, prefill: str = "") -> None:
+        super().__init__()
+        self.model = JobsModel()
+        self._prefill = prefill
+
+    @property
+    def kore(self) -> KoreApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield EnvBanner(id="banner")
+        yield IdEntry(id="entry")
+        with Horizontal(id="summary-row"):
+            yield Static("", id="summary")
+            yield ProgressBar(id="progress", show_eta=False, total=1)
+        yield Input(placeholder="filter: text in model, dock status, status or error "
+                    "(enter/esc to close)", id="filter")
+        yield JobsHeader(id="jobs-header")
+        yield JobsTable(self.model, id="jobs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(JobsHeader).set_sort(self.model.sort)
+        if self._prefill:
+            self.query_one(IdEntry).set_text(self._prefill)
+        self.set_interval(0.1, self._drain)
+        self.set_interval(1.0, self._second)
+        self._update_summary()
+        self.refresh_banner()
+
+    # -- data flow: store -> model -> table ------------------------------------------
+
+    def _drain(self) -> None:
+        host = self.kore.host
+        if host is None:
+            return
+        _, changed, removed = host.store.drain_changed()
+        if changed or removed:
+            self.query_one(JobsTable).apply(changed, removed)
+            self._update_summary()
+
+    def _second(self) -> None:
+        self.query_one(JobsTable).tick()
+        self.refresh_banner()
+
+    def refresh_banner(self) -> None:
+        host = self.kore.host
+        self.query_one(EnvBanner).show(self.kore.env, host.store if host else None,
+                                       self.kore.read_only)
+
+    def reset_jobs(self) -> None:
+        """A new environment: a new store; marks and rows of the old one are gone."""
+        self.model.clear()
+        self.query_one(JobsTable).rebuild()
+        self._update_summary()
+        self.refresh_banner()
+
+    def _update_summary(self) -> None:
+        model = self.model
+        total = len(model.jobs)
+        text = Text()
+        text.append(f" {total} job(s)", style="bold")
+        for state in _ORDER:
+            if model.counts.get(state):
+                text.append(f" · {model.counts[state]} {state.value}",
+                            style=STATE_STYLES.get(state))
+        text.append(f"   view: {model.status_filter} · sort: {model.sort}", style="dim")
+        if model.text_filter:
+            text.append(f" · filter: {inert(model.text_filter, 30)!r}", style="dim")
+        if model.marks:
+            text.append(f" · {len(model.marks)} marked", style="bold yellow")
+            hidden = model.hidden_marks
+            if hidden:
+                text.append(f" ({hidden} hidden by the filter!)", style="bold red")
+        self.query_one("#summary", Static).update(text)
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(total, 1), progress=model.final_count if total else 0)
+
+    def on_jobs_table_marks_changed(self) -> None:
+        self._update_summary()
+
+    def on_jobs_table_open_detail(self, event: JobsTable.OpenDetail) -> None:
+        job = self.model.jobs.get(event.key)
+        if job is not None:
+            self.app.push_screen(JobDetail(job))
+
+    # -- entry actions -----------------------------------------------------------------
+
+    def _require_host(self) -> bool:
+        if self.kore.host is None:
+            self.notify("No environment connected: press F2.", severity="warning")
+            return False
+        return True
+
+    def action_undeploy(self) -> None:
+        if not self._require_host():
+            return
+        env = self.kore.env
+        assert env is not None
+        if self.kore.read_only or env.read_only:
+            self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
+            return
+        parsed = for_undeploy(self.query_one(IdEntry).parsed)
+        real_invalid = [i for i in parsed.invalid if "dock status ID" not in i.reason]
+        if real_invalid:
+            self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
+                        "first (a mangled paste is a warning sign).", severity="error")
+            return
+        if not parsed.model_ids:
+            self.notify("No model IDs to undeploy.", severity="warning")
+            return
+        ids = parsed.model_ids
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._send(lambda e: e.undeploy(ids), f"Queued {len(ids)} undeploy(s).")
+                self.query_one(IdEntry).set_text("")
+            else:
+                self.notify("Cancelled: nothing was sent.")
+
+        self.app.push_screen(ConfirmUndeploy(env, ids), confirmed)
+
+    def action_watch(self) -> None:
+        if not self._require_host():
+            return
+        ds_ids = self.query_one(IdEntry).parsed.dock_status_ids
+        if not ds_ids:
+            self.notify("No dock status IDs (ds-…) to watch.", severity="warning")
+            return
+        self._send(lambda e: e.watch(ds_ids), f"Watching {len(ds_ids)} job(s).")
+        self.query_one(IdEntry).set_text("")
+
+    @work(exclusive=False, group="engine-calls")
+    async def _send(self, fn: Callable[[Engine], object], message: str) -> None:
+        host = self.kore.host
+        if host is None:
+            return
+        try:
+            result: object = await asyncio.wrap_future(host.call(fn))
+        except ReadOnlyError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        except Exception as exc:
+            self.notify(f"Failed: {inert(str(exc), 200)}", severity="error")
+            return
+        if isinstance(result, int):
+            message = message.format(n=result)
+        self.notify(message)
+
+    def action_load_file(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self._load(path)
+
+        self.app.push_screen(PathPrompt("Load IDs from file", "path/to/ids.csv"), chosen)
+
+    @work(thread=True, group="files")
+    def _load(self, path: str) -> None:
+        try:
+            with open(Path(path).expanduser(), "rb") as handle:
+                data = handle.read(_MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Cannot read {inert(path, 100)}: "
+                                      f"{exc.strerror}", severity="error")
+            return
+        note = " (truncated at 16 MiB)" if len(data) > _MAX_FILE_BYTES else ""
+        text = data[:_MAX_FILE_BYTES].decode("utf-8", errors="replace")
+        self.app.call_from_thread(self.query_one(IdEntry).set_text, text)
+        self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}{note}")
+
+    # -- panel actions -----------------------------------------------------------------
+
+    def _selection(self) -> list[str]:
+        return self.model.selection(self.query_one(JobsTable).cursor_key)
+
+    def action_focus_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.model.text_filter = event.value.strip()
+        self.query_one(JobsTable).rebuild()
+        self._update_summary()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.value:
+            box.remove_class("visible")
+        self.query_one(JobsTable).focus()
+
+    def action_cycle_status_filter(self) -> None:
+        names = list(STATUS_FILTERS)
+        self.model.status_filter = names[(names.index(self.model.status_filter) + 1)
+                                         % len(names)]
+        self.query_one(JobsTable).rebuild()
+        self._update_summary()
+
+    def action_cycle_sort(self) -> None:
+        self.model.sort = SORTS[(SORTS.index(self.model.sort) + 1) % len(SORTS)]
+        self.query_one(JobsHeader).set_sort(self.model.sort)
+        if self._prefill:
+            self.query_one(IdEntry).set_text(self._prefill)
+        self.query_one(JobsTable).rebuild()
+        self._update_summary()
+
+    def action_recheck(self) -> None:
+        keys = self._selection()
+        if keys and self._require_host():
+            self._send(lambda e: e.recheck(keys), "Re-checking {n} job(s).")
+
+    def action_retry(self) -> None:
+        if not self._require_host():
+            return
+        env = self.kore.env
+        assert env is not None
+        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
+        retryable = [j for j in jobs if j.state in RETRYABLE_STATES]
+        if not retryable:
+            self.notify("Retry applies to FAILED, UNKNOWN or ERROR jobs.", severity="warning")
+            return
+        if self.kore.read_only or env.read_only:
+            self.notify(f"{env.name} is read-only: retry is disabled.", severity="error")
+            return
+        keys = [j.key for j in retryable]
+        models = [j.model_id or j.dock_status_id or "?" for j in retryable]
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._send(lambda e: e.retry(keys), "Retrying {n} job(s).")
+
+        self.app.push_screen(ConfirmUndeploy(env, models), confirmed)
+
+    def action_stop_tracking(self) -> None:
+        keys = [k for k in self._selection()
+                if k in self.model.jobs and self.model.jobs[k].state in ACTIVE_STATES]
+        if keys and self._require_host():
+            self._send(lambda e: e.stop_tracking(keys), "Stopped tracking {n} job(s).")
+
+    def action_copy_ids(self) -> None:
+        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
+        lines = [j.dock_status_id or j.model_id or "" for j in jobs]
+        lines = [line for line in lines if line]
+        if not lines:
+            return
+        self.app.copy_to_clipboard("\n".join(lines))
+        self.notify(f"Copied {len(lines)} ID(s) to the clipboard.")
+
+    def action_export(self) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        env = self.kore.env.name if self.kore.env else "jobs"
+        default = f"kore-jobs-{env}-{stamp}.csv"
+        keys = self._selection() if self.model.marks else list(self.model.visible)
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._export(keys, path)
+
+        self.app.push_screen(PathPrompt(f"Export {len(keys)} job(s) to (.csv or .json)",
+                                        value=default), chosen)
+
+    @work(thread=True, group="files")
+    def _export(self, keys: list[str], path: str) -> None:
+        jobs = [self.model.jobs[k] for k in keys if k in self.model.jobs]
+        try:
+            written = export_jobs(jobs, Path(path))
+        except (OSError, ValueError) as exc:
+            self.app.call_from_thread(self.notify, f"Export failed: {inert(str(exc), 200)}",
+                                      severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Exported {len(jobs)} job(s) to {written}")
+
+    def action_toggle_pause(self) -> None:
+        host = self.kore.host
+        if host is None:
+            return
+        paused = host.store.health.user_paused
+
+        def flip(engine: Engine) -> int:
+            (engine.resume if paused else engine.pause)()
+            return 0
+
+        self._send(flip, "Polling resumed." if paused else "Paused: no requests are sent.")
+        self.set_timer(0.2, self.refresh_banner)
+
+    def action_environments(self) -> None:
+        self.kore.action_environments()
+
+    def action_history(self) -> None:
+        env = self.kore.env
+        self.app.push_screen(HistoryScreen(env.name if env else None))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())

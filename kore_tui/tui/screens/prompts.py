@@ -1,0 +1,141 @@
+"""Small modal prompts: an API key (password input with reveal), a file path, a yes/no."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label
+
+from kore_tui.core.secret import Secret
+from kore_tui.core.text import inert
+
+_MODAL_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 76; height: auto; border: thick $primary; background: $surface;
+    padding: 1 2; }}
+{name} Horizontal {{ height: 3; align: right middle; margin-top: 1; }}
+{name} Button {{ margin-left: 2; }}
+"""
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    key: Secret
+    remember: bool
+
+
+class KeyPrompt(ModalScreen[KeyEntry | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal")]
+    DEFAULT_CSS = _MODAL_CSS.format(name="KeyPrompt")
+
+    def __init__(self, env_name: str, host: str, reason: str = "") -> None:
+        super().__init__()
+        self.env_name = env_name
+        self.host = host
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"API key for {inert(self.env_name, 40)} ({inert(self.host, 60)})")
+            if self.reason:
+                yield Label(inert(self.reason, 200), classes="dim")
+            yield Input(password=True, placeholder="kg-…", id="key")
+            yield Checkbox("Show key (ctrl+r)", id="reveal")
+            yield Checkbox("Remember in the 0600 credentials file", id="remember")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Use key", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#key", Input).focus()
+
+    def action_reveal(self) -> None:
+        box = self.query_one("#reveal", Checkbox)
+        box.value = not box.value
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "reveal":
+            self.query_one("#key", Input).password = not event.value
+
+    def _submit(self) -> None:
+        value = self.query_one("#key", Input).value
+        if not value.strip():
+            self.notify("Enter a key, or press Escape to cancel.", severity="warning")
+            return
+        self.dismiss(KeyEntry(Secret(value), self.query_one("#remember", Checkbox).value))
+
+    def on_input_submitted(self) -> None:
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PathPrompt(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = _MODAL_CSS.format(name="PathPrompt")
+
+    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.placeholder = placeholder
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text)
+            yield Input(value=self.value, placeholder=self.placeholder, id="path")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("OK", id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.dismiss(self.query_one("#path", Input).value.strip() or None)
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class YesNo(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = _MODAL_CSS.format(name="YesNo")
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            with Horizontal():
+                yield Button("No", id="no")
+                yield Button(self.yes, id="yes", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,71 @@
+"""The always-visible environment banner: who you are about to hurt, and how it is going."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import Static
+
+from kore_tui.core.config import Environment
+from kore_tui.core.store import JobStore
+from kore_tui.core.text import inert
+
+_COLOURS = {"orange": "dark_orange", "purple": "purple"}
+
+
+def rich_colour(colour: str) -> str:
+    """A configured colour as Rich spells it (config names are friendlier)."""
+    return _COLOURS.get(colour, colour)
+
+
+def banner_text(env: Environment | None, store: JobStore | None, read_only: bool,
+                now: float | None = None) -> Text:
+    now = time.time() if now is None else now
+    text = Text()
+    if env is None:
+        text.append(" no environment ", style="bold reverse")
+        text.append("  press F2 to pick or add one")
+        return text
+    colour = rich_colour(env.colour)
+    text.append(f" ● {inert(env.name, 40)} ", style=f"bold white on {colour}")
+    text.append(" ")
+    if env.protected:
+        text.append(" PROTECTED ", style="bold white on red")
+        text.append(" ")
+    if read_only or env.read_only:
+        text.append(" READ-ONLY ", style="bold black on yellow")
+        text.append(" ")
+    if env.ephemeral:
+        text.append(" DEMO " if env.name == "demo" else " AD-HOC ", style="bold black on cyan")
+        text.append(" ")
+    text.append(inert(env.host, 60), style="bold")
+    if store is None:
+        text.append("   connecting…", style="dim")
+        return text
+    health = store.health
+    if health.last_success_wall is None:
+        text.append("   no answer yet", style="dim")
+    else:
+        age = max(0.0, now - health.last_success_wall)
+        style = "green" if age < 30 else "yellow"
+        text.append(f"   last OK {age:.0f}s ago", style=style)
+    text.append(f" · errors {health.errors}", style="red" if health.errors else "dim")
+    text.append(f" · in flight {store.in_flight}", style="dim")
+    if health.user_paused:
+        text.append("  ⏸ PAUSED", style="bold yellow")
+    if health.paused_until_wall and health.paused_until_wall > now:
+        text.append(f"  rate limited: waiting {health.paused_until_wall - now:.0f}s",
+                    style="bold yellow")
+    if health.journal_error:
+        text.append("  JOURNAL ERROR", style="bold white on red")
+    return text
+
+
+class EnvBanner(Static):
+    DEFAULT_CSS = """
+    EnvBanner { height: 1; background: $panel; }
+    """
+
+    def show(self, env: Environment | None, store: JobStore | None, read_only: bool) -> None:
+        self.update(banner_text(env, store, read_only))
