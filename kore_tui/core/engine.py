@@ -574,7 +574,8 @@ class Engine:
 
     def _unknown(self, job: Job, exc: BaseException, status: int | None) -> None:
         self._set(job, state=JobState.UNKNOWN, error_kind="unknown", http_status=status,
-                  error=f"outcome unknown, the request may have reached the server: {exc}")
+                  error=f"{exc} (outcome unknown: the request may have reached the server; "
+                  "check the model before retrying)")
 
     async def _poll(self, job: Job, track: _Track) -> None:
         assert job.dock_status_id is not None

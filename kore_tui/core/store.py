@@ -28,7 +28,8 @@ class JobStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
-        self._changed: set[str] = set()
+        # An ordered set (dict keys): readers see new jobs in the order they were created.
+        self._changed: dict[str, None] = {}
         self._version = 0
         self._health = HostHealth()
         self.in_flight = 0  # requests on the wire right now (engine thread writes, UI reads)
@@ -40,20 +41,20 @@ class JobStore:
     def put(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.key] = job
-            self._changed.add(job.key)
+            self._changed[job.key] = None
             self._version += 1
 
     def put_many(self, jobs: list[Job]) -> None:
         with self._lock:
             for job in jobs:
                 self._jobs[job.key] = job
-                self._changed.add(job.key)
+                self._changed[job.key] = None
             self._version += 1
 
     def remove(self, key: str) -> None:
         with self._lock:
             if self._jobs.pop(key, None) is not None:
-                self._changed.add(key)
+                self._changed[key] = None
                 self._version += 1
 
     def get(self, key: str) -> Job | None:
@@ -66,7 +67,7 @@ class JobStore:
     def drain_changed(self) -> tuple[int, list[Job], list[str]]:
         """(version, changed jobs, removed keys) since the previous drain."""
         with self._lock:
-            keys, self._changed = self._changed, set()
+            keys, self._changed = self._changed, {}
             jobs = [self._jobs[k] for k in keys if k in self._jobs]
             removed = [k for k in keys if k not in self._jobs]
             return self._version, jobs, removed

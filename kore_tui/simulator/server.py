@@ -176,7 +176,11 @@ class Simulator:
                 return self._rate_limited(retry)
             if status == 0:
                 return self._dropped(request)
-            return _envelope(status, "FORCED", "forced by the test", simple=False)
+            if "body" in forced:
+                return web.Response(status=status, text=str(forced["body"]),
+                                    content_type=str(forced.get("content_type", "text/plain")))
+            return _envelope(status, str(forced.get("code", "FORCED")),
+                             str(forced.get("message", "forced by the test")), simple=False)
         if self._roll(f.slow):
             await asyncio.sleep(self._fault_rng.uniform(*f.slow_seconds))
         if self._roll(f.rate_limited):

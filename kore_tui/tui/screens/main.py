@@ -175,6 +175,7 @@ class MainScreen(Screen[None]):
             if ok:
                 self._send(lambda e: e.undeploy(ids), f"Queued {len(ids)} undeploy(s).")
                 self.query_one(IdEntry).set_text("")
+                self.query_one(JobsTable).focus()
             else:
                 self.notify("Cancelled: nothing was sent.")
 
@@ -189,6 +190,7 @@ class MainScreen(Screen[None]):
             return
         self._send(lambda e: e.watch(ds_ids), f"Watching {len(ds_ids)} job(s).")
         self.query_one(IdEntry).set_text("")
+        self.query_one(JobsTable).focus()
 
     @work(exclusive=False, group="engine-calls")
     async def _send(self, fn: Callable[[Engine], object], message: str) -> None:

@@ -47,7 +47,7 @@ class Column:
 
 COLUMNS = (
     Column("", 2), Column("Model", 17), Column("Dock status", 17), Column("Action", 9),
-    Column("Status", 22), Column("Elapsed", 8), Column("Checked", 8), Column("Polls", 5),
+    Column("Status", 16), Column("Elapsed", 7), Column("Checked", 7), Column("Polls", 5),
 )
 
 
