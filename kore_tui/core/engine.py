@@ -183,7 +183,9 @@ class Engine:
         return jobs
 
     def watch(self, dock_status_ids: Iterable[str]) -> list[Job]:
-        watched = {j.dock_status_id for j in self.store.snapshot() if not j.is_final}
+        # Any row already showing this dock status (say, resumed from the journal) is enough;
+        # a second row for the same job would only confuse. Re-check refreshes a final one.
+        watched = {j.dock_status_id for j in self.store.snapshot()}
         jobs = []
         for ds in dock_status_ids:
             normalized = path_segment(ds, DOCK_STATUS_PREFIX)

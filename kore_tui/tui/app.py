@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from kore_tui.core.config import Config, Environment, Settings
@@ -43,8 +45,13 @@ class KoreApp(App[int]):
         journal_path: Path | None = None,
         prefill: str = "",
         settings: Settings | None = None,
+        clock: Callable[[], float] = time.time,
+        connect_on_start: bool = True,
     ) -> None:
         super().__init__()
+        # Wall clock for ages on screen; screenshots freeze it to get identical files.
+        self.clock = clock
+        self._connect_on_start = connect_on_start
         self.config = config
         self.env = env
         self.read_only = read_only
@@ -57,6 +64,11 @@ class KoreApp(App[int]):
         if key is not None and env is not None:
             self.session_keys[env.name] = key
 
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Notifications carry server and file-system text: never parse it as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     # -- lifecycle ---------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen[None]:
@@ -66,6 +78,8 @@ class KoreApp(App[int]):
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if not self._connect_on_start:
+            return
         if self.env is not None:
             self.connect(self.env)
         else:

@@ -29,15 +29,16 @@ class ConfirmUndeploy(ModalScreen[bool]):
     ConfirmUndeploy Button { margin-left: 2; }
     """
 
-    def __init__(self, env: Environment, model_ids: list[str]) -> None:
+    def __init__(self, env: Environment, model_ids: list[str], verb: str = "Undeploy") -> None:
         super().__init__()
         self.env = env
         self.model_ids = model_ids
+        self.verb = verb
 
     def compose(self) -> ComposeResult:
         env = self.env
         title = Text()
-        title.append(f"Undeploy {len(self.model_ids)} model(s) from ", style="bold")
+        title.append(f"{self.verb} {len(self.model_ids)} model(s) in ", style="bold")
         title.append(f" {inert(env.name, 40)} ", style=f"bold white on {rich_colour(env.colour)}")
         if env.protected:
             title.append("  PROTECTED", style="bold red")
@@ -46,17 +47,17 @@ class ConfirmUndeploy(ModalScreen[bool]):
             ids += f"\n… and {len(self.model_ids) - _SHOWN} more"
         with Vertical():
             yield Static(title)
-            yield Label(f"host: {inert(env.host, 80)}")
+            yield Label(Text(f"host: {inert(env.host, 80)}"))
             yield Static(Text(ids), id="ids")
             yield Label("This cannot be undone from here: the models stop serving.",
                         classes="warning")
             if env.protected:
                 yield Label(Text.assemble("Type the environment name ",
-                                          (inert(env.name, 40), "bold"), " to confirm:"))
+                                          (repr(inert(env.name, 40)), "bold"), " to confirm:"))
                 yield Input(placeholder=env.name, id="typed")
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="default")
-                yield Button(f"Undeploy {len(self.model_ids)}", id="confirm", variant="error",
+                yield Button(f"{self.verb} {len(self.model_ids)}", id="confirm", variant="error",
                              disabled=env.protected)
 
     def on_mount(self) -> None:

@@ -64,13 +64,13 @@ class HistoryScreen(Screen[None]):
         self.jobs = jobs
         scope = f"environment {inert(env, 40)}" if env else "all environments"
         self.query_one("#title", Label).update(
-            f"History: {len(jobs)} most recent job(s) in {scope}  (t: toggle scope)")
+            Text(f"History: {len(jobs)} most recent job(s) in {scope}  (t: toggle scope)"))
         table = self.query_one(DataTable)
         table.clear()
         for job in jobs:
-            table.add_row(job.created_at, inert(job.environment, 12),
+            table.add_row(Text(inert(job.created_at, 30)), Text(inert(job.environment, 12)),
                           Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
-                          short_id(job.model_id), short_id(job.dock_status_id),
+                          Text(short_id(job.model_id)), Text(short_id(job.dock_status_id)),
                           Text(inert(job.error or "", 200)), key=job.key)
 
     def action_detail(self) -> None:

@@ -76,7 +76,7 @@ class MainScreen(Screen[None]):
         yield Input(placeholder="filter: text in model, dock status, status or error "
                     "(enter/esc to close)", id="filter")
         yield JobsHeader(id="jobs-header")
-        yield JobsTable(self.model, id="jobs")
+        yield JobsTable(self.model, id="jobs", clock=self.kore.clock)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -106,7 +106,7 @@ class MainScreen(Screen[None]):
     def refresh_banner(self) -> None:
         host = self.kore.host
         self.query_one(EnvBanner).show(self.kore.env, host.store if host else None,
-                                       self.kore.read_only)
+                                       self.kore.read_only, self.kore.clock())
 
     def reset_jobs(self) -> None:
         """A new environment: a new store; marks and rows of the old one are gone."""
@@ -293,7 +293,7 @@ class MainScreen(Screen[None]):
             if ok:
                 self._send(lambda e: e.retry(keys), "Retrying {n} job(s).")
 
-        self.app.push_screen(ConfirmUndeploy(env, models), confirmed)
+        self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy"), confirmed)
 
     def action_stop_tracking(self) -> None:
         keys = [k for k in self._selection()

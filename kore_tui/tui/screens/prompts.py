@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -40,9 +41,9 @@ class KeyPrompt(ModalScreen[KeyEntry | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"API key for {inert(self.env_name, 40)} ({inert(self.host, 60)})")
+            yield Label(Text(f"API key for {inert(self.env_name, 40)} ({inert(self.host, 60)})"))
             if self.reason:
-                yield Label(inert(self.reason, 200), classes="dim")
+                yield Label(Text(inert(self.reason, 200)), classes="dim")
             yield Input(password=True, placeholder="kg-…", id="key")
             yield Checkbox("Show key (ctrl+r)", id="reveal")
             yield Checkbox("Remember in the 0600 credentials file", id="remember")
@@ -93,7 +94,7 @@ class PathPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text)
+            yield Label(Text(self.title_text))
             yield Input(value=self.value, placeholder=self.placeholder, id="path")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
@@ -126,7 +127,7 @@ class YesNo(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(Text(self.question))
             with Horizontal():
                 yield Button("No", id="no")
                 yield Button(self.yes, id="yes", variant="warning")

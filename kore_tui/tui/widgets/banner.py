@@ -67,5 +67,6 @@ class EnvBanner(Static):
     EnvBanner { height: 1; background: $panel; }
     """
 
-    def show(self, env: Environment | None, store: JobStore | None, read_only: bool) -> None:
-        self.update(banner_text(env, store, read_only))
+    def show(self, env: Environment | None, store: JobStore | None, read_only: bool,
+             now: float | None = None) -> None:
+        self.update(banner_text(env, store, read_only, now))

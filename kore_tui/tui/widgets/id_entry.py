@@ -42,8 +42,8 @@ class IdEntry(Vertical):
         padding: 0 1; }
     IdEntry #feedback { width: 2fr; height: 100%; padding: 0 1; overflow-y: auto; }
     IdEntry #buttons { height: 1; width: 100%; }
-    IdEntry #buttons Button { min-width: 12; height: 1; border: none; margin: 0 1 0 0;
-        padding: 0 1; }
+    IdEntry #buttons Button { width: auto; min-width: 10; height: 1; border: none;
+        margin: 0 1 0 0; padding: 0 1; }
     """
 
     class Parsed(Message):
@@ -61,8 +61,8 @@ class IdEntry(Vertical):
             yield TextArea(id="ids", soft_wrap=False, show_line_numbers=False)
             yield Static(feedback_text(self.parsed), id="feedback")
         with Horizontal(id="buttons"):
-            yield Button("Undeploy", id="undeploy", variant="error")
-            yield Button("Watch", id="watch", variant="primary")
+            yield Button("Undeploy 0", id="undeploy", variant="error")
+            yield Button("Watch 0", id="watch", variant="primary")
             yield Button("Load file", id="load")
             yield Button("Clear", id="clear")
 

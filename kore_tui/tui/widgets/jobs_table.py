@@ -11,10 +11,12 @@ goes through ``inert()`` and into a plain Segment, never through markup.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -105,7 +107,7 @@ class JobsHeader(Static):
         target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(sort)
         text = "".join(_fit(t + (" ▾" if t == target else ""), c.width + 1)
                        for t, c in zip(titles, COLUMNS, strict=False)) + "Error"
-        self.update(text)
+        self.update(Text(text, no_wrap=True, overflow="crop"))
 
 
 class JobsTable(ScrollView, can_focus=True):
@@ -120,18 +122,18 @@ class JobsTable(ScrollView, can_focus=True):
         Binding("home", "cursor_to(0)", "Top", show=False),
         Binding("end", "cursor_to(-1)", "Bottom", show=False),
         Binding("space", "toggle_mark", "Mark"),
-        Binding("a", "mark_all", "Mark all"),
+        Binding("a", "mark_all", "Mark all", show=False),
         Binding("escape", "clear_marks", "Clear marks", show=False),
         Binding("enter", "open_detail", "Detail"),
         Binding("slash", "screen.focus_filter", "Filter"),
-        Binding("f", "screen.cycle_status_filter", "Status filter"),
+        Binding("f", "screen.cycle_status_filter", "View"),
         Binding("s", "screen.cycle_sort", "Sort"),
         Binding("r", "screen.recheck", "Re-check"),
         Binding("R", "screen.retry", "Retry"),
         Binding("x", "screen.stop_tracking", "Stop"),
-        Binding("c", "screen.copy_ids", "Copy IDs"),
+        Binding("c", "screen.copy_ids", "Copy IDs", show=False),
         Binding("e", "screen.export", "Export"),
-        Binding("p", "screen.toggle_pause", "Pause/resume"),
+        Binding("p", "screen.toggle_pause", "Pause"),
         Binding("h", "screen.history", "History", show=False),
         Binding("question_mark", "screen.help", "Help", show=False),
     ]
@@ -146,11 +148,12 @@ class JobsTable(ScrollView, can_focus=True):
     class MarksChanged(Message):
         pass
 
-    def __init__(self, model: JobsModel, *, id: str | None = None) -> None:
+    def __init__(self, model: JobsModel, *, id: str | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__(id=id)
         self.model = model
         self._last_rebuild = 0.0
-        self._clock = time.time
+        self._clock = clock
 
     # -- feeding -----------------------------------------------------------------------
 
