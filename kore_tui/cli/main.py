@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     def tracking(p: argparse.ArgumentParser) -> None:
         p.add_argument("--wait", action="store_true", help="track every job until it is final")
         p.add_argument("--timeout", type=_positive_float, metavar="S",
-                       help="per-job deadline in seconds with --wait (default: config, 1800)")
+                       help="per-job deadline in seconds (default: config, 1800)")
         p.add_argument("--json", action="store_true",
                        help="print one JSON document on stdout (progress goes to stderr)")
 
