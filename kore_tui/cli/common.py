@@ -158,6 +158,9 @@ def handle_errors(fn: Callable[[], int]) -> int:
     except KoreError as exc:
         err(str(exc))
         return EXIT_USAGE
+    except OSError as exc:  # unreadable file, full disk, symlinked config...
+        err(inert(str(exc), 400))
+        return EXIT_USAGE
 
 
 def dump_json(payload: Any) -> None:

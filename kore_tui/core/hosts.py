@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from kore_tui.core.errors import InsecureHostError
 from kore_tui.core.text import inert
+
+_HOSTNAME = re.compile(r"(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+                       r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _is_ip(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return True
 
 
 def is_loopback_host(hostname: str) -> bool:
@@ -21,14 +33,19 @@ def is_loopback_host(hostname: str) -> bool:
 def normalize_host(url: str) -> str:
     """``https://host[:port]`` with no path, query or credentials; raises on anything unsafe."""
     raw = url.strip()
+    shown = inert(url, 80)
+    # urlsplit silently deletes tabs and newlines; a host with any must be refused, not fixed.
+    if any(ch.isspace() or not ch.isprintable() for ch in raw):
+        raise InsecureHostError(f"host contains spaces or control characters: {shown!r}")
     if "://" not in raw:
         raw = "https://" + raw
     parts = urlsplit(raw)
-    shown = inert(url, 80)
     if parts.scheme not in {"http", "https"}:
         raise InsecureHostError(f"host must start with https:// (got {shown!r})")
     if not parts.hostname:
         raise InsecureHostError(f"host has no host name: {shown!r}")
+    if not _HOSTNAME.fullmatch(parts.hostname) and not _is_ip(parts.hostname):
+        raise InsecureHostError(f"host name is not valid: {shown!r}")
     if parts.username or parts.password:
         raise InsecureHostError("host must not contain credentials")
     if parts.query or parts.fragment or parts.path not in {"", "/"}:
