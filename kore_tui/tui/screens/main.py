@@ -41,10 +41,12 @@ _ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.S
 
 class MainScreen(Screen[None]):
     BINDINGS = [
-        Binding("ctrl+u", "undeploy", "Undeploy", priority=True),
-        Binding("ctrl+w", "watch", "Watch", priority=True),
-        Binding("ctrl+o", "load_file", "Load file", priority=True),
-        Binding("f2", "environments", "Environments"),
+        # Work from anywhere; shown in the footer by the ID box (IdsTextArea), where they
+        # belong, so the jobs panel's footer has room for its own keys.
+        Binding("ctrl+u", "undeploy", "Undeploy", show=False),
+        Binding("ctrl+w", "watch", "Watch", show=False),
+        Binding("ctrl+o", "load_file", "Load file", show=False),
+        Binding("f2", "environments", "Envs"),
         Binding("f3", "history", "History"),
         Binding("f1", "help", "Help"),
     ]
@@ -77,12 +79,13 @@ class MainScreen(Screen[None]):
                     "(enter/esc to close)", id="filter")
         yield JobsHeader(id="jobs-header")
         yield JobsTable(self.model, id="jobs", clock=self.kore.clock)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(JobsHeader).set_sort(self.model.sort)
         if self._prefill:
             self.query_one(IdEntry).set_text(self._prefill)
+        self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste
         self.set_interval(0.1, self._drain)
         self.set_interval(1.0, self._second)
         self._update_summary()
@@ -265,6 +268,7 @@ class MainScreen(Screen[None]):
         self.query_one(JobsHeader).set_sort(self.model.sort)
         if self._prefill:
             self.query_one(IdEntry).set_text(self._prefill)
+        self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste
         self.query_one(JobsTable).rebuild()
         self._update_summary()
 

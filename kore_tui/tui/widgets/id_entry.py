@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static, TextArea
@@ -34,6 +35,16 @@ def feedback_text(parsed: ParsedIds) -> Text:
     return text
 
 
+class IdsTextArea(TextArea):
+    """The paste box. Its ctrl+u / ctrl+w (line editing in a TextArea) are kore-tui's."""
+
+    BINDINGS = [
+        Binding("ctrl+u", "screen.undeploy", "Undeploy"),
+        Binding("ctrl+w", "screen.watch", "Watch"),
+        Binding("ctrl+o", "screen.load_file", "Load file"),
+    ]
+
+
 class IdEntry(Vertical):
     DEFAULT_CSS = """
     IdEntry { height: 9; border: round $primary-darken-2; border-title-color: $text-muted; }
@@ -58,7 +69,7 @@ class IdEntry(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield TextArea(id="ids", soft_wrap=False, show_line_numbers=False)
+            yield IdsTextArea(id="ids", soft_wrap=False, show_line_numbers=False)
             yield Static(feedback_text(self.parsed), id="feedback")
         with Horizontal(id="buttons"):
             yield Button("Undeploy 0", id="undeploy", variant="error")

@@ -72,8 +72,8 @@ def ago(seconds: float | None) -> str:
 
 
 def _fit(text: str, width: int) -> str:
-    if len(text) > width - 1:
-        text = text[: max(width - 2, 0)] + "…"
+    if len(text) > width:
+        text = text[: max(width - 1, 0)] + "…"
     return text.ljust(width)
 
 
@@ -103,10 +103,12 @@ def row_cells(job: Job, now: float) -> list[tuple[str, Style | None]]:
 
 class JobsHeader(Static):
     def set_sort(self, sort: str) -> None:
-        titles = [c.title for c in COLUMNS] + ["Error"]
         target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(sort)
-        text = "".join(_fit(t + (" ▾" if t == target else ""), c.width + 1)
-                       for t, c in zip(titles, COLUMNS, strict=False)) + "Error"
+        # Laid out exactly like a row. The mark column's title is the mark itself: an SVG
+        # export drops leading blanks, which shifted every title two columns left.
+        text = "● " + "".join(
+            _fit(c.title + (" ▾" if c.title == target else ""), c.width) + " "
+            for c in COLUMNS[1:]) + "Error"
         self.update(Text(text, no_wrap=True, overflow="crop"))
 
 
@@ -122,16 +124,16 @@ class JobsTable(ScrollView, can_focus=True):
         Binding("home", "cursor_to(0)", "Top", show=False),
         Binding("end", "cursor_to(-1)", "Bottom", show=False),
         Binding("space", "toggle_mark", "Mark"),
-        Binding("a", "mark_all", "Mark all", show=False),
+        Binding("a", "mark_all", "All"),
         Binding("escape", "clear_marks", "Clear marks", show=False),
         Binding("enter", "open_detail", "Detail"),
         Binding("slash", "screen.focus_filter", "Filter"),
         Binding("f", "screen.cycle_status_filter", "View"),
         Binding("s", "screen.cycle_sort", "Sort"),
-        Binding("r", "screen.recheck", "Re-check"),
+        Binding("r", "screen.recheck", "Recheck"),
         Binding("R", "screen.retry", "Retry"),
         Binding("x", "screen.stop_tracking", "Stop"),
-        Binding("c", "screen.copy_ids", "Copy IDs", show=False),
+        Binding("c", "screen.copy_ids", "Copy"),
         Binding("e", "screen.export", "Export"),
         Binding("p", "screen.toggle_pause", "Pause"),
         Binding("h", "screen.history", "History", show=False),
@@ -169,6 +171,10 @@ class JobsTable(ScrollView, can_focus=True):
                 self.refresh(Region(0, row - top, self.size.width, 1))
 
     def rebuild(self) -> None:
+        if self.has_focus:
+            # A re-layout (new virtual size plus a changed header) can make Textual hand the
+            # focus to the next widget in the chain; the operator's focus stays here.
+            self.call_after_refresh(self.focus)
         key = self.cursor_key
         self.model.rebuild()
         self._last_rebuild = time.monotonic()
