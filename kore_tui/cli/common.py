@@ -112,14 +112,17 @@ class Progress:
             self.stream.flush()
 
 
-def print_jobs(jobs: list[Job], as_json: bool, out: TextIO = sys.stdout) -> None:
+def print_jobs(jobs: list[Job], as_json: bool, out: TextIO | None = None, *,
+               with_time: bool = False) -> None:
+    out = out or sys.stdout
     if as_json:
         json.dump({"jobs": [j.to_json() for j in jobs]}, out, indent=2)
         out.write("\n")
         return
     for job in jobs:
         error = f"  {inert(job.error, 200)}" if job.error else ""
-        out.write(f"{job.status_label:<12} {job.model_id or '-':<39} "
+        when = f"{job.created_at}  {inert(job.environment, 20):<12} " if with_time else ""
+        out.write(f"{when}{job.status_label:<12} {inert(job.model_id or '-', 60):<39} "
                   f"{job.dock_status_id or '-':<39}{error}\n")
 
 

@@ -15,7 +15,7 @@ def _run(args: argparse.Namespace) -> int:
         jobs = journal.history(args.env, args.limit)
     finally:
         journal.close()
-    print_jobs(jobs, args.json)
+    print_jobs(jobs, args.json, with_time=True)
     return EXIT_OK
 
 
