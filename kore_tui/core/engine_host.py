@@ -9,9 +9,7 @@ loop and returns a ``concurrent.futures.Future``.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -21,13 +19,14 @@ from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.job import Job
 from kore_tui.core.journal import Journal
+from kore_tui.core.loop_thread import LoopThread
 from kore_tui.core.secret import Secret
 from kore_tui.core.store import JobStore
 
 T = TypeVar("T")
 
 
-class EngineHost:
+class EngineHost(LoopThread):
     def __init__(
         self,
         env: Environment,
@@ -38,6 +37,7 @@ class EngineHost:
         journal_path: Path | None = None,
         use_journal: bool = True,
     ) -> None:
+        super().__init__(name=f"engine-{env.name}")
         self.env = env
         self.store = JobStore()
         self.read_only = read_only or env.read_only
@@ -45,41 +45,18 @@ class EngineHost:
         self._settings = settings
         self._journal_path = journal_path
         self._use_journal = use_journal
-        self._loop = asyncio.new_event_loop()
         self._engine: Engine | None = None
-        self._ready = threading.Event()
-        self._stopped = threading.Event()
-        self._error: BaseException | None = None
         self.resumed: list[Job] = []
-        self._thread = threading.Thread(target=self._main, name=f"engine-{env.name}",
-                                        daemon=True)
 
     def __repr__(self) -> str:
         return f"EngineHost(env={self.env.name!r}, host={self.env.host!r})"
 
     def start(self, timeout: float = 15.0) -> EngineHost:
         """Start the thread; returns once the journal is open and unfinished jobs resumed."""
-        self._thread.start()
-        self._ready.wait(timeout)
-        if self._error is not None:
-            raise self._error
+        super().start(timeout)
         return self
 
-    def _main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._setup())
-        except BaseException as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(self._teardown())
-        self._loop.close()
-        self._stopped.set()
-
-    async def _setup(self) -> None:
+    async def setup(self) -> None:
         journal = Journal(self._journal_path) if self._use_journal else None
         client = KoreClient(self.env.host, self._key,
                             max_connections=self._settings.concurrency + 4)
@@ -88,7 +65,7 @@ class EngineHost:
         self._engine.start()
         self.resumed = self._engine.resume_unfinished()
 
-    async def _teardown(self) -> None:
+    async def teardown(self) -> None:
         engine = self._engine
         if engine is None:
             return
@@ -99,21 +76,11 @@ class EngineHost:
 
     def call(self, fn: Callable[[Engine], T]) -> concurrent.futures.Future[T]:
         """Run ``fn(engine)`` on the engine's loop."""
-        async def run() -> T:
+        def run() -> T:
             assert self._engine is not None
             return fn(self._engine)
 
-        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+        return self.submit(run)
 
     def call_wait(self, fn: Callable[[Engine], T], timeout: float = 10.0) -> T:
         return self.call(fn).result(timeout)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread.is_alive() and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._stopped.wait(timeout)
-
-    @property
-    def paused(self) -> bool:
-        return bool(self.store.health.user_paused)
-

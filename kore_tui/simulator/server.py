@@ -17,7 +17,6 @@ import hmac
 import json
 import random
 import re
-import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -27,6 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from kore_tui.core.hosts import is_loopback_host
+from kore_tui.core.loop_thread import LoopThread
 from kore_tui.simulator.faults import FaultProfile
 from kore_tui.simulator.state import SimModel, SimState
 
@@ -328,7 +328,7 @@ class Simulator:
         return web.json_response({"queued": len(self.forced)})
 
 
-class SimulatorThread:
+class SimulatorThread(LoopThread):
     """Runs a :class:`Simulator` on its own event loop in a daemon thread.
 
     Demo mode and synchronous tests use this, so the console's event loop
@@ -336,12 +336,9 @@ class SimulatorThread:
     """
 
     def __init__(self, config: SimConfig, port: int = 0) -> None:
+        super().__init__(name="kore-sim")
         self.simulator = Simulator(config)
         self._port = port
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="kore-sim", daemon=True)
 
     @property
     def url(self) -> str:
@@ -351,36 +348,19 @@ class SimulatorThread:
     def model_ids(self) -> list[str]:
         return self.simulator.model_ids
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self.simulator.start(port=self._port))
-        except BaseException as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self._loop.run_forever()
-        self._loop.run_until_complete(self.simulator.stop())
-        self._loop.close()
+    async def setup(self) -> None:
+        await self.simulator.start(port=self._port)
 
-    def start(self) -> SimulatorThread:
-        self._thread.start()
-        self._ready.wait(10)
-        if self._error is not None:
-            raise self._error
+    async def teardown(self) -> None:
+        await self.simulator.stop()
+
+    def start(self, timeout: float = 10.0) -> SimulatorThread:
+        super().start(timeout)
         return self
 
     def call(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` on the simulator's loop (its state is not thread-safe)."""
-        async def wrapper() -> Any:
-            return fn()
-        return asyncio.run_coroutine_threadsafe(wrapper(), self._loop).result(10)
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+        return self.submit(fn).result(10)
 
     def __enter__(self) -> SimulatorThread:
         return self.start()

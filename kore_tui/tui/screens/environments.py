@@ -17,6 +17,7 @@ from kore_tui.core.errors import InsecureHostError
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
+from kore_tui.tui.screens.prompts import RevealKey
 from kore_tui.tui.widgets.banner import rich_colour
 
 _CSS = """
@@ -121,7 +122,7 @@ class EditorResult:
     make_default: bool
 
 
-class EnvironmentEditor(ModalScreen[EditorResult | None]):
+class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal key")]
     DEFAULT_CSS = _CSS.format(name="EnvironmentEditor")
 
@@ -158,14 +159,6 @@ class EnvironmentEditor(ModalScreen[EditorResult | None]):
 
     def on_mount(self) -> None:
         self.query_one("#host" if self.env else "#name", Input).focus()
-
-    def action_reveal(self) -> None:
-        box = self.query_one("#reveal", Checkbox)
-        box.value = not box.value
-
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        if event.checkbox.id == "reveal":
-            self.query_one("#key", Input).password = not event.value
 
     def _build(self) -> EditorResult:
         name = validate_name(self.query_one("#name", Input).value.strip())

@@ -23,13 +23,25 @@ _MODAL_CSS = """
 """
 
 
+class RevealKey:
+    """A "Show key" checkbox (#reveal, ctrl+r) that unmasks the password input #key."""
+
+    def action_reveal(self) -> None:
+        box = self.query_one("#reveal", Checkbox)  # type: ignore[attr-defined]
+        box.value = not box.value
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "reveal":
+            self.query_one("#key", Input).password = not event.value  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class KeyEntry:
     key: Secret
     remember: bool
 
 
-class KeyPrompt(ModalScreen[KeyEntry | None]):
+class KeyPrompt(RevealKey, ModalScreen[KeyEntry | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal")]
     DEFAULT_CSS = _MODAL_CSS.format(name="KeyPrompt")
 
@@ -53,14 +65,6 @@ class KeyPrompt(ModalScreen[KeyEntry | None]):
 
     def on_mount(self) -> None:
         self.query_one("#key", Input).focus()
-
-    def action_reveal(self) -> None:
-        box = self.query_one("#reveal", Checkbox)
-        box.value = not box.value
-
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        if event.checkbox.id == "reveal":
-            self.query_one("#key", Input).password = not event.value
 
     def _submit(self) -> None:
         value = self.query_one("#key", Input).value
