@@ -27,7 +27,9 @@ _CSS = """
 {name} OptionList {{ height: auto; max-height: 16; }}
 {name} Horizontal {{ height: 3; align: right middle; margin-top: 1; }}
 {name} Button {{ margin-left: 1; }}
-{name} Input {{ margin-bottom: 1; }}
+{name} #flags {{ align: left middle; }}
+{name} #error {{ height: 2; color: $error; }}
+{name} #flags Checkbox {{ margin-right: 1; }}
 """
 
 
@@ -145,10 +147,9 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
                         placeholder="key from environment variable (optional, e.g. KORE_PROD_KEY)")
             yield Input(password=True, id="key",
                         placeholder="API key (optional; kept in memory unless remembered)")
-            with Horizontal():
+            with Horizontal(id="flags"):
                 yield Checkbox("Show key", id="reveal")
-                yield Checkbox("Remember key (0600 file)", id="remember")
-            with Horizontal():
+                yield Checkbox("Remember key", id="remember")
                 yield Checkbox("Protected", value=bool(env and env.protected), id="protected")
                 yield Checkbox("Read-only", value=bool(env and env.read_only), id="read_only")
                 yield Checkbox("Default", value=self.is_default, id="default")

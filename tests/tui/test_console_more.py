@@ -1,0 +1,130 @@
+"""Console flows around environments, keys, themes, the palette, copy and pause."""
+
+from __future__ import annotations
+
+import stat
+import tomllib
+
+import pytest
+from textual.widgets import Button, Checkbox, Input, Static
+
+from kore_tui.core import paths
+from kore_tui.core.config import load_config
+from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
+from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
+from kore_tui.tui.screens.prompts import KeyPrompt, YesNo
+from kore_tui.tui.widgets.jobs_table import JobsTable
+from tests.conftest import SENTINEL_KEY
+from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.test_console import SIZE, all_final, paste
+
+
+async def test_add_edit_remove_environment_and_key_prompt(simenv: SimulatorThread,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await pilot.press("f2")
+        assert isinstance(app.screen, EnvironmentPicker)
+        await pilot.press("n")
+        assert isinstance(app.screen, EnvironmentEditor)
+        editor = app.screen
+        editor.query_one("#name", Input).value = "qa"
+        editor.query_one("#host", Input).value = "http://qa.kore.ai"
+        await pilot.click("#save")
+        assert isinstance(app.screen, EnvironmentEditor), "http to a remote host is refused"
+        assert "https" in str(editor.query_one("#error").render())
+        editor.query_one("#host", Input).value = simenv.url
+        editor.query_one("#protected", Checkbox).value = True
+        await pilot.pause(0.3)  # a Button ignores presses during its 0.2 s press effect
+        await pilot.click("#save")
+        await until(pilot, lambda: "qa" in paths.config_path().read_text())
+        assert app.host is not None and app.host.env.name == "sim", "no silent switch"
+        await pilot.press("f2")
+        app.screen.query_one("#envs").highlighted = 0  # "qa" sorts before "sim"
+        await pilot.press("enter")
+        # No key anywhere for "qa": the console asks, in a password field.
+        await until(pilot, lambda: isinstance(app.screen, KeyPrompt))
+        prompt = app.screen
+        key_input = prompt.query_one("#key", Input)
+        assert key_input.password
+        await pilot.press("ctrl+r")
+        assert not key_input.password
+        key_input.value = SENTINEL_KEY
+        prompt.query_one("#remember", Checkbox).value = True
+        await pilot.click("#ok")
+        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        assert app.focused is not None and app.focused.id == "no"
+        await pilot.click("#yes")
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "qa")
+        await until(pilot, lambda: paths.credentials_path().exists())
+        creds = paths.credentials_path()
+        assert stat.S_IMODE(creds.stat().st_mode) == 0o600
+        config = tomllib.loads(paths.config_path().read_text())
+        assert config["environments"]["qa"]["protected"] is True
+        assert SENTINEL_KEY not in paths.config_path().read_text()
+        banner = str(app.main.query_one("#banner", Static).render())
+        assert "qa" in banner and "PROTECTED" in banner
+        await pilot.press("f2")
+        picker = app.screen
+        assert isinstance(picker, EnvironmentPicker)
+        picker.query_one("#envs").highlighted = 0  # "qa" sorts before "sim"
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        await pilot.click("#yes")
+        await until(pilot, lambda: "qa" not in tomllib.loads(
+            paths.config_path().read_text())["environments"])
+        assert "qa" not in tomllib.loads(creds.read_text()).get("keys", {})
+
+
+async def test_theme_is_persisted(simenv: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        app.theme = "nord"
+        await until(pilot, lambda: "nord" in paths.config_path().read_text())
+    config = load_config()
+    assert config.settings.theme == "nord"
+    again = KoreApp(config=config, env=config.environments["sim"])
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.theme == "nord"
+
+
+async def test_palette_copy_and_pause(simenv: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for wanted in ("Undeploy pasted model IDs", "Watch pasted dock status IDs",
+                       "Retry selected jobs", "Export jobs", "Pause or resume polling",
+                       "Environments", "History", "Theme"):
+            assert wanted in titles
+        await paste(app, "\n".join(simenv.model_ids[:2]))
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("a", "c")
+        copied = app.clipboard.splitlines()
+        assert sorted(copied) == sorted(j.dock_status_id for j in app.main.model.jobs.values())
+        await pilot.press("p")
+        await until(pilot, lambda: app.host is not None and app.host.store.health.user_paused)
+        app.main.refresh_banner()
+        assert "PAUSED" in str(app.main.query_one("#banner", Static).render())
+        await pilot.press("p")
+        await until(pilot, lambda: not app.host.store.health.user_paused)  # type: ignore[union-attr]
+
+
+async def test_disabled_confirm_button_cannot_be_clicked(simenv: SimulatorThread) -> None:
+    write_config('default = "prod"\n' + env_block("prod", simenv.url, "protected = true"))
+    app = make_app("prod")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        assert app.screen.query_one("#confirm", Button).disabled
+        await pilot.click("#confirm")
+        await pilot.pause(0.3)
+        assert app.main.model.jobs == {}
