@@ -11,6 +11,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from kore_tui.core.config import Config, Environment, Settings
 from kore_tui.core.engine import EngineSettings
@@ -225,6 +226,14 @@ class KoreApp(App[int]):
             return
         self.config = config
         self.call_from_thread(self.notify, f"Saved {config.path}")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Background work never fails silently and never takes the console down."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{event.worker.name or 'background task'} failed: "
+                        f"{type(error).__name__}: {inert(str(error), 200)}",
+                        severity="error", timeout=10)
 
     # -- theme -------------------------------------------------------------------------
 

@@ -128,3 +128,17 @@ async def test_disabled_confirm_button_cannot_be_clicked(simenv: SimulatorThread
         await pilot.click("#confirm")
         await pilot.pause(0.3)
         assert app.main.model.jobs == {}
+
+
+async def test_a_failing_background_task_is_reported_not_fatal(simenv: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+
+        def broken(engine: object) -> None:
+            raise RuntimeError("boom")
+
+        app.main._send(broken, "never")
+        await pilot.pause(0.3)
+        assert app.is_running
+        assert any("boom" in str(n.message) for n in app._notifications)

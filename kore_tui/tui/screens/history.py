@@ -42,7 +42,7 @@ class HistoryScreen(Screen[None]):
             table.add_column(title, width=width)
         self.load()
 
-    @work(thread=True, exclusive=True, group="history")
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def load(self) -> None:
         env = None if self.all_envs else self.environment
         try:

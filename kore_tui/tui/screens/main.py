@@ -195,7 +195,7 @@ class MainScreen(Screen[None]):
         self.query_one(IdEntry).set_text("")
         self.query_one(JobsTable).focus()
 
-    @work(exclusive=False, group="engine-calls")
+    @work(exclusive=False, group="engine-calls", exit_on_error=False)
     async def _send(self, fn: Callable[[Engine], object], message: str) -> None:
         host = self.kore.host
         if host is None:
@@ -219,7 +219,7 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(PathPrompt("Load IDs from file", "path/to/ids.csv"), chosen)
 
-    @work(thread=True, group="files")
+    @work(thread=True, group="files", exit_on_error=False)
     def _load(self, path: str) -> None:
         try:
             with open(Path(path).expanduser(), "rb") as handle:
@@ -327,7 +327,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PathPrompt(f"Export {len(keys)} job(s) to (.csv or .json)",
                                         value=default), chosen)
 
-    @work(thread=True, group="files")
+    @work(thread=True, group="files", exit_on_error=False)
     def _export(self, keys: list[str], path: str) -> None:
         jobs = [self.model.jobs[k] for k in keys if k in self.model.jobs]
         try:
