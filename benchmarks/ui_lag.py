@@ -31,6 +31,7 @@ from textual.widgets import DataTable
 from kore_tui.core.config import Environment
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.store import JobStore
+from kore_tui.tools.scenes import StaticHost
 from kore_tui.tui.app import KoreApp
 
 STATES = [JobState.IN_PROGRESS, JobState.SUCCESS, JobState.FAILED, JobState.IN_PROGRESS,
@@ -79,16 +80,6 @@ def feed(rate: int, seconds: float, apply: object, jobs: list[Job], stop: thread
     return sent
 
 
-class _FakeHost:
-    def __init__(self, store: JobStore, env: Environment) -> None:
-        self.store = store
-        self.env = env
-        self.resumed: list[Job] = []
-
-    def stop(self) -> None:
-        pass
-
-
 async def run_ours(n: int, rate: int, seconds: float) -> dict[str, float]:
     jobs = make_jobs(n)
     store = JobStore()
@@ -99,7 +90,7 @@ async def run_ours(n: int, rate: int, seconds: float) -> dict[str, float]:
     stop = threading.Event()
     async with app.run_test(size=(120, 36)) as pilot:
         app.env = env
-        app.host = _FakeHost(store, env)  # type: ignore[assignment]
+        app.host = StaticHost(env, store)  # type: ignore[assignment]
         await pilot.pause(0.5)
         app.main.query_one("JobsTable").focus()
         probe_task = asyncio.create_task(probe(samples, stop))
