@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
 from kore_tui.cli.common import Progress, err, track
 from kore_tui.core.api_client import KoreClient
@@ -71,6 +70,3 @@ def interrupted_hint(env: Environment) -> Callable[[list[Job]], None]:
               f"with: kore-tui status --env {env.name} --wait", file=sys.stderr)
     return hint
 
-
-async def gather(*aws: Awaitable[Any]) -> list[Any]:
-    return list(await asyncio.gather(*aws))

@@ -131,6 +131,3 @@ class ResponseFormatError(KoreError):
         self.status = status
         super().__init__(message)
 
-
-# Everything the API client raises on a failed call.
-CallError = ApiError | TransportError | ResponseFormatError

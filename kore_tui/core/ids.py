@@ -12,7 +12,6 @@ reported with a specific reason. Plain words (a CSV header, ``https``,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -124,10 +123,6 @@ def for_status(parsed: ParsedIds) -> ParsedIds:
         InvalidToken(cm, "this is a model ID, not a dock status ID") for cm in parsed.model_ids
     ]
     return ParsedIds([], parsed.dock_status_ids, invalid, parsed.duplicates)
-
-
-def parse_many(texts: Iterable[str]) -> ParsedIds:
-    return parse_ids("\n".join(texts))
 
 
 def path_segment(value: str, prefix: str) -> str:

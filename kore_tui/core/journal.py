@@ -145,10 +145,6 @@ class Journal:
         if not defer:
             self.flush()
 
-    @property
-    def has_pending(self) -> bool:
-        return bool(self._pending)
-
     def flush(self) -> None:
         if not self._pending:
             return

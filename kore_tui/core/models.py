@@ -9,7 +9,6 @@ from kore_tui.core.errors import ResponseFormatError
 from kore_tui.core.text import inert
 
 FINAL_SERVER_STATUSES = frozenset({"SUCCESS", "FAILED"})
-KNOWN_SERVER_STATUSES = frozenset({"IN_PROGRESS", "SUCCESS", "FAILED"})
 
 
 def _required_str(body: dict[str, Any], *names: str) -> str:

@@ -57,7 +57,6 @@ class KoreApp(App[int]):
         self.env = env
         self.read_only = read_only
         self.host: EngineHost | None = None
-        self._initial_key = key
         self._journal_path = journal_path
         self._prefill = prefill
         self.settings = settings or (config.settings if config else Settings())

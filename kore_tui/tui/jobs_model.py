@@ -42,15 +42,22 @@ class JobsModel:
         self.visible: list[str] = []
         self._index: dict[str, int] = {}
         self.marks: set[str] = set()
-        self.text_filter = ""
-        self.status_filter = "all"
-        self.sort = "created"
         self.counts: Counter[JobState] = Counter()
         self.dirty = False
         self._seq = 0
+        self.text_filter = ""
+        self.status_filter = "all"
+        self.sort = "created"
 
     def clear(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        """Forget every job and mark (a new environment); the view settings stay."""
+        self.jobs.clear()
+        self._created.clear()
+        self.visible = []
+        self._index = {}
+        self.marks.clear()
+        self.counts.clear()
+        self.dirty = False
 
     # -- feeding -----------------------------------------------------------------------
 

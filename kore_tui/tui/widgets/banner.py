@@ -51,6 +51,8 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
         style = "green" if age < 30 else "yellow"
         text.append(f"   last OK {age:.0f}s ago", style=style)
     text.append(f" · errors {health.errors}", style="red" if health.errors else "dim")
+    if health.last_error:
+        text.append(f" (last: {inert(health.last_error, 28)})", style="red")
     text.append(f" · in flight {store.in_flight}", style="dim")
     if health.user_paused:
         text.append("  ⏸ PAUSED", style="bold yellow")
