@@ -234,6 +234,21 @@ class KoreApp(App[int]):
                         f"{type(error).__name__}: {inert(str(error), 200)}",
                         severity="error", timeout=10)
 
+    async def action_quit(self) -> None:
+        """Quitting with jobs in flight is allowed (they resume next time), but asked."""
+        active = sum(1 for j in self.main.model.jobs.values() if not j.is_final and j.tracking)
+        if not active or self.host is None:
+            self.exit(0)
+            return
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.exit(0)
+
+        self.push_screen(YesNo(f"{active} job(s) are not final yet. Quit anyway? They stay in "
+                               "the journal and resume the next time you open this "
+                               "environment.", yes="Quit"), answer)
+
     # -- theme -------------------------------------------------------------------------
 
     def _theme_changed(self, theme: object) -> None:

@@ -142,3 +142,43 @@ async def test_a_failing_background_task_is_reported_not_fatal(simenv: Simulator
         await pilot.pause(0.3)
         assert app.is_running
         assert any("boom" in str(n.message) for n in app._notifications)
+
+
+async def test_quit_with_active_jobs_asks_and_detail_stays_live() -> None:
+    from kore_tui.tui.screens.detail import JobDetail
+    from tests.conftest import sim_config
+
+    slow = SimulatorThread(sim_config(models=2, job_seconds=(1.5, 1.5)))
+    slow.start()
+    try:
+        write_config('default = "slow"\n' + env_block("slow", slow.url))
+        import os
+
+        os.environ["SIM_KEY"] = SENTINEL_KEY
+        app = make_app("slow")
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.host is not None)
+            await paste(app, slow.model_ids[0])
+            await pilot.press("ctrl+u")
+            await pilot.click("#confirm")
+            await until(pilot, lambda: len(app.main.model.jobs) == 1)
+            await pilot.press("enter")
+            assert isinstance(app.screen, JobDetail)
+            await until(pilot, lambda: "SUCCESS" in str(
+                app.screen.query_one("#detail", Static).render()).split("\n")[0]
+                if isinstance(app.screen, JobDetail) else False, timeout=10)
+            await pilot.press("escape")
+            await paste(app, slow.model_ids[1])
+            await pilot.press("ctrl+u")
+            await pilot.click("#confirm")
+            await until(pilot, lambda: len(app.main.model.jobs) == 2)
+            await pilot.press("ctrl+q")
+            assert isinstance(app.screen, YesNo)
+            await pilot.press("enter")  # "No" has the focus
+            assert app.is_running
+            await pilot.press("ctrl+q")
+            await pilot.click("#yes")
+            await pilot.pause(0.2)
+            assert not app.is_running
+    finally:
+        slow.stop()

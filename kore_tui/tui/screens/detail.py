@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -62,9 +63,10 @@ class JobDetail(ModalScreen[None]):
         background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, latest: Callable[[], Job | None] | None = None) -> None:
         super().__init__()
         self.job = job
+        self._latest = latest
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -72,6 +74,16 @@ class JobDetail(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).border_title = "Job detail (Esc to close)"
+        if self._latest is not None:
+            self.set_interval(1.0, self._refresh_job)
+
+    def _refresh_job(self) -> None:
+        """Stay live while open: the job keeps changing under the operator's eyes."""
+        assert self._latest is not None
+        job = self._latest()
+        if job is not None and job != self.job:
+            self.job = job
+            self.query_one("#detail", Static).update(detail_text(job))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -21,7 +21,7 @@ HELP = """\
 | `F1` / `?` | anywhere / jobs | This help |
 | `ctrl+p` | anywhere | Command palette (every action, themes) |
 | `tab` | anywhere | Move between the ID box and the jobs panel |
-| `ctrl+q` | anywhere | Quit (jobs stay in the journal; they resume next time) |
+| `ctrl+q` | anywhere | Quit (asks while jobs are not final; they resume next time) |
 | `/` | jobs | Filter by text (model, dock status, status, error) |
 | `f` | jobs | Status filter: all, active, problems, success |
 | `s` | jobs | Sort: created, status, elapsed, model |

@@ -145,7 +145,7 @@ class MainScreen(Screen[None]):
     def on_jobs_table_open_detail(self, event: JobsTable.OpenDetail) -> None:
         job = self.model.jobs.get(event.key)
         if job is not None:
-            self.app.push_screen(JobDetail(job))
+            self.app.push_screen(JobDetail(job, lambda: self.model.jobs.get(event.key)))
 
     # -- entry actions -----------------------------------------------------------------
 
