@@ -28,10 +28,10 @@ not_found_grace = 2
 """
 
 
-def write_config(url: str, extra: str = "") -> None:
+def write_config(url: str, extra: str = "", settings: str = FAST_SETTINGS) -> None:
     path = paths.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'default = "sim"\n{FAST_SETTINGS}\n[environments.sim]\nhost = "{url}"\n'
+    path.write_text(f'default = "sim"\n{settings}\n[environments.sim]\nhost = "{url}"\n'
                     f'key_env = "SIM_KEY"\n{extra}')
     path.chmod(0o600)
 
@@ -169,7 +169,10 @@ def _journal_counts() -> dict[str, int]:
 
 def test_kill_9_then_resume_finishes_every_job_without_a_second_post() -> None:
     with SimulatorThread(sim_config(models=100, job_seconds=(1.0, 2.0))) as s:
-        write_config(s.url)
+        # 50 requests/s: the 100 POSTs (plus their verify GETs) take seconds, so the kill
+        # lands mid-run on any machine.
+        write_config(s.url, settings=FAST_SETTINGS.replace("requests_per_second = 0",
+                                                           "requests_per_second = 50"))
         env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
         proc = subprocess.Popen(
             [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--concurrency",

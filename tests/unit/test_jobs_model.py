@@ -1,0 +1,63 @@
+"""The jobs panel's model: counts, filters, sorts and marks, without Textual."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kore_tui.core.job import Job, JobState
+from kore_tui.tui.jobs_model import JobsModel
+
+
+def job(i: int, state: JobState, error: str | None = None) -> Job:
+    return Job(key=f"k{i}", environment="e", host="h", kind="undeploy",
+               model_id=f"cm-{i:08d}-0000-4000-8000-000000000000", dock_status_id=None,
+               state=state, error=error, submitted_at=f"2026-11-29T03:00:{i:02d}.000Z")
+
+
+def test_counts_follow_state_changes() -> None:
+    model = JobsModel()
+    model.apply([job(1, JobState.QUEUED), job(2, JobState.QUEUED)])
+    model.apply([replace(job(1, JobState.QUEUED), state=JobState.SUCCESS)])
+    assert model.counts[JobState.QUEUED] == 1 and model.counts[JobState.SUCCESS] == 1
+    assert model.final_count == 1
+
+
+def test_status_filter_text_filter_and_sort() -> None:
+    model = JobsModel()
+    model.apply([job(1, JobState.SUCCESS), job(2, JobState.ERROR, "HTTP 409 CONFLICT"),
+                 job(3, JobState.IN_PROGRESS), job(4, JobState.UNKNOWN, "HTTP 503")])
+    model.rebuild()
+    assert model.visible == ["k1", "k2", "k3", "k4"]
+    model.status_filter = "problems"
+    model.rebuild()
+    assert model.visible == ["k2", "k4"]
+    model.status_filter = "all"
+    model.text_filter = "409"
+    model.rebuild()
+    assert model.visible == ["k2"]
+    model.text_filter = ""
+    model.sort = "status"
+    model.rebuild()
+    assert model.visible == ["k2", "k4", "k3", "k1"]
+
+
+def test_changed_rows_are_reported_by_visible_index() -> None:
+    model = JobsModel()
+    model.apply([job(1, JobState.IN_PROGRESS), job(2, JobState.IN_PROGRESS)])
+    model.rebuild()
+    rows = model.apply([replace(job(2, JobState.IN_PROGRESS), polls=3)])
+    assert rows == [1] and not model.dirty
+
+
+def test_marks_selection_and_hidden_marks() -> None:
+    model = JobsModel()
+    model.apply([job(1, JobState.SUCCESS), job(2, JobState.FAILED)])
+    model.rebuild()
+    assert model.selection("k1") == ["k1"]
+    model.toggle_mark("k2")
+    assert model.selection("k1") == ["k2"]
+    model.status_filter = "success"
+    model.rebuild()
+    assert model.hidden_marks == 1
+    model.clear()
+    assert model.marks == set() and model.jobs == {} and model.status_filter == "success"
