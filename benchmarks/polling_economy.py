@@ -94,7 +94,7 @@ async def live(n: int, scale: float, seed: int) -> dict[str, object]:
         engine.start()
         keys = {j.key for j in engine.undeploy(models)}
         while len(detected) < len(keys):
-            _, changed, _ = engine.store.drain_changed()
+            changed, _ = engine.store.drain_changed()
             now = time.monotonic()
             for job in changed:
                 if job.state is JobState.SUCCESS:

@@ -30,32 +30,24 @@ class JobStore:
         self._jobs: dict[str, Job] = {}
         # An ordered set (dict keys): readers see new jobs in the order they were created.
         self._changed: dict[str, None] = {}
-        self._version = 0
         self._health = HostHealth()
         self.in_flight = 0  # requests on the wire right now (engine thread writes, UI reads)
-
-    @property
-    def version(self) -> int:
-        return self._version
 
     def put(self, job: Job) -> None:
         with self._lock:
             self._jobs[job.key] = job
             self._changed[job.key] = None
-            self._version += 1
 
     def put_many(self, jobs: list[Job]) -> None:
         with self._lock:
             for job in jobs:
                 self._jobs[job.key] = job
                 self._changed[job.key] = None
-            self._version += 1
 
     def remove(self, key: str) -> None:
         with self._lock:
             if self._jobs.pop(key, None) is not None:
                 self._changed[key] = None
-                self._version += 1
 
     def get(self, key: str) -> Job | None:
         return self._jobs.get(key)
@@ -64,13 +56,13 @@ class JobStore:
         with self._lock:
             return list(self._jobs.values())
 
-    def drain_changed(self) -> tuple[int, list[Job], list[str]]:
-        """(version, changed jobs, removed keys) since the previous drain."""
+    def drain_changed(self) -> tuple[list[Job], list[str]]:
+        """(changed jobs, removed keys) since the previous drain."""
         with self._lock:
             keys, self._changed = self._changed, {}
             jobs = [self._jobs[k] for k in keys if k in self._jobs]
             removed = [k for k in keys if k not in self._jobs]
-            return self._version, jobs, removed
+            return jobs, removed
 
     def counts(self) -> Counter[JobState]:
         with self._lock:
@@ -82,7 +74,6 @@ class JobStore:
 
     def set_health(self, health: HostHealth) -> None:
         self._health = health
-        self._version += 1
 
     def __len__(self) -> int:
         return len(self._jobs)

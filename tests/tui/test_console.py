@@ -37,6 +37,13 @@ async def paste(app, text: str) -> None:  # type: ignore[no-untyped-def]
     app.main.query_one(IdEntry).set_text(text)
 
 
+async def undeploy_in_ui(app, pilot, ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Paste, ctrl+u, click Undeploy in the confirmation: what an operator does."""
+    await paste(app, "\n".join(ids))
+    await pilot.press("ctrl+u")
+    await pilot.click("#confirm")
+
+
 async def test_paste_feedback_confirm_cancel_then_undeploy(simenv: SimulatorThread) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -115,9 +122,7 @@ async def test_pick_environment_and_marks_clear_on_switch(simenv: SimulatorThrea
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        await paste(app, "\n".join(simenv.model_ids[:2]))
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
         await until(pilot, lambda: len(app.main.model.jobs) == 2)
         app.main.query_one(JobsTable).focus()
         await pilot.press("a")
@@ -138,9 +143,7 @@ async def test_watch_filter_sort_select_detail_export(simenv: SimulatorThread,
     first = make_app()
     async with first.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: first.host is not None)
-        await paste(first, "\n".join(simenv.model_ids[:4]))
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(first, pilot, simenv.model_ids[:4])
         await until(pilot, lambda: len(first.main.model.jobs) == 4 and all(
             j.dock_status_id for j in first.main.model.jobs.values()))
         ds_ids = [j.dock_status_id for j in first.main.model.jobs.values()]
@@ -202,9 +205,7 @@ async def test_retry_unknown_after_a_server_error(simenv: SimulatorThread) -> No
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         admin_sync(simenv.url, "/_sim/force", "POST", json={"responses": [{"status": 500}]})
-        await paste(app, simenv.model_ids[5])
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, [simenv.model_ids[5]])
         await until(pilot, lambda: all_final(app))
         (job,) = app.main.model.jobs.values()
         assert job.state is JobState.UNKNOWN
@@ -256,9 +257,7 @@ async def test_server_strings_render_literally_and_inert(simenv: SimulatorThread
         await until(pilot, lambda: app.host is not None)
         admin_sync(simenv.url, "/_sim/force", "POST",
                    json={"responses": [{"status": 409, "message": HOSTILE}]})
-        await paste(app, simenv.model_ids[6])
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, [simenv.model_ids[6]])
         await until(pilot, lambda: all_final(app))
         text = screen_text(app)
         assert "[bold red]pwned[/]" in text

@@ -17,7 +17,7 @@ from kore_tui.tui.screens.prompts import KeyPrompt, YesNo
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.conftest import SENTINEL_KEY
 from tests.tui.conftest import env_block, make_app, until, write_config
-from tests.tui.test_console import SIZE, all_final, paste
+from tests.tui.test_console import SIZE, all_final, paste, undeploy_in_ui
 
 
 async def test_add_edit_remove_environment_and_key_prompt(simenv: SimulatorThread,
@@ -101,9 +101,7 @@ async def test_palette_copy_and_pause(simenv: SimulatorThread) -> None:
                        "Retry selected jobs", "Export jobs", "Pause or resume polling",
                        "Environments", "History", "Theme"):
             assert wanted in titles
-        await paste(app, "\n".join(simenv.model_ids[:2]))
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
         app.main.query_one(JobsTable).focus()
         await pilot.press("a", "c")
@@ -158,9 +156,7 @@ async def test_quit_with_active_jobs_asks_and_detail_stays_live() -> None:
         app = make_app("slow")
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.host is not None)
-            await paste(app, slow.model_ids[0])
-            await pilot.press("ctrl+u")
-            await pilot.click("#confirm")
+            await undeploy_in_ui(app, pilot, [slow.model_ids[0]])
             await until(pilot, lambda: len(app.main.model.jobs) == 1)
             await pilot.press("enter")
             assert isinstance(app.screen, JobDetail)
@@ -168,9 +164,7 @@ async def test_quit_with_active_jobs_asks_and_detail_stays_live() -> None:
                 app.screen.query_one("#detail", Static).render()).split("\n")[0]
                 if isinstance(app.screen, JobDetail) else False, timeout=10)
             await pilot.press("escape")
-            await paste(app, slow.model_ids[1])
-            await pilot.press("ctrl+u")
-            await pilot.click("#confirm")
+            await undeploy_in_ui(app, pilot, [slow.model_ids[1]])
             await until(pilot, lambda: len(app.main.model.jobs) == 2)
             await pilot.press("ctrl+q")
             assert isinstance(app.screen, YesNo)

@@ -97,7 +97,7 @@ class MainScreen(Screen[None]):
         host = self.kore.host
         if host is None:
             return
-        _, changed, removed = host.store.drain_changed()
+        changed, removed = host.store.drain_changed()
         if changed or removed:
             self.query_one(JobsTable).apply(changed, removed)
             self._update_summary()
