@@ -89,8 +89,7 @@ async def run_ours(n: int, rate: int, seconds: float) -> dict[str, float]:
     samples: list[float] = []
     stop = threading.Event()
     async with app.run_test(size=(120, 36)) as pilot:
-        app.env = env
-        app.host = StaticHost(env, store)  # type: ignore[assignment]
+        app.adopt(env, StaticHost(env, store))  # type: ignore[arg-type]
         await pilot.pause(0.5)
         app.main.query_one("JobsTable").focus()
         probe_task = asyncio.create_task(probe(samples, stop))
@@ -98,7 +97,6 @@ async def run_ours(n: int, rate: int, seconds: float) -> dict[str, float]:
                                        stop)
         await probe_task
         shown = len(app.main.model.jobs)
-        app.host = None
     return summarize(samples, sent, seconds) | {"jobs_in_panel": shown}
 
 

@@ -48,6 +48,12 @@ class StaticHost:
     def stop(self) -> None:
         return None
 
+    def request_stop(self) -> None:
+        return None
+
+    def wait_stopped(self, timeout: float = 10.0) -> None:
+        return None
+
 
 def environments() -> dict[str, Environment]:
     envs = [
@@ -161,7 +167,7 @@ def build_app(scene: Scene) -> KoreApp:
         store.put_many(scripted_jobs(env))
     store.set_health(HostHealth(last_success_wall=FROZEN.timestamp() - 1, errors=2))
     store.in_flight = 3
-    app.host = StaticHost(env, store)  # type: ignore[assignment]
+    app.adopt(env, StaticHost(env, store))  # type: ignore[arg-type]
     return app
 
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import cast
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +21,7 @@ from kore_tui.core.export import export_jobs
 from kore_tui.core.ids import for_undeploy
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState
 from kore_tui.core.text import inert
+from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
@@ -30,9 +31,6 @@ from kore_tui.tui.screens.prompts import PathPrompt
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
-
-if TYPE_CHECKING:
-    from kore_tui.tui.app import KoreApp
 
 _MAX_FILE_BYTES = 16 * 1024 * 1024
 _ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
@@ -62,12 +60,18 @@ class MainScreen(Screen[None]):
 
     def __init__(self, prefill: str = "") -> None:
         super().__init__()
-        self.model = JobsModel()
+        self._no_env = JobsModel()  # what the panel holds while no environment is open
         self._prefill = prefill
 
     @property
-    def kore(self) -> KoreApp:
-        return self.app  # type: ignore[return-value]
+    def kore(self) -> Console:
+        return cast(Console, self.app)
+
+    @property
+    def model(self) -> JobsModel:
+        """The jobs of the environment on screen; each environment keeps its own."""
+        current = self.kore.sessions.current
+        return current.model if current is not None else self._no_env
 
     def compose(self) -> ComposeResult:
         yield EnvBanner(id="banner")
@@ -94,13 +98,18 @@ class MainScreen(Screen[None]):
     # -- data flow: store -> model -> table ------------------------------------------
 
     def _drain(self) -> None:
-        host = self.kore.host
-        if host is None:
-            return
-        changed, removed = host.store.drain_changed()
-        if changed or removed:
-            self.query_one(JobsTable).apply(changed, removed)
-            self._update_summary()
+        # Every environment's store is drained, so one we come back to is up to date;
+        # only the one on screen touches the table.
+        current = self.kore.sessions.current
+        for session in self.kore.sessions:
+            changed, removed = session.take()
+            if not changed and not removed:
+                continue
+            if session is current:
+                self.query_one(JobsTable).apply(changed, removed)
+                self._update_summary()
+            else:
+                session.model.apply(changed, removed)
 
     def _second(self) -> None:
         self.query_one(JobsTable).tick()
@@ -109,12 +118,18 @@ class MainScreen(Screen[None]):
     def refresh_banner(self) -> None:
         host = self.kore.host
         self.query_one(EnvBanner).show(self.kore.env, host.store if host else None,
-                                       self.kore.read_only, self.kore.clock())
+                                       self.kore.read_only, self.kore.clock(),
+                                       self.kore.sessions.active_elsewhere())
 
-    def reset_jobs(self) -> None:
-        """A new environment: a new store; marks and rows of the old one are gone."""
-        self.model.clear()
-        self.query_one(JobsTable).rebuild()
+    def show_session(self) -> None:
+        """The environment on screen changed (or got its engine): show its own jobs."""
+        if not self.is_mounted:
+            return  # on_mount shows whatever is current then
+        table = self.query_one(JobsTable)
+        if table.model is not self.model:
+            table.model = self.model
+            table.cursor = 0
+        table.rebuild()
         self._update_summary()
         self.refresh_banner()
 

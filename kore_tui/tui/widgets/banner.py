@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from rich.text import Text
 from textual.widgets import Static
@@ -19,13 +20,23 @@ def rich_colour(colour: str) -> str:
     return _COLOURS.get(colour, colour)
 
 
+def elsewhere_text(elsewhere: Mapping[str, int]) -> Text:
+    """Work still running in environments not on screen: switching never hides it."""
+    text = Text()
+    if elsewhere:
+        shown = ", ".join(f"{n} active in {inert(name, 20)}" for name, n in elsewhere.items())
+        text.append(f"  ⟳ {shown}", style="bold magenta")
+    return text
+
+
 def banner_text(env: Environment | None, store: JobStore | None, read_only: bool,
-                now: float | None = None) -> Text:
+                now: float | None = None, elsewhere: Mapping[str, int] | None = None) -> Text:
     now = time.time() if now is None else now
     text = Text()
     if env is None:
         text.append(" no environment ", style="bold reverse")
         text.append("  press F2 to pick or add one")
+        text.append_text(elsewhere_text(elsewhere or {}))
         return text
     colour = rich_colour(env.colour)
     text.append(f" ● {inert(env.name, 40)} ", style=f"bold white on {colour}")
@@ -42,6 +53,7 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
     text.append(inert(env.host, 60), style="bold")
     if store is None:
         text.append("   connecting…", style="dim")
+        text.append_text(elsewhere_text(elsewhere or {}))
         return text
     health = store.health
     if health.last_success_wall is None:
@@ -61,6 +73,7 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
                     style="bold yellow")
     if health.journal_error:
         text.append("  JOURNAL ERROR", style="bold white on red")
+    text.append_text(elsewhere_text(elsewhere or {}))
     return text
 
 
@@ -70,5 +83,5 @@ class EnvBanner(Static):
     """
 
     def show(self, env: Environment | None, store: JobStore | None, read_only: bool,
-             now: float | None = None) -> None:
-        self.update(banner_text(env, store, read_only, now))
+             now: float | None = None, elsewhere: Mapping[str, int] | None = None) -> None:
+        self.update(banner_text(env, store, read_only, now, elsewhere))
