@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -88,6 +89,7 @@ class KoreApp(App[int]):
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.set_interval(0.5, self._check_auth)
         if not self._connect_on_start:
             return
         if self.env is not None:
@@ -201,6 +203,53 @@ class KoreApp(App[int]):
             self._connect(session, result.key)
 
         self.push_screen(KeyPrompt(env.name, env.host, reason), entered)
+
+    # -- a key refused mid-run ---------------------------------------------------------
+
+    def _check_auth(self) -> None:
+        """The engine stopped sending after a 401/403: ask for a new key, once per refusal."""
+        session = self.sessions.current
+        if session is None:
+            return
+        error = session.auth_error
+        if error is None:
+            session.auth_prompted = None
+            return
+        if session.auth_prompted is None and not isinstance(self.screen, KeyPrompt):
+            self.action_replace_key()
+
+    def action_replace_key(self) -> None:
+        session = self.sessions.current
+        if session is None or session.host is None:
+            self.notify("No environment connected: press F2.", severity="warning")
+            return
+        env, host = session.env, session.host
+        error = session.auth_error
+        session.auth_prompted = error or ""
+        reason = (f"The platform refused the key ({inert(error, 120)}). Nothing more is sent "
+                  "to this host until a new key is given; queued jobs wait." if error else
+                  "Replace the key used for this environment in this session.")
+
+        def entered(result: KeyEntry | None) -> None:
+            if result is None:
+                if error:
+                    self.notify(f"{inert(env.name, 40)} stays paused: the key was refused. "
+                                "Use the palette's 'Enter a new API key' to go on.",
+                                severity="warning", timeout=10)
+                return
+            if session.host is not host:
+                return  # the environment was reconnected or removed meanwhile
+            self.session_keys[env.name] = result.key
+            if result.remember and not env.ephemeral:
+                self._offer_remember(env, result.key)
+            self._install_key(host, result.key)
+
+        self.push_screen(KeyPrompt(env.name, env.host, reason), entered)
+
+    @work(group="engine-calls", exit_on_error=False)
+    async def _install_key(self, host: EngineHost, key: Secret) -> None:
+        await asyncio.wrap_future(host.call(lambda engine: engine.replace_key(key)))
+        self.notify(f"New key in use for {inert(host.env.name, 40)}; sending goes on.")
 
     def _offer_remember(self, env: Environment, key: Secret) -> None:
         def answer(ok: bool | None) -> None:
@@ -346,6 +395,8 @@ class KoreApp(App[int]):
              main.action_watch),
             ("Load IDs from file", "Read IDs from a file (ctrl+o)", main.action_load_file),
             ("Environments", "Switch, add, edit or remove (F2)", self.action_environments),
+            ("Enter a new API key", "For the environment on screen (after a 401/403)",
+             self.action_replace_key),
             ("History", "Past jobs from the journal (F3)", main.action_history),
             ("Filter jobs", "Filter by text (/)", main.action_focus_filter),
             ("Cycle status filter", "all, active, problems, success (f)",

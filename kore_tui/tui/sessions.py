@@ -25,12 +25,23 @@ class Session:
     host: EngineHost | None = None
     # A connect (key lookup, host start) or a key prompt is pending for this environment.
     connecting: bool = False
+    # The platform refused the key and the prompt for a new one was shown for this
+    # reason: not shown again until the engine reports a fresh refusal.
+    auth_prompted: str | None = None
 
     def take(self) -> tuple[list[Job], list[str]]:
         """The store's changes since the last call: (changed jobs, removed keys)."""
         if self.host is None:
             return [], []
         return self.host.store.drain_changed()
+
+    @property
+    def auth_error(self) -> str | None:
+        """Why the platform refused this environment's key (sending is paused), if it did."""
+        if self.host is None:
+            return None
+        error: str | None = getattr(self.host.store.health, "auth_error", None)
+        return error
 
     @property
     def unfinished(self) -> int:

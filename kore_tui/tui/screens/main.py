@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,24 @@ from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
 _MAX_FILE_BYTES = 16 * 1024 * 1024
 _ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
           JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR]
+
+
+def fit_file(data: bytes, size: int) -> tuple[str, str]:
+    """The text to load from a file's first bytes, and what was left out (never silent).
+
+    Past the cap the text is cut at the last line end, so no ID is loaded half.
+    """
+    if len(data) <= _MAX_FILE_BYTES:
+        return data.decode("utf-8", errors="replace"), ""
+    kept = data[:_MAX_FILE_BYTES]
+    end = kept.rfind(b"\n")
+    kept = kept[: end + 1] if end >= 0 else kept
+    lines = kept.count(b"\n")
+    mib = 1024 * 1024
+    note = (f": ONLY the first {lines:,} lines ({len(kept) / mib:.1f} MiB of "
+            f"{max(size, len(data)) / mib:.1f} MiB). Everything after line {lines:,} was NOT "
+            f"loaded; split the file, or use `kore-tui undeploy --file`.")
+    return kept.decode("utf-8", errors="replace"), note
 
 
 class MainScreen(Screen[None]):
@@ -170,7 +189,7 @@ class MainScreen(Screen[None]):
             return False
         return True
 
-    def action_undeploy(self) -> None:
+    async def action_undeploy(self) -> None:
         if not self._require_host():
             return
         env = self.kore.env
@@ -178,7 +197,7 @@ class MainScreen(Screen[None]):
         if self.kore.read_only or env.read_only:
             self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
             return
-        parsed = for_undeploy(self.query_one(IdEntry).parsed)
+        parsed = for_undeploy(await self.query_one(IdEntry).current())
         real_invalid = [i for i in parsed.invalid if "dock status ID" not in i.reason]
         if real_invalid:
             self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
@@ -199,10 +218,10 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ConfirmUndeploy(env, ids), confirmed)
 
-    def action_watch(self) -> None:
+    async def action_watch(self) -> None:
         if not self._require_host():
             return
-        ds_ids = self.query_one(IdEntry).parsed.dock_status_ids
+        ds_ids = (await self.query_one(IdEntry).current()).dock_status_ids
         if not ds_ids:
             self.notify("No dock status IDs (ds-…) to watch.", severity="warning")
             return
@@ -239,14 +258,16 @@ class MainScreen(Screen[None]):
         try:
             with open(Path(path).expanduser(), "rb") as handle:
                 data = handle.read(_MAX_FILE_BYTES + 1)
+                size = os.fstat(handle.fileno()).st_size
         except OSError as exc:
             self.app.call_from_thread(self.notify, f"Cannot read {inert(path, 100)}: "
                                       f"{exc.strerror}", severity="error")
             return
-        note = " (truncated at 16 MiB)" if len(data) > _MAX_FILE_BYTES else ""
-        text = data[:_MAX_FILE_BYTES].decode("utf-8", errors="replace")
+        text, note = fit_file(data, size)
         self.app.call_from_thread(self.query_one(IdEntry).set_text, text)
-        self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}{note}")
+        self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}{note}",
+                                  severity="warning" if note else "information",
+                                  timeout=30 if note else None)
 
     # -- panel actions -----------------------------------------------------------------
 
