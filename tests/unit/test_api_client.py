@@ -25,7 +25,7 @@ DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
 HOST = "https://agent-platform.kore.ai"
 
 
-def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> KoreClient:
+def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> KoreClient:
     return KoreClient(HOST, Secret(SENTINEL_KEY), transport=httpx.MockTransport(handler), **kw)
 
 
@@ -282,9 +282,9 @@ async def test_per_call_budget_overrides_the_client_budget() -> None:
     started = time.monotonic()
     async with KoreClient(HOST, Secret(SENTINEL_KEY), budget=30.0,
                           transport=httpx.MockTransport(handler)) as client:  # type: ignore[arg-type]
-        with pytest.raises(errors.RequestTimeoutError, match="0.2s budget"):
+        with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
             await client.dock_status(DS, budget=0.2)
-        with pytest.raises(errors.RequestTimeoutError, match="0.2s budget"):
+        with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
             await client.undeploy(MODEL, budget=0.2)
     assert time.monotonic() - started < 2.0
 
