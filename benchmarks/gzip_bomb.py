@@ -20,11 +20,12 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, __file__.rsplit("/", 2)[0])
-from benchmarks._sim_process import KEY, simulator  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _sim_process import KEY, simulator
 
 DS = "ds-00000000-0000-4000-8000-000000000000"
 CAP = 1024 * 1024
