@@ -195,6 +195,13 @@ class KoreClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def replace_key(self, api_key: Secret) -> None:
+        """Use another key from the next request on (the operator typed a new one)."""
+        if not isinstance(api_key, Secret) or not api_key:
+            raise errors.KoreError("the API key is empty")
+        self._key = api_key
+        self._http.auth = _ApiKeyAuth(api_key)
+
     async def _call(self, method: str, path: str) -> tuple[int, Any]:
         headers = {"content-type": "application/json"} if method == "POST" else None
         request = self._http.build_request(method, path, headers=headers)
