@@ -165,6 +165,10 @@ class Engine:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         # While the platform refuses our key (401/403), nothing is sent: jobs wait here.
         self._held: set[str] = set()
+        # A refused POST may be a missing scope (reads still work); a refused read means the
+        # key itself is refused, so nothing is sent at all.
+        self._auth_blocks_posts = False
+        self._auth_blocks_polls = False
         # Why a job the operator asked for was not (re-)sent: joined, or needs a retry.
         self.notes: dict[str, str] = {}
 
@@ -557,6 +561,7 @@ class Engine:
         """A new key from the operator: clear the refusal and send what was held."""
         self.client.replace_key(key)
         held, self._held = self._held, set()
+        self._auth_blocks_posts = self._auth_blocks_polls = False
         self._update_health(auth_error=None)
         for job_key in held:
             self._schedule(job_key, 0.0)
@@ -578,6 +583,9 @@ class Engine:
         self._held.clear()
 
     def _hold_for_auth(self, job: Job, exc: errors.ApiError) -> None:
+        self._auth_blocks_posts = True
+        if job.state is JobState.IN_PROGRESS:
+            self._auth_blocks_polls = True
         self._held.add(job.key)
         reason = f"the platform refused the API key ({exc})"
         if self._health.auth_error is None:
@@ -807,7 +815,8 @@ class Engine:
         track = self._tracks.get(key)
         if job is None or track is None or track.gen != gen or not job.tracking:
             return
-        if self.auth_blocked and job.state in {JobState.QUEUED, JobState.IN_PROGRESS}:
+        if (job.state is JobState.QUEUED and self._auth_blocks_posts) or \
+                (job.state is JobState.IN_PROGRESS and self._auth_blocks_polls):
             self._held.add(key)  # sent again by replace_key(), or ended by abandon_held()
             return
         try:

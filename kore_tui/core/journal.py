@@ -93,6 +93,7 @@ _INSERT_TRANSITION = (
     "INSERT INTO transitions (job_key, at, state, http_status, detail) VALUES (?, ?, ?, ?, ?)"
 )
 _BLOCKING = "('QUEUED', 'SUBMITTING', 'IN_PROGRESS', 'UNKNOWN')"
+_LIVE = frozenset({"QUEUED", "SUBMITTING", "IN_PROGRESS"})
 _MAX_RESPONSE_CHARS = 16_384
 # SQLite's default limit on host parameters is 999 on older builds.
 _CHUNK = 500
@@ -261,6 +262,9 @@ class Journal:
         resource is live; returns that live job instead (nothing is written then)."""
         with self._transaction():
             self._write_pending()
+            current = self._db.execute("SELECT * FROM jobs WHERE key = ?", (job.key,)).fetchone()
+            if current is not None and current["state"] in _LIVE:
+                return _job(current)  # another process retried this very job first
             existing = self._blocking_job(job, live_only=True)
             if existing is not None:
                 return existing
