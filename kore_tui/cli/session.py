@@ -42,11 +42,25 @@ async def run_engine(
     try:
         engine.start()
         started = start(engine)
+        for job in started:
+            note = engine.notes.get(job.key)
+            if note:
+                err(f"{job.model_id or job.dock_status_id}: {note}")
         keys = {j.key for j in started}
         meter = Progress() if progress else None
+        done = _settled if wait else _first_check_done
+
+        def finished(jobs: list[Job]) -> bool:
+            # A refused key stops the run: nothing more can be sent or checked with it.
+            return done(jobs) or (engine.auth_blocked and all(
+                j.is_final or not j.tracking or j.key in engine.held_keys for j in jobs))
+
         try:
-            jobs = await track(engine.store, keys, _settled if wait else _first_check_done,
-                               meter)
+            jobs = await track(engine.store, keys, finished, meter)
+            if engine.auth_blocked:
+                err(f"{engine.store.health.auth_error}; not sending anything more")
+                engine.abandon_held()
+                jobs = [j for j in engine.store.snapshot() if j.key in keys]
         except asyncio.CancelledError:
             if meter:
                 meter.done()

@@ -309,6 +309,14 @@ class KoreClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def replace_key(self, api_key: Secret) -> None:
+        """Use another key from the next request on (the operator typed a new one)."""
+        if not isinstance(api_key, Secret):
+            raise TypeError("api_key must be a Secret")
+        check_key(api_key)
+        self._key = api_key
+        self._http.auth = _ApiKeyAuth(api_key)
+
     async def _call(self, method: str, path: str, budget: float | None) -> tuple[int, Any]:
         limit = self.budget if budget is None else max(0.0, budget)
         tracker = _SendTracker()
