@@ -137,3 +137,10 @@ sys.exit(2)
     assert SENTINEL_KEY not in message and "kg-…4b5c" in message
     assert "\x1b" not in message
     assert len(message) < 400
+
+
+async def test_a_replacement_key_is_checked_too() -> None:
+    async with KoreClient(HOST, Secret(SENTINEL_KEY)) as client:
+        with pytest.raises(InvalidKeyError, match="more than one line"):
+            client.replace_key(Secret("kg-new\nx-evil: 1"))
+        client.replace_key(Secret("kg-new-0000000000000000"))
