@@ -216,6 +216,7 @@ class KoreApp(App[int]):
             session.auth_prompted = None
             return
         if session.auth_prompted is None and not isinstance(self.screen, KeyPrompt):
+            self.main.refresh_banner()
             self.action_replace_key()
 
     def action_replace_key(self) -> None:
@@ -249,6 +250,7 @@ class KoreApp(App[int]):
     @work(group="engine-calls", exit_on_error=False)
     async def _install_key(self, host: EngineHost, key: Secret) -> None:
         await asyncio.wrap_future(host.call(lambda engine: engine.replace_key(key)))
+        self.main.refresh_banner()
         self.notify(f"New key in use for {inert(host.env.name, 40)}; sending goes on.")
 
     def _offer_remember(self, env: Environment, key: Secret) -> None:

@@ -38,10 +38,7 @@ class Session:
     @property
     def auth_error(self) -> str | None:
         """Why the platform refused this environment's key (sending is paused), if it did."""
-        if self.host is None:
-            return None
-        error: str | None = getattr(self.host.store.health, "auth_error", None)
-        return error
+        return self.host.store.health.auth_error if self.host is not None else None
 
     @property
     def unfinished(self) -> int:

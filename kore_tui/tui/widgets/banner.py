@@ -73,9 +73,8 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
                     style="bold yellow")
     if health.journal_error:
         text.append("  JOURNAL ERROR", style="bold white on red")
-    auth_error: str | None = getattr(health, "auth_error", None)
-    if auth_error:
-        text.append(f"  KEY REFUSED ({inert(auth_error, 40)}): sending paused",
+    if health.auth_error:
+        text.append(f"  KEY REFUSED ({inert(health.auth_error, 40)}): sending paused",
                     style="bold white on red")
     text.append_text(elsewhere_text(elsewhere or {}))
     return text
