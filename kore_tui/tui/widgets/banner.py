@@ -25,7 +25,8 @@ def elsewhere_text(elsewhere: Mapping[str, int]) -> Text:
     text = Text()
     if elsewhere:
         shown = ", ".join(f"{n} active in {inert(name, 20)}" for name, n in elsewhere.items())
-        text.append(f"  ⟳ {shown}", style="bold magenta")
+        text.append(f"⟳ {shown}", style="bold magenta")
+        text.append("  ")
     return text
 
 
@@ -35,7 +36,7 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
     text = Text()
     if env is None:
         text.append(" no environment ", style="bold reverse")
-        text.append("  press F2 to pick or add one")
+        text.append("  press F2 to pick or add one  ")
         text.append_text(elsewhere_text(elsewhere or {}))
         return text
     colour = rich_colour(env.colour)
@@ -50,10 +51,15 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
     if env.ephemeral:
         text.append(" DEMO " if env.name == "demo" else " AD-HOC ", style="bold black on cyan")
         text.append(" ")
+    # Before the host: at 80 columns the tail of the banner is cut, and work still
+    # running in another environment is what an operator must not lose sight of.
+    text.append_text(elsewhere_text(elsewhere or {}))
+    if store is not None and store.health.auth_error:
+        text.append(" KEY REFUSED: sending paused ", style="bold white on red")
+        text.append(" ")
     text.append(inert(env.host, 60), style="bold")
     if store is None:
         text.append("   connecting…", style="dim")
-        text.append_text(elsewhere_text(elsewhere or {}))
         return text
     health = store.health
     if health.last_success_wall is None:
@@ -73,10 +79,6 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
                     style="bold yellow")
     if health.journal_error:
         text.append("  JOURNAL ERROR", style="bold white on red")
-    if health.auth_error:
-        text.append(f"  KEY REFUSED ({inert(health.auth_error, 40)}): sending paused",
-                    style="bold white on red")
-    text.append_text(elsewhere_text(elsewhere or {}))
     return text
 
 
