@@ -397,6 +397,8 @@ class KoreApp(App[int]):
              main.action_watch),
             ("Load IDs from file", "Read IDs from a file (ctrl+o)", main.action_load_file),
             ("Environments", "Switch, add, edit or remove (F2)", self.action_environments),
+            ("Show every environment's jobs", "One panel with an Env column, or back (E)",
+             main.action_toggle_all_environments),
             ("Enter a new API key", "For the environment on screen (after a 401/403)",
              self.action_replace_key),
             ("History", "Past jobs from the journal (F3)", main.action_history),

@@ -24,7 +24,7 @@ SIZE = (120, 36)
 
 @pytest.fixture
 def slow_sim() -> Iterator[SimulatorThread]:
-    with SimulatorThread(sim_config(models=4, job_seconds=(1.5, 1.5))) as sim:
+    with SimulatorThread(sim_config(models=4, job_seconds=(4.0, 4.0))) as sim:
         yield sim
 
 
@@ -72,6 +72,41 @@ async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
         assert app.main.model.counts[JobState.SUCCESS] == 2
         assert app.main.model.marks == set()
         assert len(engine_threads("slow")) == 1 and len(engine_threads("fast")) == 1
+
+
+async def test_all_environments_view_has_an_env_column_and_acts_only_here(
+        simenv: SimulatorThread, slow_sim: SimulatorThread) -> None:
+    write_config('default = "slow"\n' + env_block("slow", slow_sim.url)
+                 + env_block("fast", simenv.url))
+    app = make_app("slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:2])
+        await until(pilot, lambda: len(app.main.model.jobs) == 2)
+        await pick(app, pilot, "fast")
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:1])
+        await until(pilot, lambda: len(app.main.model.jobs) == 1)
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        await pilot.press("E")
+        assert table.show_environment
+        assert {j.environment for j in app.main.model.jobs.values()} == {"slow", "fast"}
+        assert len(app.main.model.jobs) == 3
+        header = str(app.main.query_one("#jobs-header", Static).render())
+        assert "Env" in header
+        rows = [str(table.render_line(y).text) for y in range(3)]
+        assert sum("slow" in r for r in rows) == 2 and sum("fast" in r for r in rows) == 1
+        await until(pilot, lambda: all(j.is_final for j in app.main.model.jobs.values()))
+        # Acting on another environment's job from here is refused, not sent to this one.
+        table.cursor = next(i for i, k in enumerate(app.main.model.visible)
+                            if app.main.model.jobs[k].environment == "slow")
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert any("switch to it" in str(n.message) for n in app._notifications)
+        await pilot.press("E")
+        assert not table.show_environment and len(app.main.model.jobs) == 1
+        assert "Env" not in str(app.main.query_one("#jobs-header", Static).render())
 
 
 async def test_one_engine_per_environment_with_a_slow_key_command(

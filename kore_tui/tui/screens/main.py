@@ -64,6 +64,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+w", "watch", "Watch", show=False),
         Binding("ctrl+o", "load_file", "Load file", show=False),
         Binding("f2", "environments", "Envs"),
+        Binding("E", "toggle_all_environments", "All envs", show=False),
         Binding("f3", "history", "History"),
         Binding("f1", "help", "Help"),
     ]
@@ -80,6 +81,8 @@ class MainScreen(Screen[None]):
     def __init__(self, prefill: str = "") -> None:
         super().__init__()
         self._no_env = JobsModel()  # what the panel holds while no environment is open
+        # The all-environments view (E): every open environment's jobs, read-only.
+        self._all: JobsModel | None = None
         self._prefill = prefill
 
     @property
@@ -89,6 +92,8 @@ class MainScreen(Screen[None]):
     @property
     def model(self) -> JobsModel:
         """The jobs of the environment on screen; each environment keeps its own."""
+        if self._all is not None:
+            return self._all
         current = self.kore.sessions.current
         return current.model if current is not None else self._no_env
 
@@ -120,15 +125,19 @@ class MainScreen(Screen[None]):
         # Every environment's store is drained, so one we come back to is up to date;
         # only the one on screen touches the table.
         current = self.kore.sessions.current
+        shown_all = self._all is not None
         for session in self.kore.sessions:
             changed, removed = session.take()
             if not changed and not removed:
                 continue
-            if session is current:
+            if session is current and not shown_all:
                 self.query_one(JobsTable).apply(changed, removed)
                 self._update_summary()
-            else:
-                session.model.apply(changed, removed)
+                continue
+            session.model.apply(changed, removed)
+            if shown_all:
+                self.query_one(JobsTable).apply(changed, removed)
+                self._update_summary()
 
     def _second(self) -> None:
         self.query_one(JobsTable).tick()
@@ -144,13 +153,50 @@ class MainScreen(Screen[None]):
         """The environment on screen changed (or got its engine): show its own jobs."""
         if not self.is_mounted:
             return  # on_mount shows whatever is current then
+        self._all = None
+        self._show_model(self.model)
+
+    def _show_model(self, model: JobsModel) -> None:
         table = self.query_one(JobsTable)
-        if table.model is not self.model:
-            table.model = self.model
+        if table.model is not model:
+            # The view (filter, status view, sort) is the operator's, not the environment's.
+            old = table.model
+            model.text_filter, model.status_filter = old.text_filter, old.status_filter
+            model.sort = old.sort
+            old.marks.clear()
+            table.model = model
             table.cursor = 0
+        table.show_environment = self._all is not None
+        self.query_one(JobsHeader).set_sort(model.sort, table.show_environment)
         table.rebuild()
         self._update_summary()
         self.refresh_banner()
+
+    def action_toggle_all_environments(self) -> None:
+        """Every open environment's jobs in one panel (read-only), or back to one."""
+        if self._all is not None:
+            self._all = None
+            self._show_model(self.model)
+            return
+        everything = JobsModel()
+        for session in self.kore.sessions:
+            everything.apply(session.model.jobs.values())
+        self._all = everything
+        self._show_model(everything)
+        self.notify("Showing every environment's jobs (E to go back). Re-check, retry and "
+                    "stop act only on the environment in the banner.")
+
+    def _here(self, keys: list[str]) -> list[str] | None:
+        """``keys`` if they all belong to the environment in the banner; else say so."""
+        env = self.kore.env
+        elsewhere = {self.model.jobs[k].environment for k in keys if k in self.model.jobs
+                     and (env is None or self.model.jobs[k].environment != env.name)}
+        if elsewhere:
+            names = ", ".join(sorted(inert(name, 20) for name in elsewhere))
+            self.notify(f"Selected jobs belong to {names}: switch to it (F2) to act on them.",
+                        severity="warning")
+            return None
+        return keys
 
     def _update_summary(self) -> None:
         model = self.model
@@ -301,7 +347,8 @@ class MainScreen(Screen[None]):
 
     def action_cycle_sort(self) -> None:
         self.model.sort = SORTS[(SORTS.index(self.model.sort) + 1) % len(SORTS)]
-        self.query_one(JobsHeader).set_sort(self.model.sort)
+        self.query_one(JobsHeader).set_sort(self.model.sort,
+                                            self.query_one(JobsTable).show_environment)
         if self._prefill:
             self.query_one(IdEntry).set_text(self._prefill)
         self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste
@@ -309,7 +356,7 @@ class MainScreen(Screen[None]):
         self._update_summary()
 
     def action_recheck(self) -> None:
-        keys = self._selection()
+        keys = self._here(self._selection())
         if keys and self._require_host():
             self._send(lambda e: e.recheck(keys), "Re-checking {n} job(s).")
 
@@ -318,7 +365,10 @@ class MainScreen(Screen[None]):
             return
         env = self.kore.env
         assert env is not None
-        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
+        here = self._here(self._selection())
+        if here is None:
+            return
+        jobs = [self.model.jobs[k] for k in here if k in self.model.jobs]
         retryable = [j for j in jobs if j.state in RETRYABLE_STATES]
         if not retryable:
             self.notify("Retry applies to FAILED, UNKNOWN or ERROR jobs.", severity="warning")
@@ -336,7 +386,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy"), confirmed)
 
     def action_stop_tracking(self) -> None:
-        keys = [k for k in self._selection()
+        keys = [k for k in self._here(self._selection()) or []
                 if k in self.model.jobs and self.model.jobs[k].state in ACTIVE_STATES]
         if keys and self._require_host():
             self._send(lambda e: e.stop_tracking(keys), "Stopped tracking {n} job(s).")

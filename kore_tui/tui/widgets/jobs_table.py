@@ -101,12 +101,17 @@ def row_cells(job: Job, now: float) -> list[tuple[str, Style | None]]:
     ]
 
 
+# Shown first in the all-environments view (MainScreen's E): whose job each row is.
+ENV_COLUMN = Column("Env", 10)
+
+
 class JobsHeader(Static):
-    def set_sort(self, sort: str) -> None:
+    def set_sort(self, sort: str, show_environment: bool = False) -> None:
         target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(sort)
         # Laid out exactly like a row. The mark column's title is the mark itself: an SVG
         # export drops leading blanks, which shifted every title two columns left.
-        text = "● " + "".join(
+        env = _fit(ENV_COLUMN.title, ENV_COLUMN.width) + " " if show_environment else ""
+        text = "● " + env + "".join(
             _fit(c.title + (" ▾" if c.title == target else ""), c.width) + " "
             for c in COLUMNS[1:]) + "Error"
         self.update(Text(text, no_wrap=True, overflow="crop"))
@@ -154,6 +159,7 @@ class JobsTable(ScrollView, can_focus=True):
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__(id=id)
         self.model = model
+        self.show_environment = False
         self._last_rebuild = 0.0
         self._clock = clock
 
@@ -214,11 +220,15 @@ class JobsTable(ScrollView, can_focus=True):
             row_style = base + Style(bgcolor="dark_blue")
         segments = [Segment("● " if key in self.model.marks else "  ",
                             row_style + Style(color="yellow", bold=True))]
+        used = sum(c.width + 1 for c in COLUMNS) - 1
+        if self.show_environment:
+            segments.append(Segment(_fit(inert(job.environment, 40), ENV_COLUMN.width) + " ",
+                                    row_style + Style(bold=True)))
+            used += ENV_COLUMN.width + 1
         for (text, style), column in zip(row_cells(job, self._clock()), COLUMNS[1:],
                                          strict=True):
             segments.append(Segment(_fit(text, column.width) + " ",
                                     row_style + style if style else row_style))
-        used = sum(c.width + 1 for c in COLUMNS) - 1
         error = inert(job.error, 400) if job.error else ""
         segments.append(Segment(_fit(error, max(width - used, 1)),
                                 row_style + Style(color="bright_red" if job.state in {
