@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 
 import pytest
 from textual.document._document import Document
@@ -30,13 +31,14 @@ def padded_ids(n: int) -> tuple[list[str], str]:
 async def test_typing_into_a_big_box_parses_off_the_loop_once_per_pause(
         monkeypatch: pytest.MonkeyPatch) -> None:
     parses: list[str] = []
-    real = id_entry.parse_ids
+    real = id_entry.parse_lines
 
-    def spy(text: str) -> ParsedIds:
+    def spy(lines: list[str], cancelled: Callable[[], bool] = lambda: False,
+            ) -> ParsedIds | None:
         parses.append(threading.current_thread().name)
-        return real(text)
+        return real(lines, cancelled)
 
-    monkeypatch.setattr(id_entry, "parse_ids", spy)
+    monkeypatch.setattr(id_entry, "parse_lines", spy)
     measured: list[int] = []  # Textual's whole-document re-measure: O(lines) per call
     real_size = Document.get_size
 
