@@ -7,6 +7,7 @@ jobs has its own file:
 
 * outcomes.py: what an answer means for a job (the safety model, pure);
 * protocol.py: one turn of one job (send the POST, check the dock status);
+* job_commands.py: the operator's re-check, retry and stop of shown jobs;
 * scheduler.py: when each job's next request goes out (heap, caps, pauses);
 * job_writer.py: every change to a job (store, journal group commit);
 * host_health.py: the host's health, 429 pauses, a refused key;
@@ -33,28 +34,23 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from kore_tui.core import errors
 from kore_tui.core.api_client import KoreClient
 from kore_tui.core.config import Environment
 from kore_tui.core.engine_settings import EngineSettings
-from kore_tui.core.following import ALREADY_HERE, Following, age_from_wall, clock_time
+from kore_tui.core.following import ALREADY_HERE, Following
 from kore_tui.core.host_health import AuthHold, HostMonitor
 from kore_tui.core.ids import DOCK_STATUS_PREFIX, MODEL_PREFIX, path_segment
-from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState, Transition, utc_now
-from kore_tui.core.job_writer import JobWriter, transitioned
+from kore_tui.core.job import ACTIVE_STATES, Job, JobState, Transition, utc_now
+from kore_tui.core.job_commands import JobCommands, ReadOnlyError
+from kore_tui.core.job_writer import JobWriter
 from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.lease import Owner
 from kore_tui.core.protocol import JobRunner
 from kore_tui.core.scheduler import Scheduler
 from kore_tui.core.secret import Secret
 from kore_tui.core.store import JobStore
-from kore_tui.core.track import Tries
 
 __all__ = ["Engine", "EngineSettings", "ReadOnlyError"]
-
-
-class ReadOnlyError(errors.KoreError):
-    pass
 
 
 class Engine:
@@ -91,6 +87,10 @@ class Engine:
         self.notes: dict[str, str] = {}
         self._following = Following(journal, self.store, self._writer, self._scheduler,
                                     settings, clock, lambda: self.owner_id, self.notes)
+        self._commands = JobCommands(
+            self.store, journal, self._writer, self._scheduler, self._following, self._auth,
+            settings, clock, owner_id=lambda: self.owner_id, ensure_owner=self._ensure_owner,
+            refuse_if_read_only=self._refuse_if_read_only, notes=self.notes)
         self._owner: Owner | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._housekeeping_task: asyncio.Task[None] | None = None
@@ -144,6 +144,10 @@ class Engine:
                 self.journal.release()
             self._owner = None
 
+    def _refuse_if_read_only(self, action: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"environment {self.env.name!r} is read-only: {action} refused")
+
     def _journal_failed(self, reason: str) -> None:
         self._host.update(journal_error=reason)
 
@@ -156,8 +160,7 @@ class Engine:
         journal) is joined: its job is tracked, nothing is sent. One whose last job is
         UNKNOWN is shown and left for an explicit retry. Returns one job per model.
         """
-        if self.read_only:
-            raise ReadOnlyError(f"environment {self.env.name!r} is read-only: undeploy refused")
+        self._refuse_if_read_only("undeploy")
         self._ensure_owner()
         mine: dict[str | None, Job] = {
             j.model_id: j for j in self.store.snapshot()
@@ -222,98 +225,18 @@ class Engine:
         return self._following.resume(candidates)
 
     def recheck(self, keys: Iterable[str]) -> int:
-        return sum(self._recheck(key) for key in keys)
-
-    def _recheck(self, key: str) -> bool:
-        job = self.store.get(key)
-        if job is None or not job.dock_status_id:
-            return False
-        if key in self._following:
-            return True  # its owner polls it; we show each change it writes
-        if job.state in ACTIVE_STATES and job.tracking:
-            self._scheduler.schedule(key, 0.0)
-            return True
-        if job.state in {JobState.SUCCESS, JobState.FAILED}:
-            return False
-        if self.journal is not None and job.owner != self.owner_id:
-            taken = self._following.take_over(job)
-            if taken is None:
-                return False
-            job = taken
-        track = self._scheduler.restart(key)
-        track.tries = replace(track.tries, check_failures=0)
-        track.started = self._clock() - age_from_wall(job.submitted_at)
-        track.deadline = self._clock() + self.settings.job_timeout
-        self._writer.set(job, state=JobState.IN_PROGRESS, error=None, error_kind=None,
-                         stale=False, tracking=True, detail="re-check requested")
-        self._scheduler.schedule(key, 0.0)
-        return True
+        """Check ended jobs that have a dock status ID again, with a fresh deadline."""
+        return sum(self._commands.recheck(key) for key in keys)
 
     def retry(self, keys: Iterable[str]) -> int:
         """Re-send the undeploy for FAILED/UNKNOWN/ERROR jobs (and timed-out ones that were
         never sent): only on the operator's word, and never while the same model has a
         live job anywhere (the journal is checked in the same transaction)."""
-        return sum(self._retry(key) for key in keys)
-
-    def _retry(self, key: str) -> int:
-        job = self.store.get(key)
-        never_sent = job is not None and job.state is JobState.TIMED_OUT \
-            and not job.dock_status_id
-        if job is None or (job.state not in RETRYABLE_STATES and not never_sent):
-            return 0
-        if job.kind != "undeploy" or not job.model_id:
-            return self.recheck([key])
-        if self.read_only:
-            raise ReadOnlyError(f"environment {self.env.name!r} is read-only: retry refused")
-        self._ensure_owner()
-        detail = "retry requested by the operator"
-        queued = transitioned(
-            job, detail, state=JobState.QUEUED, error=None, error_kind=None, stale=False,
-            tracking=True, dock_status_id=None, server_status=None, http_status=None,
-            owner=self.owner_id)
-        if self.journal is not None:
-            live = self.journal.claim_retry(queued, detail)
-            if live is not None:
-                since = clock_time(live.submitted_at or live.created_at)
-                self.notes[key] = (f"not re-sent: {job.model_id} already has a "
-                                   f"{live.state.value} job since {since}")
-                return 0
-        track = self._scheduler.restart(key)
-        track.tries = Tries()
-        track.started, track.deadline = self._clock(), self._clock() + self.settings.job_timeout
-        self._writer.put(queued)
-        self._scheduler.schedule(key, 0.0)
-        return 1
+        return sum(self._commands.retry(key) for key in keys)
 
     def stop_tracking(self, keys: Iterable[str]) -> int:
         """Stop any job that is not final, saying honestly where it stands."""
-        return sum(self._stop(key) for key in keys)
-
-    def _stop(self, key: str) -> bool:
-        job = self.store.get(key)
-        if job is None or job.is_final or not job.tracking:
-            return False
-        if self._following.unfollow(key):
-            self._writer.put(replace(job, tracking=False, error="no longer followed here; its "
-                                     "own process still tracks it"))
-            return True
-        self._scheduler.stop(key)
-        self._auth.keys.discard(key)
-        if job.state is JobState.SUBMITTING:
-            self._writer.set(job, state=JobState.UNKNOWN, error_kind="interrupted",
-                             error="stopped by the operator while the undeploy request was in "
-                             "flight: it may have reached the server; check the model before "
-                             "retrying")
-        elif job.state is JobState.QUEUED:
-            self._writer.set(job, state=JobState.ERROR, error_kind="not_sent",
-                             error="not sent: stopped by the operator before sending "
-                             "(retry to send)")
-        else:
-            self._writer.set(job, tracking=False, force_transition=True,
-                             detail="tracking stopped",
-                             error="tracking stopped by the operator; the job may still "
-                             "finish on the platform (re-check to follow it again)")
-        return True
+        return sum(self._commands.stop(key) for key in keys)
 
     # -- authentication -----------------------------------------------------------------
 
@@ -336,18 +259,7 @@ class Engine:
 
     def abandon_held(self) -> None:
         """The key was refused and no new one will come (the CLI): end what was held."""
-        reason = self._host.health.auth_error or "the API key was refused"
-        for key in sorted(self._auth.keys):
-            job = self.store.get(key)
-            if job is None or job.is_final:
-                continue
-            if job.state is JobState.QUEUED:
-                self._writer.set(job, state=JobState.ERROR, error_kind="auth",
-                                 error=f"not sent: {reason}")
-            else:
-                self._writer.set(job, tracking=False, error_kind="auth", force_transition=True,
-                                 error=f"not tracked further: {reason}")
-        self._auth.keys.clear()
+        self._commands.abandon_held(self._host.health.auth_error or "the API key was refused")
 
     # -- pause and settle ---------------------------------------------------------------
 
