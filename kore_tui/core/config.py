@@ -61,26 +61,21 @@ class Environment:
         return out
 
 
+def _setting(default: float, low: float, high: float) -> Any:
+    """A numeric setting's default and its bounds, declared together."""
+    return field(default=default, metadata={"bounds": (low, high)})
+
+
 @dataclass(frozen=True)
 class Settings:
-    concurrency: int = 16
-    requests_per_second: float = 20.0
-    poll_initial: float = 2.0
-    poll_growth: float = 0.2
-    poll_max: float = 30.0
-    job_timeout: float = 1800.0
-    not_found_grace: float = 15.0
+    concurrency: int = _setting(16, 1, 256)
+    requests_per_second: float = _setting(20.0, 0.0, 10_000.0)
+    poll_initial: float = _setting(2.0, 0.01, 600.0)
+    poll_growth: float = _setting(0.2, 0.0, 5.0)
+    poll_max: float = _setting(30.0, 0.01, 3600.0)
+    job_timeout: float = _setting(1800.0, 0.1, 7 * 86400.0)
+    not_found_grace: float = _setting(15.0, 0.0, 3600.0)
     theme: str = "textual-dark"
-
-    _bounds = {
-        "concurrency": (1, 256),
-        "requests_per_second": (0.0, 10_000.0),
-        "poll_initial": (0.01, 600.0),
-        "poll_growth": (0.0, 5.0),
-        "poll_max": (0.01, 3600.0),
-        "job_timeout": (0.1, 7 * 86400.0),
-        "not_found_grace": (0.0, 3600.0),
-    }
 
 
 @dataclass
@@ -191,7 +186,7 @@ def _parse_settings(raw: Any) -> Settings:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{key!r} must be a number")
-        low, high = Settings._bounds[key]
+        low, high = known[key].metadata["bounds"]
         if not low <= value <= high:
             raise ValueError(f"{key!r} must be between {low} and {high}")
         values[key] = int(value) if key == "concurrency" else float(value)
