@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from kore_tui.cli.common import Progress, err, track
-from kore_tui.core.api_client import KoreClient
+from kore_tui.core.clients import client_for
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.job import Job, JobState
@@ -36,7 +36,7 @@ async def run_engine(
     on_interrupt: Callable[[list[Job]], None] | None = None,
 ) -> list[Job]:
     journal = Journal()
-    client = KoreClient(env.host, key, max_connections=settings.concurrency + 4)
+    client = client_for(env, key, settings)
     engine = Engine(env, client, journal=journal, settings=settings)
     jobs: list[Job] = []
     try:
