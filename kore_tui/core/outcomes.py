@@ -146,19 +146,23 @@ def after_status_error(exc: RequestError, job: Job, tries: Tries, *, wait: float
     if isinstance(exc, errors.AuthError):
         return Outcome(job.state, job.error, job.error_kind, job.http_status, tries, hold=True)
     if isinstance(exc, errors.NotFoundError):
-        return _not_found(exc, job, tries, age, settings)
+        return _not_found(exc, job, tries, age, time_left, settings)
     if isinstance(exc, errors.ApiError) and exc.definite:
         return Outcome(JobState.ERROR, str(exc), exc.kind, exc.status, tries, checked=True)
     return check_failed(exc, job, tries, wait=wait, time_left=time_left, settings=settings)
 
 
 def _not_found(exc: errors.NotFoundError, job: Job, tries: Tries, age: float,
-               settings: EngineSettings) -> Outcome:
-    # The platform may not know a dock status ID for a moment after handing it out.
+               time_left: float, settings: EngineSettings) -> Outcome:
+    # The platform may not know a dock status ID for a moment after handing it out;
+    # that grace never stretches the job's deadline.
     if job.kind == "undeploy" and age < settings.not_found_grace:
-        return Outcome(job.state, f"not found yet ({age:.1f}s old); retrying", job.error_kind,
-                       404, tries, polled=True, checked=True,
-                       again_in=min(1.0, settings.schedule.initial))
+        not_yet = Outcome(job.state, f"not found yet ({age:.1f}s old); retrying",
+                          job.error_kind, 404, tries, polled=True, checked=True)
+        return _again_or_time_out(not_yet, job.server_status, min(1.0, settings.schedule.initial),
+                                  time_left, settings,
+                                  reason=f"its dock status ID was still not found ({age:.1f}s "
+                                  "after it was accepted)")
     return Outcome(JobState.ERROR, f"dock status ID not found: {exc}", "not_found", 404, tries,
                    polled=True, checked=True)
 
@@ -175,10 +179,11 @@ def check_failed(exc: BaseException, job: Job, tries: Tries, *, wait: float, tim
 
 
 def _again_or_time_out(outcome: Outcome, server_status: str | None, delay: float,
-                       time_left: float, settings: EngineSettings) -> Outcome:
+                       time_left: float, settings: EngineSettings,
+                       reason: str | None = None) -> Outcome:
     """Check again after ``delay`` (never past the deadline), or end TIMED_OUT at it."""
     if time_left <= 0:
-        reason = outcome.error or f"still {server_status or 'not final'}"
+        reason = reason or outcome.error or f"still {server_status or 'not final'}"
         return replace(outcome, state=JobState.TIMED_OUT, error_kind="deadline",
                        error=f"deadline of {settings.job_timeout:g}s reached: {reason}")
     return replace(outcome, again_in=min(delay, time_left))
