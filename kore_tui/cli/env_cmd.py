@@ -6,12 +6,15 @@ import argparse
 import getpass
 import sys
 
-from kore_tui.cli.common import UsageError, handle_errors
-from kore_tui.cli.main import EXIT_OK
+from kore_tui.cli import failure
+from kore_tui.cli.common import handle_errors
+from kore_tui.cli.exit_codes import EXIT_OK
+from kore_tui.cli.failure import CliError
 from kore_tui.core.config import Environment, load_config, validate_colour, validate_name
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, resolve_key
 from kore_tui.core.secret import Secret
+from kore_tui.core.text import inert
 
 
 def key_source(env: Environment) -> str:
@@ -39,7 +42,7 @@ def _show(name: str) -> int:
     config = load_config()
     env = config.environments.get(name)
     if env is None:
-        raise UsageError(f"no environment named {name!r} in {config.path}")
+        raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}", failure.CONFIG)
     try:
         key, source = resolve_key(env, prompt=None)
         key_line = f"{key.masked} (from {source})"
@@ -67,15 +70,15 @@ def _add(args: argparse.Namespace) -> int:
             key_command=tuple(args.key_command) if args.key_command else None,
         )
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise CliError(str(exc)) from None
     config = load_config()
     key: Secret | None = None
     if args.remember_key:
         if not sys.stdin.isatty():
-            raise UsageError("--remember-key needs a terminal to prompt for the key")
+            raise CliError("--remember-key needs a terminal to prompt for the key")
         key = Secret(getpass.getpass(f"API key for {env.name} (stored 0600): "))
         if not key:
-            raise UsageError("no key entered")
+            raise CliError("no key entered")
     config = config.with_environment(env)
     if args.default or config.default is None:
         config.default = env.name
@@ -90,7 +93,7 @@ def _add(args: argparse.Namespace) -> int:
 def _remove(name: str) -> int:
     config = load_config()
     if name not in config.environments:
-        raise UsageError(f"no environment named {name!r} in {config.path}")
+        raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}", failure.CONFIG)
     config = config.without_environment(name)
     config.save()
     forgot = forget_key(name)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
+from kore_tui.cli import failure
 from kore_tui.cli.common import (
-    UsageError,
     err,
     exit_code_for,
     get_key,
@@ -15,7 +15,7 @@ from kore_tui.cli.common import (
     print_jobs,
     run_async,
 )
-from kore_tui.cli.main import EXIT_USAGE
+from kore_tui.cli.failure import CliError
 from kore_tui.cli.session import interrupted_hint, run_engine
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.ids import for_status, parse_ids
@@ -27,9 +27,10 @@ def _run(args: argparse.Namespace) -> int:
     if parsed.invalid:
         for bad in parsed.invalid:
             err(f"invalid: {bad.token!r}: {bad.reason}")
-        return EXIT_USAGE
+        raise CliError(f"{len(parsed.invalid)} invalid dock status ID(s)", failure.INVALID_IDS)
     target = load_target(args.env)
-    env = target.env
+    # status never undeploys; with --read-only the engine is told so too.
+    env = replace(target.env, read_only=True) if args.read_only else target.env
     key = get_key(env)
     settings = EngineSettings.from_settings(target.config.settings)
     if args.timeout:
@@ -40,7 +41,7 @@ def _run(args: argparse.Namespace) -> int:
         resumed = engine.resume_unfinished()
         if not ids:
             if not resumed:
-                raise UsageError(f"no dock status IDs given and no unfinished jobs to resume "
+                raise CliError(f"no dock status IDs given and no unfinished jobs to resume "
                                  f"in {env.name!r}")
             err(f"resuming {len(resumed)} unfinished job(s) from the journal "
                 "(nothing is re-sent)")
@@ -60,4 +61,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    return handle_errors(lambda: _run(args))
+    return handle_errors(lambda: _run(args), as_json=args.json)

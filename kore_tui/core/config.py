@@ -271,7 +271,11 @@ def adhoc_environment() -> Environment | None:
     host = os.environ.get("KORE_HOST")
     if not host or not os.environ.get("KORE_API_KEY"):
         return None
-    return Environment(name="KORE_HOST", host=normalize_host(host), key_env="KORE_API_KEY",
+    try:
+        url = normalize_host(host)
+    except InsecureHostError as exc:
+        raise InsecureHostError(f"KORE_HOST: {exc}") from None
+    return Environment(name="KORE_HOST", host=url, key_env="KORE_API_KEY",
                        colour="cyan", ephemeral=True)
 
 
