@@ -29,6 +29,8 @@ from kore_tui.core.secret import Secret
 from kore_tui.core.store import JobStore
 from kore_tui.core.text import inert
 
+UsageError = CliError  # the name tests and older callers import
+
 
 @dataclass
 class Target:

@@ -11,6 +11,7 @@ from kore_tui.cli.common import handle_errors
 from kore_tui.cli.exit_codes import EXIT_OK
 from kore_tui.cli.failure import CliError
 from kore_tui.core.config import Environment, load_config, validate_colour, validate_name
+from kore_tui.core.config_writer import put_environment, remove_environment
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, resolve_key
 from kore_tui.core.secret import Secret
@@ -71,7 +72,7 @@ def _add(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    config = load_config()
+    load_config()  # a broken config is reported before the key prompt, not after
     key: Secret | None = None
     if args.remember_key:
         if not sys.stdin.isatty():
@@ -79,10 +80,7 @@ def _add(args: argparse.Namespace) -> int:
         key = Secret(getpass.getpass(f"API key for {env.name} (stored 0600): "))
         if not key:
             raise CliError("no key entered")
-    config = config.with_environment(env)
-    if args.default or config.default is None:
-        config.default = env.name
-    config.save()
+    config = put_environment(env, default="set" if args.default else "if_unset")
     if key is not None:
         path = remember_key(env.name, key)
         print(f"key {key.masked} stored in {path}")
@@ -91,11 +89,10 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(name: str) -> int:
-    config = load_config()
-    if name not in config.environments:
-        raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}", failure.CONFIG)
-    config = config.without_environment(name)
-    config.save()
+    config, removed = remove_environment(name)
+    if not removed:
+        raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}",
+                       failure.CONFIG)
     forgot = forget_key(name)
     print(f"environment {name} removed" + (" (and its stored key)" if forgot else ""))
     return EXIT_OK

@@ -122,6 +122,9 @@ class EditorResult:
     key: Secret | None
     remember: bool
     make_default: bool
+    # What the editor was opened with (None: a new environment), so that saving can refuse
+    # to overwrite a change made to the file meanwhile.
+    original: Environment | None = None
 
 
 class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
@@ -175,7 +178,7 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
         )
         return EditorResult(env, Secret(key_text) if key_text.strip() else None,
                             self.query_one("#remember", Checkbox).value,
-                            self.query_one("#default", Checkbox).value)
+                            self.query_one("#default", Checkbox).value, original=self.env)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "save":
