@@ -17,9 +17,21 @@ from kore_tui.cli.failure import CliError
 _HIDDEN = argparse.SUPPRESS
 
 
+class _OneEnvironment(argparse.Action):
+    """``--env a --env b`` in one position is a conflict too, not "the last one wins"."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        previous = getattr(namespace, self.dest, None)
+        if previous is not None and previous != values:
+            raise argparse.ArgumentError(
+                self, f"conflicting environments: {previous!r} and {values!r}")
+        setattr(namespace, self.dest, values)
+
+
 def add_global_options(parser: argparse.ArgumentParser) -> None:
     """The options as given before any subcommand."""
-    parser.add_argument("--env", dest="env_before", metavar="NAME",
+    parser.add_argument("--env", dest="env_before", metavar="NAME", action=_OneEnvironment,
                         help="environment (default: config's default, then KORE_HOST + "
                         "KORE_API_KEY); may also follow the subcommand")
     parser.add_argument("--read-only", dest="read_only_before", action="store_true",
@@ -29,7 +41,7 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
 
 def add_subcommand_options(parser: argparse.ArgumentParser, *, read_only_help: str) -> None:
     """The same options given after a subcommand they apply to."""
-    parser.add_argument("--env", dest="env_after", metavar="NAME",
+    parser.add_argument("--env", dest="env_after", metavar="NAME", action=_OneEnvironment,
                         help="environment (default: config's default, then KORE_HOST + "
                         "KORE_API_KEY)")
     parser.add_argument("--read-only", dest="read_only_after", action="store_true",
