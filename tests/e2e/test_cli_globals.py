@@ -8,6 +8,9 @@ went, and that a refused undeploy sent no POST anywhere.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -187,3 +190,24 @@ def test_env_add_keeps_its_own_read_only_flag(platforms: Platforms) -> None:
     refused = kore("undeploy", "--env", "ro2", "--yes", platforms.prod.model_ids[0])
     assert refused.returncode == 2 and "read-only" in refused.stderr
     assert platforms.posts() == 0
+
+
+@pytest.mark.parametrize("host", ["https://[::1", "https://host:99999", "https://a b"])
+def test_the_console_entry_reports_a_malformed_host_without_a_traceback(host: str) -> None:
+    env = {**os.environ, "KORE_HOST": host, "KORE_API_KEY": "kg-x"}
+    done = subprocess.run([sys.executable, "-m", "kore_tui"], capture_output=True, text=True,
+                          env=env, stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 2
+    assert "KORE_HOST: host " in done.stderr and "Traceback" not in done.stderr
+    path = paths.config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'[environments.x]\nhost = "{host}"\n')
+    path.chmod(0o600)
+    done = kore("--env", "x")
+    assert done.returncode == 2
+    assert f"{path}:1" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_demo_with_an_environment_is_refused() -> None:
+    done = kore("--demo", "--env", "prod")
+    assert done.returncode == 2 and "--demo" in done.stderr
