@@ -96,7 +96,7 @@ def _write_environment(table: Any, env: Environment) -> None:
     wanted.setdefault("read_only", False)
     colour_key = "color" if "color" in table and "colour" not in table else "colour"
     wanted[colour_key] = wanted.pop("colour")
-    for key in ("key_env", "key_command"):
+    for key in ("key_env", "key_command", "ca_bundle"):
         if key not in wanted and key in table:
             del table[key]
     for key, value in wanted.items():

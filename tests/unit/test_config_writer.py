@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from dataclasses import replace as dataclass_replace
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,19 @@ def test_credentials_writers_keep_other_keys_and_comments() -> None:
     text = path.read_text()
     assert "# written by kore-tui; mode 0600" in text and "kg-prod" not in text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_setting_the_editor_does_not_show_survives_its_save(tmp_path: Path) -> None:
+    import trustme
+
+    ca = tmp_path / "corp-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(ca))
+    path = write(HAND_WRITTEN.replace('key_env = "KORE_PROD_KEY"\n',
+                                      f'key_env = "KORE_PROD_KEY"\nca_bundle = "{ca}"  # proxy\n'))
+    prod = load_config().environments["prod"]
+    assert prod.ca_bundle == str(ca)
+    put_environment(dataclass_replace(prod, protected=False), expected=prod)
+    assert f'ca_bundle = "{ca}"  # proxy' in path.read_text()
+    assert load_config().environments["prod"].ca_bundle == str(ca)
+    put_environment(dataclass_replace(prod, ca_bundle=None))  # `env add` replaces it whole
+    assert "ca_bundle" not in path.read_text()

@@ -174,7 +174,9 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
             name=name, host=host, colour=colour, key_env=key_env,
             protected=self.query_one("#protected", Checkbox).value,
             read_only=self.query_one("#read_only", Checkbox).value,
+            # Settings the editor has no field for are kept, not dropped on save.
             key_command=self.env.key_command if self.env else None,
+            ca_bundle=self.env.ca_bundle if self.env else None,
         )
         return EditorResult(env, Secret(key_text) if key_text.strip() else None,
                             self.query_one("#remember", Checkbox).value,
