@@ -19,6 +19,7 @@ from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
 from kore_tui.tui.screens.prompts import RevealKey
 from kore_tui.tui.widgets.banner import rich_colour
+from kore_tui.tui.widgets.safe_text import SafeInput
 
 _CSS = """
 {name} {{ align: center middle; }}
@@ -137,15 +138,15 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
         env = self.env
         with Vertical():
             yield Label("Edit environment" if env else "New environment")
-            yield Input(value=env.name if env else "", placeholder="name (e.g. prod)",
+            yield SafeInput(value=env.name if env else "", placeholder="name (e.g. prod)",
                         id="name", disabled=env is not None)
-            yield Input(value=env.host if env else "", id="host",
+            yield SafeInput(value=env.host if env else "", id="host",
                         placeholder="https://agent-platform.kore.ai")
             yield Select([(c, c) for c in COLOURS], value=env.colour if env and env.colour in
                          COLOURS else "blue", id="colour", allow_blank=False)
-            yield Input(value=env.key_env or "" if env else "", id="key_env",
+            yield SafeInput(value=env.key_env or "" if env else "", id="key_env",
                         placeholder="key from environment variable (optional, e.g. KORE_PROD_KEY)")
-            yield Input(password=True, id="key",
+            yield SafeInput(password=True, id="key",
                         placeholder="API key (optional; kept in memory unless remembered)")
             with Horizontal(id="flags"):
                 yield Checkbox("Show key", id="reveal")

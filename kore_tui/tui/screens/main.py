@@ -18,6 +18,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 
 from kore_tui.core.engine import Engine, ReadOnlyError
 from kore_tui.core.export import export_jobs
+from kore_tui.core.idfile import IdFileError, read_id_file
 from kore_tui.core.ids import for_undeploy
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState
 from kore_tui.core.text import inert
@@ -30,11 +31,11 @@ from kore_tui.tui.screens.prompts import PathPrompt
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
+from kore_tui.tui.widgets.safe_text import SafeInput
 
 if TYPE_CHECKING:
     from kore_tui.tui.app import KoreApp
 
-_MAX_FILE_BYTES = 16 * 1024 * 1024
 _ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
           JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR]
 
@@ -75,7 +76,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="summary-row"):
             yield Static("", id="summary")
             yield ProgressBar(id="progress", show_eta=False, total=1)
-        yield Input(placeholder="filter: text in model, dock status, status or error "
+        yield SafeInput(placeholder="filter: text in model, dock status, status or error "
                     "(enter/esc to close)", id="filter")
         yield JobsHeader(id="jobs-header")
         yield JobsTable(self.model, id="jobs", clock=self.kore.clock)
@@ -221,17 +222,15 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="files", exit_on_error=False)
     def _load(self, path: str) -> None:
+        """On a thread: a slow disk or a huge file never stalls the UI loop."""
         try:
-            with open(Path(path).expanduser(), "rb") as handle:
-                data = handle.read(_MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            self.app.call_from_thread(self.notify, f"Cannot read {inert(path, 100)}: "
-                                      f"{exc.strerror}", severity="error")
+            text = read_id_file(path)
+        except IdFileError as exc:
+            self.app.call_from_thread(self.notify, f"Not loaded: {inert(path, 100)}: {exc}",
+                                      severity="error", timeout=8)
             return
-        note = " (truncated at 16 MiB)" if len(data) > _MAX_FILE_BYTES else ""
-        text = data[:_MAX_FILE_BYTES].decode("utf-8", errors="replace")
         self.app.call_from_thread(self.query_one(IdEntry).set_text, text)
-        self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}{note}")
+        self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}")
 
     # -- panel actions -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
+from kore_tui.tui.widgets.safe_text import SafeInput
 
 _MODAL_CSS = """
 {name} {{ align: center middle; }}
@@ -56,7 +57,7 @@ class KeyPrompt(RevealKey, ModalScreen[KeyEntry | None]):
             yield Label(Text(f"API key for {inert(self.env_name, 40)} ({inert(self.host, 60)})"))
             if self.reason:
                 yield Label(Text(inert(self.reason, 200)), classes="dim")
-            yield Input(password=True, placeholder="kg-…", id="key")
+            yield SafeInput(password=True, placeholder="kg-…", id="key")
             yield Checkbox("Show key (ctrl+r)", id="reveal")
             yield Checkbox("Remember in the 0600 credentials file", id="remember")
             with Horizontal():
@@ -99,7 +100,7 @@ class PathPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.title_text))
-            yield Input(value=self.value, placeholder=self.placeholder, id="path")
+            yield SafeInput(value=self.value, placeholder=self.placeholder, id="path")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
                 yield Button("OK", id="ok", variant="primary")

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Button, Static, TextArea
 
 from kore_tui.core.ids import ParsedIds, parse_ids
+from kore_tui.tui.widgets.safe_text import SafeTextArea
 
 _MAX_REASONS = 6
 
@@ -35,7 +36,7 @@ def feedback_text(parsed: ParsedIds) -> Text:
     return text
 
 
-class IdsTextArea(TextArea):
+class IdsTextArea(SafeTextArea):
     """The paste box. Its ctrl+u / ctrl+w (line editing in a TextArea) are kore-tui's."""
 
     BINDINGS = [
