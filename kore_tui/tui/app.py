@@ -249,6 +249,11 @@ class KoreApp(App[int]):
                                "the journal and resume the next time you open this "
                                "environment.", yes="Quit"), answer)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: Textual's own hint is markup, which ``notify`` above shows literally."""
+        self.notify("ctrl+c does not quit here (it copies in the ID box): press ctrl+q to quit.",
+                    title="Quit?")
+
     # -- theme -------------------------------------------------------------------------
 
     def _theme_changed(self, theme: object) -> None:

@@ -46,14 +46,10 @@ checks failed and the row is stale.
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 96; height: 90%; border: thick $primary;
-        background: $surface; }
-    """
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with VerticalScroll(classes="dialog tall") as body:
+            body.border_title = "Help: Esc, q or F1 closes; ↑ ↓ PgUp PgDn scroll"
             yield Markdown(HELP)
 
     def action_close(self) -> None:

@@ -9,18 +9,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Button, Footer, Input, ProgressBar, Static
 
 from kore_tui.core.engine import Engine, ReadOnlyError
 from kore_tui.core.export import export_jobs
 from kore_tui.core.idfile import IdFileError, read_id_file
 from kore_tui.core.ids import for_undeploy
-from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState
+from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
@@ -38,6 +38,14 @@ if TYPE_CHECKING:
 
 _ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
           JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR]
+
+
+def _count_states(jobs: list[Job]) -> str:
+    """ "2 SUCCESS, 1 FAILED": what the selected jobs are, in words for a toast."""
+    counts: dict[str, int] = {}
+    for job in jobs:
+        counts[job.state.value] = counts.get(job.state.value, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in counts.items())
 
 
 class MainScreen(Screen[None]):
@@ -196,8 +204,41 @@ class MainScreen(Screen[None]):
         self.query_one(IdEntry).set_text("")
         self.query_one(JobsTable).focus()
 
+    @on(Button.Pressed, "#entry Button")
+    def _entry_button(self, event: Button.Pressed) -> None:
+        actions = {"undeploy": self.action_undeploy, "watch": self.action_watch,
+                   "load": self.action_load_file, "clear": self.action_clear_ids}
+        if event.button.id in actions:
+            actions[event.button.id]()
+
+    def action_clear_ids(self) -> None:
+        entry = self.query_one(IdEntry)
+        entry.text_area.focus()
+        if not entry.text_area.text:
+            self.notify("The ID box is already empty.")
+            return
+        entry.set_text("")
+        self.notify("ID box cleared.")
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste reaches here when no input took it (the jobs panel or a button had the
+        focus): it belongs in the ID box, after what is already there, never lost."""
+        event.stop()
+        if not event.text:
+            return
+        area = self.query_one(IdEntry).text_area
+        text = area.text
+        area.insert(("\n" if text and not text.endswith("\n") else "") + event.text,
+                    area.document.end)
+        area.move_cursor(area.document.end)
+        area.focus()
+        self.notify("Pasted into the ID box.")
+
     @work(exclusive=False, group="engine-calls", exit_on_error=False)
-    async def _send(self, fn: Callable[[Engine], object], message: str) -> None:
+    async def _send(self, fn: Callable[[Engine], object], message: str,
+                    none_done: str | None = None) -> None:
+        """Run ``fn`` on the engine; ``message`` (``{n}`` = the count it returns), or
+        ``none_done`` when it did nothing: every action says what it did or why not."""
         host = self.kore.host
         if host is None:
             return
@@ -210,6 +251,9 @@ class MainScreen(Screen[None]):
             self.notify(f"Failed: {inert(str(exc), 200)}", severity="error")
             return
         if isinstance(result, int):
+            if result == 0 and none_done:
+                self.notify(none_done, severity="warning")
+                return
             message = message.format(n=result)
         self.notify(message)
 
@@ -265,16 +309,30 @@ class MainScreen(Screen[None]):
     def action_cycle_sort(self) -> None:
         self.model.sort = SORTS[(SORTS.index(self.model.sort) + 1) % len(SORTS)]
         self.query_one(JobsHeader).set_sort(self.model.sort)
-        if self._prefill:
-            self.query_one(IdEntry).set_text(self._prefill)
-        self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste
         self.query_one(JobsTable).rebuild()
         self._update_summary()
 
+    def _selected_jobs(self) -> list[Job] | None:
+        """The jobs an action applies to, or None (after saying why) when there are none."""
+        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
+        if not jobs:
+            self.notify("No job selected: move the cursor to a job or mark some with space.",
+                        severity="warning")
+            return None
+        return jobs
+
     def action_recheck(self) -> None:
-        keys = self._selection()
-        if keys and self._require_host():
-            self._send(lambda e: e.recheck(keys), "Re-checking {n} job(s).")
+        jobs = self._selected_jobs()
+        if jobs is None or not self._require_host():
+            return
+        checkable = [j.key for j in jobs if j.dock_status_id
+                     and j.state not in {JobState.SUCCESS, JobState.FAILED}]
+        if not checkable:
+            self.notify(f"Nothing to re-check: {_count_states(jobs)} "
+                        "(SUCCESS and FAILED are final; R retries FAILED).", severity="warning")
+            return
+        self._send(lambda e: e.recheck(checkable), "Re-checking {n} job(s) now.",
+                   none_done="Nothing re-checked: the job(s) changed state meanwhile.")
 
     def action_retry(self) -> None:
         if not self._require_host():
@@ -299,19 +357,29 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy"), confirmed)
 
     def action_stop_tracking(self) -> None:
-        keys = [k for k in self._selection()
-                if k in self.model.jobs and self.model.jobs[k].state in ACTIVE_STATES]
-        if keys and self._require_host():
-            self._send(lambda e: e.stop_tracking(keys), "Stopped tracking {n} job(s).")
+        jobs = self._selected_jobs()
+        if jobs is None or not self._require_host():
+            return
+        keys = [j.key for j in jobs if j.state in ACTIVE_STATES and j.tracking]
+        if not keys:
+            self.notify(f"Nothing to stop: {_count_states(jobs)} (only QUEUED, SUBMITTING "
+                        "or IN_PROGRESS jobs are tracked).", severity="warning")
+            return
+        self._send(lambda e: e.stop_tracking(keys), "Stopped tracking {n} job(s).",
+                   none_done="Nothing stopped: a SUBMITTING job's request is on the wire; "
+                   "its outcome is always recorded.")
 
     def action_copy_ids(self) -> None:
-        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
-        lines = [j.dock_status_id or j.model_id or "" for j in jobs]
-        lines = [line for line in lines if line]
-        if not lines:
+        jobs = self._selected_jobs()
+        if jobs is None:
             return
-        self.app.copy_to_clipboard("\n".join(lines))
-        self.notify(f"Copied {len(lines)} ID(s) to the clipboard.")
+        dock = [j.dock_status_id for j in jobs if j.dock_status_id]
+        models = [j.model_id for j in jobs if not j.dock_status_id and j.model_id]
+        self.app.copy_to_clipboard("\n".join(dock + models))
+        parts = [f"{len(dock)} dock status ID(s)"] if dock else []
+        if models:
+            parts.append(f"{len(models)} model ID(s) (no dock status yet)")
+        self.notify(f"Copied {' and '.join(parts)} to the clipboard.")
 
     def action_export(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")

@@ -43,6 +43,7 @@ class IdsTextArea(SafeTextArea):
         Binding("ctrl+u", "screen.undeploy", "Undeploy"),
         Binding("ctrl+w", "screen.watch", "Watch"),
         Binding("ctrl+o", "screen.load_file", "Load file"),
+        Binding("ctrl+l", "screen.clear_ids", "Clear"),
     ]
 
 
@@ -66,7 +67,7 @@ class IdEntry(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.parsed = ParsedIds()
-        self.border_title = "IDs (ctrl+u undeploy · ctrl+w watch · ctrl+o load file)"
+        self.border_title = "IDs (ctrl+u undeploy · ctrl+w watch · ctrl+o load · ctrl+l clear)"
 
     def compose(self) -> ComposeResult:
         with Horizontal():
