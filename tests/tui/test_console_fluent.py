@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
-from kore_tui.tools.scenes import Scene, build_app, scripted_jobs
+from kore_tui.tools.scenes import Scene, build_app
 from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
