@@ -61,9 +61,10 @@ class MainScreen(Screen[None]):
     ]
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
-    #summary-row { height: 1; }
-    #summary { width: 1fr; }
-    #progress { width: 30; }
+    #summary-row { height: auto; }
+    #summary { width: 1fr; height: auto; }
+    #progress { width: 20; }
+    #progress Bar { width: 1fr; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }
     #filter.visible { display: block; }
     JobsHeader { height: 1; background: $boost; text-style: bold; padding: 0 0 0 0; }
@@ -91,6 +92,7 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.model.clock = self.kore.clock
         self.query_one(JobsHeader).set_sort(self.model.sort)
         if self._prefill:
             self.query_one(IdEntry).set_text(self._prefill)
@@ -117,8 +119,9 @@ class MainScreen(Screen[None]):
 
     def refresh_banner(self) -> None:
         host = self.kore.host
+        tracking = any(self.model.counts.get(state) for state in ACTIVE_STATES)
         self.query_one(EnvBanner).show(self.kore.env, host.store if host else None,
-                                       self.kore.read_only, self.kore.clock())
+                                       self.kore.read_only, self.kore.clock(), tracking)
 
     def reset_jobs(self) -> None:
         """A new environment: a new store; marks and rows of the old one are gone."""

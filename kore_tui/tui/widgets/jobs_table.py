@@ -11,7 +11,7 @@ goes through ``inert()`` and into a plain Segment, never through markup.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -23,11 +23,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static
+from textual.widget import Widget
 
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.text import inert
-from kore_tui.tui.jobs_model import JobsModel, epoch
+from kore_tui.tui.jobs_model import JobsModel, elapsed_seconds, epoch
 
 STATE_STYLES: dict[JobState, Style] = {
     JobState.QUEUED: Style(color="grey62"),
@@ -43,32 +43,42 @@ STATE_STYLES: dict[JobState, Style] = {
 
 @dataclass(frozen=True)
 class Column:
+    key: str
     title: str
-    width: int
+    width: int  # 0: the rest of the line (the Error column, always last)
 
 
-COLUMNS = (
-    Column("", 2), Column("Model", 17), Column("Dock status", 17), Column("Action", 9),
-    Column("Status", 16), Column("Elapsed", 7), Column("Checked", 7), Column("Polls", 5),
-)
+def columns_for(width: int) -> tuple[Column, ...]:
+    """The columns that fit ``width``: at 80 columns Status and Error stay on screen (Action,
+    Checked and Polls are in the detail view); from 170, IDs are shown in full."""
+    id_width = 39 if width >= 170 else 17
+    model = Column("model", "Model", id_width)
+    dock = Column("dock", "Dock status", id_width)
+    status = Column("status", "Status", 16)
+    elapsed = Column("elapsed", "Elapsed", 9)
+    error = Column("error", "Error", 0)
+    if width < 110:
+        return (model, dock, status, elapsed, error)
+    return (model, dock, Column("action", "Action", 9), status, elapsed,
+            Column("checked", "Checked", 8), Column("polls", "Polls", 5), error)
 
 
-def short_id(value: str | None) -> str:
+def short_id(value: str | None, width: int = 17) -> str:
     if not value:
         return "-"
     value = inert(value, 80)
-    return value if len(value) <= 17 else f"{value[:11]}…{value[-4:]}"
+    return value if len(value) <= width else f"{value[:width - 6]}…{value[-4:]}"
 
 
 def ago(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    if seconds < 3600:
-        return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
-    return f"{seconds // 3600:.0f}h{seconds % 3600 // 60:02.0f}m"
+    whole = int(max(0.0, seconds) + 0.5)  # round once, first: 119.6 s is 2m00s, not 1m60s
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
 def _fit(text: str, width: int) -> str:
@@ -77,39 +87,55 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width)
 
 
-def row_cells(job: Job, now: float) -> list[tuple[str, Style | None]]:
-    submitted = epoch(job.submitted_at)
-    if submitted is None:
-        elapsed = None
-    elif job.is_final:
-        elapsed = (epoch(job.updated_at) or now) - submitted
-    else:
-        elapsed = now - submitted
+def row_cells(job: Job, now: float, id_width: int = 17) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
     status = job.status_label + (" ⏸" if not job.tracking and not job.is_final else "")
     checked_text = ago(now - checked) if checked else "-"
     if job.stale:
         checked_text = "⚠ " + checked_text
-    return [
-        (short_id(job.model_id), None),
-        (short_id(job.dock_status_id), None),
-        (inert(job.action or "-", 20), None),
-        (status, STATE_STYLES.get(job.state)),
-        (ago(elapsed), None),
-        (checked_text, Style(color="yellow") if job.stale else None),
-        (str(job.polls), None),
-    ]
+    error_style = Style(color="bright_red" if job.state in {
+        JobState.ERROR, JobState.UNKNOWN, JobState.FAILED} else "grey70")
+    return {
+        "model": (short_id(job.model_id, id_width), None),
+        "dock": (short_id(job.dock_status_id, id_width), None),
+        "action": (inert(job.action or "-", 20), None),
+        "status": (status, STATE_STYLES.get(job.state)),
+        "elapsed": (ago(elapsed_seconds(job, now)), None),
+        "checked": (checked_text, Style(color="yellow") if job.stale else None),
+        "polls": (str(job.polls), None),
+        "error": (inert(job.error, 400) if job.error else "", error_style),
+    }
 
 
-class JobsHeader(Static):
+def render_cells(cells: Mapping[str, tuple[str, Style | None]], columns: tuple[Column, ...],
+                 width: int) -> list[tuple[str, Style | None]]:
+    """Cells padded to their columns; the last column takes what is left of ``width``."""
+    used = 2 + sum(c.width + 1 for c in columns if c.width)
+    out = []
+    for column in columns:
+        text, style = cells[column.key]
+        size = column.width or max(width - used, 1)
+        out.append((_fit(text, size) + (" " if column.width else ""), style))
+    return out
+
+
+class JobsHeader(Widget):
+    """Laid out exactly like a row, for the same width, so titles sit over their cells."""
+
+    sort = reactive("created")
+
     def set_sort(self, sort: str) -> None:
-        target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(sort)
-        # Laid out exactly like a row. The mark column's title is the mark itself: an SVG
-        # export drops leading blanks, which shifted every title two columns left.
-        text = "● " + "".join(
-            _fit(c.title + (" ▾" if c.title == target else ""), c.width) + " "
-            for c in COLUMNS[1:]) + "Error"
-        self.update(Text(text, no_wrap=True, overflow="crop"))
+        self.sort = sort
+
+    def render(self) -> Text:
+        width = self.size.width
+        target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
+        titles = {c.key: (c.title + (" ▾" if c.title == target else ""), None)
+                  for c in columns_for(width)}
+        # The mark column's title is the mark itself: an SVG export drops leading blanks,
+        # which shifted every title two columns left.
+        text = "● " + "".join(cell for cell, _ in render_cells(titles, columns_for(width), width))
+        return Text(text, no_wrap=True, overflow="crop")
 
 
 class JobsTable(ScrollView, can_focus=True):
@@ -214,16 +240,10 @@ class JobsTable(ScrollView, can_focus=True):
             row_style = base + Style(bgcolor="dark_blue")
         segments = [Segment("● " if key in self.model.marks else "  ",
                             row_style + Style(color="yellow", bold=True))]
-        for (text, style), column in zip(row_cells(job, self._clock()), COLUMNS[1:],
-                                         strict=True):
-            segments.append(Segment(_fit(text, column.width) + " ",
-                                    row_style + style if style else row_style))
-        used = sum(c.width + 1 for c in COLUMNS) - 1
-        error = inert(job.error, 400) if job.error else ""
-        segments.append(Segment(_fit(error, max(width - used, 1)),
-                                row_style + Style(color="bright_red" if job.state in {
-                                    JobState.ERROR, JobState.UNKNOWN, JobState.FAILED}
-                                    else "grey70")))
+        columns = columns_for(width)
+        cells = row_cells(job, self._clock(), columns[0].width)
+        for text, style in render_cells(cells, columns, width):
+            segments.append(Segment(text, row_style + style if style else row_style))
         return Strip(segments).crop(0, width)
 
     # -- cursor and marks --------------------------------------------------------------

@@ -1,0 +1,147 @@
+"""What is on screen at 80x24, 120x36 and 250x70: nothing urgent cut, widths used."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from rich.text import Text
+from textual.geometry import Region
+
+from kore_tui.core.config import Environment
+from kore_tui.core.job import JobState
+from kore_tui.core.store import HostHealth, JobStore
+from kore_tui.tools.scenes import FROZEN, Scene, build_app, scripted_jobs
+from kore_tui.tui.app import KoreApp
+from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.widgets.banner import banner_text
+from kore_tui.tui.widgets.jobs_table import JobsTable, ago
+
+
+async def _noop(app: KoreApp, pilot: object) -> None:
+    return None
+
+
+def fit_line(text: Text, width: int) -> str:
+    """What a one-line banner of ``width`` cells shows."""
+    return text.plain[:width]
+
+
+def test_banner_urgent_states_first_and_never_cut() -> None:
+    """Bug 8: at 80 columns PAUSED was off screen; at 120 "rate limited" was cut."""
+    env = Environment("preprod", "https://preprod-eu-west.agent-platform.kore.ai",
+                      protected=True, read_only=True)
+    store = JobStore()
+    now = FROZEN.timestamp()
+    store.set_health(HostHealth(last_success_wall=now - 5, errors=7, user_paused=True,
+                                paused_until_wall=now + 42, journal_error="disk full",
+                                last_error="HTTP 401 UNAUTHORIZED: bad key"))
+    shown80 = fit_line(banner_text(env, store, True, now, tracking=True), 80)
+    for urgent in ("JOURNAL ERROR", "PAUSED", "rate limited: waiting 42s", "AUTH FAILED"):
+        assert urgent in shown80
+    assert shown80.index("JOURNAL ERROR") < shown80.index("PAUSED") < shown80.index(
+        "rate limited") < shown80.index("AUTH")
+    shown120 = fit_line(banner_text(env, store, True, now, tracking=True), 120)
+    assert "PROTECTED" in shown120 and "READ-ONLY" in shown120 and "errors 7" in shown120
+
+
+def test_banner_age_is_a_warning_only_while_tracking() -> None:
+    """Bug 8: idle, "last OK 75s ago" turned yellow as if something were wrong."""
+    env = Environment("dev", "https://dev.kore.ai")
+    store = JobStore()
+    now = FROZEN.timestamp()
+    store.set_health(HostHealth(last_success_wall=now - 75))
+
+    def age_style(tracking: bool) -> str:
+        text = banner_text(env, store, False, now, tracking=tracking)
+        start = text.plain.index("last OK 75s ago")
+        return " ".join(str(s.style) for s in text.spans if s.start <= start < s.end)
+
+    assert "yellow" not in age_style(False)
+    assert "yellow" in age_style(True)
+
+
+def test_durations_round_once() -> None:
+    """Bug 10: 119.6 s printed 1m60s and 59.6 s printed 60s."""
+    assert ago(59.6) == "1m00s"
+    assert ago(119.6) == "2m00s"
+    assert ago(3599.7) == "1h00m"
+    assert ago(59.4) == "59s"
+
+
+def test_elapsed_sort_is_by_elapsed_not_submit_time() -> None:
+    """Bug 10: a job submitted first but finished fast sorted as the longest."""
+    env = Environment("dev", "https://dev.kore.ai")
+    jobs = scripted_jobs(env)
+    base = jobs[0]
+    quick = replace(base, key="quick", state=JobState.SUCCESS,
+                    submitted_at="2026-11-29T03:00:00.000Z", updated_at="2026-11-29T03:00:05.000Z")
+    slow = replace(base, key="slow", state=JobState.SUCCESS,
+                   submitted_at="2026-11-29T03:05:00.000Z", updated_at="2026-11-29T03:10:00.000Z")
+    model = JobsModel(clock=FROZEN.timestamp)
+    model.apply([quick, slow])
+    model.sort = "elapsed"
+    model.rebuild()
+    assert model.visible == ["slow", "quick"]
+
+
+def table_lines(app: KoreApp) -> list[str]:
+    table = app.main.query_one(JobsTable)
+    return ["".join(seg.text for seg in table.render_line(y))
+            for y in range(len(app.main.model.visible))]
+
+
+async def _run(size: tuple[int, int]) -> tuple[JobsModel, list[str], str, str]:
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        app.main.query_one(JobsTable).rebuild()
+        await pilot.pause()
+        header = str(app.main.query_one("#jobs-header").render())
+        summary = str(app.main.query_one("#summary").render())
+        return app.main.model, table_lines(app), header, summary
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (250, 70)])
+async def test_jobs_panel_uses_the_width(size: tuple[int, int]) -> None:
+    """Bug 11: at 250 columns IDs stayed elided next to 130 empty columns; at 80 the
+    Error column was off screen behind Checked and Polls. Bug 10: `Elapse…`."""
+    model, lines, header, _ = await _run(size)
+    width = size[0]
+    assert "Elapsed" in header and "Elapse…" not in header
+    assert "Status" in header and "Error" in header
+    assert all(len(line) <= width for line in lines)
+    job = next(j for j in model.jobs.values() if j.state is JobState.ERROR)
+    row = next(line for line in lines if (job.model_id or "")[:11] in line)
+    assert "HTTP 409" in row, f"the error is off screen at {width}: {row!r}"
+    if width >= 170:
+        assert job.model_id in row, "full IDs at 250 columns"
+        assert "HTTP 409 CONFLICT: Model is not deployed" in row
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_summary_is_not_overdrawn_by_the_progress_bar(size: tuple[int, int]) -> None:
+    """Bug 9: `5 marked (5` and `view: all━━━━` at 80 columns."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        table = app.main.query_one(JobsTable)
+        table.rebuild()
+        table.focus()
+        await pilot.press("a")
+        app.main.model.text_filter = "no-such-thing"
+        table.rebuild()
+        app.main._update_summary()
+        await pilot.pause()
+        summary = app.main.query_one("#summary")
+        strips = summary.render_lines(Region(0, 0, summary.size.width, summary.size.height))
+        shown = " ".join("".join(seg.text for seg in strip) for strip in strips)
+        shown = " ".join(shown.split())
+        assert "sort: created" in shown
+        assert "16 marked (16 hidden by the filter!)" in shown
+        region, clip = app.screen._compositor.visible_widgets[summary]
+        assert region.intersection(clip) == region, "part of the summary is hidden"
+        bar = app.main.query_one("#progress")
+        assert summary.region.right <= bar.region.x
