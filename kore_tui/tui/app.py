@@ -96,6 +96,11 @@ class KoreApp(App[int]):
         assert isinstance(screen, MainScreen)
         return screen
 
+    @property
+    def journal_path(self) -> Path | None:
+        """The journal this console writes (the demo's temporary one), None: the default."""
+        return self._journal_path
+
     # -- environments ------------------------------------------------------------------
 
     def connect(self, env: Environment, key: Secret | None = None) -> None:

@@ -223,3 +223,28 @@ async def test_every_modal_fits_80x24(which: str) -> None:
         if which == "picker":
             svg = app.export_screenshot()
             assert "PROTECTED" in svg and "READ-ONLY" in svg
+
+
+async def test_history_reads_the_journal_this_console_writes(simenv: SimulatorThread,
+                                                              tmp_path: object) -> None:
+    """Bug 4: F3 in --demo read the default journal (always empty) instead of the demo's."""
+    from pathlib import Path
+
+    from kore_tui.core.config import load_config
+    from kore_tui.core.secret import Secret
+    from kore_tui.tui.screens.history import HistoryScreen
+    from tests.conftest import SENTINEL_KEY
+
+    config = load_config()
+    journal = Path(str(tmp_path)) / "demo-journal.sqlite3"
+    app = KoreApp(config=None, env=config.environments["sim"], key=Secret(SENTINEL_KEY),
+                  journal_path=journal)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, "\n".join(simenv.model_ids[:2]))
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
+        await pilot.press("f3")
+        assert isinstance(app.screen, HistoryScreen)
+        await until(pilot, lambda: len(app.screen.jobs) == 2)  # type: ignore[attr-defined]

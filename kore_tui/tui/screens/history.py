@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,8 +24,10 @@ class HistoryScreen(Screen[None]):
     HistoryScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, environment: str | None, limit: int = 500) -> None:
+    def __init__(self, environment: str | None, limit: int = 500,
+                 journal_path: Path | None = None) -> None:
         super().__init__()
+        self.journal_path = journal_path
         self.environment = environment
         self.limit = limit
         self.all_envs = environment is None
@@ -46,7 +50,7 @@ class HistoryScreen(Screen[None]):
     def load(self) -> None:
         env = None if self.all_envs else self.environment
         try:
-            journal = Journal()
+            journal = Journal(self.journal_path)
             try:
                 jobs = journal.history(env, self.limit)
                 jobs = [j.__class__(**{**j.__dict__, "timeline": journal.timeline(j.key)})

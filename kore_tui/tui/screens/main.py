@@ -426,7 +426,8 @@ class MainScreen(Screen[None]):
 
     def action_history(self) -> None:
         env = self.kore.env
-        self.app.push_screen(HistoryScreen(env.name if env else None))
+        self.app.push_screen(HistoryScreen(env.name if env else None,
+                                           journal_path=self.kore.journal_path))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
