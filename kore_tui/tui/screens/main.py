@@ -23,6 +23,7 @@ from kore_tui.core.ids import for_undeploy
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
+from kore_tui.tui.keys import key_label
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.help import HelpScreen
@@ -48,16 +49,28 @@ def _count_states(jobs: list[Job]) -> str:
     return ", ".join(f"{n} {state}" for state, n in counts.items())
 
 
+class FilterInput(SafeInput):
+    BINDINGS = [Binding("escape", "screen.escape", "Clear filter",
+                        tooltip="Clear the filter and close it")]
+
+
 class MainScreen(Screen[None]):
+    # Every key is declared once, here or on the ID box / jobs panel; footer, F1 help and
+    # the command palette are derived from these (kore_tui.tui.keys). Priority: a
+    # TextArea's own ctrl+u/ctrl+w/ctrl+l (line editing) must not win in the ID box.
     BINDINGS = [
-        # Work from anywhere; shown in the footer by the ID box (IdsTextArea), where they
-        # belong, so the jobs panel's footer has room for its own keys.
-        Binding("ctrl+u", "undeploy", "Undeploy", show=False),
-        Binding("ctrl+w", "watch", "Watch", show=False),
-        Binding("ctrl+o", "load_file", "Load file", show=False),
-        Binding("f2", "environments", "Envs"),
-        Binding("f3", "history", "History"),
-        Binding("f1", "help", "Help"),
+        Binding("ctrl+u", "undeploy", "Undeploy", show=False, priority=True,
+                tooltip="Undeploy the pasted model IDs (asks to confirm)"),
+        Binding("ctrl+w", "watch", "Watch", show=False, priority=True,
+                tooltip="Watch the pasted dock status IDs (jobs started elsewhere)"),
+        Binding("ctrl+o", "load_file", "Load", show=False, priority=True,
+                tooltip="Load IDs from a file into the ID box"),
+        Binding("ctrl+l", "clear_ids", "Clear", show=False, priority=True,
+                tooltip="Clear the ID box"),
+        Binding("f2", "environments", "Envs",
+                tooltip="Environments: switch, add, edit or remove"),
+        Binding("f3", "history", "History", tooltip="History of past jobs from the journal"),
+        Binding("f1", "help", "Help", tooltip="Help: every key and what the states mean"),
     ]
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
@@ -85,8 +98,8 @@ class MainScreen(Screen[None]):
         with Horizontal(id="summary-row"):
             yield Static("", id="summary")
             yield ProgressBar(id="progress", show_eta=False, total=1)
-        yield SafeInput(placeholder="filter: text in model, dock status, status or error "
-                    "(enter/esc to close)", id="filter")
+        yield FilterInput(placeholder="filter: text in model, dock status, status or error "
+                          "(enter: to the jobs · esc: clear)", id="filter")
         yield JobsHeader(id="jobs-header")
         yield JobsTable(self.model, id="jobs", clock=self.kore.clock)
         yield Footer(compact=True)
@@ -94,8 +107,12 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.model.clock = self.kore.clock
         self.query_one(JobsHeader).set_sort(self.model.sort)
+        entry = self.query_one(IdEntry)
+        entry.border_title = "IDs (" + " · ".join(
+            f"{key_label(b.key)} {b.description.lower()}" for b in self.BINDINGS
+            if isinstance(b, Binding) and b.priority) + ")"
         if self._prefill:
-            self.query_one(IdEntry).set_text(self._prefill)
+            entry.set_text(self._prefill)
         self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste
         self.set_interval(0.1, self._drain)
         self.set_interval(1.0, self._second)
@@ -301,6 +318,20 @@ class MainScreen(Screen[None]):
         if not box.value:
             box.remove_class("visible")
         self.query_one(JobsTable).focus()
+
+    def action_escape(self) -> None:
+        """esc: clear the filter first (k9s, htop); pressed again, clear the marks."""
+        box = self.query_one("#filter", Input)
+        table = self.query_one(JobsTable)
+        if box.value or box.has_class("visible"):
+            box.value = ""
+            box.remove_class("visible")
+            table.focus()
+            self.notify("Filter cleared.")
+        elif self.model.marks:
+            count = len(self.model.marks)
+            table.action_clear_marks()
+            self.notify(f"Cleared {count} mark(s).")
 
     def action_cycle_status_filter(self) -> None:
         names = list(STATUS_FILTERS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Static, TextArea
@@ -37,14 +36,8 @@ def feedback_text(parsed: ParsedIds) -> Text:
 
 
 class IdsTextArea(SafeTextArea):
-    """The paste box. Its ctrl+u / ctrl+w (line editing in a TextArea) are kore-tui's."""
-
-    BINDINGS = [
-        Binding("ctrl+u", "screen.undeploy", "Undeploy"),
-        Binding("ctrl+w", "screen.watch", "Watch"),
-        Binding("ctrl+o", "screen.load_file", "Load file"),
-        Binding("ctrl+l", "screen.clear_ids", "Clear"),
-    ]
+    """The paste box. ctrl+u/ctrl+w/ctrl+o/ctrl+l here are the screen's priority bindings
+    (not a TextArea's line editing); the box's border title lists them."""
 
 
 class IdEntry(Vertical):
@@ -67,7 +60,6 @@ class IdEntry(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.parsed = ParsedIds()
-        self.border_title = "IDs (ctrl+u undeploy · ctrl+w watch · ctrl+o load · ctrl+l clear)"
 
     def compose(self) -> ComposeResult:
         with Horizontal():
