@@ -193,7 +193,7 @@ class MainScreen(Screen[None]):
             self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
             return
         parsed = for_undeploy(self.query_one(IdEntry).parsed)
-        real_invalid = [i for i in parsed.invalid if "dock status ID" not in i.reason]
+        real_invalid = [i for i in parsed.invalid if i.kind == "malformed"]
         if real_invalid:
             self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
                         "first (a mangled paste is a warning sign).", severity="error")
