@@ -145,3 +145,41 @@ async def test_summary_is_not_overdrawn_by_the_progress_bar(size: tuple[int, int
         assert region.intersection(clip) == region, "part of the summary is hidden"
         bar = app.main.query_one("#progress")
         assert summary.region.right <= bar.region.x
+
+
+def test_failed_and_error_differ_by_more_than_a_shade_and_tags_have_contrast() -> None:
+    """Bug 17: FAILED and ERROR were two reds; the read-only tag was grey on green."""
+    from kore_tui.tui.screens.environments import env_label
+    from kore_tui.tui.widgets.jobs_table import STATE_STYLES
+
+    failed, error = STATE_STYLES[JobState.FAILED], STATE_STYLES[JobState.ERROR]
+    assert (failed.bgcolor is None) != (error.bgcolor is None)
+    label = env_label(Environment("audit", "https://gale.kore.ai", read_only=True,
+                                  protected=True), default=True)
+    for flag in ("READ-ONLY", "PROTECTED", "default"):
+        start = label.plain.index(flag)
+        styles = [str(s.style) for s in label.spans if s.start <= start < s.end]
+        assert any(" on " in style for style in styles), f"{flag}: no own background"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (250, 70)])
+async def test_every_invalid_reason_can_be_read(size: tuple[int, int]) -> None:
+    """Bug 18: the reasons panel was 6 rows at every size: 2 of 10 reasons, "…and 8 more"."""
+    from kore_tui.tui.widgets.id_entry import IdEntry
+
+    bad = [f"cm-{i:08d}-zzzz" for i in range(10)]
+    app = build_app(Scene("layout", "", "prod", _noop, with_jobs=False))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main.query_one(IdEntry).set_text("\n".join(bad))
+        await pilot.pause()
+        feedback = app.main.query_one("#feedback")
+        text = str(feedback.render())
+        assert all(token in text for token in bad) and "more" not in text
+        scroll = app.main.query_one("#feedback-scroll")
+        assert scroll.virtual_size.height >= feedback.size.height >= 12
+        if size[1] >= 70:
+            assert app.main.query_one(IdEntry).size.height >= 17, "uses a tall terminal"
+        scroll.scroll_end(animate=False)
+        await pilot.pause()
+        assert scroll.scroll_offset.y == scroll.max_scroll_y

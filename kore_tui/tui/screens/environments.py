@@ -36,10 +36,14 @@ def env_label(env: Environment, default: bool, name_width: int = 20,
     text.append(" ● ", style=f"bold {rich_colour(env.colour)}")
     text.append(f"{inert(env.name, 40):<{name_width}}", style="bold")
     text.append(f" {inert(env.host, 50):<{host_width}}")
-    for flag, on, style in (("default", default, "cyan"), ("PROTECTED", env.protected, "red"),
-                            ("READ-ONLY", env.read_only, "yellow")):
+    # Tags carry their own foreground and background: legible on any theme and on the
+    # highlighted row (a bare colour on the highlight was grey on bright green).
+    for flag, on, style in (("default", default, "black on cyan"),
+                            ("PROTECTED", env.protected, "white on red"),
+                            ("READ-ONLY", env.read_only, "black on yellow")):
         if on:
-            text.append(f" {flag}", style=f"bold {style}")
+            text.append(" ")
+            text.append(f" {flag} ", style=f"bold {style}")
     return text
 
 

@@ -37,7 +37,9 @@ STATE_STYLES: dict[JobState, Style] = {
     JobState.FAILED: Style(color="red", bold=True),
     JobState.TIMED_OUT: Style(color="yellow", bold=True),
     JobState.UNKNOWN: Style(color="magenta", bold=True),
-    JobState.ERROR: Style(color="bright_red", bold=True),
+    # Not just another red: FAILED (the platform said so) and ERROR (rejected or
+    # unreachable) must be told apart at a glance, so ERROR is a white-on-red chip.
+    JobState.ERROR: Style(color="bright_white", bgcolor="red", bold=True),
 }
 
 
