@@ -183,3 +183,21 @@ async def test_every_invalid_reason_can_be_read(size: tuple[int, int]) -> None:
         scroll.scroll_end(animate=False)
         await pilot.pause()
         assert scroll.scroll_offset.y == scroll.max_scroll_y
+
+
+def screen_lines(app: KoreApp) -> list[str]:
+    return ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
+
+
+async def test_footer_fits_80_columns_in_every_focus() -> None:
+    """Bug 12: `x▏^p palettey` — the jobs panel's keys overflowed the footer at 80 columns."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for focus in ("#ids", "#jobs", "#undeploy"):
+            app.main.query_one(focus).focus()
+            await pilot.pause()
+            footer = screen_lines(app)[-1]
+            assert footer.rstrip().endswith("^p palette"), f"{focus}: {footer!r}"
+            keys = footer[: footer.index("▏")].rstrip()
+            assert keys and not keys.endswith("…"), f"{focus}: {footer!r}"
