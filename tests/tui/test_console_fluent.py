@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
-from kore_tui.tools.scenes import Scene, build_app
+from kore_tui.tools.scenes import Scene, build_app, scripted_jobs
 from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
@@ -295,3 +295,53 @@ async def test_q_quits_and_escape_clears_the_filter_first() -> None:
         await pilot.press("q")  # the scene's jobs are scripted, no host tracking them
         await pilot.pause()
         assert isinstance(app.screen, YesNo) or not app.is_running
+
+
+async def test_empty_views_say_why_and_what_to_press() -> None:
+    app = scene_app(with_jobs=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.main.query_one(JobsTable)
+        line = "".join(seg.text for seg in table.render_line(1))
+        assert "No jobs yet" in line and "ctrl+u" in line
+        assert app.host is not None and app.env is not None
+        app.host.store.put_many(scripted_jobs(app.env))
+        app.main._drain()
+        table.focus()
+        await pilot.press("slash", *"xyz")
+        await pilot.pause(0.2)
+        line = "".join(seg.text for seg in table.render_line(1))
+        assert "nothing matches 'xyz' — esc clears the filter" in line
+
+
+async def test_batch_end_summary_and_retry_confirmation_counts(
+        simenv: SimulatorThread) -> None:
+    """Habits: a one-line outcome when a batch ends, with keys for the failed ones; the
+    retry confirmation counts by state and warns that UNKNOWN may have succeeded."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        admin_sync(simenv.url, "/_sim/force", "POST", json={"responses": [{"status": 500}]})
+        await paste(app, "\n".join(simenv.model_ids[:3]))
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 3)
+        await pilot.pause(0.2)
+        batch = app.main.query_one("#batch", Static)
+        assert batch.display
+        text = str(batch.render())
+        assert "Batch done: 2 SUCCESS, 0 FAILED, 1 UNKNOWN, 0 ERROR" in text
+        assert "F mark the failed" in text
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("C")
+        (unknown,) = [j for j in app.main.model.jobs.values() if j.state is JobState.UNKNOWN]
+        assert app.clipboard == unknown.model_id
+        await pilot.press("F")
+        assert app.main.model.marks == {unknown.key}
+        await pilot.press("R")
+        modal = app.screen
+        assert isinstance(modal, ConfirmUndeploy)
+        note = str(modal.query_one("#note", Static).render())
+        assert "Retrying 1 UNKNOWN" in note and "may already have succeeded" in note
+        await pilot.click("#confirm")
+        await until(pilot, lambda: app.main.model.jobs[unknown.key].state is JobState.SUCCESS)

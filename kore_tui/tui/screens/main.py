@@ -49,6 +49,9 @@ def _count_states(jobs: list[Job]) -> str:
     return ", ".join(f"{n} {state}" for state, n in counts.items())
 
 
+_PROBLEMS = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT})
+
+
 class FilterInput(SafeInput):
     BINDINGS = [Binding("escape", "screen.escape", "Clear filter",
                         tooltip="Clear the filter and close it")]
@@ -78,6 +81,7 @@ class MainScreen(Screen[None]):
     #summary { width: 1fr; height: auto; }
     #progress { width: 20; }
     #progress Bar { width: 1fr; }
+    #batch { display: none; height: auto; background: $boost; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }
     #filter.visible { display: block; }
     JobsHeader { height: 1; background: $boost; text-style: bold; padding: 0 0 0 0; }
@@ -87,6 +91,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.model = JobsModel()
         self._prefill = prefill
+        self._batch_active = False  # jobs were being tracked: their end gets a summary
 
     @property
     def kore(self) -> KoreApp:
@@ -98,6 +103,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="summary-row"):
             yield Static("", id="summary")
             yield ProgressBar(id="progress", show_eta=False, total=1)
+        yield Static("", id="batch")
         yield FilterInput(placeholder="filter: text in model, dock status, status or error "
                           "(enter: to the jobs · esc: clear)", id="filter")
         yield JobsHeader(id="jobs-header")
@@ -165,8 +171,58 @@ class MainScreen(Screen[None]):
             if hidden:
                 text.append(f" ({hidden} hidden by the filter!)", style="bold red")
         self.query_one("#summary", Static).update(text)
+        self._update_batch()
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=model.final_count if total else 0)
+
+    def _update_batch(self) -> None:
+        """When the last tracked job turns final: one line with the outcome and what to do
+        about the ones that did not succeed. It stays until new work starts."""
+        counts = self.model.counts
+        active = sum(counts.get(state, 0) for state in ACTIVE_STATES)
+        line = self.query_one("#batch", Static)
+        if active:
+            self._batch_active = True
+            line.display = False
+            return
+        if not self._batch_active:
+            return
+        self._batch_active = False
+        states = (JobState.SUCCESS, JobState.FAILED, JobState.UNKNOWN, JobState.ERROR)
+        text = Text(" Batch done: ", style="bold")
+        text.append(", ".join(f"{counts.get(state, 0)} {state.value}" for state in states))
+        if counts.get(JobState.TIMED_OUT):
+            text.append(f", {counts[JobState.TIMED_OUT]} TIMED_OUT")
+        if self._problems():
+            text.append("   F mark the failed · R retry them · C copy their model IDs",
+                        style="bold yellow")
+        line.update(text)
+        line.display = True
+        self.notify(text.plain.strip(), title="Batch done")
+
+    def _problems(self) -> list[str]:
+        return [k for k, j in self.model.jobs.items() if j.state in _PROBLEMS]
+
+    def action_mark_failed(self) -> None:
+        keys = self._problems()
+        if not keys:
+            self.notify("No FAILED, UNKNOWN, ERROR or TIMED_OUT jobs to mark.")
+            return
+        self.model.marks.clear()
+        self.model.marks.update(keys)
+        table = self.query_one(JobsTable)
+        table.refresh()
+        table.focus()
+        self._update_summary()
+        self.notify(f"Marked the {len(keys)} job(s) that did not succeed; R retries them.")
+
+    def action_copy_failed_models(self) -> None:
+        models = [m for k in self._problems() if (m := self.model.jobs[k].model_id)]
+        if not models:
+            self.notify("No model IDs of failed jobs to copy.")
+            return
+        self.app.copy_to_clipboard("\n".join(models))
+        self.notify(f"Copied {len(models)} model ID(s) of the jobs that did not succeed.")
 
     def on_jobs_table_marks_changed(self) -> None:
         self._update_summary()
@@ -383,12 +439,23 @@ class MainScreen(Screen[None]):
             return
         keys = [j.key for j in retryable]
         models = [j.model_id or j.dock_status_id or "?" for j in retryable]
+        note = Text(f"Retrying {_count_states(retryable)}", style="bold")
+        skipped = len(jobs) - len(retryable)
+        if skipped:
+            note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left "
+                        "alone)")
+        unknown = sum(1 for j in retryable if j.state is JobState.UNKNOWN)
+        if unknown:
+            note.append(f"\n{unknown} UNKNOWN job(s) may already have succeeded: the first "
+                        "request may have reached the server. If it did, the retry comes "
+                        "back 409 Model is not deployed.", style="bold yellow")
 
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self._send(lambda e: e.retry(keys), "Retrying {n} job(s).")
 
-        self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy"), confirmed)
+        self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy", note=note),
+                             confirmed)
 
     def action_stop_tracking(self) -> None:
         jobs = self._selected_jobs()

@@ -178,6 +178,11 @@ class JobsTable(ScrollView, can_focus=True):
                 tooltip="Export the marked (else shown) jobs to CSV or JSON"),
         Binding("p", "screen.toggle_pause", "Pause", show=False,
                 tooltip="Pause or resume all requests to this environment"),
+        Binding("F", "screen.mark_failed", "Mark failed", show=False,
+                tooltip="Mark the jobs that did not succeed (FAILED, UNKNOWN, ERROR, "
+                "TIMED_OUT)"),
+        Binding("C", "screen.copy_failed_models", "Copy failed", show=False,
+                tooltip="Copy the model IDs of the jobs that did not succeed"),
         Binding("h", "screen.history", "History", show=False),
         Binding("question_mark", "screen.help", "Help", show=False),
         Binding("q", "app.quit", "Quit", show=False,
@@ -248,6 +253,9 @@ class JobsTable(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style
         visible = self.model.visible
+        if not visible and y == 1:
+            message = _fit("  " + self.empty_message(), width)
+            return Strip([Segment(message, base + Style(italic=True))], width)
         if index >= len(visible):
             return Strip.blank(width, base)
         key = visible[index]
@@ -263,6 +271,16 @@ class JobsTable(ScrollView, can_focus=True):
         for text, style in render_cells(cells, columns, width):
             segments.append(Segment(text, row_style + style if style else row_style))
         return Strip(segments).crop(0, width)
+
+    def empty_message(self) -> str:
+        """An empty panel says why, and what to press."""
+        model = self.model
+        if not model.jobs:
+            return ("No jobs yet: paste model IDs in the box above and press ctrl+u "
+                    "(ds- IDs: ctrl+w to watch; ctrl+o loads a file).")
+        if model.text_filter:
+            return f"nothing matches {inert(model.text_filter, 40)!r} — esc clears the filter"
+        return f"no {model.status_filter} jobs — f cycles the view (all, active, problems, …)"
 
     # -- cursor and marks --------------------------------------------------------------
 
