@@ -345,3 +345,30 @@ async def test_batch_end_summary_and_retry_confirmation_counts(
         assert "Retrying 1 UNKNOWN" in note and "may already have succeeded" in note
         await pilot.click("#confirm")
         await until(pilot, lambda: app.main.model.jobs[unknown.key].state is JobState.SUCCESS)
+
+
+async def test_history_filters_and_refreshes_while_open(simenv: SimulatorThread) -> None:
+    from kore_tui.tui.screens.history import HistoryScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 1)
+        await pilot.press("f3")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await until(pilot, lambda: len(history.jobs) == 1)
+        assert app.host is not None
+        app.host.call_wait(lambda e: e.undeploy(simenv.model_ids[1:3]))
+        await until(pilot, lambda: len(history.jobs) == 3, timeout=10)  # no key pressed
+        await pilot.press("slash")
+        history.query_one("#history-filter", Input).value = simenv.model_ids[2][:12]
+        await pilot.pause(0.2)
+        assert [j.model_id for j in history.jobs] == [simenv.model_ids[2]]
+        await pilot.press("escape")
+        assert len(history.jobs) == 3 and app.screen is history
+        await pilot.press("escape")
+        assert app.screen is not history
