@@ -89,7 +89,7 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
 
 class EnvBanner(Static):
     DEFAULT_CSS = """
-    EnvBanner { height: 1; background: $panel; }
+    EnvBanner { height: 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def show(self, env: Environment | None, store: JobStore | None, read_only: bool,
