@@ -91,4 +91,8 @@ class IdEntry(Vertical):
         self.query_one("#feedback", Static).update(feedback_text(self.parsed))
         self.query_one("#undeploy", Button).label = f"Undeploy {len(self.parsed.model_ids)}"
         self.query_one("#watch", Button).label = f"Watch {len(self.parsed.dock_status_ids)}"
+        # An auto-width button keeps its old width when its label grows ("Undeploy 0" to
+        # "Undeploy 12" wrapped the count out of sight): measure each button again.
+        for button in self.query("#buttons Button"):
+            button.refresh(layout=True)
         self.post_message(self.Parsed(self.parsed))
