@@ -51,6 +51,7 @@ def _show(name: str) -> int:
     print(f"read-only:  {'yes' if env.read_only else 'no'}")
     print(f"colour:     {env.colour}")
     print(f"key source: {key_source(env)}")
+    print(f"ca bundle:  {env.ca_bundle or 'default trust store'}")
     print(f"key:        {key_line}")
     return EXIT_OK
 

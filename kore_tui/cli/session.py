@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from kore_tui.cli.common import Progress, err, track
-from kore_tui.core.api_client import KoreClient
+from kore_tui.core.clients import client_for
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.job import Job, JobState
@@ -36,17 +36,31 @@ async def run_engine(
     on_interrupt: Callable[[list[Job]], None] | None = None,
 ) -> list[Job]:
     journal = Journal()
-    client = KoreClient(env.host, key, max_connections=settings.concurrency + 4)
+    client = client_for(env, key, settings)
     engine = Engine(env, client, journal=journal, settings=settings)
     jobs: list[Job] = []
     try:
         engine.start()
         started = start(engine)
+        for job in started:
+            note = engine.notes.get(job.key)
+            if note:
+                err(f"{job.model_id or job.dock_status_id}: {note}")
         keys = {j.key for j in started}
         meter = Progress() if progress else None
+        done = _settled if wait else _first_check_done
+
+        def finished(jobs: list[Job]) -> bool:
+            # A refused key stops the run: nothing more can be sent or checked with it.
+            return done(jobs) or (engine.auth_blocked and all(
+                j.is_final or not j.tracking or j.key in engine.held_keys for j in jobs))
+
         try:
-            jobs = await track(engine.store, keys, _settled if wait else _first_check_done,
-                               meter)
+            jobs = await track(engine.store, keys, finished, meter)
+            if engine.auth_blocked:
+                err(f"{engine.store.health.auth_error}; not sending anything more")
+                engine.abandon_held()
+                jobs = [j for j in engine.store.snapshot() if j.key in keys]
         except asyncio.CancelledError:
             if meter:
                 meter.done()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import time
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from kore_tui.cli.common import (
     UsageError,
@@ -19,7 +21,15 @@ from kore_tui.cli.main import EXIT_USAGE
 from kore_tui.cli.session import interrupted_hint, run_engine
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.ids import for_status, parse_ids
-from kore_tui.core.job import Job
+from kore_tui.core.job import Job, JobState
+
+# Timed-out jobs older than this are left alone by `status --wait` (pass their IDs instead).
+TIMED_OUT_HORIZON = 24 * 3600.0
+
+
+def _iso(epoch: float) -> str:
+    stamp = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+    return stamp.replace("+00:00", "Z")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -37,12 +47,19 @@ def _run(args: argparse.Namespace) -> int:
     ids = parsed.dock_status_ids
 
     def start(engine: Engine) -> list[Job]:
-        resumed = engine.resume_unfinished()
+        # With --wait and no IDs, jobs that timed out lately are re-checked too: a deadline
+        # ends the tracking, not the job on the platform.
+        since = _iso(time.time() - TIMED_OUT_HORIZON) if args.wait and not ids else None
+        resumed = engine.resume_unfinished(timed_out_since=since)
         if not ids:
             if not resumed:
                 raise UsageError(f"no dock status IDs given and no unfinished jobs to resume "
                                  f"in {env.name!r}")
-            err(f"resuming {len(resumed)} unfinished job(s) from the journal "
+            rechecked = sum(1 for j in resumed if len(j.timeline) > 1
+                            and j.timeline[-2].state is JobState.TIMED_OUT)
+            extra = (f", {rechecked} of them timed out in the last "
+                     f"{TIMED_OUT_HORIZON // 3600:.0f} h") if rechecked else ""
+            err(f"resuming {len(resumed)} unfinished job(s) from the journal{extra} "
                 "(nothing is re-sent)")
             return resumed
         by_ds = {j.dock_status_id: j for j in resumed}

@@ -4,24 +4,42 @@ One client per environment. The key travels only as the ``x-api-key`` header,
 added per request by an auth flow so it never sits in the client's default
 headers (which a debugging repr could print). Redirects are never followed:
 a redirect to another host would carry the key there. Bodies are read with a
-size cap, so a hostile or broken server cannot make us buffer gigabytes.
+size cap, so a hostile or broken server cannot make us buffer gigabytes; we ask
+for no compression and decompress a server's gzip ourselves, in bounded steps,
+so the cap holds after decompression too (a 200 KB gzip bomb is 200 MB inflated).
+
+Every call has a total time budget on top of httpx's per-phase timeouts: a
+server that drips one byte every few seconds restarts httpx's read timeout on
+each byte and would keep a request alive forever. When the budget runs out we
+say honestly whether the request may have reached the server, from httpx's
+``trace`` extension: until the request headers start going out on a
+connection, nothing was sent and a POST is safe to re-send.
+
+Loopback hosts (the simulator) never go through a proxy whatever the
+environment says: they are plain http, and a proxy would see the key in clear.
+Other hosts are https and follow HTTPS_PROXY / NO_PROXY (httpx ``trust_env``);
+through a proxy, https travels in a CONNECT tunnel the proxy cannot read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import ssl
 import time
-from collections.abc import Generator
+import zlib
+from collections.abc import AsyncIterator, Generator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from kore_tui import __version__
 from kore_tui.core import errors
-from kore_tui.core.hosts import normalize_host
+from kore_tui.core.hosts import is_loopback_host, normalize_host
 from kore_tui.core.ids import DOCK_STATUS_PREFIX, MODEL_PREFIX, path_segment
+from kore_tui.core.keys import check_key
 from kore_tui.core.models import DockStatus, UndeployResult
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import excerpt_bytes, inert
@@ -29,7 +47,13 @@ from kore_tui.core.text import excerpt_bytes, inert
 USER_AGENT = f"kore-tui/{__version__}"
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=60.0)
+# Whole-request budget: connect, send, headers and body. The engine may pass less per call
+# (the time left to a job's deadline).
+DEFAULT_BUDGET = 30.0
 _MAX_RETRY_AFTER = 3600.0
+# httpcore trace events that mean our request's bytes may be on the wire.
+_SENDING_EVENTS = frozenset({"http11.send_request_headers.started",
+                             "http2.send_request_headers.started"})
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -138,6 +162,9 @@ def _transport_error(exc: httpx.HTTPError) -> errors.KoreError:
         if isinstance(exc.__context__, ssl.SSLError) or "SSL" in text or "certificate" in text:
             return errors.TlsError(f"TLS verification failed: {text}")
         return errors.ConnectFailedError(f"connection failed: {text}")
+    if isinstance(exc, httpx.ProxyError):
+        # Only a CONNECT tunnel raises it: the proxy refused before our request went through.
+        return errors.ConnectFailedError(f"the proxy refused the connection: {text}")
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return errors.ConnectFailedError(f"connect timed out: {type(exc).__name__}")
     if isinstance(exc, httpx.TimeoutException):
@@ -145,6 +172,88 @@ def _transport_error(exc: httpx.HTTPError) -> errors.KoreError:
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return errors.ConnectFailedError(f"bad URL: {text}")
     return errors.RequestMaybeSentError(f"connection broke: {type(exc).__name__}: {text}")
+
+
+class _SendTracker:
+    """Learns from httpcore's trace events whether our request may be on the wire."""
+
+    def __init__(self) -> None:
+        self.maybe_sent = False
+
+    async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event in _SENDING_EVENTS:
+            request = info.get("request")
+            # A proxy tunnel's CONNECT carries the same trace hook but none of our bytes.
+            if getattr(request, "method", None) != b"CONNECT":
+                self.maybe_sent = True
+
+
+def _decompressor(encoding: str) -> Any:
+    """A zlib decompressor for the Content-Encoding, None for identity; raises if unsupported."""
+    value = encoding.strip().lower()
+    if value in {"", "identity"}:
+        return None
+    if value in {"gzip", "x-gzip"}:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if value == "deflate":
+        return zlib.decompressobj(zlib.MAX_WBITS)
+    raise errors.ResponseFormatError(
+        f"response with unsupported Content-Encoding {inert(encoding, 40)!r} refused")
+
+
+async def _read_capped(raw: AsyncIterator[bytes], encoding: str, cap: int, status: int) -> bytes:
+    """The decoded body, refusing it as soon as it would exceed ``cap`` bytes.
+
+    Decompression asks zlib for at most the room left (+1 to detect overflow), so a
+    compressed bomb costs at most ``cap`` bytes of memory, not its inflated size.
+    """
+    def too_large() -> errors.ResponseFormatError:
+        return errors.ResponseFormatError(f"response larger than {cap} bytes refused", status)
+
+    inflater = _decompressor(encoding)
+    chunks: list[bytes] = []
+    size = raw_size = 0
+    async for chunk in raw:
+        raw_size += len(chunk)
+        if raw_size > cap:
+            raise too_large()
+        if inflater is not None:
+            try:
+                chunk = inflater.decompress(chunk, cap - size + 1)
+            except zlib.error:
+                raise errors.ResponseFormatError(
+                    f"HTTP {status} with a corrupt {inert(encoding, 20)} body", status) from None
+            if inflater.unconsumed_tail:
+                raise too_large()
+        size += len(chunk)
+        if size > cap:
+            raise too_large()
+        chunks.append(chunk)
+    if inflater is not None:
+        if not inflater.eof and raw_size:
+            raise errors.ResponseFormatError(
+                f"HTTP {status} with a truncated {inert(encoding, 20)} body", status)
+        tail = inflater.flush()
+        if size + len(tail) > cap:
+            raise too_large()
+        chunks.append(tail)
+    return b"".join(chunks)
+
+
+async def _single(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def ssl_context(ca_bundle: str | None) -> ssl.SSLContext | bool:
+    """TLS verification: the system/certifi default, or only the CAs in ``ca_bundle``."""
+    if ca_bundle is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise errors.KoreError(
+            f"ca_bundle {inert(ca_bundle, 120)!r} is not a readable PEM CA file: "
+            f"{inert(str(exc), 120)}") from None
 
 
 class KoreClient:
@@ -156,6 +265,7 @@ class KoreClient:
         api_key: Secret,
         *,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        budget: float = DEFAULT_BUDGET,
         max_connections: int = 32,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: ssl.SSLContext | str | bool = True,
@@ -163,20 +273,24 @@ class KoreClient:
     ) -> None:
         if not isinstance(api_key, Secret):
             raise TypeError("api_key must be a Secret")
-        if not api_key:
-            raise errors.KoreError("the API key is empty")
-        if not api_key.reveal().isprintable() or not api_key.reveal().isascii():
-            raise errors.KoreError("the API key contains characters not allowed in a header")
+        check_key(api_key)
+        if not budget > 0:
+            raise ValueError("budget must be positive")
         self.host = normalize_host(host)
         self._key = api_key
         self._max_body = max_body_bytes
+        self.budget = float(budget)
+        hostname = urlsplit(self.host).hostname or ""
         self._http = httpx.AsyncClient(
             base_url=self.host,
             auth=_ApiKeyAuth(api_key),
-            headers={"user-agent": USER_AGENT, "accept": "application/json"},
+            headers={"user-agent": USER_AGENT, "accept": "application/json",
+                     "accept-encoding": "identity"},
             timeout=timeout,
             follow_redirects=False,
-            verify=verify,
+            verify=ssl_context(verify) if isinstance(verify, str) else verify,
+            # Loopback is plain http: never hand it (and its key header) to a proxy.
+            trust_env=not is_loopback_host(hostname),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
@@ -195,9 +309,41 @@ class KoreClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, method: str, path: str) -> tuple[int, Any]:
+    def replace_key(self, api_key: Secret) -> None:
+        """Use another key from the next request on (the operator typed a new one)."""
+        if not isinstance(api_key, Secret):
+            raise TypeError("api_key must be a Secret")
+        check_key(api_key)
+        self._key = api_key
+        self._http.auth = _ApiKeyAuth(api_key)
+
+    async def _call(self, method: str, path: str, budget: float | None) -> tuple[int, Any]:
+        limit = self.budget if budget is None else max(0.0, budget)
+        tracker = _SendTracker()
         headers = {"content-type": "application/json"} if method == "POST" else None
-        request = self._http.build_request(method, path, headers=headers)
+        request = self._http.build_request(method, path, headers=headers,
+                                           extensions={"trace": tracker})
+        # Not asyncio.wait_for: on 3.11 it can swallow a cancellation racing the timeout.
+        try:
+            async with asyncio.timeout(limit):
+                status, response_headers, body = await self._exchange(request)
+        except TimeoutError:
+            if tracker.maybe_sent:
+                raise errors.RequestTimeoutError(
+                    f"no complete answer within the {limit:g}s budget; the request was sent"
+                ) from None
+            raise errors.ConnectFailedError(
+                f"not connected within the {limit:g}s budget; nothing was sent") from None
+        if not 200 <= status < 300:
+            raise error_for_response(status, response_headers, body)
+        try:
+            return status, json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise errors.ResponseFormatError(
+                f"HTTP {status} with a body that is not JSON: {excerpt_bytes(body)}", status
+            ) from None
+
+    async def _exchange(self, request: httpx.Request) -> tuple[int, httpx.Headers, bytes]:
         try:
             response = await self._http.send(request, stream=True)
             try:
@@ -207,42 +353,34 @@ class KoreClient:
                         f"response of {int(declared)} bytes refused (limit {self._max_body})",
                         response.status_code,
                     )
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > self._max_body:
-                        raise errors.ResponseFormatError(
-                            f"response larger than {self._max_body} bytes refused",
-                            response.status_code,
-                        )
-                    chunks.append(chunk)
+                raw: AsyncIterator[bytes]
+                if response.is_stream_consumed:
+                    # Built in memory (a MockTransport's bytes): httpx has decoded it already.
+                    raw, encoding = _single(response.content), ""
+                else:
+                    raw = response.aiter_raw()
+                    encoding = response.headers.get("content-encoding", "")
+                body = await _read_capped(raw, encoding, self._max_body, response.status_code)
             finally:
                 await response.aclose()
         except httpx.HTTPError as exc:
             raise _transport_error(exc) from None
-        body = b"".join(chunks)
-        status = response.status_code
-        if not 200 <= status < 300:
-            raise error_for_response(status, response.headers, body)
-        try:
-            return status, json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise errors.ResponseFormatError(
-                f"HTTP {status} with a body that is not JSON: {excerpt_bytes(body)}", status
-            ) from None
+        return response.status_code, response.headers, body
 
-    async def undeploy(self, model_id: str) -> UndeployResult:
+    async def undeploy(self, model_id: str, *, budget: float | None = None) -> UndeployResult:
+        """POST undeploy; ``budget`` overrides the client's total time budget for this call."""
         segment = path_segment(model_id, MODEL_PREFIX)
-        status, body = await self._call("POST", f"/api/public/models/{segment}/undeploy")
+        status, body = await self._call("POST", f"/api/public/models/{segment}/undeploy", budget)
         try:
             return UndeployResult.from_json(body)
         except errors.ResponseFormatError as exc:
             raise errors.ResponseFormatError(str(exc), status) from None
 
-    async def dock_status(self, dock_status_id: str) -> DockStatus:
+    async def dock_status(self, dock_status_id: str, *,
+                          budget: float | None = None) -> DockStatus:
+        """GET dock status; ``budget`` overrides the client's total time budget for this call."""
         segment = path_segment(dock_status_id, DOCK_STATUS_PREFIX)
-        status, body = await self._call("GET", f"/api/public/dock-status/{segment}")
+        status, body = await self._call("GET", f"/api/public/dock-status/{segment}", budget)
         try:
             return DockStatus.from_json(body)
         except errors.ResponseFormatError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -27,6 +28,34 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
 COLOURS = ("blue", "green", "yellow", "red", "magenta", "cyan", "white", "orange", "purple")
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+class _KeyError(ValueError):
+    """A bad value whose own line can be named (not only its table's)."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        super().__init__(reason)
+
+
+def validate_ca_bundle(value: object) -> str:
+    """An absolute path to a readable PEM file of CA certificates, or ValueError saying why."""
+    if not isinstance(value, str) or not value.strip():
+        raise _KeyError("ca_bundle", "'ca_bundle' must be a path to a PEM file")
+    path = Path(value).expanduser()
+    shown = inert(value, 120)
+    if not path.is_absolute():
+        raise _KeyError("ca_bundle", f"'ca_bundle' must be an absolute path (got {shown!r})")
+    if not path.is_file():
+        raise _KeyError("ca_bundle", f"'ca_bundle' file {shown!r} does not exist")
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except PermissionError:
+        raise _KeyError("ca_bundle", f"'ca_bundle' file {shown!r} is not readable") from None
+    except (OSError, ssl.SSLError, ValueError):
+        raise _KeyError("ca_bundle", f"'ca_bundle' file {shown!r} holds no PEM CA "
+                        "certificate") from None
+    return str(path)
 
 
 class ConfigError(KoreError):
@@ -48,6 +77,9 @@ class Environment:
     key_env: str | None = None
     key_command: tuple[str, ...] | None = None
     ephemeral: bool = False
+    # PEM file of the CAs to trust for this host (a corporate TLS-inspecting proxy's CA);
+    # None: the default trust store.
+    ca_bundle: str | None = None
 
     def to_toml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"host": self.host, "protected": self.protected}
@@ -58,6 +90,8 @@ class Environment:
             out["key_env"] = self.key_env
         if self.key_command:
             out["key_command"] = list(self.key_command)
+        if self.ca_bundle:
+            out["ca_bundle"] = self.ca_bundle
         return out
 
 
@@ -144,7 +178,7 @@ def _parse_environment(name: str, raw: Any) -> Environment:
     if not isinstance(raw, dict):
         raise ValueError("must be a table")
     unknown = set(raw) - {"host", "protected", "read_only", "colour", "color", "key_env",
-                          "key_command"}
+                          "key_command", "ca_bundle"}
     if unknown:
         raise ValueError(f"unknown key {inert(sorted(unknown)[0], 40)!r}")
     host = raw.get("host")
@@ -173,6 +207,7 @@ def _parse_environment(name: str, raw: Any) -> Environment:
         colour=validate_colour(colour),
         key_env=key_env,
         key_command=tuple(command) if command else None,
+        ca_bundle=validate_ca_bundle(raw["ca_bundle"]) if "ca_bundle" in raw else None,
     )
 
 
@@ -230,7 +265,12 @@ def parse_config(path: Path, text: str) -> Config:
         try:
             config.environments[name] = _parse_environment(name, raw)
         except (ValueError, InsecureHostError) as exc:
-            line = _line_of(text, rf"^[ \t]*\[[ \t]*environments\.\"?{re.escape(name)}\"?[ \t]*\]")
+            header = rf"^[ \t]*\[[ \t]*environments\.\"?{re.escape(name)}\"?[ \t]*\]"
+            line = _line_of(text, header)
+            if isinstance(exc, _KeyError) and line:
+                # The key's own line: the first one of that name after the table's header.
+                own = _line_of("\n".join(text.splitlines()[line:]), rf"^[ \t]*{exc.key}[ \t]*=")
+                line = line + own if own else line
             raise ConfigError(path, f"environment {inert(name, 40)!r}: {exc}", line) from None
     if "settings" in data:
         try:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from kore_tui.core.api_client import KoreClient
+from kore_tui.core.clients import client_for
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.job import Job
@@ -58,8 +58,7 @@ class EngineHost(LoopThread):
 
     async def setup(self) -> None:
         journal = Journal(self._journal_path) if self._use_journal else None
-        client = KoreClient(self.env.host, self._key,
-                            max_connections=self._settings.concurrency + 4)
+        client = client_for(self.env, self._key, self._settings)
         self._engine = Engine(self.env, client, self.store, journal, self._settings,
                               read_only=self.read_only)
         self._engine.start()

@@ -29,6 +29,9 @@ FINAL_STATES = frozenset(
 )
 RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR})
 ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS})
+# A resource with a job in one of these states gets no new POST: a live job is joined, an
+# UNKNOWN one waits for the operator's explicit retry (it may already have been acted on).
+BLOCKING_STATES = ACTIVE_STATES | {JobState.UNKNOWN}
 
 
 def utc_now() -> str:
@@ -68,6 +71,8 @@ class Job:
     last_checked_at: str | None = None
     last_response: dict[str, Any] | None = None
     timeline: tuple[Transition, ...] = ()
+    # The engine (see core/lease.py) that writes this job; None for rows of older releases.
+    owner: str | None = None
 
     @property
     def is_final(self) -> bool:

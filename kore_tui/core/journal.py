@@ -13,15 +13,20 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from kore_tui.core import paths
 from kore_tui.core.errors import KoreError
-from kore_tui.core.job import Job, JobState, Transition
+from kore_tui.core.job import Job, JobState, Transition, utc_now
+from kore_tui.core.lease import Owner, OwnerRecord
 
-SCHEMA = """
+SCHEMA_VERSION = 2
+
+# Version 1 is the first release's schema (it set no user_version, so it reads as 0).
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS jobs (
     key TEXT PRIMARY KEY,
     environment TEXT NOT NULL,
@@ -58,17 +63,40 @@ CREATE TABLE IF NOT EXISTS transitions (
 CREATE INDEX IF NOT EXISTS transitions_job ON transitions(job_key, id);
 """
 
+# Version 2: owner leases (one live job per resource across processes).
+_MIGRATE_TO_V2 = """
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+CREATE INDEX IF NOT EXISTS jobs_resource ON jobs(host, model_id, state);
+CREATE TABLE IF NOT EXISTS owners (
+    id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    hostname TEXT NOT NULL,
+    proc_start TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    heartbeat REAL NOT NULL,
+    ended INTEGER NOT NULL DEFAULT 0
+);
+"""
+
 _COLUMNS = (
     "key", "environment", "host", "kind", "model_id", "dock_status_id", "action", "job_type",
     "state", "server_status", "error", "error_kind", "http_status", "attempts", "polls",
     "tracking", "created_at", "submitted_at", "updated_at", "last_checked_at", "last_response",
+    "owner",
 )
 _UPSERT = (
     f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
     "ON CONFLICT(key) DO UPDATE SET "
     + ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS if c != "key")
 )
+_INSERT_TRANSITION = (
+    "INSERT INTO transitions (job_key, at, state, http_status, detail) VALUES (?, ?, ?, ?, ?)"
+)
+_BLOCKING = "('QUEUED', 'SUBMITTING', 'IN_PROGRESS', 'UNKNOWN')"
+_LIVE = frozenset({"QUEUED", "SUBMITTING", "IN_PROGRESS"})
 _MAX_RESPONSE_CHARS = 16_384
+# SQLite's default limit on host parameters is 999 on older builds.
+_CHUNK = 500
 
 
 class JournalError(KoreError):
@@ -83,7 +111,7 @@ def _row(job: Job) -> tuple[Any, ...]:
         job.key, job.environment, job.host, job.kind, job.model_id, job.dock_status_id,
         job.action, job.job_type, job.state.value, job.server_status, job.error, job.error_kind,
         job.http_status, job.attempts, job.polls, int(job.tracking), job.created_at,
-        job.submitted_at, job.updated_at, job.last_checked_at, response,
+        job.submitted_at, job.updated_at, job.last_checked_at, response, job.owner,
     )
 
 
@@ -94,10 +122,7 @@ def _job(row: sqlite3.Row, timeline: tuple[Transition, ...] = ()) -> Job:
             response = json.loads(row["last_response"])
         except ValueError:
             response = {"unreadable": row["last_response"][:200]}
-    try:
-        state = JobState(row["state"])
-    except ValueError:
-        state = JobState.UNKNOWN
+    state = _state(row["state"])
     return Job(
         key=row["key"], environment=row["environment"], host=row["host"], kind=row["kind"],
         model_id=row["model_id"], dock_status_id=row["dock_status_id"],
@@ -107,30 +132,82 @@ def _job(row: sqlite3.Row, timeline: tuple[Transition, ...] = ()) -> Job:
         tracking=bool(row["tracking"]), created_at=row["created_at"],
         submitted_at=row["submitted_at"], updated_at=row["updated_at"],
         last_checked_at=row["last_checked_at"], last_response=response, timeline=timeline,
+        owner=row["owner"],
     )
+
+
+def _transition_row(job: Job, detail: str | None) -> tuple[Any, ...]:
+    return (job.key, job.updated_at, job.state.value, job.http_status,
+            detail if detail is not None else job.error)
+
+
+def _state(text: str) -> JobState:
+    try:
+        return JobState(text)
+    except ValueError:
+        return JobState.UNKNOWN
 
 
 class Journal:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.journal_path()
         self._pending: list[tuple[Job, str | None]] = []
+        self.owner: Owner | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
+            self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot open the journal at {self.path}: {exc}") from None
         with contextlib.suppress(OSError):
             self.path.chmod(0o600)
+
+    def _migrate(self) -> None:
+        """Bring the schema to SCHEMA_VERSION, in one transaction per step."""
+        with self._transaction():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise JournalError(
+                    f"the journal at {self.path} was written by a newer kore-tui (schema "
+                    f"{version}, this one knows {SCHEMA_VERSION}); upgrade kore-tui")
+            if version < 1:
+                for statement in _statements(_SCHEMA_V1):
+                    self._db.execute(statement)
+            if version < 2:
+                for statement in _statements(_MIGRATE_TO_V2):
+                    self._db.execute(statement)
+            if version != SCHEMA_VERSION:
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE: the write lock is taken up front, so a
+        check made inside it still holds at COMMIT, whatever other processes do)."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back (disk full does): a second ROLLBACK
+                # would raise "no transaction is active" and hide the real cause.
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal write failed ({self.path}): {exc}") from None
 
     def close(self) -> None:
         try:
             self.flush()
         finally:
             self._db.close()
+
+    # -- writes ------------------------------------------------------------------------
 
     def record(self, jobs: Iterable[Job], detail: str | None = None, *,
                defer: bool = False) -> None:
@@ -148,33 +225,141 @@ class Journal:
     def flush(self) -> None:
         if not self._pending:
             return
+        with self._transaction():
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        # Taken off the queue before writing: if the write fails (disk full), the engine
+        # is told and stops sending; re-queueing a row that cannot be written would make
+        # every later write fail with it.
         items, self._pending = self._pending, []
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany(_UPSERT, [_row(j) for j, _ in items])
-                self._db.executemany(
-                    "INSERT INTO transitions (job_key, at, state, http_status, detail) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(j.key, j.updated_at, j.state.value, j.http_status,
-                      d if d is not None else j.error) for j, d in items],
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise JournalError(f"journal write failed ({self.path}): {exc}") from None
+        self._db.executemany(_UPSERT, [_row(j) for j, _ in items])
+        self._db.executemany(_INSERT_TRANSITION, [_transition_row(j, d) for j, d in items])
+
+    def admit(self, jobs: list[Job], detail: str) -> tuple[list[Job], dict[str, Job]]:
+        """Insert new undeploy jobs unless their resource already has a blocking job.
+
+        Returns (admitted jobs, {new job key: the existing blocking job}). The check and
+        the inserts are one BEGIN IMMEDIATE transaction, so two processes admitting the
+        same model at once cannot both succeed.
+        """
+        admitted: list[Job] = []
+        blocked: dict[str, Job] = {}
+        with self._transaction():
+            self._write_pending()
+            for job in jobs:
+                existing = self._blocking_job(job) if job.model_id else None
+                if existing is not None:
+                    blocked[job.key] = existing
+                    continue
+                self._db.execute(_UPSERT, _row(job))
+                self._db.execute(_INSERT_TRANSITION, _transition_row(job, detail))
+                admitted.append(job)
+        return admitted, blocked
+
+    def claim_retry(self, job: Job, detail: str) -> Job | None:
+        """Write ``job`` (back to QUEUED, owned by us) unless another job of the same
+        resource is live; returns that live job instead (nothing is written then)."""
+        with self._transaction():
+            self._write_pending()
+            current = self._db.execute("SELECT * FROM jobs WHERE key = ?", (job.key,)).fetchone()
+            if current is not None and current["state"] in _LIVE:
+                return _job(current)  # another process retried this very job first
+            existing = self._blocking_job(job, live_only=True)
+            if existing is not None:
+                return existing
+            self._db.execute(_UPSERT, _row(job))
+            self._db.execute(_INSERT_TRANSITION, _transition_row(job, detail))
+        return None
+
+    def _blocking_job(self, job: Job, *, live_only: bool = False) -> Job | None:
+        states = "('QUEUED', 'SUBMITTING', 'IN_PROGRESS')" if live_only else _BLOCKING
+        row = self._db.execute(
+            f"SELECT * FROM jobs WHERE host = ? AND model_id = ? AND kind = ? AND key != ? "
+            f"AND state IN {states} ORDER BY created_at DESC LIMIT 1",
+            (job.host, job.model_id, job.kind, job.key)).fetchone()
+        return _job(row) if row is not None else None
+
+    def take_over(self, key: str, expected_owner: str | None) -> bool:
+        """Compare-and-set the owner of one job; False if someone else got there first."""
+        if self.owner is None:
+            raise JournalError("take_over needs a registered owner")
+        with self._transaction():
+            self._write_pending()
+            cursor = self._db.execute(
+                "UPDATE jobs SET owner = ? WHERE key = ? AND owner IS ?",
+                (self.owner.id, key, expected_owner))
+            return cursor.rowcount == 1
+
+    # -- owners ------------------------------------------------------------------------
+
+    def register(self, owner: Owner) -> None:
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO owners (id, pid, hostname, proc_start, started_at, "
+                "heartbeat, ended) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                (owner.id, owner.pid, owner.hostname, owner.proc_start, utc_now(), time.time()))
+        self.owner = owner
+
+    def heartbeat(self) -> None:
+        if self.owner is None:
+            return
+        with self._transaction():
+            self._db.execute("UPDATE owners SET heartbeat = ? WHERE id = ?",
+                             (time.time(), self.owner.id))
+
+    def release(self) -> None:
+        """Mark our lease ended: our unfinished jobs may be taken over at once."""
+        if self.owner is None:
+            return
+        with self._transaction():
+            self._write_pending()
+            self._db.execute("UPDATE owners SET ended = 1, heartbeat = ? WHERE id = ?",
+                             (time.time(), self.owner.id))
+        self.owner = None
+
+    def owner_records(self, ids: Iterable[str]) -> dict[str, OwnerRecord]:
+        wanted = list({i for i in ids if i})
+        out: dict[str, OwnerRecord] = {}
+        for chunk in _chunks(wanted):
+            rows = self._db.execute(
+                f"SELECT * FROM owners WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            for r in rows:
+                owner = Owner(r["id"], r["pid"], r["hostname"], r["proc_start"])
+                out[r["id"]] = OwnerRecord(owner, r["heartbeat"], bool(r["ended"]))
+        return out
+
+    # -- reads -------------------------------------------------------------------------
+
+    def jobs(self, keys: Iterable[str]) -> dict[str, Job]:
+        out: dict[str, Job] = {}
+        for chunk in _chunks(list(keys)):
+            rows = self._db.execute(
+                f"SELECT * FROM jobs WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
+            for r in rows:
+                out[r["key"]] = _job(r)
+        return out
 
     def unfinished(self, environment: str) -> list[Job]:
+        """Jobs of ``environment`` not final (tracked or not: an untracked IN_PROGRESS job
+        still blocks its model and may be re-checked)."""
         rows = self._db.execute(
-            "SELECT * FROM jobs WHERE environment = ? AND tracking = 1 AND state IN "
+            "SELECT * FROM jobs WHERE environment = ? AND state IN "
             "('QUEUED', 'SUBMITTING', 'IN_PROGRESS') ORDER BY created_at",
             (environment,),
         ).fetchall()
         return [_job(r) for r in rows]
 
-    def history(self, environment: str | None = None, limit: int = 50) -> list[Job]:
+    def timed_out_since(self, environment: str, since: str) -> list[Job]:
+        rows = self._db.execute(
+            "SELECT * FROM jobs WHERE environment = ? AND state = 'TIMED_OUT' "
+            "AND dock_status_id IS NOT NULL AND updated_at >= ? ORDER BY created_at",
+            (environment, since),
+        ).fetchall()
+        return [_job(r) for r in rows]
+
+    def history(self, environment: str | None = None, limit: int = 50, *,
+                with_timelines: bool = False) -> list[Job]:
         if environment:
             rows = self._db.execute(
                 "SELECT * FROM jobs WHERE environment = ? ORDER BY created_at DESC, rowid DESC "
@@ -183,17 +368,31 @@ class Journal:
             rows = self._db.execute(
                 "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
             ).fetchall()
-        return [_job(r) for r in rows]
+        if not with_timelines:
+            return [_job(r) for r in rows]
+        timelines = self.timelines([r["key"] for r in rows])
+        return [_job(r, timelines.get(r["key"], ())) for r in rows]
 
     def timeline(self, key: str) -> tuple[Transition, ...]:
-        rows = self._db.execute(
-            "SELECT at, state, http_status, detail FROM transitions WHERE job_key = ? "
-            "ORDER BY id", (key,)).fetchall()
-        out = []
-        for r in rows:
-            try:
-                state = JobState(r["state"])
-            except ValueError:
-                state = JobState.UNKNOWN
-            out.append(Transition(r["at"], state, r["detail"], r["http_status"]))
-        return tuple(out)
+        return self.timelines([key]).get(key, ())
+
+    def timelines(self, keys: list[str]) -> dict[str, tuple[Transition, ...]]:
+        """Every transition of these jobs in one query per 500 keys (not one per job)."""
+        out: dict[str, list[Transition]] = {}
+        for chunk in _chunks(keys):
+            rows = self._db.execute(
+                "SELECT job_key, at, state, http_status, detail FROM transitions "
+                f"WHERE job_key IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk)
+            for r in rows:
+                out.setdefault(r["job_key"], []).append(
+                    Transition(r["at"], _state(r["state"]), r["detail"], r["http_status"]))
+        return {k: tuple(v) for k, v in out.items()}
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]

@@ -5,7 +5,10 @@ Request flow: faults that happen *before* the platform processes a request
 then the handler, then faults that damage the answer *after* the work was
 done (dropped mid-response, malformed JSON, empty body). The second group is
 what makes a blind re-send of a POST dangerous, and what the engine's
-UNKNOWN state exists for. Admin routes live under ``/_sim/``, which cannot
+UNKNOWN state exists for. Forced answers may instead carry a ``mode`` (see
+:mod:`kore_tui.simulator.shapes`): the handler runs and its answer is dripped
+or gzip-bombed; ``match`` limits a forced answer to paths containing it.
+Admin routes live under ``/_sim/``, which cannot
 collide with the platform's ``/api/public/`` paths, behind the same key.
 """
 
@@ -27,11 +30,13 @@ from aiohttp import web
 
 from kore_tui.core.hosts import is_loopback_host
 from kore_tui.core.loop_thread import LoopThread
+from kore_tui.simulator import shapes
 from kore_tui.simulator.faults import FaultProfile
 from kore_tui.simulator.state import SimModel, SimState
 
 _ID = r"[^/]+"
 _UUID_ID = re.compile(r"(cm|ds)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SHAPE = web.RequestKey("sim_shape", dict[str, Any])
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -80,6 +85,7 @@ class Simulator:
         )
         self.model_ids = self.state.seed_models(config.models)
         self.forced: deque[dict[str, Any]] = deque()
+        self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self.app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024)
@@ -115,6 +121,7 @@ class Simulator:
         return self.port
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -148,7 +155,10 @@ class Simulator:
                                      simple=False)
             else:
                 response = await handler(request)
-                if not is_admin:
+                shape = request.get(_SHAPE)
+                if shape is not None:
+                    response = await shapes.apply(request, response, shape, self._stopping)
+                elif not is_admin:
                     response = await self._after(request, response)
         status = response.status if not getattr(response, "_sim_dropped", False) else 0
         self.state.requests[f"{route} {status}"] += 1
@@ -166,10 +176,23 @@ class Simulator:
         response._sim_dropped = True  # type: ignore[attr-defined]
         return response
 
+    def _take_forced(self, request: web.Request) -> dict[str, Any] | None:
+        """The first queued forced answer whose ``match`` (a path substring) fits, if any."""
+        for index, item in enumerate(self.forced):
+            match = item.get("match")
+            if match is None or str(match) in request.path:
+                del self.forced[index]
+                return item
+        return None
+
     async def _before(self, request: web.Request) -> web.StreamResponse | None:
         f = self.faults
-        if self.forced:
-            forced = self.forced.popleft()
+        forced = self._take_forced(request) if self.forced else None
+        if forced is not None and forced.get("mode") in shapes.SHAPES:
+            # Shapes change how the real answer travels: the handler still runs.
+            request[_SHAPE] = forced
+            return None
+        if forced is not None:
             status = int(forced.get("status", 503))
             if status == 429:
                 retry = float(forced.get("retry_after", f.retry_after_seconds))
@@ -324,7 +347,17 @@ class Simulator:
             assert isinstance(items, list)
         except (ValueError, KeyError, AssertionError, json.JSONDecodeError):
             return _envelope(400, "BAD_REQUEST", 'expected {"responses": [{"status": N}]}', False)
-        self.forced.extend(item for item in items if isinstance(item, dict))
+        queued = [item for item in items if isinstance(item, dict)]
+        for item in queued:
+            mode = item.get("mode")
+            if mode is not None and mode not in shapes.SHAPES:
+                return _envelope(400, "BAD_REQUEST",
+                                 f"mode must be one of {', '.join(shapes.SHAPES)}", False)
+            try:
+                shapes.validate(item)
+            except ValueError as exc:
+                return _envelope(400, "BAD_REQUEST", str(exc), False)
+        self.forced.extend(queued)
         return web.json_response({"queued": len(self.forced)})
 
 

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import pickle
+import time
+import tracemalloc
+import zlib
 from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +25,7 @@ DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
 HOST = "https://agent-platform.kore.ai"
 
 
-def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> KoreClient:
+def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> KoreClient:
     return KoreClient(HOST, Secret(SENTINEL_KEY), transport=httpx.MockTransport(handler), **kw)
 
 
@@ -161,6 +168,8 @@ async def test_oversized_body_is_refused_before_it_is_buffered() -> None:
         (httpx.ReadTimeout("slow"), errors.RequestTimeoutError, False),
         (httpx.RemoteProtocolError("Server disconnected"), errors.RequestMaybeSentError, False),
         (httpx.ReadError("reset"), errors.RequestMaybeSentError, False),
+        # A proxy refusing CONNECT: our request never went through the tunnel.
+        (httpx.ProxyError("502 Bad Gateway"), errors.ConnectFailedError, True),
     ],
 )
 async def test_transport_failures_say_whether_the_request_may_have_been_sent(
@@ -213,3 +222,151 @@ def test_secret_never_shows_in_full() -> None:
     with pytest.raises(TypeError):
         pickle.dumps(secret)
     assert SENTINEL_KEY not in json.dumps({"k": str(secret)})
+
+
+# -- total time budget ---------------------------------------------------------------
+
+
+def stalling_after(*events: tuple[str, object]) -> Callable[[httpx.Request], object]:
+    """A handler that reports httpcore trace events, then never answers."""
+    async def handler(request: httpx.Request) -> httpx.Response:
+        trace = request.extensions["trace"]
+        for name, sent in events:
+            await trace(name, {"request": sent})
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+    return handler
+
+
+async def timed_undeploy(handler: Callable[[httpx.Request], object], **kw: Any) -> tuple[
+        errors.KoreError, float]:
+    started = time.monotonic()
+    client = KoreClient(HOST, Secret(SENTINEL_KEY), budget=kw.pop("budget", 0.3),
+                        transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
+    async with client:
+        with pytest.raises(errors.KoreError) as info:
+            await client.undeploy(MODEL, **kw)
+    return info.value, time.monotonic() - started
+
+
+OURS = SimpleNamespace(method=b"POST")
+CONNECT = SimpleNamespace(method=b"CONNECT")
+
+
+@pytest.mark.parametrize(
+    ("events", "cls", "not_sent"),
+    [
+        ((), errors.ConnectFailedError, True),  # still waiting for a pool connection
+        ((("connection.connect_tcp.started", None),), errors.ConnectFailedError, True),
+        ((("connection.connect_tcp.started", None), ("connection.start_tls.started", None)),
+         errors.ConnectFailedError, True),
+        # A proxy tunnel's CONNECT goes out with our trace hook but none of our bytes.
+        ((("http11.send_request_headers.started", CONNECT),), errors.ConnectFailedError, True),
+        ((("http11.send_request_headers.started", OURS),), errors.RequestTimeoutError, False),
+        ((("http11.send_request_headers.started", OURS),
+          ("http11.receive_response_headers.started", OURS)), errors.RequestTimeoutError, False),
+    ],
+)
+async def test_budget_ends_a_stalled_request_and_says_whether_it_was_sent(
+    events: tuple[tuple[str, object], ...], cls: type[errors.TransportError], not_sent: bool
+) -> None:
+    error, elapsed = await timed_undeploy(stalling_after(*events))
+    assert type(error) is cls and error.certainly_not_sent is not_sent
+    assert "0.3s budget" in str(error)
+    assert elapsed < 2.0
+    assert_no_key(error)
+
+
+async def test_per_call_budget_overrides_the_client_budget() -> None:
+    handler = stalling_after(("http11.send_request_headers.started", OURS))
+    started = time.monotonic()
+    async with KoreClient(HOST, Secret(SENTINEL_KEY), budget=30.0,
+                          transport=httpx.MockTransport(handler)) as client:  # type: ignore[arg-type]
+        with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
+            await client.dock_status(DS, budget=0.2)
+        with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
+            await client.undeploy(MODEL, budget=0.2)
+    assert time.monotonic() - started < 2.0
+
+
+def test_budget_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="budget"):
+        KoreClient(HOST, Secret(SENTINEL_KEY), budget=0)
+
+
+# -- compression ---------------------------------------------------------------------
+
+
+def gzip_stream(payload: bytes, chunk: int = 16384) -> Callable[[httpx.Request], httpx.Response]:
+    packed = gzip.compress(payload)
+
+    async def body() -> Any:
+        for i in range(0, len(packed), chunk):
+            yield packed[i:i + chunk]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-encoding": "gzip"}, content=body())
+    return handler
+
+
+async def test_client_asks_for_no_compression() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"dockStatusId": DS, "status": "SUCCESS"})
+
+    async with client_for(handler) as c:
+        await c.undeploy(MODEL)
+    assert seen[0].headers["accept-encoding"] == "identity"
+
+
+async def test_gzip_answer_within_the_cap_is_read() -> None:
+    answer = json.dumps({"dockStatusId": DS, "status": "SUCCESS"}).encode()
+    async with client_for(gzip_stream(b" " * 500_000 + answer)) as c:
+        result = await c.undeploy(MODEL)
+    assert result.dock_status_id == DS
+
+
+async def test_gzip_bomb_is_refused_at_the_cap_after_decompression() -> None:
+    bomb = b" " * (64 * 1024 * 1024) + b'{"dockStatusId": "x"}'
+    tracemalloc.start()
+    try:
+        with pytest.raises(errors.ResponseFormatError, match="larger than 1048576 bytes"):
+            async with client_for(gzip_stream(bomb)) as c:
+                await c.undeploy(MODEL)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, f"peak {peak} bytes while refusing a 64 MB bomb"
+
+
+@pytest.mark.parametrize(("encoding", "body", "match"), [
+    ("br", b"\x00\x01", "unsupported Content-Encoding 'br'"),
+    ("gzip", b"not gzip at all", "corrupt gzip body"),
+    ("gzip", gzip.compress(b'{"a": 1}')[:-12], "truncated gzip body"),
+])
+async def test_bad_or_unknown_encodings_are_format_errors(encoding: str, body: bytes,
+                                                          match: str) -> None:
+    async def stream() -> Any:
+        yield body
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-encoding": encoding}, content=stream())
+
+    with pytest.raises(errors.ResponseFormatError, match=match):
+        async with client_for(handler) as c:
+            await c.undeploy(MODEL)
+
+
+async def test_deflate_answer_is_read() -> None:
+    answer = json.dumps({"dockStatusId": DS, "status": "SUCCESS"}).encode()
+
+    async def stream() -> Any:
+        yield zlib.compress(answer)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-encoding": "deflate"}, content=stream())
+
+    async with client_for(handler) as c:
+        assert (await c.undeploy(MODEL)).dock_status_id == DS

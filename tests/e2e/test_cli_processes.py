@@ -1,0 +1,93 @@
+"""Safety across processes, as operators cause it: the same command twice, two runs at once,
+a refused key mid-run, and `status --wait` after a deadline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+
+from kore_tui.simulator import SimulatorThread
+from tests.conftest import SENTINEL_KEY, sim_config
+from tests.e2e.test_cli import FAST_SETTINGS, kore, write_config
+from tests.helpers import admin_sync
+
+
+def received(url: str) -> Counter[str]:
+    return Counter(admin_sync(url, "/_sim/counters")["undeployReceived"])
+
+
+def test_the_same_undeploy_twice_posts_each_model_once() -> None:
+    with SimulatorThread(sim_config(models=20, job_seconds=(2.0, 3.0))) as s:
+        write_config(s.url)
+        first = kore("undeploy", "--yes", *s.model_ids)
+        assert first.returncode == 0, first.stderr[-400:]
+        again = kore("undeploy", "--yes", "--wait", "--json", *s.model_ids)
+        assert again.returncode == 0, again.stderr[-400:]
+        assert again.stderr.count("tracking it") == 20
+        jobs = json.loads(again.stdout)["jobs"]
+        assert {j["status"] for j in jobs} == {"SUCCESS"}
+        counts = received(s.url)
+        assert len(counts) == 20 and max(counts.values()) == 1
+
+
+def test_two_runs_at_once_on_the_same_200_models_post_each_once() -> None:
+    with SimulatorThread(sim_config(models=200, job_seconds=(0.2, 0.6))) as s:
+        write_config(s.url)
+        env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
+        runs = [subprocess.Popen(
+            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--json",
+             *s.model_ids], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+        outputs = [run.communicate(timeout=120) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], [e[-300:] for _, e in outputs]
+        for out, _ in outputs:
+            assert {j["status"] for j in json.loads(out)["jobs"]} == {"SUCCESS"}
+        counts = received(s.url)
+        assert len(counts) == 200 and max(counts.values()) == 1
+
+
+def test_a_key_refused_mid_run_stops_sending_and_exits_3() -> None:
+    with SimulatorThread(sim_config(models=30, job_seconds=(0.1, 0.2))) as s:
+        write_config(s.url, settings=FAST_SETTINGS.replace("requests_per_second = 0",
+                                                           "requests_per_second = 20"))
+        env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--json",
+             "--concurrency", "1", *s.model_ids], env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        while sum(received(s.url).values()) < 5:
+            assert proc.poll() is None
+        admin_sync(s.url, "/_sim/force", "POST",
+                   json={"responses": [{"status": 401, "code": "UNAUTHORIZED",
+                                        "message": "API key revoked"}]})
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, err[-400:]
+        assert "not sending anything more" in err
+        jobs = json.loads(out)["jobs"]
+        not_sent = [j for j in jobs if j["status"] == "ERROR"]
+        assert not_sent and all(j["error"].startswith("not sent: the platform refused the API "
+                                                      "key") for j in not_sent)
+        assert all("API key revoked" in j["error"] for j in not_sent)
+        # What was accepted before is tracked to the end (if reads still work) or says why not.
+        for job in jobs:
+            if job["status"] != "ERROR":
+                assert job["status"] == "SUCCESS" or "not tracked further" in job["error"]
+        # Nothing was sent after the refusal: each model was either accepted once or not sent.
+        accepted = admin_sync(s.url, "/_sim/counters")["undeployAccepted"]
+        assert not set(accepted) & {j["modelId"] for j in not_sent}
+        assert len(accepted) + len(not_sent) == 30 and max(accepted.values()) == 1
+
+
+def test_status_wait_rechecks_jobs_that_timed_out() -> None:
+    with SimulatorThread(sim_config(models=3, job_seconds=(3.0, 3.0))) as s:
+        write_config(s.url)
+        short = kore("undeploy", "--yes", "--wait", "--timeout", "0.5", *s.model_ids)
+        assert short.returncode == 4, short.stderr[-400:]
+        done = kore("status", "--wait", "--json")
+        assert done.returncode == 0, done.stderr[-400:]
+        assert "3 of them timed out" in done.stderr
+        assert {j["status"] for j in json.loads(done.stdout)["jobs"]} == {"SUCCESS"}
+        assert max(received(s.url).values()) == 1

@@ -1,0 +1,156 @@
+"""One live job per model across engines that share the journal (each its own connection and
+owner lease, as two processes have), over real HTTP to the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import replace
+
+from kore_tui.core.engine import Engine
+from kore_tui.core.job import Job, JobState
+from kore_tui.core.journal import Journal
+from kore_tui.simulator import Simulator
+from tests.conftest import sim_config
+from tests.helpers import FAST, admin, make_engine
+
+
+async def close(engine: Engine) -> None:
+    await engine.aclose()
+    await engine.client.aclose()
+
+
+async def until(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.02)
+
+
+async def accepted(url: str) -> Counter[str]:
+    counters = await admin(url, "/_sim/counters")
+    return Counter(counters["undeployReceived"])
+
+
+async def test_two_engines_on_the_same_models_post_each_once() -> None:
+    sim = Simulator(sim_config(models=200, job_seconds=(0.3, 0.8)))
+    await sim.start()
+    first_journal, second_journal = Journal(), Journal()
+    try:
+        first = make_engine(sim.url, journal=first_journal)
+        second = make_engine(sim.url, journal=second_journal)
+        first.start()
+        second.start()
+        mine = first.undeploy(sim.model_ids)
+        theirs = second.undeploy(sim.model_ids)
+        assert {j.key for j in theirs} == {j.key for j in mine}, "the second joined the first's"
+        assert all("tracking it" in second.notes[j.key] for j in theirs)
+        await asyncio.wait_for(asyncio.gather(first.wait_settled(), second.wait_settled()), 30)
+        followed = {j.key: j.state for j in second.store.snapshot()}
+        owned = {j.key: j.state for j in first.store.snapshot()}
+        assert followed == owned and set(owned.values()) == {JobState.SUCCESS}
+        await close(first)
+        await close(second)
+        received = await accepted(sim.url)
+        assert len(received) == 200 and max(received.values()) == 1
+    finally:
+        first_journal.close()
+        second_journal.close()
+        await sim.stop()
+
+
+async def test_a_run_after_an_ended_run_takes_over_and_never_reposts() -> None:
+    # `undeploy --yes` (no --wait) leaves IN_PROGRESS jobs; the same command again joins them.
+    sim = Simulator(sim_config(models=20, job_seconds=(1.0, 1.5)))
+    await sim.start()
+    journal = Journal()
+    try:
+        first = make_engine(sim.url, journal=journal)
+        first.start()
+        first.undeploy(sim.model_ids)
+        await until(lambda: all(j.polls for j in first.store.snapshot()))
+        await close(first)
+        second = make_engine(sim.url, journal=Journal())
+        second.start()
+        jobs = second.undeploy(sim.model_ids)
+        assert all("its process is gone" in second.notes[j.key] for j in jobs)
+        await asyncio.wait_for(second.wait_settled(), 20)
+        assert {j.state for j in second.store.snapshot()} == {JobState.SUCCESS}
+        await close(second)
+        assert second.journal is not None
+        second.journal.close()
+        received = await accepted(sim.url)
+        assert len(received) == 20 and max(received.values()) == 1
+    finally:
+        journal.close()
+        await sim.stop()
+
+
+async def test_opening_while_another_process_sends_follows_its_queued_jobs() -> None:
+    # The console's resume used to mark a live CLI's QUEUED jobs "never sent (retry to send)".
+    sim = Simulator(sim_config(models=60, job_seconds=(0.1, 0.3)))
+    await sim.start()
+    sender_journal, console_journal = Journal(), Journal()
+    try:
+        sender = make_engine(sim.url, journal=sender_journal,
+                             settings=replace(FAST, requests_per_second=40.0, concurrency=2))
+        sender.start()
+        sender.undeploy(sim.model_ids)
+        await until(lambda: any(j.dock_status_id for j in sender.store.snapshot()))
+        console = make_engine(sim.url, journal=console_journal)
+        resumed = console.resume_unfinished()
+        assert any(j.state is JobState.QUEUED for j in resumed)
+        assert not [j for j in resumed if j.is_final], "nothing of a live process is ended"
+        console.start()
+        assert console.retry([j.key for j in resumed]) == 0
+        await asyncio.wait_for(asyncio.gather(sender.wait_settled(), console.wait_settled()),
+                               30)
+        assert {j.state for j in console.store.snapshot()} == {JobState.SUCCESS}
+        await close(sender)
+        await close(console)
+        received = await accepted(sim.url)
+        assert len(received) == 60 and max(received.values()) == 1
+    finally:
+        sender_journal.close()
+        console_journal.close()
+        await sim.stop()
+
+
+async def _unknown_job(sim: Simulator, journal: Journal) -> tuple[Engine, Job]:
+    await admin(sim.url, "/_sim/force", "POST",
+                json={"responses": [{"status": 502, "route": "undeploy"}]})
+    engine = make_engine(sim.url, journal=journal)
+    engine.start()
+    (job,) = engine.undeploy(sim.model_ids[:1])
+    await asyncio.wait_for(engine.wait_settled(), 10)
+    unknown = engine.store.get(job.key)
+    assert unknown is not None and unknown.state is JobState.UNKNOWN
+    return engine, unknown
+
+
+async def test_unknown_blocks_a_new_undeploy_and_retry_is_refused_while_one_is_live() -> None:
+    sim = Simulator(sim_config(models=1, job_seconds=(1.0, 1.0)))
+    await sim.start()
+    journal, other_journal = Journal(), Journal()
+    try:
+        engine, unknown = await _unknown_job(sim, journal)
+        other = make_engine(sim.url, journal=other_journal)
+        other.start()
+        (shown,) = other.undeploy(sim.model_ids)
+        assert shown.key == unknown.key and shown.state is JobState.UNKNOWN
+        assert "retry that job explicitly" in other.notes[shown.key]
+        # The explicit retry in one process makes a live job; the same retry elsewhere,
+        # at the same time, is refused: one POST.
+        assert engine.retry([unknown.key]) == 1
+        assert other.retry([unknown.key]) == 0
+        assert "not re-sent" in other.notes[unknown.key]
+        await asyncio.wait_for(engine.wait_settled(), 10)
+        await close(engine)
+        await close(other)
+        received = await accepted(sim.url)
+        assert received[sim.model_ids[0]] == 2  # the 502'd first try, then one retry
+    finally:
+        journal.close()
+        other_journal.close()
+        await sim.stop()
