@@ -336,7 +336,7 @@ async def test_batch_end_summary_and_retry_confirmation_counts(
         assert batch.display
         text = str(batch.render())
         assert "Batch done: 2 SUCCESS, 0 FAILED, 1 UNKNOWN, 0 ERROR" in text
-        assert "F mark the failed" in text
+        assert "F mark failed · R retry · C copy model IDs" in text
         app.main.query_one(JobsTable).focus()
         await pilot.press("C")
         (unknown,) = [j for j in app.main.model.jobs.values() if j.state is JobState.UNKNOWN]

@@ -79,7 +79,7 @@ class MainScreen(Screen[None]):
     MainScreen { layout: vertical; }
     #summary-row { height: auto; }
     #summary { width: 1fr; height: auto; }
-    #progress { width: 20; }
+    #progress { width: 16; }
     #progress Bar { width: 1fr; }
     #batch { display: none; height: auto; background: $boost; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }
@@ -194,11 +194,9 @@ class MainScreen(Screen[None]):
         if counts.get(JobState.TIMED_OUT):
             text.append(f", {counts[JobState.TIMED_OUT]} TIMED_OUT")
         if self._problems():
-            text.append("   F mark the failed · R retry them · C copy their model IDs",
-                        style="bold yellow")
+            text.append("  F mark failed · R retry · C copy model IDs", style="bold yellow")
         line.update(text)
         line.display = True
-        self.notify(text.plain.strip(), title="Batch done")
 
     def _problems(self) -> list[str]:
         return [k for k, j in self.model.jobs.items() if j.state in _PROBLEMS]
@@ -453,6 +451,8 @@ class MainScreen(Screen[None]):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self._send(lambda e: e.retry(keys), "Retrying {n} job(s).")
+            else:
+                self.notify("Cancelled: nothing was sent.")
 
         self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy", note=note),
                              confirmed)

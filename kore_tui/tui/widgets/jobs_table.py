@@ -276,8 +276,7 @@ class JobsTable(ScrollView, can_focus=True):
         """An empty panel says why, and what to press."""
         model = self.model
         if not model.jobs:
-            return ("No jobs yet: paste model IDs in the box above and press ctrl+u "
-                    "(ds- IDs: ctrl+w to watch; ctrl+o loads a file).")
+            return "No jobs yet: paste model IDs above, then ctrl+u (ctrl+w watches ds- IDs)"
         if model.text_filter:
             return f"nothing matches {inert(model.text_filter, 40)!r} — esc clears the filter"
         return f"no {model.status_filter} jobs — f cycles the view (all, active, problems, …)"
