@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from kore_tui.core.config import Config, Environment, Settings
+from kore_tui.core.config_writer import MISSING, put_environment, remove_environment, set_setting
 from kore_tui.core.engine import EngineSettings
 from kore_tui.core.engine_host import EngineHost
 from kore_tui.core.errors import KoreError
@@ -199,7 +200,9 @@ class KoreApp(App[int]):
 
             def answer(ok: bool | None) -> None:
                 if ok:
-                    self._save_config(config.without_environment(name), removed=name)
+                    loaded = config.environments.get(name)
+                    self._save_config(lambda: remove_environment(
+                        name, expected=loaded, path=config.path)[0], removed=name)
 
             self.push_screen(YesNo(f"Remove environment {inert(name, 40)} and its stored "
                                    "key?", yes="Remove"), answer)
@@ -207,12 +210,13 @@ class KoreApp(App[int]):
     def _edited(self, result: EditorResult | None) -> None:
         if result is None or self.config is None:
             return
-        config = self.config.with_environment(result.env)
-        if result.make_default:
-            config.default = result.env.name
-        elif config.default == result.env.name:
-            config.default = None
-        self._save_config(config)
+        path = self.config.path
+        # Only this environment (and whether it is the default) is written, over the file
+        # as it is now: an environment added by `kore-tui env add` meanwhile survives.
+        expected = result.original if result.original is not None else MISSING
+        self._save_config(lambda: put_environment(
+            result.env, default="set" if result.make_default else "clear", expected=expected,
+            path=path))
         if result.key is not None:
             self.session_keys[result.env.name] = result.key
             if result.remember:
@@ -221,9 +225,11 @@ class KoreApp(App[int]):
             self.connect(result.env, result.key)
 
     @work(thread=True, group="config", exit_on_error=False)
-    def _save_config(self, config: Config, removed: str | None = None) -> None:
+    def _save_config(self, change: Callable[[], Config], removed: str | None = None) -> None:
+        """Run one targeted change of the config file (config_writer), off the UI loop; the
+        console's config becomes the file as written, other processes' changes included."""
         try:
-            config.save()
+            config = change()
             if removed:
                 forget_key(removed)
         except (OSError, KoreError) as exc:
@@ -269,7 +275,8 @@ class KoreApp(App[int]):
             return
         self.settings = replace(self.settings, theme=name)
         if self.config is not None:  # demo mode has no config: nothing to persist into
-            self._save_config(replace(self.config, settings=self.settings))
+            path = self.config.path
+            self._save_config(lambda: set_setting("theme", name, path=path))
 
     # -- command palette ---------------------------------------------------------------
 

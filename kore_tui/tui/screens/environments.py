@@ -120,6 +120,9 @@ class EditorResult:
     key: Secret | None
     remember: bool
     make_default: bool
+    # What the editor was opened with (None: a new environment), so that saving can refuse
+    # to overwrite a change made to the file meanwhile.
+    original: Environment | None = None
 
 
 class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
@@ -173,11 +176,13 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
             name=name, host=host, colour=colour, key_env=key_env,
             protected=self.query_one("#protected", Checkbox).value,
             read_only=self.query_one("#read_only", Checkbox).value,
+            # Settings the editor has no field for are kept, not dropped on save.
             key_command=self.env.key_command if self.env else None,
+            ca_bundle=self.env.ca_bundle if self.env else None,
         )
         return EditorResult(env, Secret(key_text) if key_text.strip() else None,
                             self.query_one("#remember", Checkbox).value,
-                            self.query_one("#default", Checkbox).value)
+                            self.query_one("#default", Checkbox).value, original=self.env)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "save":
