@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from textual import work
@@ -22,6 +23,7 @@ from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, re
 from kore_tui.core.paths import credentials_path
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
+from kore_tui.tui.keys import all_keys
 from kore_tui.tui.screens.environments import (
     EditorResult,
     EnvironmentEditor,
@@ -96,6 +98,11 @@ class KoreApp(App[int]):
         screen = self.screen_stack[0] if self.screen_stack else self.screen
         assert isinstance(screen, MainScreen)
         return screen
+
+    @property
+    def journal_path(self) -> Path | None:
+        """The journal this console writes (the demo's temporary one), None: the default."""
+        return self._journal_path
 
     # -- environments ------------------------------------------------------------------
 
@@ -255,6 +262,11 @@ class KoreApp(App[int]):
                                "the journal and resume the next time you open this "
                                "environment.", yes="Quit"), answer)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: Textual's own hint is markup, which ``notify`` above shows literally."""
+        self.notify("ctrl+c does not quit here (it copies in the ID box): press ctrl+q to quit.",
+                    title="Quit?")
+
     # -- theme -------------------------------------------------------------------------
 
     def _theme_changed(self, theme: object) -> None:
@@ -269,28 +281,18 @@ class KoreApp(App[int]):
     # -- command palette ---------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own (themes, quit, ...) and every described key of the console, from the
+        same bindings as the footer and F1 help (kore_tui.tui.keys)."""
         yield from super().get_system_commands(screen)
+        for row in all_keys():
+            if row.action.startswith("app."):
+                continue  # Textual lists quit itself
+            yield SystemCommand(row.text, f"key: {row.key} ({row.where})",
+                                partial(self._run_console_action, row.action))
+
+    async def _run_console_action(self, action: str) -> None:
+        """A palette command: the action of its binding, on the widget that declares it."""
+        name = action.split(".", 1)[-1]
         main = self.main
-        commands = [
-            ("Undeploy pasted model IDs", "Confirm, then undeploy (ctrl+u)", main.action_undeploy),
-            ("Watch pasted dock status IDs", "Track jobs started elsewhere (ctrl+w)",
-             main.action_watch),
-            ("Load IDs from file", "Read IDs from a file (ctrl+o)", main.action_load_file),
-            ("Environments", "Switch, add, edit or remove (F2)", self.action_environments),
-            ("History", "Past jobs from the journal (F3)", main.action_history),
-            ("Filter jobs", "Filter by text (/)", main.action_focus_filter),
-            ("Cycle status filter", "all, active, problems, success (f)",
-             main.action_cycle_status_filter),
-            ("Cycle sort", "created, status, elapsed, model (s)", main.action_cycle_sort),
-            ("Re-check selected jobs", "Ask for their status now (r)", main.action_recheck),
-            ("Retry selected jobs", "Send the undeploy again for FAILED/UNKNOWN/ERROR (R)",
-             main.action_retry),
-            ("Stop tracking selected jobs", "Stop polling them (x)", main.action_stop_tracking),
-            ("Copy selected IDs", "To the clipboard (c)", main.action_copy_ids),
-            ("Export jobs", "CSV or JSON (e)", main.action_export),
-            ("Pause or resume polling", "Stop or restart all requests (p)",
-             main.action_toggle_pause),
-            ("Help", "Keys and states (F1)", main.action_help),
-        ]
-        for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+        target = main if hasattr(main, f"action_{name}") else main.query_one("#jobs")
+        await target.run_action(name)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Static, TextArea
 
 from kore_tui.core.ids import ParsedIds, parse_ids
+from kore_tui.tui.widgets.safe_text import SafeTextArea
 
-_MAX_REASONS = 6
+# The reasons panel scrolls; past this many, a count (a 100k-token paste must stay cheap).
+_MAX_REASONS = 200
 
 
 def feedback_text(parsed: ParsedIds) -> Text:
@@ -35,23 +36,20 @@ def feedback_text(parsed: ParsedIds) -> Text:
     return text
 
 
-class IdsTextArea(TextArea):
-    """The paste box. Its ctrl+u / ctrl+w (line editing in a TextArea) are kore-tui's."""
-
-    BINDINGS = [
-        Binding("ctrl+u", "screen.undeploy", "Undeploy"),
-        Binding("ctrl+w", "screen.watch", "Watch"),
-        Binding("ctrl+o", "screen.load_file", "Load file"),
-    ]
+class IdsTextArea(SafeTextArea):
+    """The paste box. ctrl+u/ctrl+w/ctrl+o/ctrl+l here are the screen's priority bindings
+    (not a TextArea's line editing); the box's border title lists them."""
 
 
 class IdEntry(Vertical):
     DEFAULT_CSS = """
-    IdEntry { height: 9; border: round $primary-darken-2; border-title-color: $text-muted; }
+    IdEntry { height: 25vh; min-height: 9; max-height: 20; border: round $primary-darken-2;
+        border-title-color: $text-muted; }
     IdEntry > Horizontal { height: 1fr; }
     IdEntry TextArea, IdEntry TextArea:focus { width: 3fr; height: 100%; border: none;
         padding: 0 1; }
-    IdEntry #feedback { width: 2fr; height: 100%; padding: 0 1; overflow-y: auto; }
+    IdEntry #feedback-scroll { width: 2fr; height: 100%; }
+    IdEntry #feedback { width: 100%; height: auto; padding: 0 1; }
     IdEntry #buttons { height: 1; width: 100%; }
     IdEntry #buttons Button { width: auto; min-width: 10; height: 1; border: none;
         margin: 0 1 0 0; padding: 0 1; }
@@ -65,12 +63,12 @@ class IdEntry(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.parsed = ParsedIds()
-        self.border_title = "IDs (ctrl+u undeploy · ctrl+w watch · ctrl+o load file)"
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield IdsTextArea(id="ids", soft_wrap=False, show_line_numbers=False)
-            yield Static(feedback_text(self.parsed), id="feedback")
+            with VerticalScroll(id="feedback-scroll"):
+                yield Static(feedback_text(self.parsed), id="feedback")
         with Horizontal(id="buttons"):
             yield Button("Undeploy 0", id="undeploy", variant="error")
             yield Button("Watch 0", id="watch", variant="primary")
@@ -93,4 +91,8 @@ class IdEntry(Vertical):
         self.query_one("#feedback", Static).update(feedback_text(self.parsed))
         self.query_one("#undeploy", Button).label = f"Undeploy {len(self.parsed.model_ids)}"
         self.query_one("#watch", Button).label = f"Watch {len(self.parsed.dock_status_ids)}"
+        # An auto-width button keeps its old width when its label grows ("Undeploy 0" to
+        # "Undeploy 12" wrapped the count out of sight): measure each button again.
+        for button in self.query("#buttons Button"):
+            button.refresh(layout=True)
         self.post_message(self.Parsed(self.parsed))
