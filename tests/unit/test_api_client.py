@@ -344,7 +344,7 @@ async def test_gzip_bomb_is_refused_at_the_cap_after_decompression() -> None:
 @pytest.mark.parametrize(("encoding", "body", "match"), [
     ("br", b"\x00\x01", "unsupported Content-Encoding 'br'"),
     ("gzip", b"not gzip at all", "corrupt gzip body"),
-    ("gzip", gzip.compress(b'{"a": 1}')[:-12], "truncated gzip body"),
+    ("gzip", gzip.compress(b'{"a": 1}', mtime=0)[:-12], "truncated gzip body"),
 ])
 async def test_bad_or_unknown_encodings_are_format_errors(encoding: str, body: bytes,
                                                           match: str) -> None:
