@@ -35,6 +35,11 @@ from kore_tui.core.track import Track
 log = logging.getLogger("kore_tui.engine")
 
 
+# The engine's own timeout only backs up the client's budget, which fires first and says
+# whether the request was written (a re-send is safe only if it was not).
+_BACKSTOP = 0.5
+
+
 class JobRunner:
     def __init__(self, client: KoreClient, store: JobStore, writer: JobWriter,
                  scheduler: Scheduler, host: HostMonitor, auth: AuthHold,
@@ -103,8 +108,9 @@ class JobRunner:
         assert job.model_id is not None
         try:
             with self._in_flight():
-                async with asyncio.timeout(self._time_left(track)):
-                    return await self.client.undeploy(job.model_id)
+                async with asyncio.timeout(self._time_left(track) + _BACKSTOP):
+                    return await self.client.undeploy(job.model_id,
+                                                      budget=self._budget(track))
         except TimeoutError:
             self._apply(job, track, outcomes.post_cut_by_deadline(track.tries, self._settings))
         except REQUEST_ERRORS as exc:
@@ -147,8 +153,9 @@ class JobRunner:
         assert job.dock_status_id is not None
         try:
             with self._in_flight():
-                async with asyncio.timeout(self._time_left(track)):
-                    status_reply = await self.client.dock_status(job.dock_status_id)
+                async with asyncio.timeout(self._time_left(track) + _BACKSTOP):
+                    status_reply = await self.client.dock_status(job.dock_status_id,
+                                                                 budget=self._budget(track))
         except TimeoutError:
             self._apply(job, track, outcomes.check_failed(
                 errors.RequestTimeoutError("no answer before the job's deadline"), job,
@@ -222,6 +229,11 @@ class JobRunner:
 
     def _left(self, track: Track) -> float:
         return track.deadline - self._clock()
+
+    def _budget(self, track: Track) -> float:
+        """The client's own budget (it knows whether a cut-off request was sent), never more
+        than what is left of the job's deadline."""
+        return min(self.client.budget, self._time_left(track))
 
     def _time_left(self, track: Track) -> float:
         """The request's budget: what is left of the job's deadline (a small floor so a
