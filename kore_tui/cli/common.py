@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from kore_tui.cli.main import (
+from kore_tui.cli import failure
+from kore_tui.cli.exit_codes import (
     EXIT_AUTH,
     EXIT_DEADLINE,
     EXIT_FAILED,
@@ -19,17 +20,16 @@ from kore_tui.cli.main import (
     EXIT_UNKNOWN,
     EXIT_USAGE,
 )
+from kore_tui.cli.failure import CliError
 from kore_tui.core.config import Config, ConfigError, Environment, load_config, resolve_environment
-from kore_tui.core.errors import KoreError
+from kore_tui.core.errors import InsecureHostError, KoreError
 from kore_tui.core.job import Job, JobState
-from kore_tui.core.keys import resolve_key
+from kore_tui.core.keys import CredentialsFileError, KeyUnavailableError, resolve_key
 from kore_tui.core.secret import Secret
 from kore_tui.core.store import JobStore
 from kore_tui.core.text import inert
 
-
-class UsageError(KoreError):
-    """Exit 2 with this message."""
+UsageError = CliError  # the name tests and older callers import
 
 
 @dataclass
@@ -112,18 +112,43 @@ class Progress:
             self.stream.flush()
 
 
+def resource_kind(job: Job) -> str | None:
+    """The contract's ``kind``: what the job acts on (``Job.kind`` says how it started)."""
+    by_type = {"MODELS": "model", "TOOLS": "tool"}
+    if job.job_type in by_type:
+        return by_type[job.job_type]
+    if job.model_id and job.model_id.startswith("cm-"):
+        return "model"
+    if job.model_id and job.model_id.startswith("a-"):
+        return "tool"
+    return None
+
+
+def job_document(job: Job) -> dict[str, Any]:
+    """One job as ``--json`` prints it (product contract): ``kind`` is model/tool, ``action``
+    UNDEPLOY/DEPLOY; how the job started (we POSTed, or watched an ID) is ``origin``."""
+    doc = job.to_json()
+    doc["origin"] = job.kind
+    doc["kind"] = resource_kind(job)
+    doc["action"] = job.action
+    return doc
+
+
 def print_jobs(jobs: list[Job], as_json: bool, out: TextIO | None = None, *,
                with_time: bool = False) -> None:
+    """Every field may hold server text: each one is made inert here, whatever the engine
+    already did (JSON escapes control and non-ASCII characters on its own)."""
     out = out or sys.stdout
     if as_json:
-        json.dump({"jobs": [j.to_json() for j in jobs]}, out, indent=2)
+        json.dump({"jobs": [job_document(j) for j in jobs]}, out, indent=2)
         out.write("\n")
         return
     for job in jobs:
         error = f"  {inert(job.error, 200)}" if job.error else ""
-        when = f"{job.created_at}  {inert(job.environment, 20):<12} " if with_time else ""
-        out.write(f"{when}{job.status_label:<12} {inert(job.model_id or '-', 60):<39} "
-                  f"{job.dock_status_id or '-':<39}{error}\n")
+        when = (f"{inert(job.created_at, 30)}  {inert(job.environment, 20):<12} "
+                if with_time else "")
+        out.write(f"{when}{inert(job.status_label, 40):<12} {inert(job.model_id or '-', 60):<39} "
+                  f"{inert(job.dock_status_id or '-', 60):<39}{error}\n")
 
 
 async def track(
@@ -152,17 +177,29 @@ def run_async(main: Callable[[], Awaitable[int]]) -> int:
         return 130
 
 
-def handle_errors(fn: Callable[[], int]) -> int:
+def classify(exc: BaseException) -> tuple[str, str] | None:
+    """(error code, message) of an exit-2 failure; None for anything else."""
+    if isinstance(exc, CliError):
+        return exc.code, exc.message
+    if isinstance(exc, ConfigError | InsecureHostError):
+        return failure.CONFIG, str(exc)
+    if isinstance(exc, KeyUnavailableError | CredentialsFileError):
+        return failure.KEY, str(exc)
+    if isinstance(exc, KoreError):
+        return failure.USAGE, str(exc)
+    if isinstance(exc, OSError):  # unreadable file, full disk, symlinked config...
+        return failure.IO, inert(str(exc), 400)
+    return None
+
+
+def handle_errors(fn: Callable[[], int], *, as_json: bool = False) -> int:
+    """Run a command; an expected failure is exit 2 with its message on stderr and, under
+    ``--json``, one ``{"error": ...}`` document on stdout."""
     try:
         return fn()
-    except (ConfigError, UsageError) as exc:
-        err(str(exc))
-        return EXIT_USAGE
-    except KoreError as exc:
-        err(str(exc))
-        return EXIT_USAGE
-    except OSError as exc:  # unreadable file, full disk, symlinked config...
-        err(inert(str(exc), 400))
+    except (KoreError, CliError, OSError) as exc:
+        code, message = classify(exc) or (failure.USAGE, str(exc))
+        failure.report(code, message, as_json=as_json)
         return EXIT_USAGE
 
 

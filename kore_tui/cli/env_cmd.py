@@ -6,12 +6,16 @@ import argparse
 import getpass
 import sys
 
-from kore_tui.cli.common import UsageError, handle_errors
-from kore_tui.cli.main import EXIT_OK
+from kore_tui.cli import failure
+from kore_tui.cli.common import handle_errors
+from kore_tui.cli.exit_codes import EXIT_OK
+from kore_tui.cli.failure import CliError
 from kore_tui.core.config import Environment, load_config, validate_colour, validate_name
+from kore_tui.core.config_writer import put_environment, remove_environment
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, resolve_key
 from kore_tui.core.secret import Secret
+from kore_tui.core.text import inert
 
 
 def key_source(env: Environment) -> str:
@@ -39,7 +43,7 @@ def _show(name: str) -> int:
     config = load_config()
     env = config.environments.get(name)
     if env is None:
-        raise UsageError(f"no environment named {name!r} in {config.path}")
+        raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}", failure.CONFIG)
     try:
         key, source = resolve_key(env, prompt=None)
         key_line = f"{key.masked} (from {source})"
@@ -68,19 +72,16 @@ def _add(args: argparse.Namespace) -> int:
             key_command=tuple(args.key_command) if args.key_command else None,
         )
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    config = load_config()
+        raise CliError(str(exc)) from None
+    load_config()  # a broken config is reported before the key prompt, not after
     key: Secret | None = None
     if args.remember_key:
         if not sys.stdin.isatty():
-            raise UsageError("--remember-key needs a terminal to prompt for the key")
+            raise CliError("--remember-key needs a terminal to prompt for the key")
         key = Secret(getpass.getpass(f"API key for {env.name} (stored 0600): "))
         if not key:
-            raise UsageError("no key entered")
-    config = config.with_environment(env)
-    if args.default or config.default is None:
-        config.default = env.name
-    config.save()
+            raise CliError("no key entered")
+    config = put_environment(env, default="set" if args.default else "if_unset")
     if key is not None:
         path = remember_key(env.name, key)
         print(f"key {key.masked} stored in {path}")
@@ -89,11 +90,10 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(name: str) -> int:
-    config = load_config()
-    if name not in config.environments:
-        raise UsageError(f"no environment named {name!r} in {config.path}")
-    config = config.without_environment(name)
-    config.save()
+    config, removed = remove_environment(name)
+    if not removed:
+        raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}",
+                       failure.CONFIG)
     forgot = forget_key(name)
     print(f"environment {name} removed" + (" (and its stored key)" if forgot else ""))
     return EXIT_OK

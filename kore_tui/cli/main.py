@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from kore_tui import __version__
+from kore_tui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
+from kore_tui.cli.failure import CliError, report, wants_json
+from kore_tui.cli.global_options import (
+    add_global_options,
+    add_subcommand_options,
+    apply_global_options,
+    reject_global_options,
+)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_AUTH = 3
-EXIT_DEADLINE = 4
-EXIT_UNKNOWN = 5
+Handler = Callable[[argparse.Namespace], int]
 
 _EPILOG = """\
 exit codes (undeploy, status; the most severe that applies):
@@ -54,25 +58,70 @@ def _positive_int(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors raise instead of exiting, so that ``--json`` can still answer with
+    one JSON document (subparsers inherit the class)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see: {self.prog} --help)", usage=self.format_usage())
+
+
+# Each handler imports its module only when it runs: --version and --help stay cheap.
+def _console(args: argparse.Namespace) -> int:
+    from kore_tui.cli.console_cmd import run_console
+
+    return run_console(args)
+
+
+def _undeploy(args: argparse.Namespace) -> int:
+    from kore_tui.cli.undeploy_cmd import run_undeploy
+
+    return run_undeploy(args)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from kore_tui.cli.status_cmd import run_status
+
+    return run_status(args)
+
+
+def _history(args: argparse.Namespace) -> int:
+    from kore_tui.cli.history_cmd import run_history
+
+    return run_history(args)
+
+
+def _env(args: argparse.Namespace) -> int:
+    from kore_tui.cli.env_cmd import run_env
+
+    return run_env(args)
+
+
+def _simulator(args: argparse.Namespace) -> int:
+    from kore_tui.cli.simulator_cmd import run_simulator
+
+    return run_simulator(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kore-tui",
         description="Undeploy Kore.ai Agent Platform models and watch their dock-status jobs. "
         "Without a command, opens the console.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.set_defaults(handler=_console, command_name=None, takes_globals=True)
     parser.add_argument("--version", action="version", version=f"kore-tui {__version__}")
-    parser.add_argument("--env", metavar="NAME", help="environment to open (default: config's)")
-    parser.add_argument("--read-only", action="store_true",
-                        help="watch only: undeploy is refused by the engine")
+    add_global_options(parser)
     parser.add_argument("--demo", action="store_true",
                         help="start a local simulator with demo models and open the console")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(metavar="COMMAND")
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--env", metavar="NAME", help="environment (default: config's default, "
-                       "then KORE_HOST + KORE_API_KEY)")
+    def command(name: str, handler: Handler, **kw: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, **kw)
+        p.set_defaults(handler=handler, command_name=name, takes_globals=True)
+        return p
 
     def tracking(p: argparse.ArgumentParser) -> None:
         p.add_argument("--wait", action="store_true", help="track every job until it is final")
@@ -81,46 +130,53 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true",
                        help="print one JSON document on stdout (progress goes to stderr)")
 
-    und = sub.add_parser(
-        "undeploy", help="undeploy models and (with --wait) track the jobs",
+    und = command(
+        "undeploy", _undeploy, help="undeploy models and (with --wait) track the jobs",
         description="Undeploy the given models. Without --wait, each POST is sent and its dock "
         "status verified once. IDs may come as arguments, from --file, or both.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    common(und)
+    add_subcommand_options(und, read_only_help="refuse to undeploy (exit 2, nothing sent)")
     und.add_argument("--file", metavar="PATH", help="read IDs from a file ('-' for stdin); "
                      "any format: lines, CSV, JSON, URLs")
     tracking(und)
     und.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    und.add_argument("--dry-run", action="store_true", help="print the plan; send nothing")
+    und.add_argument("--dry-run", action="store_true",
+                     help="print the plan; send nothing (exit code as the real run's)")
     und.add_argument("--skip-invalid", action="store_true",
                      help="go ahead even if some ID-like tokens are invalid")
     und.add_argument("--concurrency", type=_positive_int, metavar="N",
                      help="requests in flight at once (default: config, 16)")
     und.add_argument("ids", nargs="*", metavar="MODEL_ID")
 
-    st = sub.add_parser(
-        "status", help="watch existing dock-status jobs",
+    st = command(
+        "status", _status, help="watch existing dock-status jobs",
         description="Check dock status IDs (jobs started here or elsewhere); resumes any "
         "unfinished jobs from the journal when no ID is given.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    common(st)
+    add_subcommand_options(st, read_only_help="accepted: status never undeploys")
     tracking(st)
     st.add_argument("ids", nargs="*", metavar="DOCK_STATUS_ID")
 
-    hist = sub.add_parser("history", help="list past jobs from the journal")
-    common(hist)
+    hist = command("history", _history, help="list past jobs from the journal")
+    add_subcommand_options(hist, read_only_help="accepted: history changes nothing")
     hist.add_argument("--limit", type=_positive_int, default=50, metavar="N",
                       help="at most N jobs, newest first (default 50)")
     hist.add_argument("--json", action="store_true", help="print one JSON document")
 
-    env = sub.add_parser("env", help="list, show, add or remove environments")
+    env = command("env", _env, help="list, show, add or remove environments")
+    env.set_defaults(takes_globals=False)
+    reject_global_options(env)
     env_sub = env.add_subparsers(dest="env_command", metavar="ACTION", required=True)
-    env_sub.add_parser("list", help="list environments")
+    listing = env_sub.add_parser("list", help="list environments")
+    reject_global_options(listing)
     show = env_sub.add_parser("show", help="show one environment (the key is masked)")
+    reject_global_options(show)
     show.add_argument("name")
     add = env_sub.add_parser("add", help="add or replace an environment")
+    # --read-only here is the environment's own flag, written to the config.
+    reject_global_options(add, read_only=False)
     add.add_argument("name")
     add.add_argument("--host", required=True, help="base URL, https:// (http only for loopback)")
     add.add_argument("--key-env", metavar="VAR", help="read the key from this variable")
@@ -130,14 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="prompt for the key and store it in the 0600 credentials file")
     add.add_argument("--protected", action="store_true",
                      help="undeploy needs the environment's name typed to confirm")
-    add.add_argument("--read-only", action="store_true", help="never undeploy here")
+    add.add_argument("--read-only", action="store_true",
+                     help="never undeploy here (saved in the environment)")
     add.add_argument("--colour", "--color", dest="colour", default="blue",
                      help="banner colour (blue, green, yellow, red, magenta, cyan, ... or #rrggbb)")
     add.add_argument("--default", action="store_true", help="make it the default environment")
     remove = env_sub.add_parser("remove", help="remove an environment and its stored key")
+    reject_global_options(remove)
     remove.add_argument("name")
 
-    sim = sub.add_parser("simulator", help="run the platform simulator on loopback")
+    sim = command("simulator", _simulator, help="run the platform simulator on loopback")
+    sim.set_defaults(takes_globals=False)
+    reject_global_options(sim)
     sim.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
     sim.add_argument("--allow-non-loopback", action="store_true",
@@ -158,31 +218,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    as_json = wants_json(arguments)
     try:
-        if args.command is None:
-            from kore_tui.cli.console_cmd import run_console
-
-            return run_console(args)
-        if args.command == "undeploy":
-            from kore_tui.cli.undeploy_cmd import run_undeploy
-
-            return run_undeploy(args)
-        if args.command == "status":
-            from kore_tui.cli.status_cmd import run_status
-
-            return run_status(args)
-        if args.command == "history":
-            from kore_tui.cli.history_cmd import run_history
-
-            return run_history(args)
-        if args.command == "env":
-            from kore_tui.cli.env_cmd import run_env
-
-            return run_env(args)
-        from kore_tui.cli.simulator_cmd import run_simulator
-
-        return run_simulator(args)
+        args = build_parser().parse_args(arguments)
+        apply_global_options(args)
+    except CliError as exc:
+        report(exc.code, exc.message, as_json=as_json, usage=exc.usage)
+        return EXIT_USAGE
+    handler: Handler = args.handler
+    try:
+        return handler(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

@@ -7,8 +7,8 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from kore_tui.cli import failure
 from kore_tui.cli.common import (
-    UsageError,
     err,
     exit_code_for,
     get_key,
@@ -17,7 +17,7 @@ from kore_tui.cli.common import (
     print_jobs,
     run_async,
 )
-from kore_tui.cli.main import EXIT_USAGE
+from kore_tui.cli.failure import CliError
 from kore_tui.cli.session import interrupted_hint, run_engine
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.ids import for_status, parse_ids
@@ -37,9 +37,10 @@ def _run(args: argparse.Namespace) -> int:
     if parsed.invalid:
         for bad in parsed.invalid:
             err(f"invalid: {bad.token!r}: {bad.reason}")
-        return EXIT_USAGE
+        raise CliError(f"{len(parsed.invalid)} invalid dock status ID(s)", failure.INVALID_IDS)
     target = load_target(args.env)
-    env = target.env
+    # status never undeploys; with --read-only the engine is told so too.
+    env = replace(target.env, read_only=True) if args.read_only else target.env
     key = get_key(env)
     settings = EngineSettings.from_settings(target.config.settings)
     if args.timeout:
@@ -53,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
         resumed = engine.resume_unfinished(timed_out_since=since)
         if not ids:
             if not resumed:
-                raise UsageError(f"no dock status IDs given and no unfinished jobs to resume "
+                raise CliError(f"no dock status IDs given and no unfinished jobs to resume "
                                  f"in {env.name!r}")
             rechecked = sum(1 for j in resumed if len(j.timeline) > 1
                             and j.timeline[-2].state is JobState.TIMED_OUT)
@@ -77,4 +78,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    return handle_errors(lambda: _run(args))
+    return handle_errors(lambda: _run(args), as_json=args.json)

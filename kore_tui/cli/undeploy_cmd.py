@@ -6,8 +6,8 @@ import argparse
 import sys
 from dataclasses import replace
 
+from kore_tui.cli import failure
 from kore_tui.cli.common import (
-    UsageError,
     dump_json,
     err,
     exit_code_for,
@@ -17,7 +17,8 @@ from kore_tui.cli.common import (
     print_jobs,
     run_async,
 )
-from kore_tui.cli.main import EXIT_OK, EXIT_USAGE
+from kore_tui.cli.exit_codes import EXIT_OK, EXIT_USAGE
+from kore_tui.cli.failure import CliError
 from kore_tui.cli.session import interrupted_hint, run_engine
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import EngineSettings
@@ -36,7 +37,8 @@ def read_input(ids: list[str], file: str | None) -> str:
             with open(file, encoding="utf-8", errors="replace") as handle:
                 parts.append(handle.read(16 * 1024 * 1024))
         except OSError as exc:
-            raise UsageError(f"cannot read {inert(file, 200)!r}: {exc.strerror}") from None
+            raise CliError(f"cannot read {inert(file, 200)!r}: {exc.strerror}",
+                           failure.IO) from None
     return "\n".join(parts)
 
 
@@ -65,42 +67,63 @@ def confirm(env: Environment, model_ids: list[str]) -> bool:
     return answer.strip() == expected
 
 
+def refusal(parsed: ParsedIds, env: Environment, *, read_only: bool,
+            skip_invalid: bool) -> CliError | None:
+    """Why a run with this input must not start, or None. One decision for the real run and
+    --dry-run, so that the plan exits with the code the real run would have."""
+    if parsed.invalid and not skip_invalid:
+        return CliError(f"{len(parsed.invalid)} invalid ID-like token(s): a mangled paste is a "
+                        "warning sign. Fix the input or pass --skip-invalid.",
+                        failure.INVALID_IDS)
+    if not parsed.model_ids:
+        return CliError("no model IDs given (pass them as arguments or with --file)")
+    if env.read_only:
+        return CliError(f"read-only: undeploy refused (environment {inert(env.name, 40)!r} is "
+                        "read-only)", failure.READ_ONLY)
+    if read_only:
+        return CliError("read-only: undeploy refused (--read-only given)", failure.READ_ONLY)
+    return None
+
+
+def print_plan(env: Environment, parsed: ParsedIds, as_json: bool,
+               refused: CliError | None) -> None:
+    if as_json:
+        plan: dict[str, object] = {
+            "environment": env.name, "host": env.host, "modelIds": parsed.model_ids,
+            "invalid": [{"token": i.token, "reason": i.reason} for i in parsed.invalid],
+            "duplicates": parsed.duplicates,
+        }
+        if refused is not None:  # still one document: the plan, with why it would not run
+            plan.update(failure.error_document(refused.code, refused.message))
+        dump_json(plan)
+        return
+    print(f"environment {env.name} ({env.host}): would undeploy "
+          f"{len(parsed.model_ids)} model(s); {parsed.duplicates} duplicate(s) removed")
+    for model_id in parsed.model_ids:
+        print(model_id)
+
+
 def _run(args: argparse.Namespace) -> int:
     text = read_input(args.ids, args.file)
     parsed = for_undeploy(parse_ids(text))
     target = load_target(args.env)
     env = target.env
+    refused = refusal(parsed, env, read_only=args.read_only, skip_invalid=args.skip_invalid)
+    report_invalid(parsed)
     if args.dry_run:
-        if args.json:
-            dump_json({
-                "environment": env.name, "host": env.host, "modelIds": parsed.model_ids,
-                "invalid": [{"token": i.token, "reason": i.reason} for i in parsed.invalid],
-                "duplicates": parsed.duplicates,
-            })
-        else:
-            print(f"environment {env.name} ({env.host}): would undeploy "
-                  f"{len(parsed.model_ids)} model(s); {parsed.duplicates} duplicate(s) removed")
-            for model_id in parsed.model_ids:
-                print(model_id)
-            report_invalid(parsed)
-        return EXIT_OK
-    if parsed.invalid:
-        report_invalid(parsed)
-        if not args.skip_invalid:
-            err(f"{len(parsed.invalid)} invalid ID-like token(s): a mangled paste is a warning "
-                "sign. Fix the input or pass --skip-invalid.")
+        print_plan(env, parsed, args.json, refused)
+        if refused is not None:
+            err(refused.message)  # the JSON document already carries it
             return EXIT_USAGE
-    if not parsed.model_ids:
-        raise UsageError("no model IDs given (pass them as arguments or with --file)")
-    if env.read_only:
-        raise UsageError(f"environment {env.name!r} is read-only: undeploy refused")
+        return EXIT_OK
+    if refused is not None:
+        raise refused
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UsageError("refusing to undeploy without confirmation: not on a terminal "
-                             "(pass --yes to confirm non-interactively)")
+            raise CliError("refusing to undeploy without confirmation: not on a terminal "
+                           "(pass --yes to confirm non-interactively)")
         if not confirm(env, parsed.model_ids):
-            err("cancelled; nothing was sent")
-            return EXIT_USAGE
+            raise CliError("cancelled; nothing was sent", failure.CANCELLED)
     key = get_key(env)
     settings = EngineSettings.from_settings(target.config.settings)
     if args.concurrency:
@@ -119,4 +142,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_undeploy(args: argparse.Namespace) -> int:
-    return handle_errors(lambda: _run(args))
+    return handle_errors(lambda: _run(args), as_json=args.json)

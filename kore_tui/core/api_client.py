@@ -179,8 +179,10 @@ class _SendTracker:
 
     def __init__(self) -> None:
         self.maybe_sent = False
+        self.traced = False  # the transport reports its phases at all
 
     async def __call__(self, event: str, info: dict[str, Any]) -> None:
+        self.traced = True
         if event in _SENDING_EVENTS:
             request = info.get("request")
             # A proxy tunnel's CONNECT carries the same trace hook but none of our bytes.
@@ -280,6 +282,10 @@ class KoreClient:
         self._key = api_key
         self._max_body = max_body_bytes
         self.budget = float(budget)
+        # Only httpcore (httpx's own transport) reports the send phase through the trace
+        # extension; with any other transport a request cut off by the budget may have gone
+        # out, so it is never called "not sent".
+        self._send_phase_known = transport is None
         hostname = urlsplit(self.host).hostname or ""
         self._http = httpx.AsyncClient(
             base_url=self.host,
@@ -328,12 +334,12 @@ class KoreClient:
             async with asyncio.timeout(limit):
                 status, response_headers, body = await self._exchange(request)
         except TimeoutError:
-            if tracker.maybe_sent:
+            if tracker.maybe_sent or not (self._send_phase_known or tracker.traced):
                 raise errors.RequestTimeoutError(
-                    f"no complete answer within the {limit:g}s budget; the request was sent"
+                    f"no complete answer within the {limit:.1f}s budget; the request was sent"
                 ) from None
             raise errors.ConnectFailedError(
-                f"not connected within the {limit:g}s budget; nothing was sent") from None
+                f"not connected within the {limit:.1f}s budget; nothing was sent") from None
         if not 200 <= status < 300:
             raise error_for_response(status, response_headers, body)
         try:

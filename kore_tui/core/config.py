@@ -1,8 +1,9 @@
 """The TOML config: named environments, a default, and settings.
 
 Loading validates everything and reports problems as ``file:line: reason``.
-A file that fails to load is never written: every write starts from a
-successfully loaded :class:`Config`, and goes through an atomic 0600 rename.
+Writing is :mod:`kore_tui.core.config_writer`'s job alone: it re-reads the
+file, changes one thing, keeps comments, and never writes a file that fails
+to load.
 """
 
 from __future__ import annotations
@@ -16,10 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from kore_tui.core import paths
-from kore_tui.core.atomic import write_private
 from kore_tui.core.errors import InsecureHostError, KoreError
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.text import inert
@@ -95,26 +93,21 @@ class Environment:
         return out
 
 
+def _setting(default: float, low: float, high: float) -> Any:
+    """A numeric setting's default and its bounds, declared together."""
+    return field(default=default, metadata={"bounds": (low, high)})
+
+
 @dataclass(frozen=True)
 class Settings:
-    concurrency: int = 16
-    requests_per_second: float = 20.0
-    poll_initial: float = 2.0
-    poll_growth: float = 0.2
-    poll_max: float = 30.0
-    job_timeout: float = 1800.0
-    not_found_grace: float = 15.0
+    concurrency: int = _setting(16, 1, 256)
+    requests_per_second: float = _setting(20.0, 0.0, 10_000.0)
+    poll_initial: float = _setting(2.0, 0.01, 600.0)
+    poll_growth: float = _setting(0.2, 0.0, 5.0)
+    poll_max: float = _setting(30.0, 0.01, 3600.0)
+    job_timeout: float = _setting(1800.0, 0.1, 7 * 86400.0)
+    not_found_grace: float = _setting(15.0, 0.0, 3600.0)
     theme: str = "textual-dark"
-
-    _bounds = {
-        "concurrency": (1, 256),
-        "requests_per_second": (0.0, 10_000.0),
-        "poll_initial": (0.01, 600.0),
-        "poll_growth": (0.0, 5.0),
-        "poll_max": (0.01, 3600.0),
-        "job_timeout": (0.1, 7 * 86400.0),
-        "not_found_grace": (0.0, 3600.0),
-    }
 
 
 @dataclass
@@ -123,24 +116,6 @@ class Config:
     environments: dict[str, Environment] = field(default_factory=dict)
     default: str | None = None
     settings: Settings = field(default_factory=Settings)
-
-    def to_toml(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.default:
-            out["default"] = self.default
-        defaults = Settings()
-        changed = {
-            f.name: getattr(self.settings, f.name)
-            for f in fields(Settings)
-            if getattr(self.settings, f.name) != getattr(defaults, f.name)
-        }
-        if changed:
-            out["settings"] = changed
-        out["environments"] = {n: e.to_toml() for n, e in self.environments.items()}
-        return out
-
-    def save(self) -> None:
-        write_private(self.path, tomli_w.dumps(self.to_toml()).encode())
 
     def with_environment(self, env: Environment) -> Config:
         envs = dict(self.environments)
@@ -226,7 +201,7 @@ def _parse_settings(raw: Any) -> Settings:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{key!r} must be a number")
-        low, high = Settings._bounds[key]
+        low, high = known[key].metadata["bounds"]
         if not low <= value <= high:
             raise ValueError(f"{key!r} must be between {low} and {high}")
         values[key] = int(value) if key == "concurrency" else float(value)
@@ -297,6 +272,13 @@ def load_config(path: Path | None = None) -> Config:
         return Config(path=path)
     except OSError as exc:
         raise ConfigError(path, f"cannot read: {exc.strerror}") from None
+    return config_from_bytes(path, raw)
+
+
+def config_from_bytes(path: Path, raw: bytes | None) -> Config:
+    """Validate the file's bytes (None: there is no file, an empty Config)."""
+    if raw is None:
+        return Config(path=path)
     check_file_safety(path)
     try:
         text = raw.decode("utf-8")
@@ -311,7 +293,11 @@ def adhoc_environment() -> Environment | None:
     host = os.environ.get("KORE_HOST")
     if not host or not os.environ.get("KORE_API_KEY"):
         return None
-    return Environment(name="KORE_HOST", host=normalize_host(host), key_env="KORE_API_KEY",
+    try:
+        url = normalize_host(host)
+    except InsecureHostError as exc:
+        raise InsecureHostError(f"KORE_HOST: {exc}") from None
+    return Environment(name="KORE_HOST", host=url, key_env="KORE_API_KEY",
                        colour="cyan", ephemeral=True)
 
 

@@ -39,26 +39,34 @@ def normalize_host(url: str) -> str:
         raise InsecureHostError(f"host contains spaces or control characters: {shown!r}")
     if "://" not in raw:
         raw = "https://" + raw
-    parts = urlsplit(raw)
+    try:
+        # Raises ValueError on a broken IPv6 bracket ("https://[::1") and on a bracketed
+        # host that is not an IP address; the caller gets our error, not a traceback.
+        parts = urlsplit(raw)
+        hostname = parts.hostname
+    except ValueError:
+        raise InsecureHostError(f"host is not a valid URL: {shown!r}") from None
     if parts.scheme not in {"http", "https"}:
         raise InsecureHostError(f"host must start with https:// (got {shown!r})")
-    if not parts.hostname:
+    if not hostname:
         raise InsecureHostError(f"host has no host name: {shown!r}")
-    if not _HOSTNAME.fullmatch(parts.hostname) and not _is_ip(parts.hostname):
+    if not _HOSTNAME.fullmatch(hostname) and not _is_ip(hostname):
         raise InsecureHostError(f"host name is not valid: {shown!r}")
     if parts.username or parts.password:
         raise InsecureHostError("host must not contain credentials")
     if parts.query or parts.fragment or parts.path not in {"", "/"}:
         raise InsecureHostError(f"host must be a bare URL without a path (got {shown!r})")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(hostname):
         raise InsecureHostError(
             f"host must use https:// (plain http is allowed only for loopback): {shown!r}"
         )
     try:
         port = parts.port
-    except ValueError as exc:
-        raise InsecureHostError(f"host has an invalid port: {shown!r}") from exc
-    netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    except ValueError:
+        raise InsecureHostError(f"host has an invalid port (1-65535): {shown!r}") from None
+    if port == 0:
+        raise InsecureHostError(f"host has an invalid port (1-65535): {shown!r}")
+    netloc = hostname if ":" not in hostname else f"[{hostname}]"
     if port is not None:
         netloc += f":{port}"
     return f"{parts.scheme}://{netloc.lower()}"

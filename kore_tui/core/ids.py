@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import quote
 
 from kore_tui.core.errors import InvalidIdError
@@ -26,10 +27,17 @@ _OTHER_PREFIX = re.compile(r"([A-Za-z]{1,4})-([0-9A-Za-z]+-){2,}[0-9A-Za-z]+")
 _SHOWN_TOKEN_LIMIT = 60
 
 
+InvalidKind = Literal["malformed", "dock_status_id", "model_id"]
+
+
 @dataclass(frozen=True)
 class InvalidToken:
     token: str
     reason: str
+    # "malformed": not a valid ID at all. The other two are valid IDs of the wrong kind
+    # for the command (a ds- given to undeploy, a cm- given to status): callers decide on
+    # this, never on the wording of ``reason``.
+    kind: InvalidKind = "malformed"
 
 
 @dataclass
@@ -129,7 +137,8 @@ def parse_ids(text: str) -> ParsedIds:
 def for_undeploy(parsed: ParsedIds) -> ParsedIds:
     """The same result with dock status IDs reported: they cannot be undeployed."""
     invalid = list(parsed.invalid) + [
-        InvalidToken(ds, "this is a dock status ID, not a model ID (watch it with `status`)")
+        InvalidToken(ds, "this is a dock status ID, not a model ID (watch it with `status`)",
+                     "dock_status_id")
         for ds in parsed.dock_status_ids
     ]
     return ParsedIds(parsed.model_ids, [], invalid, parsed.duplicates)
@@ -137,7 +146,8 @@ def for_undeploy(parsed: ParsedIds) -> ParsedIds:
 
 def for_status(parsed: ParsedIds) -> ParsedIds:
     invalid = list(parsed.invalid) + [
-        InvalidToken(cm, "this is a model ID, not a dock status ID") for cm in parsed.model_ids
+        InvalidToken(cm, "this is a model ID, not a dock status ID", "model_id")
+        for cm in parsed.model_ids
     ]
     return ParsedIds([], parsed.dock_status_ids, invalid, parsed.duplicates)
 

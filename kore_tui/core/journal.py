@@ -6,146 +6,42 @@ OS crash or power loss can drop the last few commits, and then a job shows
 an older state, never a corrupt one. The key is never written here.
 
 One connection per thread (sqlite3's rule); the engine owns the writer.
+What a row looks like (schema, migrations, conversion) is in journal_schema.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from kore_tui.core import paths
 from kore_tui.core.errors import KoreError
-from kore_tui.core.job import Job, JobState, Transition, utc_now
+from kore_tui.core.job import Job, Transition, utc_now
+from kore_tui.core.journal_schema import (
+    INSERT_TRANSITION,
+    MIGRATE_TO_V2,
+    SCHEMA_V1,
+    SCHEMA_VERSION,
+    UPSERT,
+    job_from_row,
+    job_row,
+    state_of,
+    statements,
+    transition_row,
+)
 from kore_tui.core.lease import Owner, OwnerRecord
 
-SCHEMA_VERSION = 2
-
-# Version 1 is the first release's schema (it set no user_version, so it reads as 0).
-_SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS jobs (
-    key TEXT PRIMARY KEY,
-    environment TEXT NOT NULL,
-    host TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    model_id TEXT,
-    dock_status_id TEXT,
-    action TEXT,
-    job_type TEXT,
-    state TEXT NOT NULL,
-    server_status TEXT,
-    error TEXT,
-    error_kind TEXT,
-    http_status INTEGER,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    polls INTEGER NOT NULL DEFAULT 0,
-    tracking INTEGER NOT NULL DEFAULT 1,
-    created_at TEXT NOT NULL,
-    submitted_at TEXT,
-    updated_at TEXT NOT NULL,
-    last_checked_at TEXT,
-    last_response TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_env_created ON jobs(environment, created_at);
-CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
-CREATE TABLE IF NOT EXISTS transitions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_key TEXT NOT NULL,
-    at TEXT NOT NULL,
-    state TEXT NOT NULL,
-    http_status INTEGER,
-    detail TEXT
-);
-CREATE INDEX IF NOT EXISTS transitions_job ON transitions(job_key, id);
-"""
-
-# Version 2: owner leases (one live job per resource across processes).
-_MIGRATE_TO_V2 = """
-ALTER TABLE jobs ADD COLUMN owner TEXT;
-CREATE INDEX IF NOT EXISTS jobs_resource ON jobs(host, model_id, state);
-CREATE TABLE IF NOT EXISTS owners (
-    id TEXT PRIMARY KEY,
-    pid INTEGER NOT NULL,
-    hostname TEXT NOT NULL,
-    proc_start TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    heartbeat REAL NOT NULL,
-    ended INTEGER NOT NULL DEFAULT 0
-);
-"""
-
-_COLUMNS = (
-    "key", "environment", "host", "kind", "model_id", "dock_status_id", "action", "job_type",
-    "state", "server_status", "error", "error_kind", "http_status", "attempts", "polls",
-    "tracking", "created_at", "submitted_at", "updated_at", "last_checked_at", "last_response",
-    "owner",
-)
-_UPSERT = (
-    f"INSERT INTO jobs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
-    "ON CONFLICT(key) DO UPDATE SET "
-    + ", ".join(f"{c}=excluded.{c}" for c in _COLUMNS if c != "key")
-)
-_INSERT_TRANSITION = (
-    "INSERT INTO transitions (job_key, at, state, http_status, detail) VALUES (?, ?, ?, ?, ?)"
-)
 _BLOCKING = "('QUEUED', 'SUBMITTING', 'IN_PROGRESS', 'UNKNOWN')"
 _LIVE = frozenset({"QUEUED", "SUBMITTING", "IN_PROGRESS"})
-_MAX_RESPONSE_CHARS = 16_384
 # SQLite's default limit on host parameters is 999 on older builds.
 _CHUNK = 500
 
 
 class JournalError(KoreError):
     pass
-
-
-def _row(job: Job) -> tuple[Any, ...]:
-    response = None
-    if job.last_response is not None:
-        response = json.dumps(job.last_response, ensure_ascii=True)[:_MAX_RESPONSE_CHARS]
-    return (
-        job.key, job.environment, job.host, job.kind, job.model_id, job.dock_status_id,
-        job.action, job.job_type, job.state.value, job.server_status, job.error, job.error_kind,
-        job.http_status, job.attempts, job.polls, int(job.tracking), job.created_at,
-        job.submitted_at, job.updated_at, job.last_checked_at, response, job.owner,
-    )
-
-
-def _job(row: sqlite3.Row, timeline: tuple[Transition, ...] = ()) -> Job:
-    response = None
-    if row["last_response"]:
-        try:
-            response = json.loads(row["last_response"])
-        except ValueError:
-            response = {"unreadable": row["last_response"][:200]}
-    state = _state(row["state"])
-    return Job(
-        key=row["key"], environment=row["environment"], host=row["host"], kind=row["kind"],
-        model_id=row["model_id"], dock_status_id=row["dock_status_id"],
-        action=row["action"] or "UNDEPLOY", job_type=row["job_type"], state=state,
-        server_status=row["server_status"], error=row["error"], error_kind=row["error_kind"],
-        http_status=row["http_status"], attempts=row["attempts"], polls=row["polls"],
-        tracking=bool(row["tracking"]), created_at=row["created_at"],
-        submitted_at=row["submitted_at"], updated_at=row["updated_at"],
-        last_checked_at=row["last_checked_at"], last_response=response, timeline=timeline,
-        owner=row["owner"],
-    )
-
-
-def _transition_row(job: Job, detail: str | None) -> tuple[Any, ...]:
-    return (job.key, job.updated_at, job.state.value, job.http_status,
-            detail if detail is not None else job.error)
-
-
-def _state(text: str) -> JobState:
-    try:
-        return JobState(text)
-    except ValueError:
-        return JobState.UNKNOWN
 
 
 class Journal:
@@ -174,10 +70,10 @@ class Journal:
                     f"the journal at {self.path} was written by a newer kore-tui (schema "
                     f"{version}, this one knows {SCHEMA_VERSION}); upgrade kore-tui")
             if version < 1:
-                for statement in _statements(_SCHEMA_V1):
+                for statement in statements(SCHEMA_V1):
                     self._db.execute(statement)
             if version < 2:
-                for statement in _statements(_MIGRATE_TO_V2):
+                for statement in statements(MIGRATE_TO_V2):
                     self._db.execute(statement)
             if version != SCHEMA_VERSION:
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -233,8 +129,8 @@ class Journal:
         # is told and stops sending; re-queueing a row that cannot be written would make
         # every later write fail with it.
         items, self._pending = self._pending, []
-        self._db.executemany(_UPSERT, [_row(j) for j, _ in items])
-        self._db.executemany(_INSERT_TRANSITION, [_transition_row(j, d) for j, d in items])
+        self._db.executemany(UPSERT, [job_row(j) for j, _ in items])
+        self._db.executemany(INSERT_TRANSITION, [transition_row(j, d) for j, d in items])
 
     def admit(self, jobs: list[Job], detail: str) -> tuple[list[Job], dict[str, Job]]:
         """Insert new undeploy jobs unless their resource already has a blocking job.
@@ -252,8 +148,8 @@ class Journal:
                 if existing is not None:
                     blocked[job.key] = existing
                     continue
-                self._db.execute(_UPSERT, _row(job))
-                self._db.execute(_INSERT_TRANSITION, _transition_row(job, detail))
+                self._db.execute(UPSERT, job_row(job))
+                self._db.execute(INSERT_TRANSITION, transition_row(job, detail))
                 admitted.append(job)
         return admitted, blocked
 
@@ -264,12 +160,12 @@ class Journal:
             self._write_pending()
             current = self._db.execute("SELECT * FROM jobs WHERE key = ?", (job.key,)).fetchone()
             if current is not None and current["state"] in _LIVE:
-                return _job(current)  # another process retried this very job first
+                return job_from_row(current)  # another process retried this very job first
             existing = self._blocking_job(job, live_only=True)
             if existing is not None:
                 return existing
-            self._db.execute(_UPSERT, _row(job))
-            self._db.execute(_INSERT_TRANSITION, _transition_row(job, detail))
+            self._db.execute(UPSERT, job_row(job))
+            self._db.execute(INSERT_TRANSITION, transition_row(job, detail))
         return None
 
     def _blocking_job(self, job: Job, *, live_only: bool = False) -> Job | None:
@@ -278,7 +174,7 @@ class Journal:
             f"SELECT * FROM jobs WHERE host = ? AND model_id = ? AND kind = ? AND key != ? "
             f"AND state IN {states} ORDER BY created_at DESC LIMIT 1",
             (job.host, job.model_id, job.kind, job.key)).fetchone()
-        return _job(row) if row is not None else None
+        return job_from_row(row) if row is not None else None
 
     def take_over(self, key: str, expected_owner: str | None) -> bool:
         """Compare-and-set the owner of one job; False if someone else got there first."""
@@ -337,7 +233,7 @@ class Journal:
             rows = self._db.execute(
                 f"SELECT * FROM jobs WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
             for r in rows:
-                out[r["key"]] = _job(r)
+                out[r["key"]] = job_from_row(r)
         return out
 
     def unfinished(self, environment: str) -> list[Job]:
@@ -348,7 +244,7 @@ class Journal:
             "('QUEUED', 'SUBMITTING', 'IN_PROGRESS') ORDER BY created_at",
             (environment,),
         ).fetchall()
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     def timed_out_since(self, environment: str, since: str) -> list[Job]:
         rows = self._db.execute(
@@ -356,7 +252,7 @@ class Journal:
             "AND dock_status_id IS NOT NULL AND updated_at >= ? ORDER BY created_at",
             (environment, since),
         ).fetchall()
-        return [_job(r) for r in rows]
+        return [job_from_row(r) for r in rows]
 
     def history(self, environment: str | None = None, limit: int = 50, *,
                 with_timelines: bool = False) -> list[Job]:
@@ -369,9 +265,9 @@ class Journal:
                 "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
             ).fetchall()
         if not with_timelines:
-            return [_job(r) for r in rows]
+            return [job_from_row(r) for r in rows]
         timelines = self.timelines([r["key"] for r in rows])
-        return [_job(r, timelines.get(r["key"], ())) for r in rows]
+        return [job_from_row(r, timelines.get(r["key"], ())) for r in rows]
 
     def timeline(self, key: str) -> tuple[Transition, ...]:
         return self.timelines([key]).get(key, ())
@@ -385,12 +281,8 @@ class Journal:
                 f"WHERE job_key IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk)
             for r in rows:
                 out.setdefault(r["job_key"], []).append(
-                    Transition(r["at"], _state(r["state"]), r["detail"], r["http_status"]))
+                    Transition(r["at"], state_of(r["state"]), r["detail"], r["http_status"]))
         return {k: tuple(v) for k, v in out.items()}
-
-
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

@@ -26,14 +26,15 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-import tomli_w
+import tomlkit
+from tomlkit.toml_document import TOMLDocument
 
 from kore_tui.core import paths
-from kore_tui.core.atomic import write_private
 from kore_tui.core.config import Environment
 from kore_tui.core.errors import KoreError
 from kore_tui.core.secret import Secret, mask_key
 from kore_tui.core.text import inert
+from kore_tui.core.toml_edit import edit_toml_file
 
 KEY_COMMAND_TIMEOUT = 15.0
 MAX_KEY_LENGTH = 4096
@@ -85,9 +86,15 @@ def read_credentials(path: Path | None = None) -> dict[str, Secret]:
     path = path or paths.credentials_path()
     if not path.exists():
         return {}
+    return _credentials_from_bytes(path, path.read_bytes())
+
+
+def _credentials_from_bytes(path: Path, raw: bytes | None) -> dict[str, Secret]:
+    if raw is None:
+        return {}
     _check_private(path)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CredentialsFileError(f"{path}: not valid TOML: {inert(str(exc), 120)}") from None
     keys = data.get("keys", {})
@@ -96,23 +103,43 @@ def read_credentials(path: Path | None = None) -> dict[str, Secret]:
     return {name: Secret(value) for name, value in keys.items() if isinstance(value, str)}
 
 
+def _verify_credentials(path: Path) -> Callable[[str, dict[str, Secret]], None]:
+    def verify(text: str, wanted: dict[str, Secret]) -> None:
+        got = tomllib.loads(text).get("keys", {})
+        if {n: v for n, v in got.items() if isinstance(v, str)} != {
+                n: s.reveal() for n, s in wanted.items()}:
+            # The message names no key: it never quotes the file's values.
+            raise CredentialsFileError(f"{path}: the edited file would not load as intended; "
+                                       "nothing was written")
+    return verify
+
+
 def remember_key(env_name: str, key: Secret, path: Path | None = None) -> Path:
+    """Store one key; other keys, comments and layout of the file stay as they are."""
     path = path or paths.credentials_path()
-    existing = read_credentials(path)
-    existing[env_name] = key
-    payload = {"keys": {name: secret.reveal() for name, secret in existing.items()}}
-    write_private(path, tomli_w.dumps(payload).encode())
+
+    def change(doc: TOMLDocument, existing: dict[str, Secret]) -> dict[str, Secret]:
+        if "keys" not in doc:
+            doc["keys"] = tomlkit.table()
+        doc["keys"][env_name] = key.reveal()
+        return {**existing, env_name: key}
+
+    edit_toml_file(path, _credentials_from_bytes, change, _verify_credentials(path))
     return path
 
 
 def forget_key(env_name: str, path: Path | None = None) -> bool:
     path = path or paths.credentials_path()
-    existing = read_credentials(path)
-    if env_name not in existing:
+    if env_name not in read_credentials(path):
         return False
-    del existing[env_name]
-    payload = {"keys": {name: secret.reveal() for name, secret in existing.items()}}
-    write_private(path, tomli_w.dumps(payload).encode())
+
+    def change(doc: TOMLDocument, existing: dict[str, Secret]) -> dict[str, Secret]:
+        keys = doc.get("keys")
+        if keys is not None and env_name in keys:
+            del keys[env_name]
+        return {n: s for n, s in existing.items() if n != env_name}
+
+    edit_toml_file(path, _credentials_from_bytes, change, _verify_credentials(path))
     return True
 
 

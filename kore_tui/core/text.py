@@ -50,3 +50,15 @@ def excerpt_bytes(body: bytes, limit: int = 120) -> str:
         title = text[start : end if end != -1 else start + limit]
         return "HTML page: " + inert(title.strip(), limit)
     return inert(" ".join(text.split()), limit)
+
+
+def scrub(value: str, keep: str = "") -> str:
+    """``value`` with every unsafe character (see ``inert``) replaced, length unchanged.
+
+    For text an operator edits (input boxes): unlike ``inert`` it neither bounds nor
+    flattens, and characters in ``keep`` (a text area's newlines and tabs) survive. One
+    character in, one out, so cursor positions and edit offsets stay valid.
+    """
+    if value.isprintable() and value.isascii():  # the common case, a fast exit
+        return value
+    return "".join(ch if ch in keep or not _is_unsafe(ch) else _PLACEHOLDER for ch in value)

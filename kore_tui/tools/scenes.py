@@ -29,6 +29,9 @@ from kore_tui.simulator import SimConfig, Simulator
 from kore_tui.tui.app import KoreApp
 
 SIZE = (120, 36)
+# Layout is checked at these sizes too (snapshot tests); README screenshots use SIZE.
+SIZES = ((80, 24), (120, 36), (200, 50))
+AT_EVERY_SIZE = ("live-panel", "confirm", "confirm-protected", "quit", "help")
 FROZEN = datetime(2026, 11, 29, 3, 12, 40, tzinfo=UTC)
 SEED = 2026
 
@@ -204,6 +207,20 @@ async def _confirm(app: KoreApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def _confirm_normal(app: KoreApp, pilot: Pilot[int]) -> None:
+    await pilot.pause()
+    app.main.query_one("IdEntry").set_text("\n".join(demo_model_ids()[16:23]))  # type: ignore[attr-defined]
+    await settle(app, pilot)
+    await pilot.press("ctrl+u")
+    await pilot.pause()
+
+
+async def _quit(app: KoreApp, pilot: Pilot[int]) -> None:
+    await settle(app, pilot)
+    await pilot.press("ctrl+q")
+    await pilot.pause()
+
+
 async def _live(app: KoreApp, pilot: Pilot[int]) -> None:
     await settle(app, pilot)
     app.main.query_one("#jobs").focus()
@@ -241,7 +258,9 @@ SCENES = [
           with_jobs=False),
     Scene("confirm-protected", "Confirmation for a protected environment", "prod", _confirm,
           with_jobs=False),
+    Scene("confirm", "Confirmation", "preprod", _confirm_normal, with_jobs=False),
     Scene("live-panel", "Live jobs panel mid-run", "prod", _live),
+    Scene("quit", "Quit while jobs are running", "prod", _quit),
     Scene("job-detail", "Job detail: last response and timeline", "prod", _detail),
     Scene("history", "History from the journal", "prod", _history),
     Scene("help", "Help", "prod", _help),

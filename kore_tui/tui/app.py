@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from textual import work
@@ -15,6 +16,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from kore_tui.core.config import Config, Environment, Settings
+from kore_tui.core.config_writer import MISSING, put_environment, remove_environment, set_setting
 from kore_tui.core.engine import EngineSettings
 from kore_tui.core.engine_host import EngineHost, stop_all
 from kore_tui.core.errors import KoreError
@@ -22,6 +24,7 @@ from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, re
 from kore_tui.core.paths import credentials_path
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
+from kore_tui.tui.keys import all_keys
 from kore_tui.tui.screens.environments import (
     EditorResult,
     EnvironmentEditor,
@@ -107,6 +110,11 @@ class KoreApp(App[int]):
         screen = self.screen_stack[0] if self.screen_stack else self.screen
         assert isinstance(screen, MainScreen)
         return screen
+
+    @property
+    def journal_path(self) -> Path | None:
+        """The journal this console writes (the demo's temporary one), None: the default."""
+        return self._journal_path
 
     # -- environments ------------------------------------------------------------------
 
@@ -298,7 +306,9 @@ class KoreApp(App[int]):
             def answer(ok: bool | None) -> None:
                 if ok:
                     self._forget_environment(name)
-                    self._save_config(config.without_environment(name), removed=name)
+                    loaded = config.environments.get(name)
+                    self._save_config(lambda: remove_environment(
+                        name, expected=loaded, path=config.path)[0], removed=name)
 
             self.push_screen(YesNo(f"Remove environment {inert(name, 40)} and its stored "
                                    "key?", yes="Remove"), answer)
@@ -306,12 +316,13 @@ class KoreApp(App[int]):
     def _edited(self, result: EditorResult | None) -> None:
         if result is None or self.config is None:
             return
-        config = self.config.with_environment(result.env)
-        if result.make_default:
-            config.default = result.env.name
-        elif config.default == result.env.name:
-            config.default = None
-        self._save_config(config)
+        path = self.config.path
+        # Only this environment (and whether it is the default) is written, over the file
+        # as it is now: an environment added by `kore-tui env add` meanwhile survives.
+        expected = result.original if result.original is not None else MISSING
+        self._save_config(lambda: put_environment(
+            result.env, default="set" if result.make_default else "clear", expected=expected,
+            path=path))
         if result.key is not None:
             self.session_keys[result.env.name] = result.key
             if result.remember:
@@ -334,9 +345,11 @@ class KoreApp(App[int]):
             self._show()
 
     @work(thread=True, group="config", exit_on_error=False)
-    def _save_config(self, config: Config, removed: str | None = None) -> None:
+    def _save_config(self, change: Callable[[], Config], removed: str | None = None) -> None:
+        """Run one targeted change of the config file (config_writer), off the UI loop; the
+        console's config becomes the file as written, other processes' changes included."""
         try:
-            config.save()
+            config = change()
             if removed:
                 forget_key(removed)
         except (OSError, KoreError) as exc:
@@ -366,15 +379,25 @@ class KoreApp(App[int]):
                 self._left_unfinished = unfinished
                 self.exit(0)
 
-        where = ", ".join(f"{n} in {inert(name, 40)}" for name, n in unfinished.items())
-        self.push_screen(YesNo(f"{sum(unfinished.values())} job(s) are not final yet ({where})."
-                               " Quit anyway? They stay in the journal and resume the next "
-                               "time you open the environment.", yes="Quit"), answer)
+        total = sum(unfinished.values())
+        if list(unfinished) == [self.env.name if self.env else None]:
+            question = (f"{total} job(s) are not final yet. Quit anyway? They stay in the "
+                        "journal and resume the next time you open this environment.")
+        else:
+            where = ", ".join(f"{n} in {inert(name, 40)}" for name, n in unfinished.items())
+            question = (f"{total} job(s) are not final yet ({where}). Quit anyway? They stay "
+                        "in the journal and resume the next time you open the environment.")
+        self.push_screen(YesNo(question, yes="Quit"), answer)
 
     def resume_hints(self) -> list[str]:
         """Commands that pick up what quitting left unfinished (printed after the app exits)."""
         return [f"kore-tui status --env {name} --wait" for name in self._left_unfinished
                 if (s := self.sessions.get(name)) is not None and not s.env.ephemeral]
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: Textual's own hint is markup, which ``notify`` above shows literally."""
+        self.notify("ctrl+c does not quit here (it copies in the ID box): press ctrl+q to quit.",
+                    title="Quit?")
 
     # -- theme -------------------------------------------------------------------------
 
@@ -384,37 +407,24 @@ class KoreApp(App[int]):
             return
         self.settings = replace(self.settings, theme=name)
         if self.config is not None:  # demo mode has no config: nothing to persist into
-            self._save_config(replace(self.config, settings=self.settings))
+            path = self.config.path
+            self._save_config(lambda: set_setting("theme", name, path=path))
 
     # -- command palette ---------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own (themes, quit, ...) and every described key of the console, from the
+        same bindings as the footer and F1 help (kore_tui.tui.keys)."""
         yield from super().get_system_commands(screen)
+        for row in all_keys():
+            if row.action.startswith("app."):
+                continue  # Textual lists quit itself
+            yield SystemCommand(row.text, f"key: {row.key} ({row.where})",
+                                partial(self._run_console_action, row.action))
+
+    async def _run_console_action(self, action: str) -> None:
+        """A palette command: the action of its binding, on the widget that declares it."""
+        name = action.split(".", 1)[-1]
         main = self.main
-        commands = [
-            ("Undeploy pasted model IDs", "Confirm, then undeploy (ctrl+u)", main.action_undeploy),
-            ("Watch pasted dock status IDs", "Track jobs started elsewhere (ctrl+w)",
-             main.action_watch),
-            ("Load IDs from file", "Read IDs from a file (ctrl+o)", main.action_load_file),
-            ("Environments", "Switch, add, edit or remove (F2)", self.action_environments),
-            ("Show every environment's jobs", "One panel with an Env column, or back (E)",
-             main.action_toggle_all_environments),
-            ("Enter a new API key", "For the environment on screen (after a 401/403)",
-             self.action_replace_key),
-            ("History", "Past jobs from the journal (F3)", main.action_history),
-            ("Filter jobs", "Filter by text (/)", main.action_focus_filter),
-            ("Cycle status filter", "all, active, problems, success (f)",
-             main.action_cycle_status_filter),
-            ("Cycle sort", "created, status, elapsed, model (s)", main.action_cycle_sort),
-            ("Re-check selected jobs", "Ask for their status now (r)", main.action_recheck),
-            ("Retry selected jobs", "Send the undeploy again for FAILED/UNKNOWN/ERROR (R)",
-             main.action_retry),
-            ("Stop tracking selected jobs", "Stop polling them (x)", main.action_stop_tracking),
-            ("Copy selected IDs", "To the clipboard (c)", main.action_copy_ids),
-            ("Export jobs", "CSV or JSON (e)", main.action_export),
-            ("Pause or resume polling", "Stop or restart all requests (p)",
-             main.action_toggle_pause),
-            ("Help", "Keys and states (F1)", main.action_help),
-        ]
-        for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+        target = main if hasattr(main, f"action_{name}") else main.query_one("#jobs")
+        await target.run_action(name)

@@ -8,6 +8,7 @@ import cycle and the screen's dependencies are written down in one place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from kore_tui.core.config import Environment
@@ -26,4 +27,9 @@ class Console(Protocol):
     @property
     def host(self) -> EngineHost | None: ...
 
+    @property
+    def journal_path(self) -> Path | None: ...
+
     def action_environments(self) -> None: ...
+
+    def action_replace_key(self) -> None: ...

@@ -7,8 +7,9 @@ to the batch, except a re-filter/re-sort, which the widget throttles.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from kore_tui.core.job import ACTIVE_STATES, Job, JobState
@@ -35,8 +36,19 @@ def epoch(stamp: str | None) -> float | None:
         return None
 
 
+def elapsed_seconds(job: Job, now: float) -> float | None:
+    """Submit to final state (or to now, while active): what "Elapsed" shows and sorts by."""
+    submitted = epoch(job.submitted_at)
+    if submitted is None:
+        return None
+    if job.is_final:
+        return (epoch(job.updated_at) or now) - submitted
+    return now - submitted
+
+
 class JobsModel:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock  # for the elapsed sort; screenshots freeze it
         self.jobs: dict[str, Job] = {}
         self._created: dict[str, int] = {}
         self.visible: list[str] = []
@@ -106,8 +118,9 @@ class JobsModel:
         created = self._created[key]
         if self.sort == "status":
             return (_STATUS_ORDER.get(job.state, 99), created)
-        if self.sort == "elapsed":
-            return (epoch(job.submitted_at) or float("inf"), created)
+        if self.sort == "elapsed":  # longest first; never sent (no elapsed) last
+            elapsed = elapsed_seconds(job, self.clock())
+            return (-elapsed if elapsed is not None else float("inf"), created)
         if self.sort == "model":
             return (job.model_id or "~", created)
         return (created,)

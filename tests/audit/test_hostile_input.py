@@ -66,7 +66,7 @@ async def test_status_values_and_ids_in_responses(payload: str) -> None:
     job = Job(key="k", environment="e", host="h", kind="watch", model_id=inert(payload, 80),
               dock_status_id=DS, state=JobState.IN_PROGRESS, server_status=status.status,
               action=inert(payload, 30), error=inert(payload), last_response=status.raw)
-    for text, _ in row_cells(job, 0.0):
+    for text, _ in row_cells(job, 0.0).values():
         assert_inert(text, 400)
     assert_inert(job.status_label, 80)
     for line in detail_text(job).plain.splitlines():

@@ -87,11 +87,16 @@ def test_dry_run_json_sends_nothing(sim_thread: SimulatorThread) -> None:
     write_config(sim_thread.url)
     text = f"modelId\n{sim_thread.model_ids[0]}\n{sim_thread.model_ids[0]}\ncm-123\n"
     done = kore("undeploy", "--dry-run", "--json", "--file", "-", stdin=text)
-    assert done.returncode == 0
-    assert json.loads(done.stdout) == {
+    # The real run would refuse the mangled token: so does the plan's exit code.
+    assert done.returncode == 2
+    plan = json.loads(done.stdout)
+    assert plan.pop("error")["code"] == "invalid_ids"
+    assert plan == {
         "environment": "sim", "host": sim_thread.url, "modelIds": [sim_thread.model_ids[0]],
         "invalid": [{"token": "cm-123", "reason": "too short: 3 of 36 characters after the "
                      "prefix"}], "duplicates": 1}
+    skipped = kore("undeploy", "--dry-run", "--json", "--skip-invalid", "--file", "-", stdin=text)
+    assert skipped.returncode == 0 and "error" not in json.loads(skipped.stdout)
     assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
 
 

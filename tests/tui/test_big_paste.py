@@ -12,7 +12,6 @@ from textual.document._document import Document
 from kore_tui.core.ids import ParsedIds
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
-from kore_tui.tui.screens import main as main_screen
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.widgets import id_entry
 from kore_tui.tui.widgets.id_entry import IdEntry
@@ -84,16 +83,3 @@ async def test_a_paste_over_4_mib_is_parsed_whole_and_ctrl_u_sees_all_of_it(
         assert isinstance(app.screen, ConfirmUndeploy)
         assert app.screen.model_ids == ids
         await pilot.press("escape")
-
-
-def test_a_file_over_the_cap_says_exactly_what_was_left_out(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(main_screen, "_MAX_FILE_BYTES", 100)
-    data = b"".join(f"line-{i:04d}-xxxxxxxxx\n".encode() for i in range(10))  # 20 bytes each
-    text, note = main_screen.fit_file(data[:101], len(data))
-    assert text == data[:100].decode() and text.endswith("\n")
-    assert "ONLY the first 5 lines" in note and "after line 5 was NOT loaded" in note
-    short, nothing = main_screen.fit_file(data[:60], 60)
-    assert short == data[:60].decode() and nothing == ""
-    cut_mid_line, _ = main_screen.fit_file(data[:95] + b"x" * 6, 200)
-    assert cut_mid_line == data[:80].decode()  # the half line is not loaded

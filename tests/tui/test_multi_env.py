@@ -93,7 +93,7 @@ async def test_all_environments_view_has_an_env_column_and_acts_only_here(
         assert table.show_environment
         assert {j.environment for j in app.main.model.jobs.values()} == {"slow", "fast"}
         assert len(app.main.model.jobs) == 3
-        header = str(app.main.query_one("#jobs-header", Static).render())
+        header = str(app.main.query_one("#jobs-header").render())
         assert "Env" in header
         rows = [str(table.render_line(y).text) for y in range(3)]
         assert sum("slow" in r for r in rows) == 2 and sum("fast" in r for r in rows) == 1
@@ -106,7 +106,7 @@ async def test_all_environments_view_has_an_env_column_and_acts_only_here(
         assert any("switch to it" in str(n.message) for n in app._notifications)
         await pilot.press("E")
         assert not table.show_environment and len(app.main.model.jobs) == 1
-        assert "Env" not in str(app.main.query_one("#jobs-header", Static).render())
+        assert "Env" not in str(app.main.query_one("#jobs-header").render())
 
 
 async def test_one_engine_per_environment_with_a_slow_key_command(

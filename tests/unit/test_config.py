@@ -16,6 +16,7 @@ from kore_tui.core.config import (
     load_config,
     resolve_environment,
 )
+from kore_tui.core.config_writer import put_environment
 from kore_tui.core.keys import (
     CredentialsFileError,
     KeyUnavailableError,
@@ -67,12 +68,15 @@ def test_load_validates_and_normalizes() -> None:
     assert config.environments["sim"].read_only
 
 
-def test_round_trip_is_lossless_and_private() -> None:
-    path = write(paths.config_path(), GOOD)
+def test_rewriting_every_environment_is_lossless_and_private() -> None:
+    path = write(paths.config_path(), GOOD, 0o644)
     config = load_config(path)
-    config.save()
+    for env in config.environments.values():
+        put_environment(env, expected=env)
+    assert path.read_text() == GOOD, "unchanged values leave the file as it was"
+    put_environment(Environment("qa", "https://qa.kore.ai"))
     again = load_config(path)
-    assert again.environments == config.environments
+    assert again.environments == {**config.environments, "qa": again.environments["qa"]}
     assert again.default == config.default and again.settings == config.settings
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -133,7 +137,7 @@ def test_symlinked_config_is_read_but_never_replaced(tmp_path: Path) -> None:
     config = load_config()
     assert "prod" in config.environments
     with pytest.raises(OSError, match="symbolic link"):
-        config.save()
+        put_environment(Environment("qa", "https://qa.kore.ai"))
     assert link.is_symlink() and real.read_text() == GOOD
 
 

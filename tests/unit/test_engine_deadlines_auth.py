@@ -79,7 +79,8 @@ async def test_a_post_cut_by_the_deadline_is_unknown_not_resent() -> None:
     engine.undeploy([MODEL])
     await settle(engine, 10)
     job = only(engine)
-    assert job.state is JobState.UNKNOWN and "in flight" in job.error and posts == 1
+    assert job.state is JobState.UNKNOWN and "the request was sent" in job.error
+    assert posts == 1
 
 
 async def test_stop_on_a_submitting_job_is_unknown_and_on_a_queued_one_not_sent() -> None:
@@ -151,3 +152,17 @@ async def test_without_a_new_key_held_jobs_end_as_auth_errors() -> None:
     assert all(j.state is JobState.ERROR and j.error_kind == "auth" for j in jobs)
     assert all("undeploy scope" in (j.error or "") for j in jobs)
     assert platform.post_count == 1
+
+
+async def test_a_dock_status_still_not_found_cannot_outlive_the_deadline() -> None:
+    # The 404 grace (15 s here) is longer than the deadline: the deadline wins.
+    platform = Platform([httpx.Response(200, json=ACCEPTED)],
+                        [httpx.Response(404, json={"error": "not found"})])
+    engine = make_engine(URL, transport=httpx.MockTransport(platform),
+                         settings=replace(SHORT, not_found_grace=15.0))
+    engine.start()
+    engine.undeploy([MODEL])
+    took = await settle(engine, 20)
+    job = only(engine)
+    assert job.state is JobState.TIMED_OUT and job.error_kind == "deadline", job.error
+    assert "not found" in (job.error or "") and took < SHORT.job_timeout + 1.5

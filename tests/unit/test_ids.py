@@ -125,3 +125,11 @@ def test_valid_ids_roundtrip_through_any_separator(uuids: list[object], sep: str
     ids = [f"cm-{u}" for u in uuids]
     parsed = parse_ids(sep.join(ids))
     assert parsed.model_ids == list(dict.fromkeys(ids))
+
+
+def test_wrong_kind_tokens_are_typed_not_worded() -> None:
+    model = "cm-f38b2ffc-80a4-4f5a-91c9-bc701e7ea419"
+    dock = "ds-90624fe3-6b82-46c9-982f-b0f1423674a6"
+    parsed = parse_ids(f"{model} {dock} cm-7c1e")
+    assert [i.kind for i in for_undeploy(parsed).invalid] == ["malformed", "dock_status_id"]
+    assert [i.kind for i in for_status(parsed).invalid] == ["malformed", "model_id"]

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from kore_tui.core.job import JobState
-from kore_tui.core.journal import _SCHEMA_V1, SCHEMA_VERSION, Journal, JournalError
+from kore_tui.core.journal import Journal, JournalError
+from kore_tui.core.journal_schema import SCHEMA_V1 as _SCHEMA_V1
+from kore_tui.core.journal_schema import SCHEMA_VERSION
 
 
 def first_release_journal(path: Path) -> None:

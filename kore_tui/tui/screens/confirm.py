@@ -1,39 +1,36 @@
-"""The undeploy confirmation: environment, host, count and the IDs; Cancel has focus."""
+"""The undeploy confirmation: environment, host, count and the IDs.
+
+Cancel has the focus, except in a protected environment, where the name field has it:
+the operator's next keystrokes are the name, and Enter there confirms once it matches.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from kore_tui.core.config import Environment
 from kore_tui.core.text import inert
 from kore_tui.tui.widgets.banner import rich_colour
+from kore_tui.tui.widgets.safe_text import SafeInput
 
-_SHOWN = 12
+_SHOWN = 200  # the list scrolls; beyond this, a count says how many more
 
 
 class ConfirmUndeploy(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    ConfirmUndeploy { align: center middle; }
-    ConfirmUndeploy > Vertical { width: 84; height: auto; max-height: 90%;
-        border: thick $error; background: $surface; padding: 1 2; }
-    ConfirmUndeploy #ids { height: auto; max-height: 14; overflow-y: auto;
-        color: $text-muted; margin: 1 0; }
-    ConfirmUndeploy #typed { margin: 1 0 0 0; }
-    ConfirmUndeploy Horizontal { height: 3; align: right middle; margin-top: 1; }
-    ConfirmUndeploy Button { margin-left: 2; }
-    """
 
-    def __init__(self, env: Environment, model_ids: list[str], verb: str = "Undeploy") -> None:
+    def __init__(self, env: Environment, model_ids: list[str], verb: str = "Undeploy",
+                 note: Text | None = None) -> None:
         super().__init__()
         self.env = env
         self.model_ids = model_ids
         self.verb = verb
+        self.note = note
 
     def compose(self) -> ComposeResult:
         env = self.env
@@ -42,33 +39,46 @@ class ConfirmUndeploy(ModalScreen[bool]):
         title.append(f" {inert(env.name, 40)} ", style=f"bold white on {rich_colour(env.colour)}")
         if env.protected:
             title.append("  PROTECTED", style="bold red")
+        title.append(f"\nhost: {inert(env.host, 80)}")
         ids = "\n".join(self.model_ids[:_SHOWN])
         if len(self.model_ids) > _SHOWN:
             ids += f"\n… and {len(self.model_ids) - _SHOWN} more"
-        with Vertical():
-            yield Static(title)
-            yield Label(Text(f"host: {inert(env.host, 80)}"))
-            yield Static(Text(ids), id="ids")
-            yield Label("This cannot be undone from here: the models stop serving.",
-                        classes="warning")
+        with Vertical(classes="dialog danger"):
+            yield Static(title, id="title")
+            with VerticalScroll(classes="body"):
+                if self.note is not None:
+                    yield Static(self.note, id="note")
+                yield Static(Text(ids), id="ids", classes="dim")
+            yield Static("This cannot be undone from here: the models stop serving.",
+                         classes="warning")
             if env.protected:
-                yield Label(Text.assemble("Type the environment name ",
-                                          (repr(inert(env.name, 40)), "bold"), " to confirm:"))
-                yield Input(placeholder=env.name, id="typed")
-            with Horizontal():
+                yield Static(Text.assemble("Type the environment name ",
+                                           (inert(env.name, 40), "bold"),
+                                           " to confirm, then press Enter:"))
+                yield SafeInput(placeholder="type the environment name", id="typed")
+                yield Static("", id="why", classes="error")
+            with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", variant="default")
                 yield Button(f"{self.verb} {len(self.model_ids)}", id="confirm", variant="error",
                              disabled=env.protected)
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.query_one("#typed" if self.env.protected else "#cancel").focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value != self.env.name
+        self.query_one("#why", Static).update("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         if event.value == self.env.name:
             self.dismiss(True)
+            return
+        typed = inert(event.value, 40)
+        why = ("Type the name first; Escape cancels." if not event.value else
+               f"{typed!r} is not {inert(self.env.name, 40)!r} (names are case-sensitive); "
+               "nothing was sent.")
+        self.query_one("#why", Static).update(Text(why))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm" and not event.button.disabled)

@@ -57,11 +57,6 @@ def detail_text(job: Job) -> Text:
 
 class JobDetail(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
-    DEFAULT_CSS = """
-    JobDetail { align: center middle; }
-    JobDetail > VerticalScroll { width: 100; height: 90%; border: thick $primary;
-        background: $surface; padding: 0 1; }
-    """
 
     def __init__(self, job: Job, latest: Callable[[], Job | None] | None = None) -> None:
         super().__init__()
@@ -69,7 +64,7 @@ class JobDetail(ModalScreen[None]):
         self._latest = latest
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with VerticalScroll(classes="dialog tall"):
             yield Static(detail_text(self.job), id="detail")
 
     def on_mount(self) -> None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from kore_tui.core.config import COLOURS, Environment, validate_colour, validate_name
@@ -19,18 +19,7 @@ from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
 from kore_tui.tui.screens.prompts import RevealKey
 from kore_tui.tui.widgets.banner import rich_colour
-
-_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{ width: 90; height: auto; max-height: 90%; border: thick $primary;
-    background: $surface; padding: 1 2; }}
-{name} OptionList {{ height: auto; max-height: 16; }}
-{name} Horizontal {{ height: 3; align: right middle; margin-top: 1; }}
-{name} Button {{ margin-left: 1; }}
-{name} #flags {{ align: left middle; }}
-{name} #error {{ height: 2; color: $error; }}
-{name} #flags Checkbox {{ margin-right: 1; }}
-"""
+from kore_tui.tui.widgets.safe_text import SafeInput
 
 
 @dataclass(frozen=True)
@@ -39,15 +28,22 @@ class PickerResult:
     name: str | None = None
 
 
-def env_label(env: Environment, default: bool) -> Text:
+def env_label(env: Environment, default: bool, name_width: int = 20,
+              host_width: int = 44) -> Text:
+    """One row of the picker; columns only as wide as the longest name and host, so the
+    flags (PROTECTED above all) stay on screen at 80 columns."""
     text = Text()
     text.append(" ● ", style=f"bold {rich_colour(env.colour)}")
-    text.append(f"{inert(env.name, 40):<20}", style="bold")
-    text.append(f" {inert(env.host, 50):<44}")
-    for flag, on, style in (("default", default, "cyan"), ("PROTECTED", env.protected, "red"),
-                            ("READ-ONLY", env.read_only, "yellow")):
+    text.append(f"{inert(env.name, 40):<{name_width}}", style="bold")
+    text.append(f" {inert(env.host, 50):<{host_width}}")
+    # Tags carry their own foreground and background: legible on any theme and on the
+    # highlighted row (a bare colour on the highlight was grey on bright green).
+    for flag, on, style in (("default", default, "black on cyan"),
+                            ("PROTECTED", env.protected, "white on red"),
+                            ("READ-ONLY", env.read_only, "black on yellow")):
         if on:
-            text.append(f" {flag}", style=f"bold {style}")
+            text.append(" ")
+            text.append(f" {flag} ", style=f"bold {style}")
     return text
 
 
@@ -58,7 +54,6 @@ class EnvironmentPicker(ModalScreen[PickerResult | None]):
         Binding("e", "edit", "Edit"),
         Binding("delete,d", "remove", "Remove"),
     ]
-    DEFAULT_CSS = _CSS.format(name="EnvironmentPicker")
 
     def __init__(self, environments: dict[str, Environment], default: str | None,
                  current: str | None) -> None:
@@ -68,14 +63,17 @@ class EnvironmentPicker(ModalScreen[PickerResult | None]):
         self.current = current
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog"):
             yield Label("Environments: enter to switch · n new · e edit · d remove")
-            options = [Option(env_label(env, name == self.default), id=name)
-                       for name, env in sorted(self.environments.items())]
+            envs = sorted(self.environments.items())
+            name_width = max((len(inert(n, 40)) for n, _ in envs), default=0)
+            host_width = max((len(inert(e.host, 50)) for _, e in envs), default=0)
+            options = [Option(env_label(env, name == self.default, name_width, host_width),
+                              id=name) for name, env in envs]
             if not options:
                 yield Label("No environments yet: press n to add one.", classes="dim")
             yield OptionList(*options, id="envs")
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 yield Button("New", id="add")
                 yield Button("Edit", id="edit")
                 yield Button("Remove", id="remove", variant="error")
@@ -122,11 +120,13 @@ class EditorResult:
     key: Secret | None
     remember: bool
     make_default: bool
+    # What the editor was opened with (None: a new environment), so that saving can refuse
+    # to overwrite a change made to the file meanwhile.
+    original: Environment | None = None
 
 
 class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal key")]
-    DEFAULT_CSS = _CSS.format(name="EnvironmentEditor")
 
     def __init__(self, env: Environment | None = None, is_default: bool = False) -> None:
         super().__init__()
@@ -135,26 +135,31 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
 
     def compose(self) -> ComposeResult:
         env = self.env
-        with Vertical():
+        with Vertical(classes="dialog editor"):
             yield Label("Edit environment" if env else "New environment")
-            yield Input(value=env.name if env else "", placeholder="name (e.g. prod)",
-                        id="name", disabled=env is not None)
-            yield Input(value=env.host if env else "", id="host",
-                        placeholder="https://agent-platform.kore.ai")
-            yield Select([(c, c) for c in COLOURS], value=env.colour if env and env.colour in
-                         COLOURS else "blue", id="colour", allow_blank=False)
-            yield Input(value=env.key_env or "" if env else "", id="key_env",
-                        placeholder="key from environment variable (optional, e.g. KORE_PROD_KEY)")
-            yield Input(password=True, id="key",
-                        placeholder="API key (optional; kept in memory unless remembered)")
-            with Horizontal(id="flags"):
-                yield Checkbox("Show key", id="reveal")
-                yield Checkbox("Remember key", id="remember")
-                yield Checkbox("Protected", value=bool(env and env.protected), id="protected")
-                yield Checkbox("Read-only", value=bool(env and env.read_only), id="read_only")
-                yield Checkbox("Default", value=self.is_default, id="default")
-            yield Label("", id="error")
-            with Horizontal():
+            with VerticalScroll(classes="body"):
+                yield SafeInput(value=env.name if env else "", placeholder="name (e.g. prod)",
+                                id="name", disabled=env is not None)
+                yield SafeInput(value=env.host if env else "", id="host",
+                                placeholder="https://agent-platform.kore.ai")
+                yield Select([(c, c) for c in COLOURS], value=env.colour if env and env.colour
+                             in COLOURS else "blue", id="colour", allow_blank=False)
+                yield SafeInput(value=env.key_env or "" if env else "", id="key_env",
+                                placeholder="key from environment variable (optional, "
+                                "e.g. KORE_PROD_KEY)")
+                yield SafeInput(password=True, id="key",
+                                placeholder="API key (optional; kept in memory unless "
+                                "remembered)")
+                with Grid(id="flags", classes="flags"):
+                    yield Checkbox("Show key", id="reveal")
+                    yield Checkbox("Remember key", id="remember")
+                    yield Checkbox("Protected", value=bool(env and env.protected),
+                                   id="protected")
+                    yield Checkbox("Read-only", value=bool(env and env.read_only),
+                                   id="read_only")
+                    yield Checkbox("Default", value=self.is_default, id="default")
+            yield Static("", id="error", classes="error")
+            with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
 
@@ -171,11 +176,13 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
             name=name, host=host, colour=colour, key_env=key_env,
             protected=self.query_one("#protected", Checkbox).value,
             read_only=self.query_one("#read_only", Checkbox).value,
+            # Settings the editor has no field for are kept, not dropped on save.
             key_command=self.env.key_command if self.env else None,
+            ca_bundle=self.env.ca_bundle if self.env else None,
         )
         return EditorResult(env, Secret(key_text) if key_text.strip() else None,
                             self.query_one("#remember", Checkbox).value,
-                            self.query_one("#default", Checkbox).value)
+                            self.query_one("#default", Checkbox).value, original=self.env)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "save":
@@ -184,7 +191,7 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
         try:
             self.dismiss(self._build())
         except (ValueError, InsecureHostError) as exc:
-            self.query_one("#error", Label).update(Text(inert(str(exc), 200), style="bold red"))
+            self.query_one("#error", Static).update(Text(inert(str(exc), 200), style="bold red"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

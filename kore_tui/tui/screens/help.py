@@ -1,60 +1,54 @@
-"""F1 / ?: what every key does."""
+"""F1 / ?: what every key does, derived from the bindings themselves (kore_tui.tui.keys)."""
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Static
 
-HELP = """\
-# kore-tui keys
+from kore_tui.tui.keys import all_keys
 
-| Key | Where | What |
-|---|---|---|
-| `ctrl+u` | anywhere | Undeploy the pasted model IDs (asks to confirm) |
-| `ctrl+w` | anywhere | Watch the pasted dock status IDs |
-| `ctrl+o` | anywhere | Load IDs from a file |
-| `F2` | anywhere | Environments: switch, add, edit, remove |
-| `F3` / `h` | anywhere / jobs | History from the journal |
-| `F1` / `?` | anywhere / jobs | This help |
-| `ctrl+p` | anywhere | Command palette (every action, themes) |
-| `tab` | anywhere | Move between the ID box and the jobs panel |
-| `ctrl+q` | anywhere | Quit (asks while jobs are not final; they resume next time) |
-| `/` | jobs | Filter by text (model, dock status, status, error) |
-| `f` | jobs | Status filter: all, active, problems, success |
-| `s` | jobs | Sort: created, status, elapsed, model |
-| `space` / `a` / `esc` | jobs | Mark row / mark all shown / clear marks |
-| `enter` | jobs | Job detail: raw last response and timeline |
-| `r` | jobs | Re-check the marked (or current) jobs now |
-| `R` | jobs | Retry FAILED / UNKNOWN / ERROR jobs (sends the undeploy again) |
-| `x` | jobs | Stop tracking |
-| `c` | jobs | Copy the IDs to the clipboard |
-| `e` | jobs | Export CSV or JSON (by the file name you give) |
-| `p` | jobs | Pause / resume all requests |
+# Textual's own keys, which kore-tui does not declare.
+_BUILT_IN = [("ctrl+p", "anywhere", "Command palette: every action above, and themes"),
+             ("tab", "anywhere", "Move between the ID box, its buttons and the jobs panel"),
+             ("ctrl+q", "anywhere", "Quit (asks while jobs are not final)")]
 
-Actions apply to the marked jobs, or to the job under the cursor when none is marked.
-Marks are cleared when you switch environments.
+STATES = (
+    "Actions apply to the marked jobs, or to the job under the cursor when none is marked. "
+    "Marks are cleared when you switch environments. A paste goes to the ID box wherever "
+    "the focus is.\n\n"
+    "States: QUEUED, SUBMITTING, IN_PROGRESS, SUCCESS, FAILED, TIMED_OUT (deadline passed, "
+    "re-checkable), UNKNOWN (the request may have reached the server: check before you "
+    "retry), ERROR (rejected or unreachable, with the reason). A ⚠ next to \"checked\" "
+    "means the last checks failed and the row is stale."
+)
 
-**States**: QUEUED, SUBMITTING, IN_PROGRESS, SUCCESS, FAILED, TIMED_OUT (deadline passed,
-re-checkable), UNKNOWN (the request may have reached the server: check before you retry),
-ERROR (rejected or unreachable, with the reason). A ⚠ next to "checked" means the last
-checks failed and the row is stale.
-"""
+
+def help_renderable() -> Group:
+    table = Table(box=None, expand=True, show_edge=False, pad_edge=False, padding=(0, 1))
+    table.add_column("Key", style="bold cyan", no_wrap=True)
+    table.add_column("Where", style="dim", no_wrap=True)
+    table.add_column("What", ratio=1)
+    for row in all_keys():
+        table.add_row(row.key, row.where, row.text)
+    for key, where, text in _BUILT_IN:
+        table.add_row(key, where, text)
+    return Group(Text("kore-tui keys", style="bold underline"), Text(""), table, Text(""),
+                 Text(STATES))
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 96; height: 90%; border: thick $primary;
-        background: $surface; }
-    """
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Markdown(HELP)
+        with VerticalScroll(classes="dialog tall") as body:
+            body.border_title = "Help: Esc, q or F1 closes; ↑ ↓ PgUp PgDn scroll"
+            yield Static(help_renderable(), id="help")
 
     def action_close(self) -> None:
         self.dismiss(None)

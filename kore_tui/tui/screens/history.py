@@ -2,35 +2,50 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Footer, Input, Label
 
 from kore_tui.core.job import Job
 from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.text import inert
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, short_id
+from kore_tui.tui.widgets.safe_text import SafeInput
 
 
 class HistoryScreen(Screen[None]):
-    BINDINGS = [Binding("escape,q", "close", "Back"), Binding("enter", "detail", "Detail"),
+    BINDINGS = [Binding("escape", "back", "Back / clear filter"), Binding("q", "close", "Back"),
+                Binding("enter", "detail", "Detail"), Binding("slash", "filter", "Filter"),
                 Binding("t", "toggle_scope", "This env / all")]
     DEFAULT_CSS = """
     HistoryScreen DataTable { height: 1fr; }
+    HistoryScreen #history-filter { display: none; height: 1; border: none; padding: 0 1; }
+    HistoryScreen #history-filter.visible { display: block; }
     """
+    REFRESH_SECONDS = 2.0  # the journal changes while jobs run: history follows it
 
-    def __init__(self, environment: str | None, limit: int = 500) -> None:
+    def __init__(self, environment: str | None, limit: int = 500,
+                 journal_path: Path | None = None) -> None:
         super().__init__()
+        self.journal_path = journal_path
         self.environment = environment
         self.limit = limit
         self.all_envs = environment is None
         self.jobs: list[Job] = []
+        self._loaded: list[Job] = []
+        self._scope = ""
+        self._last_error = ""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="title")
+        yield SafeInput(placeholder="filter history: model, dock status, status, error "
+                        "(esc clears)", id="history-filter")
         table: DataTable[object] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield table
         yield Footer()
@@ -41,12 +56,13 @@ class HistoryScreen(Screen[None]):
                              ("Dock status", 17), ("Error", 40)):
             table.add_column(title, width=width)
         self.load()
+        self.set_interval(self.REFRESH_SECONDS, self.load)
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def load(self) -> None:
         env = None if self.all_envs else self.environment
         try:
-            journal = Journal()
+            journal = Journal(self.journal_path)
             try:
                 jobs = journal.history(env, self.limit)
                 jobs = [j.__class__(**{**j.__dict__, "timeline": journal.timeline(j.key)})
@@ -54,24 +70,58 @@ class HistoryScreen(Screen[None]):
             finally:
                 journal.close()
         except JournalError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            if str(exc) != self._last_error:  # refreshes repeat it: say it once
+                self._last_error = str(exc)
+                self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.app.call_from_thread(self._show, jobs, env)
 
     def _show(self, jobs: list[Job], env: str | None) -> None:
-        from rich.text import Text
+        self._loaded = jobs
+        self._scope = f"environment {inert(env, 40)}" if env else "all environments"
+        self._render_rows()
 
+    def _render_rows(self) -> None:
+        needle = self.query_one("#history-filter", Input).value.strip().lower()
+        jobs = [j for j in self._loaded if not needle or needle in " ".join(filter(None, (
+            j.model_id, j.dock_status_id, j.state.value, j.error, j.environment))).lower()]
+        if [j.key for j in jobs] == [j.key for j in self.jobs] and jobs == self.jobs:
+            return  # a refresh with nothing new keeps the cursor where it is
         self.jobs = jobs
-        scope = f"environment {inert(env, 40)}" if env else "all environments"
+        shown = f"{len(jobs)} of {len(self._loaded)}" if needle else f"{len(jobs)}"
         self.query_one("#title", Label).update(
-            Text(f"History: {len(jobs)} most recent job(s) in {scope}  (t: toggle scope)"))
+            Text(f"History: {shown} most recent job(s) in {self._scope}  "
+                 "(t: toggle scope · /: filter · refreshes every 2 s)"))
         table = self.query_one(DataTable)
+        row = table.cursor_row
         table.clear()
         for job in jobs:
             table.add_row(Text(inert(job.created_at, 30)), Text(inert(job.environment, 12)),
                           Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
                           Text(short_id(job.model_id)), Text(short_id(job.dock_status_id)),
                           Text(inert(job.error or "", 200)), key=job.key)
+        if jobs:
+            table.move_cursor(row=min(row, len(jobs) - 1))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#history-filter", Input)
+        box.add_class("visible")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._render_rows()
+
+    def on_input_submitted(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#history-filter", Input)
+        if box.value or box.has_class("visible"):
+            box.value = ""
+            box.remove_class("visible")
+            self.query_one(DataTable).focus()
+            return
+        self.dismiss(None)
 
     def action_detail(self) -> None:
         table = self.query_one(DataTable)

@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Button, Footer, Input, ProgressBar, Static
 
 from kore_tui.core.engine import Engine, ReadOnlyError
 from kore_tui.core.export import export_jobs
+from kore_tui.core.idfile import IdFileError, read_id_file
 from kore_tui.core.ids import for_undeploy
-from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState
+from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
+from kore_tui.tui.keys import key_label
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.help import HelpScreen
@@ -32,47 +33,57 @@ from kore_tui.tui.screens.prompts import PathPrompt
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
+from kore_tui.tui.widgets.safe_text import SafeInput
 
-_MAX_FILE_BYTES = 16 * 1024 * 1024
 _ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
           JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR]
 
 
-def fit_file(data: bytes, size: int) -> tuple[str, str]:
-    """The text to load from a file's first bytes, and what was left out (never silent).
+def _count_states(jobs: list[Job]) -> str:
+    """ "2 SUCCESS, 1 FAILED": what the selected jobs are, in words for a toast."""
+    counts: dict[str, int] = {}
+    for job in jobs:
+        counts[job.state.value] = counts.get(job.state.value, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in counts.items())
 
-    Past the cap the text is cut at the last line end, so no ID is loaded half.
-    """
-    if len(data) <= _MAX_FILE_BYTES:
-        return data.decode("utf-8", errors="replace"), ""
-    kept = data[:_MAX_FILE_BYTES]
-    end = kept.rfind(b"\n")
-    kept = kept[: end + 1] if end >= 0 else kept
-    lines = kept.count(b"\n")
-    mib = 1024 * 1024
-    note = (f": ONLY the first {lines:,} lines ({len(kept) / mib:.1f} MiB of "
-            f"{max(size, len(data)) / mib:.1f} MiB). Everything after line {lines:,} was NOT "
-            f"loaded; split the file, or use `kore-tui undeploy --file`.")
-    return kept.decode("utf-8", errors="replace"), note
+
+_PROBLEMS = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT})
+
+
+class FilterInput(SafeInput):
+    BINDINGS = [Binding("escape", "screen.escape", "Clear filter",
+                        tooltip="Clear the filter and close it")]
 
 
 class MainScreen(Screen[None]):
+    # Every key is declared once, here or on the ID box / jobs panel; footer, F1 help and
+    # the command palette are derived from these (kore_tui.tui.keys). Priority: a
+    # TextArea's own ctrl+u/ctrl+w/ctrl+l (line editing) must not win in the ID box.
     BINDINGS = [
-        # Work from anywhere; shown in the footer by the ID box (IdsTextArea), where they
-        # belong, so the jobs panel's footer has room for its own keys.
-        Binding("ctrl+u", "undeploy", "Undeploy", show=False),
-        Binding("ctrl+w", "watch", "Watch", show=False),
-        Binding("ctrl+o", "load_file", "Load file", show=False),
-        Binding("f2", "environments", "Envs"),
-        Binding("E", "toggle_all_environments", "All envs", show=False),
-        Binding("f3", "history", "History"),
-        Binding("f1", "help", "Help"),
+        Binding("ctrl+u", "undeploy", "Undeploy", show=False, priority=True,
+                tooltip="Undeploy the pasted model IDs (asks to confirm)"),
+        Binding("ctrl+w", "watch", "Watch", show=False, priority=True,
+                tooltip="Watch the pasted dock status IDs (jobs started elsewhere)"),
+        Binding("ctrl+o", "load_file", "Load", show=False, priority=True,
+                tooltip="Load IDs from a file into the ID box"),
+        Binding("ctrl+l", "clear_ids", "Clear", show=False, priority=True,
+                tooltip="Clear the ID box"),
+        Binding("f2", "environments", "Envs",
+                tooltip="Environments: switch, add, edit or remove"),
+        Binding("f3", "history", "History", tooltip="History of past jobs from the journal"),
+        Binding("f1", "help", "Help", tooltip="Help: every key and what the states mean"),
+        Binding("E", "toggle_all_environments", "All envs", show=False,
+                tooltip="Every open environment's jobs in one panel (Env column), or back"),
+        Binding("ctrl+k", "replace_key", "New key", show=False,
+                tooltip="Enter a new API key for this environment (after a 401/403)"),
     ]
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
-    #summary-row { height: 1; }
-    #summary { width: 1fr; }
-    #progress { width: 30; }
+    #summary-row { height: auto; }
+    #summary { width: 1fr; height: auto; }
+    #progress { width: 16; }
+    #progress Bar { width: 1fr; }
+    #batch { display: none; height: auto; background: $boost; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }
     #filter.visible { display: block; }
     JobsHeader { height: 1; background: $boost; text-style: bold; padding: 0 0 0 0; }
@@ -84,6 +95,7 @@ class MainScreen(Screen[None]):
         # The all-environments view (E): every open environment's jobs, read-only.
         self._all: JobsModel | None = None
         self._prefill = prefill
+        self._batch_active = False  # jobs were being tracked: their end gets a summary
 
     @property
     def kore(self) -> Console:
@@ -103,16 +115,22 @@ class MainScreen(Screen[None]):
         with Horizontal(id="summary-row"):
             yield Static("", id="summary")
             yield ProgressBar(id="progress", show_eta=False, total=1)
-        yield Input(placeholder="filter: text in model, dock status, status or error "
-                    "(enter/esc to close)", id="filter")
+        yield Static("", id="batch")
+        yield FilterInput(placeholder="filter: text in model, dock status, status or error "
+                          "(enter: to the jobs · esc: clear)", id="filter")
         yield JobsHeader(id="jobs-header")
         yield JobsTable(self.model, id="jobs", clock=self.kore.clock)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.model.clock = self.kore.clock
         self.query_one(JobsHeader).set_sort(self.model.sort)
+        entry = self.query_one(IdEntry)
+        entry.border_title = "IDs (" + " · ".join(
+            f"{key_label(b.key)} {b.description.lower()}" for b in self.BINDINGS
+            if isinstance(b, Binding) and b.priority) + ")"
         if self._prefill:
-            self.query_one(IdEntry).set_text(self._prefill)
+            entry.set_text(self._prefill)
         self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste
         self.set_interval(0.1, self._drain)
         self.set_interval(1.0, self._second)
@@ -145,8 +163,9 @@ class MainScreen(Screen[None]):
 
     def refresh_banner(self) -> None:
         host = self.kore.host
+        tracking = any(self.model.counts.get(state) for state in ACTIVE_STATES)
         self.query_one(EnvBanner).show(self.kore.env, host.store if host else None,
-                                       self.kore.read_only, self.kore.clock(),
+                                       self.kore.read_only, self.kore.clock(), tracking,
                                        self.kore.sessions.active_elsewhere())
 
     def show_session(self) -> None:
@@ -216,8 +235,56 @@ class MainScreen(Screen[None]):
             if hidden:
                 text.append(f" ({hidden} hidden by the filter!)", style="bold red")
         self.query_one("#summary", Static).update(text)
+        self._update_batch()
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=model.final_count if total else 0)
+
+    def _update_batch(self) -> None:
+        """When the last tracked job turns final: one line with the outcome and what to do
+        about the ones that did not succeed. It stays until new work starts."""
+        counts = self.model.counts
+        active = sum(counts.get(state, 0) for state in ACTIVE_STATES)
+        line = self.query_one("#batch", Static)
+        if active:
+            self._batch_active = True
+            line.display = False
+            return
+        if not self._batch_active:
+            return
+        self._batch_active = False
+        states = (JobState.SUCCESS, JobState.FAILED, JobState.UNKNOWN, JobState.ERROR)
+        text = Text(" Batch done: ", style="bold")
+        text.append(", ".join(f"{counts.get(state, 0)} {state.value}" for state in states))
+        if counts.get(JobState.TIMED_OUT):
+            text.append(f", {counts[JobState.TIMED_OUT]} TIMED_OUT")
+        if self._problems():
+            text.append("  F mark failed · R retry · C copy model IDs", style="bold yellow")
+        line.update(text)
+        line.display = True
+
+    def _problems(self) -> list[str]:
+        return [k for k, j in self.model.jobs.items() if j.state in _PROBLEMS]
+
+    def action_mark_failed(self) -> None:
+        keys = self._problems()
+        if not keys:
+            self.notify("No FAILED, UNKNOWN, ERROR or TIMED_OUT jobs to mark.")
+            return
+        self.model.marks.clear()
+        self.model.marks.update(keys)
+        table = self.query_one(JobsTable)
+        table.refresh()
+        table.focus()
+        self._update_summary()
+        self.notify(f"Marked the {len(keys)} job(s) that did not succeed; R retries them.")
+
+    def action_copy_failed_models(self) -> None:
+        models = [m for k in self._problems() if (m := self.model.jobs[k].model_id)]
+        if not models:
+            self.notify("No model IDs of failed jobs to copy.")
+            return
+        self.app.copy_to_clipboard("\n".join(models))
+        self.notify(f"Copied {len(models)} model ID(s) of the jobs that did not succeed.")
 
     def on_jobs_table_marks_changed(self) -> None:
         self._update_summary()
@@ -244,7 +311,7 @@ class MainScreen(Screen[None]):
             self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
             return
         parsed = for_undeploy(await self.query_one(IdEntry).current())
-        real_invalid = [i for i in parsed.invalid if "dock status ID" not in i.reason]
+        real_invalid = [i for i in parsed.invalid if i.kind == "malformed"]
         if real_invalid:
             self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
                         "first (a mangled paste is a warning sign).", severity="error")
@@ -275,8 +342,42 @@ class MainScreen(Screen[None]):
         self.query_one(IdEntry).set_text("")
         self.query_one(JobsTable).focus()
 
+    @on(Button.Pressed, "#entry Button")
+    async def _entry_button(self, event: Button.Pressed) -> None:
+        # run_action awaits the async ones (undeploy and watch wait for a fresh parse).
+        actions = {"undeploy": "undeploy", "watch": "watch", "load": "load_file",
+                   "clear": "clear_ids"}
+        if event.button.id in actions:
+            await self.run_action(actions[event.button.id])
+
+    def action_clear_ids(self) -> None:
+        entry = self.query_one(IdEntry)
+        entry.text_area.focus()
+        if not entry.text_area.text:
+            self.notify("The ID box is already empty.")
+            return
+        entry.set_text("")
+        self.notify("ID box cleared.")
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste reaches here when no input took it (the jobs panel or a button had the
+        focus): it belongs in the ID box, after what is already there, never lost."""
+        event.stop()
+        if not event.text:
+            return
+        area = self.query_one(IdEntry).text_area
+        text = area.text
+        area.insert(("\n" if text and not text.endswith("\n") else "") + event.text,
+                    area.document.end)
+        area.move_cursor(area.document.end)
+        area.focus()
+        self.notify("Pasted into the ID box.")
+
     @work(exclusive=False, group="engine-calls", exit_on_error=False)
-    async def _send(self, fn: Callable[[Engine], object], message: str) -> None:
+    async def _send(self, fn: Callable[[Engine], object], message: str,
+                    none_done: str | None = None) -> None:
+        """Run ``fn`` on the engine; ``message`` (``{n}`` = the count it returns), or
+        ``none_done`` when it did nothing: every action says what it did or why not."""
         host = self.kore.host
         if host is None:
             return
@@ -289,6 +390,9 @@ class MainScreen(Screen[None]):
             self.notify(f"Failed: {inert(str(exc), 200)}", severity="error")
             return
         if isinstance(result, int):
+            if result == 0 and none_done:
+                self.notify(none_done, severity="warning")
+                return
             message = message.format(n=result)
         self.notify(message)
 
@@ -301,19 +405,15 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="files", exit_on_error=False)
     def _load(self, path: str) -> None:
+        """On a thread: a slow disk or a huge file never stalls the UI loop."""
         try:
-            with open(Path(path).expanduser(), "rb") as handle:
-                data = handle.read(_MAX_FILE_BYTES + 1)
-                size = os.fstat(handle.fileno()).st_size
-        except OSError as exc:
-            self.app.call_from_thread(self.notify, f"Cannot read {inert(path, 100)}: "
-                                      f"{exc.strerror}", severity="error")
+            text = read_id_file(path)
+        except IdFileError as exc:
+            self.app.call_from_thread(self.notify, f"Not loaded: {inert(path, 100)}: {exc}",
+                                      severity="error", timeout=8)
             return
-        text, note = fit_file(data, size)
         self.app.call_from_thread(self.query_one(IdEntry).set_text, text)
-        self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}{note}",
-                                  severity="warning" if note else "information",
-                                  timeout=30 if note else None)
+        self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}")
 
     # -- panel actions -----------------------------------------------------------------
 
@@ -338,6 +438,20 @@ class MainScreen(Screen[None]):
             box.remove_class("visible")
         self.query_one(JobsTable).focus()
 
+    def action_escape(self) -> None:
+        """esc: clear the filter first (k9s, htop); pressed again, clear the marks."""
+        box = self.query_one("#filter", Input)
+        table = self.query_one(JobsTable)
+        if box.value or box.has_class("visible"):
+            box.value = ""
+            box.remove_class("visible")
+            table.focus()
+            self.notify("Filter cleared.")
+        elif self.model.marks:
+            count = len(self.model.marks)
+            table.action_clear_marks()
+            self.notify(f"Cleared {count} mark(s).")
+
     def action_cycle_status_filter(self) -> None:
         names = list(STATUS_FILTERS)
         self.model.status_filter = names[(names.index(self.model.status_filter) + 1)
@@ -349,16 +463,33 @@ class MainScreen(Screen[None]):
         self.model.sort = SORTS[(SORTS.index(self.model.sort) + 1) % len(SORTS)]
         self.query_one(JobsHeader).set_sort(self.model.sort,
                                             self.query_one(JobsTable).show_environment)
-        if self._prefill:
-            self.query_one(IdEntry).set_text(self._prefill)
-        self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste
         self.query_one(JobsTable).rebuild()
         self._update_summary()
 
+    def _selected_jobs(self, here: bool = False) -> list[Job] | None:
+        """The jobs an action applies to, or None (after saying why) when there are none.
+        ``here``: the action sends requests, so every job must be the banner's environment's."""
+        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
+        if not jobs:
+            self.notify("No job selected: move the cursor to a job or mark some with space.",
+                        severity="warning")
+            return None
+        if here and self._here([j.key for j in jobs]) is None:
+            return None
+        return jobs
+
     def action_recheck(self) -> None:
-        keys = self._here(self._selection())
-        if keys and self._require_host():
-            self._send(lambda e: e.recheck(keys), "Re-checking {n} job(s).")
+        jobs = self._selected_jobs(here=True)
+        if jobs is None or not self._require_host():
+            return
+        checkable = [j.key for j in jobs if j.dock_status_id
+                     and j.state not in {JobState.SUCCESS, JobState.FAILED}]
+        if not checkable:
+            self.notify(f"Nothing to re-check: {_count_states(jobs)} "
+                        "(SUCCESS and FAILED are final; R retries FAILED).", severity="warning")
+            return
+        self._send(lambda e: e.recheck(checkable), "Re-checking {n} job(s) now.",
+                   none_done="Nothing re-checked: the job(s) changed state meanwhile.")
 
     def action_retry(self) -> None:
         if not self._require_host():
@@ -378,27 +509,50 @@ class MainScreen(Screen[None]):
             return
         keys = [j.key for j in retryable]
         models = [j.model_id or j.dock_status_id or "?" for j in retryable]
+        note = Text(f"Retrying {_count_states(retryable)}", style="bold")
+        skipped = len(jobs) - len(retryable)
+        if skipped:
+            note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left "
+                        "alone)")
+        unknown = sum(1 for j in retryable if j.state is JobState.UNKNOWN)
+        if unknown:
+            note.append(f"\n{unknown} UNKNOWN job(s) may already have succeeded: the first "
+                        "request may have reached the server. If it did, the retry comes "
+                        "back 409 Model is not deployed.", style="bold yellow")
 
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self._send(lambda e: e.retry(keys), "Retrying {n} job(s).")
+            else:
+                self.notify("Cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy"), confirmed)
+        self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy", note=note),
+                             confirmed)
 
     def action_stop_tracking(self) -> None:
-        keys = [k for k in self._here(self._selection()) or []
-                if k in self.model.jobs and self.model.jobs[k].state in ACTIVE_STATES]
-        if keys and self._require_host():
-            self._send(lambda e: e.stop_tracking(keys), "Stopped tracking {n} job(s).")
+        jobs = self._selected_jobs(here=True)
+        if jobs is None or not self._require_host():
+            return
+        keys = [j.key for j in jobs if j.state in ACTIVE_STATES and j.tracking]
+        if not keys:
+            self.notify(f"Nothing to stop: {_count_states(jobs)} (only QUEUED, SUBMITTING "
+                        "or IN_PROGRESS jobs are tracked).", severity="warning")
+            return
+        self._send(lambda e: e.stop_tracking(keys), "Stopped tracking {n} job(s).",
+                   none_done="Nothing stopped: a SUBMITTING job's request is on the wire; "
+                   "its outcome is always recorded.")
 
     def action_copy_ids(self) -> None:
-        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
-        lines = [j.dock_status_id or j.model_id or "" for j in jobs]
-        lines = [line for line in lines if line]
-        if not lines:
+        jobs = self._selected_jobs()
+        if jobs is None:
             return
-        self.app.copy_to_clipboard("\n".join(lines))
-        self.notify(f"Copied {len(lines)} ID(s) to the clipboard.")
+        dock = [j.dock_status_id for j in jobs if j.dock_status_id]
+        models = [j.model_id for j in jobs if not j.dock_status_id and j.model_id]
+        self.app.copy_to_clipboard("\n".join(dock + models))
+        parts = [f"{len(dock)} dock status ID(s)"] if dock else []
+        if models:
+            parts.append(f"{len(models)} model ID(s) (no dock status yet)")
+        self.notify(f"Copied {' and '.join(parts)} to the clipboard.")
 
     def action_export(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -440,9 +594,13 @@ class MainScreen(Screen[None]):
     def action_environments(self) -> None:
         self.kore.action_environments()
 
+    def action_replace_key(self) -> None:
+        self.kore.action_replace_key()
+
     def action_history(self) -> None:
         env = self.kore.env
-        self.app.push_screen(HistoryScreen(env.name if env else None))
+        self.app.push_screen(HistoryScreen(env.name if env else None,
+                                           journal_path=self.kore.journal_path))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

@@ -9,18 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
-
-_MODAL_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{ width: 76; height: auto; border: thick $primary; background: $surface;
-    padding: 1 2; }}
-{name} Horizontal {{ height: 3; align: right middle; margin-top: 1; }}
-{name} Button {{ margin-left: 2; }}
-"""
+from kore_tui.tui.widgets.safe_text import SafeInput
 
 
 class RevealKey:
@@ -43,7 +36,6 @@ class KeyEntry:
 
 class KeyPrompt(RevealKey, ModalScreen[KeyEntry | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal")]
-    DEFAULT_CSS = _MODAL_CSS.format(name="KeyPrompt")
 
     def __init__(self, env_name: str, host: str, reason: str = "") -> None:
         super().__init__()
@@ -52,14 +44,14 @@ class KeyPrompt(RevealKey, ModalScreen[KeyEntry | None]):
         self.reason = reason
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog narrow"):
             yield Label(Text(f"API key for {inert(self.env_name, 40)} ({inert(self.host, 60)})"))
             if self.reason:
                 yield Label(Text(inert(self.reason, 200)), classes="dim")
-            yield Input(password=True, placeholder="kg-…", id="key")
+            yield SafeInput(password=True, placeholder="kg-…", id="key")
             yield Checkbox("Show key (ctrl+r)", id="reveal")
             yield Checkbox("Remember in the 0600 credentials file", id="remember")
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Use key", id="ok", variant="primary")
 
@@ -88,7 +80,6 @@ class KeyPrompt(RevealKey, ModalScreen[KeyEntry | None]):
 
 class PathPrompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = _MODAL_CSS.format(name="PathPrompt")
 
     def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()
@@ -97,10 +88,10 @@ class PathPrompt(ModalScreen[str | None]):
         self.value = value
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(classes="dialog narrow"):
             yield Label(Text(self.title_text))
-            yield Input(value=self.value, placeholder=self.placeholder, id="path")
-            with Horizontal():
+            yield SafeInput(value=self.value, placeholder=self.placeholder, id="path")
+            with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("OK", id="ok", variant="primary")
 
@@ -122,7 +113,6 @@ class PathPrompt(ModalScreen[str | None]):
 
 class YesNo(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = _MODAL_CSS.format(name="YesNo")
 
     def __init__(self, question: str, yes: str = "Yes") -> None:
         super().__init__()
@@ -130,9 +120,9 @@ class YesNo(ModalScreen[bool]):
         self.yes = yes
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.question))
-            with Horizontal():
+        with Vertical(classes="dialog narrow"):
+            yield Static(Text(self.question))
+            with Horizontal(classes="buttons"):
                 yield Button("No", id="no")
                 yield Button(self.yes, id="yes", variant="warning")
 

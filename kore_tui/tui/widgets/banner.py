@@ -30,10 +30,22 @@ def elsewhere_text(elsewhere: Mapping[str, int]) -> Text:
     return text
 
 
+def _is_auth(error: str | None) -> bool:
+    return error is not None and any(m in error for m in ("401", "403", "nauthorized",
+                                                          "orbidden"))
+
+
 def banner_text(env: Environment | None, store: JobStore | None, read_only: bool,
-                now: float | None = None, elsewhere: Mapping[str, int] | None = None) -> Text:
+                now: float | None = None, tracking: bool | None = None,
+                elsewhere: Mapping[str, int] | None = None) -> Text:
+    """One line, most urgent first: what is cut at a narrow width is the least urgent.
+
+    ``tracking``: whether any job is being followed; only then is a long silence from
+    the host a warning (idle, "last OK 75s ago" is just the truth). None: jobs in flight.
+    ``elsewhere``: unfinished jobs per other open environment (they keep running there).
+    """
     now = time.time() if now is None else now
-    text = Text()
+    text = Text(no_wrap=True, overflow="ellipsis")
     if env is None:
         text.append(" no environment ", style="bold reverse")
         text.append("  press F2 to pick or add one  ")
@@ -42,6 +54,24 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
     colour = rich_colour(env.colour)
     text.append(f" ● {inert(env.name, 40)} ", style=f"bold white on {colour}")
     text.append(" ")
+    health = store.health if store is not None else None
+    if health is not None:
+        if health.journal_error:
+            text.append(" JOURNAL ERROR ", style="bold white on red")
+            text.append(" ")
+        if health.user_paused:
+            text.append(" ⏸ PAUSED ", style="bold black on yellow")
+            text.append(" ")
+        if health.paused_until_wall and health.paused_until_wall > now:
+            text.append(f" rate limited: waiting {health.paused_until_wall - now:.0f}s ",
+                        style="bold black on yellow")
+            text.append(" ")
+        if health.auth_error:  # the engine holds every POST until a new key is given
+            text.append(" KEY REFUSED: sending paused ", style="bold white on red")
+            text.append(" ")
+        elif _is_auth(health.last_error):
+            text.append(" AUTH FAILED ", style="bold white on red")
+            text.append(" ")
     if env.protected:
         text.append(" PROTECTED ", style="bold white on red")
         text.append(" ")
@@ -51,42 +81,38 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
     if env.ephemeral:
         text.append(" DEMO " if env.name == "demo" else " AD-HOC ", style="bold black on cyan")
         text.append(" ")
-    # Before the host: at 80 columns the tail of the banner is cut, and work still
-    # running in another environment is what an operator must not lose sight of.
+    # Work still running in another environment is what an operator must not lose sight
+    # of: before the host and the counters, which a narrow terminal cuts first.
     text.append_text(elsewhere_text(elsewhere or {}))
-    if store is not None and store.health.auth_error:
-        text.append(" KEY REFUSED: sending paused ", style="bold white on red")
-        text.append(" ")
-    text.append(inert(env.host, 60), style="bold")
-    if store is None:
+    if store is None or health is None:
+        text.append(inert(env.host, 60), style="bold")
         text.append("   connecting…", style="dim")
         return text
-    health = store.health
+    if health.errors:
+        text.append(f"errors {health.errors}", style="bold red")
+        if health.last_error:
+            text.append(f" (last: {inert(health.last_error, 28)})", style="red")
+        text.append(" · ")
+    if tracking is None:
+        tracking = store.in_flight > 0
     if health.last_success_wall is None:
-        text.append("   no answer yet", style="dim")
+        text.append("no answer yet", style="yellow" if tracking else "dim")
     else:
         age = max(0.0, now - health.last_success_wall)
-        style = "green" if age < 30 else "yellow"
-        text.append(f"   last OK {age:.0f}s ago", style=style)
-    text.append(f" · errors {health.errors}", style="red" if health.errors else "dim")
-    if health.last_error:
-        text.append(f" (last: {inert(health.last_error, 28)})", style="red")
-    text.append(f" · in flight {store.in_flight}", style="dim")
-    if health.user_paused:
-        text.append("  ⏸ PAUSED", style="bold yellow")
-    if health.paused_until_wall and health.paused_until_wall > now:
-        text.append(f"  rate limited: waiting {health.paused_until_wall - now:.0f}s",
-                    style="bold yellow")
-    if health.journal_error:
-        text.append("  JOURNAL ERROR", style="bold white on red")
+        late = tracking and age >= 30
+        text.append(f"last OK {age:.0f}s ago", style="bold yellow" if late else
+                    "green" if tracking else "dim")
+    text.append(f" · in flight {store.in_flight}  ", style="dim")
+    text.append(inert(env.host, 60), style="bold")
     return text
 
 
 class EnvBanner(Static):
     DEFAULT_CSS = """
-    EnvBanner { height: 1; background: $panel; }
+    EnvBanner { height: 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def show(self, env: Environment | None, store: JobStore | None, read_only: bool,
-             now: float | None = None, elsewhere: Mapping[str, int] | None = None) -> None:
-        self.update(banner_text(env, store, read_only, now, elsewhere))
+             now: float | None = None, tracking: bool | None = None,
+             elsewhere: Mapping[str, int] | None = None) -> None:
+        self.update(banner_text(env, store, read_only, now, tracking, elsewhere))

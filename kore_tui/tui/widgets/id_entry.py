@@ -20,8 +20,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.document._wrapped_document import WrappedDocument
 from textual.geometry import Size
 from textual.message import Message
@@ -31,8 +30,10 @@ from textual.widgets.text_area import Edit, EditResult
 from textual.worker import get_current_worker
 
 from kore_tui.core.ids import IdParser, ParsedIds, parse_ids
+from kore_tui.tui.widgets.safe_text import SafeTextArea
 
-_MAX_REASONS = 6
+# The reasons panel scrolls; past this many, a count (a 100k-token paste must stay cheap).
+_MAX_REASONS = 200
 # Long enough that a typist's next key usually cancels the pending parse, short enough
 # that feedback on a paste feels immediate.
 DEBOUNCE_SECONDS = 0.15
@@ -86,8 +87,9 @@ class CountedWrappedDocument(WrappedDocument):
         return len(self._offset_to_line_info)
 
 
-class IdsTextArea(TextArea):
-    """The paste box. Its ctrl+u / ctrl+w (line editing in a TextArea) are kore-tui's.
+class IdsTextArea(SafeTextArea):
+    """The paste box. ctrl+u/ctrl+w/ctrl+o/ctrl+l here are the screen's priority bindings
+    (not a TextArea's line editing); the box's border title lists them.
 
     Textual 8.2's TextArea re-measures every line after every edit to size its
     scroll area (``Document.get_size``): 170 ms a keystroke with 100,000 lines in
@@ -95,12 +97,6 @@ class IdsTextArea(TextArea):
     overstate after a long line is shortened (a little spare horizontal scroll),
     never understate. Loading and undo/redo still measure everything, once.
     """
-
-    BINDINGS = [
-        Binding("ctrl+u", "screen.undeploy", "Undeploy"),
-        Binding("ctrl+w", "screen.watch", "Watch"),
-        Binding("ctrl+o", "screen.load_file", "Load file"),
-    ]
 
     _editing: Edit | None = None
     _width = 0
@@ -152,11 +148,13 @@ class IdsTextArea(TextArea):
 
 class IdEntry(Vertical):
     DEFAULT_CSS = """
-    IdEntry { height: 9; border: round $primary-darken-2; border-title-color: $text-muted; }
+    IdEntry { height: 25vh; min-height: 9; max-height: 20; border: round $primary-darken-2;
+        border-title-color: $text-muted; }
     IdEntry > Horizontal { height: 1fr; }
     IdEntry TextArea, IdEntry TextArea:focus { width: 3fr; height: 100%; border: none;
         padding: 0 1; }
-    IdEntry #feedback { width: 2fr; height: 100%; padding: 0 1; overflow-y: auto; }
+    IdEntry #feedback-scroll { width: 2fr; height: 100%; }
+    IdEntry #feedback { width: 100%; height: auto; padding: 0 1; }
     IdEntry #buttons { height: 1; width: 100%; }
     IdEntry #buttons Button { width: auto; min-width: 10; height: 1; border: none;
         margin: 0 1 0 0; padding: 0 1; }
@@ -173,12 +171,12 @@ class IdEntry(Vertical):
         self._version = 0  # bumped by every edit
         self._parsed_version = 0  # the version self.parsed belongs to
         self._debounce: Timer | None = None
-        self.border_title = "IDs (ctrl+u undeploy · ctrl+w watch · ctrl+o load file)"
 
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield IdsTextArea(id="ids", soft_wrap=False, show_line_numbers=False)
-            yield Static(feedback_text(self.parsed), id="feedback")
+            with VerticalScroll(id="feedback-scroll"):
+                yield Static(feedback_text(self.parsed), id="feedback")
         with Horizontal(id="buttons"):
             yield Button("Undeploy 0", id="undeploy", variant="error")
             yield Button("Watch 0", id="watch", variant="primary")
@@ -252,4 +250,8 @@ class IdEntry(Vertical):
         self.query_one("#feedback", Static).update(feedback_text(parsed))
         self.query_one("#undeploy", Button).label = f"Undeploy {len(parsed.model_ids)}"
         self.query_one("#watch", Button).label = f"Watch {len(parsed.dock_status_ids)}"
+        # An auto-width button keeps its old width when its label grows ("Undeploy 0" to
+        # "Undeploy 12" wrapped the count out of sight): measure each button again.
+        for button in self.query("#buttons Button"):
+            button.refresh(layout=True)
         self.post_message(self.Parsed(parsed))

@@ -11,7 +11,7 @@ goes through ``inert()`` and into a plain Segment, never through markup.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -23,11 +23,11 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static
+from textual.widget import Widget
 
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.text import inert
-from kore_tui.tui.jobs_model import JobsModel, epoch
+from kore_tui.tui.jobs_model import JobsModel, elapsed_seconds, epoch
 
 STATE_STYLES: dict[JobState, Style] = {
     JobState.QUEUED: Style(color="grey62"),
@@ -37,38 +37,56 @@ STATE_STYLES: dict[JobState, Style] = {
     JobState.FAILED: Style(color="red", bold=True),
     JobState.TIMED_OUT: Style(color="yellow", bold=True),
     JobState.UNKNOWN: Style(color="magenta", bold=True),
-    JobState.ERROR: Style(color="bright_red", bold=True),
+    # Not just another red: FAILED (the platform said so) and ERROR (rejected or
+    # unreachable) must be told apart at a glance, so ERROR is a white-on-red chip.
+    JobState.ERROR: Style(color="bright_white", bgcolor="red", bold=True),
 }
 
 
 @dataclass(frozen=True)
 class Column:
+    key: str
     title: str
-    width: int
+    width: int  # 0: the rest of the line (the Error column, always last)
 
 
-COLUMNS = (
-    Column("", 2), Column("Model", 17), Column("Dock status", 17), Column("Action", 9),
-    Column("Status", 16), Column("Elapsed", 7), Column("Checked", 7), Column("Polls", 5),
-)
+# First in the all-environments view (MainScreen's E): whose job each row is.
+ENV_COLUMN = Column("env", "Env", 10)
 
 
-def short_id(value: str | None) -> str:
+def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...]:
+    """The columns that fit ``width``: at 80 columns Status and Error stay on screen (Action,
+    Checked and Polls are in the detail view); from 170, IDs are shown in full."""
+    if show_environment:
+        return (ENV_COLUMN, *columns_for(width))
+    id_width = 39 if width >= 170 else 17
+    model = Column("model", "Model", id_width)
+    dock = Column("dock", "Dock status", id_width)
+    status = Column("status", "Status", 16)
+    elapsed = Column("elapsed", "Elapsed", 9)
+    error = Column("error", "Error", 0)
+    if width < 110:
+        return (model, dock, status, elapsed, error)
+    return (model, dock, Column("action", "Action", 9), status, elapsed,
+            Column("checked", "Checked", 8), Column("polls", "Polls", 5), error)
+
+
+def short_id(value: str | None, width: int = 17) -> str:
     if not value:
         return "-"
     value = inert(value, 80)
-    return value if len(value) <= 17 else f"{value[:11]}…{value[-4:]}"
+    return value if len(value) <= width else f"{value[:width - 6]}…{value[-4:]}"
 
 
 def ago(seconds: float | None) -> str:
     if seconds is None:
         return "-"
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    if seconds < 3600:
-        return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
-    return f"{seconds // 3600:.0f}h{seconds % 3600 // 60:02.0f}m"
+    whole = int(max(0.0, seconds) + 0.5)  # round once, first: 119.6 s is 2m00s, not 1m60s
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
 def _fit(text: str, width: int) -> str:
@@ -77,44 +95,59 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width)
 
 
-def row_cells(job: Job, now: float) -> list[tuple[str, Style | None]]:
-    submitted = epoch(job.submitted_at)
-    if submitted is None:
-        elapsed = None
-    elif job.is_final:
-        elapsed = (epoch(job.updated_at) or now) - submitted
-    else:
-        elapsed = now - submitted
+def row_cells(job: Job, now: float, id_width: int = 17) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
     status = job.status_label + (" ⏸" if not job.tracking and not job.is_final else "")
     checked_text = ago(now - checked) if checked else "-"
     if job.stale:
         checked_text = "⚠ " + checked_text
-    return [
-        (short_id(job.model_id), None),
-        (short_id(job.dock_status_id), None),
-        (inert(job.action or "-", 20), None),
-        (status, STATE_STYLES.get(job.state)),
-        (ago(elapsed), None),
-        (checked_text, Style(color="yellow") if job.stale else None),
-        (str(job.polls), None),
-    ]
+    error_style = Style(color="bright_red" if job.state in {
+        JobState.ERROR, JobState.UNKNOWN, JobState.FAILED} else "grey70")
+    return {
+        "env": (inert(job.environment, 40), Style(bold=True)),
+        "model": (short_id(job.model_id, id_width), None),
+        "dock": (short_id(job.dock_status_id, id_width), None),
+        "action": (inert(job.action or "-", 20), None),
+        "status": (status, STATE_STYLES.get(job.state)),
+        "elapsed": (ago(elapsed_seconds(job, now)), None),
+        "checked": (checked_text, Style(color="yellow") if job.stale else None),
+        "polls": (str(job.polls), None),
+        "error": (inert(job.error, 400) if job.error else "", error_style),
+    }
 
 
-# Shown first in the all-environments view (MainScreen's E): whose job each row is.
-ENV_COLUMN = Column("Env", 10)
+def render_cells(cells: Mapping[str, tuple[str, Style | None]], columns: tuple[Column, ...],
+                 width: int) -> list[tuple[str, Style | None]]:
+    """Cells padded to their columns; the last column takes what is left of ``width``."""
+    used = 2 + sum(c.width + 1 for c in columns if c.width)
+    out = []
+    for column in columns:
+        text, style = cells[column.key]
+        size = column.width or max(width - used, 1)
+        out.append((_fit(text, size) + (" " if column.width else ""), style))
+    return out
 
 
-class JobsHeader(Static):
+class JobsHeader(Widget):
+    """Laid out exactly like a row, for the same width, so titles sit over their cells."""
+
+    sort = reactive("created")
+    show_environment = reactive(False)
+
     def set_sort(self, sort: str, show_environment: bool = False) -> None:
-        target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(sort)
-        # Laid out exactly like a row. The mark column's title is the mark itself: an SVG
-        # export drops leading blanks, which shifted every title two columns left.
-        env = _fit(ENV_COLUMN.title, ENV_COLUMN.width) + " " if show_environment else ""
-        text = "● " + env + "".join(
-            _fit(c.title + (" ▾" if c.title == target else ""), c.width) + " "
-            for c in COLUMNS[1:]) + "Error"
-        self.update(Text(text, no_wrap=True, overflow="crop"))
+        self.sort = sort
+        self.show_environment = show_environment
+
+    def render(self) -> Text:
+        width = self.size.width
+        target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
+        columns = columns_for(width, self.show_environment)
+        titles = {c.key: (c.title + (" ▾" if c.title == target else ""), None)
+                  for c in columns}
+        # The mark column's title is the mark itself: an SVG export drops leading blanks,
+        # which shifted every title two columns left.
+        text = "● " + "".join(cell for cell, _ in render_cells(titles, columns, width))
+        return Text(text, no_wrap=True, overflow="crop")
 
 
 class JobsTable(ScrollView, can_focus=True):
@@ -128,21 +161,42 @@ class JobsTable(ScrollView, can_focus=True):
         Binding("pagedown", "cursor(20)", "Page down", show=False),
         Binding("home", "cursor_to(0)", "Top", show=False),
         Binding("end", "cursor_to(-1)", "Bottom", show=False),
-        Binding("space", "toggle_mark", "Mark"),
-        Binding("a", "mark_all", "All"),
-        Binding("escape", "clear_marks", "Clear marks", show=False),
-        Binding("enter", "open_detail", "Detail"),
-        Binding("slash", "screen.focus_filter", "Filter"),
-        Binding("f", "screen.cycle_status_filter", "View"),
-        Binding("s", "screen.cycle_sort", "Sort"),
-        Binding("r", "screen.recheck", "Recheck"),
-        Binding("R", "screen.retry", "Retry"),
-        Binding("x", "screen.stop_tracking", "Stop"),
-        Binding("c", "screen.copy_ids", "Copy"),
-        Binding("e", "screen.export", "Export"),
-        Binding("p", "screen.toggle_pause", "Pause"),
+        # Shown in the footer: the few that fit at 80 columns next to F2/F3/F1 (more
+        # overflowed and left a stray character); F1 lists them all.
+        Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark the job under the "
+                "cursor (actions apply to the marked jobs, else to the cursor's)"),
+        Binding("a", "mark_all", "All", show=False, tooltip="Mark every job shown"),
+        Binding("escape", "screen.escape", "Clear", show=False,
+                tooltip="Clear the filter; pressed again, clear the marks"),
+        Binding("enter", "open_detail", "Detail",
+                tooltip="Job detail: every field, raw last response, timeline"),
+        Binding("slash", "screen.focus_filter", "Filter",
+                tooltip="Filter jobs by text (model, dock status, status, error)"),
+        Binding("f", "screen.cycle_status_filter", "View", show=False,
+                tooltip="Cycle the status filter: all, active, problems, success"),
+        Binding("s", "screen.cycle_sort", "Sort", show=False,
+                tooltip="Cycle the sort: created, status, elapsed (longest first), model"),
+        Binding("r", "screen.recheck", "Recheck", show=False,
+                tooltip="Re-check the selected jobs' status now"),
+        Binding("R", "screen.retry", "Retry", tooltip="Retry the selected FAILED / UNKNOWN / "
+                "ERROR jobs: sends the undeploy again (asks to confirm)"),
+        Binding("x", "screen.stop_tracking", "Stop", show=False,
+                tooltip="Stop tracking the selected jobs (no more polls)"),
+        Binding("c", "screen.copy_ids", "Copy", show=False,
+                tooltip="Copy the selected jobs' dock status IDs (else model IDs)"),
+        Binding("e", "screen.export", "Export", show=False,
+                tooltip="Export the marked (else shown) jobs to CSV or JSON"),
+        Binding("p", "screen.toggle_pause", "Pause", show=False,
+                tooltip="Pause or resume all requests to this environment"),
+        Binding("F", "screen.mark_failed", "Mark failed", show=False,
+                tooltip="Mark the jobs that did not succeed (FAILED, UNKNOWN, ERROR, "
+                "TIMED_OUT)"),
+        Binding("C", "screen.copy_failed_models", "Copy failed", show=False,
+                tooltip="Copy the model IDs of the jobs that did not succeed"),
         Binding("h", "screen.history", "History", show=False),
         Binding("question_mark", "screen.help", "Help", show=False),
+        Binding("q", "app.quit", "Quit", show=False,
+                tooltip="Quit (asks while jobs are not final; they resume next time)"),
     ]
 
     cursor = reactive(0, always_update=True, repaint=False)
@@ -210,6 +264,9 @@ class JobsTable(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style
         visible = self.model.visible
+        if not visible and y == 1:
+            message = _fit("  " + self.empty_message(), width)
+            return Strip([Segment(message, base + Style(italic=True))], width)
         if index >= len(visible):
             return Strip.blank(width, base)
         key = visible[index]
@@ -220,21 +277,21 @@ class JobsTable(ScrollView, can_focus=True):
             row_style = base + Style(bgcolor="dark_blue")
         segments = [Segment("● " if key in self.model.marks else "  ",
                             row_style + Style(color="yellow", bold=True))]
-        used = sum(c.width + 1 for c in COLUMNS) - 1
-        if self.show_environment:
-            segments.append(Segment(_fit(inert(job.environment, 40), ENV_COLUMN.width) + " ",
-                                    row_style + Style(bold=True)))
-            used += ENV_COLUMN.width + 1
-        for (text, style), column in zip(row_cells(job, self._clock()), COLUMNS[1:],
-                                         strict=True):
-            segments.append(Segment(_fit(text, column.width) + " ",
-                                    row_style + style if style else row_style))
-        error = inert(job.error, 400) if job.error else ""
-        segments.append(Segment(_fit(error, max(width - used, 1)),
-                                row_style + Style(color="bright_red" if job.state in {
-                                    JobState.ERROR, JobState.UNKNOWN, JobState.FAILED}
-                                    else "grey70")))
+        columns = columns_for(width, self.show_environment)
+        id_width = next(c.width for c in columns if c.key == "model")
+        cells = row_cells(job, self._clock(), id_width)
+        for text, style in render_cells(cells, columns, width):
+            segments.append(Segment(text, row_style + style if style else row_style))
         return Strip(segments).crop(0, width)
+
+    def empty_message(self) -> str:
+        """An empty panel says why, and what to press."""
+        model = self.model
+        if not model.jobs:
+            return "No jobs yet: paste model IDs above, then ctrl+u (ctrl+w watches ds- IDs)"
+        if model.text_filter:
+            return f"nothing matches {inert(model.text_filter, 40)!r} — esc clears the filter"
+        return f"no {model.status_filter} jobs — f cycles the view (all, active, problems, …)"
 
     # -- cursor and marks --------------------------------------------------------------
 

@@ -1,0 +1,218 @@
+"""Jobs of other processes sharing the journal: follow, join, take over.
+
+A job whose owner (see core/lease.py) is alive is *followed*: shown from the
+journal, never written or sent here. A job whose owner is gone is *taken
+over* (compare-and-set of its owner in the journal) and *adopted*: polled if
+it was accepted, reported honestly if it was in flight or never sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from kore_tui.core.engine_settings import EngineSettings
+from kore_tui.core.job import ACTIVE_STATES, Job, JobState
+from kore_tui.core.job_writer import JobWriter
+from kore_tui.core.journal import Journal, JournalError
+from kore_tui.core.lease import HEARTBEAT_EVERY, OwnerRecord, is_alive
+from kore_tui.core.scheduler import Scheduler
+from kore_tui.core.store import JobStore
+
+FOLLOW_EVERY = 0.5  # seconds between journal reads of jobs another process tracks
+ALREADY_HERE = "already queued or in progress in this session"
+
+
+def clock_time(stamp: str) -> str:
+    """``2026-11-29T16:05:03.120Z`` -> ``2026-11-29 16:05:03 UTC`` for messages."""
+    return stamp[:19].replace("T", " ") + " UTC" if len(stamp) >= 19 else stamp
+
+
+def age_from_wall(stamp: str | None) -> float:
+    if not stamp:
+        return 0.0
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+    return max(0.0, time.time() - then)
+
+
+@dataclass(frozen=True)
+class _Followed:
+    deadline: float  # our own deadline for it, on the engine's clock
+    asked: bool  # the operator asked for this model here: we may send it if its owner dies
+
+
+class Following:
+    def __init__(self, journal: Journal | None, store: JobStore, writer: JobWriter,
+                 scheduler: Scheduler, settings: EngineSettings, clock: Callable[[], float],
+                 owner_id: Callable[[], str | None], notes: dict[str, str]) -> None:
+        self._journal = journal
+        self._store = store
+        self._writer = writer
+        self._scheduler = scheduler
+        self._settings = settings
+        self._clock = clock
+        self._owner_id = owner_id
+        self._notes = notes  # the engine's: why a job the operator asked for was not sent
+        # Jobs another live process owns and tracks: shown from the journal, never written.
+        self._followed: dict[str, _Followed] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._followed
+
+    def unfollow(self, key: str) -> bool:
+        return self._followed.pop(key, None) is not None
+
+    def resume(self, candidates: list[Job]) -> list[Job]:
+        """Follow the unfinished jobs of live owners; take over and adopt the others."""
+        assert self._journal is not None
+        owners = self._journal.owner_records(j.owner for j in candidates if j.owner)
+        timelines = self._journal.timelines([j.key for j in candidates])
+        resumed: list[Job] = []
+        for job in candidates:
+            if job.key in self._scheduler.tracks or job.key in self._followed:
+                continue
+            job = replace(job, timeline=timelines.get(job.key, ()))
+            if job.state in ACTIVE_STATES and job.owner != self._owner_id() \
+                    and is_alive(owners.get(job.owner or "")):
+                resumed.append(self.follow(job, asked=False))
+                continue
+            taken = self.take_over(job)
+            if taken is not None:
+                resumed.append(self.adopt(taken, asked=False))
+        return resumed
+
+    def take_over(self, job: Job) -> Job | None:
+        """Become the owner of a job whose owner is gone (compare-and-set in the journal)."""
+        assert self._journal is not None
+        if job.owner == self._owner_id():
+            return job
+        if not self._journal.take_over(job.key, job.owner):
+            fresh = self._journal.jobs([job.key]).get(job.key)
+            if fresh is not None and not fresh.is_final:
+                self.follow(replace(fresh, timeline=job.timeline), asked=False)
+            return None
+        return replace(job, owner=self._owner_id())
+
+    def adopt(self, job: Job, *, asked: bool) -> Job:
+        """Track a job we just took over. ``asked``: the operator asked for this model now,
+        so a job that was never sent may be sent; otherwise it is reported as not sent."""
+        track = self._scheduler.add(job.key, 0.0, float("inf"))
+        job_timeout = self._settings.job_timeout
+        if job.state is JobState.IN_PROGRESS or (job.state is JobState.TIMED_OUT
+                                                and job.dock_status_id):
+            track.started = self._clock() - age_from_wall(job.submitted_at)
+            fresh_deadline = job.state is JobState.TIMED_OUT or not job.tracking
+            track.deadline = (self._clock() if fresh_deadline else track.started) + job_timeout
+            job = self._writer.set(job, state=JobState.IN_PROGRESS, error=None, error_kind=None,
+                                   tracking=True, stale=False, force_transition=True,
+                                   detail="re-check of a timed-out job" if fresh_deadline
+                                   else "resumed: its previous process is gone")
+            self._scheduler.schedule(job.key, 0.0)
+        elif job.state is JobState.SUBMITTING:
+            job = self._writer.set(
+                job, state=JobState.UNKNOWN, error_kind="interrupted",
+                error="the previous run stopped while the undeploy request was in flight; "
+                "it may have reached the server. Check the model before retrying.")
+        elif job.state is JobState.QUEUED and asked:
+            track.started, track.deadline = self._clock(), self._clock() + job_timeout
+            job = self._writer.set(job, tracking=True, force_transition=True,
+                                   detail="taken over from a process that is gone; "
+                                   "never sent before")
+            self._scheduler.schedule(job.key, 0.0)
+        else:
+            job = self._writer.set(
+                job, state=JobState.ERROR, error_kind="not_sent",
+                error="never sent: the previous run stopped before sending it (retry to send)")
+        self._writer.note_open(job)
+        return job
+
+    def join(self, existing: Job) -> Job:
+        """The operator asked to undeploy a model that already has a blocking job."""
+        shown = self._store.get(existing.key)
+        if shown is not None:
+            self._notes[existing.key] = ALREADY_HERE
+            return shown
+        assert self._journal is not None
+        job = replace(existing, timeline=self._journal.timeline(existing.key))
+        since = clock_time(existing.submitted_at or existing.created_at)
+        if job.state is JobState.UNKNOWN:
+            self._store.put(job)
+            self._notes[job.key] = (f"not sent: its undeploy of {since} has an UNKNOWN outcome "
+                                    "(it may have reached the server); retry that job explicitly")
+            return job
+        record = self._journal.owner_records([job.owner or ""]).get(job.owner or "")
+        if job.tracking and is_alive(record):
+            assert record is not None
+            self._notes[job.key] = (f"already {job.state.value} since {since} "
+                                    f"({record.owner.describe()}), tracking it")
+            return self.follow(job, asked=True)
+        taken = self.take_over(job)
+        if taken is None:
+            self._notes[job.key] = f"already {job.state.value} since {since}, tracking it"
+            return self._store.get(job.key) or job
+        self._notes[job.key] = (f"already {job.state.value} since {since} (its process is "
+                                "gone), tracking it")
+        return self.adopt(taken, asked=True)
+
+    def follow(self, job: Job, *, asked: bool) -> Job:
+        self._followed[job.key] = _Followed(self._clock() + self._settings.job_timeout, asked)
+        self._writer.put(job)
+        return job
+
+    async def housekeeping(self, has_owner: Callable[[], bool],
+                           on_journal_error: Callable[[str], None]) -> None:
+        """Heartbeat our owner lease; refresh followed jobs from the journal."""
+        next_beat = self._clock() + HEARTBEAT_EVERY
+        while True:
+            await asyncio.sleep(FOLLOW_EVERY)
+            if self._journal is None:
+                continue
+            try:
+                if self._clock() >= next_beat and has_owner():
+                    next_beat = self._clock() + HEARTBEAT_EVERY
+                    self._journal.heartbeat()
+                if self._followed:
+                    self._refresh()
+            except JournalError as exc:
+                on_journal_error(str(exc))
+
+    def _refresh(self) -> None:
+        assert self._journal is not None
+        rows = self._journal.jobs(self._followed)
+        owners = self._journal.owner_records(j.owner for j in rows.values() if j.owner)
+        now = self._clock()
+        for key, followed in list(self._followed.items()):
+            row, shown = rows.get(key), self._store.get(key)
+            if row is None or shown is None:
+                del self._followed[key]
+                continue
+            if row.updated_at != shown.updated_at:
+                timeline = shown.timeline if row.state is shown.state \
+                    else self._journal.timeline(key)
+                shown = replace(row, timeline=timeline)
+                self._writer.put(shown)
+            if row.is_final:
+                del self._followed[key]
+            elif not row.tracking or not is_alive(owners.get(row.owner or "")):
+                del self._followed[key]
+                taken = self.take_over(row)
+                if taken is not None:
+                    self.adopt(replace(taken, timeline=shown.timeline), asked=followed.asked)
+            elif now >= followed.deadline:
+                del self._followed[key]
+                self._give_up(shown, row, owners.get(row.owner or ""))
+            self._writer.note_open(self._store.get(key) or row)
+
+    def _give_up(self, shown: Job, row: Job, record: OwnerRecord | None) -> None:
+        """Our own deadline passed while the owner still tracks the job."""
+        who = record.owner.describe() if record else "another process"
+        self._writer.put(replace(
+            shown, state=JobState.TIMED_OUT, error_kind="deadline",
+            error=f"deadline of {self._settings.job_timeout:g}s reached while {who} "
+            f"tracks it (still {row.state.value} there)"))

@@ -1,0 +1,133 @@
+"""How jobs are stored in SQLite: the schema, its migrations, and row conversion.
+
+The journal (journal.py) decides what to write and when; this file only says
+what a row looks like.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from kore_tui.core.job import Job, JobState, Transition
+
+SCHEMA_VERSION = 2
+
+# Version 1 is the first release's schema (it set no user_version, so it reads as 0).
+SCHEMA_V1 = """
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    host TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    model_id TEXT,
+    dock_status_id TEXT,
+    action TEXT,
+    job_type TEXT,
+    state TEXT NOT NULL,
+    server_status TEXT,
+    error TEXT,
+    error_kind TEXT,
+    http_status INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    polls INTEGER NOT NULL DEFAULT 0,
+    tracking INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    submitted_at TEXT,
+    updated_at TEXT NOT NULL,
+    last_checked_at TEXT,
+    last_response TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_env_created ON jobs(environment, created_at);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE TABLE IF NOT EXISTS transitions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_key TEXT NOT NULL,
+    at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    http_status INTEGER,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS transitions_job ON transitions(job_key, id);
+"""
+
+# Version 2: owner leases (one live job per resource across processes).
+MIGRATE_TO_V2 = """
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+CREATE INDEX IF NOT EXISTS jobs_resource ON jobs(host, model_id, state);
+CREATE TABLE IF NOT EXISTS owners (
+    id TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    hostname TEXT NOT NULL,
+    proc_start TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    heartbeat REAL NOT NULL,
+    ended INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+COLUMNS = (
+    "key", "environment", "host", "kind", "model_id", "dock_status_id", "action", "job_type",
+    "state", "server_status", "error", "error_kind", "http_status", "attempts", "polls",
+    "tracking", "created_at", "submitted_at", "updated_at", "last_checked_at", "last_response",
+    "owner",
+)
+UPSERT = (
+    f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+    "ON CONFLICT(key) DO UPDATE SET "
+    + ", ".join(f"{c}=excluded.{c}" for c in COLUMNS if c != "key")
+)
+INSERT_TRANSITION = (
+    "INSERT INTO transitions (job_key, at, state, http_status, detail) VALUES (?, ?, ?, ?, ?)"
+)
+MAX_RESPONSE_CHARS = 16_384
+
+
+def job_row(job: Job) -> tuple[Any, ...]:
+    response = None
+    if job.last_response is not None:
+        response = json.dumps(job.last_response, ensure_ascii=True)[:MAX_RESPONSE_CHARS]
+    return (
+        job.key, job.environment, job.host, job.kind, job.model_id, job.dock_status_id,
+        job.action, job.job_type, job.state.value, job.server_status, job.error, job.error_kind,
+        job.http_status, job.attempts, job.polls, int(job.tracking), job.created_at,
+        job.submitted_at, job.updated_at, job.last_checked_at, response, job.owner,
+    )
+
+
+def job_from_row(row: sqlite3.Row, timeline: tuple[Transition, ...] = ()) -> Job:
+    response = None
+    if row["last_response"]:
+        try:
+            response = json.loads(row["last_response"])
+        except ValueError:
+            response = {"unreadable": row["last_response"][:200]}
+    state = state_of(row["state"])
+    return Job(
+        key=row["key"], environment=row["environment"], host=row["host"], kind=row["kind"],
+        model_id=row["model_id"], dock_status_id=row["dock_status_id"],
+        action=row["action"] or "UNDEPLOY", job_type=row["job_type"], state=state,
+        server_status=row["server_status"], error=row["error"], error_kind=row["error_kind"],
+        http_status=row["http_status"], attempts=row["attempts"], polls=row["polls"],
+        tracking=bool(row["tracking"]), created_at=row["created_at"],
+        submitted_at=row["submitted_at"], updated_at=row["updated_at"],
+        last_checked_at=row["last_checked_at"], last_response=response, timeline=timeline,
+        owner=row["owner"],
+    )
+
+
+def transition_row(job: Job, detail: str | None) -> tuple[Any, ...]:
+    return (job.key, job.updated_at, job.state.value, job.http_status,
+            detail if detail is not None else job.error)
+
+
+def state_of(text: str) -> JobState:
+    try:
+        return JobState(text)
+    except ValueError:
+        return JobState.UNKNOWN
+
+
+def statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]

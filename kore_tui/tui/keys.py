@@ -1,0 +1,63 @@
+"""One place for every key: the BINDINGS of the main screen, the ID box and the jobs
+panel. The footer reads them (Textual does), and so do F1 help and the command palette
+(here): a binding's ``description`` is its footer label, its ``tooltip`` the sentence
+that help and the palette show. A key without a tooltip is not listed (cursor keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingType
+
+_NAMES = {"slash": "/", "question_mark": "?", "space": "space", "enter": "enter",
+          "escape": "esc", "delete": "del", "pageup": "PgUp", "pagedown": "PgDn"}
+
+
+def key_label(key: str) -> str:
+    """ "f2" -> "F2", "slash" -> "/", "ctrl+u" stays, "up,k" -> "up / k"."""
+    parts = []
+    for one in key.split(","):
+        one = one.strip()
+        if len(one) in (2, 3) and one[0] == "f" and one[1:].isdigit():
+            parts.append(one.upper())
+        else:
+            parts.append(_NAMES.get(one, one))
+    return " / ".join(parts)
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    key: str  # as shown
+    where: str  # "anywhere", "ID box", "jobs"
+    action: str  # the binding's action, namespace included ("screen.recheck")
+    text: str  # the tooltip
+
+
+def described(bindings: Iterable[BindingType], where: str) -> list[KeyHelp]:
+    out = []
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.tooltip:
+            out.append(KeyHelp(key_label(binding.key), where, binding.action, binding.tooltip))
+    return out
+
+
+def _bare(action: str) -> str:
+    return action.split(".", 1)[-1]
+
+
+def all_keys() -> list[KeyHelp]:
+    """Every described key of the console, in the order help lists them. An action bound
+    to several keys (F3 anywhere, h in the jobs panel) is one row: "F3 / h"."""
+    from kore_tui.tui.screens.main import FilterInput, MainScreen
+    from kore_tui.tui.widgets.jobs_table import JobsTable
+
+    rows = (described(MainScreen.BINDINGS, "anywhere") + described(JobsTable.BINDINGS, "jobs")
+            + described(FilterInput.BINDINGS, "filter"))
+    aliases: dict[str, list[str]] = {}
+    for bindings in (MainScreen.BINDINGS, JobsTable.BINDINGS):
+        for binding in bindings:
+            if isinstance(binding, Binding) and not binding.tooltip:
+                aliases.setdefault(_bare(binding.action), []).append(key_label(binding.key))
+    return [KeyHelp(" / ".join([row.key, *aliases.get(_bare(row.action), [])]), row.where,
+                    row.action, row.text) for row in rows]

@@ -1,0 +1,39 @@
+"""Input widgets that never show control, escape or bidi-override characters.
+
+A stock Input or TextArea renders what it holds, escapes and all: a pasted or
+loaded ``ESC]52;…BEL`` reaches the terminal and writes its clipboard. Here every
+way text gets in (typing, paste, ``value =``, ``load_text``, edits) goes through
+``scrub``, which swaps each unsafe character for U+FFFD one for one, so cursor
+offsets stay valid and the operator sees that something odd was there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.document._document import EditResult
+from textual.document._edit import Edit
+from textual.widgets import Input, TextArea
+
+from kore_tui.core.text import scrub
+
+
+class SafeInput(Input):
+    """A one-line Input whose value is always scrubbed."""
+
+    def validate_value(self, value: str) -> str:
+        return scrub(value)
+
+
+class SafeTextArea(TextArea):
+    """A TextArea whose document is always scrubbed (newlines and tabs kept)."""
+
+    def __init__(self, text: str = "", **kwargs: Any) -> None:
+        super().__init__(scrub(text, keep="\n\r\t"), **kwargs)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(scrub(text, keep="\n\r\t"))
+
+    def edit(self, edit: Edit) -> EditResult:
+        edit.text = scrub(edit.text, keep="\n\r\t")
+        return super().edit(edit)

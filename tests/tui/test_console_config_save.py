@@ -1,0 +1,87 @@
+"""The console's environment editor and theme write only what changed, over the file as it
+is on disk now: what `kore-tui env add` or a text editor did meanwhile survives."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Checkbox
+
+from kore_tui.core import paths
+from kore_tui.core.config import Environment, load_config
+from kore_tui.core.config_writer import put_environment
+from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
+from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.test_console import SIZE
+
+
+@pytest.fixture
+def commented(simenv: SimulatorThread) -> str:
+    text = ("# hand-written: keep this comment\ndefault = \"sim\"  # the simulator\n\n"
+            + env_block("sim", simenv.url, "colour = \"blue\"  # calm"))
+    write_config(text)
+    return text
+
+
+async def open_editor_for_sim(pilot: Pilot[int]) -> EnvironmentEditor:
+    await pilot.press("f2")
+    assert isinstance(pilot.app.screen, EnvironmentPicker)
+    await pilot.press("e")
+    editor = pilot.app.screen
+    assert isinstance(editor, EnvironmentEditor)
+    return editor
+
+
+async def test_saving_an_edit_keeps_an_environment_added_meanwhile_and_comments(
+        simenv: SimulatorThread, commented: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        # Another process adds an environment while the console is open.
+        put_environment(Environment("qa", "https://qa.kore.ai"))
+        editor = await open_editor_for_sim(pilot)
+        editor.query_one("#protected", Checkbox).value = True
+        await pilot.pause(0.3)
+        await pilot.click("#save")
+        await until(pilot, lambda: load_config().environments["sim"].protected)
+        await until(pilot, lambda: app.config is not None and "qa" in app.config.environments)
+    text = paths.config_path().read_text()
+    assert "[environments.qa]" in text, "the environment added meanwhile survived"
+    for comment in ("# hand-written: keep this comment", "# the simulator", "# calm"):
+        assert comment in text
+    assert load_config().default == "sim"
+
+
+async def test_saving_over_a_conflicting_change_is_refused(simenv: SimulatorThread,
+                                                          commented: str) -> None:
+    app = make_app()
+    said: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        app.notify = lambda message, **kw: said.append(message)  # type: ignore[method-assign]
+        editor = await open_editor_for_sim(pilot)
+        # Someone edits the same environment on disk while the editor is open.
+        changed = commented.replace("# calm", "# calm\nprotected = true")
+        write_config(changed)
+        editor.query_one("#read_only", Checkbox).value = True
+        await pilot.pause(0.3)
+        await pilot.click("#save")
+        await until(pilot, lambda: any("Config not saved" in m for m in said))
+    assert any("'sim' was changed in the file meanwhile" in m for m in said)
+    assert paths.config_path().read_text() == changed
+
+
+async def test_theme_is_saved_without_rewriting_the_file(simenv: SimulatorThread,
+                                                         commented: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        put_environment(Environment("qa", "https://qa.kore.ai"))
+        app.theme = "nord"
+        await until(pilot, lambda: "nord" in paths.config_path().read_text())
+    config = load_config()
+    assert config.settings.theme == "nord" and "qa" in config.environments
+    # The console runs with fast test settings: only the theme reaches the file.
+    assert config.settings.poll_initial == 2.0
+    assert "# hand-written: keep this comment" in paths.config_path().read_text()

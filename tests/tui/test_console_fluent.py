@@ -1,0 +1,379 @@
+"""The console's flows, key by key: each test failed before its fix (bug numbers from the
+tui1 brief in the test names' docstrings)."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+from textual.widget import Widget
+from textual.widgets import Button, Input, Static
+
+from kore_tui.core.job import JobState
+from kore_tui.simulator import SimulatorThread
+from kore_tui.tools.scenes import Scene, build_app, scripted_jobs
+from kore_tui.tui.app import KoreApp
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
+from kore_tui.tui.screens.help import HelpScreen
+from kore_tui.tui.screens.prompts import KeyPrompt, PathPrompt, YesNo
+from kore_tui.tui.widgets.id_entry import IdEntry
+from kore_tui.tui.widgets.jobs_table import JobsTable
+from tests.helpers import admin_sync
+from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.test_console import SIZE, all_final, paste
+
+
+async def _noop(app: KoreApp, pilot: object) -> None:
+    return None
+
+
+def scene_app(env: str = "dev", with_jobs: bool = False) -> KoreApp:
+    return build_app(Scene("t", "", env, _noop, with_jobs=with_jobs))
+
+
+def messages(app: KoreApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def screen_lines(app: KoreApp) -> list[str]:
+    return ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
+
+
+def fully_visible(app: KoreApp, widget: Widget) -> bool:
+    """On screen and not clipped by a parent or the terminal edge."""
+    placed = app.screen._compositor.visible_widgets.get(widget)
+    if placed is None:
+        return False
+    region, clip = placed
+    return region.intersection(clip) == region and region.area > 0
+
+
+async def test_sort_leaves_the_id_box_alone(simenv: SimulatorThread) -> None:
+    """Bug 2: `s` put the launch paste back into the ID box; a second ctrl+u re-sent it."""
+    from kore_tui.core.config import load_config
+
+    config = load_config()
+    app = KoreApp(config=config, env=config.environments["sim"],
+                  prefill="\n".join(simenv.model_ids[:3]))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: len(app.main.model.jobs) == 3 and all_final(app))
+        assert app.main.query_one(IdEntry).text_area.text == ""
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("s")
+        assert app.main.model.sort == "status"
+        assert app.main.query_one(IdEntry).text_area.text == "", "sort refilled the ID box"
+        assert app.focused is app.main.query_one(JobsTable), "sort moved the focus"
+        await pilot.press("ctrl+u")
+        assert not isinstance(app.screen, ConfirmUndeploy)
+        counters = admin_sync(simenv.url, "/_sim/counters")
+        assert sum(counters["undeployReceived"].values()) == 3
+
+
+async def test_protected_confirm_name_field_has_focus_and_enter_confirms(
+        simenv: SimulatorThread) -> None:
+    """Bug 3: focus was on Cancel, the placeholder was the name itself, Enter cancelled."""
+    write_config('default = "prod"\n' + env_block("prod", simenv.url, "protected = true"))
+    app = make_app("prod")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        modal = app.screen
+        assert isinstance(modal, ConfirmUndeploy)
+        typed = modal.query_one("#typed", Input)
+        assert app.focused is typed
+        assert typed.value == "" and "prod" not in typed.placeholder
+        await pilot.press("p", "r", "o", "enter")
+        assert app.screen is modal, "a wrong name must not confirm"
+        why = str(modal.query_one("#why", Static).render())
+        assert "'pro' is not 'prod'" in why
+        assert admin_sync(simenv.url, "/_sim/counters")["undeployReceived"] == {}
+        await pilot.press("d", "enter")
+        assert not isinstance(app.screen, ConfirmUndeploy)
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 1)
+
+
+async def test_id_box_buttons_work_and_counts_stay_visible(simenv: SimulatorThread) -> None:
+    """Bug 1: the buttons did nothing; the count label went blank at 10+ IDs."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, "\n".join(simenv.model_ids[:12]))
+        await pilot.pause()
+        button = app.main.query_one("#undeploy", Button)
+        assert fully_visible(app, button)
+        row = [line for line in screen_lines(app) if "Watch" in line]
+        assert row and "Undeploy 12" in row[0], row
+        await pilot.click("#undeploy")
+        assert isinstance(app.screen, ConfirmUndeploy)
+        await pilot.press("escape")
+        await pilot.click("#clear")
+        assert app.main.query_one(IdEntry).text_area.text == ""
+        assert "ID box cleared." in messages(app)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+l")
+        assert app.main.query_one(IdEntry).text_area.text == ""
+        await pilot.click("#load")
+        assert isinstance(app.screen, PathPrompt)
+        await pilot.press("escape")
+        await pilot.click("#watch")
+        assert any("No dock status IDs" in m for m in messages(app))
+
+
+async def test_paste_with_focus_elsewhere_goes_to_the_id_box() -> None:
+    """Bug 14: a paste while the jobs panel (or a button) had the focus was dropped."""
+    app = scene_app(with_jobs=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        entry = app.main.query_one(IdEntry)
+        entry.set_text("cm-first")
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        await pilot.pause()
+        table.post_message(events.Paste("cm-pasted-1\ncm-pasted-2"))
+        await pilot.pause()
+        assert entry.text_area.text == "cm-first\ncm-pasted-1\ncm-pasted-2"
+        assert app.focused is entry.text_area
+        button = app.main.query_one("#clear", Button)
+        button.focus()
+        button.post_message(events.Paste("cm-third"))
+        await pilot.pause()
+        assert entry.text_area.text.endswith("\ncm-third")
+
+
+async def test_actions_on_final_jobs_say_why_nothing_happened(simenv: SimulatorThread) -> None:
+    """Bug 16: `r` said "Re-checking 0 job(s)", `x` was silent, `c` said "ID(s)"."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        await pilot.press("r")
+        assert any("No job selected" in m for m in messages(app))
+        await paste(app, "\n".join(simenv.model_ids[:2]))
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
+        assert {j.state for j in app.main.model.jobs.values()} == {JobState.SUCCESS}
+        table.focus()
+        await pilot.press("r")
+        assert any(m.startswith("Nothing to re-check: 1 SUCCESS") for m in messages(app))
+        assert not any("Re-checking 0" in m for m in messages(app))
+        await pilot.press("x")
+        assert any(m.startswith("Nothing to stop: 1 SUCCESS") for m in messages(app))
+        await pilot.press("a", "c")
+        assert "Copied 2 dock status ID(s) to the clipboard." in messages(app)
+
+
+async def test_ctrl_c_says_how_to_quit_without_raw_markup() -> None:
+    """Bug 13: ctrl+c showed `Press [b]ctrl+q[/b] to quit the app`."""
+    app = scene_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.main.query_one("#jobs").focus()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        shown = messages(app)
+        assert shown and "ctrl+q" in shown[-1]
+        assert not any("[b]" in m for m in shown)
+
+
+MODALS = ["confirm", "confirm-protected", "quit", "picker", "editor", "key", "path", "help"]
+
+
+async def _open(app: KoreApp, pilot: object, which: str) -> None:
+    from kore_tui.tools.scenes import demo_model_ids
+
+    envs = app.config.environments  # type: ignore[union-attr]
+    if which.startswith("confirm"):
+        env = envs["prod"] if which == "confirm-protected" else envs["dev"]
+        await app.push_screen(ConfirmUndeploy(env, demo_model_ids()))
+    elif which == "quit":
+        await app.push_screen(YesNo("24 job(s) are not final yet. Quit anyway? They stay in "
+                                    "the journal and resume the next time you open this "
+                                    "environment.", yes="Quit"))
+    elif which == "picker":
+        await app.push_screen(EnvironmentPicker(envs, "prod", "prod"))
+    elif which == "editor":
+        await app.push_screen(EnvironmentEditor(envs["prod"], True))
+    elif which == "key":
+        await app.push_screen(KeyPrompt("prod", envs["prod"].host, "no key found for prod"))
+    elif which == "path":
+        await app.push_screen(PathPrompt("Load IDs from file", "path/to/ids.csv"))
+    else:
+        await app.push_screen(HelpScreen())
+
+
+@pytest.mark.parametrize("which", MODALS)
+async def test_every_modal_fits_80x24(which: str) -> None:
+    """Bug 7: dialogs were ~96 columns wide: warnings, buttons and flags were cut."""
+    app = scene_app("dev", with_jobs=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await _open(app, pilot, which)
+        await pilot.pause()
+        screen = app.screen
+        for button in screen.query(Button):
+            assert fully_visible(app, button), f"{which}: button {button.label} is cut"
+        for warning in screen.query(".warning"):
+            assert fully_visible(app, warning), f"{which}: the warning is cut"
+        for text in screen.query(Static).filter(".dialog > Static"):
+            if text.parent is not None and text.parent.has_class("tall"):
+                continue  # help and detail scroll by design; their frame is checked above
+            assert fully_visible(app, text), f"{which}: {text.id or 'text'} is cut"
+        if which == "quit":
+            shown = " ".join(app.export_screenshot().replace("&#160;", " ").split())
+            assert "resume the next time you open this environment." in shown
+        if which == "picker":
+            svg = app.export_screenshot()
+            assert "PROTECTED" in svg and "READ-ONLY" in svg
+
+
+async def test_history_reads_the_journal_this_console_writes(simenv: SimulatorThread,
+                                                              tmp_path: object) -> None:
+    """Bug 4: F3 in --demo read the default journal (always empty) instead of the demo's."""
+    from pathlib import Path
+
+    from kore_tui.core.config import load_config
+    from kore_tui.core.secret import Secret
+    from kore_tui.tui.screens.history import HistoryScreen
+    from tests.conftest import SENTINEL_KEY
+
+    config = load_config()
+    journal = Path(str(tmp_path)) / "demo-journal.sqlite3"
+    app = KoreApp(config=None, env=config.environments["sim"], key=Secret(SENTINEL_KEY),
+                  journal_path=journal)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, "\n".join(simenv.model_ids[:2]))
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
+        await pilot.press("f3")
+        assert isinstance(app.screen, HistoryScreen)
+        await until(pilot, lambda: len(app.screen.jobs) == 2)  # type: ignore[attr-defined]
+
+
+async def test_help_is_derived_from_the_bindings_and_fits_80_columns() -> None:
+    """One fact, one place; bug 15: help was clipped at 80 columns with no hint to close."""
+    from kore_tui.tui.keys import all_keys
+
+    app = scene_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        screen = app.screen
+        assert isinstance(screen, HelpScreen)
+        body = screen.query_one(".dialog")
+        assert "Esc" in str(body.border_title)
+        assert body.region.width <= 80
+        help_static = screen.query_one("#help", Static)
+        lines = help_static.render_lines(help_static.size.region)
+        shown = " ".join(" ".join("".join(seg.text for seg in line).split()) for line in lines)
+        for row in all_keys():
+            assert row.text.split(":")[0] in shown, f"help misses {row.key}"
+        assert help_static.size.width <= 80
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits_and_escape_clears_the_filter_first() -> None:
+    app = scene_app(with_jobs=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        table = app.main.query_one(JobsTable)
+        table.rebuild()
+        table.focus()
+        await pilot.press("a", "slash")
+        await pilot.press(*"409")
+        await pilot.pause(0.2)
+        assert len(app.main.model.visible) == 1
+        await pilot.press("escape")
+        assert app.main.model.text_filter == "" and len(app.main.model.visible) == 16
+        assert app.focused is table and len(app.main.model.marks) == 16
+        await pilot.press("escape")
+        assert app.main.model.marks == set()
+        await pilot.press("q")  # the scene's jobs are scripted, no host tracking them
+        await pilot.pause()
+        assert isinstance(app.screen, YesNo) or not app.is_running
+
+
+async def test_empty_views_say_why_and_what_to_press() -> None:
+    app = scene_app(with_jobs=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.main.query_one(JobsTable)
+        line = "".join(seg.text for seg in table.render_line(1))
+        assert "No jobs yet" in line and "ctrl+u" in line
+        assert app.host is not None and app.env is not None
+        app.host.store.put_many(scripted_jobs(app.env))
+        app.main._drain()
+        table.focus()
+        await pilot.press("slash", *"xyz")
+        await pilot.pause(0.2)
+        line = "".join(seg.text for seg in table.render_line(1))
+        assert "nothing matches 'xyz' — esc clears the filter" in line
+
+
+async def test_batch_end_summary_and_retry_confirmation_counts(
+        simenv: SimulatorThread) -> None:
+    """Habits: a one-line outcome when a batch ends, with keys for the failed ones; the
+    retry confirmation counts by state and warns that UNKNOWN may have succeeded."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        admin_sync(simenv.url, "/_sim/force", "POST", json={"responses": [{"status": 500}]})
+        await paste(app, "\n".join(simenv.model_ids[:3]))
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 3)
+        await pilot.pause(0.2)
+        batch = app.main.query_one("#batch", Static)
+        assert batch.display
+        text = str(batch.render())
+        assert "Batch done: 2 SUCCESS, 0 FAILED, 1 UNKNOWN, 0 ERROR" in text
+        assert "F mark failed · R retry · C copy model IDs" in text
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("C")
+        (unknown,) = [j for j in app.main.model.jobs.values() if j.state is JobState.UNKNOWN]
+        assert app.clipboard == unknown.model_id
+        await pilot.press("F")
+        assert app.main.model.marks == {unknown.key}
+        await pilot.press("R")
+        modal = app.screen
+        assert isinstance(modal, ConfirmUndeploy)
+        note = str(modal.query_one("#note", Static).render())
+        assert "Retrying 1 UNKNOWN" in note and "may already have succeeded" in note
+        await pilot.click("#confirm")
+        await until(pilot, lambda: app.main.model.jobs[unknown.key].state is JobState.SUCCESS)
+
+
+async def test_history_filters_and_refreshes_while_open(simenv: SimulatorThread) -> None:
+    from kore_tui.tui.screens.history import HistoryScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 1)
+        await pilot.press("f3")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await until(pilot, lambda: len(history.jobs) == 1)
+        assert app.host is not None
+        app.host.call_wait(lambda e: e.undeploy(simenv.model_ids[1:3]))
+        await until(pilot, lambda: len(history.jobs) == 3, timeout=10)  # no key pressed
+        await pilot.press("slash")
+        history.query_one("#history-filter", Input).value = simenv.model_ids[2][:12]
+        await pilot.pause(0.2)
+        assert [j.model_id for j in history.jobs] == [simenv.model_ids[2]]
+        await pilot.press("escape")
+        assert len(history.jobs) == 3 and app.screen is history
+        await pilot.press("escape")
+        assert app.screen is not history

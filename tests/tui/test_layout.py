@@ -1,0 +1,204 @@
+"""What is on screen at 80x24, 120x36 and 250x70: nothing urgent cut, widths used."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from rich.text import Text
+from textual.geometry import Region
+
+from kore_tui.core.config import Environment
+from kore_tui.core.job import JobState
+from kore_tui.core.store import HostHealth, JobStore
+from kore_tui.tools.scenes import FROZEN, Scene, build_app, scripted_jobs
+from kore_tui.tui.app import KoreApp
+from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.widgets.banner import banner_text
+from kore_tui.tui.widgets.jobs_table import JobsTable, ago
+
+
+async def _noop(app: KoreApp, pilot: object) -> None:
+    return None
+
+
+def fit_line(text: Text, width: int) -> str:
+    """What a one-line banner of ``width`` cells shows."""
+    return text.plain[:width]
+
+
+def test_banner_urgent_states_first_and_never_cut() -> None:
+    """Bug 8: at 80 columns PAUSED was off screen; at 120 "rate limited" was cut."""
+    env = Environment("preprod", "https://preprod-eu-west.agent-platform.kore.ai",
+                      protected=True, read_only=True)
+    store = JobStore()
+    now = FROZEN.timestamp()
+    store.set_health(HostHealth(last_success_wall=now - 5, errors=7, user_paused=True,
+                                paused_until_wall=now + 42, journal_error="disk full",
+                                last_error="HTTP 401 UNAUTHORIZED: bad key"))
+    shown80 = fit_line(banner_text(env, store, True, now, tracking=True), 80)
+    for urgent in ("JOURNAL ERROR", "PAUSED", "rate limited: waiting 42s", "AUTH FAILED"):
+        assert urgent in shown80
+    assert shown80.index("JOURNAL ERROR") < shown80.index("PAUSED") < shown80.index(
+        "rate limited") < shown80.index("AUTH")
+    shown120 = fit_line(banner_text(env, store, True, now, tracking=True), 120)
+    assert "PROTECTED" in shown120 and "READ-ONLY" in shown120 and "errors 7" in shown120
+
+
+def test_banner_age_is_a_warning_only_while_tracking() -> None:
+    """Bug 8: idle, "last OK 75s ago" turned yellow as if something were wrong."""
+    env = Environment("dev", "https://dev.kore.ai")
+    store = JobStore()
+    now = FROZEN.timestamp()
+    store.set_health(HostHealth(last_success_wall=now - 75))
+
+    def age_style(tracking: bool) -> str:
+        text = banner_text(env, store, False, now, tracking=tracking)
+        start = text.plain.index("last OK 75s ago")
+        return " ".join(str(s.style) for s in text.spans if s.start <= start < s.end)
+
+    assert "yellow" not in age_style(False)
+    assert "yellow" in age_style(True)
+
+
+def test_durations_round_once() -> None:
+    """Bug 10: 119.6 s printed 1m60s and 59.6 s printed 60s."""
+    assert ago(59.6) == "1m00s"
+    assert ago(119.6) == "2m00s"
+    assert ago(3599.7) == "1h00m"
+    assert ago(59.4) == "59s"
+
+
+def test_elapsed_sort_is_by_elapsed_not_submit_time() -> None:
+    """Bug 10: a job submitted first but finished fast sorted as the longest."""
+    env = Environment("dev", "https://dev.kore.ai")
+    jobs = scripted_jobs(env)
+    base = jobs[0]
+    quick = replace(base, key="quick", state=JobState.SUCCESS,
+                    submitted_at="2026-11-29T03:00:00.000Z", updated_at="2026-11-29T03:00:05.000Z")
+    slow = replace(base, key="slow", state=JobState.SUCCESS,
+                   submitted_at="2026-11-29T03:05:00.000Z", updated_at="2026-11-29T03:10:00.000Z")
+    model = JobsModel(clock=FROZEN.timestamp)
+    model.apply([quick, slow])
+    model.sort = "elapsed"
+    model.rebuild()
+    assert model.visible == ["slow", "quick"]
+
+
+def table_lines(app: KoreApp) -> list[str]:
+    table = app.main.query_one(JobsTable)
+    return ["".join(seg.text for seg in table.render_line(y))
+            for y in range(len(app.main.model.visible))]
+
+
+async def _run(size: tuple[int, int]) -> tuple[JobsModel, list[str], str, str]:
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        app.main.query_one(JobsTable).rebuild()
+        await pilot.pause()
+        header = str(app.main.query_one("#jobs-header").render())
+        summary = str(app.main.query_one("#summary").render())
+        return app.main.model, table_lines(app), header, summary
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36), (250, 70)])
+async def test_jobs_panel_uses_the_width(size: tuple[int, int]) -> None:
+    """Bug 11: at 250 columns IDs stayed elided next to 130 empty columns; at 80 the
+    Error column was off screen behind Checked and Polls. Bug 10: `Elapse…`."""
+    model, lines, header, _ = await _run(size)
+    width = size[0]
+    assert "Elapsed" in header and "Elapse…" not in header
+    assert "Status" in header and "Error" in header
+    assert all(len(line) <= width for line in lines)
+    job = next(j for j in model.jobs.values() if j.state is JobState.ERROR)
+    row = next(line for line in lines if (job.model_id or "")[:11] in line)
+    assert "HTTP 409" in row, f"the error is off screen at {width}: {row!r}"
+    if width >= 170:
+        assert job.model_id in row, "full IDs at 250 columns"
+        assert "HTTP 409 CONFLICT: Model is not deployed" in row
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_summary_is_not_overdrawn_by_the_progress_bar(size: tuple[int, int]) -> None:
+    """Bug 9: `5 marked (5` and `view: all━━━━` at 80 columns."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        table = app.main.query_one(JobsTable)
+        table.rebuild()
+        table.focus()
+        await pilot.press("a")
+        app.main.model.text_filter = "no-such-thing"
+        table.rebuild()
+        app.main._update_summary()
+        await pilot.pause()
+        summary = app.main.query_one("#summary")
+        strips = summary.render_lines(Region(0, 0, summary.size.width, summary.size.height))
+        shown = " ".join("".join(seg.text for seg in strip) for strip in strips)
+        shown = " ".join(shown.split())
+        assert "sort: created" in shown
+        assert "16 marked (16 hidden by the filter!)" in shown
+        region, clip = app.screen._compositor.visible_widgets[summary]
+        assert region.intersection(clip) == region, "part of the summary is hidden"
+        bar = app.main.query_one("#progress")
+        assert summary.region.right <= bar.region.x
+
+
+def test_failed_and_error_differ_by_more_than_a_shade_and_tags_have_contrast() -> None:
+    """Bug 17: FAILED and ERROR were two reds; the read-only tag was grey on green."""
+    from kore_tui.tui.screens.environments import env_label
+    from kore_tui.tui.widgets.jobs_table import STATE_STYLES
+
+    failed, error = STATE_STYLES[JobState.FAILED], STATE_STYLES[JobState.ERROR]
+    assert (failed.bgcolor is None) != (error.bgcolor is None)
+    label = env_label(Environment("audit", "https://gale.kore.ai", read_only=True,
+                                  protected=True), default=True)
+    for flag in ("READ-ONLY", "PROTECTED", "default"):
+        start = label.plain.index(flag)
+        styles = [str(s.style) for s in label.spans if s.start <= start < s.end]
+        assert any(" on " in style for style in styles), f"{flag}: no own background"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (250, 70)])
+async def test_every_invalid_reason_can_be_read(size: tuple[int, int]) -> None:
+    """Bug 18: the reasons panel was 6 rows at every size: 2 of 10 reasons, "…and 8 more"."""
+    from kore_tui.tui.widgets.id_entry import IdEntry
+
+    bad = [f"cm-{i:08d}-zzzz" for i in range(10)]
+    app = build_app(Scene("layout", "", "prod", _noop, with_jobs=False))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main.query_one(IdEntry).set_text("\n".join(bad))
+        await app.main.query_one(IdEntry).current()  # parsed off the UI loop
+        await pilot.pause()
+        feedback = app.main.query_one("#feedback")
+        text = str(feedback.render())
+        assert all(token in text for token in bad) and "more" not in text
+        scroll = app.main.query_one("#feedback-scroll")
+        assert scroll.virtual_size.height >= feedback.size.height >= 12
+        if size[1] >= 70:
+            assert app.main.query_one(IdEntry).size.height >= 14, "uses a tall terminal"
+        scroll.scroll_end(animate=False)
+        await pilot.pause()
+        assert scroll.scroll_offset.y == scroll.max_scroll_y
+
+
+def screen_lines(app: KoreApp) -> list[str]:
+    return ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
+
+
+async def test_footer_fits_80_columns_in_every_focus() -> None:
+    """Bug 12: `x▏^p palettey` — the jobs panel's keys overflowed the footer at 80 columns."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for focus in ("#ids", "#jobs", "#undeploy"):
+            app.main.query_one(focus).focus()
+            await pilot.pause()
+            footer = screen_lines(app)[-1]
+            assert footer.rstrip().endswith("^p palette"), f"{focus}: {footer!r}"
+            keys = footer[: footer.index("▏")].rstrip()
+            assert keys and not keys.endswith("…"), f"{focus}: {footer!r}"

@@ -1,0 +1,119 @@
+"""What the command line writes: raw server strings come out inert, errors as one JSON
+document under --json, and the job objects carry the contract's keys."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from kore_tui.cli.common import job_document, print_jobs
+from kore_tui.cli.failure import ERROR_CODES
+from kore_tui.cli.main import main
+from kore_tui.core.job import Job, JobState
+from tests.audit.corpus import PAYLOADS, assert_inert
+
+MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
+
+
+def raw_job(payload: str) -> Job:
+    """Every string field straight from a server (or a journal written by an older version),
+    not cleaned by anyone."""
+    return Job(key="k", environment=payload, host="h", kind="watch", model_id=payload,
+               dock_status_id=payload, state=JobState.IN_PROGRESS, server_status=payload,
+               action=payload, job_type=payload, error=payload, created_at=payload)
+
+
+def written(jobs: list[Job], as_json: bool) -> bytes:
+    raw = io.BytesIO()
+    # strict UTF-8: a lone surrogate reaching the output would raise here
+    out = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="\n")
+    print_jobs(jobs, as_json, out, with_time=True)
+    out.flush()
+    return raw.getvalue()
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_text_output_of_raw_server_strings_is_inert(payload: str) -> None:
+    data = written([raw_job(payload)], as_json=False)
+    assert b"\x1b" not in data and b"\xc2\x9b" not in data and b"\x07" not in data
+    lines = data.decode("utf-8").split("\n")
+    assert lines[-1] == "" and len(lines) == 2, "one job, one line"
+    assert_inert(lines[0], 1000)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_json_output_of_raw_server_strings_is_escaped_and_lossless(payload: str) -> None:
+    data = written([raw_job(payload)], as_json=True)
+    assert data.isascii(), "control, bidi and non-ASCII characters are escaped by JSON"
+    job = json.loads(data)["jobs"][0]
+    assert job["modelId"] == payload and job["error"] == payload  # exact, for a program
+
+
+def test_job_objects_carry_kind_and_action_as_the_contract_says() -> None:
+    undeploy = Job(key="k", environment="e", host="h", kind="undeploy", model_id=MODEL,
+                   dock_status_id=DS, state=JobState.SUCCESS)
+    doc = job_document(undeploy)
+    assert (doc["kind"], doc["action"], doc["origin"]) == ("model", "UNDEPLOY", "undeploy")
+    tool = Job(key="k", environment="e", host="h", kind="watch", model_id="a-1",
+               dock_status_id=DS, state=JobState.IN_PROGRESS, job_type="TOOLS", action="DEPLOY")
+    assert (job_document(tool)["kind"], job_document(tool)["action"]) == ("tool", "DEPLOY")
+    unknown = Job(key="k", environment="e", host="h", kind="watch", model_id=None,
+                  dock_status_id=DS, state=JobState.IN_PROGRESS, job_type=None)
+    assert job_document(unknown)["kind"] is None
+    for field in ("modelId", "dockStatusId", "environment", "status", "error", "submittedAt",
+                  "updatedAt"):
+        assert field in doc
+
+
+@pytest.mark.parametrize(("argv", "code", "says"), [
+    (["undeploy", "--bogus", "--json"], "usage", "unrecognized arguments: --bogus"),
+    (["--json", "status", "--timeout", "-1"], "usage", "must be greater than 0"),
+    (["history", "--json", "--limit", "0"], "usage", "must be at least 1"),
+    (["history", "--json", "--env", "NOSUCH"], "config", "no environment named 'NOSUCH'"),
+    (["undeploy", "--json", "--yes", MODEL], "config", "no environment"),
+    (["status", "--json", "--env", "a", DS, "--env", "b"], "usage", "conflicting environments"),
+    (["undeploy", "--json", "--file", "/nonexistent/ids.txt"], "io", "cannot read"),
+])
+def test_exit_2_under_json_prints_exactly_one_error_document(
+        argv: list[str], code: str, says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    document = json.loads(out)  # exactly one document: json.loads refuses trailing data
+    assert set(document) == {"error"} and document["error"]["code"] == code
+    assert code in ERROR_CODES
+    assert says in document["error"]["message"]
+    assert says in err, "diagnostics still go to stderr"
+
+
+def test_without_json_errors_go_to_stderr_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["undeploy", "--bogus"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "usage: kore-tui" in err and "--bogus" in err
+
+
+def test_config_errors_under_json(capsys: pytest.CaptureFixture[str]) -> None:
+    from kore_tui.core import paths
+
+    path = paths.config_path()
+    path.parent.mkdir(parents=True)
+    path.write_text("[[broken\n")
+    path.chmod(0o600)
+    assert main(["status", "--json", DS]) == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["code"] == "config" and f"{path}:1" in error["message"]
+
+
+@pytest.mark.parametrize("host", ["https://[::1", "https://host:99999", "https://a b",
+                                  "https://[not-an-ip]", "https://host:0"])
+def test_a_malformed_kore_host_is_a_config_error_not_a_traceback(
+        host: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KORE_HOST", host)
+    monkeypatch.setenv("KORE_API_KEY", "kg-x")
+    assert main(["status", "--json", DS]) == 2
+    out, err = capsys.readouterr()
+    error = json.loads(out)["error"]
+    assert error["code"] == "config" and error["message"].startswith("KORE_HOST: host ")
+    assert "Traceback" not in err
