@@ -27,6 +27,7 @@ from kore_tui.core.journal import Journal
 from kore_tui.core.store import HostHealth, JobStore
 from kore_tui.simulator import SimConfig, Simulator
 from kore_tui.tui.app import KoreApp
+from kore_tui.tui.widgets.id_entry import IdEntry
 
 SIZE = (120, 36)
 # Layout is checked at these sizes too (snapshot tests); README screenshots use SIZE.
@@ -177,6 +178,7 @@ def build_app(scene: Scene) -> KoreApp:
 async def settle(app: KoreApp, pilot: Pilot[int]) -> None:
     for area in app.screen.query(TextArea):
         area.cursor_blink = False
+    await app.main.query_one(IdEntry).current()  # the box is parsed off the UI loop
     await pilot.pause()
     app.main._drain()
     app.main.query_one("#jobs").rebuild()  # type: ignore[attr-defined]
