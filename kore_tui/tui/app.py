@@ -185,6 +185,10 @@ class KoreApp(App[int]):
         if self.sessions.get(session.env.name) is not session or session.host is not None:
             self._stop_host(host)  # removed meanwhile: nobody shows or tracks it
             return
+        if host.env != session.env:  # edited while its key was being looked up
+            session.connecting = True
+            self._connect(session, self.session_keys.get(session.env.name), host)
+            return
         session.host = host
         if session is not self.sessions.current:
             return
