@@ -55,8 +55,11 @@ async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
         assert len(app.main.model.marks) == 2
         await pick(app, pilot, "fast")
         await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
-        # The panel shows this environment only; marks do not come along.
+        # The panel shows this environment only; marks do not come along, nor does the
+        # other environment's batch ("Batch done: 0 SUCCESS" about jobs not shown here).
         assert app.main.model.jobs == {} and app.main.model.marks == set()
+        await pilot.pause(0.3)
+        assert not app.main.query_one("#batch").display
         banner = str(app.main.query_one("#banner", Static).render())
         assert "fast" in banner and "2 active in slow" in banner
         # The other environment's engine keeps going while we look elsewhere.

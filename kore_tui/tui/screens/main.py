@@ -185,6 +185,10 @@ class MainScreen(Screen[None]):
             old.marks.clear()
             table.model = model
             table.cursor = 0
+            # The batch line tells how the jobs on screen ended; another environment's
+            # batch is not this one's ("Batch done: 0 SUCCESS").
+            self._batch_active = False
+            self.query_one("#batch", Static).display = False
         table.show_environment = self._all is not None
         self.query_one(JobsHeader).set_sort(model.sort, table.show_environment)
         table.rebuild()
