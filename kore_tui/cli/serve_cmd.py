@@ -48,7 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
                                                        port=args.port), console))
         return 0
 
-    from kore_tui.serve.demo_console import HOST_VARIABLE, KEY_VARIABLE
+    from kore_tui.serve.console import HOST_VARIABLE, KEY_VARIABLE
     from kore_tui.simulator import SimConfig, SimulatorThread
 
     # KORE_SIM_API_KEY, as for 'kore-tui simulator': lets a script (the browser test) read

@@ -7,5 +7,6 @@ user, with that user's environment (and so its API keys). What makes it safe to 
   read-only environment), and the read-only mode is on the console process's command line;
 - ``guard``: loopback only, a secret token in every path, the Host and Origin checked;
 - ``server``: textual-serve with those rules, one console process per visit, no shell;
-- ``demo_console``: the process a demo visit runs, against the server's demo simulator.
+- ``console``: the process a visit runs (demo or read-only), with ``locked``: the console
+  without what would touch the serving user's files or environments.
 """

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kore_tui.core.config import Environment
 from kore_tui.core.text import inert
 
-DEMO_CONSOLE_MODULE = "kore_tui.serve.demo_console"
+CONSOLE_MODULE = "kore_tui.serve.console"  # the terminal console, locked for a visitor
 
 
 class ServeRefused(Exception):
@@ -33,7 +33,7 @@ def served_console(*, python: str, demo: bool, read_only: bool,
     """The console to serve, or :class:`ServeRefused`. ``env`` is the resolved
     environment (ignored with ``demo``: the demo has its own)."""
     if demo:
-        argv = [python, "-m", DEMO_CONSOLE_MODULE, "--demo"]
+        argv = [python, "-m", CONSOLE_MODULE, "--demo"]
         if read_only:
             argv.append("--read-only")
         what = "demo console (read-only)" if read_only else "demo console"
@@ -46,7 +46,7 @@ def served_console(*, python: str, demo: bool, read_only: bool,
             f"refusing to serve environment {name!r}: it can undeploy, and every visitor "
             "would act with your API key. Serve it watch-only with --read-only (or set "
             "read_only = true on it), or serve the demo with --demo")
-    argv = [python, "-m", "kore_tui", "--read-only"]
+    argv = [python, "-m", CONSOLE_MODULE, "--read-only"]
     if not env.ephemeral:
         # "--env=NAME" in one word: a name starting with "-" stays a value.
         argv.append(f"--env={env.name}")

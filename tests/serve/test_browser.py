@@ -67,7 +67,7 @@ async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(
             consoles = children(served.process.pid)
             assert len(consoles) == 1, consoles
             (argv,) = consoles.values()
-            assert argv[1:] == ["-m", "kore_tui.serve.demo_console", "--demo"]
+            assert argv[1:] == ["-m", "kore_tui.serve.console", "--demo"]
             assert not any(SENTINEL_KEY in " ".join(a) for a in [argv, served.process.args])
 
             await page.evaluate("document.querySelector('.xterm-helper-textarea').focus()")

@@ -6,12 +6,12 @@ import argparse
 
 import pytest
 
-from kore_tui.cli.global_options import apply_global_options
-from kore_tui.cli.main import build_parser
 from kore_tui.core.config import Environment
+from kore_tui.serve.console import parse_args
 from kore_tui.serve.policy import ServeRefused, served_console
 
 PY = "/usr/bin/python3"
+C = "kore_tui.serve.console"
 PROD = Environment("prod", "https://agent-platform.kore.ai", protected=True)
 WATCH = Environment("watch", "https://agent-platform.kore.ai", read_only=True)
 ADHOC = Environment("KORE_HOST", "https://agent-platform.kore.ai", key_env="KORE_API_KEY",
@@ -20,15 +20,15 @@ DASHED = Environment("-x", "https://agent-platform.kore.ai")
 
 ROWS = [
     # demo, --read-only, environment, the console's argv or a word of the refusal
-    (True, False, None, [PY, "-m", "kore_tui.serve.demo_console", "--demo"]),
-    (True, True, None, [PY, "-m", "kore_tui.serve.demo_console", "--demo", "--read-only"]),
+    (True, False, None, [PY, "-m", C, "--demo"]),
+    (True, True, None, [PY, "-m", C, "--demo", "--read-only"]),
     (False, False, PROD, "refusing to serve environment 'prod'"),
-    (False, True, PROD, [PY, "-m", "kore_tui", "--read-only", "--env=prod"]),
-    (False, False, WATCH, [PY, "-m", "kore_tui", "--read-only", "--env=watch"]),
-    (False, True, WATCH, [PY, "-m", "kore_tui", "--read-only", "--env=watch"]),
+    (False, True, PROD, [PY, "-m", C, "--read-only", "--env=prod"]),
+    (False, False, WATCH, [PY, "-m", C, "--read-only", "--env=watch"]),
+    (False, True, WATCH, [PY, "-m", C, "--read-only", "--env=watch"]),
     (False, False, ADHOC, "refusing to serve environment 'KORE_HOST'"),
-    (False, True, ADHOC, [PY, "-m", "kore_tui", "--read-only"]),
-    (False, True, DASHED, [PY, "-m", "kore_tui", "--read-only", "--env=-x"]),
+    (False, True, ADHOC, [PY, "-m", C, "--read-only"]),
+    (False, True, DASHED, [PY, "-m", C, "--read-only", "--env=-x"]),
     (False, True, None, "nothing to serve"),
 ]
 
@@ -52,8 +52,12 @@ def test_the_console_command_line_parses_as_read_only_for_that_environment(
         env: Environment) -> None:
     """What the served console's own parser makes of its argv: read-only, that env."""
     argv = served_console(python=PY, demo=False, read_only=True, env=env).argv
-    args: argparse.Namespace = build_parser().parse_args(list(argv[3:]))
-    apply_global_options(args)
-    assert args.read_only is True
-    assert args.env == env.name
-    assert args.command_name is None  # the console itself
+    args: argparse.Namespace = parse_args(argv[3:])
+    assert (args.read_only, args.env, args.demo) == (True, env.name, False)
+
+
+@pytest.mark.parametrize("argv", [[], ["--env=prod"], ["--demo", "--env=prod"]])
+def test_the_served_console_starts_only_as_demo_or_read_only(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        parse_args(argv)
+    assert info.value.code == 2

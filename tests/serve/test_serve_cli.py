@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kore_tui.cli.main import main
-from kore_tui.serve.demo_console import HOST_VARIABLE, KEY_VARIABLE, DemoSetupError, demo_target
+from kore_tui.serve.console import HOST_VARIABLE, KEY_VARIABLE, ServedConsoleError, demo_target
 from tests.conftest import SENTINEL_KEY
 from tests.serve.helpers import run_serve
 
@@ -70,7 +70,7 @@ def test_without_the_serve_extra_the_message_says_how_to_install_it(
 ])
 def test_the_demo_console_talks_only_to_a_loopback_simulator(environ: dict[str, str],
                                                              reason: str) -> None:
-    with pytest.raises(DemoSetupError, match=reason) as info:
+    with pytest.raises(ServedConsoleError, match=reason) as info:
         demo_target(dict(environ))
     assert SENTINEL_KEY not in str(info.value)
 

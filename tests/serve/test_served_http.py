@@ -14,12 +14,11 @@ import aiohttp
 import httpx
 import pytest
 
-from kore_tui.cli.global_options import apply_global_options
-from kore_tui.cli.main import build_parser
 from kore_tui.core.config import load_config, resolve_environment
 from kore_tui.core.engine import EngineSettings, ReadOnlyError
 from kore_tui.core.engine_host import EngineHost
 from kore_tui.core.secret import Secret
+from kore_tui.serve.console import parse_args
 from kore_tui.simulator import SimulatorThread
 from tests.conftest import SENTINEL_KEY
 from tests.serve.helpers import Served, children, serving
@@ -114,7 +113,7 @@ async def test_a_served_read_only_console_cannot_undeploy(
             url, headers={"Origin": f"http://127.0.0.1:{served.port}"}) as ws:
         await read_until(ws, "watch", 30)  # the console drew its banner
         (pid, argv), = children(served.process.pid).items()
-        assert argv[1:] == ["-m", "kore_tui", "--read-only", "--env=watch"]
+        assert argv[1:] == ["-m", "kore_tui.serve.console", "--read-only", "--env=watch"]
         assert SENTINEL_KEY not in Path(f"/proc/{pid}/cmdline").read_text()
         assert SENTINEL_KEY not in Path(f"/proc/{served.process.pid}/cmdline").read_text()
 
@@ -126,8 +125,7 @@ async def test_a_served_read_only_console_cannot_undeploy(
         await asyncio.sleep(1.5)
 
         # What the console's engine does with that command line: refuse.
-        args = build_parser().parse_args(argv[3:])
-        apply_global_options(args)
+        args = parse_args(argv[3:])
         env = resolve_environment(load_config(), args.env)
         host = EngineHost(env, Secret(SENTINEL_KEY), EngineSettings(), read_only=args.read_only,
                           use_journal=False).start()
