@@ -67,15 +67,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 async def _serve_until_stopped(server: ConsoleServer, console: ServedConsole) -> None:
+    # Handlers first: a Ctrl+C as soon as the URL shows must stop the server cleanly.
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopped.set)
     await server.start()
     print(f"serving: {console.description}, one console process per visit\n"
           f"open: {server.url}\n"
           "(the URL holds the access token: whoever has it gets a console; Ctrl+C stops)",
           flush=True)
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopped.set)
     try:
         await stopped.wait()
     finally:

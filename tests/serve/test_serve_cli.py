@@ -80,3 +80,11 @@ def test_the_demo_console_takes_its_key_out_of_the_environment() -> None:
     host, key = demo_target(environ)
     assert (host, key.reveal()) == ("http://127.0.0.1:9", SENTINEL_KEY)
     assert environ == {"HOME": "/x"}  # nothing this console starts inherits the key
+
+
+def test_ctrl_c_as_soon_as_the_url_shows_stops_cleanly() -> None:
+    from tests.serve.helpers import serving
+
+    with serving("--demo") as served:
+        pass  # leaving sends SIGINT at once
+    assert served.process.returncode == 0, "".join(served.output)
