@@ -91,6 +91,12 @@ def _history(args: argparse.Namespace) -> int:
     return run_history(args)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from kore_tui.cli.serve_cmd import run_serve
+
+    return run_serve(args)
+
+
 def _env(args: argparse.Namespace) -> int:
     from kore_tui.cli.env_cmd import run_env
 
@@ -165,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="at most N jobs, newest first (default 50)")
     hist.add_argument("--json", action="store_true", help="print one JSON document")
 
+    srv = command(
+        "serve", _serve, help="serve the console in a browser (demo or read-only)",
+        description="Serve the console on 127.0.0.1 through textual-serve: each browser visit "
+        "gets its own console process. Only a console that cannot change the platform is "
+        "served: the demo, or a read-only environment. The printed URL holds a random access "
+        "token. Needs the 'serve' extra: pip install 'kore-tui[serve]'.",
+    )
+    add_subcommand_options(srv, read_only_help="serve a watch-only console: the engine refuses "
+                           "undeploy (needed unless the environment has read_only = true)")
+    # dest serve_demo, not demo: the subparser's default would overwrite the top-level --demo.
+    srv.add_argument("--demo", dest="serve_demo", action="store_true",
+                     help="serve the demo console against a local simulator (undeploy works)")
+    srv.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
+
     env = command("env", _env, help="list, show, add or remove environments")
     env.set_defaults(takes_globals=False)
     reject_global_options(env)
@@ -205,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--api-key", metavar="KEY",
                      help="key the simulator accepts (default: $KORE_SIM_API_KEY or 'kg-demo')")
     sim.add_argument("--models", type=int, default=20, help="deployed models to seed")
+    sim.add_argument("--tools", type=int, default=0,
+                     help="deployed tools to seed (their IDs are printed after the models')")
     sim.add_argument("--seed", type=int, default=1, help="random seed (deterministic runs)")
     sim.add_argument("--faults", default="none", help="fault profile: none, flaky or chaos")
     sim.add_argument("--fault-rate", type=float, metavar="SCALE",
@@ -212,8 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--job-seconds", default="3:12", metavar="MIN:MAX",
                      help="how long a job stays IN_PROGRESS (default 3:12)")
     sim.add_argument("--fail-rate", type=float, default=0.1, help="share of jobs that FAIL")
-    sim.add_argument("--dock-status-spelling", choices=["dock-statusId", "dockStatusId"],
-                     default="dock-statusId", help="key spelling in undeploy responses")
+    sim.add_argument("--dock-status-spelling",
+                     choices=["documented", "dock-statusId", "dockStatusId"],
+                     default="documented",
+                     help="dock status key spelling in job answers (default: each call's "
+                     "documented sample: dockStatusId for tool undeploy, else dock-statusId)")
     return parser
 
 
