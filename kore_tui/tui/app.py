@@ -53,12 +53,15 @@ class KoreApp(App[int]):
         settings: Settings | None = None,
         clock: Callable[[], float] = time.time,
         connect_on_start: bool = True,
+        deploy_config: Config | None = None,
     ) -> None:
         super().__init__()
         # Wall clock for ages on screen; screenshots freeze it to get identical files.
         self.clock = clock
         self._connect_on_start = connect_on_start
         self.config = config
+        # Where deploy profiles come from when there is no config file (the demo's).
+        self._deploy_config = deploy_config
         self.env = env
         self.read_only = read_only
         self.sessions = Sessions()
@@ -110,6 +113,12 @@ class KoreApp(App[int]):
         screen = self.screen_stack[0] if self.screen_stack else self.screen
         assert isinstance(screen, MainScreen)
         return screen
+
+    @property
+    def profiles(self) -> Config:
+        """The config whose [deploy_profiles] a redeploy uses: the loaded file, the
+        demo's, or none at all (an empty one: the form asks)."""
+        return self.config or self._deploy_config or Config(path=Path("(no config file)"))
 
     @property
     def journal_path(self) -> Path | None:

@@ -23,8 +23,10 @@ from kore_tui.core.ids import for_undeploy
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
+from kore_tui.tui.deploy_plan_view import kind_counts
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
 from kore_tui.tui.keys import key_label
+from kore_tui.tui.lifecycle import BOUNCE, DEPLOY, UNDO, Kind, Lifecycle, bounceable, undoable
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.help import HelpScreen
@@ -61,7 +63,13 @@ class MainScreen(Screen[None]):
     # TextArea's own ctrl+u/ctrl+w/ctrl+l (line editing) must not win in the ID box.
     BINDINGS = [
         Binding("ctrl+u", "undeploy", "Undeploy", show=False, priority=True,
-                tooltip="Undeploy the pasted model IDs (asks to confirm)"),
+                tooltip="Undeploy the pasted model and tool IDs (asks to confirm)"),
+        Binding("ctrl+d", "deploy", "Deploy", show=False, priority=True,
+                tooltip="Deploy the pasted model and tool IDs (parameters: journal, profile "
+                "or form; asks to confirm)"),
+        Binding("ctrl+r", "bounce_ids", "Bounce", show=False, priority=True,
+                tooltip="Bounce the pasted IDs: undeploy, then redeploy with the same "
+                "parameters once the undeploy is SUCCESS (asks to confirm)"),
         Binding("ctrl+w", "watch", "Watch", show=False, priority=True,
                 tooltip="Watch the pasted dock status IDs (jobs started elsewhere)"),
         Binding("ctrl+o", "load_file", "Load", show=False, priority=True,
@@ -96,6 +104,7 @@ class MainScreen(Screen[None]):
         self._all: JobsModel | None = None
         self._prefill = prefill
         self._batch_active = False  # jobs were being tracked: their end gets a summary
+        self.lifecycle = Lifecycle(self)
 
     @property
     def kore(self) -> Console:
@@ -314,26 +323,47 @@ class MainScreen(Screen[None]):
         if self.kore.read_only or env.read_only:
             self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
             return
-        parsed = for_undeploy(await self.query_one(IdEntry).current())
-        real_invalid = [i for i in parsed.invalid if i.kind == "malformed"]
-        if real_invalid:
-            self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
-                        "first (a mangled paste is a warning sign).", severity="error")
+        ids = await self._pasted_resources("undeploy")
+        if ids is None:
             return
-        if not parsed.model_ids:
-            self.notify("No model IDs to undeploy.", severity="warning")
-            return
-        ids = parsed.model_ids
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self._send(lambda e: e.undeploy(ids), f"Queued {len(ids)} undeploy(s).")
+                self._send(lambda e: e.undeploy(ids),
+                           f"Queued {len(ids)} undeploy(s): {kind_counts(ids)}.")
                 self.query_one(IdEntry).set_text("")
                 self.query_one(JobsTable).focus()
             else:
                 self.notify("Cancelled: nothing was sent.")
 
         self.app.push_screen(ConfirmUndeploy(env, ids), confirmed)
+
+    async def _pasted_resources(self, verb: str) -> list[str] | None:
+        """The model and tool IDs in the box, in paste order; None (after saying why) when
+        there are none or the paste holds mangled ID-like tokens."""
+        parsed = for_undeploy(await self.query_one(IdEntry).current())
+        real_invalid = [i for i in parsed.invalid if i.kind == "malformed"]
+        if real_invalid:
+            self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
+                        "first (a mangled paste is a warning sign).", severity="error")
+            return None
+        if not parsed.resource_ids:
+            self.notify(f"No model or tool IDs to {verb}.", severity="warning")
+            return None
+        return parsed.resource_ids
+
+    async def action_deploy(self) -> None:
+        await self._from_box(DEPLOY)
+
+    async def action_bounce_ids(self) -> None:
+        await self._from_box(BOUNCE)
+
+    async def _from_box(self, kind: Kind) -> None:
+        if self.lifecycle.refused(kind):
+            return
+        ids = await self._pasted_resources(kind.name)
+        if ids is not None:
+            self.lifecycle.start(ids, kind)
 
     async def action_watch(self) -> None:
         if not self._require_host():
@@ -349,8 +379,8 @@ class MainScreen(Screen[None]):
     @on(Button.Pressed, "#entry Button")
     async def _entry_button(self, event: Button.Pressed) -> None:
         # run_action awaits the async ones (undeploy and watch wait for a fresh parse).
-        actions = {"undeploy": "undeploy", "watch": "watch", "load": "load_file",
-                   "clear": "clear_ids"}
+        actions = {"undeploy": "undeploy", "deploy": "deploy", "bounce": "bounce_ids",
+                   "watch": "watch", "load": "load_file", "clear": "clear_ids"}
         if event.button.id in actions:
             await self.run_action(actions[event.button.id])
 
@@ -513,7 +543,10 @@ class MainScreen(Screen[None]):
             return
         keys = [j.key for j in retryable]
         models = [j.model_id or j.dock_status_id or "?" for j in retryable]
-        note = Text(f"Retrying {_count_states(retryable)}", style="bold")
+        actions = sorted({j.action for j in retryable})
+        note = Text(f"Retrying {_count_states(retryable)}: each sends its own action again "
+                    f"({', '.join(inert(a, 12) for a in actions)}), a deploy with its recorded "
+                    "parameters", style="bold")
         skipped = len(jobs) - len(retryable)
         if skipped:
             note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left "
@@ -530,8 +563,48 @@ class MainScreen(Screen[None]):
             else:
                 self.notify("Cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmUndeploy(env, models, verb="Retry undeploy", note=note),
-                             confirmed)
+        verb = f"Retry {actions[0].lower()}" if len(actions) == 1 else "Retry"
+        self.app.push_screen(ConfirmUndeploy(env, models, verb=verb, note=note), confirmed)
+
+    def action_undo(self) -> None:
+        """Redeploy what the selected finished UNDEPLOY SUCCESS jobs took down."""
+        jobs = self._selected_jobs(here=True)
+        if jobs is not None:
+            self.undo(jobs)
+
+    def undo(self, jobs: list[Job]) -> None:
+        """Undo from the panel or from history: the same flow as a deploy."""
+        if self.lifecycle.refused(UNDO):
+            return
+        done = [j for j in jobs if undoable(j)]
+        if not done:
+            self.notify(f"Undo applies to a finished UNDEPLOY that is SUCCESS; selected: "
+                        f"{_count_states(jobs)} ({', '.join(sorted({j.action for j in jobs}))})."
+                        , severity="warning")
+            return
+        ids = list(dict.fromkeys(j.model_id for j in done if j.model_id))
+        note = None
+        if len(done) < len(jobs):
+            note = Text(f"{len(jobs) - len(done)} selected job(s) that are not a successful "
+                        "undeploy are left alone.", style="bold")
+        self.lifecycle.start(ids, UNDO, note)
+
+    def action_bounce(self) -> None:
+        """Bounce the selected jobs' models and tools (undeploy, then redeploy)."""
+        jobs = self._selected_jobs(here=True)
+        if jobs is None or self.lifecycle.refused(BOUNCE):
+            return
+        chosen = [j for j in jobs if bounceable(j)]
+        if not chosen:
+            self.notify(f"Nothing to bounce: {_count_states(jobs)} (a job must be final and "
+                        "name a model or tool).", severity="warning")
+            return
+        ids = list(dict.fromkeys(j.model_id for j in chosen if j.model_id))
+        note = None
+        if len(chosen) < len(jobs):
+            note = Text(f"{len(jobs) - len(chosen)} selected job(s) still running or without "
+                        "a model or tool are left alone.", style="bold")
+        self.lifecycle.start(ids, BOUNCE, note)
 
     def action_stop_tracking(self) -> None:
         jobs = self._selected_jobs(here=True)
@@ -604,7 +677,18 @@ class MainScreen(Screen[None]):
     def action_history(self) -> None:
         env = self.kore.env
         self.app.push_screen(HistoryScreen(env.name if env else None,
-                                           journal_path=self.kore.journal_path))
+                                           journal_path=self.kore.journal_path,
+                                           undo=self._undo_from_history))
+
+    def _undo_from_history(self, job: Job) -> None:
+        """History rows are read from the journal: undo acts on the environment on screen,
+        so a row of another environment is refused with the way to get there."""
+        env = self.kore.env
+        if env is None or job.environment != env.name:
+            self.notify(f"This job belongs to {inert(job.environment, 40)}: switch to it "
+                        "(F2) to undo it.", severity="warning")
+            return
+        self.undo([job])
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

@@ -55,19 +55,23 @@ ENV_COLUMN = Column("env", "Env", 10)
 
 
 def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...]:
-    """The columns that fit ``width``: at 80 columns Status and Error stay on screen (Action,
-    Checked and Polls are in the detail view); from 170, IDs are shown in full."""
+    """The columns that fit ``width``: at 80 columns the resource (its cm-/a- prefix says
+    model or tool), the action, Status and Error stay on screen, the dock status ID
+    shortened (Checked and Polls are in the detail view); from 170, IDs are shown in
+    full and a Kind column spells the kind out."""
     if show_environment:
         return (ENV_COLUMN, *columns_for(width))
     id_width = 39 if width >= 170 else 17
-    model = Column("model", "Model", id_width)
-    dock = Column("dock", "Dock status", id_width)
+    model = Column("model", "Resource", id_width)
     status = Column("status", "Status", 16)
     elapsed = Column("elapsed", "Elapsed", 9)
     error = Column("error", "Error", 0)
     if width < 110:
-        return (model, dock, status, elapsed, error)
-    return (model, dock, Column("action", "Action", 9), status, elapsed,
+        return (model, Column("dock", "Dock status", 13), Column("action", "Action", 8),
+                status, elapsed, error)
+    dock = Column("dock", "Dock status", id_width)
+    wide = (Column("kind", "Kind", 5),) if width >= 170 else ()
+    return (*wide, model, dock, Column("action", "Action", 10), status, elapsed,
             Column("checked", "Checked", 8), Column("polls", "Polls", 5), error)
 
 
@@ -95,7 +99,14 @@ def _fit(text: str, width: int) -> str:
     return text.ljust(width)
 
 
-def row_cells(job: Job, now: float, id_width: int = 17) -> dict[str, tuple[str, Style | None]]:
+def action_text(job: Job) -> str:
+    """UNDEPLOY / DEPLOY; ↻ marks either half of a bounce (the detail view says which)."""
+    bounce = " ↻" if job.then or job.parent else ""
+    return inert(job.action or "-", 20) + bounce
+
+
+def row_cells(job: Job, now: float, id_width: int = 17,
+              dock_width: int | None = None) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
     status = job.status_label + (" ⏸" if not job.tracking and not job.is_final else "")
     checked_text = ago(now - checked) if checked else "-"
@@ -105,9 +116,10 @@ def row_cells(job: Job, now: float, id_width: int = 17) -> dict[str, tuple[str, 
         JobState.ERROR, JobState.UNKNOWN, JobState.FAILED} else "grey70")
     return {
         "env": (inert(job.environment, 40), Style(bold=True)),
+        "kind": (inert(job.resource or "?", 10), None),
         "model": (short_id(job.model_id, id_width), None),
-        "dock": (short_id(job.dock_status_id, id_width), None),
-        "action": (inert(job.action or "-", 20), None),
+        "dock": (short_id(job.dock_status_id, dock_width or id_width), None),
+        "action": (action_text(job), Style(color="cyan") if job.action == "DEPLOY" else None),
         "status": (status, STATE_STYLES.get(job.state)),
         "elapsed": (ago(elapsed_seconds(job, now)), None),
         "checked": (checked_text, Style(color="yellow") if job.stale else None),
@@ -140,7 +152,7 @@ class JobsHeader(Widget):
 
     def render(self) -> Text:
         width = self.size.width
-        target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
+        target = {"model": "Resource", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
         columns = columns_for(width, self.show_environment)
         titles = {c.key: (c.title + (" ▾" if c.title == target else ""), None)
                   for c in columns}
@@ -179,11 +191,17 @@ class JobsTable(ScrollView, can_focus=True):
         Binding("r", "screen.recheck", "Recheck", show=False,
                 tooltip="Re-check the selected jobs' status now"),
         Binding("R", "screen.retry", "Retry", tooltip="Retry the selected FAILED / UNKNOWN / "
-                "ERROR jobs: sends the undeploy again (asks to confirm)"),
+                "ERROR jobs: sends each one's action again (asks to confirm)"),
+        Binding("u", "screen.undo", "Undo", tooltip="Undo the selected finished undeploys "
+                "(SUCCESS): redeploy them with the journal's, a profile's or the form's "
+                "parameters (asks to confirm)"),
+        Binding("b", "screen.bounce", "Bounce", show=False, tooltip="Bounce the selected "
+                "jobs' models and tools: undeploy, then redeploy once the undeploy is SUCCESS "
+                "(asks to confirm)"),
         Binding("x", "screen.stop_tracking", "Stop", show=False,
                 tooltip="Stop tracking the selected jobs (no more polls)"),
         Binding("c", "screen.copy_ids", "Copy", show=False,
-                tooltip="Copy the selected jobs' dock status IDs (else model IDs)"),
+                tooltip="Copy the selected jobs' dock status IDs (else model or tool IDs)"),
         Binding("e", "screen.export", "Export", show=False,
                 tooltip="Export the marked (else shown) jobs to CSV or JSON"),
         Binding("p", "screen.toggle_pause", "Pause", show=False,
@@ -278,8 +296,8 @@ class JobsTable(ScrollView, can_focus=True):
         segments = [Segment("● " if key in self.model.marks else "  ",
                             row_style + Style(color="yellow", bold=True))]
         columns = columns_for(width, self.show_environment)
-        id_width = next(c.width for c in columns if c.key == "model")
-        cells = row_cells(job, self._clock(), id_width)
+        widths = {c.key: c.width for c in columns}
+        cells = row_cells(job, self._clock(), widths["model"], widths["dock"])
         for text, style in render_cells(cells, columns, width):
             segments.append(Segment(text, row_style + style if style else row_style))
         return Strip(segments).crop(0, width)
@@ -288,7 +306,8 @@ class JobsTable(ScrollView, can_focus=True):
         """An empty panel says why, and what to press."""
         model = self.model
         if not model.jobs:
-            return "No jobs yet: paste model IDs above, then ctrl+u (ctrl+w watches ds- IDs)"
+            return ("No jobs yet: paste model or tool IDs above, then ctrl+u (ctrl+d deploys, "
+                    "ctrl+w watches ds- IDs)")
         if model.text_filter:
             return f"nothing matches {inert(model.text_filter, 40)!r} — esc clears the filter"
         return f"no {model.status_filter} jobs — f cycles the view (all, active, problems, …)"
