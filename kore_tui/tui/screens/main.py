@@ -24,7 +24,7 @@ from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
-from kore_tui.tui.keys import key_label
+from kore_tui.tui.keys import KeyHelp, all_keys, key_label
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.help import HelpScreen
@@ -607,4 +607,9 @@ class MainScreen(Screen[None]):
                                            journal_path=self.kore.journal_path))
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(console_keys()))
+
+
+def console_keys() -> list[KeyHelp]:
+    """The console's described keys, for help and the command palette (one place)."""
+    return all_keys(MainScreen.BINDINGS, JobsTable.BINDINGS, FilterInput.BINDINGS)
