@@ -32,11 +32,13 @@ QUANTIZATION_TYPES = ("no_quantization", "int8_float16", "")
 # (field, kind, low, high, required), one row per documented number; the JSON name is
 # the camelCase of the field.
 _Row = tuple[str, type, int, int, bool]
-_HYPER: tuple[_Row, ...] = (("temperature", float, 0, 2, True), ("max_tokens", int, 0, 512, True),
-          ("top_p", float, 0, 1, True), ("top_k", int, 1, 100, True))
-_SCALING: tuple[_Row, ...] = (("max_batch_size", int, 1, 256, False), ("min_replicas", int, 1, 10, False),
-            ("max_replicas", int, 1, 50, False), ("scale_up_delay", int, 1, 1000, False),
-            ("scale_down_delay", int, 50, 2000, False))
+_HYPER: tuple[_Row, ...] = (
+    ("temperature", float, 0, 2, True), ("max_tokens", int, 0, 512, True),
+    ("top_p", float, 0, 1, True), ("top_k", int, 1, 100, True))
+_SCALING: tuple[_Row, ...] = (
+    ("max_batch_size", int, 1, 256, False), ("min_replicas", int, 1, 10, False),
+    ("max_replicas", int, 1, 50, False), ("scale_up_delay", int, 1, 1000, False),
+    ("scale_down_delay", int, 50, 2000, False))
 _TOP_KEYS = ("model_type", "name", "device_type", "hyper_parameters", "scaling_parameters",
              "optimization_info", "is_deployed_previously")
 _OPTIMIZATION_KEYS = ("optimization_type", "quantization_type")
@@ -236,11 +238,11 @@ def parse_model_params(mapping: Mapping[str, Any], *, source: str) -> ModelDeplo
                      tuple(n for n, *_ in _SCALING))
     for group, table, rows in (("hyper_parameters", hyper, _HYPER),
                                ("scaling_parameters", scaling, _SCALING)):
-        for name, kind, bottom, top_value, required in rows:
+        for name, kind, bottom, top_value, needed in rows:
             if name in table:
                 values[name] = _number(source, f"{group}.{name}", table[name], kind, bottom,
                                        top_value)
-            elif required:
+            elif needed:
                 raise DeployParamsError(source, f"{group}.{name}", "is required")
     if "stop_sequence" in hyper:
         values["stop_sequence"] = _stop_sequence(source, hyper["stop_sequence"])
