@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kore_tui.core import paths
+from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams, parse_model_params
 from kore_tui.core.errors import InsecureHostError, KoreError
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.text import inert
@@ -78,6 +79,9 @@ class Environment:
     # PEM file of the CAs to trust for this host (a corporate TLS-inspecting proxy's CA);
     # None: the default trust store.
     ca_bundle: str | None = None
+    # The [deploy_profiles.NAME] an undo or redeploy here uses when the journal has no
+    # parameters of its own for the model (it must exist).
+    deploy_profile: str | None = None
 
     def to_toml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"host": self.host, "protected": self.protected}
@@ -90,6 +94,8 @@ class Environment:
             out["key_command"] = list(self.key_command)
         if self.ca_bundle:
             out["ca_bundle"] = self.ca_bundle
+        if self.deploy_profile:
+            out["deploy_profile"] = self.deploy_profile
         return out
 
 
@@ -116,6 +122,8 @@ class Config:
     environments: dict[str, Environment] = field(default_factory=dict)
     default: str | None = None
     settings: Settings = field(default_factory=Settings)
+    # Named model deploy parameters ([deploy_profiles.NAME]), validated on load.
+    deploy_profiles: dict[str, ModelDeployParams] = field(default_factory=dict)
 
     def with_environment(self, env: Environment) -> Config:
         envs = dict(self.environments)
@@ -153,9 +161,14 @@ def _parse_environment(name: str, raw: Any) -> Environment:
     if not isinstance(raw, dict):
         raise ValueError("must be a table")
     unknown = set(raw) - {"host", "protected", "read_only", "colour", "color", "key_env",
-                          "key_command", "ca_bundle"}
+                          "key_command", "ca_bundle", "deploy_profile"}
     if unknown:
         raise ValueError(f"unknown key {inert(sorted(unknown)[0], 40)!r}")
+    profile = raw.get("deploy_profile")
+    if profile is not None and not (isinstance(profile, str)
+                                    and NAME_PATTERN.fullmatch(profile)):
+        raise _KeyError("deploy_profile", "'deploy_profile' must be the name of a "
+                        "[deploy_profiles.NAME] table")
     host = raw.get("host")
     if not isinstance(host, str):
         raise ValueError("'host' is required and must be a string")
@@ -183,6 +196,7 @@ def _parse_environment(name: str, raw: Any) -> Environment:
         key_env=key_env,
         key_command=tuple(command) if command else None,
         ca_bundle=validate_ca_bundle(raw["ca_bundle"]) if "ca_bundle" in raw else None,
+        deploy_profile=profile,
     )
 
 
@@ -228,7 +242,7 @@ def parse_config(path: Path, text: str) -> Config:
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError(path, f"not valid TOML: {reason}", line) from None
     config = Config(path=path)
-    unknown = set(data) - {"default", "environments", "settings"}
+    unknown = set(data) - {"default", "environments", "settings", "deploy_profiles"}
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(path, f"unknown top-level key {inert(key, 40)!r}",
@@ -253,6 +267,15 @@ def parse_config(path: Path, text: str) -> Config:
         except ValueError as exc:
             raise ConfigError(path, f"[settings]: {exc}", _line_of(text, r"^[ \t]*\[settings\]")) \
                 from None
+    config.deploy_profiles = _parse_profiles(path, text, data.get("deploy_profiles", {}))
+    for name, env in config.environments.items():
+        if env.deploy_profile is not None and env.deploy_profile not in config.deploy_profiles:
+            known = ", ".join(sorted(config.deploy_profiles)) or "none defined"
+            env_line = _table_line(text, "environments", name)
+            raise ConfigError(path, f"environment {inert(name, 40)!r}: deploy_profile "
+                              f"{inert(env.deploy_profile, 40)!r} is not defined under "
+                              f"[deploy_profiles] ({known})",
+                              _key_line(text, env_line, "deploy_profile"))
     default = data.get("default")
     if default is not None:
         if not isinstance(default, str) or default not in config.environments:
@@ -261,6 +284,45 @@ def parse_config(path: Path, text: str) -> Config:
                               _line_of(text, r"^[ \t]*default[ \t]*="))
         config.default = default
     return config
+
+
+def _table_line(text: str, *names: str) -> int | None:
+    """The line of the header ``[a.b.c]`` (names bare or quoted)."""
+    dotted = r"[ \t]*\.[ \t]*".join(rf"[\"']?{re.escape(n)}[\"']?" for n in names)
+    return _line_of(text, rf"^[ \t]*\[[ \t]*{dotted}[ \t]*\]")
+
+
+def _key_line(text: str, after: int | None, key: str) -> int | None:
+    """The line of the first ``key =`` from line ``after`` on, inline tables included
+    (else ``after`` itself)."""
+    if not after:
+        return after
+    own = _line_of("\n".join(text.splitlines()[after - 1:]),
+                   rf"(^|[{{,])[ \t]*{re.escape(key)}[ \t]*=")
+    return after + own - 1 if own else after
+
+
+def _parse_profiles(path: Path, text: str, raw: Any) -> dict[str, ModelDeployParams]:
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "'deploy_profiles' must be a table",
+                          _line_of(text, r"deploy_profiles"))
+    profiles: dict[str, ModelDeployParams] = {}
+    for name, table in raw.items():
+        header = _table_line(text, "deploy_profiles", name)
+        if not NAME_PATTERN.fullmatch(name):
+            raise ConfigError(path, f"deploy profile name {inert(name, 50)!r} must be 1-40 "
+                              "letters, digits, '.', '_' or '-'", header)
+        try:
+            profiles[name] = parse_model_params(table, source=f"deploy profile {name!r}")
+        except DeployParamsError as exc:
+            *group, key = exc.field.split(".") if exc.field else [""]
+            line = header
+            if group:  # the sub-table's own header, or its inline table's line
+                sub = _table_line(text, "deploy_profiles", name, group[0])
+                line = sub or _key_line(text, line, group[0])
+            raise ConfigError(path, str(exc), _key_line(text, line, key) if key else line) \
+                from None
+    return profiles
 
 
 def load_config(path: Path | None = None) -> Config:
