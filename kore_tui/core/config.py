@@ -18,12 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from kore_tui.core import paths
-from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams, parse_model_params
+from kore_tui.core.config_lines import (
+    NAME_PATTERN,
+    ProfileError,
+    key_line,
+    line_of,
+    parse_profiles,
+    table_line,
+)
+from kore_tui.core.deploy_params import ModelDeployParams
 from kore_tui.core.errors import InsecureHostError, KoreError
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.text import inert
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
 COLOURS = ("blue", "green", "yellow", "red", "magenta", "cyan", "white", "orange", "purple")
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -136,12 +143,6 @@ class Config:
         return replace(self, environments=envs, default=default)
 
 
-def _line_of(text: str, pattern: str) -> int | None:
-    regex = re.compile(pattern, re.MULTILINE)
-    match = regex.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
 def validate_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name):
         raise ValueError(
@@ -246,83 +247,47 @@ def parse_config(path: Path, text: str) -> Config:
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(path, f"unknown top-level key {inert(key, 40)!r}",
-                          _line_of(text, rf"^[ \t]*\[?{re.escape(key)}"))
+                          line_of(text, rf"^[ \t]*\[?{re.escape(key)}"))
     envs = data.get("environments", {})
     if not isinstance(envs, dict):
-        raise ConfigError(path, "'environments' must be a table", _line_of(text, r"environments"))
+        raise ConfigError(path, "'environments' must be a table", line_of(text, r"environments"))
     for name, raw in envs.items():
         try:
             config.environments[name] = _parse_environment(name, raw)
         except (ValueError, InsecureHostError) as exc:
             header = rf"^[ \t]*\[[ \t]*environments\.\"?{re.escape(name)}\"?[ \t]*\]"
-            line = _line_of(text, header)
+            line = line_of(text, header)
             if isinstance(exc, _KeyError) and line:
                 # The key's own line: the first one of that name after the table's header.
-                own = _line_of("\n".join(text.splitlines()[line:]), rf"^[ \t]*{exc.key}[ \t]*=")
+                own = line_of("\n".join(text.splitlines()[line:]), rf"^[ \t]*{exc.key}[ \t]*=")
                 line = line + own if own else line
             raise ConfigError(path, f"environment {inert(name, 40)!r}: {exc}", line) from None
     if "settings" in data:
         try:
             config.settings = _parse_settings(data["settings"])
         except ValueError as exc:
-            raise ConfigError(path, f"[settings]: {exc}", _line_of(text, r"^[ \t]*\[settings\]")) \
+            raise ConfigError(path, f"[settings]: {exc}", line_of(text, r"^[ \t]*\[settings\]")) \
                 from None
-    config.deploy_profiles = _parse_profiles(path, text, data.get("deploy_profiles", {}))
+    try:
+        config.deploy_profiles = parse_profiles(text, data.get("deploy_profiles", {}))
+    except ProfileError as exc:
+        raise ConfigError(path, str(exc), exc.line) from None
     for name, env in config.environments.items():
         if env.deploy_profile is not None and env.deploy_profile not in config.deploy_profiles:
             known = ", ".join(sorted(config.deploy_profiles)) or "none defined"
-            env_line = _table_line(text, "environments", name)
+            env_line = table_line(text, "environments", name)
             raise ConfigError(path, f"environment {inert(name, 40)!r}: deploy_profile "
                               f"{inert(env.deploy_profile, 40)!r} is not defined under "
                               f"[deploy_profiles] ({known})",
-                              _key_line(text, env_line, "deploy_profile"))
+                              key_line(text, env_line, "deploy_profile"))
     default = data.get("default")
     if default is not None:
         if not isinstance(default, str) or default not in config.environments:
             raise ConfigError(path, f"default environment {inert(str(default), 40)!r} is not "
                               "defined under [environments]",
-                              _line_of(text, r"^[ \t]*default[ \t]*="))
+                              line_of(text, r"^[ \t]*default[ \t]*="))
         config.default = default
     return config
-
-
-def _table_line(text: str, *names: str) -> int | None:
-    """The line of the header ``[a.b.c]`` (names bare or quoted)."""
-    dotted = r"[ \t]*\.[ \t]*".join(rf"[\"']?{re.escape(n)}[\"']?" for n in names)
-    return _line_of(text, rf"^[ \t]*\[[ \t]*{dotted}[ \t]*\]")
-
-
-def _key_line(text: str, after: int | None, key: str) -> int | None:
-    """The line of the first ``key =`` from line ``after`` on, inline tables included
-    (else ``after`` itself)."""
-    if not after:
-        return after
-    own = _line_of("\n".join(text.splitlines()[after - 1:]),
-                   rf"(^|[{{,])[ \t]*{re.escape(key)}[ \t]*=")
-    return after + own - 1 if own else after
-
-
-def _parse_profiles(path: Path, text: str, raw: Any) -> dict[str, ModelDeployParams]:
-    if not isinstance(raw, dict):
-        raise ConfigError(path, "'deploy_profiles' must be a table",
-                          _line_of(text, r"deploy_profiles"))
-    profiles: dict[str, ModelDeployParams] = {}
-    for name, table in raw.items():
-        header = _table_line(text, "deploy_profiles", name)
-        if not NAME_PATTERN.fullmatch(name):
-            raise ConfigError(path, f"deploy profile name {inert(name, 50)!r} must be 1-40 "
-                              "letters, digits, '.', '_' or '-'", header)
-        try:
-            profiles[name] = parse_model_params(table, source=f"deploy profile {name!r}")
-        except DeployParamsError as exc:
-            *group, key = exc.field.split(".") if exc.field else [""]
-            line = header
-            if group:  # the sub-table's own header, or its inline table's line
-                sub = _table_line(text, "deploy_profiles", name, group[0])
-                line = sub or _key_line(text, line, group[0])
-            raise ConfigError(path, str(exc), _key_line(text, line, key) if key else line) \
-                from None
-    return profiles
 
 
 def load_config(path: Path | None = None) -> Config:
