@@ -164,7 +164,7 @@ class Engine:
         self._ensure_owner()
         mine: dict[str | None, Job] = {
             j.model_id: j for j in self.store.snapshot()
-            if j.state in ACTIVE_STATES and j.kind == "undeploy"}
+            if j.state in ACTIVE_STATES and j.origin == "sent"}
         order: dict[str, None] = {}  # an ordered set
         fresh: list[Job] = []
         for model_id in model_ids:

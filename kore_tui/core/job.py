@@ -51,12 +51,14 @@ class Job:
     key: str
     environment: str
     host: str
-    kind: str  # "undeploy" (we POSTed) or "watch" (a ds- ID started elsewhere)
+    origin: str  # "sent" (this tool POSTed it) or "watch" (a ds- ID started elsewhere)
+    # The resource's ID: a model's (cm-) or a tool's (a-), whatever the name says.
     model_id: str | None
     dock_status_id: str | None
     state: JobState
-    action: str = "UNDEPLOY"
+    action: str = "UNDEPLOY"  # UNDEPLOY or DEPLOY; a watched job: the server's word
     job_type: str | None = "MODELS"
+    resource: str | None = "model"  # "model", "tool", or None (watched, kind not known)
     server_status: str | None = None
     error: str | None = None
     error_kind: str | None = None
@@ -73,6 +75,11 @@ class Job:
     timeline: tuple[Transition, ...] = ()
     # The engine (see core/lease.py) that writes this job; None for rows of older releases.
     owner: str | None = None
+    # Deploy parameters (snake_case, deploy_params' to_json): a DEPLOY's own, or on a
+    # bounce's first half the ones its redeploy will use. None for a plain undeploy.
+    params: dict[str, Any] | None = None
+    then: str | None = None  # "DEPLOY" on a bounce's first half until its redeploy is decided
+    parent: str | None = None  # a bounce's second half: the first half's key
 
     @property
     def is_final(self) -> bool:
@@ -90,8 +97,11 @@ class Job:
         return self.state.value
 
     def to_json(self) -> dict[str, Any]:
+        """The product contract's job object: ``kind`` is model/tool, ``action``
+        UNDEPLOY/DEPLOY, ``origin`` sent/watch; the ID is ``modelId`` or ``toolId``."""
+        id_key = "toolId" if self.resource == "tool" else "modelId"
         return {
-            "modelId": self.model_id,
+            id_key: self.model_id,
             "dockStatusId": self.dock_status_id,
             "environment": self.environment,
             "status": self.state.value,
@@ -101,7 +111,9 @@ class Job:
             "serverStatus": self.server_status,
             "httpStatus": self.http_status,
             "action": self.action,
-            "kind": self.kind,
+            "kind": self.resource,
+            "origin": self.origin,
+            "parent": self.parent,
             "polls": self.polls,
             "attempts": self.attempts,
             "lastCheckedAt": self.last_checked_at,

@@ -77,7 +77,7 @@ class JobCommands:
             and not job.dock_status_id
         if job is None or (job.state not in RETRYABLE_STATES and not never_sent):
             return False
-        if job.kind != "undeploy" or not job.model_id:
+        if job.origin != "sent" or not job.model_id:
             return self.recheck(key)
         self._refuse_if_read_only("retry")
         self._ensure_owner()

@@ -156,7 +156,7 @@ def _not_found(exc: errors.NotFoundError, job: Job, tries: Tries, age: float,
                time_left: float, settings: EngineSettings) -> Outcome:
     # The platform may not know a dock status ID for a moment after handing it out;
     # that grace never stretches the job's deadline.
-    if job.kind == "undeploy" and age < settings.not_found_grace:
+    if job.origin == "sent" and age < settings.not_found_grace:
         not_yet = Outcome(job.state, f"not found yet ({age:.1f}s old); retrying",
                           job.error_kind, 404, tries, polled=True, checked=True)
         return _again_or_time_out(not_yet, job.server_status, min(1.0, settings.schedule.initial),

@@ -183,7 +183,7 @@ class JobRunner:
         """What the platform said about the job, as shown (sanitized, bounded)."""
         fields: dict[str, Any] = dict(last_response=status_reply.raw,
                                       server_status=status_reply.status)
-        if job.kind == "watch":
+        if job.origin == "watch":
             fields["action"] = inert(status_reply.action or "?", 30)
             fields["job_type"] = inert(status_reply.job_type, 30) \
                 if status_reply.job_type else None

@@ -59,7 +59,7 @@ def test_disk_full_reports_the_root_cause(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal.sqlite3")
     pages = journal._db.execute("PRAGMA page_count").fetchone()[0]
     journal._db.execute(f"PRAGMA max_page_count = {pages}")
-    jobs = [Job(key=f"k{i}", environment="e", host="h", kind="undeploy", model_id=None,
+    jobs = [Job(key=f"k{i}", environment="e", host="h", origin="sent", model_id=None,
                 dock_status_id=None, state=JobState.QUEUED, error="x" * 2000) for i in range(50)]
     with pytest.raises(JournalError) as caught:
         journal.record(jobs)

@@ -29,11 +29,11 @@ from kore_tui.core.track import Tries
 
 S = EngineSettings(max_connect_retries=5, max_rate_limited=100, stale_after=3,
                    not_found_grace=15.0, job_timeout=1800.0)
-SUBMITTING = Job(key="k", environment="e", host="https://h", kind="undeploy", model_id="cm-1",
+SUBMITTING = Job(key="k", environment="e", host="https://h", origin="sent", model_id="cm-1",
                  dock_status_id=None, state=JobState.SUBMITTING, attempts=1)
 POLLING = replace(SUBMITTING, state=JobState.IN_PROGRESS, dock_status_id="ds-1",
                   server_status="IN_PROGRESS")
-WATCHING = replace(POLLING, kind="watch", model_id=None)
+WATCHING = replace(POLLING, origin="watch", model_id=None)
 NONE = Tries()
 PLENTY = 600.0  # seconds left to the deadline
 WAIT = 2.5  # the pause or backoff the engine drew
