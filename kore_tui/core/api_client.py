@@ -1,4 +1,6 @@
-"""Async client for the platform's two calls: Undeploy a Model and Get Dock Status.
+"""Async client for the platform's calls: deploy and undeploy (models and tools), and
+Get Dock Status. Every POST that starts a job goes through one entry point,
+:meth:`KoreClient.start_job`, routed by a table of (resource kind, action).
 
 One client per environment. The key travels only as the ``x-api-key`` header,
 added per request by an auth flow so it never sits in the client's default
@@ -29,7 +31,8 @@ import json
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,9 +41,10 @@ import httpx
 from kore_tui import __version__
 from kore_tui.core import errors
 from kore_tui.core.hosts import is_loopback_host, normalize_host
-from kore_tui.core.ids import DOCK_STATUS_PREFIX, MODEL_PREFIX, path_segment
+from kore_tui.core.ids import DOCK_STATUS_PREFIX, path_segment
 from kore_tui.core.keys import check_key
-from kore_tui.core.models import DockStatus, UndeployResult
+from kore_tui.core.models import AcceptedJob, DockStatus, UndeployResult
+from kore_tui.core.resources import PREFIXES, Action, ResourceKind
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import excerpt_bytes, inert
 
@@ -54,6 +58,62 @@ _MAX_RETRY_AFTER = 3600.0
 # httpcore trace events that mean our request's bytes may be on the wire.
 _SENDING_EVENTS = frozenset({"http11.send_request_headers.started",
                              "http2.send_request_headers.started"})
+
+
+@dataclass(frozen=True)
+class _Route:
+    """How one (kind, action) is sent: path, whether it carries a JSON body, its query keys."""
+
+    collection: str
+    verb: str
+    has_body: bool
+    query_keys: frozenset[str] = frozenset()
+
+
+_ROUTES: dict[tuple[ResourceKind, Action], _Route] = {
+    (ResourceKind.MODEL, Action.UNDEPLOY): _Route("models", "undeploy", has_body=False),
+    # modelType (openSource | fineTune) is required by the platform, in the query string.
+    (ResourceKind.MODEL, Action.DEPLOY): _Route("models", "deploy", has_body=True,
+                                                query_keys=frozenset({"modelType"})),
+    (ResourceKind.TOOL, Action.UNDEPLOY): _Route("tools", "undeploy", has_body=False),
+    (ResourceKind.TOOL, Action.DEPLOY): _Route("tools", "deploy", has_body=True),
+}
+
+
+def _route_for(resource: str, action: str) -> _Route:
+    try:
+        return _ROUTES[(ResourceKind(resource), Action(action))]
+    except ValueError:
+        raise ValueError(
+            f"unknown job {resource!r}/{action!r}: resource is one of "
+            f"{', '.join(ResourceKind)}, action one of {', '.join(Action)}") from None
+
+
+def _encode_body(route: _Route, body: Mapping[str, Any] | None) -> bytes | None:
+    """The JSON bytes of a POST body; refuses a body the call does not take, or lacks."""
+    if not route.has_body:
+        if body is not None:
+            raise ValueError(f"{route.collection} {route.verb} takes no body")
+        return None
+    if body is None:
+        raise ValueError(f"{route.collection} {route.verb} needs a JSON body")
+    try:
+        # allow_nan=False: NaN/Infinity are not JSON, and a server may read them as anything.
+        return json.dumps(dict(body), allow_nan=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{route.collection} {route.verb} body is not JSON: {exc}") from None
+
+
+def _check_query(route: _Route, query: Mapping[str, str] | None) -> dict[str, str] | None:
+    given = dict(query or {})
+    if set(given) != route.query_keys:
+        wanted = ", ".join(sorted(route.query_keys)) or "no query"
+        raise ValueError(f"{route.collection} {route.verb} takes {wanted}, "
+                         f"got {', '.join(sorted(given)) or 'none'}")
+    for key, value in given.items():
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"query {key} must be a non-empty string")
+    return given or None
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -323,12 +383,14 @@ class KoreClient:
         self._key = api_key
         self._http.auth = _ApiKeyAuth(api_key)
 
-    async def _call(self, method: str, path: str, budget: float | None) -> tuple[int, Any]:
+    async def _call(self, method: str, path: str, budget: float | None, *,
+                    params: dict[str, str] | None = None,
+                    content: bytes | None = None) -> tuple[int, Any]:
         limit = self.budget if budget is None else max(0.0, budget)
         tracker = _SendTracker()
         headers = {"content-type": "application/json"} if method == "POST" else None
-        request = self._http.build_request(method, path, headers=headers,
-                                           extensions={"trace": tracker})
+        request = self._http.build_request(method, path, headers=headers, params=params,
+                                           content=content, extensions={"trace": tracker})
         # Not asyncio.wait_for: on 3.11 it can swallow a cancellation racing the timeout.
         try:
             async with asyncio.timeout(limit):
@@ -373,14 +435,36 @@ class KoreClient:
             raise _transport_error(exc) from None
         return response.status_code, response.headers, body
 
-    async def undeploy(self, model_id: str, *, budget: float | None = None) -> UndeployResult:
-        """POST undeploy; ``budget`` overrides the client's total time budget for this call."""
-        segment = path_segment(model_id, MODEL_PREFIX)
-        status, body = await self._call("POST", f"/api/public/models/{segment}/undeploy", budget)
+    async def start_job(self, resource: str, action: str, resource_id: str, *,
+                        body: Mapping[str, Any] | None = None,
+                        query: Mapping[str, str] | None = None,
+                        budget: float | None = None) -> AcceptedJob:
+        """POST the call that starts ``action`` on a model or tool; the server's job answer.
+
+        ``resource`` is "model" or "tool", ``action`` "UNDEPLOY" or "DEPLOY". Undeploys take
+        no body; a model deploy needs ``query={"modelType": ...}`` and its JSON body, a tool
+        deploy the body ``{"isAsync": ...}``. The body is sent as given: validating it is the
+        caller's job (deploy_params), done before anything reaches here. A request this
+        route cannot take raises ValueError and sends nothing. ``budget`` overrides the
+        client's total time budget for this call (a synchronous tool deploy answers only
+        when its job is done, so give it room).
+        """
+        route = _route_for(resource, action)
+        segment = path_segment(resource_id, PREFIXES[ResourceKind(resource)])
+        content = _encode_body(route, body)
+        params = _check_query(route, query)
+        status, answer = await self._call(
+            "POST", f"/api/public/{route.collection}/{segment}/{route.verb}", budget,
+            params=params, content=content)
         try:
-            return UndeployResult.from_json(body)
+            return AcceptedJob.from_json(answer)
         except errors.ResponseFormatError as exc:
             raise errors.ResponseFormatError(str(exc), status) from None
+
+    async def undeploy(self, model_id: str, *, budget: float | None = None) -> UndeployResult:
+        """POST a model undeploy (kept until the engine sends everything through start_job)."""
+        job = await self.start_job(ResourceKind.MODEL, Action.UNDEPLOY, model_id, budget=budget)
+        return UndeployResult.from_json(job.raw)
 
     async def dock_status(self, dock_status_id: str, *,
                           budget: float | None = None) -> DockStatus:

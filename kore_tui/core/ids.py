@@ -1,12 +1,12 @@
-"""Find model and dock status IDs in whatever an operator pastes.
+"""Find model, tool and dock status IDs in whatever an operator pastes.
 
 Accepted: one per line, commas, tabs, CSV with a header, JSON arrays and
 objects, quoted values, URLs that contain IDs, Windows line endings, stray
 spaces and bullets. The text is cut into word-like tokens (letters, digits,
-``-`` and ``_``); every token that claims to be an ID (a ``cm-``/``ds-``
+``-`` and ``_``); every token that claims to be an ID (a ``cm-``/``a-``/``ds-``
 prefix, or a long run of hex and dashes) is validated and either accepted or
 reported with a specific reason. Plain words (a CSV header, ``https``,
-``models``) are ignored, not reported.
+``models``, ``a-team``) are ignored, not reported.
 """
 
 from __future__ import annotations
@@ -17,9 +17,14 @@ from typing import Literal
 from urllib.parse import quote
 
 from kore_tui.core.errors import InvalidIdError
+from kore_tui.core.resources import MODEL_PREFIX, TOOL_PREFIX
 
-MODEL_PREFIX = "cm-"
+__all__ = ["DOCK_STATUS_PREFIX", "MODEL_PREFIX", "TOOL_PREFIX", "InvalidToken", "ParsedIds",
+           "classify_token", "for_status", "for_undeploy", "parse_ids", "path_segment"]
+
 DOCK_STATUS_PREFIX = "ds-"
+# (prefix, kind) in the order tokens are tried.
+_PREFIXES = ((MODEL_PREFIX, "model"), (TOOL_PREFIX, "tool"), (DOCK_STATUS_PREFIX, "dock"))
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 _HEXISH = re.compile(r"[0-9A-Fa-f\-]+")
@@ -27,7 +32,7 @@ _OTHER_PREFIX = re.compile(r"([A-Za-z]{1,4})-([0-9A-Za-z]+-){2,}[0-9A-Za-z]+")
 _SHOWN_TOKEN_LIMIT = 60
 
 
-InvalidKind = Literal["malformed", "dock_status_id", "model_id"]
+InvalidKind = Literal["malformed", "dock_status_id", "model_id", "tool_id"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class InvalidToken:
     token: str
     reason: str
     # "malformed": not a valid ID at all. The other two are valid IDs of the wrong kind
-    # for the command (a ds- given to undeploy, a cm- given to status): callers decide on
+    # for the command (a ds- given to undeploy, a cm- or a- given to status): callers decide on
     # this, never on the wording of ``reason``.
     kind: InvalidKind = "malformed"
 
@@ -46,10 +51,21 @@ class ParsedIds:
     dock_status_ids: list[str] = field(default_factory=list)
     invalid: list[InvalidToken] = field(default_factory=list)
     duplicates: int = 0
+    tool_ids: list[str] = field(default_factory=list)
+    # Every accepted ID in the order it was first pasted, so models and tools can be
+    # sent in the operator's order rather than grouped by kind.
+    paste_order: list[str] = field(default_factory=list, repr=False)
 
     @property
     def total_valid(self) -> int:
-        return len(self.model_ids) + len(self.dock_status_ids)
+        return len(self.model_ids) + len(self.tool_ids) + len(self.dock_status_ids)
+
+    @property
+    def resource_ids(self) -> list[str]:
+        """Models and tools, in paste order, without duplicates."""
+        members = dict.fromkeys(self.model_ids + self.tool_ids)
+        ordered = [value for value in self.paste_order if value in members]
+        return list(dict.fromkeys(ordered + list(members)))
 
 
 def _shown(token: str) -> str:
@@ -73,22 +89,36 @@ def _uuid_problem(body: str) -> str | None:
     return "not in 8-4-4-4-12 UUID form"
 
 
+def _claims_tool_id(body: str) -> bool:
+    """Whether the text after ``a-`` looks meant as an ID rather than a word.
+
+    ``a-`` starts ordinary words too (``a-team``, ``a-la-carte``): those are ignored like
+    any plain word. A digit, or a long run of hex, is what a truncated or mangled tool ID
+    keeps, and that deserves a reason.
+    """
+    return any(ch.isdigit() for ch in body) or (len(body) >= 8 and bool(_HEXISH.fullmatch(body)))
+
+
 def classify_token(token: str) -> tuple[str, str] | InvalidToken | None:
-    """("model"|"dock", normalized id), an InvalidToken, or None for a plain word."""
+    """("model"|"tool"|"dock", normalized id), an InvalidToken, or None for a plain word."""
     stripped = token.lstrip("-_")
     if not stripped:
         return None
     lower = stripped.lower()
-    for prefix, kind in ((MODEL_PREFIX, "model"), (DOCK_STATUS_PREFIX, "dock")):
+    for prefix, kind in _PREFIXES:
         if lower.startswith(prefix):
-            problem = _uuid_problem(lower[len(prefix) :])
+            body = lower[len(prefix) :]
+            if prefix == TOOL_PREFIX and not _claims_tool_id(body):
+                return None
+            problem = _uuid_problem(body)
             if problem is None:
                 return kind, lower
             return InvalidToken(_shown(stripped), problem)
     if _UUID.fullmatch(lower):
-        return InvalidToken(_shown(stripped), "missing the cm- (model) or ds- (dock status) prefix")
+        return InvalidToken(_shown(stripped),
+                            "missing the cm- (model), a- (tool) or ds- (dock status) prefix")
     if _HEXISH.fullmatch(stripped) and "-" in stripped and len(stripped) >= 16:
-        return InvalidToken(_shown(stripped), "looks like an ID but has no cm- or ds- prefix")
+        return InvalidToken(_shown(stripped), "looks like an ID but has no cm-, a- or ds- prefix")
     other = _OTHER_PREFIX.fullmatch(stripped)
     if other and len(stripped) >= 16 and sum(ch.isdigit() for ch in stripped) >= 4:
         return InvalidToken(_shown(stripped), f"unsupported prefix {other.group(1).lower()!r}-")
@@ -113,26 +143,37 @@ def parse_ids(text: str) -> ParsedIds:
             result.duplicates += 1
             continue
         seen.add(value)
-        (result.model_ids if kind == "model" else result.dock_status_ids).append(value)
+        result.paste_order.append(value)
+        {"model": result.model_ids, "tool": result.tool_ids,
+         "dock": result.dock_status_ids}[kind].append(value)
     return result
 
 
 def for_undeploy(parsed: ParsedIds) -> ParsedIds:
-    """The same result with dock status IDs reported: they cannot be undeployed."""
+    """The same result with dock status IDs reported: they cannot be (un)deployed.
+
+    Used for every command that acts on resources (undeploy, deploy, bounce).
+    """
+    reason = "this is a dock status ID, not a model or tool ID (watch it with `status`)"
     invalid = list(parsed.invalid) + [
-        InvalidToken(ds, "this is a dock status ID, not a model ID (watch it with `status`)",
-                     "dock_status_id")
-        for ds in parsed.dock_status_ids
-    ]
-    return ParsedIds(parsed.model_ids, [], invalid, parsed.duplicates)
+        InvalidToken(ds, reason, "dock_status_id") for ds in parsed.dock_status_ids]
+    return ParsedIds(model_ids=list(parsed.model_ids), invalid=invalid,
+                     duplicates=parsed.duplicates, tool_ids=list(parsed.tool_ids),
+                     paste_order=list(parsed.paste_order))
 
 
 def for_status(parsed: ParsedIds) -> ParsedIds:
-    invalid = list(parsed.invalid) + [
-        InvalidToken(cm, "this is a model ID, not a dock status ID", "model_id")
-        for cm in parsed.model_ids
-    ]
-    return ParsedIds([], parsed.dock_status_ids, invalid, parsed.duplicates)
+    invalid = list(parsed.invalid)
+    tools = set(parsed.tool_ids)
+    for value in parsed.resource_ids:
+        if value in tools:
+            invalid.append(InvalidToken(value, "this is a tool ID, not a dock status ID",
+                                        "tool_id"))
+        else:
+            invalid.append(InvalidToken(value, "this is a model ID, not a dock status ID",
+                                        "model_id"))
+    return ParsedIds(dock_status_ids=list(parsed.dock_status_ids), invalid=invalid,
+                     duplicates=parsed.duplicates, paste_order=list(parsed.dock_status_ids))
 
 
 def path_segment(value: str, prefix: str) -> str:

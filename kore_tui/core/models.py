@@ -1,4 +1,4 @@
-"""Typed results of the two platform calls, tolerant of the documented quirks."""
+"""Typed answers of the platform calls, tolerant of the documented quirks."""
 
 from __future__ import annotations
 
@@ -29,6 +29,37 @@ def _optional_str(body: dict[str, Any], *names: str) -> str | None:
         if isinstance(value, str):
             return value
     return None
+
+
+@dataclass(frozen=True)
+class AcceptedJob:
+    """The answer to any POST that starts a job (deploy or undeploy, model or tool).
+
+    ``resource_id`` is the ``modelId`` or ``toolId`` the server echoed (None if it echoed
+    neither); ``job_type`` and ``action`` are the server's values as sent, or None.
+    """
+
+    dock_status_id: str
+    resource_id: str | None
+    job_type: str | None
+    action: str | None
+    status: str
+    raw: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, body: Any) -> AcceptedJob:
+        if not isinstance(body, dict):
+            raise ResponseFormatError(f"expected a JSON object, got {type(body).__name__}")
+        # The model samples spell it "dock-statusId", the tool undeploy sample and the
+        # field table "dockStatusId": either will do, whichever call answered.
+        return cls(
+            dock_status_id=_required_str(body, "dock-statusId", "dockStatusId"),
+            resource_id=_optional_str(body, "modelId", "toolId"),
+            job_type=_optional_str(body, "jobType"),
+            action=_optional_str(body, "action"),
+            status=inert(_required_str(body, "status"), 40),
+            raw=body,
+        )
 
 
 @dataclass(frozen=True)
