@@ -112,26 +112,10 @@ class Progress:
             self.stream.flush()
 
 
-def resource_kind(job: Job) -> str | None:
-    """The contract's ``kind``: what the job acts on (``Job.kind`` says how it started)."""
-    by_type = {"MODELS": "model", "TOOLS": "tool"}
-    if job.job_type in by_type:
-        return by_type[job.job_type]
-    if job.model_id and job.model_id.startswith("cm-"):
-        return "model"
-    if job.model_id and job.model_id.startswith("a-"):
-        return "tool"
-    return None
-
-
 def job_document(job: Job) -> dict[str, Any]:
-    """One job as ``--json`` prints it (product contract): ``kind`` is model/tool, ``action``
-    UNDEPLOY/DEPLOY; how the job started (we POSTed, or watched an ID) is ``origin``."""
-    doc = job.to_json()
-    doc["origin"] = job.kind
-    doc["kind"] = resource_kind(job)
-    doc["action"] = job.action
-    return doc
+    """One job as ``--json`` prints it (product contract, see Job.to_json): ``kind`` is
+    model/tool, ``action`` UNDEPLOY/DEPLOY, ``origin`` sent/watch."""
+    return job.to_json()
 
 
 def print_jobs(jobs: list[Job], as_json: bool, out: TextIO | None = None, *,

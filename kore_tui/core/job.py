@@ -38,6 +38,16 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _resource_of(job_type: str | None, resource_id: str | None) -> str | None:
+    by_type = {"MODELS": "model", "TOOLS": "tool"}
+    if job_type in by_type:
+        return by_type[job_type]
+    for prefix, kind in (("cm-", "model"), ("a-", "tool")):
+        if resource_id and resource_id.startswith(prefix):
+            return kind
+    return None
+
+
 @dataclass(frozen=True)
 class Transition:
     at: str
@@ -58,7 +68,9 @@ class Job:
     state: JobState
     action: str = "UNDEPLOY"  # UNDEPLOY or DEPLOY; a watched job: the server's word
     job_type: str | None = "MODELS"
-    resource: str | None = "model"  # "model", "tool", or None (watched, kind not known)
+    # "model", "tool", or None (a watched job of a kind not known yet); when not given, it
+    # is read from the job type or the ID's prefix.
+    resource: str | None = None
     server_status: str | None = None
     error: str | None = None
     error_kind: str | None = None
@@ -80,6 +92,10 @@ class Job:
     params: dict[str, Any] | None = None
     then: str | None = None  # "DEPLOY" on a bounce's first half until its redeploy is decided
     parent: str | None = None  # a bounce's second half: the first half's key
+
+    def __post_init__(self) -> None:
+        if self.resource is None:
+            object.__setattr__(self, "resource", _resource_of(self.job_type, self.model_id))
 
     @property
     def is_final(self) -> bool:

@@ -8,7 +8,8 @@ why. No I/O, no clock, no randomness: the engine gathers the facts (drawing any
 jitter itself), applies the outcome, and tests/unit/test_outcomes.py checks
 each rule as one row of a table.
 
-The rule that matters most: the undeploy POST is not idempotent, so it is sent
+The rule that matters most: the POST that starts a job (undeploy or deploy, model
+or tool) is not idempotent, so it is sent
 again only when it certainly never reached the server (connection refused or
 timed out while connecting, 429). Any other doubt ends in UNKNOWN.
 """
@@ -51,7 +52,7 @@ def unknown(exc: BaseException, status: int | None, tries: Tries) -> Outcome:
                    "the server; check the model before retrying)", "unknown", status, tries)
 
 
-# -- the undeploy POST --------------------------------------------------------------------
+# -- the POST that starts a job (undeploy or deploy) ------------------------------------
 
 def not_sent_by_deadline(job: Job, tries: Tries, settings: EngineSettings) -> Outcome:
     """A queued job whose deadline came before its turn."""
@@ -60,10 +61,10 @@ def not_sent_by_deadline(job: Job, tries: Tries, settings: EngineSettings) -> Ou
                    "deadline_not_sent", job.http_status, tries)
 
 
-def post_cut_by_deadline(tries: Tries, settings: EngineSettings) -> Outcome:
+def post_cut_by_deadline(job: Job, tries: Tries, settings: EngineSettings) -> Outcome:
     return unknown(errors.RequestTimeoutError(
-        f"the job's deadline of {settings.job_timeout:g}s was reached while the undeploy "
-        "request was in flight"), None, tries)
+        f"the job's deadline of {settings.job_timeout:g}s was reached while the "
+        f"{job.action.lower()} request was in flight"), None, tries)
 
 
 def after_post_error(exc: RequestError, job: Job, tries: Tries, *, wait: float,

@@ -56,7 +56,7 @@ def test_job_objects_carry_kind_and_action_as_the_contract_says() -> None:
     undeploy = Job(key="k", environment="e", host="h", origin="sent", model_id=MODEL,
                    dock_status_id=DS, state=JobState.SUCCESS)
     doc = job_document(undeploy)
-    assert (doc["kind"], doc["action"], doc["origin"]) == ("model", "UNDEPLOY", "undeploy")
+    assert (doc["kind"], doc["action"], doc["origin"]) == ("model", "UNDEPLOY", "sent")
     tool = Job(key="k", environment="e", host="h", origin="watch", model_id="a-1",
                dock_status_id=DS, state=JobState.IN_PROGRESS, job_type="TOOLS", action="DEPLOY")
     assert (job_document(tool)["kind"], job_document(tool)["action"]) == ("tool", "DEPLOY")

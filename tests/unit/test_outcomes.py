@@ -108,7 +108,7 @@ ROWS: list[tuple[str, Callable[[], Outcome], dict[str, Any]]] = [
      dict(state=JobState.UNKNOWN, resend=False, http_status=200)),
     ("redirect: UNKNOWN, not followed", lambda: post(http(302)),
      dict(state=JobState.UNKNOWN, resend=False, http_status=302)),
-    ("deadline while in flight: UNKNOWN", lambda: post_cut_by_deadline(NONE, S),
+    ("deadline while in flight: UNKNOWN", lambda: post_cut_by_deadline(SUBMITTING, NONE, S),
      dict(state=JobState.UNKNOWN, resend=False, error="in flight")),
     ("unusable dock status ID in a 200: UNKNOWN",
      lambda: unknown(errors.ResponseFormatError("unusable dock status ID"), 200, NONE),
