@@ -205,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--api-key", metavar="KEY",
                      help="key the simulator accepts (default: $KORE_SIM_API_KEY or 'kg-demo')")
     sim.add_argument("--models", type=int, default=20, help="deployed models to seed")
+    sim.add_argument("--tools", type=int, default=0,
+                     help="deployed tools to seed (their IDs are printed after the models')")
     sim.add_argument("--seed", type=int, default=1, help="random seed (deterministic runs)")
     sim.add_argument("--faults", default="none", help="fault profile: none, flaky or chaos")
     sim.add_argument("--fault-rate", type=float, metavar="SCALE",
@@ -212,8 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--job-seconds", default="3:12", metavar="MIN:MAX",
                      help="how long a job stays IN_PROGRESS (default 3:12)")
     sim.add_argument("--fail-rate", type=float, default=0.1, help="share of jobs that FAIL")
-    sim.add_argument("--dock-status-spelling", choices=["dock-statusId", "dockStatusId"],
-                     default="dock-statusId", help="key spelling in undeploy responses")
+    sim.add_argument("--dock-status-spelling",
+                     choices=["documented", "dock-statusId", "dockStatusId"],
+                     default="documented",
+                     help="dock status key spelling in job answers (default: each call's "
+                     "documented sample: dockStatusId for tool undeploy, else dock-statusId)")
     return parser
 
 

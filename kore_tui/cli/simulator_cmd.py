@@ -16,6 +16,8 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         raise ValueError("--fail-rate must be between 0 and 1")
     if not 0 <= args.models <= 100_000:
         raise ValueError("--models must be between 0 and 100000")
+    if not 0 <= args.tools <= 100_000 - args.models:
+        raise ValueError("--tools must be between 0 and 100000 minus --models")
     return SimConfig(
         api_key=args.api_key or os.environ.get("KORE_SIM_API_KEY") or "kg-demo",
         models=args.models,
@@ -24,13 +26,14 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         job_seconds=parse_job_seconds(args.job_seconds),
         fail_rate=args.fail_rate,
         spelling=args.dock_status_spelling,
+        tools=args.tools,
     )
 
 
 async def _serve(sim: Simulator, args: argparse.Namespace) -> None:
     port = await sim.start(args.host, args.port, allow_non_loopback=args.allow_non_loopback)
-    for model_id in sim.model_ids:
-        print(model_id)
+    for resource_id in sim.model_ids + sim.tool_ids:
+        print(resource_id)
     shown_host = args.host if ":" not in args.host else f"[{args.host}]"
     print(f"listening on http://{shown_host}:{port}", flush=True)
     try:

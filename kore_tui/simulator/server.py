@@ -1,28 +1,18 @@
-"""The simulator's HTTP server (aiohttp.web).
+"""The simulator's HTTP server (aiohttp.web): configuration, wiring, lifetime.
 
-Request flow: faults that happen *before* the platform processes a request
-(429, 5xx, gateway HTML, dropped connection, slowness), then the key check,
-then the handler, then faults that damage the answer *after* the work was
-done (dropped mid-response, malformed JSON, empty body). The second group is
-what makes a blind re-send of a POST dangerous, and what the engine's
-UNKNOWN state exists for. Forced answers may instead carry a ``mode`` (see
-:mod:`kore_tui.simulator.shapes`): the handler runs and its answer is dripped
-or gzip-bombed; ``match`` limits a forced answer to paths containing it.
-Admin routes live under ``/_sim/``, which cannot
-collide with the platform's ``/api/public/`` paths, behind the same key.
+The platform's routes live in ``routes_models`` / ``routes_tools`` /
+``routes_dock_status`` (sharing ``lifecycle``), the admin routes in
+``routes_admin``, and the fault pipeline every request crosses in ``pipeline``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import json
 import random
-import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,26 +20,32 @@ from aiohttp import web
 
 from kore_tui.core.hosts import is_loopback_host
 from kore_tui.core.loop_thread import LoopThread
-from kore_tui.simulator import shapes
 from kore_tui.simulator.faults import FaultProfile
-from kore_tui.simulator.state import SimModel, SimState
+from kore_tui.simulator.pipeline import FaultPipeline
+from kore_tui.simulator.routes_admin import AdminRoutes
+from kore_tui.simulator.routes_dock_status import DockStatusRoutes
+from kore_tui.simulator.routes_models import ModelRoutes
+from kore_tui.simulator.routes_tools import ToolRoutes
+from kore_tui.simulator.state import Phase, SimState
 
-_ID = r"[^/]+"
-_UUID_ID = re.compile(r"(cm|ds)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_SHAPE = web.RequestKey("sim_shape", dict[str, Any])
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# "documented": each call answers with its documented sample's spelling (the tool undeploy
+# sample says "dockStatusId", every other "dock-statusId"); the others force one for all.
+SPELLINGS = ("documented", "dock-statusId", "dockStatusId")
 
 
 @dataclass
 class SimConfig:
     api_key: str = "kg-demo"
-    models: int = 20
+    models: int = 20  # deployed models (their IDs are what ``model_ids`` lists)
     seed: int = 1
     faults: FaultProfile = field(default_factory=FaultProfile)
     job_seconds: tuple[float, float] = (3.0, 12.0)
     fail_rate: float = 0.1
-    spelling: str = "dock-statusId"
+    spelling: str = "documented"
     clock: Callable[[], float] = time.monotonic
+    tools: int = 0  # deployed tools
+    ready_models: int = 0  # undeployed models in the "Ready to Deploy" state
+    never_deployed_models: int = 0  # models the API may not deploy (web UI first)
 
 
 def parse_job_seconds(text: str) -> tuple[float, float]:
@@ -64,44 +60,52 @@ def parse_job_seconds(text: str) -> tuple[float, float]:
     return low, high
 
 
-def _envelope(status: int, code: str, message: str, simple: bool) -> web.Response:
-    body: dict[str, Any] = (
-        {"error": message} if simple else
-        {"success": False, "error": {"code": code, "message": message}}
-    )
-    return web.json_response(body, status=status)
-
-
 class Simulator:
     def __init__(self, config: SimConfig) -> None:
+        if config.spelling not in SPELLINGS:
+            raise ValueError(f"unknown dock status spelling {config.spelling!r} "
+                             f"(choose {', '.join(SPELLINGS)})")
         self.config = config
         self.faults = config.faults
-        self._fault_rng = random.Random(config.seed * 7919 + 1)
+        self.fault_rng = random.Random(config.seed * 7919 + 1)
         self.state = SimState(
             clock=config.clock,
             rng=random.Random(config.seed),
             job_seconds=config.job_seconds,
             fail_rate=config.fail_rate,
         )
-        self.model_ids = self.state.seed_models(config.models)
+        # Deployed models come from the job RNG, as they always have; the other kinds from
+        # their own, so adding tools changes neither the model IDs nor the job IDs.
+        self.model_ids = self.state.seed("model", config.models)
+        extra = random.Random(f"kore-sim-extra:{config.seed}")
+        self.tool_ids = self.state.seed("tool", config.tools, rng=extra)
+        self.ready_model_ids = self.state.seed("model", config.ready_models, Phase.READY,
+                                               rng=extra)
+        self.never_deployed_model_ids = self.state.seed(
+            "model", config.never_deployed_models, Phase.NEVER_DEPLOYED, rng=extra)
         self.forced: deque[dict[str, Any]] = deque()
-        self._stopping = asyncio.Event()
+        self.stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
-        self.app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024)
-        self.app.router.add_post(f"/api/public/models/{{model_id:{_ID}}}/undeploy", self._undeploy)
-        self.app.router.add_post(f"/api/public/models/{{model_id:{_ID}}}/deploy", self._deploy)
-        self.app.router.add_get(f"/api/public/dock-status/{{ds_id:{_ID}}}", self._dock_status)
-        self.app.router.add_get("/_sim/counters", self._counters)
-        self.app.router.add_get("/_sim/models", self._models)
-        self.app.router.add_get("/_sim/jobs", self._jobs)
-        self.app.router.add_get("/_sim/requests", self._requests)
-        self.app.router.add_post("/_sim/reset", self._reset)
-        self.app.router.add_post("/_sim/force", self._force)
+        pipeline = FaultPipeline(self)
+        self.app = web.Application(middlewares=[pipeline.middleware],
+                                   client_max_size=64 * 1024)
+        for routes in (ModelRoutes(self), ToolRoutes(self), DockStatusRoutes(self),
+                       AdminRoutes(self)):
+            routes.register(self.app.router)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def simple_envelope(self) -> bool:
+        """Whether this error answer uses the simplified ``{"error": "…"}`` envelope."""
+        return self.faults.alternate_envelopes and self.fault_rng.random() < 0.5
+
+    def dock_status_key(self, kind: str, action: str) -> str:
+        if self.config.spelling != "documented":
+            return self.config.spelling
+        return "dockStatusId" if (kind, action) == ("tool", "UNDEPLOY") else "dock-statusId"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0,
                     allow_non_loopback: bool = False) -> int:
@@ -121,244 +125,10 @@ class Simulator:
         return self.port
 
     async def stop(self) -> None:
-        self._stopping.set()
+        self.stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    # -- request pipeline -------------------------------------------------------------
-
-    def _route_name(self, request: web.Request) -> str:
-        info = request.match_info.route.resource
-        canonical = info.canonical if info is not None else "unmatched"
-        return f"{request.method} {canonical}"
-
-    def _roll(self, rate: float) -> bool:
-        return rate > 0 and self._fault_rng.random() < rate
-
-    def _authorized(self, request: web.Request) -> bool:
-        given = request.headers.get("x-api-key", "")
-        return hmac.compare_digest(given.encode(), self.config.api_key.encode())
-
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        route = self._route_name(request)
-        is_admin = request.path.startswith("/_sim/")
-        response: web.StreamResponse | None = None
-        if not is_admin:
-            if request.method == "POST" and request.path.endswith("/undeploy"):
-                self.state.undeploy_received[request.match_info.get("model_id", "?")] += 1
-            response = await self._before(request)
-        if response is None:
-            if not self._authorized(request):
-                response = _envelope(401, "UNAUTHORIZED", "Invalid or missing API key",
-                                     simple=False)
-            else:
-                response = await handler(request)
-                shape = request.get(_SHAPE)
-                if shape is not None:
-                    response = await shapes.apply(request, response, shape, self._stopping)
-                elif not is_admin:
-                    response = await self._after(request, response)
-        status = response.status if not getattr(response, "_sim_dropped", False) else 0
-        self.state.requests[f"{route} {status}"] += 1
-        if not is_admin:
-            self.state.request_log.append(
-                {"t": time.time(), "method": request.method, "path": request.path,
-                 "status": status}
-            )
-        return response
-
-    def _dropped(self, request: web.Request) -> web.StreamResponse:
-        if request.transport is not None:
-            request.transport.abort()
-        response = web.Response(status=499)
-        response._sim_dropped = True  # type: ignore[attr-defined]
-        return response
-
-    def _take_forced(self, request: web.Request) -> dict[str, Any] | None:
-        """The first queued forced answer whose ``match`` (a path substring) fits, if any."""
-        for index, item in enumerate(self.forced):
-            match = item.get("match")
-            if match is None or str(match) in request.path:
-                del self.forced[index]
-                return item
-        return None
-
-    async def _before(self, request: web.Request) -> web.StreamResponse | None:
-        f = self.faults
-        forced = self._take_forced(request) if self.forced else None
-        if forced is not None and forced.get("mode") in shapes.SHAPES:
-            # Shapes change how the real answer travels: the handler still runs.
-            request[_SHAPE] = forced
-            return None
-        if forced is not None:
-            status = int(forced.get("status", 503))
-            if status == 429:
-                retry = float(forced.get("retry_after", f.retry_after_seconds))
-                return self._rate_limited(retry)
-            if status == 0:
-                return self._dropped(request)
-            if "body" in forced:
-                return web.Response(status=status, text=str(forced["body"]),
-                                    content_type=str(forced.get("content_type", "text/plain")))
-            return _envelope(status, str(forced.get("code", "FORCED")),
-                             str(forced.get("message", "forced by the test")), simple=False)
-        if self._roll(f.slow):
-            await asyncio.sleep(self._fault_rng.uniform(*f.slow_seconds))
-        if self._roll(f.rate_limited):
-            return self._rate_limited(f.retry_after_seconds)
-        if self._roll(f.drop_before):
-            return self._dropped(request)
-        if self._roll(f.gateway_html):
-            return web.Response(
-                status=502, content_type="text/html",
-                text="<html><head><title>502 Bad Gateway</title></head>"
-                "<body><center><h1>502 Bad Gateway</h1></center><hr>nginx</body></html>",
-            )
-        if self._roll(f.server_error):
-            status = self._fault_rng.choice([500, 503])
-            code = "INTERNAL_ERROR" if status == 500 else "SERVICE_UNAVAILABLE"
-            simple = f.alternate_envelopes and self._fault_rng.random() < 0.5
-            return _envelope(status, code, "The service is temporarily unavailable", simple)
-        return None
-
-    def _rate_limited(self, seconds: float) -> web.Response:
-        body = {"success": False, "error": {"code": "RATE_LIMIT_EXCEEDED",
-                "message": "Too many requests", "retryAfterMs": int(seconds * 1000)}}
-        # Retry-After carries whole seconds; a sub-second pause is only in retryAfterMs.
-        headers = {"Retry-After": str(round(seconds))} if seconds >= 1 else {}
-        return web.json_response(body, status=429, headers=headers)
-
-    async def _after(self, request: web.Request, response: web.StreamResponse) -> \
-            web.StreamResponse:
-        f = self.faults
-        if response.status >= 300:
-            return response
-        if self._roll(f.drop_after):
-            body = getattr(response, "body", b"") or b""
-            stream = web.StreamResponse(status=200, headers={
-                "Content-Type": "application/json", "Content-Length": str(len(body) + 50)})
-            await stream.prepare(request)
-            await stream.write(bytes(body)[: len(body) // 2])
-            if request.transport is not None:
-                request.transport.abort()
-            stream._sim_dropped = True  # type: ignore[attr-defined]
-            return stream
-        if self._roll(f.malformed_json):
-            return web.Response(status=200, content_type="application/json",
-                                text='{"status": "IN_PROG')
-        if self._roll(f.empty_body):
-            return web.Response(status=200, content_type="application/json", body=b"")
-        return response
-
-    # -- platform API -----------------------------------------------------------------
-
-    def _simple(self) -> bool:
-        return self.faults.alternate_envelopes and self._fault_rng.random() < 0.5
-
-    def _lookup_model(self, request: web.Request) -> SimModel | web.Response:
-        model_id = request.match_info["model_id"]
-        model = self.state.model(model_id) if _UUID_ID.fullmatch(model_id) else None
-        if model is None:
-            return _envelope(404, "NOT_FOUND", f"Model {model_id[:80]} not found", self._simple())
-        return model
-
-    def _job_body(self, job_id: str, model_id: str, action: str, status: str) -> dict[str, Any]:
-        return {self.config.spelling: job_id, "modelId": model_id, "jobType": "MODELS",
-                "action": action, "status": status}
-
-    async def _undeploy(self, request: web.Request) -> web.StreamResponse:
-        model = self._lookup_model(request)
-        if isinstance(model, web.Response):
-            return model
-        self.state.undeploy_accepted[model.model_id] += 1
-        if model.pending_job:
-            return _envelope(409, "CONFLICT", "Model is already being undeployed or deployed",
-                             self._simple())
-        if not model.deployed:
-            return _envelope(409, "CONFLICT", "Model is not deployed", self._simple())
-        job = self.state.start_job(model, "UNDEPLOY", fresh_not_found=self.faults.fresh_not_found,
-                                   unknown_status=self.faults.unknown_status)
-        status = job.status(self.state.clock())
-        if status not in {"SUCCESS", "FAILED"}:
-            status = "IN_PROGRESS"
-        return web.json_response(self._job_body(job.dock_status_id, model.model_id,
-                                                "UNDEPLOY", status))
-
-    async def _deploy(self, request: web.Request) -> web.StreamResponse:
-        model = self._lookup_model(request)
-        if isinstance(model, web.Response):
-            return model
-        if model.pending_job:
-            return _envelope(409, "CONFLICT", "Model has a job in progress", self._simple())
-        if model.deployed:
-            return _envelope(409, "CONFLICT", "Model is already deployed", self._simple())
-        job = self.state.start_job(model, "DEPLOY", fresh_not_found=0.0, unknown_status=0.0)
-        return web.json_response(self._job_body(job.dock_status_id, model.model_id, "DEPLOY",
-                                                job.status(self.state.clock())))
-
-    async def _dock_status(self, request: web.Request) -> web.StreamResponse:
-        ds_id = request.match_info["ds_id"]
-        job = self.state.jobs.get(ds_id)
-        now = self.state.clock()
-        if job is None or now < job.not_found_until:
-            return _envelope(404, "NOT_FOUND", f"Dock status {ds_id[:80]} not found",
-                             self._simple())
-        self.state.settle(job)
-        return web.json_response({"_id": job.dock_status_id, "toolId": job.model_id,
-                                  "jobType": "MODELS", "action": job.action,
-                                  "status": job.status(now)})
-
-    # -- admin ------------------------------------------------------------------------
-
-    async def _counters(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({
-            "requests": dict(self.state.requests),
-            "undeployReceived": dict(self.state.undeploy_received),
-            "undeployAccepted": dict(self.state.undeploy_accepted),
-        })
-
-    async def _models(self, request: web.Request) -> web.StreamResponse:
-        models = [self.state.model(m) for m in list(self.state.models)]
-        return web.json_response({"models": [
-            {"modelId": m.model_id, "deployed": m.deployed, "pendingJob": m.pending_job}
-            for m in models if m is not None]})
-
-    async def _jobs(self, request: web.Request) -> web.StreamResponse:
-        now = self.state.clock()
-        return web.json_response({"jobs": [
-            {"dockStatusId": j.dock_status_id, "modelId": j.model_id, "action": j.action,
-             "status": j.status(now), "createdMonotonic": j.created,
-             "endsMonotonic": j.ends_at} for j in self.state.jobs.values()]})
-
-    async def _requests(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({"requests": list(self.state.request_log)})
-
-    async def _reset(self, request: web.Request) -> web.StreamResponse:
-        self.state.reset_counters()
-        self.forced.clear()
-        return web.json_response({"reset": True})
-
-    async def _force(self, request: web.Request) -> web.StreamResponse:
-        try:
-            body = await request.json()
-            items = body["responses"]
-            assert isinstance(items, list)
-        except (ValueError, KeyError, AssertionError, json.JSONDecodeError):
-            return _envelope(400, "BAD_REQUEST", 'expected {"responses": [{"status": N}]}', False)
-        queued = [item for item in items if isinstance(item, dict)]
-        for item in queued:
-            mode = item.get("mode")
-            if mode is not None and mode not in shapes.SHAPES:
-                return _envelope(400, "BAD_REQUEST",
-                                 f"mode must be one of {', '.join(shapes.SHAPES)}", False)
-            try:
-                shapes.validate(item)
-            except ValueError as exc:
-                return _envelope(400, "BAD_REQUEST", str(exc), False)
-        self.forced.extend(queued)
-        return web.json_response({"queued": len(self.forced)})
 
 
 class SimulatorThread(LoopThread):
@@ -380,6 +150,18 @@ class SimulatorThread(LoopThread):
     @property
     def model_ids(self) -> list[str]:
         return self.simulator.model_ids
+
+    @property
+    def tool_ids(self) -> list[str]:
+        return self.simulator.tool_ids
+
+    @property
+    def ready_model_ids(self) -> list[str]:
+        return self.simulator.ready_model_ids
+
+    @property
+    def never_deployed_model_ids(self) -> list[str]:
+        return self.simulator.never_deployed_model_ids
 
     async def setup(self) -> None:
         await self.simulator.start(port=self._port)

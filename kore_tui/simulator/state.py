@@ -1,5 +1,11 @@
-"""The simulated platform's models and jobs. Time is read through a clock function
-so that screenshots and tests can freeze or scale it."""
+"""The simulated platform's models, tools and jobs. Time is read through a clock function
+so that screenshots and tests can freeze or scale it.
+
+A resource (model or tool) is in one of three phases: deployed, ready to deploy (after
+a successful undeploy), or never deployed (a model whose first deployment must be made
+in the platform's web UI: the API refuses to deploy it). A job in progress shows as
+"undeploying" or "deploying"; a FAILED job leaves the phase it found.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +14,49 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 MAX_MODELS = 100_000
 MAX_JOBS = 200_000
+ACTIONS = ("UNDEPLOY", "DEPLOY")
+JOB_TYPES = {"model": "MODELS", "tool": "TOOLS"}
+
+
+class Phase(StrEnum):
+    DEPLOYED = "deployed"
+    READY = "ready_to_deploy"
+    NEVER_DEPLOYED = "never_deployed"
 
 
 @dataclass
-class SimModel:
-    model_id: str
-    deployed: bool = True
+class SimResource:
+    resource_id: str
+    kind: str  # "model" | "tool"
+    phase: Phase = Phase.DEPLOYED
     pending_job: str | None = None
+    pending_action: str | None = None
+
+    @property
+    def deployed(self) -> bool:
+        return self.phase is Phase.DEPLOYED
+
+    @property
+    def shown_state(self) -> str:
+        if self.pending_job:
+            return "undeploying" if self.pending_action == "UNDEPLOY" else "deploying"
+        return str(self.phase)
+
+    def admin_row(self, id_key: str) -> dict[str, Any]:
+        return {id_key: self.resource_id, "state": self.shown_state, "deployed": self.deployed,
+                "pendingJob": self.pending_job}
 
 
 @dataclass
 class SimJob:
     dock_status_id: str
-    model_id: str
+    resource_id: str
+    kind: str
     action: str
     created: float
     ends_at: float
@@ -32,6 +64,10 @@ class SimJob:
     weird_status: str | None = None
     not_found_until: float = 0.0
     settled: bool = False
+
+    @property
+    def job_type(self) -> str:
+        return JOB_TYPES[self.kind]
 
     def status(self, now: float) -> str:
         if now >= self.ends_at:
@@ -43,51 +79,67 @@ def seeded_uuid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+def _per_action() -> dict[str, Counter[str]]:
+    return {action: Counter() for action in ACTIONS}
+
+
 @dataclass
 class SimState:
     clock: Callable[[], float]
     rng: random.Random
     job_seconds: tuple[float, float]
     fail_rate: float
-    models: dict[str, SimModel] = field(default_factory=dict)
+    resources: dict[str, SimResource] = field(default_factory=dict)
     jobs: dict[str, SimJob] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
-    undeploy_received: Counter[str] = field(default_factory=Counter)
-    undeploy_accepted: Counter[str] = field(default_factory=Counter)
+    # POSTs per action and resource ID: "received" counts every POST that arrived (faults
+    # included), "accepted" those the platform looked at (key valid, resource known).
+    received: dict[str, Counter[str]] = field(default_factory=_per_action)
+    accepted: dict[str, Counter[str]] = field(default_factory=_per_action)
     request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=50_000))
 
-    def seed_models(self, count: int) -> list[str]:
+    def seed(self, kind: str, count: int, phase: Phase = Phase.DEPLOYED,
+             rng: random.Random | None = None) -> list[str]:
+        """Add ``count`` resources; the deployed models use the job RNG (their IDs predate
+        the other kinds), everything else ``rng`` so job IDs stay what they were."""
+        prefix = "cm-" if kind == "model" else "a-"
+        source = rng or self.rng
         created = []
-        for _ in range(min(count, MAX_MODELS - len(self.models))):
-            model_id = "cm-" + seeded_uuid(self.rng)
-            self.models[model_id] = SimModel(model_id)
-            created.append(model_id)
+        for _ in range(min(count, MAX_MODELS - len(self.resources))):
+            resource_id = prefix + seeded_uuid(source)
+            self.resources[resource_id] = SimResource(resource_id, kind, phase)
+            created.append(resource_id)
         return created
+
+    def of_kind(self, kind: str) -> list[SimResource]:
+        found = (self.resource(r) for r in list(self.resources))
+        return [r for r in found if r is not None and r.kind == kind]
 
     def settle(self, job: SimJob) -> None:
         if job.settled or self.clock() < job.ends_at:
             return
         job.settled = True
-        model = self.models.get(job.model_id)
-        if model is None:
+        resource = self.resources.get(job.resource_id)
+        if resource is None:
             return
-        if model.pending_job == job.dock_status_id:
-            model.pending_job = None
+        if resource.pending_job == job.dock_status_id:
+            resource.pending_job = resource.pending_action = None
         if job.outcome == "SUCCESS":
-            model.deployed = job.action == "DEPLOY"
+            resource.phase = Phase.DEPLOYED if job.action == "DEPLOY" else Phase.READY
 
-    def model(self, model_id: str) -> SimModel | None:
-        model = self.models.get(model_id)
-        if model is not None and model.pending_job:
-            pending = self.jobs.get(model.pending_job)
+    def resource(self, resource_id: str) -> SimResource | None:
+        resource = self.resources.get(resource_id)
+        if resource is not None and resource.pending_job:
+            pending = self.jobs.get(resource.pending_job)
             if pending is None:
-                model.pending_job = None
+                resource.pending_job = resource.pending_action = None
             else:
                 self.settle(pending)
-        return model
+        return resource
 
     def start_job(
-        self, model: SimModel, action: str, *, fresh_not_found: float, unknown_status: float
+        self, resource: SimResource, action: str, *, fresh_not_found: float,
+        unknown_status: float
     ) -> SimJob:
         low, high = self.job_seconds
         now = self.clock()
@@ -95,7 +147,8 @@ class SimState:
         outcome = "FAILED" if self.rng.random() < self.fail_rate else "SUCCESS"
         job = SimJob(
             dock_status_id="ds-" + seeded_uuid(self.rng),
-            model_id=model.model_id,
+            resource_id=resource.resource_id,
+            kind=resource.kind,
             action=action,
             created=now,
             ends_at=now + duration,
@@ -107,7 +160,8 @@ class SimState:
             job.not_found_until = now + min(0.5, duration or 0.5)
         self._evict_if_full()
         self.jobs[job.dock_status_id] = job
-        model.pending_job = job.dock_status_id
+        resource.pending_job = job.dock_status_id
+        resource.pending_action = action
         self.settle(job)
         return job
 
@@ -119,6 +173,6 @@ class SimState:
 
     def reset_counters(self) -> None:
         self.requests.clear()
-        self.undeploy_received.clear()
-        self.undeploy_accepted.clear()
+        for counters in (*self.received.values(), *self.accepted.values()):
+            counters.clear()
         self.request_log.clear()

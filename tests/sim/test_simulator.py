@@ -15,6 +15,8 @@ from kore_tui.simulator import SimConfig, Simulator, profile_named
 from tests.conftest import SENTINEL_KEY, sim_config
 
 H = {"x-api-key": SENTINEL_KEY}
+DEPLOY_BODY = {"name": "m", "deviceType": "g5.xlarge",
+               "hyperParameters": {"temperature": 0.5, "maxTokens": 128, "topP": 1, "topK": 50}}
 
 
 async def start(**overrides: Any) -> Simulator:
@@ -68,7 +70,8 @@ async def test_job_lifecycle_and_model_state() -> None:
             gone = await http.post(f"/api/public/models/{model}/undeploy")
             assert gone.status_code == 409 and gone.json()["error"]["message"] == \
                 "Model is not deployed"
-            deploy = await http.post(f"/api/public/models/{model}/deploy")
+            deploy = await http.post(f"/api/public/models/{model}/deploy",
+                                     params={"modelType": "openSource"}, json=DEPLOY_BODY)
             assert deploy.status_code == 200 and deploy.json()["action"] == "DEPLOY"
             await asyncio.sleep(0.35)
             models = (await http.get("/_sim/models")).json()["models"]
