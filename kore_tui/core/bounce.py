@@ -1,7 +1,8 @@
 """A bounce's second half: the redeploy, admitted only once the undeploy is verified.
 
 The first half is an UNDEPLOY job with ``then="DEPLOY"`` and the deploy parameters.
-When it ends, this decides, once:
+When it ends, this decides, once, and clears ``then`` (until then the job counts as
+open work, see JobWriter.note_open):
 
 * SUCCESS (verified with Get Dock Status) -> a DEPLOY job of its own is admitted
   through the journal, ``parent`` set to the first half's key (the admission refuses
@@ -81,9 +82,11 @@ class Bounces:
                 self._stop(job, f"bounce stopped: {job.model_id} already has a "
                            f"{existing.state.value} {existing.action} job; the redeploy was "
                            "not sent")
+            else:
+                self._writer.set(job, then=None)  # another process continued it already
             return
         self._track_new(admitted)
-        self._writer.set(job, force_transition=True,
+        self._writer.set(job, then=None, force_transition=True,
                          detail="bounce: undeploy verified SUCCESS; redeploy queued")
 
     def _stop(self, job: Job, message: str) -> None:

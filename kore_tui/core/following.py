@@ -135,7 +135,7 @@ class Following:
     def join(self, existing: Job) -> Job:
         """The operator asked to act on a resource that already has a blocking job."""
         shown = self._store.get(existing.key)
-        if shown is not None:
+        if shown is not None and shown.state is not JobState.UNKNOWN:
             self._notes[existing.key] = ALREADY_HERE
             return shown
         assert self._journal is not None

@@ -75,7 +75,11 @@ class JobWriter:
         self._changed.set()
 
     def note_open(self, job: Job) -> None:
-        if job.is_final or not job.tracking:
+        # A bounce's first half stays open once final until its redeploy is decided
+        # (bounce.py clears ``then``): nobody may think the work is done before that.
+        if job.then is not None and job.is_final:
+            self._open.add(job.key)
+        elif job.is_final or not job.tracking:
             self._open.discard(job.key)
         else:
             self._open.add(job.key)
