@@ -49,7 +49,7 @@ async def test_server_error_messages_in_both_envelopes_and_raw(payload: str) -> 
     for body in bodies:
         async with client(lambda r, b=body: httpx.Response(409, content=b)) as c:
             with pytest.raises(errors.ApiError) as info:
-                await c.undeploy(MODEL)
+                await c.start_job("model", "UNDEPLOY", MODEL)
         assert_inert(str(info.value), 400)
 
 
