@@ -26,6 +26,7 @@ class AdminRoutes:
         router.add_get("/_sim/requests", self.requests)
         router.add_post("/_sim/reset", self.reset)
         router.add_post("/_sim/force", self.force)
+        router.add_post("/_sim/outcomes", self.outcomes)
 
     async def counters(self, request: web.Request) -> web.StreamResponse:
         state = self.sim.state
@@ -61,6 +62,7 @@ class AdminRoutes:
 
     async def reset(self, request: web.Request) -> web.StreamResponse:
         self.sim.state.reset_counters()
+        self.sim.state.forced_outcomes.clear()
         self.sim.forced.clear()
         return web.json_response({"reset": True})
 
@@ -83,3 +85,25 @@ class AdminRoutes:
                 return envelope(400, "BAD_REQUEST", str(exc), False)
         self.sim.forced.extend(queued)
         return web.json_response({"queued": len(self.sim.forced)})
+
+    async def outcomes(self, request: web.Request) -> web.StreamResponse:
+        """Queue how the next matching jobs end, e.g. a bounce whose redeploy FAILS:
+        ``{"outcomes": [{"status": "FAILED", "action": "DEPLOY", "resource": "cm-…"}]}``
+        (``resource`` and ``action`` optional: absent matches any)."""
+        usage = ('expected {"outcomes": [{"status": "SUCCESS"|"FAILED", '
+                 '"resource": ID?, "action": "UNDEPLOY"|"DEPLOY"?}]}')
+        try:
+            items = (await request.json())["outcomes"]
+        except (ValueError, KeyError, TypeError, json.JSONDecodeError):
+            return envelope(400, "BAD_REQUEST", usage, False)
+        if not isinstance(items, list) or not all(_valid_outcome(i) for i in items):
+            return envelope(400, "BAD_REQUEST", usage, False)
+        self.sim.state.forced_outcomes.extend(items)
+        return web.json_response({"queued": len(self.sim.state.forced_outcomes)})
+
+
+def _valid_outcome(item: object) -> bool:
+    return (isinstance(item, dict) and item.get("status") in ("SUCCESS", "FAILED")
+            and set(item) <= {"status", "resource", "action"}
+            and item.get("action", "DEPLOY") in ("UNDEPLOY", "DEPLOY")
+            and isinstance(item.get("resource", ""), str))

@@ -97,6 +97,9 @@ class SimState:
     received: dict[str, Counter[str]] = field(default_factory=_per_action)
     accepted: dict[str, Counter[str]] = field(default_factory=_per_action)
     request_log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=50_000))
+    # Queued outcomes for the next jobs that match them (POST /_sim/outcomes): each is
+    # {"status": "SUCCESS"|"FAILED", "resource": id or absent, "action": name or absent}.
+    forced_outcomes: deque[dict[str, str]] = field(default_factory=deque)
 
     def seed(self, kind: str, count: int, phase: Phase = Phase.DEPLOYED,
              rng: random.Random | None = None) -> list[str]:
@@ -145,6 +148,8 @@ class SimState:
         now = self.clock()
         duration = self.rng.uniform(low, high) if high > 0 else 0.0
         outcome = "FAILED" if self.rng.random() < self.fail_rate else "SUCCESS"
+        # Drawn above all the same, so a forced outcome leaves every later ID unchanged.
+        outcome = self._take_outcome(resource.resource_id, action) or outcome
         job = SimJob(
             dock_status_id="ds-" + seeded_uuid(self.rng),
             resource_id=resource.resource_id,
@@ -164,6 +169,14 @@ class SimState:
         resource.pending_action = action
         self.settle(job)
         return job
+
+    def _take_outcome(self, resource_id: str, action: str) -> str | None:
+        for index, item in enumerate(self.forced_outcomes):
+            if item.get("resource", resource_id) == resource_id and \
+                    item.get("action", action) == action:
+                del self.forced_outcomes[index]
+                return item["status"]
+        return None
 
     def _evict_if_full(self) -> None:
         while len(self.jobs) >= MAX_JOBS:

@@ -374,3 +374,28 @@ def test_seeding_tools_changes_neither_model_ids_nor_job_ids() -> None:
                                 fresh_not_found=0, unknown_status=0).dock_status_id
             for sim in (plain, with_tools)]
     assert jobs[0] == jobs[1]
+
+
+async def test_queued_outcomes_decide_the_next_matching_jobs(
+        life: Simulator, http: httpx.AsyncClient, clock: Clock) -> None:
+    model, other = life.model_ids[:2]
+    queued = await http.post("/_sim/outcomes", json={"outcomes": [
+        {"status": "FAILED", "action": "DEPLOY", "resource": model},
+        {"status": "FAILED", "resource": other}]})
+    assert queued.json() == {"queued": 2}
+    for bad in ({"status": "MAYBE"}, {"status": "FAILED", "action": "RESTART"},
+                {"status": "FAILED", "when": "now"}, {"status": "FAILED", "resource": 3}):
+        r = await http.post("/_sim/outcomes", json={"outcomes": [bad]})
+        assert r.status_code == 400 and "expected" in message(r), bad
+    # The undeploy does not match the queued DEPLOY outcome: it succeeds (fail_rate 0).
+    first = (await post(http, model, "undeploy")).json()["dock-statusId"]
+    clock.now += 10
+    second = (await post(http, model, "deploy")).json()["dock-statusId"]
+    third = (await post(http, other, "undeploy")).json()["dock-statusId"]
+    clock.now += 10
+    statuses = [(await http.get(f"/api/public/dock-status/{ds}")).json()["status"]
+                for ds in (first, second, third)]
+    assert statuses == ["SUCCESS", "FAILED", "FAILED"]
+    assert await state_of(http, model) == "ready_to_deploy"
+    assert await state_of(http, other) == "deployed"
+    assert len(life.state.forced_outcomes) == 0

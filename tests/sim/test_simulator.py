@@ -25,22 +25,6 @@ async def start(**overrides: Any) -> Simulator:
     return sim
 
 
-async def test_conformance_with_the_seed_curl_request(sim: Simulator) -> None:
-    model = sim.model_ids[0]
-    # The seed's sample: curl --location --request POST
-    #   '{host}/api/public/models/{id}/undeploy' --header 'x-api-key: ...'
-    async with httpx.AsyncClient(base_url=sim.url) as http:
-        r = await http.post(f"/api/public/models/{model}/undeploy", headers=H)
-    assert r.status_code == 200
-    body = r.json()
-    sample = {"dock-statusId": "ds-…", "modelId": "cm-…", "jobType": "MODELS",
-              "action": "UNDEPLOY", "status": "SUCCESS"}
-    assert set(body) == set(sample)
-    assert all(isinstance(body[k], type(v)) for k, v in sample.items())
-    assert body["modelId"] == model and body["jobType"] == "MODELS"
-    assert body["action"] == "UNDEPLOY" and body["dock-statusId"].startswith("ds-")
-
-
 async def test_key_check_uses_the_platform_envelope(sim: Simulator) -> None:
     async with httpx.AsyncClient(base_url=sim.url) as http:
         for headers in ({}, {"x-api-key": "kg-wrong"}):
@@ -207,3 +191,27 @@ def test_command_prints_ids_then_listening_line_and_starts_fast() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_command_prints_tool_ids_after_the_models_before_the_listening_line() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kore_tui", "simulator", "--port", "0", "--models", "2",
+         "--tools", "3", "--seed", "5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline().strip() for _ in range(6)]
+        expected = Simulator(SimConfig(models=2, tools=3, seed=5))
+        assert lines[:2] == expected.model_ids
+        assert lines[2:5] == expected.tool_ids and all(t.startswith("a-") for t in lines[2:5])
+        assert lines[5].startswith("listening on http://127.0.0.1:")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("args", [["--tools", "-1"], ["--models", "99999", "--tools", "2"]])
+def test_command_refuses_a_bad_tool_count(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "kore_tui", "simulator", "--port", "0", *args],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "--tools must be between 0 and 100000 minus --models" in done.stderr
