@@ -38,7 +38,14 @@ def _with(path: str, value: Any) -> dict[str, Any]:
     return data
 
 
-_DELETE = object()
+class _Missing:
+    """The field left out (a stable repr: xdist workers must collect the same test IDs)."""
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_DELETE = _Missing()
 
 # (field path, bad value, words the message must hold)
 RULES = [
