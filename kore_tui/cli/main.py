@@ -103,6 +103,12 @@ def _history(args: argparse.Namespace) -> int:
     return run_history(args)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from kore_tui.cli.serve_cmd import run_serve
+
+    return run_serve(args)
+
+
 def _env(args: argparse.Namespace) -> int:
     from kore_tui.cli.env_cmd import run_env
 
@@ -212,6 +218,20 @@ def build_parser() -> argparse.ArgumentParser:
     hist.add_argument("--limit", type=_positive_int, default=50, metavar="N",
                       help="at most N jobs, newest first (default 50)")
     hist.add_argument("--json", action="store_true", help="print one JSON document")
+
+    srv = command(
+        "serve", _serve, help="serve the console in a browser (demo or read-only)",
+        description="Serve the console on 127.0.0.1 through textual-serve: each browser visit "
+        "gets its own console process. Only a console that cannot change the platform is "
+        "served: the demo, or a read-only environment. The printed URL holds a random access "
+        "token. Needs the 'serve' extra: pip install 'kore-tui[serve]'.",
+    )
+    add_subcommand_options(srv, read_only_help="serve a watch-only console: the engine refuses "
+                           "undeploy (needed unless the environment has read_only = true)")
+    # dest serve_demo, not demo: the subparser's default would overwrite the top-level --demo.
+    srv.add_argument("--demo", dest="serve_demo", action="store_true",
+                     help="serve the demo console against a local simulator (undeploy works)")
+    srv.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
 
     env = command("env", _env, help="list, show, add or remove environments")
     env.set_defaults(takes_globals=False)

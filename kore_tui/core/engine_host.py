@@ -25,6 +25,10 @@ from kore_tui.core.store import JobStore
 
 T = TypeVar("T")
 
+# Finished jobs shown again when an environment is reopened: the panel starts with what
+# the operator saw last time, not empty. History (F3) has the rest.
+RECENT_JOBS = 200
+
 
 class EngineHost(LoopThread):
     def __init__(
@@ -62,6 +66,11 @@ class EngineHost(LoopThread):
         self._engine = Engine(self.env, client, self.store, journal, self._settings,
                               read_only=self.read_only)
         self._engine.start()
+        if journal is not None:
+            # Oldest first, so the panel's creation order matches the journal's.
+            recent = [j for j in reversed(journal.history(self.env.name, RECENT_JOBS))
+                      if j.is_final or not j.tracking]
+            self.store.put_many(recent)
         self.resumed = self._engine.resume_unfinished()
 
     async def teardown(self) -> None:
@@ -83,3 +92,11 @@ class EngineHost(LoopThread):
 
     def call_wait(self, fn: Callable[[Engine], T], timeout: float = 10.0) -> T:
         return self.call(fn).result(timeout)
+
+
+def stop_all(hosts: list[EngineHost], timeout: float = 10.0) -> None:
+    """Stop several hosts at once: each gets its grace period in parallel, not in turn."""
+    for host in hosts:
+        host.request_stop()
+    for host in hosts:
+        host.wait_stopped(timeout)

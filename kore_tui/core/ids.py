@@ -125,28 +125,45 @@ def classify_token(token: str) -> tuple[str, str] | InvalidToken | None:
     return None
 
 
+class IdParser:
+    """``parse_ids`` fed in pieces (each piece whole lines: no token spans a line end).
+
+    The console parses a big box a few thousand lines at a time on a worker
+    thread, so it can stop early when the box changes and give the UI thread
+    the interpreter between pieces.
+    """
+
+    def __init__(self) -> None:
+        self.result = ParsedIds()
+        self._seen: set[str] = set()
+        self._seen_invalid: set[str] = set()
+
+    def feed(self, text: str) -> None:
+        result = self.result
+        seen = self._seen
+        for match in _TOKEN.finditer(text):
+            outcome = classify_token(match.group(0))
+            if outcome is None:
+                continue
+            if isinstance(outcome, InvalidToken):
+                if outcome.token not in self._seen_invalid:
+                    self._seen_invalid.add(outcome.token)
+                    result.invalid.append(outcome)
+                continue
+            kind, value = outcome
+            if value in seen:
+                result.duplicates += 1
+                continue
+            seen.add(value)
+            result.paste_order.append(value)
+            {"model": result.model_ids, "tool": result.tool_ids,
+             "dock": result.dock_status_ids}[kind].append(value)
+
+
 def parse_ids(text: str) -> ParsedIds:
-    result = ParsedIds()
-    seen: set[str] = set()
-    seen_invalid: set[str] = set()
-    for match in _TOKEN.finditer(text):
-        outcome = classify_token(match.group(0))
-        if outcome is None:
-            continue
-        if isinstance(outcome, InvalidToken):
-            if outcome.token not in seen_invalid:
-                seen_invalid.add(outcome.token)
-                result.invalid.append(outcome)
-            continue
-        kind, value = outcome
-        if value in seen:
-            result.duplicates += 1
-            continue
-        seen.add(value)
-        result.paste_order.append(value)
-        {"model": result.model_ids, "tool": result.tool_ids,
-         "dock": result.dock_status_ids}[kind].append(value)
-    return result
+    parser = IdParser()
+    parser.feed(text)
+    return parser.result
 
 
 def for_undeploy(parsed: ParsedIds) -> ParsedIds:

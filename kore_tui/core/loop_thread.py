@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -61,6 +62,15 @@ class LoopThread:
         return asyncio.run_coroutine_threadsafe(run(), self._loop)
 
     def stop(self, timeout: float = 10.0) -> None:
+        self.request_stop()
+        self.wait_stopped(timeout)
+
+    def request_stop(self) -> None:
+        """Ask the loop to stop and tear down; returns at once (see :meth:`wait_stopped`)."""
         if self._thread.is_alive() and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._loop.stop)
+            with contextlib.suppress(RuntimeError):  # closed between the check and the call
+                self._loop.call_soon_threadsafe(self._loop.stop)
+
+    def wait_stopped(self, timeout: float = 10.0) -> None:
+        if self._thread.is_alive():
             self._stopped.wait(timeout)

@@ -27,6 +27,7 @@ from kore_tui.core.journal import Journal
 from kore_tui.core.store import HostHealth, JobStore
 from kore_tui.simulator import SimConfig, Simulator
 from kore_tui.tui.app import KoreApp
+from kore_tui.tui.widgets.id_entry import IdEntry
 
 SIZE = (120, 36)
 # Layout is checked at these sizes too (snapshot tests); README screenshots use SIZE.
@@ -49,6 +50,12 @@ class StaticHost:
         self.resumed: list[Job] = []
 
     def stop(self) -> None:
+        return None
+
+    def request_stop(self) -> None:
+        return None
+
+    def wait_stopped(self, timeout: float = 10.0) -> None:
         return None
 
 
@@ -164,13 +171,14 @@ def build_app(scene: Scene) -> KoreApp:
         store.put_many(scripted_jobs(env))
     store.set_health(HostHealth(last_success_wall=FROZEN.timestamp() - 1, errors=2))
     store.in_flight = 3
-    app.host = StaticHost(env, store)  # type: ignore[assignment]
+    app.adopt(env, StaticHost(env, store))  # type: ignore[arg-type]
     return app
 
 
 async def settle(app: KoreApp, pilot: Pilot[int]) -> None:
     for area in app.screen.query(TextArea):
         area.cursor_blink = False
+    await app.main.query_one(IdEntry).current()  # the box is parsed off the UI loop
     await pilot.pause()
     app.main._drain()
     app.main.query_one("#jobs").rebuild()  # type: ignore[attr-defined]

@@ -53,4 +53,10 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
             return 2
     app = KoreApp(config=config, env=chosen, read_only=read_only)
     app.run()
+    hints = app.resume_hints()
+    if hints:
+        print("kore-tui: some jobs were not final when the console closed; "
+              "follow them with:", file=sys.stderr)
+        for hint in hints:
+            print(f"  {hint}", file=sys.stderr)
     return 0

@@ -34,7 +34,9 @@ def all_final(app) -> bool:  # type: ignore[no-untyped-def]
 
 
 async def paste(app, text: str) -> None:  # type: ignore[no-untyped-def]
-    app.main.query_one(IdEntry).set_text(text)
+    entry = app.main.query_one(IdEntry)
+    entry.set_text(text)
+    await entry.current()  # parsing runs off the UI loop; wait for it like an operator would
 
 
 async def undeploy_in_ui(app, pilot, ids: list[str]) -> None:  # type: ignore[no-untyped-def]

@@ -172,6 +172,7 @@ async def test_every_invalid_reason_can_be_read(size: tuple[int, int]) -> None:
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         app.main.query_one(IdEntry).set_text("\n".join(bad))
+        await app.main.query_one(IdEntry).current()  # parsed off the UI loop
         await pilot.pause()
         feedback = app.main.query_one("#feedback")
         text = str(feedback.render())

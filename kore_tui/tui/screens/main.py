@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -22,6 +22,7 @@ from kore_tui.core.idfile import IdFileError, read_id_file
 from kore_tui.core.ids import for_undeploy
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
+from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
 from kore_tui.tui.keys import key_label
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
@@ -33,9 +34,6 @@ from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
 from kore_tui.tui.widgets.safe_text import SafeInput
-
-if TYPE_CHECKING:
-    from kore_tui.tui.app import KoreApp
 
 _ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
           JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR]
@@ -74,6 +72,10 @@ class MainScreen(Screen[None]):
                 tooltip="Environments: switch, add, edit or remove"),
         Binding("f3", "history", "History", tooltip="History of past jobs from the journal"),
         Binding("f1", "help", "Help", tooltip="Help: every key and what the states mean"),
+        Binding("E", "toggle_all_environments", "All envs", show=False,
+                tooltip="Every open environment's jobs in one panel (Env column), or back"),
+        Binding("ctrl+k", "replace_key", "New key", show=False,
+                tooltip="Enter a new API key for this environment (after a 401/403)"),
     ]
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
@@ -89,13 +91,23 @@ class MainScreen(Screen[None]):
 
     def __init__(self, prefill: str = "") -> None:
         super().__init__()
-        self.model = JobsModel()
+        self._no_env = JobsModel()  # what the panel holds while no environment is open
+        # The all-environments view (E): every open environment's jobs, read-only.
+        self._all: JobsModel | None = None
         self._prefill = prefill
         self._batch_active = False  # jobs were being tracked: their end gets a summary
 
     @property
-    def kore(self) -> KoreApp:
-        return self.app  # type: ignore[return-value]
+    def kore(self) -> Console:
+        return cast(Console, self.app)
+
+    @property
+    def model(self) -> JobsModel:
+        """The jobs of the environment on screen; each environment keeps its own."""
+        if self._all is not None:
+            return self._all
+        current = self.kore.sessions.current
+        return current.model if current is not None else self._no_env
 
     def compose(self) -> ComposeResult:
         yield EnvBanner(id="banner")
@@ -128,13 +140,22 @@ class MainScreen(Screen[None]):
     # -- data flow: store -> model -> table ------------------------------------------
 
     def _drain(self) -> None:
-        host = self.kore.host
-        if host is None:
-            return
-        changed, removed = host.store.drain_changed()
-        if changed or removed:
-            self.query_one(JobsTable).apply(changed, removed)
-            self._update_summary()
+        # Every environment's store is drained, so one we come back to is up to date;
+        # only the one on screen touches the table.
+        current = self.kore.sessions.current
+        shown_all = self._all is not None
+        for session in self.kore.sessions:
+            changed, removed = session.take()
+            if not changed and not removed:
+                continue
+            if session is current and not shown_all:
+                self.query_one(JobsTable).apply(changed, removed)
+                self._update_summary()
+                continue
+            session.model.apply(changed, removed)
+            if shown_all:
+                self.query_one(JobsTable).apply(changed, removed)
+                self._update_summary()
 
     def _second(self) -> None:
         self.query_one(JobsTable).tick()
@@ -144,14 +165,61 @@ class MainScreen(Screen[None]):
         host = self.kore.host
         tracking = any(self.model.counts.get(state) for state in ACTIVE_STATES)
         self.query_one(EnvBanner).show(self.kore.env, host.store if host else None,
-                                       self.kore.read_only, self.kore.clock(), tracking)
+                                       self.kore.read_only, self.kore.clock(), tracking,
+                                       self.kore.sessions.active_elsewhere())
 
-    def reset_jobs(self) -> None:
-        """A new environment: a new store; marks and rows of the old one are gone."""
-        self.model.clear()
-        self.query_one(JobsTable).rebuild()
+    def show_session(self) -> None:
+        """The environment on screen changed (or got its engine): show its own jobs."""
+        if not self.is_mounted:
+            return  # on_mount shows whatever is current then
+        self._all = None
+        self._show_model(self.model)
+
+    def _show_model(self, model: JobsModel) -> None:
+        table = self.query_one(JobsTable)
+        if table.model is not model:
+            # The view (filter, status view, sort) is the operator's, not the environment's.
+            old = table.model
+            model.text_filter, model.status_filter = old.text_filter, old.status_filter
+            model.sort = old.sort
+            old.marks.clear()
+            table.model = model
+            table.cursor = 0
+            # The batch line tells how the jobs on screen ended; another environment's
+            # batch is not this one's ("Batch done: 0 SUCCESS").
+            self._batch_active = False
+            self.query_one("#batch", Static).display = False
+        table.show_environment = self._all is not None
+        self.query_one(JobsHeader).set_sort(model.sort, table.show_environment)
+        table.rebuild()
         self._update_summary()
         self.refresh_banner()
+
+    def action_toggle_all_environments(self) -> None:
+        """Every open environment's jobs in one panel (read-only), or back to one."""
+        if self._all is not None:
+            self._all = None
+            self._show_model(self.model)
+            return
+        everything = JobsModel()
+        for session in self.kore.sessions:
+            everything.apply(session.model.jobs.values())
+        self._all = everything
+        self._show_model(everything)
+        self.notify("Showing every environment's jobs (E to go back). Re-check, retry and "
+                    "stop act only on the environment in the banner.")
+
+    def _here(self, keys: list[str]) -> list[str] | None:
+        """``keys`` if they all belong to the environment in the banner; else say so."""
+        env = self.kore.env
+        elsewhere = {self.model.jobs[k].environment for k in keys if k in self.model.jobs
+                     and (env is None or self.model.jobs[k].environment != env.name)}
+        if elsewhere:
+            names = ", ".join(sorted(inert(name, 20) for name in elsewhere))
+            self.notify(f"Selected jobs belong to {names}: switch to it (F2) to act on them.",
+                        severity="warning")
+            return None
+        return keys
 
     def _update_summary(self) -> None:
         model = self.model
@@ -238,7 +306,7 @@ class MainScreen(Screen[None]):
             return False
         return True
 
-    def action_undeploy(self) -> None:
+    async def action_undeploy(self) -> None:
         if not self._require_host():
             return
         env = self.kore.env
@@ -246,7 +314,7 @@ class MainScreen(Screen[None]):
         if self.kore.read_only or env.read_only:
             self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
             return
-        parsed = for_undeploy(self.query_one(IdEntry).parsed)
+        parsed = for_undeploy(await self.query_one(IdEntry).current())
         real_invalid = [i for i in parsed.invalid if i.kind == "malformed"]
         if real_invalid:
             self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
@@ -267,10 +335,10 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(ConfirmUndeploy(env, ids), confirmed)
 
-    def action_watch(self) -> None:
+    async def action_watch(self) -> None:
         if not self._require_host():
             return
-        ds_ids = self.query_one(IdEntry).parsed.dock_status_ids
+        ds_ids = (await self.query_one(IdEntry).current()).dock_status_ids
         if not ds_ids:
             self.notify("No dock status IDs (ds-…) to watch.", severity="warning")
             return
@@ -279,11 +347,12 @@ class MainScreen(Screen[None]):
         self.query_one(JobsTable).focus()
 
     @on(Button.Pressed, "#entry Button")
-    def _entry_button(self, event: Button.Pressed) -> None:
-        actions = {"undeploy": self.action_undeploy, "watch": self.action_watch,
-                   "load": self.action_load_file, "clear": self.action_clear_ids}
+    async def _entry_button(self, event: Button.Pressed) -> None:
+        # run_action awaits the async ones (undeploy and watch wait for a fresh parse).
+        actions = {"undeploy": "undeploy", "watch": "watch", "load": "load_file",
+                   "clear": "clear_ids"}
         if event.button.id in actions:
-            actions[event.button.id]()
+            await self.run_action(actions[event.button.id])
 
     def action_clear_ids(self) -> None:
         entry = self.query_one(IdEntry)
@@ -396,21 +465,25 @@ class MainScreen(Screen[None]):
 
     def action_cycle_sort(self) -> None:
         self.model.sort = SORTS[(SORTS.index(self.model.sort) + 1) % len(SORTS)]
-        self.query_one(JobsHeader).set_sort(self.model.sort)
+        self.query_one(JobsHeader).set_sort(self.model.sort,
+                                            self.query_one(JobsTable).show_environment)
         self.query_one(JobsTable).rebuild()
         self._update_summary()
 
-    def _selected_jobs(self) -> list[Job] | None:
-        """The jobs an action applies to, or None (after saying why) when there are none."""
+    def _selected_jobs(self, here: bool = False) -> list[Job] | None:
+        """The jobs an action applies to, or None (after saying why) when there are none.
+        ``here``: the action sends requests, so every job must be the banner's environment's."""
         jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
         if not jobs:
             self.notify("No job selected: move the cursor to a job or mark some with space.",
                         severity="warning")
             return None
+        if here and self._here([j.key for j in jobs]) is None:
+            return None
         return jobs
 
     def action_recheck(self) -> None:
-        jobs = self._selected_jobs()
+        jobs = self._selected_jobs(here=True)
         if jobs is None or not self._require_host():
             return
         checkable = [j.key for j in jobs if j.dock_status_id
@@ -427,7 +500,10 @@ class MainScreen(Screen[None]):
             return
         env = self.kore.env
         assert env is not None
-        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
+        here = self._here(self._selection())
+        if here is None:
+            return
+        jobs = [self.model.jobs[k] for k in here if k in self.model.jobs]
         retryable = [j for j in jobs if j.state in RETRYABLE_STATES]
         if not retryable:
             self.notify("Retry applies to FAILED, UNKNOWN or ERROR jobs.", severity="warning")
@@ -458,7 +534,7 @@ class MainScreen(Screen[None]):
                              confirmed)
 
     def action_stop_tracking(self) -> None:
-        jobs = self._selected_jobs()
+        jobs = self._selected_jobs(here=True)
         if jobs is None or not self._require_host():
             return
         keys = [j.key for j in jobs if j.state in ACTIVE_STATES and j.tracking]
@@ -521,6 +597,9 @@ class MainScreen(Screen[None]):
 
     def action_environments(self) -> None:
         self.kore.action_environments()
+
+    def action_replace_key(self) -> None:
+        self.kore.action_replace_key()
 
     def action_history(self) -> None:
         env = self.kore.env

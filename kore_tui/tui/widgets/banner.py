@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from rich.text import Text
 from textual.widgets import Static
@@ -19,23 +20,36 @@ def rich_colour(colour: str) -> str:
     return _COLOURS.get(colour, colour)
 
 
+def elsewhere_text(elsewhere: Mapping[str, int]) -> Text:
+    """Work still running in environments not on screen: switching never hides it."""
+    text = Text()
+    if elsewhere:
+        shown = ", ".join(f"{n} active in {inert(name, 20)}" for name, n in elsewhere.items())
+        text.append(f"⟳ {shown}", style="bold magenta")
+        text.append("  ")
+    return text
+
+
 def _is_auth(error: str | None) -> bool:
     return error is not None and any(m in error for m in ("401", "403", "nauthorized",
                                                           "orbidden"))
 
 
 def banner_text(env: Environment | None, store: JobStore | None, read_only: bool,
-                now: float | None = None, tracking: bool | None = None) -> Text:
+                now: float | None = None, tracking: bool | None = None,
+                elsewhere: Mapping[str, int] | None = None) -> Text:
     """One line, most urgent first: what is cut at a narrow width is the least urgent.
 
     ``tracking``: whether any job is being followed; only then is a long silence from
     the host a warning (idle, "last OK 75s ago" is just the truth). None: jobs in flight.
+    ``elsewhere``: unfinished jobs per other open environment (they keep running there).
     """
     now = time.time() if now is None else now
     text = Text(no_wrap=True, overflow="ellipsis")
     if env is None:
         text.append(" no environment ", style="bold reverse")
-        text.append("  press F2 to pick or add one")
+        text.append("  press F2 to pick or add one  ")
+        text.append_text(elsewhere_text(elsewhere or {}))
         return text
     colour = rich_colour(env.colour)
     text.append(f" ● {inert(env.name, 40)} ", style=f"bold white on {colour}")
@@ -52,7 +66,10 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
             text.append(f" rate limited: waiting {health.paused_until_wall - now:.0f}s ",
                         style="bold black on yellow")
             text.append(" ")
-        if _is_auth(health.last_error):
+        if health.auth_error:  # the engine holds every POST until a new key is given
+            text.append(" KEY REFUSED: sending paused ", style="bold white on red")
+            text.append(" ")
+        elif _is_auth(health.last_error):
             text.append(" AUTH FAILED ", style="bold white on red")
             text.append(" ")
     if env.protected:
@@ -64,6 +81,9 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
     if env.ephemeral:
         text.append(" DEMO " if env.name == "demo" else " AD-HOC ", style="bold black on cyan")
         text.append(" ")
+    # Work still running in another environment is what an operator must not lose sight
+    # of: before the host and the counters, which a narrow terminal cuts first.
+    text.append_text(elsewhere_text(elsewhere or {}))
     if store is None or health is None:
         text.append(inert(env.host, 60), style="bold")
         text.append("   connecting…", style="dim")
@@ -93,5 +113,6 @@ class EnvBanner(Static):
     """
 
     def show(self, env: Environment | None, store: JobStore | None, read_only: bool,
-             now: float | None = None, tracking: bool | None = None) -> None:
-        self.update(banner_text(env, store, read_only, now, tracking))
+             now: float | None = None, tracking: bool | None = None,
+             elsewhere: Mapping[str, int] | None = None) -> None:
+        self.update(banner_text(env, store, read_only, now, tracking, elsewhere))

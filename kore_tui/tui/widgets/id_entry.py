@@ -1,18 +1,63 @@
-"""Paste anything: live feedback on what was understood."""
+"""Paste anything: live feedback on what was understood.
+
+The box can hold a whole export (100,000 IDs and more), so parsing never runs
+on the UI loop: an edit (re)arms a short debounce timer, the timer starts one
+exclusive thread worker over a snapshot of the document's lines, and the
+result is used only if no edit came after it. Nothing is cut: the whole text
+is parsed, whatever its size. Actions that need the IDs await
+:meth:`IdEntry.current`, which parses now (off the loop) if the last edit is
+not parsed yet, so a quick ctrl+u never acts on a stale parse.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import time
+from collections.abc import Callable
+
+from rich.cells import cell_len
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.document._wrapped_document import WrappedDocument
+from textual.geometry import Size
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Static, TextArea
+from textual.widgets.text_area import Edit, EditResult
+from textual.worker import get_current_worker
 
-from kore_tui.core.ids import ParsedIds, parse_ids
+from kore_tui.core.ids import IdParser, ParsedIds, parse_ids
 from kore_tui.tui.widgets.safe_text import SafeTextArea
 
 # The reasons panel scrolls; past this many, a count (a 100k-token paste must stay cheap).
 _MAX_REASONS = 200
+# Long enough that a typist's next key usually cancels the pending parse, short enough
+# that feedback on a paste feels immediate.
+DEBOUNCE_SECONDS = 0.15
+
+
+# Lines parsed between checks for a newer edit (and a GIL hand-over to the UI thread):
+# about 3 ms of work each.
+CHUNK_LINES = 2_000
+
+
+def parse_lines(lines: list[str], cancelled: Callable[[], bool] = lambda: False,
+                ) -> ParsedIds | None:
+    """Parse in chunks; None if ``cancelled()`` turned true on the way."""
+    if len(lines) <= CHUNK_LINES:
+        return parse_ids("\n".join(lines))
+    parser = IdParser()
+    for start in range(0, len(lines), CHUNK_LINES):
+        if cancelled():
+            return None
+        parser.feed("\n".join(lines[start:start + CHUNK_LINES]))
+        # Without this the UI thread can wait a whole switch interval (5 ms) for the
+        # interpreter after every system call: a convoy that cost 30+ ms a frame.
+        time.sleep(0)
+    return parser.result
 
 
 def feedback_text(parsed: ParsedIds) -> Text:
@@ -36,9 +81,69 @@ def feedback_text(parsed: ParsedIds) -> Text:
     return text
 
 
+class CountedWrappedDocument(WrappedDocument):
+    @property
+    def height(self) -> int:
+        return len(self._offset_to_line_info)
+
+
 class IdsTextArea(SafeTextArea):
     """The paste box. ctrl+u/ctrl+w/ctrl+o/ctrl+l here are the screen's priority bindings
-    (not a TextArea's line editing); the box's border title lists them."""
+    (not a TextArea's line editing); the box's border title lists them.
+
+    Textual 8.2's TextArea re-measures every line after every edit to size its
+    scroll area (``Document.get_size``): 170 ms a keystroke with 100,000 lines in
+    the box. Here an edit measures only the lines it wrote; the width can then
+    overstate after a long line is shortened (a little spare horizontal scroll),
+    never understate. Loading and undo/redo still measure everything, once.
+    """
+
+    _editing: Edit | None = None
+    _width = 0
+    _wrapped: WrappedDocument
+
+    # Textual's WrappedDocument.height sums over every line, and TextArea.render_line asks
+    # for it once per painted row: 70 ms a frame at 100,000 lines. The number of wrapped
+    # rows is also the length of its row index, which wrap() and wrap_range() keep.
+    @property
+    def wrapped_document(self) -> WrappedDocument:
+        return self._wrapped
+
+    @wrapped_document.setter
+    def wrapped_document(self, document: WrappedDocument) -> None:
+        document.__class__ = CountedWrappedDocument
+        self._wrapped = document
+
+    def _rewrap_and_refresh_virtual_size(self) -> None:
+        # Without soft wrap there is nothing to re-wrap on a resize or a new document
+        # (already wrapped at width 0 when it was made); skipping saves O(lines) work.
+        wrapped = self.wrapped_document
+        if (self.soft_wrap or wrapped._width or wrapped._tab_width != self.indent_width
+                or len(wrapped._line_index_to_offsets) != self.document.line_count):
+            super()._rewrap_and_refresh_virtual_size()
+            return
+        self._line_cache.clear()
+        self._refresh_size()
+
+    def edit(self, edit: Edit) -> EditResult:
+        self._editing = edit
+        try:
+            return super().edit(edit)
+        finally:
+            self._editing = None
+
+    def _refresh_size(self) -> None:
+        edit = self._editing
+        if self.soft_wrap or edit is None:
+            super()._refresh_size()
+            self._width = max(self.virtual_size.width - self.gutter_width - 1, 0)
+            return
+        first = edit.top[0]
+        lines = self.document.lines[first: first + edit.text.count("\n") + 1]
+        tab = self.indent_width
+        self._width = max([self._width, *(cell_len(line.expandtabs(tab)) for line in lines)])
+        self.virtual_size = Size(self._width + self.gutter_width + 1, self.document.line_count)
+        self._refresh_scrollbars()
 
 
 class IdEntry(Vertical):
@@ -63,6 +168,9 @@ class IdEntry(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.parsed = ParsedIds()
+        self._version = 0  # bumped by every edit
+        self._parsed_version = 0  # the version self.parsed belongs to
+        self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -79,20 +187,71 @@ class IdEntry(Vertical):
     def text_area(self) -> TextArea:
         return self.query_one("#ids", TextArea)
 
+    @property
+    def parse_pending(self) -> bool:
+        """The box changed since the last finished parse."""
+        return self._parsed_version != self._version
+
     def set_text(self, text: str) -> None:
         self.text_area.load_text(text)
-        self._reparse(text)
+        self._edited(0.0)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        self._reparse(event.text_area.text)
+        self._edited(DEBOUNCE_SECONDS)
 
-    def _reparse(self, text: str) -> None:
-        self.parsed = parse_ids(text[: 4 * 1024 * 1024])
-        self.query_one("#feedback", Static).update(feedback_text(self.parsed))
-        self.query_one("#undeploy", Button).label = f"Undeploy {len(self.parsed.model_ids)}"
-        self.query_one("#watch", Button).label = f"Watch {len(self.parsed.dock_status_ids)}"
+    def _edited(self, delay: float) -> None:
+        self._version += 1
+        if self._debounce is not None:
+            self._debounce.stop()
+        # A parse of an older text is now useless: let it stop at its next check.
+        self.workers.cancel_group(self, "id-parse")
+        self._debounce = self.set_timer(delay, self._start_parse)
+
+    def _snapshot(self) -> list[str]:
+        # A shallow copy of the line list (strings are immutable): O(lines) pointer copies
+        # on the loop; joining and parsing happen on the worker's thread.
+        return list(self.text_area.document.lines)
+
+    def _start_parse(self) -> None:
+        self._debounce = None
+        self._parse(self._snapshot(), self._version)
+
+    @work(thread=True, exclusive=True, group="id-parse", exit_on_error=False)
+    def _parse(self, lines: list[str], version: int) -> None:
+        worker = get_current_worker()
+        parsed = parse_lines(lines, lambda: worker.is_cancelled or self._stale(version))
+        if parsed is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._parsed, parsed, version)
+
+    def _parsed(self, parsed: ParsedIds, version: int) -> None:
+        if version != self._version:
+            return  # the box changed meanwhile; its own parse is on the way
+        self._parsed_version = version
+        self.parsed = parsed
+        self._show(parsed)
+
+    async def current(self) -> ParsedIds:
+        """The IDs in the box as it is now (parsing off the loop if an edit is pending)."""
+        while self.parse_pending:
+            version = self._version
+            if self._debounce is not None:
+                self._debounce.stop()
+                self._debounce = None
+            parsed = await asyncio.to_thread(parse_lines, self._snapshot(),
+                                             functools.partial(self._stale, version))
+            if parsed is not None:
+                self._parsed(parsed, version)
+        return self.parsed
+
+    def _stale(self, version: int) -> bool:
+        return version != self._version
+
+    def _show(self, parsed: ParsedIds) -> None:
+        self.query_one("#feedback", Static).update(feedback_text(parsed))
+        self.query_one("#undeploy", Button).label = f"Undeploy {len(parsed.model_ids)}"
+        self.query_one("#watch", Button).label = f"Watch {len(parsed.dock_status_ids)}"
         # An auto-width button keeps its old width when its label grows ("Undeploy 0" to
         # "Undeploy 12" wrapped the count out of sight): measure each button again.
         for button in self.query("#buttons Button"):
             button.refresh(layout=True)
-        self.post_message(self.Parsed(self.parsed))
+        self.post_message(self.Parsed(parsed))

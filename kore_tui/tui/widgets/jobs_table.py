@@ -50,9 +50,15 @@ class Column:
     width: int  # 0: the rest of the line (the Error column, always last)
 
 
-def columns_for(width: int) -> tuple[Column, ...]:
+# First in the all-environments view (MainScreen's E): whose job each row is.
+ENV_COLUMN = Column("env", "Env", 10)
+
+
+def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...]:
     """The columns that fit ``width``: at 80 columns Status and Error stay on screen (Action,
     Checked and Polls are in the detail view); from 170, IDs are shown in full."""
+    if show_environment:
+        return (ENV_COLUMN, *columns_for(width))
     id_width = 39 if width >= 170 else 17
     model = Column("model", "Model", id_width)
     dock = Column("dock", "Dock status", id_width)
@@ -98,6 +104,7 @@ def row_cells(job: Job, now: float, id_width: int = 17) -> dict[str, tuple[str, 
     error_style = Style(color="bright_red" if job.state in {
         JobState.ERROR, JobState.UNKNOWN, JobState.FAILED} else "grey70")
     return {
+        "env": (inert(job.environment, 40), Style(bold=True)),
         "model": (short_id(job.model_id, id_width), None),
         "dock": (short_id(job.dock_status_id, id_width), None),
         "action": (inert(job.action or "-", 20), None),
@@ -125,18 +132,21 @@ class JobsHeader(Widget):
     """Laid out exactly like a row, for the same width, so titles sit over their cells."""
 
     sort = reactive("created")
+    show_environment = reactive(False)
 
-    def set_sort(self, sort: str) -> None:
+    def set_sort(self, sort: str, show_environment: bool = False) -> None:
         self.sort = sort
+        self.show_environment = show_environment
 
     def render(self) -> Text:
         width = self.size.width
         target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
+        columns = columns_for(width, self.show_environment)
         titles = {c.key: (c.title + (" ▾" if c.title == target else ""), None)
-                  for c in columns_for(width)}
+                  for c in columns}
         # The mark column's title is the mark itself: an SVG export drops leading blanks,
         # which shifted every title two columns left.
-        text = "● " + "".join(cell for cell, _ in render_cells(titles, columns_for(width), width))
+        text = "● " + "".join(cell for cell, _ in render_cells(titles, columns, width))
         return Text(text, no_wrap=True, overflow="crop")
 
 
@@ -203,6 +213,7 @@ class JobsTable(ScrollView, can_focus=True):
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__(id=id)
         self.model = model
+        self.show_environment = False
         self._last_rebuild = 0.0
         self._clock = clock
 
@@ -266,8 +277,9 @@ class JobsTable(ScrollView, can_focus=True):
             row_style = base + Style(bgcolor="dark_blue")
         segments = [Segment("● " if key in self.model.marks else "  ",
                             row_style + Style(color="yellow", bold=True))]
-        columns = columns_for(width)
-        cells = row_cells(job, self._clock(), columns[0].width)
+        columns = columns_for(width, self.show_environment)
+        id_width = next(c.width for c in columns if c.key == "model")
+        cells = row_cells(job, self._clock(), id_width)
         for text, style in render_cells(cells, columns, width):
             segments.append(Segment(text, row_style + style if style else row_style))
         return Strip(segments).crop(0, width)

@@ -1,0 +1,93 @@
+"""Every environment opened in a console session: its engine host and its jobs.
+
+Plain Python (no Textual): the app owns one :class:`Sessions`, the main screen
+shows one session's model at a time. An environment keeps its engine and its
+rows when the operator looks at another one; there is never more than one
+engine per environment name (``connecting`` guards the slow part: a key
+command or a key prompt runs before the host exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from kore_tui.core.config import Environment
+from kore_tui.core.engine_host import EngineHost
+from kore_tui.core.job import Job
+from kore_tui.tui.jobs_model import JobsModel
+
+
+@dataclass(eq=False)
+class Session:
+    env: Environment
+    model: JobsModel = field(default_factory=JobsModel)
+    host: EngineHost | None = None
+    # A connect (key lookup, host start) or a key prompt is pending for this environment.
+    connecting: bool = False
+    # The platform refused the key and the prompt for a new one was shown for this
+    # reason: not shown again until the engine reports a fresh refusal.
+    auth_prompted: str | None = None
+
+    def take(self) -> tuple[list[Job], list[str]]:
+        """The store's changes since the last call: (changed jobs, removed keys)."""
+        if self.host is None:
+            return [], []
+        return self.host.store.drain_changed()
+
+    @property
+    def auth_error(self) -> str | None:
+        """Why the platform refused this environment's key (sending is paused), if it did."""
+        return self.host.store.health.auth_error if self.host is not None else None
+
+    @property
+    def unfinished(self) -> int:
+        """Jobs still tracked and not final (what quitting would leave to resume)."""
+        return sum(1 for j in self.model.jobs.values() if j.tracking and not j.is_final)
+
+
+class Sessions:
+    def __init__(self) -> None:
+        self._by_name: dict[str, Session] = {}
+        self.current: Session | None = None
+
+    def __iter__(self) -> Iterator[Session]:
+        return iter(list(self._by_name.values()))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def get(self, name: str) -> Session | None:
+        return self._by_name.get(name)
+
+    def open(self, env: Environment) -> Session:
+        """The session for ``env`` (created on first use), made current; marks never carry."""
+        session = self._by_name.get(env.name)
+        if session is None:
+            session = self._by_name[env.name] = Session(env)
+        else:
+            session.env = env
+        if self.current is not session:
+            session.model.marks.clear()
+            if self.current is not None:
+                self.current.model.marks.clear()
+        self.current = session
+        return session
+
+    def close(self, name: str) -> Session | None:
+        """Forget an environment (it was removed); the caller stops its host."""
+        session = self._by_name.pop(name, None)
+        if session is self.current:
+            self.current = None
+        return session
+
+    def hosts(self) -> list[EngineHost]:
+        return [s.host for s in self._by_name.values() if s.host is not None]
+
+    def active_elsewhere(self) -> dict[str, int]:
+        """Unfinished jobs per environment other than the current one (for the banner)."""
+        return {s.env.name: n for s in self._by_name.values()
+                if s is not self.current and (n := s.unfinished)}
+
+    def unfinished(self) -> dict[str, int]:
+        return {s.env.name: n for s in self._by_name.values() if (n := s.unfinished)}

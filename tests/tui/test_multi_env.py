@@ -1,0 +1,168 @@
+"""Several environments in one console session: each keeps its engine and its jobs."""
+
+from __future__ import annotations
+
+import ast
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList, Static
+
+from kore_tui.core.job import JobState
+from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.screens.environments import EnvironmentPicker
+from kore_tui.tui.screens.prompts import YesNo
+from kore_tui.tui.widgets.jobs_table import JobsTable
+from tests.conftest import sim_config
+from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.test_console import undeploy_in_ui
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def slow_sim() -> Iterator[SimulatorThread]:
+    with SimulatorThread(sim_config(models=4, job_seconds=(4.0, 4.0))) as sim:
+        yield sim
+
+
+def engine_threads(name: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == f"engine-{name}" and t.is_alive()]
+
+
+async def pick(app, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("f2")
+    assert isinstance(app.screen, EnvironmentPicker)
+    options = app.screen.query_one(OptionList)
+    options.highlighted = sorted(app.config.environments).index(name)
+    await pilot.press("enter")
+
+
+async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
+        simenv: SimulatorThread, slow_sim: SimulatorThread) -> None:
+    write_config('default = "slow"\n' + env_block("slow", slow_sim.url)
+                 + env_block("fast", simenv.url, 'colour = "green"'))
+    app = make_app("slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        slow_host = app.host
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:2])
+        await until(pilot, lambda: len(app.main.model.jobs) == 2)
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("a")
+        assert len(app.main.model.marks) == 2
+        await pick(app, pilot, "fast")
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
+        # The panel shows this environment only; marks do not come along, nor does the
+        # other environment's batch ("Batch done: 0 SUCCESS" about jobs not shown here).
+        assert app.main.model.jobs == {} and app.main.model.marks == set()
+        await pilot.pause(0.3)
+        assert not app.main.query_one("#batch").display
+        banner = str(app.main.query_one("#banner", Static).render())
+        assert "fast" in banner and "2 active in slow" in banner
+        # The other environment's engine keeps going while we look elsewhere.
+        assert engine_threads("slow") and app.sessions.get("slow").host is slow_host
+        slow_model = app.sessions.get("slow").model
+        await until(pilot, lambda: all(j.is_final for j in slow_model.jobs.values()))
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:1])
+        await until(pilot, lambda: len(app.main.model.jobs) == 1)
+        await pick(app, pilot, "slow")
+        await until(pilot, lambda: app.host is slow_host)
+        assert len(app.main.model.jobs) == 2
+        assert {j.state for j in app.main.model.jobs.values()} == {JobState.SUCCESS}
+        assert app.main.model.counts[JobState.SUCCESS] == 2
+        assert app.main.model.marks == set()
+        assert len(engine_threads("slow")) == 1 and len(engine_threads("fast")) == 1
+
+
+async def test_all_environments_view_has_an_env_column_and_acts_only_here(
+        simenv: SimulatorThread, slow_sim: SimulatorThread) -> None:
+    write_config('default = "slow"\n' + env_block("slow", slow_sim.url)
+                 + env_block("fast", simenv.url))
+    app = make_app("slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:2])
+        await until(pilot, lambda: len(app.main.model.jobs) == 2)
+        await pick(app, pilot, "fast")
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:1])
+        await until(pilot, lambda: len(app.main.model.jobs) == 1)
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        await pilot.press("E")
+        assert table.show_environment
+        assert {j.environment for j in app.main.model.jobs.values()} == {"slow", "fast"}
+        assert len(app.main.model.jobs) == 3
+        header = str(app.main.query_one("#jobs-header").render())
+        assert "Env" in header
+        rows = [str(table.render_line(y).text) for y in range(3)]
+        assert sum("slow" in r for r in rows) == 2 and sum("fast" in r for r in rows) == 1
+        await until(pilot, lambda: all(j.is_final for j in app.main.model.jobs.values()))
+        # Acting on another environment's job from here is refused, not sent to this one.
+        table.cursor = next(i for i, k in enumerate(app.main.model.visible)
+                            if app.main.model.jobs[k].environment == "slow")
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert any("switch to it" in str(n.message) for n in app._notifications)
+        await pilot.press("E")
+        assert not table.show_environment and len(app.main.model.jobs) == 1
+        assert "Env" not in str(app.main.query_one("#jobs-header").render())
+
+
+async def test_one_engine_per_environment_with_a_slow_key_command(
+        simenv: SimulatorThread) -> None:
+    slow_key = '["sh", "-c", "sleep 1.5; printf %s \\"$SIM_KEY\\""]'
+    write_config('default = "slowkey"\n'
+                 + f'[environments.slowkey]\nhost = "{simenv.url}"\nkey_command = {slow_key}\n'
+                 + env_block("other", simenv.url))
+    app = make_app("slowkey")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        assert app.host is None  # still running the key command
+        await pick(app, pilot, "other")
+        await pick(app, pilot, "slowkey")
+        await pick(app, pilot, "other")
+        await pick(app, pilot, "slowkey")
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "slowkey")
+        await pilot.pause(2.0)  # every key command started would have finished by now
+        assert len(engine_threads("slowkey")) == 1
+        assert len(engine_threads("other")) == 1
+
+
+async def test_reopening_shows_recent_jobs_and_quit_names_the_resume_command(
+        simenv: SimulatorThread, slow_sim: SimulatorThread) -> None:
+    write_config('default = "fast"\n' + env_block("fast", simenv.url)
+                 + env_block("slow", slow_sim.url))
+    app = make_app("fast")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
+        await until(pilot, lambda: len(app.main.model.jobs) == 2
+                    and all(j.is_final for j in app.main.model.jobs.values()))
+    again = make_app("fast")
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(again.main.model.jobs) == 2)
+        assert {j.state for j in again.main.model.jobs.values()} == {JobState.SUCCESS}
+        assert again.host is not None and again.host.resumed == []
+        await pick(again, pilot, "slow")
+        await until(pilot, lambda: again.host is not None and again.host.env.name == "slow")
+        await undeploy_in_ui(again, pilot, slow_sim.model_ids[:1])
+        await until(pilot, lambda: len(again.main.model.jobs) == 1)
+        await pick(again, pilot, "fast")
+        await until(pilot, lambda: again.host is not None and again.host.env.name == "fast")
+        await pilot.press("ctrl+q")
+        assert isinstance(again.screen, YesNo)
+        assert "1 in slow" in again.screen.question
+        await pilot.click("#yes")
+        await pilot.pause(0.2)
+    assert again.resume_hints() == ["kore-tui status --env slow --wait"]
+
+
+def test_main_screen_does_not_import_the_app() -> None:
+    source = Path("kore_tui/tui/screens/main.py").read_text()
+    imported = {node.module for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.ImportFrom)}
+    assert "kore_tui.tui.app" not in imported
