@@ -113,7 +113,7 @@ def scripted_jobs(env: Environment) -> list[Job]:
             timeline += (Transition(_iso(checked), state, error or "verified with Get Dock "
                                     "Status", 200 if ds else 503),)
         jobs.append(Job(
-            key=f"job-{i:03d}", environment=env.name, host=env.host, kind="undeploy",
+            key=f"job-{i:03d}", environment=env.name, host=env.host, origin="sent",
             model_id=model, dock_status_id=ds, state=state, error=error,
             server_status=status if ds else None, polls=polls, attempts=1 if sent else 0,
             stale=i == 8, created_at=_iso(submitted - timedelta(seconds=1)),

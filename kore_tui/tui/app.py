@@ -24,14 +24,13 @@ from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, re
 from kore_tui.core.paths import credentials_path
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
-from kore_tui.tui.keys import all_keys
 from kore_tui.tui.screens.environments import (
     EditorResult,
     EnvironmentEditor,
     EnvironmentPicker,
     PickerResult,
 )
-from kore_tui.tui.screens.main import MainScreen
+from kore_tui.tui.screens.main import MainScreen, console_keys
 from kore_tui.tui.screens.prompts import KeyEntry, KeyPrompt, YesNo
 from kore_tui.tui.sessions import Session, Sessions
 
@@ -429,7 +428,7 @@ class KoreApp(App[int]):
         """Textual's own (themes, quit, ...) and every described key of the console, from the
         same bindings as the footer and F1 help (kore_tui.tui.keys)."""
         yield from super().get_system_commands(screen)
-        for row in all_keys():
+        for row in console_keys():
             if row.action.startswith("app."):
                 continue  # Textual lists quit itself
             yield SystemCommand(row.text, f"key: {row.key} ({row.where})",

@@ -15,6 +15,7 @@ from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
 from kore_tui.tui.screens.help import HelpScreen
+from kore_tui.tui.screens.main import console_keys
 from kore_tui.tui.screens.prompts import KeyPrompt, PathPrompt, YesNo
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
@@ -204,7 +205,7 @@ async def _open(app: KoreApp, pilot: object, which: str) -> None:
     elif which == "path":
         await app.push_screen(PathPrompt("Load IDs from file", "path/to/ids.csv"))
     else:
-        await app.push_screen(HelpScreen())
+        await app.push_screen(HelpScreen(console_keys()))
 
 
 @pytest.mark.parametrize("which", MODALS)
@@ -259,7 +260,6 @@ async def test_history_reads_the_journal_this_console_writes(simenv: SimulatorTh
 
 async def test_help_is_derived_from_the_bindings_and_fits_80_columns() -> None:
     """One fact, one place; bug 15: help was clipped at 80 columns with no hint to close."""
-    from kore_tui.tui.keys import all_keys
 
     app = scene_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -273,7 +273,7 @@ async def test_help_is_derived_from_the_bindings_and_fits_80_columns() -> None:
         help_static = screen.query_one("#help", Static)
         lines = help_static.render_lines(help_static.size.region)
         shown = " ".join(" ".join("".join(seg.text for seg in line).split()) for line in lines)
-        for row in all_keys():
+        for row in console_keys():
             assert row.text.split(":")[0] in shown, f"help misses {row.key}"
         assert help_static.size.width <= 80
         await pilot.press("escape")

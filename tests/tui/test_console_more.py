@@ -93,14 +93,14 @@ async def test_theme_is_persisted(simenv: SimulatorThread) -> None:
 
 
 async def test_palette_copy_and_pause(simenv: SimulatorThread) -> None:
-    from kore_tui.tui.keys import all_keys
+    from kore_tui.tui.screens.main import console_keys
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert "Theme" in titles
-        assert {k.text for k in all_keys() if not k.action.startswith("app.")} <= titles
+        assert {k.text for k in console_keys() if not k.action.startswith("app.")} <= titles
         await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
         app.main.query_one(JobsTable).focus()

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from kore_tui.tui.keys import all_keys
+from kore_tui.tui.keys import KeyHelp
 
 # Textual's own keys, which kore-tui does not declare.
 _BUILT_IN = [("ctrl+p", "anywhere", "Command palette: every action above, and themes"),
@@ -32,12 +32,12 @@ STATES = (
 )
 
 
-def help_renderable() -> Group:
+def help_renderable(keys: list[KeyHelp]) -> Group:
     table = Table(box=None, expand=True, show_edge=False, pad_edge=False, padding=(0, 1))
     table.add_column("Key", style="bold cyan", no_wrap=True)
     table.add_column("Where", style="dim", no_wrap=True)
     table.add_column("What", ratio=1)
-    for row in all_keys():
+    for row in keys:
         table.add_row(row.key, row.where, row.text)
     for key, where, text in _BUILT_IN:
         table.add_row(key, where, text)
@@ -48,10 +48,14 @@ def help_renderable() -> Group:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
 
+    def __init__(self, keys: list[KeyHelp]) -> None:
+        super().__init__()
+        self._keys = keys
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog tall") as body:
             body.border_title = "Help: Esc, q or F1 closes; ↑ ↓ PgUp PgDn scroll"
-            yield Static(help_renderable(), id="help")
+            yield Static(help_renderable(self._keys), id="help")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -25,7 +25,7 @@ from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
 from kore_tui.tui.deploy_plan_view import kind_counts
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
-from kore_tui.tui.keys import key_label
+from kore_tui.tui.keys import KeyHelp, all_keys, key_label
 from kore_tui.tui.lifecycle import BOUNCE, DEPLOY, UNDO, Kind, Lifecycle, bounceable, undoable
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
@@ -691,4 +691,9 @@ class MainScreen(Screen[None]):
         self.undo([job])
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(console_keys()))
+
+
+def console_keys() -> list[KeyHelp]:
+    """The console's described keys, for help and the command palette (one place)."""
+    return all_keys(MainScreen.BINDINGS, JobsTable.BINDINGS, FilterInput.BINDINGS)
