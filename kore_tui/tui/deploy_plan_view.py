@@ -10,7 +10,7 @@ models still need parameters (the form supplies them). The confirmation shows
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from kore_tui.core.config import Config, Environment
 from kore_tui.core.deploy_params import DeployParams, ModelDeployParams, ToolDeployParams
@@ -54,7 +54,7 @@ class DeployPlan:
     # Models with no parameters in the journal or a profile: the form's to fill.
     missing: tuple[str, ...] = ()
     missing_reason: str = ""
-    tool: ToolDeployParams = ToolDeployParams()
+    tool: ToolDeployParams = field(default_factory=ToolDeployParams)
 
     @property
     def ids(self) -> list[str]:

@@ -28,11 +28,9 @@ from kore_tui.tui.screens.deploy_form import DeployForm
 if TYPE_CHECKING:
     from kore_tui.tui.screens.main import MainScreen
 
-DEPLOY_WARNING = ("Deploying starts machines that cost money until they are undeployed: "
-                  "check the device type and replicas above.")
-BOUNCE_WARNING = ("Each is undeployed (it stops serving), then redeployed with the parameters "
-                  "above once the undeploy is verified SUCCESS. A FAILED or UNKNOWN undeploy "
-                  "stops there: its redeploy is not sent.")
+DEPLOY_WARNING = "Deploying starts machines that cost money until they are undeployed."
+BOUNCE_WARNING = ("Each stops serving, then is redeployed once its undeploy is verified "
+                  "SUCCESS; a FAILED or UNKNOWN undeploy stops there.")
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from kore_tui.tui.widgets.banner import rich_colour
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 _SHOWN = 200  # the list scrolls; beyond this, a count says how many more
-UNDEPLOY_WARNING = ("They stop serving. A finished undeploy can be undone (u in the jobs "
-                    "panel or in history: a redeploy, confirmed like this).")
+# One line at 80 columns: a second one pushed the buttons off a protected dialog.
+UNDEPLOY_WARNING = "They stop serving. u (jobs panel or history) redeploys them."
 
 
 class ConfirmUndeploy(ModalScreen[bool]):

@@ -15,8 +15,8 @@ from textual.widgets import DataTable, Footer, Input, Label
 from kore_tui.core.job import Job
 from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.text import inert
-from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.lifecycle import undoable
+from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, action_text, short_id
 from kore_tui.tui.widgets.safe_text import SafeInput
 
@@ -60,6 +60,8 @@ class HistoryScreen(Screen[None]):
         for title, width in (("Created", 24), ("Env", 12), ("Action", 10), ("Status", 12),
                              ("Resource", 17), ("Dock status", 17), ("Error", 40)):
             table.add_column(title, width=width)
+        # The hidden filter box took the focus otherwise: q, t and u typed into it.
+        table.focus()
         self.load()
         self.set_interval(self.REFRESH_SECONDS, self.load)
 
@@ -103,7 +105,8 @@ class HistoryScreen(Screen[None]):
         table.clear()
         for job in jobs:
             table.add_row(Text(inert(job.created_at, 30)), Text(inert(job.environment, 12)),
-                          Text(action_text(job)), Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
+                          Text(action_text(job)),
+                          Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
                           Text(short_id(job.model_id)), Text(short_id(job.dock_status_id)),
                           Text(inert(job.error or "", 200)), key=job.key)
         if jobs:

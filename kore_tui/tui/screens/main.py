@@ -568,6 +568,8 @@ class MainScreen(Screen[None]):
 
     def action_undo(self) -> None:
         """Redeploy what the selected finished UNDEPLOY SUCCESS jobs took down."""
+        if self.lifecycle.refused(UNDO):  # read-only says so first: no dead key
+            return
         jobs = self._selected_jobs(here=True)
         if jobs is not None:
             self.undo(jobs)
@@ -591,8 +593,10 @@ class MainScreen(Screen[None]):
 
     def action_bounce(self) -> None:
         """Bounce the selected jobs' models and tools (undeploy, then redeploy)."""
+        if self.lifecycle.refused(BOUNCE):
+            return
         jobs = self._selected_jobs(here=True)
-        if jobs is None or self.lifecycle.refused(BOUNCE):
+        if jobs is None:
             return
         chosen = [j for j in jobs if bounceable(j)]
         if not chosen:
