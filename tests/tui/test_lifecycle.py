@@ -159,7 +159,8 @@ async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
         assert counters(lifesim)["received"]["DEPLOY"] == {}
         form.query_one("#temperature", Input).value = "1.5"
         form.query_one("#max_replicas", Input).value = "2"
-        await pilot.click("#use")
+        form.query_one("#max_replicas", Input).focus()
+        await pilot.press("enter")  # Enter in any field submits, like the button
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         text = confirm_text(app)
         assert "g5.xlarge, 1-2 replicas" in text and "the deploy form" in text

@@ -182,7 +182,8 @@ class JobsTable(ScrollView, can_focus=True):
                 tooltip="Clear the filter; pressed again, clear the marks"),
         Binding("enter", "open_detail", "Detail",
                 tooltip="Job detail: every field, raw last response, timeline"),
-        Binding("slash", "screen.focus_filter", "Filter",
+        # Not in the footer: at 80 columns it made room for u Undo (F1 lists it).
+        Binding("slash", "screen.focus_filter", "Filter", show=False,
                 tooltip="Filter jobs by text (model, dock status, status, error)"),
         Binding("f", "screen.cycle_status_filter", "View", show=False,
                 tooltip="Cycle the status filter: all, active, problems, success"),
