@@ -75,7 +75,7 @@ async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(
             await page.key("Tab", "Tab", 9)  # Cancel has the focus; Undeploy is next
 
             async def confirming() -> bool:
-                return "cannot be undone" in page.websocket_text_received()
+                return "They stop serving" in page.websocket_text_received()
 
             await wait_for(confirming, 15, "the confirmation to open")
             await page.key("Enter", "Enter", 13, text="\r")
