@@ -16,7 +16,7 @@ from textual.widgets import Static
 from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams
 from kore_tui.core.job import Job
 from kore_tui.core.text import inert
-from kore_tui.tui.widgets.jobs_table import STATE_STYLES
+from kore_tui.tui.widgets.job_columns import STATE_STYLES
 
 
 def _bounce(job: Job) -> str | None:

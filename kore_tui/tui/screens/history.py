@@ -17,7 +17,7 @@ from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.text import inert
 from kore_tui.tui.lifecycle import undoable
 from kore_tui.tui.screens.detail import JobDetail
-from kore_tui.tui.widgets.jobs_table import STATE_STYLES, action_text, short_id
+from kore_tui.tui.widgets.job_columns import STATE_STYLES, action_text, short_id
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 
