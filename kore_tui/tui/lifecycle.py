@@ -26,7 +26,7 @@ from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.deploy_form import DeployForm
 
 if TYPE_CHECKING:
-    from kore_tui.tui.screens.main import MainScreen
+    from kore_tui.tui.screens.panel import PanelScreen
 
 DEPLOY_WARNING = "Deploying starts machines that cost money until they are undeployed."
 BOUNCE_WARNING = ("Each stops serving, then is redeployed once its undeploy is verified "
@@ -61,7 +61,7 @@ def bounceable(job: Job) -> bool:
 
 
 class Lifecycle:
-    def __init__(self, screen: MainScreen) -> None:
+    def __init__(self, screen: PanelScreen) -> None:
         self.screen = screen
 
     def start(self, ids: list[str], kind: Kind, note: Text | None = None) -> None:
