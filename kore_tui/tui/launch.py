@@ -46,7 +46,7 @@ def demo_deploy_config(folder: Path) -> Config:
                   deploy_profiles={DEMO_PROFILE_NAME: demo_profile()})
 
 
-def _demo_paste(model_ids: list[str], tool_ids: Sequence[str] = ()) -> str:
+def demo_paste(model_ids: list[str], tool_ids: Sequence[str] = ()) -> str:
     # A realistic paste: a CSV export with a header, so the parser's feedback shows; the
     # tools come in the middle, as a mixed export would have them.
     rows = [(m, f"demo-model-{i + 1:02d}") for i, m in enumerate(model_ids)]
@@ -70,7 +70,7 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
             with tempfile.TemporaryDirectory(prefix="kore-tui-demo-") as tmp:
                 app = KoreApp(config=None, env=demo_environment(sim.url), read_only=read_only,
                               key=key, journal_path=Path(tmp) / "demo-journal.sqlite3",
-                              prefill=_demo_paste(sim.model_ids, sim.tool_ids),
+                              prefill=demo_paste(sim.model_ids, sim.tool_ids),
                               deploy_config=demo_deploy_config(Path(tmp)))
                 app.run()
         finally:
