@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -45,3 +48,29 @@ def admin_sync(url: str, path: str, method: str = "GET", **kw: Any) -> Any:
         r = http.request(method, path, **kw)
         r.raise_for_status()
         return r.json()
+
+
+async def until(predicate: Callable[[], object], timeout: float = 10.0, *,
+                pause: Callable[[float], Awaitable[object]] = asyncio.sleep,
+                interval: float = 0.02, what: str = "condition") -> None:
+    """Return as soon as ``predicate()`` is true; fail the test after ``timeout`` seconds.
+
+    Use it instead of a sleep that stands for "by now X has happened": a fixed sleep is
+    flaky on a busy machine and slow on an idle one. ``pause`` is how to wait between
+    checks (a Textual Pilot's ``pause`` lets the app process its messages meanwhile).
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not met within {timeout:.1f}s")
+        await pause(interval)
+
+
+def until_sync(predicate: Callable[[], object], timeout: float = 10.0, *,
+               interval: float = 0.02, what: str = "condition") -> None:
+    """:func:`until` for a test without an event loop (subprocesses, threads)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not met within {timeout:.1f}s")
+        time.sleep(interval)

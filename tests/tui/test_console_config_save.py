@@ -53,13 +53,13 @@ async def test_saving_an_edit_keeps_an_environment_added_meanwhile_and_comments(
     assert load_config().default == "sim"
 
 
-async def test_saving_over_a_conflicting_change_is_refused(simenv: SimulatorThread,
-                                                          commented: str) -> None:
+async def test_saving_over_a_conflicting_change_is_refused(
+        simenv: SimulatorThread, commented: str, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app()
     said: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        app.notify = lambda message, **kw: said.append(message)  # type: ignore[method-assign]
+        monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(message))
         editor = await open_editor_for_sim(pilot)
         # Someone edits the same environment on disk while the editor is open.
         changed = commented.replace("# calm", "# calm\nprotected = true")

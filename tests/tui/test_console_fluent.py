@@ -188,7 +188,8 @@ MODALS = ["confirm", "confirm-protected", "quit", "picker", "editor", "key", "pa
 async def _open(app: KoreApp, pilot: object, which: str) -> None:
     from kore_tui.tools.scenes import demo_model_ids
 
-    envs = app.config.environments  # type: ignore[union-attr]
+    assert app.config is not None
+    envs = app.config.environments
     if which.startswith("confirm"):
         env = envs["prod"] if which == "confirm-protected" else envs["dev"]
         await app.push_screen(ConfirmUndeploy(env, demo_model_ids()))
@@ -255,7 +256,8 @@ async def test_history_reads_the_journal_this_console_writes(simenv: SimulatorTh
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
         await pilot.press("f3")
         assert isinstance(app.screen, HistoryScreen)
-        await until(pilot, lambda: len(app.screen.jobs) == 2)  # type: ignore[attr-defined]
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen)
+                    and len(app.screen.jobs) == 2)
 
 
 async def test_help_is_derived_from_the_bindings_and_fits_80_columns() -> None:

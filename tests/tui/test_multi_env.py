@@ -6,12 +6,15 @@ import ast
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.environments import EnvironmentPicker
 from kore_tui.tui.screens.prompts import YesNo
 from kore_tui.tui.widgets.jobs_table import JobsTable
@@ -32,7 +35,8 @@ def engine_threads(name: str) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == f"engine-{name}" and t.is_alive()]
 
 
-async def pick(app, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+async def pick(app: KoreApp, pilot: Pilot[Any], name: str) -> None:
+    assert app.config is not None
     await pilot.press("f2")
     assert isinstance(app.screen, EnvironmentPicker)
     options = app.screen.query_one(OptionList)
@@ -63,8 +67,9 @@ async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
         banner = str(app.main.query_one("#banner", Static).render())
         assert "fast" in banner and "2 active in slow" in banner
         # The other environment's engine keeps going while we look elsewhere.
-        assert engine_threads("slow") and app.sessions.get("slow").host is slow_host
-        slow_model = app.sessions.get("slow").model
+        slow = app.sessions.get("slow")
+        assert engine_threads("slow") and slow is not None and slow.host is slow_host
+        slow_model = slow.model
         await until(pilot, lambda: all(j.is_final for j in slow_model.jobs.values()))
         await undeploy_in_ui(app, pilot, simenv.model_ids[:1])
         await until(pilot, lambda: len(app.main.model.jobs) == 1)

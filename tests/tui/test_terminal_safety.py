@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 
 from kore_tui.tools.scenes import Scene, build_app
 from kore_tui.tui.app import KoreApp
@@ -41,7 +41,7 @@ async def _noop(app: KoreApp, pilot: object) -> None:
 
 def terminal_output(app: KoreApp) -> str:
     """What the driver would write for a full repaint of the current screen."""
-    update = app.screen._compositor.render_update(full=True)
+    update = app.screen._compositor.render_full_update()
     return update.render_segments(app.console)
 
 
@@ -109,7 +109,7 @@ async def test_filter_path_and_key_prompts_are_scrubbed() -> None:
         await pilot.press("escape")
         await app.push_screen(KeyPrompt("dev", "https://dev.example"))
         await pilot.pause()
-        app.screen.query_one("#reveal").value = True  # type: ignore[attr-defined]
+        app.screen.query_one("#reveal", Checkbox).value = True
         paste_into(app.screen.query_one("#key", Input), LINE)
         await pilot.pause()
         assert_clean(app, "key prompt (revealed)")
@@ -122,7 +122,7 @@ async def test_environment_editor_fields_are_scrubbed(field: str) -> None:
         await pilot.pause()
         await app.push_screen(EnvironmentEditor())
         await pilot.pause()
-        app.screen.query_one("#reveal").value = True  # type: ignore[attr-defined]
+        app.screen.query_one("#reveal", Checkbox).value = True
         box = app.screen.query_one(f"#{field}", Input)
         box.focus()
         paste_into(box, LINE)

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from kore_tui.core import paths
-from kore_tui.core.engine import Engine
-from kore_tui.core.job import JobState
+from kore_tui.core.engine import Engine, EngineSettings
+from kore_tui.core.job import Job, JobState
 from kore_tui.core.journal import Journal, JournalError
 from tests.helpers import FAST, make_engine
 
@@ -54,7 +54,8 @@ class Platform:
         return item
 
 
-async def run(platform: Platform, settings=FAST, journal=None, timeout=10.0) -> Engine:  # type: ignore[no-untyped-def]
+async def run(platform: Platform, settings: EngineSettings = FAST, journal: Journal | None = None,
+              timeout: float = 10.0) -> Engine:
     engine = make_engine(URL, transport=httpx.MockTransport(platform), settings=settings,
                          journal=journal)
     engine.start()
@@ -67,7 +68,7 @@ async def run(platform: Platform, settings=FAST, journal=None, timeout=10.0) -> 
     return engine
 
 
-def only(engine: Engine):  # type: ignore[no-untyped-def]
+def only(engine: Engine) -> Job:
     (job,) = engine.store.snapshot()
     return job
 
@@ -104,7 +105,8 @@ async def test_nothing_is_sent_when_the_journal_cannot_be_written(tmp_path: Path
     await asyncio.wait_for(engine.wait_settled(), 5)
     await engine.aclose()
     job = only(engine)
-    assert job.state is JobState.ERROR and job.error.startswith("not sent: journal write failed")
+    assert job.state is JobState.ERROR
+    assert (job.error or "").startswith("not sent: journal write failed")
     assert engine.store.health.journal_error
 
 
@@ -131,7 +133,7 @@ async def test_doubtful_post_outcome_is_unknown_and_never_re_sent(failure: objec
     platform = Platform([failure], [status("SUCCESS")])
     job = only(await run(platform))
     assert job.state is JobState.UNKNOWN
-    assert "outcome unknown: the request may have reached the server" in job.error
+    assert "outcome unknown: the request may have reached the server" in (job.error or "")
     assert platform.post_count == 1 and platform.get_count == 0
 
 
@@ -150,7 +152,7 @@ async def test_connect_failures_give_up_with_error() -> None:
     platform = Platform([httpx.ConnectError("refused")])
     settings = replace(FAST, max_connect_retries=2)
     job = only(await run(platform, settings=settings))
-    assert job.state is JobState.ERROR and "not sent after 3 tries" in job.error
+    assert job.state is JobState.ERROR and "not sent after 3 tries" in (job.error or "")
     assert platform.post_count == 3
 
 
@@ -178,7 +180,7 @@ async def test_unknown_status_value_is_shown_and_ends_at_deadline() -> None:
     await asyncio.wait_for(engine.wait_settled(), 5)
     await engine.aclose()
     job = only(engine)
-    assert job.state is JobState.TIMED_OUT and "PENDING_REVIEW" in job.error
+    assert job.state is JobState.TIMED_OUT and "PENDING_REVIEW" in (job.error or "")
     assert 3 <= platform.get_count <= 15
 
 
