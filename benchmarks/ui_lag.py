@@ -102,7 +102,7 @@ async def run_ours(n: int, rate: int, seconds: float, envs: int = 1) -> dict[str
     async with app.run_test(size=(120, 36)) as pilot:
         for i, store in enumerate(stores):
             env = Environment(f"bench{i}", "http://127.0.0.1:1", ephemeral=True)
-            app.adopt(env, StaticHost(env, store))  # type: ignore[arg-type]
+            app.adopt(env, StaticHost(env, store))
         await pilot.pause(0.5)
         app.main.query_one("JobsTable").focus()
         probe_task = asyncio.create_task(probe(samples, stop))
