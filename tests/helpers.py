@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -56,14 +57,22 @@ async def until(predicate: Callable[[], object], timeout: float = 10.0, *,
     """Return as soon as ``predicate()`` is true; fail the test after ``timeout`` seconds.
 
     Use it instead of a sleep that stands for "by now X has happened": a fixed sleep is
-    flaky on a busy machine and slow on an idle one. ``pause`` is how to wait between
-    checks (a Textual Pilot's ``pause`` lets the app process its messages meanwhile).
+    flaky on a busy machine (or under pytest-xdist) and slow on an idle one. ``predicate``
+    may be async (an HTTP check). ``pause`` is how to wait between checks (a Textual
+    Pilot's ``pause`` lets the app process its messages meanwhile).
     """
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while not await _holds(predicate):
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what} not met within {timeout:.1f}s")
         await pause(interval)
+
+
+async def _holds(predicate: Callable[[], object]) -> bool:
+    result = predicate()
+    if inspect.isawaitable(result):
+        result = await result
+    return bool(result)
 
 
 def until_sync(predicate: Callable[[], object], timeout: float = 10.0, *,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
@@ -16,7 +15,7 @@ from kore_tui.core.job import Job, JobState
 from kore_tui.core.journal import Journal
 from kore_tui.simulator import Simulator, profile_named
 from tests.conftest import sim_config
-from tests.helpers import FAST, admin, make_engine
+from tests.helpers import FAST, admin, make_engine, until
 
 
 async def run_to_end(engine: Engine, model_ids: Iterable[str], timeout: float = 60.0) -> list[Job]:
@@ -146,10 +145,7 @@ async def test_resume_from_journal_never_re_posts(sim: Simulator) -> None:
         engine = make_engine(slow.url, journal=journal)
         engine.start()
         engine.undeploy(slow.model_ids)
-        deadline = time.monotonic() + 5
-        while not all(j.dock_status_id for j in engine.store.snapshot()):
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await until(lambda: all(j.dock_status_id for j in engine.store.snapshot()), 5)
         # Simulate a crash: drop the engine without letting it finish.
         await engine.aclose(grace=0)
         await engine.client.aclose()

@@ -67,7 +67,7 @@ async def test_paste_feedback_confirm_cancel_then_undeploy(simenv: SimulatorThre
         assert app.focused is not None and app.focused.id == "cancel"
         await pilot.press("enter")
         assert not isinstance(app.screen, ConfirmUndeploy)
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # deliberate: time for a POST that must not happen
         assert admin_sync(simenv.url, "/_sim/counters")["undeployReceived"] == {}
         await pilot.press("ctrl+u")
         await pilot.click("#confirm")
@@ -105,7 +105,7 @@ async def test_read_only_blocks_undeploy_in_ui_and_engine(simenv: SimulatorThrea
         await until(pilot, lambda: app.host is not None)
         await paste(app, simenv.model_ids[0])
         await pilot.press("ctrl+u")
-        await pilot.pause(0.2)
+        await pilot.pause(0.2)  # deliberate: time for a confirmation that must not open
         assert not isinstance(app.screen, ConfirmUndeploy)
         from kore_tui.core.engine import ReadOnlyError
 
@@ -163,17 +163,15 @@ async def test_watch_filter_sort_select_detail_export(simenv: SimulatorThread,
         await pilot.press("slash")
         filter_box = app.main.query_one("#filter", Input)
         filter_box.value = ds_ids[0][:12]
-        await pilot.pause(0.2)
-        assert len(app.main.model.visible) == 1
+        await until(pilot, lambda: len(app.main.model.visible) == 1)
         await pilot.press("enter")
         await pilot.press("space")
         assert len(app.main.model.marks) == 1
         filter_box.value = "no-such-thing"
-        await pilot.pause(0.2)
-        summary = str(app.main.query_one("#summary", Static).render())
-        assert "hidden by the filter" in summary
+        await until(pilot, lambda: "hidden by the filter" in str(
+            app.main.query_one("#summary", Static).render()))
         filter_box.value = ""
-        await pilot.pause(0.2)
+        await until(pilot, lambda: len(app.main.model.visible) == len(app.main.model.jobs))
         table.focus()
         await pilot.pause()
         await pilot.press("s")

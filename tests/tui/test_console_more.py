@@ -129,7 +129,7 @@ async def test_disabled_confirm_button_cannot_be_clicked(simenv: SimulatorThread
         await pilot.press("ctrl+u")
         assert app.screen.query_one("#confirm", Button).disabled
         await pilot.click("#confirm")
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # deliberate: time for jobs that must not start
         assert app.main.model.jobs == {}
 
 
@@ -142,9 +142,8 @@ async def test_a_failing_background_task_is_reported_not_fatal(simenv: Simulator
             raise RuntimeError("boom")
 
         app.main._send(broken, "never")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: any("boom" in str(n.message) for n in app._notifications))
         assert app.is_running
-        assert any("boom" in str(n.message) for n in app._notifications)
 
 
 async def test_quit_with_active_jobs_asks_and_detail_stays_live() -> None:
@@ -177,7 +176,6 @@ async def test_quit_with_active_jobs_asks_and_detail_stays_live() -> None:
             assert app.is_running
             await pilot.press("ctrl+q")
             await pilot.click("#yes")
-            await pilot.pause(0.2)
-            assert not app.is_running
+            await until(pilot, lambda: not app.is_running)
     finally:
         slow.stop()

@@ -62,7 +62,7 @@ async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
         # The panel shows this environment only; marks do not come along, nor does the
         # other environment's batch ("Batch done: 0 SUCCESS" about jobs not shown here).
         assert app.main.model.jobs == {} and app.main.model.marks == set()
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # deliberate: drain ticks that must not bring the batch back
         assert not app.main.query_one("#batch").display
         banner = str(app.main.query_one("#banner", Static).render())
         assert "fast" in banner and "2 active in slow" in banner
@@ -110,8 +110,8 @@ async def test_all_environments_view_has_an_env_column_and_acts_only_here(
         table.cursor = next(i for i, k in enumerate(app.main.model.visible)
                             if app.main.model.jobs[k].environment == "slow")
         await pilot.press("r")
-        await pilot.pause(0.2)
-        assert any("switch to it" in str(n.message) for n in app._notifications)
+        await until(pilot, lambda: any("switch to it" in str(n.message)
+                                       for n in app._notifications))
         await pilot.press("E")
         assert not table.show_environment and len(app.main.model.jobs) == 1
         assert "Env" not in str(app.main.query_one("#jobs-header").render())
@@ -125,8 +125,8 @@ async def test_one_engine_per_environment_with_a_slow_key_command(
                  + env_block("other", simenv.url))
     app = make_app("slowkey")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        assert app.host is None  # still running the key command
+        await pilot.pause(0.2)  # deliberate: the key command is still running
+        assert app.host is None
         await pick(app, pilot, "other")
         await pick(app, pilot, "slowkey")
         await pick(app, pilot, "other")

@@ -21,6 +21,7 @@ from kore_tui.tui.screens.environments import EnvironmentEditor
 from kore_tui.tui.screens.prompts import KeyPrompt, PathPrompt
 from kore_tui.tui.widgets.id_entry import IdEntry
 from tests.audit.corpus import PAYLOADS
+from tests.tui.conftest import until
 
 # Short payloads only: the 100k-character ones test bounds, not escapes.
 HOSTILE = " ".join(p for p in PAYLOADS if len(p) < 200)
@@ -82,8 +83,7 @@ async def test_id_box_paste_typing_and_load_are_scrubbed(tmp_path: Path) -> None
         assert isinstance(app.screen, PathPrompt)
         app.screen.query_one(Input).value = str(hostile_file)
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert "cm-f38b2ffc" in entry.text_area.text
+        await until(pilot, lambda: "cm-f38b2ffc" in entry.text_area.text)
         assert_clean(app, "ID box load")
 
 

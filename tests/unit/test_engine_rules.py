@@ -15,7 +15,7 @@ from kore_tui.core import paths
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.journal import Journal, JournalError
-from tests.helpers import FAST, make_engine
+from tests.helpers import FAST, make_engine, until
 
 MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
@@ -175,8 +175,7 @@ async def test_unknown_status_value_is_shown_and_ends_at_deadline() -> None:
     engine = make_engine(URL, transport=httpx.MockTransport(platform), settings=settings)
     engine.start()
     engine.undeploy([MODEL])
-    await asyncio.sleep(0.2)
-    assert only(engine).status_label == "IN_PROGRESS (PENDING_REVIEW)"
+    await until(lambda: only(engine).status_label == "IN_PROGRESS (PENDING_REVIEW)", 5)
     await asyncio.wait_for(engine.wait_settled(), 5)
     await engine.aclose()
     job = only(engine)
@@ -224,7 +223,7 @@ async def test_retry_only_on_request_and_recheck_of_timed_out() -> None:
     engine.start()
     (job,) = engine.undeploy([MODEL])
     await asyncio.wait_for(engine.wait_settled(), 5)
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # deliberate: time for a re-send that must not happen
     assert platform.post_count == 1 and only(engine).state is JobState.UNKNOWN
     assert engine.retry([job.key]) == 1
     await asyncio.wait_for(engine.wait_settled(), 5)
@@ -252,7 +251,7 @@ async def test_pause_stops_all_requests_until_resumed() -> None:
     engine.start()
     engine.pause()
     engine.undeploy([MODEL])
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # deliberate: time for a POST that must not happen while paused
     assert platform.post_count == 0 and engine.store.health.user_paused
     engine.resume()
     await asyncio.wait_for(engine.wait_settled(), 5)
@@ -265,10 +264,10 @@ async def test_stop_tracking_ends_polling() -> None:
     engine = make_engine(URL, transport=httpx.MockTransport(platform))
     engine.start()
     (job,) = engine.undeploy([MODEL])
-    await asyncio.sleep(0.2)
+    await until(lambda: platform.get_count >= 1)  # it is being polled
     assert engine.stop_tracking([job.key]) == 1
     await asyncio.wait_for(engine.wait_settled(), 5)
     count = platform.get_count
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.3)  # deliberate: time for polls that must not happen any more
     await engine.aclose()
     assert platform.get_count == count and not only(engine).tracking
