@@ -48,7 +48,7 @@ def make_jobs(n: int) -> list[Job]:
         model = f"cm-{uuid.UUID(int=rng.getrandbits(128), version=4)}"
         ds = f"ds-{uuid.UUID(int=rng.getrandbits(128), version=4)}"
         jobs.append(Job(key=uuid.UUID(int=rng.getrandbits(128)).hex, environment="bench",
-                        host="http://127.0.0.1:1", kind="undeploy", model_id=model,
+                        host="http://127.0.0.1:1", origin="sent", model_id=model,
                         dock_status_id=ds, state=JobState.IN_PROGRESS,
                         submitted_at="2026-11-29T10:00:00.000Z"))
     return jobs

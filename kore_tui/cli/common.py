@@ -22,6 +22,8 @@ from kore_tui.cli.exit_codes import (
 )
 from kore_tui.cli.failure import CliError
 from kore_tui.core.config import Config, ConfigError, Environment, load_config, resolve_environment
+from kore_tui.core.deploy_params import DeployParamsError
+from kore_tui.core.deploy_plan import UnknownProfileError
 from kore_tui.core.errors import InsecureHostError, KoreError
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.keys import CredentialsFileError, KeyUnavailableError, resolve_key
@@ -112,26 +114,10 @@ class Progress:
             self.stream.flush()
 
 
-def resource_kind(job: Job) -> str | None:
-    """The contract's ``kind``: what the job acts on (``Job.kind`` says how it started)."""
-    by_type = {"MODELS": "model", "TOOLS": "tool"}
-    if job.job_type in by_type:
-        return by_type[job.job_type]
-    if job.model_id and job.model_id.startswith("cm-"):
-        return "model"
-    if job.model_id and job.model_id.startswith("a-"):
-        return "tool"
-    return None
-
-
 def job_document(job: Job) -> dict[str, Any]:
-    """One job as ``--json`` prints it (product contract): ``kind`` is model/tool, ``action``
-    UNDEPLOY/DEPLOY; how the job started (we POSTed, or watched an ID) is ``origin``."""
-    doc = job.to_json()
-    doc["origin"] = job.kind
-    doc["kind"] = resource_kind(job)
-    doc["action"] = job.action
-    return doc
+    """One job as ``--json`` prints it (product contract, see Job.to_json): ``kind`` is
+    model/tool, ``action`` UNDEPLOY/DEPLOY, ``origin`` sent/watch."""
+    return job.to_json()
 
 
 def print_jobs(jobs: list[Job], as_json: bool, out: TextIO | None = None, *,
@@ -147,8 +133,14 @@ def print_jobs(jobs: list[Job], as_json: bool, out: TextIO | None = None, *,
         error = f"  {inert(job.error, 200)}" if job.error else ""
         when = (f"{inert(job.created_at, 30)}  {inert(job.environment, 20):<12} "
                 if with_time else "")
-        out.write(f"{when}{inert(job.status_label, 40):<12} {inert(job.model_id or '-', 60):<39} "
+        out.write(f"{when}{inert(job.status_label, 40):<12} {inert(job.action, 12):<8} "
+                  f"{inert(job.model_id or '-', 60):<39} "
                   f"{inert(job.dock_status_id or '-', 60):<39}{error}\n")
+
+
+def with_second_halves(store: JobStore, keys: set[str]) -> set[str]:
+    """``keys`` and the redeploys of the bounces among them (they appear later)."""
+    return keys | {j.key for j in store.snapshot() if j.parent in keys}
 
 
 async def track(
@@ -157,9 +149,11 @@ async def track(
     until: Callable[[list[Job]], bool],
     progress: Progress | None,
 ) -> list[Job]:
-    """Poll the store (not the network) until ``until`` holds for our jobs."""
+    """Poll the store (not the network) until ``until`` holds for our jobs (a bounce's
+    redeploy counts as ours as soon as it exists)."""
     while True:
-        jobs = [j for j in store.snapshot() if j.key in keys]
+        current = with_second_halves(store, keys)
+        jobs = [j for j in store.snapshot() if j.key in current]
         if progress:
             progress.update(jobs)
         if until(jobs):
@@ -185,6 +179,8 @@ def classify(exc: BaseException) -> tuple[str, str] | None:
         return failure.CONFIG, str(exc)
     if isinstance(exc, KeyUnavailableError | CredentialsFileError):
         return failure.KEY, str(exc)
+    if isinstance(exc, DeployParamsError | UnknownProfileError):
+        return failure.PARAMS, str(exc)
     if isinstance(exc, KoreError):
         return failure.USAGE, str(exc)
     if isinstance(exc, OSError):  # unreadable file, full disk, symlinked config...

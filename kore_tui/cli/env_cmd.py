@@ -56,6 +56,7 @@ def _show(name: str) -> int:
     print(f"colour:     {env.colour}")
     print(f"key source: {key_source(env)}")
     print(f"ca bundle:  {env.ca_bundle or 'default trust store'}")
+    print(f"deploy profile: {env.deploy_profile or '-'}")
     print(f"key:        {key_line}")
     return EXIT_OK
 

@@ -17,11 +17,12 @@ from typing import TextIO
 USAGE = "usage"  # bad arguments, no IDs, no confirmation possible
 CONFIG = "config"  # config file, unknown environment, bad host
 KEY = "key"  # no API key available, unsafe credentials file
-READ_ONLY = "read_only"  # undeploy asked in a read-only environment or with --read-only
+READ_ONLY = "read_only"  # undeploy/deploy/bounce asked read-only (environment or flag)
 INVALID_IDS = "invalid_ids"  # ID-like tokens failed validation (without --skip-invalid)
 CANCELLED = "cancelled"  # the operator did not confirm
 IO = "io"  # a file could not be read or written
-ERROR_CODES = (USAGE, CONFIG, KEY, READ_ONLY, INVALID_IDS, CANCELLED, IO)
+PARAMS = "deploy_params"  # deploy parameters missing, unknown profile, or breaking a rule
+ERROR_CODES = (USAGE, CONFIG, KEY, READ_ONLY, INVALID_IDS, CANCELLED, IO, PARAMS)
 
 
 class CliError(Exception):

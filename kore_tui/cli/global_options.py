@@ -88,6 +88,9 @@ def apply_global_options(args: argparse.Namespace) -> None:
     if env is not None and not env.strip():
         raise CliError("--env needs an environment name")
     if getattr(args, "demo", False):
+        if command == "serve":
+            raise CliError("--demo before 'serve' would open the terminal console; to serve "
+                           "the demo in a browser, put it after: kore-tui serve --demo")
         if command is not None:
             raise CliError(f"--demo opens the console; it does not apply to 'kore-tui {command}'")
         if env is not None:

@@ -25,7 +25,7 @@ from kore_tui.cli.global_options import (
 Handler = Callable[[argparse.Namespace], int]
 
 _EPILOG = """\
-exit codes (undeploy, status; the most severe that applies):
+exit codes (undeploy, deploy, bounce, status; the most severe that applies):
   3  authentication or permission error (HTTP 401/403)
   2  usage or configuration error
   5  outcome UNKNOWN for at least one job (the request may have reached the server)
@@ -77,6 +77,18 @@ def _undeploy(args: argparse.Namespace) -> int:
     from kore_tui.cli.undeploy_cmd import run_undeploy
 
     return run_undeploy(args)
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from kore_tui.cli.deploy_cmd import run_deploy
+
+    return run_deploy(args)
+
+
+def _bounce(args: argparse.Namespace) -> int:
+    from kore_tui.cli.deploy_cmd import run_bounce
+
+    return run_bounce(args)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -136,24 +148,60 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true",
                        help="print one JSON document on stdout (progress goes to stderr)")
 
+    def acting(p: argparse.ArgumentParser, verb: str) -> None:
+        """The options of every command that changes the platform."""
+        add_subcommand_options(p, read_only_help=f"refuse to {verb} (exit 2, nothing sent)")
+        p.add_argument("--file", metavar="PATH", help="read IDs from a file ('-' for stdin); "
+                       "any format: lines, CSV, JSON, URLs")
+        tracking(p)
+        p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        p.add_argument("--dry-run", action="store_true",
+                       help="print the plan; send nothing (exit code as the real run's)")
+        p.add_argument("--skip-invalid", action="store_true",
+                       help="go ahead even if some ID-like tokens are invalid")
+        p.add_argument("--concurrency", type=_positive_int, metavar="N",
+                       help="requests in flight at once (default: config, 16)")
+
+    def deploying(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--profile", metavar="NAME",
+                       help="model parameters from [deploy_profiles.NAME] (default: the "
+                       "journal's record of the model's last deploy, then the environment's "
+                       "deploy_profile)")
+        p.add_argument("--model-type", metavar="T", help="openSource or fineTune (overrides "
+                       "the profile's or the journal's)")
+        p.add_argument("--name", metavar="N", help="deployment name (overrides)")
+        p.add_argument("--sync", action="store_true",
+                       help='tools: deploy synchronously ({"isAsync": false})')
+        p.add_argument("ids", nargs="*", metavar="ID")
+
     und = command(
-        "undeploy", _undeploy, help="undeploy models and (with --wait) track the jobs",
-        description="Undeploy the given models. Without --wait, each POST is sent and its dock "
-        "status verified once. IDs may come as arguments, from --file, or both.",
+        "undeploy", _undeploy, help="undeploy models and tools and (with --wait) track the jobs",
+        description="Undeploy the given models (cm-) and tools (a-). Without --wait, each POST "
+        "is sent and its dock status verified once. IDs may come as arguments, from --file, "
+        "or both.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_subcommand_options(und, read_only_help="refuse to undeploy (exit 2, nothing sent)")
-    und.add_argument("--file", metavar="PATH", help="read IDs from a file ('-' for stdin); "
-                     "any format: lines, CSV, JSON, URLs")
-    tracking(und)
-    und.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    und.add_argument("--dry-run", action="store_true",
-                     help="print the plan; send nothing (exit code as the real run's)")
-    und.add_argument("--skip-invalid", action="store_true",
-                     help="go ahead even if some ID-like tokens are invalid")
-    und.add_argument("--concurrency", type=_positive_int, metavar="N",
-                     help="requests in flight at once (default: config, 16)")
-    und.add_argument("ids", nargs="*", metavar="MODEL_ID")
+    acting(und, "undeploy")
+    und.add_argument("ids", nargs="*", metavar="ID")
+
+    dep = command(
+        "deploy", _deploy, help="deploy (redeploy) models and tools",
+        description="Deploy the given models (Ready to Deploy) and tools. A deployment runs on "
+        "paid GPU machines: the confirmation shows the device type and replicas.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    acting(dep, "deploy")
+    deploying(dep)
+
+    bnc = command(
+        "bounce", _bounce, help="undeploy, then redeploy with the same parameters",
+        description="The on-call restart: undeploy each resource, and deploy it again once the "
+        "undeploy is verified SUCCESS. A failed or UNKNOWN undeploy stops its redeploy. The "
+        "command waits for every undeploy (the redeploy is sent by this process).",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    acting(bnc, "bounce")
+    deploying(bnc)
 
     st = command(
         "status", _status, help="watch existing dock-status jobs",

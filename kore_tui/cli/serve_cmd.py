@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 _EXTRA_HINT = "kore-tui serve needs the 'serve' extra: pip install 'kore-tui[serve]'"
 _SERVE_PACKAGES = {"textual_serve", "aiohttp_jinja2", "jinja2", "markupsafe"}
 DEMO_MODELS = 24
+DEMO_TOOLS = 6  # as the terminal demo (tui/launch.py): a paste of models and tools
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -55,7 +56,8 @@ def _serve(args: argparse.Namespace) -> int:
     # the simulator's admin counters.
     key = os.environ.get("KORE_SIM_API_KEY") or "kg-demo-" + secrets.token_hex(16)
     sim = SimulatorThread(SimConfig(api_key=key, models=DEMO_MODELS, seed=2026,
-                                    job_seconds=(3.0, 15.0), fail_rate=0.15)).start()
+                                    job_seconds=(3.0, 15.0), fail_rate=0.15,
+                                    tools=DEMO_TOOLS)).start()
     try:
         print(f"demo simulator: {sim.url}", flush=True)
         server = ConsoleServer(console.argv, title=console.description, port=args.port,

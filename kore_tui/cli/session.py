@@ -6,7 +6,7 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from kore_tui.cli.common import Progress, err, track
+from kore_tui.cli.common import Progress, err, track, with_second_halves
 from kore_tui.core.clients import client_for
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
@@ -16,13 +16,15 @@ from kore_tui.core.secret import Secret
 
 
 def _first_check_done(jobs: list[Job]) -> bool:
-    """Without --wait: every POST answered and every dock status verified once."""
-    return all(j.is_final or not j.tracking or
-               (j.state is JobState.IN_PROGRESS and j.polls > 0) for j in jobs)
+    """Without --wait: every POST answered and every dock status verified once. A bounce's
+    first half is waited for until its redeploy is decided (sent or stopped): the redeploy
+    is only ever sent by the process that ran the undeploy."""
+    return all(j.then is None and (j.is_final or not j.tracking or
+               (j.state is JobState.IN_PROGRESS and j.polls > 0)) for j in jobs)
 
 
 def _settled(jobs: list[Job]) -> bool:
-    return all(j.is_final or not j.tracking for j in jobs)
+    return all(j.then is None and (j.is_final or not j.tracking) for j in jobs)
 
 
 async def run_engine(
@@ -60,13 +62,13 @@ async def run_engine(
             if engine.auth_blocked:
                 err(f"{engine.store.health.auth_error}; not sending anything more")
                 engine.abandon_held()
-                jobs = [j for j in engine.store.snapshot() if j.key in keys]
+                jobs = _ours(engine, keys)
         except asyncio.CancelledError:
             if meter:
                 meter.done()
             err("interrupted: letting requests in flight finish (up to 5 s)...")
             await engine.aclose(grace=5.0)
-            jobs = [j for j in engine.store.snapshot() if j.key in keys]
+            jobs = _ours(engine, keys)
             if on_interrupt:
                 on_interrupt(jobs)
             raise
@@ -75,6 +77,11 @@ async def run_engine(
         await engine.aclose(grace=5.0)
         await client.aclose()
         journal.close()
+
+
+def _ours(engine: Engine, keys: set[str]) -> list[Job]:
+    current = with_second_halves(engine.store, keys)
+    return [j for j in engine.store.snapshot() if j.key in current]
 
 
 def interrupted_hint(env: Environment) -> Callable[[list[Job]], None]:

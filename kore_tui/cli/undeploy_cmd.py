@@ -1,4 +1,8 @@
-"""``kore-tui undeploy``: confirm, send, verify, and (with --wait) track to the end."""
+"""``kore-tui undeploy``: confirm, send, verify, and (with --wait) track to the end.
+
+Models and tools alike (a paste may mix them). The input, refusal, confirmation and
+plan helpers here are shared with ``deploy`` and ``bounce`` (deploy_cmd.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import replace
 
 from kore_tui.cli import failure
 from kore_tui.cli.common import (
+    Target,
     dump_json,
     err,
     exit_code_for,
@@ -47,18 +52,30 @@ def report_invalid(parsed: ParsedIds) -> None:
         err(f"invalid: {bad.token!r}: {bad.reason}")
 
 
-def confirm(env: Environment, model_ids: list[str]) -> bool:
-    """Ask on the terminal. A protected environment needs its name typed."""
+def counts(parsed: ParsedIds) -> str:
+    """``2 models and 1 tool``: each kind's count, as the confirmation and plan say it."""
+    parts = [f"{len(ids)} {kind}{'' if len(ids) == 1 else 's'}"
+             for kind, ids in (("model", parsed.model_ids), ("tool", parsed.tool_ids)) if ids]
+    return " and ".join(parts) or "0 models"
+
+
+def confirm(env: Environment, parsed: ParsedIds, *, verb: str = "Undeploy",
+            details: list[str] | None = None) -> bool:
+    """Ask on the terminal. A protected environment needs its name typed. ``details``:
+    lines shown before the IDs (what a deploy costs)."""
     out = sys.stderr
     flags = " [PROTECTED]" if env.protected else ""
-    out.write(f"\nUndeploy {len(model_ids)} model(s) in environment {env.name}{flags}\n")
+    ids = parsed.resource_ids
+    out.write(f"\n{verb} {counts(parsed)} in environment {env.name}{flags}\n")
     out.write(f"  host: {env.host}\n")
-    for model_id in model_ids[:_SHOWN_IDS]:
-        out.write(f"  {model_id}\n")
-    if len(model_ids) > _SHOWN_IDS:
-        out.write(f"  ... and {len(model_ids) - _SHOWN_IDS} more\n")
+    for line in details or []:
+        out.write(f"  {line}\n")
+    for resource_id in ids[:_SHOWN_IDS]:
+        out.write(f"  {resource_id}\n")
+    if len(ids) > _SHOWN_IDS:
+        out.write(f"  ... and {len(ids) - _SHOWN_IDS} more\n")
     expected = env.name if env.protected else "yes"
-    out.write(f"Type {expected!r} to undeploy, anything else cancels: ")
+    out.write(f"Type {expected!r} to {verb.lower()}, anything else cancels: ")
     out.flush()
     try:
         answer = input()
@@ -68,39 +85,66 @@ def confirm(env: Environment, model_ids: list[str]) -> bool:
 
 
 def refusal(parsed: ParsedIds, env: Environment, *, read_only: bool,
-            skip_invalid: bool) -> CliError | None:
+            skip_invalid: bool, action: str = "undeploy") -> CliError | None:
     """Why a run with this input must not start, or None. One decision for the real run and
     --dry-run, so that the plan exits with the code the real run would have."""
     if parsed.invalid and not skip_invalid:
         return CliError(f"{len(parsed.invalid)} invalid ID-like token(s): a mangled paste is a "
                         "warning sign. Fix the input or pass --skip-invalid.",
                         failure.INVALID_IDS)
-    if not parsed.model_ids:
-        return CliError("no model IDs given (pass them as arguments or with --file)")
+    if not parsed.resource_ids:
+        return CliError("no model or tool IDs given (pass them as arguments or with --file)")
     if env.read_only:
-        return CliError(f"read-only: undeploy refused (environment {inert(env.name, 40)!r} is "
-                        "read-only)", failure.READ_ONLY)
+        return CliError(f"read-only: {action} refused (environment {inert(env.name, 40)!r} "
+                        "is read-only)", failure.READ_ONLY)
     if read_only:
-        return CliError("read-only: undeploy refused (--read-only given)", failure.READ_ONLY)
+        return CliError(f"read-only: {action} refused (--read-only given)", failure.READ_ONLY)
     return None
+
+
+def plan_document(env: Environment, parsed: ParsedIds,
+                  refused: CliError | None) -> dict[str, object]:
+    plan: dict[str, object] = {
+        "environment": env.name, "host": env.host, "modelIds": parsed.model_ids,
+        "toolIds": parsed.tool_ids,
+        "invalid": [{"token": i.token, "reason": i.reason} for i in parsed.invalid],
+        "duplicates": parsed.duplicates,
+    }
+    if refused is not None:  # still one document: the plan, with why it would not run
+        plan.update(failure.error_document(refused.code, refused.message))
+    return plan
 
 
 def print_plan(env: Environment, parsed: ParsedIds, as_json: bool,
                refused: CliError | None) -> None:
     if as_json:
-        plan: dict[str, object] = {
-            "environment": env.name, "host": env.host, "modelIds": parsed.model_ids,
-            "invalid": [{"token": i.token, "reason": i.reason} for i in parsed.invalid],
-            "duplicates": parsed.duplicates,
-        }
-        if refused is not None:  # still one document: the plan, with why it would not run
-            plan.update(failure.error_document(refused.code, refused.message))
-        dump_json(plan)
+        dump_json(plan_document(env, parsed, refused))
         return
     print(f"environment {env.name} ({env.host}): would undeploy "
-          f"{len(parsed.model_ids)} model(s); {parsed.duplicates} duplicate(s) removed")
-    for model_id in parsed.model_ids:
-        print(model_id)
+          f"{counts(parsed)}; {parsed.duplicates} duplicate(s) removed")
+    for resource_id in parsed.resource_ids:
+        print(resource_id)
+
+
+def engine_settings(target: Target, args: argparse.Namespace) -> EngineSettings:
+    settings = EngineSettings.from_settings(target.config.settings)
+    if args.concurrency:
+        settings = replace(settings, concurrency=args.concurrency)
+    if args.timeout:
+        settings = replace(settings, job_timeout=args.timeout)
+    return settings
+
+
+def ask(env: Environment, parsed: ParsedIds, args: argparse.Namespace, *, verb: str,
+        details: list[str] | None = None) -> None:
+    """The operator's confirmation (or --yes); CliError when there is none."""
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliError(f"refusing to {verb.lower()} without confirmation: not on a terminal "
+                       "(pass --yes to confirm non-interactively)")
+    if not confirm(env, parsed, verb=verb, details=details):
+        raise CliError("cancelled; nothing was sent", failure.CANCELLED)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -118,22 +162,13 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if refused is not None:
         raise refused
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise CliError("refusing to undeploy without confirmation: not on a terminal "
-                           "(pass --yes to confirm non-interactively)")
-        if not confirm(env, parsed.model_ids):
-            raise CliError("cancelled; nothing was sent", failure.CANCELLED)
+    ask(env, parsed, args, verb="Undeploy")
     key = get_key(env)
-    settings = EngineSettings.from_settings(target.config.settings)
-    if args.concurrency:
-        settings = replace(settings, concurrency=args.concurrency)
-    if args.timeout:
-        settings = replace(settings, job_timeout=args.timeout)
-    model_ids = parsed.model_ids
+    settings = engine_settings(target, args)
+    resource_ids = parsed.resource_ids
 
     async def main() -> int:
-        jobs = await run_engine(env, key, settings, lambda e: e.undeploy(model_ids),
+        jobs = await run_engine(env, key, settings, lambda e: e.undeploy(resource_ids),
                                 wait=args.wait, on_interrupt=interrupted_hint(env))
         print_jobs(jobs, args.json)
         return exit_code_for(jobs, waited=args.wait)

@@ -36,7 +36,7 @@ from kore_tui.core.api_send import DEFAULT_BUDGET, SendTracker
 from kore_tui.core.hosts import is_loopback_host, normalize_host
 from kore_tui.core.ids import DOCK_STATUS_PREFIX, path_segment
 from kore_tui.core.keys import check_key
-from kore_tui.core.models import AcceptedJob, DockStatus, UndeployResult
+from kore_tui.core.models import AcceptedJob, DockStatus
 from kore_tui.core.resources import PREFIXES, Action, ResourceKind
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import excerpt_bytes, inert
@@ -218,11 +218,6 @@ class KoreClient:
             return AcceptedJob.from_json(answer)
         except errors.ResponseFormatError as exc:
             raise errors.ResponseFormatError(str(exc), status) from None
-
-    async def undeploy(self, model_id: str, *, budget: float | None = None) -> UndeployResult:
-        """POST a model undeploy (kept until the engine sends everything through start_job)."""
-        job = await self.start_job(ResourceKind.MODEL, Action.UNDEPLOY, model_id, budget=budget)
-        return UndeployResult.from_json(job.raw)
 
     async def dock_status(self, dock_status_id: str, *,
                           budget: float | None = None) -> DockStatus:

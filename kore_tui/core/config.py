@@ -18,11 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from kore_tui.core import paths
+from kore_tui.core.config_lines import (
+    NAME_PATTERN,
+    ProfileError,
+    key_line,
+    line_of,
+    parse_profiles,
+    table_line,
+)
+from kore_tui.core.deploy_params import ModelDeployParams
 from kore_tui.core.errors import InsecureHostError, KoreError
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.text import inert
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
 COLOURS = ("blue", "green", "yellow", "red", "magenta", "cyan", "white", "orange", "purple")
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -78,6 +86,9 @@ class Environment:
     # PEM file of the CAs to trust for this host (a corporate TLS-inspecting proxy's CA);
     # None: the default trust store.
     ca_bundle: str | None = None
+    # The [deploy_profiles.NAME] an undo or redeploy here uses when the journal has no
+    # parameters of its own for the model (it must exist).
+    deploy_profile: str | None = None
 
     def to_toml(self) -> dict[str, Any]:
         out: dict[str, Any] = {"host": self.host, "protected": self.protected}
@@ -90,6 +101,8 @@ class Environment:
             out["key_command"] = list(self.key_command)
         if self.ca_bundle:
             out["ca_bundle"] = self.ca_bundle
+        if self.deploy_profile:
+            out["deploy_profile"] = self.deploy_profile
         return out
 
 
@@ -116,6 +129,8 @@ class Config:
     environments: dict[str, Environment] = field(default_factory=dict)
     default: str | None = None
     settings: Settings = field(default_factory=Settings)
+    # Named model deploy parameters ([deploy_profiles.NAME]), validated on load.
+    deploy_profiles: dict[str, ModelDeployParams] = field(default_factory=dict)
 
     def with_environment(self, env: Environment) -> Config:
         envs = dict(self.environments)
@@ -126,12 +141,6 @@ class Config:
         envs = {n: e for n, e in self.environments.items() if n != name}
         default = None if self.default == name else self.default
         return replace(self, environments=envs, default=default)
-
-
-def _line_of(text: str, pattern: str) -> int | None:
-    regex = re.compile(pattern, re.MULTILINE)
-    match = regex.search(text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
 
 
 def validate_name(name: str) -> str:
@@ -153,9 +162,14 @@ def _parse_environment(name: str, raw: Any) -> Environment:
     if not isinstance(raw, dict):
         raise ValueError("must be a table")
     unknown = set(raw) - {"host", "protected", "read_only", "colour", "color", "key_env",
-                          "key_command", "ca_bundle"}
+                          "key_command", "ca_bundle", "deploy_profile"}
     if unknown:
         raise ValueError(f"unknown key {inert(sorted(unknown)[0], 40)!r}")
+    profile = raw.get("deploy_profile")
+    if profile is not None and not (isinstance(profile, str)
+                                    and NAME_PATTERN.fullmatch(profile)):
+        raise _KeyError("deploy_profile", "'deploy_profile' must be the name of a "
+                        "[deploy_profiles.NAME] table")
     host = raw.get("host")
     if not isinstance(host, str):
         raise ValueError("'host' is required and must be a string")
@@ -183,6 +197,7 @@ def _parse_environment(name: str, raw: Any) -> Environment:
         key_env=key_env,
         key_command=tuple(command) if command else None,
         ca_bundle=validate_ca_bundle(raw["ca_bundle"]) if "ca_bundle" in raw else None,
+        deploy_profile=profile,
     )
 
 
@@ -228,37 +243,49 @@ def parse_config(path: Path, text: str) -> Config:
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError(path, f"not valid TOML: {reason}", line) from None
     config = Config(path=path)
-    unknown = set(data) - {"default", "environments", "settings"}
+    unknown = set(data) - {"default", "environments", "settings", "deploy_profiles"}
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(path, f"unknown top-level key {inert(key, 40)!r}",
-                          _line_of(text, rf"^[ \t]*\[?{re.escape(key)}"))
+                          line_of(text, rf"^[ \t]*\[?{re.escape(key)}"))
     envs = data.get("environments", {})
     if not isinstance(envs, dict):
-        raise ConfigError(path, "'environments' must be a table", _line_of(text, r"environments"))
+        raise ConfigError(path, "'environments' must be a table", line_of(text, r"environments"))
     for name, raw in envs.items():
         try:
             config.environments[name] = _parse_environment(name, raw)
         except (ValueError, InsecureHostError) as exc:
             header = rf"^[ \t]*\[[ \t]*environments\.\"?{re.escape(name)}\"?[ \t]*\]"
-            line = _line_of(text, header)
+            line = line_of(text, header)
             if isinstance(exc, _KeyError) and line:
                 # The key's own line: the first one of that name after the table's header.
-                own = _line_of("\n".join(text.splitlines()[line:]), rf"^[ \t]*{exc.key}[ \t]*=")
+                own = line_of("\n".join(text.splitlines()[line:]), rf"^[ \t]*{exc.key}[ \t]*=")
                 line = line + own if own else line
             raise ConfigError(path, f"environment {inert(name, 40)!r}: {exc}", line) from None
     if "settings" in data:
         try:
             config.settings = _parse_settings(data["settings"])
         except ValueError as exc:
-            raise ConfigError(path, f"[settings]: {exc}", _line_of(text, r"^[ \t]*\[settings\]")) \
+            raise ConfigError(path, f"[settings]: {exc}", line_of(text, r"^[ \t]*\[settings\]")) \
                 from None
+    try:
+        config.deploy_profiles = parse_profiles(text, data.get("deploy_profiles", {}))
+    except ProfileError as exc:
+        raise ConfigError(path, str(exc), exc.line) from None
+    for name, env in config.environments.items():
+        if env.deploy_profile is not None and env.deploy_profile not in config.deploy_profiles:
+            known = ", ".join(sorted(config.deploy_profiles)) or "none defined"
+            env_line = table_line(text, "environments", name)
+            raise ConfigError(path, f"environment {inert(name, 40)!r}: deploy_profile "
+                              f"{inert(env.deploy_profile, 40)!r} is not defined under "
+                              f"[deploy_profiles] ({known})",
+                              key_line(text, env_line, "deploy_profile"))
     default = data.get("default")
     if default is not None:
         if not isinstance(default, str) or default not in config.environments:
             raise ConfigError(path, f"default environment {inert(str(default), 40)!r} is not "
                               "defined under [environments]",
-                              _line_of(text, r"^[ \t]*default[ \t]*="))
+                              line_of(text, r"^[ \t]*default[ \t]*="))
         config.default = default
     return config
 

@@ -135,7 +135,12 @@ def put_environment(env: Environment, *, default: DefaultChange = "keep",
     Environment), ``MISSING`` for a new one, or None for "add or replace" (``env add``)."""
 
     def change(doc: TOMLDocument, config: Config) -> Config:
+        nonlocal env
         _check_expected(config, env.name, expected)
+        on_disk = config.environments.get(env.name)
+        if env.deploy_profile is None and on_disk is not None and on_disk.deploy_profile:
+            # Kept like any key the caller has no field for (the console's editor has none).
+            env = replace(env, deploy_profile=on_disk.deploy_profile)
         envs = _environments(doc)
         if env.name in envs and isinstance(envs[env.name], dict):
             _write_environment(envs[env.name], env)

@@ -1,10 +1,12 @@
-"""The tracking engine: model IDs in, tracked undeploy jobs out.
+"""The tracking engine: resource IDs in, tracked jobs out.
 
 It runs on one asyncio loop (the CLI's, or a dedicated thread's for the
 console) and writes immutable job snapshots into a :class:`JobStore`. This
 file holds the operations the interfaces call; each of the engine's other
 jobs has its own file:
 
+* admission.py: IDs to admitted jobs (one live job per resource, any action);
+* bounce.py: a bounce's redeploy, admitted only after a verified undeploy;
 * outcomes.py: what an answer means for a job (the safety model, pure);
 * protocol.py: one turn of one job (send the POST, check the dock status);
 * job_commands.py: the operator's re-check, retry and stop of shown jobs;
@@ -17,11 +19,13 @@ Safety rules, in the order they matter at 3 a.m.:
 
 * The intent (state SUBMITTING) is committed to the journal *before* the
   POST is sent; if the journal cannot be written, nothing is sent.
-* The POST is re-sent only when it certainly never reached the server
-  (connection refused, connect timeout, 429). Any other doubt (read timeout,
-  reset after send, 5xx, an unreadable 200) ends in UNKNOWN with the reason.
-* A model with an active job is never submitted again by this engine.
-* Read-only mode refuses undeploy here, whatever the interface does.
+* A POST (undeploy or deploy) is re-sent only when it certainly never reached
+  the server (connection refused, connect timeout, 429). Any other doubt
+  (read timeout, reset after send, 5xx, an unreadable 200) ends in UNKNOWN.
+* A resource with an active job is never submitted again by this engine,
+  whatever the action; deploy parameters are validated before anything is queued.
+* Read-only mode refuses undeploy, deploy, bounce and retry here, whatever the
+  interface does.
 """
 
 from __future__ import annotations
@@ -30,22 +34,25 @@ import asyncio
 import contextlib
 import random
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from kore_tui.core.admission import Admission
 from kore_tui.core.api_client import KoreClient
+from kore_tui.core.bounce import Bounces
 from kore_tui.core.config import Environment
+from kore_tui.core.deploy_params import DeployParams, DeployParamsError, ModelDeployParams
 from kore_tui.core.engine_settings import EngineSettings
-from kore_tui.core.following import ALREADY_HERE, Following
+from kore_tui.core.following import Following
 from kore_tui.core.host_health import AuthHold, HostMonitor
 from kore_tui.core.ids import DOCK_STATUS_PREFIX, MODEL_PREFIX, path_segment
-from kore_tui.core.job import ACTIVE_STATES, Job, JobState, Transition, utc_now
+from kore_tui.core.job import Job, JobState, utc_now
 from kore_tui.core.job_commands import JobCommands, ReadOnlyError
 from kore_tui.core.job_writer import JobWriter
 from kore_tui.core.journal import Journal, JournalError
-from kore_tui.core.lease import Owner
+from kore_tui.core.lease import Owner, is_alive
 from kore_tui.core.protocol import JobRunner
+from kore_tui.core.resources import Action
 from kore_tui.core.scheduler import Scheduler
 from kore_tui.core.secret import Secret
 from kore_tui.core.store import JobStore
@@ -87,6 +94,11 @@ class Engine:
         self.notes: dict[str, str] = {}
         self._following = Following(journal, self.store, self._writer, self._scheduler,
                                     settings, clock, lambda: self.owner_id, self.notes)
+        self._admission = Admission(env.name, client.host, self.store, journal, self._following,
+                                    self.notes, lambda: self.owner_id, self._track_new)
+        self._bounces = Bounces(self.store, journal, self._writer, self._admission,
+                                self._track_new)
+        self._writer.on_final = self._bounces.on_final
         self._commands = JobCommands(
             self.store, journal, self._writer, self._scheduler, self._following, self._auth,
             settings, clock, owner_id=lambda: self.owner_id, ensure_owner=self._ensure_owner,
@@ -153,41 +165,52 @@ class Engine:
 
     # -- operations (call on the engine's loop) -----------------------------------------
 
-    def undeploy(self, model_ids: Iterable[str]) -> list[Job]:
-        """Queue an undeploy per model, once per model across processes.
+    def undeploy(self, ids: Iterable[str]) -> list[Job]:
+        """Queue an undeploy per model or tool (mixed), once per resource across processes.
 
-        A model that already has a live job (here or in another process, per the
-        journal) is joined: its job is tracked, nothing is sent. One whose last job is
-        UNKNOWN is shown and left for an explicit retry. Returns one job per model.
+        A resource that already has a live job (here or in another process, per the
+        journal), whatever its action, is joined: its job is tracked, nothing is sent.
+        One whose last job is UNKNOWN is shown and left for an explicit retry. Returns
+        one job per resource, in the given order.
         """
         self._refuse_if_read_only("undeploy")
         self._ensure_owner()
-        mine: dict[str | None, Job] = {
-            j.model_id: j for j in self.store.snapshot()
-            if j.state in ACTIVE_STATES and j.kind == "undeploy"}
-        order: dict[str, None] = {}  # an ordered set
-        fresh: list[Job] = []
-        for model_id in model_ids:
-            normalized = path_segment(model_id, MODEL_PREFIX)
-            if normalized not in order:
-                order[normalized] = None
-                if normalized not in mine:
-                    fresh.append(self._new_job("undeploy", normalized, None, JobState.QUEUED))
-        admitted: list[Job] = fresh
-        blocked: dict[str, Job] = {}
-        if self.journal is not None and fresh:
-            # raises JournalError: nothing is queued then
-            admitted, blocked = self.journal.admit(fresh, "queued for undeploy")
-        self._track_new(admitted)
-        by_model: dict[str | None, Job] = {j.model_id: j for j in admitted}
-        for job in fresh:
-            if job.key in blocked:
-                by_model[job.model_id] = self._following.join(blocked[job.key])
-        for known, job in mine.items():
-            if known in order:
-                self.notes[job.key] = ALREADY_HERE
-                by_model[known] = job
-        return [by_model[m] for m in order if m in by_model]
+        return self._admission.start(Action.UNDEPLOY, ids, DeployParams())
+
+    def deploy(self, ids: Iterable[str], params: DeployParams) -> list[Job]:
+        """Queue a deploy per model or tool, under the same rules as :meth:`undeploy`.
+        Models need ``params.model`` (ValueError otherwise, nothing queued); tools use
+        ``params.tool``. Parameters are validated before anything is queued."""
+        self._refuse_if_read_only("deploy")
+        self._ensure_owner()
+        return self._admission.start(Action.DEPLOY, ids, params)
+
+    def bounce(self, ids: Iterable[str], params: DeployParams) -> list[Job]:
+        """Undeploy, then deploy with ``params`` once the undeploy is verified SUCCESS
+        (see bounce.py). Returns the first halves; each redeploy is a job of its own."""
+        self._refuse_if_read_only("bounce")
+        self._ensure_owner()
+        jobs = self._admission.start(Action.UNDEPLOY, ids, params, then=Action.DEPLOY)
+        self._bounces.mine.update(j.key for j in jobs if j.then == Action.DEPLOY)
+        return jobs
+
+    def recorded_deploy_params(self, model_id: str) -> ModelDeployParams | None:
+        """The parameters of the last deploy of this model on this host made through
+        kore-tui (the journal's record), or None."""
+        normalized = path_segment(model_id, MODEL_PREFIX)
+        if self.journal is not None:
+            job = self.journal.last_deploy(self.client.host, normalized)
+        else:
+            deploys = [j for j in self.store.snapshot() if j.model_id == normalized
+                       and j.action == Action.DEPLOY and j.params and j.origin == "sent"]
+            job = max(deploys, key=lambda j: (j.state is JobState.SUCCESS, j.created_at),
+                      default=None)
+        if job is None or job.params is None:
+            return None
+        try:
+            return ModelDeployParams.from_json(job.params)
+        except DeployParamsError:
+            return None  # a record that no longer passes the checks is not reused
 
     def watch(self, dock_status_ids: Iterable[str]) -> list[Job]:
         # Any row already showing this dock status (say, resumed from the journal) is enough;
@@ -199,8 +222,10 @@ class Engine:
             if normalized in watched:
                 continue
             watched.add(normalized)
-            jobs.append(replace(self._new_job("watch", None, normalized, JobState.IN_PROGRESS),
-                                action="?", job_type=None, submitted_at=utc_now()))
+            jobs.append(replace(
+                self._admission.new_job("watch", None, normalized, JobState.IN_PROGRESS,
+                                        resource=None),
+                action="?", submitted_at=utc_now()))
         if jobs:
             if self.journal is not None:
                 self._ensure_owner()
@@ -222,16 +247,21 @@ class Engine:
         candidates = [j for j in self.journal.unfinished(self.env.name) if j.tracking]
         if timed_out_since is not None:
             candidates += self.journal.timed_out_since(self.env.name, timed_out_since)
-        return self._following.resume(candidates)
+        resumed = self._following.resume(candidates)
+        stranded = self.journal.stranded_bounces(self.env.name)
+        owners = self.journal.owner_records(j.owner for j in stranded if j.owner)
+        gone = [j for j in stranded if not is_alive(owners.get(j.owner or ""))]
+        return resumed + self._bounces.report_stranded(gone)
 
     def recheck(self, keys: Iterable[str]) -> int:
         """Check ended jobs that have a dock status ID again, with a fresh deadline."""
         return sum(self._commands.recheck(key) for key in keys)
 
     def retry(self, keys: Iterable[str]) -> int:
-        """Re-send the undeploy for FAILED/UNKNOWN/ERROR jobs (and timed-out ones that were
-        never sent): only on the operator's word, and never while the same model has a
-        live job anywhere (the journal is checked in the same transaction)."""
+        """Re-send the job's own action, with its recorded parameters, for FAILED/UNKNOWN/
+        ERROR jobs (and timed-out ones that were never sent): only on the operator's word,
+        and never while the same resource has a live job anywhere (the journal is checked
+        in the same transaction). Refused in read-only mode."""
         return sum(self._commands.retry(key) for key in keys)
 
     def stop_tracking(self, keys: Iterable[str]) -> int:
@@ -282,14 +312,6 @@ class Engine:
         await self._writer.wait_settled()
 
     # -- internals ----------------------------------------------------------------------
-
-    def _new_job(self, kind: str, model_id: str | None, dock_status_id: str | None,
-                 state: JobState) -> Job:
-        now = utc_now()
-        return Job(key=uuid.uuid4().hex, environment=self.env.name, host=self.client.host,
-                   kind=kind, model_id=model_id, dock_status_id=dock_status_id, state=state,
-                   created_at=now, updated_at=now, owner=self.owner_id,
-                   timeline=(Transition(now, state, None),))
 
     def _track_new(self, jobs: list[Job]) -> None:
         if not jobs:

@@ -117,8 +117,8 @@ class Following:
         elif job.state is JobState.SUBMITTING:
             job = self._writer.set(
                 job, state=JobState.UNKNOWN, error_kind="interrupted",
-                error="the previous run stopped while the undeploy request was in flight; "
-                "it may have reached the server. Check the model before retrying.")
+                error=f"the previous run stopped while the {job.action.lower()} request was in "
+                "flight; it may have reached the server. Check the resource before retrying.")
         elif job.state is JobState.QUEUED and asked:
             track.started, track.deadline = self._clock(), self._clock() + job_timeout
             job = self._writer.set(job, tracking=True, force_transition=True,
@@ -133,9 +133,9 @@ class Following:
         return job
 
     def join(self, existing: Job) -> Job:
-        """The operator asked to undeploy a model that already has a blocking job."""
+        """The operator asked to act on a resource that already has a blocking job."""
         shown = self._store.get(existing.key)
-        if shown is not None:
+        if shown is not None and shown.state is not JobState.UNKNOWN:
             self._notes[existing.key] = ALREADY_HERE
             return shown
         assert self._journal is not None
@@ -143,7 +143,8 @@ class Following:
         since = clock_time(existing.submitted_at or existing.created_at)
         if job.state is JobState.UNKNOWN:
             self._store.put(job)
-            self._notes[job.key] = (f"not sent: its undeploy of {since} has an UNKNOWN outcome "
+            self._notes[job.key] = (f"not sent: its {job.action.lower()} of {since} has an "
+                                    "UNKNOWN outcome "
                                     "(it may have reached the server); retry that job explicitly")
             return job
         record = self._journal.owner_records([job.owner or ""]).get(job.owner or "")

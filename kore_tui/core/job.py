@@ -38,6 +38,16 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _resource_of(job_type: str | None, resource_id: str | None) -> str | None:
+    by_type = {"MODELS": "model", "TOOLS": "tool"}
+    if job_type in by_type:
+        return by_type[job_type]
+    for prefix, kind in (("cm-", "model"), ("a-", "tool")):
+        if resource_id and resource_id.startswith(prefix):
+            return kind
+    return None
+
+
 @dataclass(frozen=True)
 class Transition:
     at: str
@@ -51,12 +61,16 @@ class Job:
     key: str
     environment: str
     host: str
-    kind: str  # "undeploy" (we POSTed) or "watch" (a ds- ID started elsewhere)
+    origin: str  # "sent" (this tool POSTed it) or "watch" (a ds- ID started elsewhere)
+    # The resource's ID: a model's (cm-) or a tool's (a-), whatever the name says.
     model_id: str | None
     dock_status_id: str | None
     state: JobState
-    action: str = "UNDEPLOY"
+    action: str = "UNDEPLOY"  # UNDEPLOY or DEPLOY; a watched job: the server's word
     job_type: str | None = "MODELS"
+    # "model", "tool", or None (a watched job of a kind not known yet); when not given, it
+    # is read from the job type or the ID's prefix.
+    resource: str | None = None
     server_status: str | None = None
     error: str | None = None
     error_kind: str | None = None
@@ -73,6 +87,15 @@ class Job:
     timeline: tuple[Transition, ...] = ()
     # The engine (see core/lease.py) that writes this job; None for rows of older releases.
     owner: str | None = None
+    # Deploy parameters (snake_case, deploy_params' to_json): a DEPLOY's own, or on a
+    # bounce's first half the ones its redeploy will use. None for a plain undeploy.
+    params: dict[str, Any] | None = None
+    then: str | None = None  # "DEPLOY" on a bounce's first half until its redeploy is decided
+    parent: str | None = None  # a bounce's second half: the first half's key
+
+    def __post_init__(self) -> None:
+        if self.resource is None:
+            object.__setattr__(self, "resource", _resource_of(self.job_type, self.model_id))
 
     @property
     def is_final(self) -> bool:
@@ -90,8 +113,11 @@ class Job:
         return self.state.value
 
     def to_json(self) -> dict[str, Any]:
+        """The product contract's job object: ``kind`` is model/tool, ``action``
+        UNDEPLOY/DEPLOY, ``origin`` sent/watch; the ID is ``modelId`` or ``toolId``."""
+        id_key = "toolId" if self.resource == "tool" else "modelId"
         return {
-            "modelId": self.model_id,
+            id_key: self.model_id,
             "dockStatusId": self.dock_status_id,
             "environment": self.environment,
             "status": self.state.value,
@@ -101,7 +127,9 @@ class Job:
             "serverStatus": self.server_status,
             "httpStatus": self.http_status,
             "action": self.action,
-            "kind": self.kind,
+            "kind": self.resource,
+            "origin": self.origin,
+            "parent": self.parent,
             "polls": self.polls,
             "attempts": self.attempts,
             "lastCheckedAt": self.last_checked_at,

@@ -1,8 +1,8 @@
 """The operator's commands on jobs already shown: re-check, retry, stop, give up held.
 
 Each is the operator's word, never the engine's own idea: a retry is the only
-way an undeploy is ever sent twice, and it is refused while the same model
-has a live job anywhere.
+way a POST (undeploy or deploy) is ever sent twice, and it is refused while the same
+resource has a live job anywhere, whatever its action.
 """
 
 from __future__ import annotations
@@ -71,13 +71,14 @@ class JobCommands:
         return True
 
     def retry(self, key: str) -> bool:
-        """Send an ended undeploy again (a watched job is re-checked instead)."""
+        """Send an ended job's own action again, with its recorded parameters (a watched
+        job is re-checked instead)."""
         job = self._store.get(key)
         never_sent = job is not None and job.state is JobState.TIMED_OUT \
             and not job.dock_status_id
         if job is None or (job.state not in RETRYABLE_STATES and not never_sent):
             return False
-        if job.kind != "undeploy" or not job.model_id:
+        if job.origin != "sent" or not job.model_id:
             return self.recheck(key)
         self._refuse_if_read_only("retry")
         self._ensure_owner()
@@ -113,9 +114,9 @@ class JobCommands:
         self._auth.keys.discard(key)
         if job.state is JobState.SUBMITTING:
             self._writer.set(job, state=JobState.UNKNOWN, error_kind="interrupted",
-                             error="stopped by the operator while the undeploy request was in "
-                             "flight: it may have reached the server; check the model before "
-                             "retrying")
+                             error=f"stopped by the operator while the {job.action.lower()} "
+                             "request was in flight: it may have reached the server; check "
+                             "the resource before retrying")
         elif job.state is JobState.QUEUED:
             self._writer.set(job, state=JobState.ERROR, error_kind="not_sent",
                              error="not sent: stopped by the operator before sending "

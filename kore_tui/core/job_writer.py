@@ -36,6 +36,8 @@ class JobWriter:
         self._changed = asyncio.Event()  # set on every transition and every new job
         self._flush_timer: asyncio.TimerHandle | None = None
         self._group: asyncio.Future[None] | None = None
+        # Told of every job this engine moves to a final state (a bounce's next step).
+        self.on_final: Callable[[Job], None] | None = None
 
     def set(self, job: Job, *, detail: str | None = None, force_transition: bool = False,
             journal: bool = True, **changes: Any) -> Job:
@@ -56,6 +58,8 @@ class JobWriter:
             else:
                 self._arm_group_commit()
         self.put(new)
+        if new.is_final and self.on_final is not None:
+            self.on_final(new)
         return new
 
     def put(self, job: Job) -> None:
@@ -71,7 +75,11 @@ class JobWriter:
         self._changed.set()
 
     def note_open(self, job: Job) -> None:
-        if job.is_final or not job.tracking:
+        # A bounce's first half stays open once final until its redeploy is decided
+        # (bounce.py clears ``then``): nobody may think the work is done before that.
+        if job.then is not None and job.is_final:
+            self._open.add(job.key)
+        elif job.is_final or not job.tracking:
             self._open.discard(job.key)
         else:
             self._open.add(job.key)

@@ -23,6 +23,7 @@ from kore_tui.core.job import Job, Transition, utc_now
 from kore_tui.core.journal_schema import (
     INSERT_TRANSITION,
     MIGRATE_TO_V2,
+    MIGRATE_TO_V3,
     SCHEMA_V1,
     SCHEMA_VERSION,
     UPSERT,
@@ -74,6 +75,9 @@ class Journal:
                     self._db.execute(statement)
             if version < 2:
                 for statement in statements(MIGRATE_TO_V2):
+                    self._db.execute(statement)
+            if version < 3:
+                for statement in statements(MIGRATE_TO_V3):
                     self._db.execute(statement)
             if version != SCHEMA_VERSION:
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -133,18 +137,22 @@ class Journal:
         self._db.executemany(INSERT_TRANSITION, [transition_row(j, d) for j, d in items])
 
     def admit(self, jobs: list[Job], detail: str) -> tuple[list[Job], dict[str, Job]]:
-        """Insert new undeploy jobs unless their resource already has a blocking job.
+        """Insert new jobs unless their resource already has a blocking job, whatever its
+        action (one live job per resource), or, for a bounce's second half, unless that
+        bounce already has one.
 
         Returns (admitted jobs, {new job key: the existing blocking job}). The check and
         the inserts are one BEGIN IMMEDIATE transaction, so two processes admitting the
-        same model at once cannot both succeed.
+        same resource at once cannot both succeed.
         """
         admitted: list[Job] = []
         blocked: dict[str, Job] = {}
         with self._transaction():
             self._write_pending()
             for job in jobs:
-                existing = self._blocking_job(job) if job.model_id else None
+                existing = self._second_half(job.parent) if job.parent else None
+                if existing is None and job.model_id:
+                    existing = self._blocking_job(job)
                 if existing is not None:
                     blocked[job.key] = existing
                     continue
@@ -170,10 +178,17 @@ class Journal:
 
     def _blocking_job(self, job: Job, *, live_only: bool = False) -> Job | None:
         states = "('QUEUED', 'SUBMITTING', 'IN_PROGRESS')" if live_only else _BLOCKING
+        # Jobs this tool sent, any action: a deploy waits for an undeploy and the reverse.
+        # A watched job is someone else's; it never blocks.
         row = self._db.execute(
-            f"SELECT * FROM jobs WHERE host = ? AND model_id = ? AND kind = ? AND key != ? "
-            f"AND state IN {states} ORDER BY created_at DESC LIMIT 1",
-            (job.host, job.model_id, job.kind, job.key)).fetchone()
+            f"SELECT * FROM jobs WHERE host = ? AND model_id = ? AND origin = 'sent' "
+            f"AND key != ? AND state IN {states} ORDER BY created_at DESC LIMIT 1",
+            (job.host, job.model_id, job.key)).fetchone()
+        return job_from_row(row) if row is not None else None
+
+    def _second_half(self, parent: str) -> Job | None:
+        row = self._db.execute("SELECT * FROM jobs WHERE parent = ? LIMIT 1",
+                               (parent,)).fetchone()
         return job_from_row(row) if row is not None else None
 
     def take_over(self, key: str, expected_owner: str | None) -> bool:
@@ -244,6 +259,25 @@ class Journal:
             "('QUEUED', 'SUBMITTING', 'IN_PROGRESS') ORDER BY created_at",
             (environment,),
         ).fetchall()
+        return [job_from_row(r) for r in rows]
+
+    def last_deploy(self, host: str, resource_id: str) -> Job | None:
+        """The last DEPLOY this tool sent for the resource on the host that has parameters
+        (a verified SUCCESS first, else the newest)."""
+        row = self._db.execute(
+            "SELECT * FROM jobs WHERE host = ? AND model_id = ? AND origin = 'sent' "
+            "AND action = 'DEPLOY' AND params IS NOT NULL "
+            "ORDER BY state = 'SUCCESS' DESC, created_at DESC, rowid DESC LIMIT 1",
+            (host, resource_id)).fetchone()
+        return job_from_row(row) if row is not None else None
+
+    def stranded_bounces(self, environment: str) -> list[Job]:
+        """Bounces whose undeploy is SUCCESS but whose redeploy was never admitted (the
+        process stopped in between): reported, never sent on their own."""
+        rows = self._db.execute(
+            "SELECT * FROM jobs AS j WHERE environment = ? AND then_action IS NOT NULL "
+            "AND state = 'SUCCESS' AND NOT EXISTS (SELECT 1 FROM jobs WHERE parent = j.key) "
+            "ORDER BY created_at", (environment,)).fetchall()
         return [job_from_row(r) for r in rows]
 
     def timed_out_since(self, environment: str, since: str) -> list[Job]:

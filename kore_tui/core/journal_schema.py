@@ -12,7 +12,7 @@ from typing import Any
 
 from kore_tui.core.job import Job, JobState, Transition
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Version 1 is the first release's schema (it set no user_version, so it reads as 0).
 SCHEMA_V1 = """
@@ -67,11 +67,29 @@ CREATE TABLE IF NOT EXISTS owners (
 );
 """
 
+# Version 3: deploy, tools and bounce. ``kind`` ("undeploy"/"watch", how a job started)
+# becomes ``origin`` ("sent"/"watch"); the resource (model/tool), the deploy parameters and
+# a bounce's link between its halves are new. Rows of older releases are models or, for a
+# watched job, whatever its dock status said.
+MIGRATE_TO_V3 = """
+ALTER TABLE jobs RENAME COLUMN kind TO origin;
+UPDATE jobs SET origin = 'sent' WHERE origin = 'undeploy';
+ALTER TABLE jobs ADD COLUMN resource TEXT;
+ALTER TABLE jobs ADD COLUMN params TEXT;
+ALTER TABLE jobs ADD COLUMN then_action TEXT;
+ALTER TABLE jobs ADD COLUMN parent TEXT;
+UPDATE jobs SET resource = CASE
+    WHEN model_id LIKE 'cm-%' OR job_type = 'MODELS' THEN 'model'
+    WHEN model_id LIKE 'a-%' OR job_type = 'TOOLS' THEN 'tool'
+    ELSE NULL END;
+CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent);
+"""
+
 COLUMNS = (
-    "key", "environment", "host", "kind", "model_id", "dock_status_id", "action", "job_type",
+    "key", "environment", "host", "origin", "model_id", "dock_status_id", "action", "job_type",
     "state", "server_status", "error", "error_kind", "http_status", "attempts", "polls",
     "tracking", "created_at", "submitted_at", "updated_at", "last_checked_at", "last_response",
-    "owner",
+    "owner", "resource", "params", "then_action", "parent",
 )
 UPSERT = (
     f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
@@ -88,11 +106,13 @@ def job_row(job: Job) -> tuple[Any, ...]:
     response = None
     if job.last_response is not None:
         response = json.dumps(job.last_response, ensure_ascii=True)[:MAX_RESPONSE_CHARS]
+    params = json.dumps(job.params, ensure_ascii=True) if job.params is not None else None
     return (
-        job.key, job.environment, job.host, job.kind, job.model_id, job.dock_status_id,
+        job.key, job.environment, job.host, job.origin, job.model_id, job.dock_status_id,
         job.action, job.job_type, job.state.value, job.server_status, job.error, job.error_kind,
         job.http_status, job.attempts, job.polls, int(job.tracking), job.created_at,
         job.submitted_at, job.updated_at, job.last_checked_at, response, job.owner,
+        job.resource, params, job.then, job.parent,
     )
 
 
@@ -103,9 +123,16 @@ def job_from_row(row: sqlite3.Row, timeline: tuple[Transition, ...] = ()) -> Job
             response = json.loads(row["last_response"])
         except ValueError:
             response = {"unreadable": row["last_response"][:200]}
+    params = None
+    if row["params"]:
+        try:
+            loaded = json.loads(row["params"])
+        except ValueError:
+            loaded = None  # unreadable: as if none were recorded (a redeploy asks again)
+        params = loaded if isinstance(loaded, dict) else None
     state = state_of(row["state"])
     return Job(
-        key=row["key"], environment=row["environment"], host=row["host"], kind=row["kind"],
+        key=row["key"], environment=row["environment"], host=row["host"], origin=row["origin"],
         model_id=row["model_id"], dock_status_id=row["dock_status_id"],
         action=row["action"] or "UNDEPLOY", job_type=row["job_type"], state=state,
         server_status=row["server_status"], error=row["error"], error_kind=row["error_kind"],
@@ -113,7 +140,8 @@ def job_from_row(row: sqlite3.Row, timeline: tuple[Transition, ...] = ()) -> Job
         tracking=bool(row["tracking"]), created_at=row["created_at"],
         submitted_at=row["submitted_at"], updated_at=row["updated_at"],
         last_checked_at=row["last_checked_at"], last_response=response, timeline=timeline,
-        owner=row["owner"],
+        owner=row["owner"], resource=row["resource"], params=params, then=row["then_action"],
+        parent=row["parent"],
     )
 
 

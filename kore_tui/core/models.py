@@ -63,30 +63,6 @@ class AcceptedJob:
 
 
 @dataclass(frozen=True)
-class UndeployResult:
-    dock_status_id: str
-    model_id: str | None
-    job_type: str | None
-    action: str | None
-    status: str
-    raw: dict[str, Any]
-
-    @classmethod
-    def from_json(cls, body: Any) -> UndeployResult:
-        if not isinstance(body, dict):
-            raise ResponseFormatError(f"expected a JSON object, got {type(body).__name__}")
-        # The sample spells it "dock-statusId", the field table "dockStatusId".
-        return cls(
-            dock_status_id=_required_str(body, "dock-statusId", "dockStatusId"),
-            model_id=_optional_str(body, "modelId"),
-            job_type=_optional_str(body, "jobType"),
-            action=_optional_str(body, "action"),
-            status=inert(_required_str(body, "status"), 40),
-            raw=body,
-        )
-
-
-@dataclass(frozen=True)
 class DockStatus:
     dock_status_id: str
     tool_id: str | None

@@ -8,7 +8,8 @@ why. No I/O, no clock, no randomness: the engine gathers the facts (drawing any
 jitter itself), applies the outcome, and tests/unit/test_outcomes.py checks
 each rule as one row of a table.
 
-The rule that matters most: the undeploy POST is not idempotent, so it is sent
+The rule that matters most: the POST that starts a job (undeploy or deploy, model
+or tool) is not idempotent, so it is sent
 again only when it certainly never reached the server (connection refused or
 timed out while connecting, 429). Any other doubt ends in UNKNOWN.
 """
@@ -51,7 +52,7 @@ def unknown(exc: BaseException, status: int | None, tries: Tries) -> Outcome:
                    "the server; check the model before retrying)", "unknown", status, tries)
 
 
-# -- the undeploy POST --------------------------------------------------------------------
+# -- the POST that starts a job (undeploy or deploy) ------------------------------------
 
 def not_sent_by_deadline(job: Job, tries: Tries, settings: EngineSettings) -> Outcome:
     """A queued job whose deadline came before its turn."""
@@ -60,10 +61,10 @@ def not_sent_by_deadline(job: Job, tries: Tries, settings: EngineSettings) -> Ou
                    "deadline_not_sent", job.http_status, tries)
 
 
-def post_cut_by_deadline(tries: Tries, settings: EngineSettings) -> Outcome:
+def post_cut_by_deadline(job: Job, tries: Tries, settings: EngineSettings) -> Outcome:
     return unknown(errors.RequestTimeoutError(
-        f"the job's deadline of {settings.job_timeout:g}s was reached while the undeploy "
-        "request was in flight"), None, tries)
+        f"the job's deadline of {settings.job_timeout:g}s was reached while the "
+        f"{job.action.lower()} request was in flight"), None, tries)
 
 
 def after_post_error(exc: RequestError, job: Job, tries: Tries, *, wait: float,
@@ -156,7 +157,7 @@ def _not_found(exc: errors.NotFoundError, job: Job, tries: Tries, age: float,
                time_left: float, settings: EngineSettings) -> Outcome:
     # The platform may not know a dock status ID for a moment after handing it out;
     # that grace never stretches the job's deadline.
-    if job.kind == "undeploy" and age < settings.not_found_grace:
+    if job.origin == "sent" and age < settings.not_found_grace:
         not_yet = Outcome(job.state, f"not found yet ({age:.1f}s old); retrying",
                           job.error_kind, 404, tries, polled=True, checked=True)
         return _again_or_time_out(not_yet, job.server_status, min(1.0, settings.schedule.initial),

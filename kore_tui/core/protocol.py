@@ -1,4 +1,4 @@
-"""One turn of one job: send its undeploy, or check its dock status.
+"""One turn of one job: send its POST (undeploy or deploy), or check its dock status.
 
 The scheduler calls :meth:`JobRunner.work` when a job is due. Every answer is
 turned into an :class:`~kore_tui.core.outcomes.Outcome` by the pure functions
@@ -19,14 +19,16 @@ from typing import Any
 
 from kore_tui.core import errors, outcomes
 from kore_tui.core.api_client import KoreClient
+from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams, ToolDeployParams
 from kore_tui.core.engine_settings import EngineSettings
 from kore_tui.core.host_health import AuthHold, HostMonitor
 from kore_tui.core.ids import DOCK_STATUS_PREFIX, path_segment
 from kore_tui.core.job import Job, JobState, utc_now
 from kore_tui.core.job_writer import JobWriter
 from kore_tui.core.journal import JournalError
-from kore_tui.core.models import DockStatus, UndeployResult
+from kore_tui.core.models import AcceptedJob, DockStatus
 from kore_tui.core.outcomes import REQUEST_ERRORS, Outcome, RequestError
+from kore_tui.core.resources import Action, ResourceKind
 from kore_tui.core.scheduler import Scheduler
 from kore_tui.core.store import JobStore
 from kore_tui.core.text import inert
@@ -34,7 +36,23 @@ from kore_tui.core.track import Track
 
 log = logging.getLogger("kore_tui.engine")
 
+RequestParts = tuple[dict[str, Any] | None, dict[str, str] | None]
 
+
+def request_parts(job: Job) -> RequestParts:
+    """The POST's JSON body and query for this job, from its recorded parameters, checked
+    again here (DeployParamsError): what is sent is always what passed the checks."""
+    if job.action != Action.DEPLOY:
+        return None, None
+    if job.resource == ResourceKind.TOOL:
+        return ToolDeployParams.from_json(job.params or {}).body(), None
+    if job.params is None:
+        raise DeployParamsError("recorded deploy", "", "no deploy parameters were recorded")
+    params = ModelDeployParams.from_json(job.params, source="recorded deploy parameters")
+    return params.body(), params.query()
+
+
+_RESOURCE_OF_JOB_TYPE = {"MODELS": "model", "TOOLS": "tool"}
 # The engine's own timeout only backs up the client's budget, which fires first and says
 # whether the request was written (a re-send is safe only if it was not).
 _BACKSTOP = 0.5
@@ -79,7 +97,7 @@ class JobRunner:
             self._writer.set(current, state=JobState.ERROR, error_kind="internal",
                              error=f"internal error: {type(exc).__name__}: {inert(str(exc), 160)}")
 
-    # -- the undeploy POST --------------------------------------------------------------
+    # -- the POST that starts the job ---------------------------------------------------
 
     async def _submit(self, job: Job, track: Track) -> None:
         if self._clock() >= track.deadline:
@@ -90,29 +108,38 @@ class JobRunner:
             self._writer.set(job, state=JobState.ERROR, error_kind="read_only",
                              error="read-only environment: not sent")
             return
+        try:
+            parts = request_parts(job)
+        except DeployParamsError as exc:
+            self._writer.set(job, state=JobState.ERROR, error_kind="params",
+                             error=f"not sent: {exc}")
+            return
         job = self._writer.set(job, state=JobState.SUBMITTING, attempts=job.attempts + 1,
                                submitted_at=utc_now(), error=None, http_status=None,
-                               detail="intent recorded; sending the undeploy request")
+                               detail=f"intent recorded; sending the {job.action.lower()} "
+                               "request")
         try:
             await self._writer.intent_committed()
         except JournalError as exc:
             self._writer.set(job, state=JobState.ERROR, error_kind="journal", journal=False,
                              error=f"not sent: {exc}")
             return
-        reply = await self._send_undeploy(job, track)
+        reply = await self._send(job, track, parts)
         if reply is not None:
             await self._accepted(job, track, reply)
 
-    async def _send_undeploy(self, job: Job, track: Track) -> UndeployResult | None:
+    async def _send(self, job: Job, track: Track, parts: RequestParts) -> AcceptedJob | None:
         """The POST itself; None when it was not accepted (its outcome is applied)."""
-        assert job.model_id is not None
+        assert job.model_id is not None and job.resource is not None
+        body, query = parts
         try:
             with self._in_flight():
                 async with asyncio.timeout(self._time_left(track) + _BACKSTOP):
-                    return await self.client.undeploy(job.model_id,
-                                                      budget=self._budget(track))
+                    return await self.client.start_job(job.resource, job.action, job.model_id,
+                                                       body=body, query=query,
+                                                       budget=self._budget(track))
         except TimeoutError:
-            self._apply(job, track, outcomes.post_cut_by_deadline(track.tries, self._settings))
+            self._apply(job, track, outcomes.post_cut_by_deadline(job, track.tries, self._settings))
         except REQUEST_ERRORS as exc:
             self._host.record_error(exc)
             self._apply(job, track, outcomes.after_post_error(
@@ -120,7 +147,7 @@ class JobRunner:
                 wait=self._wait_after(exc, track.tries.connect_failures)), exc)
         return None
 
-    async def _accepted(self, job: Job, track: Track, reply: UndeployResult) -> None:
+    async def _accepted(self, job: Job, track: Track, reply: AcceptedJob) -> None:
         self._host.record_success()
         try:
             dock_status_id = path_segment(reply.dock_status_id, DOCK_STATUS_PREFIX)
@@ -183,10 +210,11 @@ class JobRunner:
         """What the platform said about the job, as shown (sanitized, bounded)."""
         fields: dict[str, Any] = dict(last_response=status_reply.raw,
                                       server_status=status_reply.status)
-        if job.kind == "watch":
+        if job.origin == "watch":
             fields["action"] = inert(status_reply.action or "?", 30)
             fields["job_type"] = inert(status_reply.job_type, 30) \
                 if status_reply.job_type else None
+            fields["resource"] = _RESOURCE_OF_JOB_TYPE.get(status_reply.job_type or "")
         if not job.model_id and status_reply.tool_id:
             fields["model_id"] = inert(status_reply.tool_id, 80)
         return fields

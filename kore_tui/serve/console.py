@@ -11,7 +11,7 @@ whatever a visitor does. Without ``--demo`` the console refuses to start unless 
 The demo runs against the simulator the server started. There is one for all visits, so
 the server can show what reached it. Its URL and key come in environment variables,
 because a key on a command line can be read by any local user. Each visit gets its own
-throwaway journal, with the models still deployed already pasted. A read-only console
+throwaway journal, with the models and tools still deployed already pasted. A read-only console
 reads its environment and key from the config as the terminal console does.
 """
 
@@ -23,13 +23,17 @@ import sys
 import tempfile
 from collections.abc import MutableMapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from kore_tui.core.config import Environment, load_config, resolve_environment
+from kore_tui.core.config import load_config, resolve_environment
 from kore_tui.core.errors import InsecureHostError
 from kore_tui.core.hosts import is_loopback_host, normalize_host
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
+
+if TYPE_CHECKING:
+    from kore_tui.serve.locked import LockedKoreApp
 
 MODULE = "kore_tui.serve.console"
 HOST_VARIABLE = "KORE_TUI_DEMO_HOST"
@@ -71,31 +75,39 @@ def demo_target(environ: MutableMapping[str, str]) -> tuple[str, Secret]:
     return host, key
 
 
-def deployed_models(host: str, key: Secret) -> list[str]:
-    """The simulator's models still deployed and without a job: what a visitor can undeploy
-    (an earlier visitor may have undeployed some)."""
+def deployed_resources(host: str, key: Secret) -> tuple[list[str], list[str]]:
+    """The simulator's models and tools still deployed and without a job: what a visitor
+    can undeploy (an earlier visitor may have undeployed some)."""
     import httpx
 
+    found: dict[str, list[str]] = {}
     # trust_env=False: a loopback request never goes through a proxy.
     with httpx.Client(trust_env=False, timeout=5.0, follow_redirects=False) as client:
-        response = client.get(f"{host}/_sim/models", headers={"x-api-key": key.reveal()})
-    response.raise_for_status()
-    return [m["modelId"] for m in response.json()["models"]
-            if m["deployed"] and not m["pendingJob"]]
+        for kind, id_key in (("models", "modelId"), ("tools", "toolId")):
+            response = client.get(f"{host}/_sim/{kind}", headers={"x-api-key": key.reveal()})
+            response.raise_for_status()
+            found[kind] = [r[id_key] for r in response.json()[kind]
+                           if r["deployed"] and not r["pendingJob"]]
+    return found["models"], found["tools"]
+
+
+def demo_app(host: str, key: Secret, folder: Path, read_only: bool) -> LockedKoreApp:
+    """The terminal demo's console (tools in the paste, a default deploy profile so undo,
+    deploy and bounce work without the form), locked, with its journal in ``folder``."""
+    from kore_tui.serve.locked import LockedKoreApp
+    from kore_tui.tui.launch import demo_deploy_config, demo_environment, demo_paste
+
+    model_ids, tool_ids = deployed_resources(host, key)
+    return LockedKoreApp(config=None, env=demo_environment(host), read_only=read_only,
+                         key=key, journal_path=folder / "demo-journal.sqlite3",
+                         prefill=demo_paste(model_ids, tool_ids),
+                         deploy_config=demo_deploy_config(folder))
 
 
 def _run_demo(read_only: bool) -> int:
     host, key = demo_target(os.environ)
-    model_ids = deployed_models(host, key)
-
-    from kore_tui.serve.locked import LockedKoreApp
-    from kore_tui.tui.launch import _demo_paste
-
     with tempfile.TemporaryDirectory(prefix="kore-tui-serve-demo-") as tmp:
-        env = Environment("demo", host, colour="magenta", ephemeral=True)
-        LockedKoreApp(config=None, env=env, read_only=read_only, key=key,
-                      journal_path=Path(tmp) / "demo-journal.sqlite3",
-                      prefill=_demo_paste(model_ids)).run()
+        demo_app(host, key, Path(tmp), read_only).run()
     return 0
 
 

@@ -30,13 +30,18 @@ from kore_tui.core.secret import Secret
 from kore_tui.core.store import HostHealth, JobStore
 from kore_tui.simulator import SimConfig, Simulator
 from kore_tui.tui.app import KoreApp
+from kore_tui.tui.deploy_plan_view import plan_deploy
+from kore_tui.tui.launch import DEMO_PROFILE_NAME, demo_deploy_config, demo_profile
+from kore_tui.tui.lifecycle import UNDO
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 
 SIZE = (120, 36)
 # Layout is checked at these sizes too (snapshot tests); README screenshots use SIZE.
 SIZES = ((80, 24), (120, 36), (200, 50))
-AT_EVERY_SIZE = ("live-panel", "confirm", "confirm-protected", "quit", "help")
+AT_EVERY_SIZE = ("live-panel", "confirm", "confirm-protected", "deploy-confirm", "quit",
+                 "help")
 FROZEN = datetime(2026, 11, 29, 3, 12, 40, tzinfo=UTC)
 SEED = 2026
 
@@ -73,6 +78,23 @@ def environments() -> dict[str, Environment]:
 
 def demo_model_ids() -> list[str]:
     return Simulator(SimConfig(models=24, seed=SEED)).model_ids
+
+
+def demo_tool_ids() -> list[str]:
+    # Tools are drawn from their own generator: the model IDs stay those above.
+    return Simulator(SimConfig(models=24, seed=SEED, tools=4)).tool_ids
+
+
+# Rows of the live panel that are not a model undeploy: a tool's undeploy, a redeploy
+# (an undo) with its parameters, and a bounce's two halves.
+def _lifecycle(job: Job, i: int) -> Job:
+    if i == 1:
+        return replace(job, model_id=demo_tool_ids()[0], job_type="TOOLS", resource="tool")
+    if i == 4:
+        return replace(job, action="DEPLOY", params=demo_profile().to_json())
+    if i == 11:
+        return replace(job, then="DEPLOY", params=demo_profile().to_json())
+    return job
 
 
 _SCRIPT = [
@@ -115,7 +137,7 @@ def scripted_jobs(env: Environment) -> list[Job]:
             timeline += (Transition(_iso(checked), state, error or "verified with Get Dock "
                                     "Status", 200 if ds else 503),)
         jobs.append(Job(
-            key=f"job-{i:03d}", environment=env.name, host=env.host, kind="undeploy",
+            key=f"job-{i:03d}", environment=env.name, host=env.host, origin="sent",
             model_id=model, dock_status_id=ds, state=state, error=error,
             server_status=status if ds else None, polls=polls, attempts=1 if sent else 0,
             stale=i == 8, created_at=_iso(submitted - timedelta(seconds=1)),
@@ -128,7 +150,7 @@ def scripted_jobs(env: Environment) -> list[Job]:
                                                               else 200),
             timeline=timeline,
         ))
-    return jobs
+    return [_lifecycle(job, i) for i, job in enumerate(jobs)]
 
 
 MESSY_PASTE = """modelId,name,owner
@@ -219,6 +241,20 @@ async def _confirm_normal(app: KoreApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def _deploy_confirm(app: KoreApp, pilot: Pilot[int]) -> None:
+    """An undo of three models and a tool with the environment's default profile: the
+    confirmation the lifecycle flow shows (built from the same plan, no engine here)."""
+    await settle(app, pilot)
+    env = app.env
+    assert env is not None
+    ids = [*demo_model_ids()[16:19], demo_tool_ids()[1]]
+    plan = plan_deploy(ids, {}, demo_deploy_config(Path("/nonexistent")),
+                       replace(env, deploy_profile=DEMO_PROFILE_NAME))
+    app.push_screen(ConfirmUndeploy(env, plan.ids, verb=UNDO.verb, costs=plan.cost_lines(),
+                                    warning=UNDO.warning))
+    await pilot.pause()
+
+
 async def _quit(app: KoreApp, pilot: Pilot[int]) -> None:
     await settle(app, pilot)
     await pilot.press("ctrl+q")
@@ -263,6 +299,8 @@ SCENES = [
     Scene("confirm-protected", "Confirmation for a protected environment", "prod", _confirm,
           with_jobs=False),
     Scene("confirm", "Confirmation", "preprod", _confirm_normal, with_jobs=False),
+    Scene("deploy-confirm", "Undo: the redeploy's confirmation with what it costs",
+          "preprod", _deploy_confirm),
     Scene("live-panel", "Live jobs panel mid-run", "prod", _live),
     Scene("quit", "Quit while jobs are running", "prod", _quit),
     Scene("job-detail", "Job detail: last response and timeline", "prod", _detail),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from kore_tui.core.config import Environment
+from kore_tui.core.config import Config, Environment
 from kore_tui.core.engine_host import EngineHost
 from kore_tui.tui.sessions import Sessions
 
@@ -29,6 +29,9 @@ class Console(Protocol):
 
     @property
     def journal_path(self) -> Path | None: ...
+
+    @property
+    def profiles(self) -> Config: ...
 
     def action_environments(self) -> None: ...
 

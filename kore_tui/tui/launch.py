@@ -5,18 +5,54 @@ from __future__ import annotations
 import secrets
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from kore_tui.core.config import ConfigError, Environment, load_config, resolve_environment
+from kore_tui.core.config import (
+    Config,
+    ConfigError,
+    Environment,
+    load_config,
+    resolve_environment,
+)
+from kore_tui.core.deploy_params import ModelDeployParams, parse_model_params
 from kore_tui.core.secret import Secret
 
 DEMO_MODELS = 24
+DEMO_TOOLS = 6
+DEMO_PROFILE_NAME = "demo-gpu"
 
 
-def _demo_paste(model_ids: list[str]) -> str:
-    # A realistic paste: a CSV export with a header, so the parser's feedback shows.
-    lines = ["modelId,name,status"]
-    lines += [f"{m},demo-model-{i + 1:02d},DEPLOYED" for i, m in enumerate(model_ids)]
+def demo_profile() -> ModelDeployParams:
+    """The demo environment's default deploy profile: undo, redeploy and bounce work at
+    once (the demo's models were never deployed through kore-tui, so the journal has
+    nothing to reuse), validated like any config's profile."""
+    return parse_model_params({
+        "model_type": "openSource", "name": "demo-deployment", "device_type": "g5.xlarge",
+        "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9,
+                             "top_k": 40},
+        "scaling_parameters": {"min_replicas": 1, "max_replicas": 3},
+    }, source=f"deploy profile {DEMO_PROFILE_NAME!r}")
+
+
+def demo_environment(host: str) -> Environment:
+    return Environment("demo", host, colour="magenta", ephemeral=True,
+                       deploy_profile=DEMO_PROFILE_NAME)
+
+
+def demo_deploy_config(folder: Path) -> Config:
+    """Profiles without a config file: the demo never reads or writes the user's."""
+    return Config(path=folder / "demo-config.toml",
+                  deploy_profiles={DEMO_PROFILE_NAME: demo_profile()})
+
+
+def demo_paste(model_ids: list[str], tool_ids: Sequence[str] = ()) -> str:
+    # A realistic paste: a CSV export with a header, so the parser's feedback shows; the
+    # tools come in the middle, as a mixed export would have them.
+    rows = [(m, f"demo-model-{i + 1:02d}") for i, m in enumerate(model_ids)]
+    middle = len(rows) // 2
+    rows[middle:middle] = [(t, f"demo-tool-{i + 1:02d}") for i, t in enumerate(tool_ids)]
+    lines = ["id,name,status"] + [f"{value},{name},DEPLOYED" for value, name in rows]
     return "\n".join(lines) + "\n"
 
 
@@ -28,13 +64,14 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
 
         key = Secret("kg-demo-" + secrets.token_hex(16))
         sim = SimulatorThread(SimConfig(api_key=key.reveal(), models=DEMO_MODELS, seed=2026,
-                                        job_seconds=(3.0, 15.0), fail_rate=0.15)).start()
+                                        job_seconds=(3.0, 15.0), fail_rate=0.15,
+                                        tools=DEMO_TOOLS)).start()
         try:
             with tempfile.TemporaryDirectory(prefix="kore-tui-demo-") as tmp:
-                env = Environment("demo", sim.url, colour="magenta", ephemeral=True)
-                app = KoreApp(config=None, env=env, read_only=read_only, key=key,
-                              journal_path=Path(tmp) / "demo-journal.sqlite3",
-                              prefill=_demo_paste(sim.model_ids))
+                app = KoreApp(config=None, env=demo_environment(sim.url), read_only=read_only,
+                              key=key, journal_path=Path(tmp) / "demo-journal.sqlite3",
+                              prefill=demo_paste(sim.model_ids, sim.tool_ids),
+                              deploy_config=demo_deploy_config(Path(tmp)))
                 app.run()
         finally:
             sim.stop()

@@ -50,7 +50,7 @@ async def test_server_error_messages_in_both_envelopes_and_raw(payload: str) -> 
     for body in bodies:
         async with client(lambda r: httpx.Response(409, content=body)) as c:
             with pytest.raises(errors.ApiError) as info:
-                await c.undeploy(MODEL)
+                await c.start_job("model", "UNDEPLOY", MODEL)
         assert_inert(str(info.value), 400)
 
 
@@ -64,7 +64,7 @@ async def test_status_values_and_ids_in_responses(payload: str) -> None:
     async with client(handler) as c:
         status = await c.dock_status(DS)
     assert_inert(status.status, 40)
-    job = Job(key="k", environment="e", host="h", kind="watch", model_id=inert(payload, 80),
+    job = Job(key="k", environment="e", host="h", origin="watch", model_id=inert(payload, 80),
               dock_status_id=DS, state=JobState.IN_PROGRESS, server_status=status.status,
               action=inert(payload, 30), error=inert(payload), last_response=status.raw)
     for text, _ in row_cells(job, 0.0).values():
@@ -76,7 +76,7 @@ async def test_status_values_and_ids_in_responses(payload: str) -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 def test_cli_output_and_exports(payload: str, tmp_path: Path) -> None:
-    job = Job(key="k", environment="e", host="h", kind="undeploy", model_id=MODEL,
+    job = Job(key="k", environment="e", host="h", origin="sent", model_id=MODEL,
               dock_status_id=DS, state=JobState.ERROR, error=inert(payload))
     out = io.StringIO()
     print_jobs([job], as_json=False, out=out)

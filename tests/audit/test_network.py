@@ -65,7 +65,7 @@ async def tls_server(ca: trustme.CA) -> AsyncIterator[Server]:
 async def test_untrusted_certificate_is_a_clear_tls_error(tls_server: Server) -> None:
     async with KoreClient(f"https://localhost:{tls_server.port}", Secret(SENTINEL_KEY)) as c:
         with pytest.raises(errors.TlsError, match="TLS verification failed") as info:
-            await c.undeploy(MODEL)
+            await c.start_job("model", "UNDEPLOY", MODEL)
     assert SENTINEL_KEY not in str(info.value)
     assert tls_server.seen == [], "no request may reach a server we do not trust"
 
@@ -75,7 +75,7 @@ async def test_trusted_certificate_works(tls_server: Server, ca: trustme.CA) -> 
     ca.configure_trust(context)
     async with KoreClient(f"https://localhost:{tls_server.port}", Secret(SENTINEL_KEY),
                           verify=context) as c:
-        result = await c.undeploy(MODEL)
+        result = await c.start_job("model", "UNDEPLOY", MODEL)
     assert result.status == "SUCCESS"
 
 
@@ -101,7 +101,7 @@ async def test_redirect_to_another_host_is_not_followed() -> None:
     try:
         async with KoreClient(f"http://127.0.0.1:{first.port}", Secret(SENTINEL_KEY)) as c:
             with pytest.raises(errors.UnexpectedStatusError, match="not followed"):
-                await c.undeploy(MODEL)
+                await c.start_job("model", "UNDEPLOY", MODEL)
         assert len(first.seen) == 1 and other.seen == []
     finally:
         await first.stop()

@@ -53,7 +53,7 @@ async def test_dripped_post_ends_at_the_budget_as_maybe_sent(sim: Simulator) -> 
     started = time.monotonic()
     async with KoreClient(sim.url, key(), budget=1.5) as client:
         with pytest.raises(errors.RequestTimeoutError, match=r"1\.5s budget") as info:
-            await client.undeploy(model)
+            await client.start_job("model", "UNDEPLOY", model)
     elapsed = time.monotonic() - started
     assert 1.4 < elapsed < 3.0, elapsed
     assert not info.value.certainly_not_sent
@@ -77,7 +77,7 @@ async def test_waiting_for_a_pool_connection_is_certainly_not_sent(sim: Simulato
         hog = asyncio.create_task(client.dock_status(DS, budget=10.0))
         await until(lambda: not sim.forced)  # the drip took it: the only connection is busy
         with pytest.raises(errors.ConnectFailedError, match="nothing was sent") as info:
-            await client.undeploy(model, budget=0.5)
+            await client.start_job("model", "UNDEPLOY", model, budget=0.5)
         hog.cancel()
         with contextlib.suppress(asyncio.CancelledError, errors.KoreError):
             await hog
@@ -207,7 +207,7 @@ async def test_loopback_is_never_proxied_so_no_proxy_sees_the_key(
         set_proxies(monkeypatch, proxy.url)
         env = Environment("sim", sim.url)
         async with client_for(env, key(), FAST) as client:
-            result = await client.undeploy(sim.model_ids[2])
+            result = await client.start_job("model", "UNDEPLOY", sim.model_ids[2])
     assert result.status in {"IN_PROGRESS", "SUCCESS"}
     assert proxy.connections == 0 and bytes(proxy.received) == b""
 
@@ -261,7 +261,7 @@ async def test_https_goes_through_https_proxy_in_a_tunnel_with_the_ca_bundle(
         set_proxies(monkeypatch, proxy.url)
         env = Environment("corp", "https://agent-platform.kore.test", ca_bundle=ca_file)
         async with client_for(env, key(), FAST) as client:
-            result = await client.undeploy(MODEL)
+            result = await client.start_job("model", "UNDEPLOY", MODEL)
     assert result.status == "SUCCESS" and platform.seen == [SENTINEL_KEY]
     assert bytes(proxy.received).startswith(b"CONNECT agent-platform.kore.test:443 ")
     assert SENTINEL_KEY.encode() not in bytes(proxy.received), "the proxy read the key"
@@ -272,10 +272,10 @@ async def test_without_the_ca_bundle_the_corporate_ca_is_not_trusted(
     env = Environment("corp", f"https://localhost:{platform.port}")
     async with client_for(env, key(), FAST) as client:
         with pytest.raises(errors.TlsError):
-            await client.undeploy(MODEL)
+            await client.start_job("model", "UNDEPLOY", MODEL)
     trusted = replace(env, ca_bundle=ca_file)
     async with client_for(trusted, key(), FAST) as client:
-        assert (await client.undeploy(MODEL)).status == "SUCCESS"
+        assert (await client.start_job("model", "UNDEPLOY", MODEL)).status == "SUCCESS"
     assert platform.seen == [SENTINEL_KEY]
 
 
@@ -286,7 +286,7 @@ async def test_no_proxy_is_honoured_for_https_hosts(
         monkeypatch.setenv("NO_PROXY", "localhost")
         env = Environment("corp", f"https://localhost:{platform.port}", ca_bundle=ca_file)
         async with client_for(env, key(), FAST) as client:
-            assert (await client.undeploy(MODEL)).status == "SUCCESS"
+            assert (await client.start_job("model", "UNDEPLOY", MODEL)).status == "SUCCESS"
     assert proxy.connections == 0
 
 
@@ -296,7 +296,7 @@ async def test_refused_connect_is_certainly_not_sent_and_the_job_is_not_unknown(
         set_proxies(monkeypatch, proxy.url)
         async with KoreClient("https://agent-platform.kore.test", key()) as client:
             with pytest.raises(errors.ConnectFailedError, match="proxy refused") as info:
-                await client.undeploy(MODEL)
+                await client.start_job("model", "UNDEPLOY", MODEL)
         assert info.value.certainly_not_sent
         env = Environment("corp", "https://agent-platform.kore.test")
         settings = replace(FAST, max_connect_retries=1)

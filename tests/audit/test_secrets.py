@@ -65,7 +65,7 @@ def test_console_export_holds_no_key(tmp_path: Path) -> None:
     from kore_tui.core.export import export_jobs
     from kore_tui.core.job import Job, JobState
 
-    jobs = [Job(key="k", environment="sim", host="http://127.0.0.1:1", kind="undeploy",
+    jobs = [Job(key="k", environment="sim", host="http://127.0.0.1:1", origin="sent",
                 model_id="cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", dock_status_id=None,
                 state=JobState.ERROR, error="HTTP 401 UNAUTHORIZED: Invalid or missing API key")]
     for name in ("out.csv", "out.json"):

@@ -92,6 +92,7 @@ def test_dry_run_json_sends_nothing(sim_thread: SimulatorThread) -> None:
     assert plan.pop("error")["code"] == "invalid_ids"
     assert plan == {
         "environment": "sim", "host": sim_thread.url, "modelIds": [sim_thread.model_ids[0]],
+        "toolIds": [],
         "invalid": [{"token": "cm-123", "reason": "too short: 3 of 36 characters after the "
                      "prefix"}], "duplicates": 1}
     skipped = kore("undeploy", "--dry-run", "--json", "--skip-invalid", "--file", "-", stdin=text)

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kore_tui.cli.serve_cmd import DEMO_MODELS, DEMO_TOOLS
 from tests.conftest import SENTINEL_KEY
 from tests.serve.cdp import chromium_page, find_chromium, wait_for
 from tests.serve.helpers import children, serving
@@ -77,18 +78,18 @@ async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(
             await page.key("Tab", "Tab", 9)  # Cancel has the focus; Undeploy is next
 
             async def confirming() -> bool:
-                return "cannot be undone" in page.websocket_text_received()
+                return "They stop serving" in page.websocket_text_received()
 
             await wait_for(confirming, 15, "the confirmation to open")
             await page.key("Enter", "Enter", 13, text="\r")
 
             async def all_posted() -> bool:
                 received = counters(served.sim_url or "")["undeployReceived"]
-                return len(received) == 24
+                return len(received) == DEMO_MODELS + DEMO_TOOLS
 
-            await wait_for(all_posted, 30, "24 undeploy POSTs on the simulator")
+            await wait_for(all_posted, 30, "an undeploy POST per demo model and tool")
             received = counters(served.sim_url)["undeployReceived"]
-            assert set(received.values()) == {1}, received  # each model once
+            assert set(received.values()) == {1}, received  # each model and tool once
 
             async def tracking() -> bool:
                 return "SUCCESS" in page.websocket_text_received()

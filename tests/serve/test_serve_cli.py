@@ -88,3 +88,9 @@ def test_ctrl_c_as_soon_as_the_url_shows_stops_cleanly() -> None:
     with serving("--demo") as served:
         pass  # leaving sends SIGINT at once
     assert served.process.returncode == 0, "".join(served.output)
+
+
+def test_demo_before_serve_says_where_it_belongs(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before, the message only said --demo "does not apply" to serve, which has a --demo.
+    assert main(["--demo", "serve"]) == 2
+    assert "kore-tui serve --demo" in capsys.readouterr().err

@@ -35,7 +35,7 @@ def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) ->
 
 async def undeploy_with(response: httpx.Response) -> UndeployResult:
     async with client_for(lambda r: response) as c:
-        return await c.undeploy(MODEL)
+        return await c.start_job("model", "UNDEPLOY", MODEL)
 
 
 def assert_no_key(*objects: object) -> None:
@@ -54,7 +54,7 @@ async def test_undeploy_sends_key_only_as_header_and_parses_sample_spelling() ->
                                          "status": "SUCCESS", "extra": {"ignored": True}})
 
     async with client_for(handler) as client:
-        result = await client.undeploy(MODEL.upper())
+        result = await client.start_job("model", "UNDEPLOY", MODEL.upper())
         assert_no_key(client)
     request = seen[0]
     assert request.method == "POST"
@@ -160,7 +160,7 @@ async def test_oversized_body_is_refused_before_it_is_buffered() -> None:
     with pytest.raises(errors.ResponseFormatError, match="larger than"):
         async with client_for(lambda r: httpx.Response(200, content=body()),
                               max_body_bytes=1024 * 1024) as c:
-            await c.undeploy(MODEL)
+            await c.start_job("model", "UNDEPLOY", MODEL)
     assert chunks_sent < 40
 
 
@@ -184,7 +184,7 @@ async def test_transport_failures_say_whether_the_request_may_have_been_sent(
 
     with pytest.raises(cls) as info:
         async with client_for(handler) as c:
-            await c.undeploy(MODEL)
+            await c.start_job("model", "UNDEPLOY", MODEL)
     assert info.value.certainly_not_sent is not_sent
     assert_no_key(info.value)
 
@@ -199,7 +199,7 @@ async def test_ids_are_validated_before_reaching_the_path() -> None:
     async with client_for(handler) as client:
         for bad in ["../../admin", f"{MODEL}/../x", f"{MODEL}?a=b", "cm-x", DS]:
             with pytest.raises(errors.InvalidIdError):
-                await client.undeploy(bad)
+                await client.start_job("model", "UNDEPLOY", bad)
         with pytest.raises(errors.InvalidIdError):
             await client.dock_status(MODEL)
     assert calls == []
@@ -249,7 +249,7 @@ async def timed_undeploy(handler: AsyncHandler, **kw: Any) -> tuple[
                         transport=httpx.MockTransport(handler))
     async with client:
         with pytest.raises(errors.KoreError) as info:
-            await client.undeploy(MODEL, **kw)
+            await client.start_job("model", "UNDEPLOY", MODEL, **kw)
     return info.value, time.monotonic() - started
 
 
@@ -291,7 +291,7 @@ async def test_per_call_budget_overrides_the_client_budget() -> None:
         with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
             await client.dock_status(DS, budget=0.2)
         with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
-            await client.undeploy(MODEL, budget=0.2)
+            await client.start_job("model", "UNDEPLOY", MODEL, budget=0.2)
     assert time.monotonic() - started < 2.0
 
 
@@ -323,14 +323,14 @@ async def test_client_asks_for_no_compression() -> None:
         return httpx.Response(200, json={"dockStatusId": DS, "status": "SUCCESS"})
 
     async with client_for(handler) as c:
-        await c.undeploy(MODEL)
+        await c.start_job("model", "UNDEPLOY", MODEL)
     assert seen[0].headers["accept-encoding"] == "identity"
 
 
 async def test_gzip_answer_within_the_cap_is_read() -> None:
     answer = json.dumps({"dockStatusId": DS, "status": "SUCCESS"}).encode()
     async with client_for(gzip_stream(b" " * 500_000 + answer)) as c:
-        result = await c.undeploy(MODEL)
+        result = await c.start_job("model", "UNDEPLOY", MODEL)
     assert result.dock_status_id == DS
 
 
@@ -340,7 +340,7 @@ async def test_gzip_bomb_is_refused_at_the_cap_after_decompression() -> None:
     try:
         with pytest.raises(errors.ResponseFormatError, match="larger than 1048576 bytes"):
             async with client_for(gzip_stream(bomb)) as c:
-                await c.undeploy(MODEL)
+                await c.start_job("model", "UNDEPLOY", MODEL)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -362,7 +362,7 @@ async def test_bad_or_unknown_encodings_are_format_errors(encoding: str, body: b
 
     with pytest.raises(errors.ResponseFormatError, match=match):
         async with client_for(handler) as c:
-            await c.undeploy(MODEL)
+            await c.start_job("model", "UNDEPLOY", MODEL)
 
 
 async def test_deflate_answer_is_read() -> None:
@@ -375,7 +375,7 @@ async def test_deflate_answer_is_read() -> None:
         return httpx.Response(200, headers={"content-encoding": "deflate"}, content=stream())
 
     async with client_for(handler) as c:
-        assert (await c.undeploy(MODEL)).dock_status_id == DS
+        assert (await c.start_job("model", "UNDEPLOY", MODEL)).dock_status_id == DS
 
 
 async def test_a_transport_that_reports_no_send_phase_is_never_called_not_sent() -> None:
@@ -389,6 +389,6 @@ async def test_a_transport_that_reports_no_send_phase_is_never_called_not_sent()
                         transport=httpx.MockTransport(stall))
     try:
         with pytest.raises(errors.RequestTimeoutError):
-            await client.undeploy("cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+            await client.start_job("model", "UNDEPLOY", "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
     finally:
         await client.aclose()

@@ -193,10 +193,3 @@ async def test_the_per_call_budget_applies_to_start_job() -> None:
                           transport=transport) as client:
         with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
             await client.start_job("tool", "DEPLOY", TOOL, body={"isAsync": False}, budget=0.2)
-
-
-async def test_the_old_undeploy_call_still_answers_with_an_undeploy_result() -> None:
-    answer = {"dock-statusId": DS, "modelId": MODEL, "status": "SUCCESS"}
-    async with client_for(lambda r: httpx.Response(200, json=answer)) as client:
-        result = await client.undeploy(MODEL)
-    assert (result.dock_status_id, result.model_id, result.status) == (DS, MODEL, "SUCCESS")

@@ -21,7 +21,7 @@ DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
 def raw_job(payload: str) -> Job:
     """Every string field straight from a server (or a journal written by an older version),
     not cleaned by anyone."""
-    return Job(key="k", environment=payload, host="h", kind="watch", model_id=payload,
+    return Job(key="k", environment=payload, host="h", origin="watch", model_id=payload,
                dock_status_id=payload, state=JobState.IN_PROGRESS, server_status=payload,
                action=payload, job_type=payload, error=payload, created_at=payload)
 
@@ -53,14 +53,14 @@ def test_json_output_of_raw_server_strings_is_escaped_and_lossless(payload: str)
 
 
 def test_job_objects_carry_kind_and_action_as_the_contract_says() -> None:
-    undeploy = Job(key="k", environment="e", host="h", kind="undeploy", model_id=MODEL,
+    undeploy = Job(key="k", environment="e", host="h", origin="sent", model_id=MODEL,
                    dock_status_id=DS, state=JobState.SUCCESS)
     doc = job_document(undeploy)
-    assert (doc["kind"], doc["action"], doc["origin"]) == ("model", "UNDEPLOY", "undeploy")
-    tool = Job(key="k", environment="e", host="h", kind="watch", model_id="a-1",
+    assert (doc["kind"], doc["action"], doc["origin"]) == ("model", "UNDEPLOY", "sent")
+    tool = Job(key="k", environment="e", host="h", origin="watch", model_id="a-1",
                dock_status_id=DS, state=JobState.IN_PROGRESS, job_type="TOOLS", action="DEPLOY")
     assert (job_document(tool)["kind"], job_document(tool)["action"]) == ("tool", "DEPLOY")
-    unknown = Job(key="k", environment="e", host="h", kind="watch", model_id=None,
+    unknown = Job(key="k", environment="e", host="h", origin="watch", model_id=None,
                   dock_status_id=DS, state=JobState.IN_PROGRESS, job_type=None)
     assert job_document(unknown)["kind"] is None
     for field in ("modelId", "dockStatusId", "environment", "status", "error", "submittedAt",

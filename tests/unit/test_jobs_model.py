@@ -9,7 +9,7 @@ from kore_tui.tui.jobs_model import JobsModel
 
 
 def job(i: int, state: JobState, error: str | None = None) -> Job:
-    return Job(key=f"k{i}", environment="e", host="h", kind="undeploy",
+    return Job(key=f"k{i}", environment="e", host="h", origin="sent",
                model_id=f"cm-{i:08d}-0000-4000-8000-000000000000", dock_status_id=None,
                state=state, error=error, submitted_at=f"2026-11-29T03:00:{i:02d}.000Z")
 

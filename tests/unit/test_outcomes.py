@@ -29,20 +29,25 @@ from kore_tui.core.track import Tries
 
 S = EngineSettings(max_connect_retries=5, max_rate_limited=100, stale_after=3,
                    not_found_grace=15.0, job_timeout=1800.0)
-SUBMITTING = Job(key="k", environment="e", host="https://h", kind="undeploy", model_id="cm-1",
+SUBMITTING = Job(key="k", environment="e", host="https://h", origin="sent", model_id="cm-1",
                  dock_status_id=None, state=JobState.SUBMITTING, attempts=1)
 POLLING = replace(SUBMITTING, state=JobState.IN_PROGRESS, dock_status_id="ds-1",
                   server_status="IN_PROGRESS")
-WATCHING = replace(POLLING, kind="watch", model_id=None)
+WATCHING = replace(POLLING, origin="watch", model_id=None)
 NONE = Tries()
 PLENTY = 600.0  # seconds left to the deadline
 WAIT = 2.5  # the pause or backoff the engine drew
 
 
+# A deploy (model or tool) is as non-idempotent as an undeploy: the same rules hold.
+DEPLOYING = replace(SUBMITTING, action="DEPLOY", params={"is_async": True}, model_id="a-1",
+                    resource="tool", job_type="TOOLS")
+
+
 def post(exc: errors.KoreError, tries: Tries = NONE, wait: float = WAIT,
-         time_left: float = PLENTY) -> Outcome:
+         time_left: float = PLENTY, job: Job = SUBMITTING) -> Outcome:
     assert isinstance(exc, errors.ApiError | errors.TransportError | errors.ResponseFormatError)
-    return after_post_error(exc, SUBMITTING, tries, wait=wait, time_left=time_left, settings=S)
+    return after_post_error(exc, job, tries, wait=wait, time_left=time_left, settings=S)
 
 
 def check(exc: errors.KoreError, job: Job = POLLING, tries: Tries = NONE, age: float = 60.0,
@@ -108,7 +113,7 @@ ROWS: list[tuple[str, Callable[[], Outcome], dict[str, Any]]] = [
      dict(state=JobState.UNKNOWN, resend=False, http_status=200)),
     ("redirect: UNKNOWN, not followed", lambda: post(http(302)),
      dict(state=JobState.UNKNOWN, resend=False, http_status=302)),
-    ("deadline while in flight: UNKNOWN", lambda: post_cut_by_deadline(NONE, S),
+    ("deadline while in flight: UNKNOWN", lambda: post_cut_by_deadline(SUBMITTING, NONE, S),
      dict(state=JobState.UNKNOWN, resend=False, error="in flight")),
     ("unusable dock status ID in a 200: UNKNOWN",
      lambda: unknown(errors.ResponseFormatError("unusable dock status ID"), 200, NONE),
@@ -119,6 +124,19 @@ ROWS: list[tuple[str, Callable[[], Outcome], dict[str, Any]]] = [
      dict(state=JobState.ERROR, resend=False, error_kind="not_found", error="no such model")),
     ("409: ERROR with the server's reason", lambda: post(http(409, "Model is not deployed")),
      dict(state=JobState.ERROR, error_kind="conflict", error="Model is not deployed")),
+    ("deploy, read timeout: UNKNOWN like an undeploy", lambda: post(READ_TIMEOUT,
+                                                                     job=DEPLOYING),
+     dict(state=JobState.UNKNOWN, resend=False, error="outcome unknown")),
+    ("deploy, 502: UNKNOWN like an undeploy", lambda: post(http(502), job=DEPLOYING),
+     dict(state=JobState.UNKNOWN, resend=False, http_status=502)),
+    ("deploy, connection refused: re-sent", lambda: post(REFUSED, job=DEPLOYING),
+     dict(state=JobState.QUEUED, resend=True)),
+    ("deploy, 409 (already deployed): ERROR", lambda: post(http(409, "Model is deployed"),
+                                                          job=DEPLOYING),
+     dict(state=JobState.ERROR, resend=False, error_kind="conflict", error="is deployed")),
+    ("deploy, deadline while in flight: UNKNOWN naming the deploy",
+     lambda: post_cut_by_deadline(DEPLOYING, NONE, S),
+     dict(state=JobState.UNKNOWN, resend=False, error="deploy request was in flight")),
     ("401: held for a new key, not sent", lambda: post(http(401)),
      dict(state=JobState.QUEUED, hold=True, resend=False, again_in=None)),
     ("403: held for a new key, not sent", lambda: post(http(403)),

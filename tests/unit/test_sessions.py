@@ -8,7 +8,7 @@ from kore_tui.tui.sessions import Sessions
 
 
 def job(key: str, env: str, state: JobState, tracking: bool = True) -> Job:
-    return Job(key=key, environment=env, host="http://127.0.0.1:1", kind="undeploy",
+    return Job(key=key, environment=env, host="http://127.0.0.1:1", origin="sent",
                model_id=None, dock_status_id=None, state=state, tracking=tracking)
 
 

@@ -1,4 +1,5 @@
-"""The undeploy confirmation: environment, host, count and the IDs.
+"""The confirmation of every action that changes the platform (undeploy, deploy, undo,
+bounce, retry): environment, host, each kind's count, what it costs, and the IDs.
 
 Cancel has the focus, except in a protected environment, where the name field has it:
 the operator's next keystrokes are the name, and Enter there confirms once it matches.
@@ -15,27 +16,33 @@ from textual.widgets import Button, Input, Static
 
 from kore_tui.core.config import Environment
 from kore_tui.core.text import inert
+from kore_tui.tui.deploy_plan_view import kind_counts
 from kore_tui.tui.widgets.banner import rich_colour
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 _SHOWN = 200  # the list scrolls; beyond this, a count says how many more
+# One line at 80 columns: a second one pushed the buttons off a protected dialog.
+UNDEPLOY_WARNING = "They stop serving. u (jobs panel or history) redeploys them."
 
 
 class ConfirmUndeploy(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, env: Environment, model_ids: list[str], verb: str = "Undeploy",
-                 note: Text | None = None) -> None:
+                 note: Text | None = None, *, costs: list[str] | None = None,
+                 warning: str = UNDEPLOY_WARNING) -> None:
         super().__init__()
         self.env = env
-        self.model_ids = model_ids
+        self.model_ids = model_ids  # model and tool IDs: the counts say which is which
         self.verb = verb
         self.note = note
+        self.costs = costs or []  # a deploy's money lines (device type, replicas)
+        self.warning = warning
 
     def compose(self) -> ComposeResult:
         env = self.env
         title = Text()
-        title.append(f"{self.verb} {len(self.model_ids)} model(s) in ", style="bold")
+        title.append(f"{self.verb} {kind_counts(self.model_ids)} in ", style="bold")
         title.append(f" {inert(env.name, 40)} ", style=f"bold white on {rich_colour(env.colour)}")
         if env.protected:
             title.append("  PROTECTED", style="bold red")
@@ -45,12 +52,15 @@ class ConfirmUndeploy(ModalScreen[bool]):
             ids += f"\n… and {len(self.model_ids) - _SHOWN} more"
         with Vertical(classes="dialog danger"):
             yield Static(title, id="title")
+            if self.costs:
+                # Above the scrolling list: what costs money is never scrolled out of sight.
+                yield Static(Text("\n".join(f"cost: {inert(line, 200)}" for line in self.costs),
+                                  style="bold"), id="costs")
             with VerticalScroll(classes="body"):
                 if self.note is not None:
                     yield Static(self.note, id="note")
                 yield Static(Text(ids), id="ids", classes="dim")
-            yield Static("This cannot be undone from here: the models stop serving.",
-                         classes="warning")
+            yield Static(self.warning, classes="warning")
             if env.protected:
                 yield Static(Text.assemble("Type the environment name ",
                                            (inert(env.name, 40), "bold"),

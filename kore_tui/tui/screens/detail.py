@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,16 +13,42 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams
 from kore_tui.core.job import Job
 from kore_tui.core.text import inert
-from kore_tui.tui.widgets.jobs_table import STATE_STYLES
+from kore_tui.tui.widgets.job_columns import STATE_STYLES
+
+
+def _bounce(job: Job) -> str | None:
+    if job.then:
+        return f"first half: {job.then} follows once this undeploy is verified SUCCESS"
+    if job.parent:
+        return f"second half (after undeploy job {job.parent[:12]})"
+    return None
+
+
+def params_text(params: dict[str, Any]) -> Text:
+    """A deploy's recorded parameters: what it costs first, then every field."""
+    text = Text()
+    try:
+        summary = ModelDeployParams.from_json(params).cost_summary()
+    except DeployParamsError:
+        summary = None  # a tool's ({"is_async": …}) or a record that no longer validates
+    if summary:
+        text.append(f"{'Cost':<14}", style="bold")
+        text.append(inert(summary, 200) + "\n")
+    raw = json.dumps(params, indent=2, ensure_ascii=False)[:4000]
+    for line in raw.splitlines()[:80]:
+        text.append(inert(line, 300) + "\n")
+    return text
 
 
 def detail_text(job: Job) -> Text:
     text = Text()
     fields = [
-        ("Model", job.model_id), ("Dock status", job.dock_status_id),
+        ("Resource", job.model_id), ("Kind", job.resource), ("Dock status", job.dock_status_id),
         ("Environment", job.environment), ("Host", job.host), ("Action", job.action),
+        ("Origin", job.origin), ("Bounce", _bounce(job)),
         ("Job type", job.job_type), ("Server status", job.server_status),
         ("Error", job.error), ("HTTP status", job.http_status), ("Attempts", job.attempts),
         ("Polls", job.polls), ("Tracking", "yes" if job.tracking else "stopped"),
@@ -36,6 +63,9 @@ def detail_text(job: Job) -> Text:
         text.append(f"{label:<14}", style="bold")
         text.append(inert(value if value is not None else "-", 600))
         text.append("\n")
+    if job.params:
+        text.append("\nDeploy parameters\n", style="bold underline")
+        text.append_text(params_text(job.params))
     text.append("\nLast response\n", style="bold underline")
     if job.last_response is None:
         text.append("(none yet)\n", style="dim")

@@ -25,7 +25,10 @@ STATES = (
     "States: QUEUED, SUBMITTING, IN_PROGRESS, SUCCESS, FAILED, TIMED_OUT (deadline passed, "
     "re-checkable), UNKNOWN (the request may have reached the server: check before you "
     "retry), ERROR (rejected or unreachable, with the reason). A ⚠ next to \"checked\" "
-    "means the last checks failed and the row is stale."
+    "means the last checks failed and the row is stale.\n\n"
+    "Action: UNDEPLOY or DEPLOY; ↻ marks the two halves of a bounce (its redeploy is sent "
+    "only after the undeploy is verified SUCCESS). Resource: cm- is a model, a- a tool. "
+    "In history (F3), u undoes the undeploy under the cursor."
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
@@ -14,15 +15,17 @@ from textual.widgets import DataTable, Footer, Input, Label
 from kore_tui.core.job import Job
 from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.text import inert
+from kore_tui.tui.lifecycle import undoable
 from kore_tui.tui.screens.detail import JobDetail
-from kore_tui.tui.widgets.jobs_table import STATE_STYLES, short_id
+from kore_tui.tui.widgets.job_columns import STATE_STYLES, action_text, short_id
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 
 class HistoryScreen(Screen[None]):
     BINDINGS = [Binding("escape", "back", "Back / clear filter"), Binding("q", "close", "Back"),
                 Binding("enter", "detail", "Detail"), Binding("slash", "filter", "Filter"),
-                Binding("t", "toggle_scope", "This env / all")]
+                Binding("t", "toggle_scope", "This env / all"),
+                Binding("u", "undo", "Undo (redeploy)")]
     DEFAULT_CSS = """
     HistoryScreen DataTable { height: 1fr; }
     HistoryScreen #history-filter { display: none; height: 1; border: none; padding: 0 1; }
@@ -31,8 +34,10 @@ class HistoryScreen(Screen[None]):
     REFRESH_SECONDS = 2.0  # the journal changes while jobs run: history follows it
 
     def __init__(self, environment: str | None, limit: int = 500,
-                 journal_path: Path | None = None) -> None:
+                 journal_path: Path | None = None,
+                 undo: Callable[[Job], None] | None = None) -> None:
         super().__init__()
+        self._undo = undo  # the main screen's undo: confirmed like any deploy
         self.journal_path = journal_path
         self.environment = environment
         self.limit = limit
@@ -52,9 +57,11 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title, width in (("Created", 24), ("Env", 12), ("Status", 12), ("Model", 17),
-                             ("Dock status", 17), ("Error", 40)):
+        for title, width in (("Created", 24), ("Env", 12), ("Action", 10), ("Status", 12),
+                             ("Resource", 17), ("Dock status", 17), ("Error", 40)):
             table.add_column(title, width=width)
+        # The hidden filter box took the focus otherwise: q, t and u typed into it.
+        table.focus()
         self.load()
         self.set_interval(self.REFRESH_SECONDS, self.load)
 
@@ -84,7 +91,8 @@ class HistoryScreen(Screen[None]):
     def _render_rows(self) -> None:
         needle = self.query_one("#history-filter", Input).value.strip().lower()
         jobs = [j for j in self._loaded if not needle or needle in " ".join(filter(None, (
-            j.model_id, j.dock_status_id, j.state.value, j.error, j.environment))).lower()]
+            j.model_id, j.dock_status_id, j.state.value, j.error, j.environment,
+            j.action))).lower()]
         if [j.key for j in jobs] == [j.key for j in self.jobs] and jobs == self.jobs:
             return  # a refresh with nothing new keeps the cursor where it is
         self.jobs = jobs
@@ -97,6 +105,7 @@ class HistoryScreen(Screen[None]):
         table.clear()
         for job in jobs:
             table.add_row(Text(inert(job.created_at, 30)), Text(inert(job.environment, 12)),
+                          Text(action_text(job)),
                           Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
                           Text(short_id(job.model_id)), Text(short_id(job.dock_status_id)),
                           Text(inert(job.error or "", 200)), key=job.key)
@@ -127,6 +136,18 @@ class HistoryScreen(Screen[None]):
         table = self.query_one(DataTable)
         if 0 <= table.cursor_row < len(self.jobs):
             self.app.push_screen(JobDetail(self.jobs[table.cursor_row]))
+
+    def action_undo(self) -> None:
+        table = self.query_one(DataTable)
+        if not 0 <= table.cursor_row < len(self.jobs) or self._undo is None:
+            self.notify("No job selected.", severity="warning")
+            return
+        job = self.jobs[table.cursor_row]
+        if not undoable(job):
+            self.notify(f"Undo applies to a finished UNDEPLOY that is SUCCESS; this is "
+                        f"{inert(job.action, 12)} {job.state.value}.", severity="warning")
+            return
+        self._undo(job)
 
     def on_data_table_row_selected(self) -> None:
         self.action_detail()

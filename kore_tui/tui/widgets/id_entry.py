@@ -63,10 +63,13 @@ def parse_lines(lines: list[str], cancelled: Callable[[], bool] = lambda: False,
 def feedback_text(parsed: ParsedIds) -> Text:
     text = Text()
     if not parsed.total_valid and not parsed.invalid:
-        text.append("Paste model IDs (cm-…) to undeploy, or dock status IDs (ds-…) to watch.\n"
+        text.append("Paste model (cm-…) or tool (a-…) IDs to undeploy, deploy or bounce, or "
+                    "dock status IDs (ds-…) to watch.\n"
                     "Lines, commas, CSV, JSON, URLs: anything goes.", style="dim")
         return text
     text.append(f"{len(parsed.model_ids)} model ID(s)", style="bold green")
+    if parsed.tool_ids:
+        text.append(f" · {len(parsed.tool_ids)} tool ID(s)", style="bold green")
     if parsed.dock_status_ids:
         text.append(f" · {len(parsed.dock_status_ids)} dock status ID(s)", style="bold cyan")
     if parsed.duplicates:
@@ -179,6 +182,8 @@ class IdEntry(Vertical):
                 yield Static(feedback_text(self.parsed), id="feedback")
         with Horizontal(id="buttons"):
             yield Button("Undeploy 0", id="undeploy", variant="error")
+            yield Button("Deploy 0", id="deploy", variant="warning")
+            yield Button("Bounce 0", id="bounce", variant="warning")
             yield Button("Watch 0", id="watch", variant="primary")
             yield Button("Load file", id="load")
             yield Button("Clear", id="clear")
@@ -248,7 +253,9 @@ class IdEntry(Vertical):
 
     def _show(self, parsed: ParsedIds) -> None:
         self.query_one("#feedback", Static).update(feedback_text(parsed))
-        self.query_one("#undeploy", Button).label = f"Undeploy {len(parsed.model_ids)}"
+        resources = len(parsed.model_ids) + len(parsed.tool_ids)
+        for name in ("undeploy", "deploy", "bounce"):
+            self.query_one(f"#{name}", Button).label = f"{name.title()} {resources}"
         self.query_one("#watch", Button).label = f"Watch {len(parsed.dock_status_ids)}"
         # An auto-width button keeps its old width when its label grows ("Undeploy 0" to
         # "Undeploy 12" wrapped the count out of sight): measure each button again.

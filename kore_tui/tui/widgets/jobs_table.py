@@ -4,15 +4,13 @@ Textual's stock DataTable repaints every visible cell after any update (p99
 event-loop lag 94-150 ms at 10k rows and 2,000 updates/s on a 2-core
 machine). Here a batch of changes becomes a handful of one-line refresh
 regions; each row is rendered from the job snapshot on demand, with fixed
-column widths so nothing is re-measured. Every string that came from a server
-goes through ``inert()`` and into a plain Segment, never through markup.
+column widths so nothing is re-measured (the layout is in job_columns).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -25,107 +23,21 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
-from kore_tui.core.job import Job, JobState
+from kore_tui.core.job import Job
 from kore_tui.core.text import inert
-from kore_tui.tui.jobs_model import JobsModel, elapsed_seconds, epoch
+from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.widgets.job_columns import (
+    STATE_STYLES,
+    ago,
+    columns_for,
+    fit,
+    render_cells,
+    row_cells,
+)
 
-STATE_STYLES: dict[JobState, Style] = {
-    JobState.QUEUED: Style(color="grey62"),
-    JobState.SUBMITTING: Style(color="bright_blue"),
-    JobState.IN_PROGRESS: Style(color="cyan"),
-    JobState.SUCCESS: Style(color="green", bold=True),
-    JobState.FAILED: Style(color="red", bold=True),
-    JobState.TIMED_OUT: Style(color="yellow", bold=True),
-    JobState.UNKNOWN: Style(color="magenta", bold=True),
-    # Not just another red: FAILED (the platform said so) and ERROR (rejected or
-    # unreachable) must be told apart at a glance, so ERROR is a white-on-red chip.
-    JobState.ERROR: Style(color="bright_white", bgcolor="red", bold=True),
-}
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: str
-    width: int  # 0: the rest of the line (the Error column, always last)
-
-
-# First in the all-environments view (MainScreen's E): whose job each row is.
-ENV_COLUMN = Column("env", "Env", 10)
-
-
-def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...]:
-    """The columns that fit ``width``: at 80 columns Status and Error stay on screen (Action,
-    Checked and Polls are in the detail view); from 170, IDs are shown in full."""
-    if show_environment:
-        return (ENV_COLUMN, *columns_for(width))
-    id_width = 39 if width >= 170 else 17
-    model = Column("model", "Model", id_width)
-    dock = Column("dock", "Dock status", id_width)
-    status = Column("status", "Status", 16)
-    elapsed = Column("elapsed", "Elapsed", 9)
-    error = Column("error", "Error", 0)
-    if width < 110:
-        return (model, dock, status, elapsed, error)
-    return (model, dock, Column("action", "Action", 9), status, elapsed,
-            Column("checked", "Checked", 8), Column("polls", "Polls", 5), error)
-
-
-def short_id(value: str | None, width: int = 17) -> str:
-    if not value:
-        return "-"
-    value = inert(value, 80)
-    return value if len(value) <= width else f"{value[:width - 6]}…{value[-4:]}"
-
-
-def ago(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    whole = int(max(0.0, seconds) + 0.5)  # round once, first: 119.6 s is 2m00s, not 1m60s
-    if whole < 60:
-        return f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
-
-
-def _fit(text: str, width: int) -> str:
-    if len(text) > width:
-        text = text[: max(width - 1, 0)] + "…"
-    return text.ljust(width)
-
-
-def row_cells(job: Job, now: float, id_width: int = 17) -> dict[str, tuple[str, Style | None]]:
-    checked = epoch(job.last_checked_at)
-    status = job.status_label + (" ⏸" if not job.tracking and not job.is_final else "")
-    checked_text = ago(now - checked) if checked else "-"
-    if job.stale:
-        checked_text = "⚠ " + checked_text
-    error_style = Style(color="bright_red" if job.state in {
-        JobState.ERROR, JobState.UNKNOWN, JobState.FAILED} else "grey70")
-    return {
-        "env": (inert(job.environment, 40), Style(bold=True)),
-        "model": (short_id(job.model_id, id_width), None),
-        "dock": (short_id(job.dock_status_id, id_width), None),
-        "action": (inert(job.action or "-", 20), None),
-        "status": (status, STATE_STYLES.get(job.state)),
-        "elapsed": (ago(elapsed_seconds(job, now)), None),
-        "checked": (checked_text, Style(color="yellow") if job.stale else None),
-        "polls": (str(job.polls), None),
-        "error": (inert(job.error, 400) if job.error else "", error_style),
-    }
-
-
-def render_cells(cells: Mapping[str, tuple[str, Style | None]], columns: tuple[Column, ...],
-                 width: int) -> list[tuple[str, Style | None]]:
-    """Cells padded to their columns; the last column takes what is left of ``width``."""
-    used = 2 + sum(c.width + 1 for c in columns if c.width)
-    out = []
-    for column in columns:
-        text, style = cells[column.key]
-        size = column.width or max(width - used, 1)
-        out.append((_fit(text, size) + (" " if column.width else ""), style))
-    return out
+# Re-exported: the layout lived here before it got its own module, and tests import it
+# from here.
+__all__ = ["STATE_STYLES", "JobsHeader", "JobsTable", "ago", "row_cells"]
 
 
 class JobsHeader(Widget):
@@ -140,7 +52,7 @@ class JobsHeader(Widget):
 
     def render(self) -> Text:
         width = self.size.width
-        target = {"model": "Model", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
+        target = {"model": "Resource", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
         columns = columns_for(width, self.show_environment)
         titles = {c.key: (c.title + (" ▾" if c.title == target else ""), None)
                   for c in columns}
@@ -170,7 +82,8 @@ class JobsTable(ScrollView, can_focus=True):
                 tooltip="Clear the filter; pressed again, clear the marks"),
         Binding("enter", "open_detail", "Detail",
                 tooltip="Job detail: every field, raw last response, timeline"),
-        Binding("slash", "screen.focus_filter", "Filter",
+        # Not in the footer: at 80 columns it made room for u Undo (F1 lists it).
+        Binding("slash", "screen.focus_filter", "Filter", show=False,
                 tooltip="Filter jobs by text (model, dock status, status, error)"),
         Binding("f", "screen.cycle_status_filter", "View", show=False,
                 tooltip="Cycle the status filter: all, active, problems, success"),
@@ -179,11 +92,17 @@ class JobsTable(ScrollView, can_focus=True):
         Binding("r", "screen.recheck", "Recheck", show=False,
                 tooltip="Re-check the selected jobs' status now"),
         Binding("R", "screen.retry", "Retry", tooltip="Retry the selected FAILED / UNKNOWN / "
-                "ERROR jobs: sends the undeploy again (asks to confirm)"),
+                "ERROR jobs: sends each one's action again (asks to confirm)"),
+        Binding("u", "screen.undo", "Undo", tooltip="Undo the selected finished undeploys "
+                "(SUCCESS): redeploy them with the journal's, a profile's or the form's "
+                "parameters (asks to confirm)"),
+        Binding("b", "screen.bounce", "Bounce", show=False, tooltip="Bounce the selected "
+                "jobs' models and tools: undeploy, then redeploy once the undeploy is SUCCESS "
+                "(asks to confirm)"),
         Binding("x", "screen.stop_tracking", "Stop", show=False,
                 tooltip="Stop tracking the selected jobs (no more polls)"),
         Binding("c", "screen.copy_ids", "Copy", show=False,
-                tooltip="Copy the selected jobs' dock status IDs (else model IDs)"),
+                tooltip="Copy the selected jobs' dock status IDs (else model or tool IDs)"),
         Binding("e", "screen.export", "Export", show=False,
                 tooltip="Export the marked (else shown) jobs to CSV or JSON"),
         Binding("p", "screen.toggle_pause", "Pause", show=False,
@@ -265,7 +184,7 @@ class JobsTable(ScrollView, can_focus=True):
         base = self.rich_style
         visible = self.model.visible
         if not visible and y == 1:
-            message = _fit("  " + self.empty_message(), width)
+            message = fit("  " + self.empty_message(), width)
             return Strip([Segment(message, base + Style(italic=True))], width)
         if index >= len(visible):
             return Strip.blank(width, base)
@@ -278,8 +197,8 @@ class JobsTable(ScrollView, can_focus=True):
         segments = [Segment("● " if key in self.model.marks else "  ",
                             row_style + Style(color="yellow", bold=True))]
         columns = columns_for(width, self.show_environment)
-        id_width = next(c.width for c in columns if c.key == "model")
-        cells = row_cells(job, self._clock(), id_width)
+        widths = {c.key: c.width for c in columns}
+        cells = row_cells(job, self._clock(), widths["model"], widths["dock"])
         for text, style in render_cells(cells, columns, width):
             segments.append(Segment(text, row_style + style if style else row_style))
         return Strip(segments).crop(0, width)
@@ -288,7 +207,8 @@ class JobsTable(ScrollView, can_focus=True):
         """An empty panel says why, and what to press."""
         model = self.model
         if not model.jobs:
-            return "No jobs yet: paste model IDs above, then ctrl+u (ctrl+w watches ds- IDs)"
+            return ("No jobs yet: paste model or tool IDs above, then ctrl+u (ctrl+d deploys, "
+                    "ctrl+w watches ds- IDs)")
         if model.text_filter:
             return f"nothing matches {inert(model.text_filter, 40)!r} — esc clears the filter"
         return f"no {model.status_filter} jobs — f cycles the view (all, active, problems, …)"

@@ -1,0 +1,103 @@
+"""A bounce's second half: the redeploy, admitted only once the undeploy is verified.
+
+The first half is an UNDEPLOY job with ``then="DEPLOY"`` and the deploy parameters.
+When it ends, this decides, once, and clears ``then`` (until then the job counts as
+open work, see JobWriter.note_open):
+
+* SUCCESS (verified with Get Dock Status) -> a DEPLOY job of its own is admitted
+  through the journal, ``parent`` set to the first half's key (the admission refuses
+  a second one for the same parent, across processes);
+* anything else (FAILED, UNKNOWN, ERROR, TIMED_OUT) -> the redeploy is never sent,
+  and the first half says why ("bounce stopped: ... the redeploy was not sent").
+
+A bounce this process did not start (its first half taken over from a process that
+is gone, or found SUCCESS with no second half after a restart) is reported, never
+sent on its own: nobody here asked for that deploy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from kore_tui.core.admission import Admission
+from kore_tui.core.job import Job, JobState
+from kore_tui.core.job_writer import JobWriter
+from kore_tui.core.journal import Journal, JournalError
+from kore_tui.core.resources import Action
+from kore_tui.core.store import JobStore
+from kore_tui.core.text import inert
+
+STRANDED = ("bounce incomplete: the undeploy is SUCCESS but the redeploy was never sent (the "
+            "bounce began in a process that stopped); deploy it explicitly if it is still wanted")
+
+
+class Bounces:
+    def __init__(self, store: JobStore, journal: Journal | None, writer: JobWriter,
+                 admission: Admission, track_new: Callable[[list[Job]], None]) -> None:
+        self._store = store
+        self._journal = journal
+        self._writer = writer
+        self._admission = admission
+        self._track_new = track_new
+        self.mine: set[str] = set()  # first halves this engine admitted: it may continue them
+        self._decided: set[str] = set()
+
+    def on_final(self, job: Job) -> None:
+        """The writer saw ``job`` reach a final state (called inside JobWriter.set: the
+        decision runs next on the loop, outside the writer)."""
+        if job.then is not None and job.key not in self._decided:
+            self._decided.add(job.key)
+            asyncio.get_running_loop().call_soon(self._decide, job.key)
+
+    def _decide(self, key: str) -> None:
+        job = self._store.get(key)
+        if job is None or job.then is None or not job.is_final:
+            self._decided.discard(key)
+            return
+        if job.state is not JobState.SUCCESS:
+            why = f" ({inert(job.error, 200)})" if job.error else ""
+            self._stop(job, f"bounce stopped: the undeploy ended {job.state.value}{why}; "
+                       "the redeploy was not sent")
+            return
+        if key not in self.mine:
+            self._stop(job, STRANDED)
+            return
+        second = self._admission.new_job(
+            "sent", job.model_id, None, JobState.QUEUED, resource=job.resource,
+            action=Action.DEPLOY, params=job.params, parent=job.key)
+        admitted: list[Job] = [second]
+        blocked: dict[str, Job] = {}
+        if self._journal is not None:
+            try:
+                admitted, blocked = self._journal.admit(
+                    [second], "bounce: the undeploy is verified SUCCESS; queued for deploy")
+            except JournalError as exc:
+                self._stop(job, f"bounce stopped: the redeploy could not be recorded ({exc}); "
+                           "it was not sent")
+                return
+        if blocked:
+            existing = blocked[second.key]
+            if existing.parent != job.key:
+                self._stop(job, f"bounce stopped: {job.model_id} already has a "
+                           f"{existing.state.value} {existing.action} job; the redeploy was "
+                           "not sent")
+            else:
+                self._writer.set(job, then=None)  # another process continued it already
+            return
+        self._track_new(admitted)
+        self._writer.set(job, then=None, force_transition=True,
+                         detail="bounce: undeploy verified SUCCESS; redeploy queued")
+
+    def _stop(self, job: Job, message: str) -> None:
+        self._writer.set(job, then=None, error=message, force_transition=True, detail=message)
+
+    def report_stranded(self, jobs: list[Job]) -> list[Job]:
+        """First halves found SUCCESS with no second half (their process stopped)."""
+        reported = []
+        for job in jobs:
+            if self._store.get(job.key) is None:
+                self._decided.add(job.key)
+                self._stop(job, STRANDED)
+                reported.append(self._store.get(job.key) or job)
+        return reported

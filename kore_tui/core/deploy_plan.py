@@ -1,0 +1,71 @@
+"""Which parameters a redeploy (undo, bounce, ``kore-tui deploy``) uses, and why. Pure.
+
+In order:
+
+1. a profile the operator named for this action (``--profile``): their word wins;
+2. what the journal recorded for the model's last deploy through kore-tui;
+3. the environment's default profile (``deploy_profile = "NAME"``);
+4. none: the console shows its form, the CLI says which flag or profile is missing.
+
+``overrides`` (the CLI's --model-type / --name) apply on top of whichever was found,
+and the result is validated again as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kore_tui.core.config import Config, Environment
+from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams, with_overrides
+from kore_tui.core.errors import KoreError
+from kore_tui.core.text import inert
+
+
+class UnknownProfileError(KoreError, ValueError):
+    pass
+
+
+def profile_named(config: Config, name: str) -> ModelDeployParams:
+    try:
+        return config.deploy_profiles[name]
+    except KeyError:
+        known = ", ".join(sorted(config.deploy_profiles)) or "none defined"
+        raise UnknownProfileError(f"no deploy profile named {inert(name, 40)!r} in "
+                                  f"{config.path} ({known})") from None
+
+
+def resolve_model_params(
+    model_id: str,
+    recorded: ModelDeployParams | None,
+    config: Config,
+    env: Environment,
+    profile_name: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[ModelDeployParams | None, str]:
+    """(parameters or None, where they came from or what is missing).
+
+    Raises UnknownProfileError for a profile name the config does not define and
+    DeployParamsError when an override breaks a rule.
+    """
+    found: ModelDeployParams | None
+    if profile_name is not None:
+        found, source = profile_named(config, profile_name), f"deploy profile {profile_name!r}"
+    elif recorded is not None:
+        found, source = recorded, "the journal (its last deploy through kore-tui)"
+    elif env.deploy_profile is not None:
+        found = profile_named(config, env.deploy_profile)
+        source = f"deploy profile {env.deploy_profile!r} (environment {env.name!r} default)"
+    else:
+        return None, (f"no parameters for {model_id}: the journal has no deploy of it through "
+                      f"kore-tui, no --profile was given and environment {env.name!r} names "
+                      "no deploy_profile")
+    if overrides and any(v is not None for v in overrides.values()):
+        given = ", ".join(f"{k}" for k, v in overrides.items() if v is not None)
+        try:
+            found = with_overrides(found.to_json(), overrides, source=source)
+        except DeployParamsError as exc:
+            raise DeployParamsError(f"{source} with {given} given", exc.field,
+                                    exc.reason) from None
+        source = f"{source}, {given} given"
+    return found, source

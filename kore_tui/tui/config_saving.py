@@ -1,0 +1,103 @@
+"""The console's config file, written from the console: environments added, edited or
+removed (F2) and the theme. Each is one targeted change through core/config_writer,
+off the UI loop, over the file as it is now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from textual import work
+
+from kore_tui.core.config import Config
+from kore_tui.core.config_writer import MISSING, put_environment, remove_environment, set_setting
+from kore_tui.core.errors import KoreError
+from kore_tui.core.keys import forget_key
+from kore_tui.core.text import inert
+from kore_tui.tui.env_lifecycle import EnvLifecycle
+from kore_tui.tui.screens.environments import (
+    EditorResult,
+    EnvironmentEditor,
+    EnvironmentPicker,
+    PickerResult,
+)
+from kore_tui.tui.screens.prompts import YesNo
+
+
+class ConfigSaving(EnvLifecycle):
+    def action_environments(self) -> None:
+        config = self.config
+        if config is None:
+            self.notify("Environments are not editable here (demo mode or no config).",
+                        severity="warning")
+            return
+        self.push_screen(EnvironmentPicker(config.environments, config.default,
+                                           self.env.name if self.env else None),
+                         self._picked)
+
+    def _picked(self, result: PickerResult | None) -> None:
+        if result is None or self.config is None:
+            return
+        config = self.config
+        if result.action == "select" and result.name in config.environments:
+            self.connect(config.environments[result.name])
+        elif result.action == "add":
+            self.push_screen(EnvironmentEditor(), self._edited)
+        elif result.action == "edit" and result.name in config.environments:
+            self.push_screen(EnvironmentEditor(config.environments[result.name],
+                                               config.default == result.name), self._edited)
+        elif result.action == "remove" and result.name:
+            name = result.name
+
+            def answer(ok: bool | None) -> None:
+                if ok:
+                    self._forget_environment(name)
+                    loaded = config.environments.get(name)
+                    self._save_config(lambda: remove_environment(
+                        name, expected=loaded, path=config.path)[0], removed=name)
+
+            self.push_screen(YesNo(f"Remove environment {inert(name, 40)} and its stored "
+                                   "key?", yes="Remove"), answer)
+
+    def _edited(self, result: EditorResult | None) -> None:
+        if result is None or self.config is None:
+            return
+        path = self.config.path
+        # Only this environment (and whether it is the default) is written, over the file
+        # as it is now: an environment added by `kore-tui env add` meanwhile survives.
+        expected = result.original if result.original is not None else MISSING
+        self._save_config(lambda: put_environment(
+            result.env, default="set" if result.make_default else "clear", expected=expected,
+            path=path))
+        if result.key is not None:
+            self.session_keys[result.env.name] = result.key
+            if result.remember:
+                self._offer_remember(result.env, result.key)
+        if self.env is None or self.env.name == result.env.name:
+            self.reconnect(result.env, result.key)
+        elif result.env.name in self.sessions:
+            self.reconnect(result.env, result.key)  # its engine runs behind: new settings
+
+    @work(thread=True, group="config", exit_on_error=False)
+    def _save_config(self, change: Callable[[], Config], removed: str | None = None) -> None:
+        """Run one targeted change of the config file (config_writer), off the UI loop; the
+        console's config becomes the file as written, other processes' changes included."""
+        try:
+            config = change()
+            if removed:
+                forget_key(removed)
+        except (OSError, KoreError) as exc:
+            self.call_from_thread(self.notify, f"Config not saved: {inert(str(exc), 200)}",
+                                  severity="error")
+            return
+        self.config = config
+        self.call_from_thread(self.notify, f"Saved {config.path}")
+
+    def _theme_changed(self, theme: object) -> None:
+        name = getattr(theme, "name", None)
+        if not name or name == self.settings.theme:
+            return
+        self.settings = replace(self.settings, theme=name)
+        if self.config is not None:  # demo mode has no config: nothing to persist into
+            path = self.config.path
+            self._save_config(lambda: set_setting("theme", name, path=path))

@@ -1,0 +1,128 @@
+"""Deploy, undo (redeploy after an undeploy) and bounce from the console: one flow.
+
+parameters (journal -> environment's default profile -> the form) -> one confirmation
+(environment, host, each kind's count, what it costs, the IDs) -> the engine's
+``deploy`` or ``bounce``. The engine does the sending, the journal rules and the
+read-only refusal; this only asks the operator. It runs in a worker of the main
+screen, so the modals are awaited in order and the UI loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams
+from kore_tui.core.deploy_plan import UnknownProfileError
+from kore_tui.core.engine import Engine
+from kore_tui.core.job import Job, JobState
+from kore_tui.core.resources import Action
+from kore_tui.core.text import inert
+from kore_tui.tui.deploy_plan_view import DeployPlan, kind_counts, plan_deploy, split_kinds
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.deploy_form import DeployForm
+
+if TYPE_CHECKING:
+    from kore_tui.tui.screens.panel import PanelScreen
+
+DEPLOY_WARNING = "Deploying starts machines that cost money until they are undeployed."
+BOUNCE_WARNING = ("Each stops serving, then is redeployed once its undeploy is verified "
+                  "SUCCESS; a FAILED or UNKNOWN undeploy stops there.")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One of the three actions: what it is called and which engine call it makes."""
+
+    verb: str  # the confirmation's title and button
+    name: str  # in "read-only: ... is disabled"
+    bounce: bool
+    warning: str
+
+
+DEPLOY = Kind("Deploy", "deploy", False, DEPLOY_WARNING)
+UNDO = Kind("Undo: redeploy", "undo (redeploy)", False, DEPLOY_WARNING)
+BOUNCE = Kind("Bounce", "bounce", True, BOUNCE_WARNING)
+
+
+def undoable(job: Job) -> bool:
+    """A finished undeploy that succeeded, of a model or a tool: what undo redeploys."""
+    return (job.action == Action.UNDEPLOY and job.state is JobState.SUCCESS
+            and job.resource in ("model", "tool") and bool(job.model_id))
+
+
+def bounceable(job: Job) -> bool:
+    """A job whose resource can be bounced now: it has one, and the job is final (a live
+    job of the same resource would only be joined)."""
+    return job.resource in ("model", "tool") and bool(job.model_id) and job.is_final
+
+
+class Lifecycle:
+    def __init__(self, screen: PanelScreen) -> None:
+        self.screen = screen
+
+    def start(self, ids: list[str], kind: Kind, note: Text | None = None) -> None:
+        """Ask for what is missing, confirm, send (in a worker: the modals are awaited)."""
+        self.screen.run_worker(self._run(ids, kind, note), group="lifecycle", exclusive=True,
+                               exit_on_error=False)
+
+    def refused(self, kind: Kind) -> bool:
+        """Say why nothing happens (no host, read-only); True when the action is refused.
+        The engine refuses read-only too: this only saves a dialog that could not work."""
+        screen = self.screen
+        kore = screen.kore
+        env = kore.env
+        if kore.host is None or env is None:
+            screen.notify("No environment connected: press F2.", severity="warning")
+            return True
+        if kore.read_only or env.read_only:
+            screen.notify(f"{inert(env.name, 40)} is read-only: {kind.name} is disabled.",
+                          severity="error")
+            return True
+        return False
+
+    async def _run(self, ids: list[str], kind: Kind, note: Text | None) -> None:
+        screen = self.screen
+        kore = screen.kore
+        host, env = kore.host, kore.env
+        if self.refused(kind) or host is None or env is None:
+            return
+        models, _tools = split_kinds(ids)
+
+        def recorded(engine: Engine) -> dict[str, ModelDeployParams | None]:
+            return {m: engine.recorded_deploy_params(m) for m in models}
+
+        try:
+            found = await asyncio.wrap_future(host.call(recorded)) if models else {}
+            plan = plan_deploy(ids, found, kore.profiles, env)
+        except (UnknownProfileError, DeployParamsError) as exc:
+            screen.notify(f"Nothing sent: {inert(str(exc), 300)}", severity="error", timeout=10)
+            return
+        if plan.missing:
+            params = await screen.app.push_screen_wait(
+                DeployForm(env.name, list(plan.missing), plan.missing_reason,
+                           kore.profiles.deploy_profiles))
+            if params is None:
+                screen.notify("Cancelled: nothing was sent.")
+                return
+            plan = plan.with_params(params, "the deploy form")
+        ok = await screen.app.push_screen_wait(
+            ConfirmUndeploy(env, plan.ids, verb=kind.verb, note=note, costs=plan.cost_lines(),
+                            warning=kind.warning))
+        if not ok:
+            screen.notify("Cancelled: nothing was sent.")
+            return
+        self._send(plan, kind)
+
+    def _send(self, plan: DeployPlan, kind: Kind) -> None:
+        batches = plan.batches()
+
+        def start(engine: Engine) -> int:
+            send = engine.bounce if kind.bounce else engine.deploy
+            return sum(len(send(ids, params)) for ids, params in batches)
+
+        what = "bounce(s)" if kind.bounce else "deploy(s)"
+        self.screen._send(start, f"Queued {{n}} {what}: {kind_counts(plan.ids)}.")

@@ -1,0 +1,167 @@
+"""The deploy parameters form: shown when neither the journal nor a profile has them.
+
+Every value goes through core/deploy_params' ``parse_model_params``, the same checks a
+profile gets, before the form closes: what the confirmation shows and the engine sends
+has passed them, and a bad value is refused here with the field and its allowed range.
+A config's profiles can be picked to fill the fields (then edited).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from kore_tui.core.deploy_params import (
+    DEVICE_TYPES,
+    MODEL_TYPES,
+    DeployParamsError,
+    ModelDeployParams,
+    parse_model_params,
+)
+from kore_tui.core.text import inert
+from kore_tui.tui.widgets.safe_text import SafeInput
+
+# (input id, label, dotted path in the snake_case mapping, hint): the numbers of the form.
+NUMBER_FIELDS: tuple[tuple[str, str, str, str], ...] = (
+    ("temperature", "Temperature", "hyper_parameters.temperature", "0 to 2"),
+    ("max_tokens", "Max tokens", "hyper_parameters.max_tokens", "0 to 512"),
+    ("top_p", "Top p", "hyper_parameters.top_p", "0 to 1"),
+    ("top_k", "Top k", "hyper_parameters.top_k", "1 to 100"),
+    ("min_replicas", "Min replicas", "scaling_parameters.min_replicas", "1 to 10, optional"),
+    ("max_replicas", "Max replicas", "scaling_parameters.max_replicas", "1 to 50, optional"),
+)
+SOURCE = "deploy form"
+
+
+def _number(text: str) -> Any:
+    """The typed text as a number when it is one; else as typed (the checks name it)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+def form_mapping(values: Mapping[str, str]) -> dict[str, Any]:
+    """The form's texts as the snake_case mapping ``parse_model_params`` reads; an empty
+    optional number is left out (the platform's default), an empty required one stays
+    missing so the message says it is required."""
+    out: dict[str, Any] = {}
+    for key in ("model_type", "name", "device_type"):
+        if values.get(key, ""):
+            out[key] = values[key]
+    for key, _label, path, _hint in NUMBER_FIELDS:
+        text = values.get(key, "").strip()
+        if text:
+            group, name = path.split(".")
+            out.setdefault(group, {})[name] = _number(text)
+    out.setdefault("hyper_parameters", {})
+    return out
+
+
+def form_values(params: ModelDeployParams) -> dict[str, str]:
+    """A profile's parameters as the form's texts."""
+    out = {"model_type": params.model_type, "name": params.name,
+           "device_type": params.device_type}
+    for key, *_ in NUMBER_FIELDS:
+        value = getattr(params, key)
+        out[key] = "" if value is None else str(value)
+    return out
+
+
+class DeployForm(ModalScreen[ModelDeployParams | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    DeployForm .grid { layout: grid; grid-size: 2; grid-columns: 16 1fr; grid-rows: 1;
+        grid-gutter: 0 1; height: auto; }
+    DeployForm .grid Label { height: 1; }
+    DeployForm .body { max-height: 60vh; }
+    """
+
+    def __init__(self, env_name: str, model_ids: list[str], reason: str,
+                 profiles: Mapping[str, ModelDeployParams]) -> None:
+        super().__init__()
+        self.env_name = env_name
+        self.model_ids = model_ids
+        self.reason = reason
+        self.profiles = dict(profiles)
+
+    def compose(self) -> ComposeResult:
+        title = Text(f"Deploy parameters for {len(self.model_ids)} model(s) in "
+                     f"{inert(self.env_name, 40)}", style="bold")
+        title.append(f"\n{inert(self.reason, 300)}", style="dim")
+        with Vertical(classes="dialog"):
+            yield Static(title, id="title")
+            with VerticalScroll(classes="body"), Vertical(classes="grid"):
+                if self.profiles:
+                    yield Label("Profile")
+                    yield Select([(inert(n, 40), n) for n in sorted(self.profiles)],
+                                 prompt="fill from a profile…", id="profile", compact=True)
+                yield Label("Model type")
+                yield Select([(t, t) for t in MODEL_TYPES], prompt="choose…",
+                             id="model_type", compact=True)
+                yield Label("Name")
+                yield SafeInput(placeholder="deployment name", id="name", compact=True)
+                yield Label("Device type")
+                yield Select([(t, t) for t in DEVICE_TYPES], prompt="choose…",
+                             id="device_type", compact=True)
+                for key, label, _path, hint in NUMBER_FIELDS:
+                    yield Label(label)
+                    yield SafeInput(placeholder=hint, id=key, compact=True)
+            yield Static("", id="why", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Use these", id="use", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#profile" if self.profiles else "#model_type").focus()
+
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key in ("model_type", "device_type"):
+            chosen = self.query_one(f"#{key}", Select).value
+            out[key] = chosen if isinstance(chosen, str) else ""
+        for key in ("name", *(k for k, *_ in NUMBER_FIELDS)):
+            out[key] = self.query_one(f"#{key}", Input).value
+        return out
+
+    def fill(self, values: Mapping[str, str]) -> None:
+        for key in ("model_type", "device_type"):
+            select: Select[str] = self.query_one(f"#{key}", Select)
+            select.value = values[key] if values.get(key) else Select.NULL
+        for key in ("name", *(k for k, *_ in NUMBER_FIELDS)):
+            self.query_one(f"#{key}", Input).value = values.get(key, "")
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.query_one("#why", Static).update("")
+        if event.select.id == "profile" and isinstance(event.value, str):
+            self.fill(form_values(self.profiles[event.value]))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> None:
+        try:
+            params = parse_model_params(form_mapping(self.values()), source=SOURCE)
+        except DeployParamsError as exc:
+            self.query_one("#why", Static).update(Text(f"{exc}; nothing was sent."))
+            return
+        self.dismiss(params)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "use":
+            self.submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

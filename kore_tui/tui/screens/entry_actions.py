@@ -1,0 +1,131 @@
+"""The main screen's ID-box actions: undeploy, deploy, bounce or watch what is pasted,
+load a file into the box, clear it; a paste that lands elsewhere goes into the box."""
+
+from __future__ import annotations
+
+from textual import events, on, work
+from textual.widgets import Button
+
+from kore_tui.core.idfile import IdFileError, read_id_file
+from kore_tui.core.ids import for_undeploy
+from kore_tui.core.text import inert
+from kore_tui.tui.deploy_plan_view import kind_counts
+from kore_tui.tui.lifecycle import BOUNCE, DEPLOY, Kind
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.panel import PanelScreen
+from kore_tui.tui.screens.prompts import PathPrompt
+from kore_tui.tui.widgets.id_entry import IdEntry
+from kore_tui.tui.widgets.jobs_table import JobsTable
+
+
+class EntryActions(PanelScreen):
+    async def action_undeploy(self) -> None:
+        if not self._require_host():
+            return
+        env = self.kore.env
+        assert env is not None
+        if self.kore.read_only or env.read_only:
+            self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
+            return
+        ids = await self._pasted_resources("undeploy")
+        if ids is None:
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._send(lambda e: e.undeploy(ids),
+                           f"Queued {len(ids)} undeploy(s): {kind_counts(ids)}.")
+                self.query_one(IdEntry).set_text("")
+                self.query_one(JobsTable).focus()
+            else:
+                self.notify("Cancelled: nothing was sent.")
+
+        self.app.push_screen(ConfirmUndeploy(env, ids), confirmed)
+
+    async def _pasted_resources(self, verb: str) -> list[str] | None:
+        """The model and tool IDs in the box, in paste order; None (after saying why) when
+        there are none or the paste holds mangled ID-like tokens."""
+        parsed = for_undeploy(await self.query_one(IdEntry).current())
+        real_invalid = [i for i in parsed.invalid if i.kind == "malformed"]
+        if real_invalid:
+            self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
+                        "first (a mangled paste is a warning sign).", severity="error")
+            return None
+        if not parsed.resource_ids:
+            self.notify(f"No model or tool IDs to {verb}.", severity="warning")
+            return None
+        return parsed.resource_ids
+
+    async def action_deploy(self) -> None:
+        await self._from_box(DEPLOY)
+
+    async def action_bounce_ids(self) -> None:
+        await self._from_box(BOUNCE)
+
+    async def _from_box(self, kind: Kind) -> None:
+        if self.lifecycle.refused(kind):
+            return
+        ids = await self._pasted_resources(kind.name)
+        if ids is not None:
+            self.lifecycle.start(ids, kind)
+
+    async def action_watch(self) -> None:
+        if not self._require_host():
+            return
+        ds_ids = (await self.query_one(IdEntry).current()).dock_status_ids
+        if not ds_ids:
+            self.notify("No dock status IDs (ds-…) to watch.", severity="warning")
+            return
+        self._send(lambda e: e.watch(ds_ids), f"Watching {len(ds_ids)} job(s).")
+        self.query_one(IdEntry).set_text("")
+        self.query_one(JobsTable).focus()
+
+    @on(Button.Pressed, "#entry Button")
+    async def _entry_button(self, event: Button.Pressed) -> None:
+        # run_action awaits the async ones (undeploy and watch wait for a fresh parse).
+        actions = {"undeploy": "undeploy", "deploy": "deploy", "bounce": "bounce_ids",
+                   "watch": "watch", "load": "load_file", "clear": "clear_ids"}
+        if event.button.id in actions:
+            await self.run_action(actions[event.button.id])
+
+    def action_clear_ids(self) -> None:
+        entry = self.query_one(IdEntry)
+        entry.text_area.focus()
+        if not entry.text_area.text:
+            self.notify("The ID box is already empty.")
+            return
+        entry.set_text("")
+        self.notify("ID box cleared.")
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste reaches here when no input took it (the jobs panel or a button had the
+        focus): it belongs in the ID box, after what is already there, never lost."""
+        event.stop()
+        if not event.text:
+            return
+        area = self.query_one(IdEntry).text_area
+        text = area.text
+        area.insert(("\n" if text and not text.endswith("\n") else "") + event.text,
+                    area.document.end)
+        area.move_cursor(area.document.end)
+        area.focus()
+        self.notify("Pasted into the ID box.")
+
+    def action_load_file(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self._load(path)
+
+        self.app.push_screen(PathPrompt("Load IDs from file", "path/to/ids.csv"), chosen)
+
+    @work(thread=True, group="files", exit_on_error=False)
+    def _load(self, path: str) -> None:
+        """On a thread: a slow disk or a huge file never stalls the UI loop."""
+        try:
+            text = read_id_file(path)
+        except IdFileError as exc:
+            self.app.call_from_thread(self.notify, f"Not loaded: {inert(path, 100)}: {exc}",
+                                      severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.query_one(IdEntry).set_text, text)
+        self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}")

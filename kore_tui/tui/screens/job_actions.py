@@ -1,0 +1,230 @@
+"""The main screen's job actions: what the operator does to the jobs in the panel
+(re-check, retry, undo, bounce, stop, marks, copy, export, pause, detail, history).
+The ones that send go through the engine (``_send``) or the deploy flow (lifecycle)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+
+from kore_tui.core.engine import Engine
+from kore_tui.core.export import export_jobs
+from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
+from kore_tui.core.text import inert
+from kore_tui.tui.lifecycle import BOUNCE, UNDO, bounceable, undoable
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.detail import JobDetail
+from kore_tui.tui.screens.history import HistoryScreen
+from kore_tui.tui.screens.panel import PanelScreen, count_states
+from kore_tui.tui.screens.prompts import PathPrompt
+from kore_tui.tui.widgets.jobs_table import JobsTable
+
+
+class JobActions(PanelScreen):
+    def action_mark_failed(self) -> None:
+        keys = self._problems()
+        if not keys:
+            self.notify("No FAILED, UNKNOWN, ERROR or TIMED_OUT jobs to mark.")
+            return
+        self.model.marks.clear()
+        self.model.marks.update(keys)
+        table = self.query_one(JobsTable)
+        table.refresh()
+        table.focus()
+        self._update_summary()
+        self.notify(f"Marked the {len(keys)} job(s) that did not succeed; R retries them.")
+
+    def action_copy_failed_models(self) -> None:
+        models = [m for k in self._problems() if (m := self.model.jobs[k].model_id)]
+        if not models:
+            self.notify("No model IDs of failed jobs to copy.")
+            return
+        self.app.copy_to_clipboard("\n".join(models))
+        self.notify(f"Copied {len(models)} model ID(s) of the jobs that did not succeed.")
+
+    def on_jobs_table_marks_changed(self) -> None:
+        self._update_summary()
+
+    def on_jobs_table_open_detail(self, event: JobsTable.OpenDetail) -> None:
+        job = self.model.jobs.get(event.key)
+        if job is not None:
+            self.app.push_screen(JobDetail(job, lambda: self.model.jobs.get(event.key)))
+
+    def action_recheck(self) -> None:
+        jobs = self._selected_jobs(here=True)
+        if jobs is None or not self._require_host():
+            return
+        checkable = [j.key for j in jobs if j.dock_status_id
+                     and j.state not in {JobState.SUCCESS, JobState.FAILED}]
+        if not checkable:
+            self.notify(f"Nothing to re-check: {count_states(jobs)} "
+                        "(SUCCESS and FAILED are final; R retries FAILED).", severity="warning")
+            return
+        self._send(lambda e: e.recheck(checkable), "Re-checking {n} job(s) now.",
+                   none_done="Nothing re-checked: the job(s) changed state meanwhile.")
+
+    def action_retry(self) -> None:
+        if not self._require_host():
+            return
+        env = self.kore.env
+        assert env is not None
+        here = self._here(self._selection())
+        if here is None:
+            return
+        jobs = [self.model.jobs[k] for k in here if k in self.model.jobs]
+        retryable = [j for j in jobs if j.state in RETRYABLE_STATES]
+        if not retryable:
+            self.notify("Retry applies to FAILED, UNKNOWN or ERROR jobs.", severity="warning")
+            return
+        if self.kore.read_only or env.read_only:
+            self.notify(f"{env.name} is read-only: retry is disabled.", severity="error")
+            return
+        keys = [j.key for j in retryable]
+        models = [j.model_id or j.dock_status_id or "?" for j in retryable]
+        actions = sorted({j.action for j in retryable})
+        note = Text(f"Retrying {count_states(retryable)}: each sends its own action again "
+                    f"({', '.join(inert(a, 12) for a in actions)}), a deploy with its recorded "
+                    "parameters", style="bold")
+        skipped = len(jobs) - len(retryable)
+        if skipped:
+            note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left "
+                        "alone)")
+        unknown = sum(1 for j in retryable if j.state is JobState.UNKNOWN)
+        if unknown:
+            note.append(f"\n{unknown} UNKNOWN job(s) may already have succeeded: the first "
+                        "request may have reached the server. If it did, the retry comes "
+                        "back 409 Model is not deployed.", style="bold yellow")
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._send(lambda e: e.retry(keys), "Retrying {n} job(s).")
+            else:
+                self.notify("Cancelled: nothing was sent.")
+
+        verb = f"Retry {actions[0].lower()}" if len(actions) == 1 else "Retry"
+        self.app.push_screen(ConfirmUndeploy(env, models, verb=verb, note=note), confirmed)
+
+    def action_undo(self) -> None:
+        """Redeploy what the selected finished UNDEPLOY SUCCESS jobs took down."""
+        if self.lifecycle.refused(UNDO):  # read-only says so first: no dead key
+            return
+        jobs = self._selected_jobs(here=True)
+        if jobs is not None:
+            self.undo(jobs)
+
+    def undo(self, jobs: list[Job]) -> None:
+        """Undo from the panel or from history: the same flow as a deploy."""
+        if self.lifecycle.refused(UNDO):
+            return
+        done = [j for j in jobs if undoable(j)]
+        if not done:
+            self.notify(f"Undo applies to a finished UNDEPLOY that is SUCCESS; selected: "
+                        f"{count_states(jobs)} ({', '.join(sorted({j.action for j in jobs}))})."
+                        , severity="warning")
+            return
+        ids = list(dict.fromkeys(j.model_id for j in done if j.model_id))
+        note = None
+        if len(done) < len(jobs):
+            note = Text(f"{len(jobs) - len(done)} selected job(s) that are not a successful "
+                        "undeploy are left alone.", style="bold")
+        self.lifecycle.start(ids, UNDO, note)
+
+    def action_bounce(self) -> None:
+        """Bounce the selected jobs' models and tools (undeploy, then redeploy)."""
+        if self.lifecycle.refused(BOUNCE):
+            return
+        jobs = self._selected_jobs(here=True)
+        if jobs is None:
+            return
+        chosen = [j for j in jobs if bounceable(j)]
+        if not chosen:
+            self.notify(f"Nothing to bounce: {count_states(jobs)} (a job must be final and "
+                        "name a model or tool).", severity="warning")
+            return
+        ids = list(dict.fromkeys(j.model_id for j in chosen if j.model_id))
+        note = None
+        if len(chosen) < len(jobs):
+            note = Text(f"{len(jobs) - len(chosen)} selected job(s) still running or without "
+                        "a model or tool are left alone.", style="bold")
+        self.lifecycle.start(ids, BOUNCE, note)
+
+    def action_stop_tracking(self) -> None:
+        jobs = self._selected_jobs(here=True)
+        if jobs is None or not self._require_host():
+            return
+        keys = [j.key for j in jobs if j.state in ACTIVE_STATES and j.tracking]
+        if not keys:
+            self.notify(f"Nothing to stop: {count_states(jobs)} (only QUEUED, SUBMITTING "
+                        "or IN_PROGRESS jobs are tracked).", severity="warning")
+            return
+        self._send(lambda e: e.stop_tracking(keys), "Stopped tracking {n} job(s).",
+                   none_done="Nothing stopped: a SUBMITTING job's request is on the wire; "
+                   "its outcome is always recorded.")
+
+    def action_copy_ids(self) -> None:
+        jobs = self._selected_jobs()
+        if jobs is None:
+            return
+        dock = [j.dock_status_id for j in jobs if j.dock_status_id]
+        models = [j.model_id for j in jobs if not j.dock_status_id and j.model_id]
+        self.app.copy_to_clipboard("\n".join(dock + models))
+        parts = [f"{len(dock)} dock status ID(s)"] if dock else []
+        if models:
+            parts.append(f"{len(models)} model ID(s) (no dock status yet)")
+        self.notify(f"Copied {' and '.join(parts)} to the clipboard.")
+
+    def action_export(self) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        env = self.kore.env.name if self.kore.env else "jobs"
+        default = f"kore-jobs-{env}-{stamp}.csv"
+        keys = self._selection() if self.model.marks else list(self.model.visible)
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._export(keys, path)
+
+        self.app.push_screen(PathPrompt(f"Export {len(keys)} job(s) to (.csv or .json)",
+                                        value=default), chosen)
+
+    @work(thread=True, group="files", exit_on_error=False)
+    def _export(self, keys: list[str], path: str) -> None:
+        jobs = [self.model.jobs[k] for k in keys if k in self.model.jobs]
+        try:
+            written = export_jobs(jobs, Path(path))
+        except (OSError, ValueError) as exc:
+            self.app.call_from_thread(self.notify, f"Export failed: {inert(str(exc), 200)}",
+                                      severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Exported {len(jobs)} job(s) to {written}")
+
+    def action_toggle_pause(self) -> None:
+        host = self.kore.host
+        if host is None:
+            return
+        paused = host.store.health.user_paused
+
+        def flip(engine: Engine) -> int:
+            (engine.resume if paused else engine.pause)()
+            return 0
+
+        self._send(flip, "Polling resumed." if paused else "Paused: no requests are sent.")
+        self.set_timer(0.2, self.refresh_banner)
+
+    def action_history(self) -> None:
+        env = self.kore.env
+        self.app.push_screen(HistoryScreen(env.name if env else None,
+                                           journal_path=self.kore.journal_path,
+                                           undo=self._undo_from_history))
+
+    def _undo_from_history(self, job: Job) -> None:
+        """History rows are read from the journal: undo acts on the environment on screen,
+        so a row of another environment is refused with the way to get there."""
+        env = self.kore.env
+        if env is None or job.environment != env.name:
+            self.notify(f"This job belongs to {inert(job.environment, 40)}: switch to it "
+                        "(F2) to undo it.", severity="warning")
+            return
+        self.undo([job])

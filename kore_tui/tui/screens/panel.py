@@ -1,0 +1,229 @@
+"""What every group of the main screen's actions stands on: which jobs are on screen,
+the store -> model -> table drain, the summary and batch lines, the selection, and
+the one way an action reaches the engine (``_send``).
+
+The main screen is this plus its action groups (view_actions, job_actions,
+entry_actions), each a subclass of this one, composed in screens/main.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import cast
+
+from rich.text import Text
+from textual import work
+from textual.screen import Screen
+from textual.widgets import ProgressBar, Static
+
+from kore_tui.core.engine import Engine, ReadOnlyError
+from kore_tui.core.job import ACTIVE_STATES, Job, JobState
+from kore_tui.core.text import inert
+from kore_tui.tui.console import Console
+from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.lifecycle import Lifecycle
+from kore_tui.tui.widgets.banner import EnvBanner
+from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
+
+_ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
+          JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR]
+
+PROBLEMS = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT})
+
+
+def count_states(jobs: list[Job]) -> str:
+    """ "2 SUCCESS, 1 FAILED": what the selected jobs are, in words for a toast."""
+    counts: dict[str, int] = {}
+    for job in jobs:
+        counts[job.state.value] = counts.get(job.state.value, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in counts.items())
+
+
+class PanelScreen(Screen[None]):
+    def __init__(self, prefill: str = "") -> None:
+        super().__init__()
+        self._no_env = JobsModel()  # what the panel holds while no environment is open
+        # The all-environments view (E): every open environment's jobs, read-only.
+        self._all: JobsModel | None = None
+        self._prefill = prefill
+        self._batch_active = False  # jobs were being tracked: their end gets a summary
+        self.lifecycle = Lifecycle(self)
+
+    @property
+    def kore(self) -> Console:
+        return cast(Console, self.app)
+
+    @property
+    def model(self) -> JobsModel:
+        """The jobs of the environment on screen; each environment keeps its own."""
+        if self._all is not None:
+            return self._all
+        current = self.kore.sessions.current
+        return current.model if current is not None else self._no_env
+
+    # -- data flow: store -> model -> table ------------------------------------------
+
+    def _drain(self) -> None:
+        # Every environment's store is drained, so one we come back to is up to date;
+        # only the one on screen touches the table.
+        current = self.kore.sessions.current
+        shown_all = self._all is not None
+        for session in self.kore.sessions:
+            changed, removed = session.take()
+            if not changed and not removed:
+                continue
+            if session is current and not shown_all:
+                self.query_one(JobsTable).apply(changed, removed)
+                self._update_summary()
+                continue
+            session.model.apply(changed, removed)
+            if shown_all:
+                self.query_one(JobsTable).apply(changed, removed)
+                self._update_summary()
+
+    def _second(self) -> None:
+        self.query_one(JobsTable).tick()
+        self.refresh_banner()
+
+    def refresh_banner(self) -> None:
+        host = self.kore.host
+        tracking = any(self.model.counts.get(state) for state in ACTIVE_STATES)
+        self.query_one(EnvBanner).show(self.kore.env, host.store if host else None,
+                                       self.kore.read_only, self.kore.clock(), tracking,
+                                       self.kore.sessions.active_elsewhere())
+
+    def show_session(self) -> None:
+        """The environment on screen changed (or got its engine): show its own jobs."""
+        if not self.is_mounted:
+            return  # on_mount shows whatever is current then
+        self._all = None
+        self._show_model(self.model)
+
+    def _show_model(self, model: JobsModel) -> None:
+        table = self.query_one(JobsTable)
+        if table.model is not model:
+            # The view (filter, status view, sort) is the operator's, not the environment's.
+            old = table.model
+            model.text_filter, model.status_filter = old.text_filter, old.status_filter
+            model.sort = old.sort
+            old.marks.clear()
+            table.model = model
+            table.cursor = 0
+            # The batch line tells how the jobs on screen ended; another environment's
+            # batch is not this one's ("Batch done: 0 SUCCESS").
+            self._batch_active = False
+            self.query_one("#batch", Static).display = False
+        table.show_environment = self._all is not None
+        self.query_one(JobsHeader).set_sort(model.sort, table.show_environment)
+        table.rebuild()
+        self._update_summary()
+        self.refresh_banner()
+
+    def _update_summary(self) -> None:
+        model = self.model
+        total = len(model.jobs)
+        text = Text()
+        text.append(f" {total} job(s)", style="bold")
+        for state in _ORDER:
+            if model.counts.get(state):
+                text.append(f" · {model.counts[state]} {state.value}",
+                            style=STATE_STYLES.get(state))
+        text.append(f"   view: {model.status_filter} · sort: {model.sort}", style="dim")
+        if model.text_filter:
+            text.append(f" · filter: {inert(model.text_filter, 30)!r}", style="dim")
+        if model.marks:
+            text.append(f" · {len(model.marks)} marked", style="bold yellow")
+            hidden = model.hidden_marks
+            if hidden:
+                text.append(f" ({hidden} hidden by the filter!)", style="bold red")
+        self.query_one("#summary", Static).update(text)
+        self._update_batch()
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(total, 1), progress=model.final_count if total else 0)
+
+    def _update_batch(self) -> None:
+        """When the last tracked job turns final: one line with the outcome and what to do
+        about the ones that did not succeed. It stays until new work starts."""
+        counts = self.model.counts
+        active = sum(counts.get(state, 0) for state in ACTIVE_STATES)
+        line = self.query_one("#batch", Static)
+        if active:
+            self._batch_active = True
+            line.display = False
+            return
+        if not self._batch_active:
+            return
+        self._batch_active = False
+        states = (JobState.SUCCESS, JobState.FAILED, JobState.UNKNOWN, JobState.ERROR)
+        text = Text(" Batch done: ", style="bold")
+        text.append(", ".join(f"{counts.get(state, 0)} {state.value}" for state in states))
+        if counts.get(JobState.TIMED_OUT):
+            text.append(f", {counts[JobState.TIMED_OUT]} TIMED_OUT")
+        if self._problems():
+            text.append("  F mark failed · R retry · C copy model IDs", style="bold yellow")
+        line.update(text)
+        line.display = True
+
+    def _problems(self) -> list[str]:
+        return [k for k, j in self.model.jobs.items() if j.state in PROBLEMS]
+
+    # -- what an action applies to ---------------------------------------------------
+
+    def _here(self, keys: list[str]) -> list[str] | None:
+        """``keys`` if they all belong to the environment in the banner; else say so."""
+        env = self.kore.env
+        elsewhere = {self.model.jobs[k].environment for k in keys if k in self.model.jobs
+                     and (env is None or self.model.jobs[k].environment != env.name)}
+        if elsewhere:
+            names = ", ".join(sorted(inert(name, 20) for name in elsewhere))
+            self.notify(f"Selected jobs belong to {names}: switch to it (F2) to act on them.",
+                        severity="warning")
+            return None
+        return keys
+
+    def _selection(self) -> list[str]:
+        return self.model.selection(self.query_one(JobsTable).cursor_key)
+
+    def _selected_jobs(self, here: bool = False) -> list[Job] | None:
+        """The jobs an action applies to, or None (after saying why) when there are none.
+        ``here``: the action sends requests, so every job must be the banner's environment's."""
+        jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
+        if not jobs:
+            self.notify("No job selected: move the cursor to a job or mark some with space.",
+                        severity="warning")
+            return None
+        if here and self._here([j.key for j in jobs]) is None:
+            return None
+        return jobs
+
+    # -- the engine ------------------------------------------------------------------
+
+    def _require_host(self) -> bool:
+        if self.kore.host is None:
+            self.notify("No environment connected: press F2.", severity="warning")
+            return False
+        return True
+
+    @work(exclusive=False, group="engine-calls", exit_on_error=False)
+    async def _send(self, fn: Callable[[Engine], object], message: str,
+                    none_done: str | None = None) -> None:
+        """Run ``fn`` on the engine; ``message`` (``{n}`` = the count it returns), or
+        ``none_done`` when it did nothing: every action says what it did or why not."""
+        host = self.kore.host
+        if host is None:
+            return
+        try:
+            result: object = await asyncio.wrap_future(host.call(fn))
+        except ReadOnlyError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        except Exception as exc:
+            self.notify(f"Failed: {inert(str(exc), 200)}", severity="error")
+            return
+        if isinstance(result, int):
+            if result == 0 and none_done:
+                self.notify(none_done, severity="warning")
+                return
+            message = message.format(n=result)
+        self.notify(message)

@@ -1,0 +1,73 @@
+"""The main screen's view actions: what the panel shows and in which order (text filter,
+status view, sort, every environment at once). None of them sends a request."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.widgets import Input
+
+from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
+from kore_tui.tui.screens.panel import PanelScreen
+from kore_tui.tui.widgets.jobs_table import JobsHeader, JobsTable
+
+
+class ViewActions(PanelScreen):
+    def action_toggle_all_environments(self) -> None:
+        """Every open environment's jobs in one panel (read-only), or back to one."""
+        if self._all is not None:
+            self._all = None
+            self._show_model(self.model)
+            return
+        everything = JobsModel()
+        for session in self.kore.sessions:
+            everything.apply(session.model.jobs.values())
+        self._all = everything
+        self._show_model(everything)
+        self.notify("Showing every environment's jobs (E to go back). Re-check, retry and "
+                    "stop act only on the environment in the banner.")
+
+    def action_focus_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.model.text_filter = event.value.strip()
+        self.query_one(JobsTable).rebuild()
+        self._update_summary()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.value:
+            box.remove_class("visible")
+        self.query_one(JobsTable).focus()
+
+    def action_escape(self) -> None:
+        """esc: clear the filter first (k9s, htop); pressed again, clear the marks."""
+        box = self.query_one("#filter", Input)
+        table = self.query_one(JobsTable)
+        if box.value or box.has_class("visible"):
+            box.value = ""
+            box.remove_class("visible")
+            table.focus()
+            self.notify("Filter cleared.")
+        elif self.model.marks:
+            count = len(self.model.marks)
+            table.action_clear_marks()
+            self.notify(f"Cleared {count} mark(s).")
+
+    def action_cycle_status_filter(self) -> None:
+        names = list(STATUS_FILTERS)
+        self.model.status_filter = names[(names.index(self.model.status_filter) + 1)
+                                         % len(names)]
+        self.query_one(JobsTable).rebuild()
+        self._update_summary()
+
+    def action_cycle_sort(self) -> None:
+        self.model.sort = SORTS[(SORTS.index(self.model.sort) + 1) % len(SORTS)]
+        self.query_one(JobsHeader).set_sort(self.model.sort,
+                                            self.query_one(JobsTable).show_environment)
+        self.query_one(JobsTable).rebuild()
+        self._update_summary()

@@ -1,0 +1,130 @@
+"""The jobs panel's column layout and cells: which columns fit a width, and each
+job's cells as plain text with a style.
+
+Pure functions over a job snapshot, apart from the widget (jobs_table) so the header,
+the rows, history and detail views lay out and colour a job the same way. Every string
+that came from a server goes through ``inert()``: these become plain Segments, never
+markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rich.style import Style
+
+from kore_tui.core.job import Job, JobState
+from kore_tui.core.text import inert
+from kore_tui.tui.jobs_model import elapsed_seconds, epoch
+
+STATE_STYLES: dict[JobState, Style] = {
+    JobState.QUEUED: Style(color="grey62"),
+    JobState.SUBMITTING: Style(color="bright_blue"),
+    JobState.IN_PROGRESS: Style(color="cyan"),
+    JobState.SUCCESS: Style(color="green", bold=True),
+    JobState.FAILED: Style(color="red", bold=True),
+    JobState.TIMED_OUT: Style(color="yellow", bold=True),
+    JobState.UNKNOWN: Style(color="magenta", bold=True),
+    # Not just another red: FAILED (the platform said so) and ERROR (rejected or
+    # unreachable) must be told apart at a glance, so ERROR is a white-on-red chip.
+    JobState.ERROR: Style(color="bright_white", bgcolor="red", bold=True),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int  # 0: the rest of the line (the Error column, always last)
+
+
+# First in the all-environments view (MainScreen's E): whose job each row is.
+ENV_COLUMN = Column("env", "Env", 10)
+
+
+def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...]:
+    """The columns that fit ``width``: at 80 columns the resource (its cm-/a- prefix says
+    model or tool), the action, Status and Error stay on screen, the dock status ID
+    shortened (Checked and Polls are in the detail view); from 170, IDs are shown in
+    full and a Kind column spells the kind out."""
+    if show_environment:
+        return (ENV_COLUMN, *columns_for(width))
+    id_width = 39 if width >= 170 else 17
+    model = Column("model", "Resource", id_width)
+    status = Column("status", "Status", 16)
+    elapsed = Column("elapsed", "Elapsed", 9)
+    error = Column("error", "Error", 0)
+    if width < 110:
+        return (model, Column("dock", "Dock status", 13), Column("action", "Action", 8),
+                status, elapsed, error)
+    dock = Column("dock", "Dock status", id_width)
+    wide = (Column("kind", "Kind", 5),) if width >= 170 else ()
+    return (*wide, model, dock, Column("action", "Action", 10), status, elapsed,
+            Column("checked", "Checked", 8), Column("polls", "Polls", 5), error)
+
+
+def short_id(value: str | None, width: int = 17) -> str:
+    if not value:
+        return "-"
+    value = inert(value, 80)
+    return value if len(value) <= width else f"{value[:width - 6]}…{value[-4:]}"
+
+
+def ago(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    whole = int(max(0.0, seconds) + 0.5)  # round once, first: 119.6 s is 2m00s, not 1m60s
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def fit(text: str, width: int) -> str:
+    if len(text) > width:
+        text = text[: max(width - 1, 0)] + "…"
+    return text.ljust(width)
+
+
+def action_text(job: Job) -> str:
+    """UNDEPLOY / DEPLOY; ↻ marks either half of a bounce (the detail view says which)."""
+    bounce = " ↻" if job.then or job.parent else ""
+    return inert(job.action or "-", 20) + bounce
+
+
+def row_cells(job: Job, now: float, id_width: int = 17,
+              dock_width: int | None = None) -> dict[str, tuple[str, Style | None]]:
+    checked = epoch(job.last_checked_at)
+    status = job.status_label + (" ⏸" if not job.tracking and not job.is_final else "")
+    checked_text = ago(now - checked) if checked else "-"
+    if job.stale:
+        checked_text = "⚠ " + checked_text
+    error_style = Style(color="bright_red" if job.state in {
+        JobState.ERROR, JobState.UNKNOWN, JobState.FAILED} else "grey70")
+    return {
+        "env": (inert(job.environment, 40), Style(bold=True)),
+        "kind": (inert(job.resource or "?", 10), None),
+        "model": (short_id(job.model_id, id_width), None),
+        "dock": (short_id(job.dock_status_id, dock_width or id_width), None),
+        "action": (action_text(job), Style(color="cyan") if job.action == "DEPLOY" else None),
+        "status": (status, STATE_STYLES.get(job.state)),
+        "elapsed": (ago(elapsed_seconds(job, now)), None),
+        "checked": (checked_text, Style(color="yellow") if job.stale else None),
+        "polls": (str(job.polls), None),
+        "error": (inert(job.error, 400) if job.error else "", error_style),
+    }
+
+
+def render_cells(cells: Mapping[str, tuple[str, Style | None]], columns: tuple[Column, ...],
+                 width: int) -> list[tuple[str, Style | None]]:
+    """Cells padded to their columns; the last column takes what is left of ``width``."""
+    used = 2 + sum(c.width + 1 for c in columns if c.width)
+    out = []
+    for column in columns:
+        text, style = cells[column.key]
+        size = column.width or max(width - used, 1)
+        out.append((fit(text, size) + (" " if column.width else ""), style))
+    return out
+

@@ -1,0 +1,186 @@
+"""deploy, bounce and tool IDs on the command line: subprocesses against the simulator,
+whose per-action counters prove what was (never) sent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from kore_tui.cli.deploy_cmd import cost_lines
+from kore_tui.cli.undeploy_cmd import confirm
+from kore_tui.core.config import Environment
+from kore_tui.core.deploy_params import parse_model_params
+from kore_tui.core.ids import for_undeploy, parse_ids
+from kore_tui.simulator import SimulatorThread
+from tests.conftest import sim_config
+from tests.e2e.test_cli import kore, write_config
+from tests.helpers import admin_sync
+
+PROFILE = """
+[deploy_profiles.gpu]
+model_type = "openSource"
+name = "llama-prod"
+device_type = "g5.xlarge"
+
+[deploy_profiles.gpu.hyper_parameters]
+temperature = 0.7
+max_tokens = 256
+top_p = 0.9
+top_k = 50
+
+[deploy_profiles.gpu.scaling_parameters]
+min_replicas = 1
+max_replicas = 3
+"""
+
+
+def counters(sim: SimulatorThread, action: str) -> dict[str, int]:
+    return dict(admin_sync(sim.url, "/_sim/counters")["received"][action])
+
+
+@pytest.fixture
+def life() -> Iterator[SimulatorThread]:
+    config = sim_config(models=2, tools=2, ready_models=2, job_seconds=(0.1, 0.3))
+    with SimulatorThread(config) as sim:
+        write_config(sim.url, settings=PROFILE + FAST)
+        yield sim
+
+
+FAST = """
+[settings]
+poll_initial = 0.05
+poll_max = 0.3
+requests_per_second = 0
+not_found_grace = 2
+"""
+
+
+def jobs_of(done: object) -> list[dict[str, object]]:
+    return json.loads(done.stdout)["jobs"]  # type: ignore[attr-defined, no-any-return]
+
+
+def test_a_mixed_undeploy_reports_kind_action_and_origin(life: SimulatorThread) -> None:
+    model, tool = life.model_ids[0], life.tool_ids[0]
+    done = kore("undeploy", "--yes", "--wait", "--json", f"{model}, {tool}")
+    assert done.returncode == 0, done.stderr[-400:]
+    jobs = jobs_of(done)
+    assert [(j["kind"], j["action"], j["origin"]) for j in jobs] == [
+        ("model", "UNDEPLOY", "sent"), ("tool", "UNDEPLOY", "sent")]
+    assert jobs[0]["modelId"] == model and jobs[1]["toolId"] == tool
+    assert counters(life, "UNDEPLOY") == {model: 1, tool: 1}
+    history = kore("history", "--json")
+    assert {j["kind"] for j in jobs_of(history)} == {"model", "tool"}
+
+
+def test_deploy_with_a_profile_then_again_from_the_journal(life: SimulatorThread) -> None:
+    model = life.ready_model_ids[0]
+    done = kore("deploy", "--yes", "--wait", "--json", "--profile", "gpu", model)
+    assert done.returncode == 0, done.stderr[-400:]
+    (job,) = jobs_of(done)
+    assert (job["kind"], job["action"], job["status"]) == ("model", "DEPLOY", "SUCCESS")
+    assert counters(life, "DEPLOY") == {model: 1}
+    # No --profile now: the journal's record of its last deploy is what a redeploy uses.
+    plan = kore("deploy", "--dry-run", "--json", model)
+    assert plan.returncode == 0, plan.stderr
+    (group,) = json.loads(plan.stdout)["deploy"]
+    assert group["source"].startswith("the journal")
+    assert group["cost"] == "g5.xlarge, 1-3 replicas"
+    assert group["body"]["hyperParameters"]["temperature"] == 0.7
+    assert counters(life, "DEPLOY") == {model: 1}, "a plan sends nothing"
+
+
+def test_deploy_without_parameters_says_what_is_missing_and_sends_nothing(
+        life: SimulatorThread) -> None:
+    done = kore("deploy", "--yes", "--json", life.ready_model_ids[1])
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == "deploy_params"
+    assert "no --profile was given" in error["message"] and "--profile NAME" in error["message"]
+    assert counters(life, "DEPLOY") == {}
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--profile", "gpu", "--model-type", "closedSource"], "model_type must be one of"),
+    (["--profile", "nope"], "no deploy profile named 'nope'"),
+])
+def test_bad_parameters_are_refused_before_anything_is_sent(
+        life: SimulatorThread, args: list[str], says: str) -> None:
+    done = kore("deploy", "--yes", "--json", *args, life.ready_model_ids[1])
+    assert done.returncode == 2
+    assert says in json.loads(done.stdout)["error"]["message"]
+    assert json.loads(done.stdout)["error"]["code"] == "deploy_params"
+    assert counters(life, "DEPLOY") == {}
+
+
+def test_a_profile_that_breaks_a_range_is_a_config_error_naming_the_line(
+        life: SimulatorThread) -> None:
+    write_config(life.url, settings=PROFILE.replace("temperature = 0.7", "temperature = 3.5")
+                 + FAST)
+    done = kore("deploy", "--yes", "--json", "--profile", "gpu", life.ready_model_ids[1])
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == "config"
+    assert ":9: deploy profile 'gpu': hyper_parameters.temperature must be a number from 0 " \
+        "to 2 (got 3.5)" in error["message"]
+    assert counters(life, "DEPLOY") == {}
+
+
+def test_a_tool_deploy_and_a_model_bounce(life: SimulatorThread) -> None:
+    tool, model = life.tool_ids[1], life.model_ids[1]
+    assert kore("undeploy", "--yes", "--wait", tool).returncode == 0
+    done = kore("deploy", "--yes", "--wait", "--json", "--sync", tool)
+    assert done.returncode == 0, done.stderr[-400:]
+    assert [(j["kind"], j["action"]) for j in jobs_of(done)] == [("tool", "DEPLOY")]
+    bounced = kore("bounce", "--yes", "--json", "--profile", "gpu", model)
+    assert bounced.returncode == 0, bounced.stderr[-400:]
+    first, second = jobs_of(bounced)
+    assert (first["action"], first["status"]) == ("UNDEPLOY", "SUCCESS")
+    assert second["action"] == "DEPLOY" and second["parent"] is not None
+    assert counters(life, "UNDEPLOY")[model] == 1 and counters(life, "DEPLOY")[model] == 1
+
+
+def test_a_failed_bounce_never_sends_its_redeploy() -> None:
+    with SimulatorThread(sim_config(models=1, fail_rate=1.0, job_seconds=(0.1, 0.2))) as sim:
+        write_config(sim.url, settings=PROFILE + FAST)
+        done = kore("bounce", "--yes", "--json", "--profile", "gpu", sim.model_ids[0])
+        assert done.returncode == 1, done.stderr[-400:]
+        (job,) = jobs_of(done)
+        assert job["status"] == "FAILED"
+        assert "bounce stopped" in str(job["error"]) and "redeploy was not sent" in str(
+            job["error"])
+        assert counters(sim, "DEPLOY") == {}
+
+
+@pytest.mark.parametrize("command", ["deploy", "bounce", "undeploy"])
+@pytest.mark.parametrize("before", [True, False])
+def test_read_only_refuses_each_action_in_either_position(
+        life: SimulatorThread, command: str, before: bool) -> None:
+    argv = ["--read-only", command] if before else [command, "--read-only"]
+    done = kore(*argv, "--yes", "--json", "--profile", "gpu", life.ready_model_ids[0]) \
+        if command != "undeploy" else kore(*argv, "--yes", "--json", life.model_ids[0])
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == "read_only" and f"{command} refused" in error["message"]
+    assert counters(life, "DEPLOY") == {} and counters(life, "UNDEPLOY") == {}
+
+
+def test_the_confirmation_shows_the_cost_and_each_kind_s_count(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    model = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    tool = "a-1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    parsed = for_undeploy(parse_ids(f"{model} {tool}"))
+    params = parse_model_params({
+        "model_type": "openSource", "name": "llama", "device_type": "g5.2xlarge",
+        "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9, "top_k": 50},
+        "scaling_parameters": {"min_replicas": 2, "max_replicas": 4}}, source="t")
+    monkeypatch.setattr("builtins.input", lambda: "prod")
+    env = Environment("prod", "https://agent-platform.kore.ai", protected=True)
+    assert confirm(env, parsed, verb="Deploy",
+                   details=cost_lines([([model], params, "deploy profile 'gpu'")], parsed, False))
+    shown = capsys.readouterr().err
+    assert "Deploy 1 model and 1 tool in environment prod [PROTECTED]" in shown
+    assert "cost: g5.2xlarge, 2-4 replicas for 1 model(s)" in shown
+    assert "tools: asynchronous deploy" in shown
+    assert model in shown and tool in shown and "Type 'prod' to deploy" in shown

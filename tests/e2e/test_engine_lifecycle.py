@@ -1,0 +1,401 @@
+"""Deploy, tools and bounce on the engine, over real HTTP to the simulator on loopback.
+
+The simulator's per-action counters prove what was (never) sent; a recording transport
+around httpx's own shows the exact request a deploy sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from kore_tui.core.deploy_params import (
+    DeployParams,
+    DeployParamsError,
+    ModelDeployParams,
+    ToolDeployParams,
+    parse_model_params,
+)
+from kore_tui.core.engine import Engine, ReadOnlyError
+from kore_tui.core.job import Job, JobState
+from kore_tui.core.journal import Journal
+from kore_tui.simulator import Simulator
+from tests.conftest import sim_config
+from tests.helpers import admin, make_engine
+
+PARAMS = parse_model_params({
+    "model_type": "openSource", "name": "llama-prod", "device_type": "g5.xlarge",
+    "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9, "top_k": 50},
+    "scaling_parameters": {"min_replicas": 1, "max_replicas": 3},
+}, source="test")
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """httpx's own transport, keeping every POST it sends."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.posts: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            await request.aread()
+            self.posts.append(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def started(**overrides: Any) -> Simulator:
+    overrides.setdefault("job_seconds", (0.1, 0.3))
+    sim = Simulator(sim_config(**overrides))
+    await sim.start()
+    return sim
+
+
+async def settle(engine: Engine, timeout: float = 20.0) -> None:
+    await asyncio.wait_for(engine.wait_settled(), timeout)
+
+
+async def close(engine: Engine) -> None:
+    await engine.aclose()
+    await engine.client.aclose()
+
+
+async def received(url: str, action: str) -> dict[str, int]:
+    counters = await admin(url, "/_sim/counters")
+    return dict(counters["received"][action])
+
+
+def shown(engine: Engine) -> dict[str | None, Job]:
+    return {j.model_id: j for j in engine.store.snapshot()}
+
+
+async def test_a_mixed_paste_of_models_and_tools_is_undeployed_each_once() -> None:
+    sim = await started(models=2, tools=2)
+    engine = make_engine(sim.url, journal=Journal())
+    try:
+        engine.start()
+        ids = [sim.model_ids[0], sim.tool_ids[0], sim.model_ids[1], sim.tool_ids[1]]
+        jobs = engine.undeploy(ids)
+        assert [j.model_id for j in jobs] == ids, "in the order pasted"
+        assert [j.resource for j in jobs] == ["model", "tool", "model", "tool"]
+        assert [j.job_type for j in jobs] == ["MODELS", "TOOLS", "MODELS", "TOOLS"]
+        await settle(engine)
+        assert {j.state for j in engine.store.snapshot()} == {JobState.SUCCESS}
+        assert await received(sim.url, "UNDEPLOY") == dict.fromkeys(ids, 1)
+        tools = await admin(sim.url, "/_sim/tools")
+        assert {t["deployed"] for t in tools["tools"]} == {False}
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
+async def test_a_model_deploy_sends_the_documented_request_and_is_recorded() -> None:
+    sim = await started(models=0, ready_models=1)
+    model = sim.ready_model_ids[0]
+    recording = Recording()
+    journal = Journal()
+    engine = make_engine(sim.url, journal=journal, transport=recording)
+    try:
+        engine.start()
+        assert engine.recorded_deploy_params(model) is None
+        (job,) = engine.deploy([model], DeployParams(model=PARAMS))
+        assert (job.action, job.resource, job.params) == ("DEPLOY", "model", PARAMS.to_json())
+        await settle(engine)
+        assert shown(engine)[model].state is JobState.SUCCESS
+        (post,) = recording.posts
+        assert post.url.path == f"/api/public/models/{model}/deploy"
+        assert dict(post.url.params) == {"modelType": "openSource"}
+        assert json.loads(post.content) == PARAMS.body()
+        assert post.headers["content-type"] == "application/json"
+        assert await received(sim.url, "DEPLOY") == {model: 1}
+        assert engine.recorded_deploy_params(model) == PARAMS
+        # Another engine (a later process) reads the same record from the journal.
+        later = make_engine(sim.url, journal=Journal())
+        assert later.recorded_deploy_params(model) == PARAMS
+        await later.client.aclose()
+    finally:
+        await close(engine)
+        journal.close()
+        await sim.stop()
+
+
+async def test_a_tool_is_undeployed_then_deployed_asynchronously_by_default() -> None:
+    sim = await started(models=0, tools=1)
+    tool = sim.tool_ids[0]
+    recording = Recording()
+    engine = make_engine(sim.url, journal=Journal(), transport=recording)
+    try:
+        engine.start()
+        engine.undeploy([tool])
+        await settle(engine)
+        (job,) = engine.deploy([tool], DeployParams())
+        assert job.params == {"is_async": True}
+        await settle(engine)
+        assert [j.state for j in engine.store.snapshot()] == [JobState.SUCCESS] * 2
+        undeploy, deploy = recording.posts
+        assert undeploy.url.path == f"/api/public/tools/{tool}/undeploy" and not undeploy.content
+        assert deploy.url.path == f"/api/public/tools/{tool}/deploy"
+        assert json.loads(deploy.content) == {"isAsync": True}
+        engine.undeploy([tool])
+        await settle(engine)
+        engine.deploy([tool], DeployParams(tool=ToolDeployParams(is_async=False)))
+        await settle(engine)
+        assert json.loads(recording.posts[-1].content) == {"isAsync": False}
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("temperature", 3.5), ("max_tokens", 513), ("top_p", 1.5), ("top_k", 0),
+    ("min_replicas", 11), ("max_replicas", 51), ("max_batch_size", 257),
+    ("scale_up_delay", 1001), ("scale_down_delay", 49), ("device_type", "p5.48xlarge"),
+    ("model_type", "closed"), ("optimization_type", "tensorrt"),
+    ("quantization_type", "int4"),
+])
+async def test_a_body_that_breaks_a_documented_rule_is_never_sent(field: str,
+                                                                  value: Any) -> None:
+    sim = await started(models=0, ready_models=1)
+    from dataclasses import replace
+    bad = replace(PARAMS, **{field: value})  # built by hand: no checks ran
+    engine = make_engine(sim.url, journal=Journal())
+    try:
+        engine.start()
+        with pytest.raises(DeployParamsError, match=field):
+            engine.deploy(sim.ready_model_ids, DeployParams(model=bad))
+        with pytest.raises(DeployParamsError, match=field):
+            engine.bounce(sim.ready_model_ids, DeployParams(model=bad))
+        assert engine.store.snapshot() == []
+        assert await received(sim.url, "DEPLOY") == {}
+        assert await received(sim.url, "UNDEPLOY") == {}
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
+async def test_min_replicas_above_max_is_never_sent() -> None:
+    sim = await started(models=0, ready_models=1)
+    from dataclasses import replace
+    engine = make_engine(sim.url)
+    try:
+        engine.start()
+        with pytest.raises(DeployParamsError, match="min_replicas must not exceed"):
+            engine.deploy(sim.ready_model_ids,
+                          DeployParams(model=replace(PARAMS, min_replicas=4, max_replicas=3)))
+        assert await received(sim.url, "DEPLOY") == {}
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
+async def test_a_model_deploy_without_parameters_is_refused_before_anything_is_queued() -> None:
+    sim = await started(models=0, ready_models=1, tools=1)
+    engine = make_engine(sim.url)
+    try:
+        engine.start()
+        with pytest.raises(ValueError, match="deploying a model needs its parameters"):
+            engine.deploy([sim.tool_ids[0], sim.ready_model_ids[0]], DeployParams())
+        assert engine.store.snapshot() == [], "not even the tool: one decision for the paste"
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
+async def test_bounce_with_a_failed_first_half_never_sends_the_redeploy() -> None:
+    sim = await started(models=2, fail_rate=1.0)
+    journal = Journal()
+    engine = make_engine(sim.url, journal=journal)
+    try:
+        engine.start()
+        firsts = engine.bounce(sim.model_ids, DeployParams(model=PARAMS))
+        assert [(j.action, j.then) for j in firsts] == [("UNDEPLOY", "DEPLOY")] * 2
+        await settle(engine)
+        await asyncio.sleep(0.2)  # time enough for a redeploy that should not exist
+        jobs = engine.store.snapshot()
+        assert len(jobs) == 2 and {j.state for j in jobs} == {JobState.FAILED}
+        for job in jobs:
+            assert job.then is None
+            assert job.error is not None and job.error.startswith(
+                "bounce stopped: the undeploy ended FAILED (the platform reported FAILED)")
+            assert job.error.endswith("the redeploy was not sent")
+        assert await received(sim.url, "DEPLOY") == {}
+        assert journal.stranded_bounces("sim") == []
+        assert all(j.error and "bounce stopped" in j.error for j in journal.history("sim"))
+    finally:
+        await close(engine)
+        journal.close()
+        await sim.stop()
+
+
+async def test_bounce_sends_exactly_one_deploy_with_the_same_params_after_success() -> None:
+    sim = await started(models=1)
+    model = sim.model_ids[0]
+    recording = Recording()
+    journal = Journal()
+    engine = make_engine(sim.url, journal=journal, transport=recording)
+    try:
+        engine.start()
+        (first,) = engine.bounce([model], DeployParams(model=PARAMS))
+        await settle(engine)
+        jobs = {j.action: j for j in engine.store.snapshot()}
+        assert set(jobs) == {"UNDEPLOY", "DEPLOY"}
+        second = jobs["DEPLOY"]
+        assert second.parent == first.key and second.params == PARAMS.to_json()
+        assert jobs["UNDEPLOY"].then is None and jobs["UNDEPLOY"].state is JobState.SUCCESS
+        assert second.state is JobState.SUCCESS
+        assert await received(sim.url, "UNDEPLOY") == {model: 1}
+        assert await received(sim.url, "DEPLOY") == {model: 1}
+        assert json.loads(recording.posts[-1].content) == PARAMS.body()
+        # The undeploy was verified before the deploy went out.
+        undeploy_done = jobs["UNDEPLOY"].timeline[-1].at
+        assert second.created_at >= jobs["UNDEPLOY"].last_checked_at  # type: ignore[operator]
+        assert undeploy_done <= second.updated_at
+        assert engine.recorded_deploy_params(model) == PARAMS
+    finally:
+        await close(engine)
+        journal.close()
+        await sim.stop()
+
+
+async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent() -> None:
+    sim = await started(models=1)
+    model = sim.model_ids[0]
+    journal = Journal()
+    first = make_engine(sim.url, journal=journal)
+    try:
+        first.start()
+        (job,) = first.bounce([model], DeployParams(model=PARAMS))
+        # The process dies between the verified undeploy and the redeploy's admission.
+        first._bounces.on_final = lambda job: None  # type: ignore[method-assign]
+        first._writer.on_final = None
+        deadline = time.monotonic() + 10
+        while (first.store.get(job.key) or job).state is not JobState.SUCCESS:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        first._writer.flush()
+        await close(first)
+        second = make_engine(sim.url, journal=Journal())
+        second.start()
+        (reported,) = second.resume_unfinished()
+        assert reported.key == job.key and reported.state is JobState.SUCCESS
+        assert reported.error is not None and "bounce incomplete" in reported.error
+        assert "redeploy was never sent" in reported.error
+        await asyncio.sleep(0.2)
+        assert await received(sim.url, "DEPLOY") == {}
+        assert second.resume_unfinished() == [], "reported once"
+        await close(second)
+    finally:
+        journal.close()
+        await sim.stop()
+
+
+async def test_one_live_job_per_resource_whatever_the_action_across_engines() -> None:
+    sim = await started(models=1, job_seconds=(1.0, 1.0))
+    model = sim.model_ids[0]
+    first, second = make_engine(sim.url, journal=Journal()), make_engine(sim.url,
+                                                                        journal=Journal())
+    try:
+        first.start()
+        second.start()
+        (undeploying,) = first.undeploy([model])
+        (joined,) = second.deploy([model], DeployParams(model=PARAMS))
+        assert joined.key == undeploying.key and joined.action == "UNDEPLOY"
+        assert "tracking it" in second.notes[joined.key]
+        (same,) = first.deploy([model], DeployParams(model=PARAMS))
+        assert same.key == undeploying.key, "this engine's own live job, whatever the action"
+        await settle(first)
+        assert await received(sim.url, "DEPLOY") == {}
+        assert await received(sim.url, "UNDEPLOY") == {model: 1}
+        # Now finished (the other engine sees it too): a deploy may go, and an undeploy in
+        # the other engine joins it.
+        deadline = time.monotonic() + 5
+        while not second.store.get(joined.key).is_final:  # type: ignore[union-attr]
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        (deploying,) = first.deploy([model], DeployParams(model=PARAMS))
+        (joined_deploy,) = second.undeploy([model])
+        assert joined_deploy.key == deploying.key
+        await settle(first)
+        assert await received(sim.url, "DEPLOY") == {model: 1}
+        assert await received(sim.url, "UNDEPLOY") == {model: 1}
+    finally:
+        await close(first)
+        await close(second)
+        await sim.stop()
+
+
+async def test_read_only_refuses_every_action_in_the_engine() -> None:
+    sim = await started(models=1, tools=1)
+    engine = make_engine(sim.url, journal=Journal(), read_only=True)
+    try:
+        engine.start()
+        ids = [sim.model_ids[0], sim.tool_ids[0]]
+        for action, call in [
+            ("undeploy", lambda: engine.undeploy(ids)),
+            ("deploy", lambda: engine.deploy(ids, DeployParams(model=PARAMS))),
+            ("bounce", lambda: engine.bounce(ids, DeployParams(model=PARAMS))),
+        ]:
+            with pytest.raises(ReadOnlyError, match=f"read-only: {action} refused"):
+                call()
+        assert engine.store.snapshot() == []
+        assert await received(sim.url, "DEPLOY") == {} == await received(sim.url, "UNDEPLOY")
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
+async def test_retry_resends_the_job_s_own_action_with_its_recorded_params() -> None:
+    sim = await started(models=0, ready_models=1)
+    model = sim.ready_model_ids[0]
+    recording = Recording()
+    engine = make_engine(sim.url, journal=Journal(), transport=recording)
+    try:
+        engine.start()
+        # A 409 is a definite refusal (ERROR): the retry is the operator's word.
+        await admin(sim.url, "/_sim/force", "POST", json={"responses": [
+            {"status": 409, "match": f"{model}/deploy", "code": "CONFLICT"}]})
+        (job,) = engine.deploy([model], DeployParams(model=PARAMS))
+        await settle(engine)
+        assert engine.store.get(job.key).state is JobState.ERROR  # type: ignore[union-attr]
+        assert engine.retry([job.key]) == 1
+        await settle(engine)
+        assert engine.store.get(job.key).state is JobState.SUCCESS  # type: ignore[union-attr]
+        assert [p.url.path for p in recording.posts] == [
+            f"/api/public/models/{model}/deploy"] * 2
+        assert json.loads(recording.posts[1].content) == PARAMS.body()
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
+async def test_a_doubtful_deploy_answer_is_unknown_and_never_resent() -> None:
+    sim = await started(models=0, ready_models=1)
+    model = sim.ready_model_ids[0]
+    engine = make_engine(sim.url, journal=Journal())
+    try:
+        engine.start()
+        await admin(sim.url, "/_sim/force", "POST", json={"responses": [
+            {"status": 502, "match": f"{model}/deploy"}]})
+        (job,) = engine.deploy([model], DeployParams(model=PARAMS))
+        await settle(engine)
+        ended = engine.store.get(job.key)
+        assert ended is not None and ended.state is JobState.UNKNOWN
+        assert await received(sim.url, "DEPLOY") == {model: 1}
+        # The UNKNOWN blocks a new deploy and an undeploy alike: only a retry sends.
+        (again,) = engine.deploy([model], DeployParams(model=PARAMS))
+        assert again.key == job.key and "retry that job explicitly" in engine.notes[job.key]
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
+def test_model_deploy_params_round_trip_through_the_journal_shape() -> None:
+    assert ModelDeployParams.from_json(PARAMS.to_json()) == PARAMS

@@ -1,0 +1,54 @@
+"""The console's deploy plan (pure): resolve order, grouping, counts per kind, costs; and
+the detail view's deploy parameters."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from kore_tui.core.config import Config, Environment
+from kore_tui.core.job import Job, JobState
+from kore_tui.tui.deploy_plan_view import kind_counts, plan_deploy
+from kore_tui.tui.launch import DEMO_PROFILE_NAME, demo_deploy_config, demo_profile
+from kore_tui.tui.screens.detail import detail_text
+
+M1 = "cm-11111111-1111-4111-8111-111111111111"
+M2 = "cm-22222222-2222-4222-8222-222222222222"
+T1 = "a-33333333-3333-4333-8333-333333333333"
+ENV = Environment("dev", "https://dev.example")
+
+
+def test_kind_counts_name_each_kind() -> None:
+    assert kind_counts([M1, T1, M2]) == "2 model(s) and 1 tool(s)"
+    assert kind_counts([T1]) == "1 tool(s)"
+    assert kind_counts([M1]) == "1 model(s)"
+
+
+def test_journal_first_then_the_default_profile_and_tools_need_no_form() -> None:
+    config = demo_deploy_config(Path("/nonexistent"))
+    env = replace(ENV, deploy_profile=DEMO_PROFILE_NAME)
+    recorded = replace(demo_profile(), device_type="g6e.xlarge", max_replicas=5)
+    plan = plan_deploy([M1, T1, M2], {M1: recorded}, config, env)
+    assert plan.models == (M1, M2) and plan.tools == (T1,) and not plan.missing
+    costs = plan.cost_lines()
+    assert any("g6e.xlarge, 1-5 replicas" in c and "journal" in c for c in costs)
+    assert any("g5.xlarge, 1-3 replicas" in c and "demo-gpu" in c for c in costs)
+    assert "1 tool(s): asynchronous deploy" in costs
+    assert [ids for ids, _ in plan.batches()] == [[M1], [M2], [T1]]
+
+
+def test_without_record_or_profile_the_models_go_to_the_form() -> None:
+    plan = plan_deploy([M1, M2, T1], {}, Config(path=Path("/nonexistent")), ENV)
+    assert plan.missing == (M1, M2) and "names no deploy_profile" in plan.missing_reason
+    done = plan.with_params(demo_profile(), "the deploy form")
+    assert not done.missing and len(done.groups) == 1
+    assert done.groups[0].model_ids == (M1, M2)
+
+
+def test_detail_shows_a_deploys_parameters_and_cost() -> None:
+    job = Job(key="k", environment="dev", host="h", origin="sent", model_id=M1,
+              dock_status_id=None, state=JobState.QUEUED, action="DEPLOY",
+              params=demo_profile().to_json())
+    text = detail_text(job).plain
+    assert "Deploy parameters" in text and "g5.xlarge, 1-3 replicas" in text
+    assert '"max_replicas": 3' in text

@@ -1,0 +1,257 @@
+"""Undo, deploy, bounce and tools in the console, driven with Pilot against the simulator
+over real HTTP; what was sent is read from the simulator's admin counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Input, Select, Static
+
+from kore_tui.core.job import Job, JobState
+from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.deploy_form import DeployForm
+from kore_tui.tui.screens.history import HistoryScreen
+from kore_tui.tui.widgets.jobs_table import JobsTable
+from tests.conftest import sim_config
+from tests.helpers import admin_sync
+from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.test_console import paste, screen_text, undeploy_in_ui
+
+SIZE = (120, 36)
+PROFILE = """
+[deploy_profiles.gpu]
+model_type = "openSource"
+name = "support-bot"
+device_type = "g5.xlarge"
+[deploy_profiles.gpu.hyper_parameters]
+temperature = 0.5
+max_tokens = 256
+top_p = 0.9
+top_k = 40
+[deploy_profiles.gpu.scaling_parameters]
+min_replicas = 1
+max_replicas = 3
+"""
+
+
+@pytest.fixture
+def lifesim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
+    """Deployed models and tools, and undeployed models (Ready to Deploy)."""
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(models=6, tools=3, ready_models=2,
+                                    job_seconds=(0.2, 0.5))) as sim:
+        yield sim
+
+
+def configure(sim: SimulatorThread, *, profile: bool, read_only: bool = False) -> None:
+    extra = 'deploy_profile = "gpu"\n' if profile else ""
+    extra += "read_only = true\n" if read_only else ""
+    write_config('default = "sim"\n' + env_block("sim", sim.url, extra) + PROFILE)
+
+
+def counters(sim: SimulatorThread) -> dict[str, Any]:
+    return admin_sync(sim.url, "/_sim/counters")  # type: ignore[no-any-return]
+
+
+def messages(app: KoreApp) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+def jobs_of(app: KoreApp, action: str) -> list[Job]:
+    return [j for j in app.main.model.jobs.values() if j.action == action]
+
+
+def all_final(app: KoreApp, expected: int) -> bool:
+    jobs = list(app.main.model.jobs.values())
+    return len(jobs) == expected and all(j.is_final for j in jobs)
+
+
+def confirm_text(app: KoreApp) -> str:
+    screen = app.screen
+    assert isinstance(screen, ConfirmUndeploy)
+    return "\n".join(str(w.render()) for w in screen.query(Static))
+
+
+async def test_mixed_paste_counts_each_kind_and_undeploys_both(
+        lifesim: SimulatorThread) -> None:
+    configure(lifesim, profile=True)
+    app = make_app()
+    models, tools = lifesim.model_ids[:2], lifesim.tool_ids[:1]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, f"id,name\n{models[0]},a\n{tools[0]},t\n{models[1]},b\n")
+        feedback = str(app.main.query_one("#feedback", Static).render())
+        assert "2 model ID(s)" in feedback and "1 tool ID(s)" in feedback
+        assert str(app.main.query_one("#undeploy").label) == "Undeploy 3"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+u")
+        text = confirm_text(app)
+        assert "Undeploy 2 model(s) and 1 tool(s) in" in text
+        assert tools[0] in text and models[1] in text
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app, 3))
+        assert {j.state for j in app.main.model.jobs.values()} == {JobState.SUCCESS}
+        assert {j.resource for j in app.main.model.jobs.values()} == {"model", "tool"}
+        sent = counters(lifesim)["received"]["UNDEPLOY"]
+        assert sent == {models[0]: 1, models[1]: 1, tools[0]: 1}
+
+
+async def test_undo_from_the_panel_redeploys_with_the_environment_profile(
+        lifesim: SimulatorThread) -> None:
+    configure(lifesim, profile=True)
+    app = make_app()
+    model, tool = lifesim.model_ids[0], lifesim.tool_ids[0]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, [model, tool])
+        await until(pilot, lambda: all_final(app, 2))
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        await pilot.press("a", "u")  # mark both, undo
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        text = confirm_text(app)
+        assert "Undo: redeploy 1 model(s) and 1 tool(s)" in text
+        # What costs money, and where the parameters came from.
+        assert "g5.xlarge, 1-3 replicas" in text and "deploy profile 'gpu'" in text
+        assert "1 tool(s): asynchronous deploy" in text
+        assert counters(lifesim)["received"]["DEPLOY"] == {}
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app, 4))
+        deploys = jobs_of(app, "DEPLOY")
+        assert {j.model_id for j in deploys} == {model, tool}
+        assert {j.state for j in deploys} == {JobState.SUCCESS}
+        assert counters(lifesim)["accepted"]["DEPLOY"] == {model: 1, tool: 1}
+        assert "DEPLOY" in screen_text(app)
+        assert "Queued 2 deploy(s): 1 model(s) and 1 tool(s)." in messages(app)
+
+
+async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
+        lifesim: SimulatorThread) -> None:
+    configure(lifesim, profile=False)  # no journal record, no default profile: the form
+    app = make_app()
+    model = lifesim.model_ids[1]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, [model])
+        await until(pilot, lambda: all_final(app, 1))
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen)
+                    and app.screen.query_one(DataTable).row_count == 1)
+        # the rows have the keys (the hidden filter box had the focus: u typed into it)
+        assert isinstance(app.focused, DataTable)
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, DeployForm))
+        form = app.screen
+        assert isinstance(form, DeployForm)
+        form.query_one("#profile", Select).value = "gpu"  # fills every field
+        await pilot.pause()
+        assert form.query_one("#name", Input).value == "support-bot"
+        form.query_one("#temperature", Input).value = "3.5"
+        await pilot.click("#use")
+        why = str(form.query_one("#why", Static).render())
+        assert "hyper_parameters.temperature must be a number from 0 to 2 (got 3.5)" in why
+        assert isinstance(app.screen, DeployForm)
+        assert counters(lifesim)["received"]["DEPLOY"] == {}
+        form.query_one("#temperature", Input).value = "1.5"
+        form.query_one("#max_replicas", Input).value = "2"
+        form.query_one("#max_replicas", Input).focus()
+        await pilot.press("enter")  # Enter in any field submits, like the button
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        text = confirm_text(app)
+        assert "g5.xlarge, 1-2 replicas" in text and "the deploy form" in text
+        await pilot.click("#confirm")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await until(pilot, lambda: any(j.state is JobState.SUCCESS
+                                       for j in jobs_of(app, "DEPLOY")))
+        assert counters(lifesim)["accepted"]["DEPLOY"] == {model: 1}
+        (deploy,) = jobs_of(app, "DEPLOY")
+        assert deploy.params is not None
+        assert deploy.params["hyper_parameters"]["temperature"] == 1.5
+
+
+async def test_deploy_from_the_id_box_reuses_the_journal_parameters(
+        lifesim: SimulatorThread) -> None:
+    configure(lifesim, profile=False)
+    app = make_app()
+    ready = lifesim.ready_model_ids[0]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, ready)
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: isinstance(app.screen, DeployForm))
+        app.screen.query_one("#profile", Select).value = "gpu"
+        await pilot.pause()
+        await pilot.click("#use")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app, 1))
+        await undeploy_in_ui(app, pilot, [ready])
+        await until(pilot, lambda: all_final(app, 2))
+        await paste(app, ready)
+        await pilot.press("ctrl+d")  # the journal has its last deploy now: no form
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        assert "from the journal" in confirm_text(app)
+
+
+async def test_bounce_with_a_failed_first_half_never_sends_the_redeploy(
+        lifesim: SimulatorThread) -> None:
+    configure(lifesim, profile=True)
+    app = make_app()
+    failing, fine = lifesim.model_ids[2], lifesim.model_ids[3]
+    admin_sync(lifesim.url, "/_sim/outcomes", "POST", json={"outcomes": [
+        {"status": "FAILED", "action": "UNDEPLOY", "resource": failing}]})
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, f"{failing}\n{fine}")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        text = confirm_text(app)
+        assert "Bounce 2 model(s)" in text and "g5.xlarge, 1-3 replicas" in text
+        assert "redeployed once its undeploy is verified SUCCESS" in text
+        await pilot.click("#confirm")
+        # the failing one stops after its undeploy; the other gets its redeploy row
+        await until(pilot, lambda: all_final(app, 3) and not any(
+            j.then for j in app.main.model.jobs.values()), timeout=20)
+        (stopped,) = [j for j in jobs_of(app, "UNDEPLOY") if j.model_id == failing]
+        assert stopped.state is JobState.FAILED
+        assert stopped.error is not None and "bounce stopped" in stopped.error
+        assert "the redeploy was not sent" in stopped.error
+        (second,) = jobs_of(app, "DEPLOY")
+        assert second.model_id == fine and second.parent is not None
+        sent = counters(lifesim)["received"]
+        assert failing not in sent["DEPLOY"] and sent["DEPLOY"] == {fine: 1}
+        assert sent["UNDEPLOY"] == {failing: 1, fine: 1}
+        assert "bounce stopped" in screen_text(app)
+
+
+async def test_read_only_refuses_every_action_and_says_so(lifesim: SimulatorThread) -> None:
+    configure(lifesim, profile=True)
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, f"{lifesim.model_ids[0]}\n{lifesim.tool_ids[0]}")
+        for key, action in (("ctrl+u", "undeploy"), ("ctrl+d", "deploy"),
+                            ("ctrl+r", "bounce")):
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            assert not isinstance(app.screen, ConfirmUndeploy | DeployForm), key
+            assert f"read-only: {action} is disabled" in messages(app), key
+        app.main.query_one(JobsTable).focus()
+        for key, action in (("u", "undo (redeploy)"), ("b", "bounce")):
+            await pilot.press(key)
+            await pilot.pause(0.1)
+            assert f"read-only: {action} is disabled" in messages(app), key
+        # the engine refuses too, whatever the console does
+        host = app.host
+        assert host is not None
+        from kore_tui.core.deploy_params import DeployParams
+        from kore_tui.core.engine import ReadOnlyError
+        with pytest.raises(ReadOnlyError):
+            host.call_wait(lambda e: e.deploy([lifesim.tool_ids[0]], DeployParams()))
+        sent = counters(lifesim)["received"]
+        assert sent["UNDEPLOY"] == {} and sent["DEPLOY"] == {}
