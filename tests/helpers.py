@@ -13,6 +13,7 @@ import httpx
 from kore_tui.core.api_client import KoreClient
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
+from kore_tui.core.job import Job
 from kore_tui.core.journal import Journal
 from kore_tui.core.schedule import PollSchedule
 from kore_tui.core.secret import Secret
@@ -35,6 +36,13 @@ def make_engine(url: str, *, journal: Journal | None = None, settings: EngineSet
     client = KoreClient(url, Secret(SENTINEL_KEY), transport=transport,
                         max_connections=settings.concurrency + 4)
     return Engine(env, client, journal=journal, settings=settings)
+
+
+def job_of(engine: Engine, key: str) -> Job:
+    """The engine's current snapshot of a job it tracks; fails the test when it has none."""
+    job = engine.store.get(key)
+    assert job is not None, f"no job {key} in the engine's store"
+    return job
 
 
 async def admin(url: str, path: str, method: str = "GET", **kw: Any) -> Any:

@@ -37,7 +37,7 @@ from kore_tui.core.hosts import is_loopback_host, normalize_host
 from kore_tui.core.ids import DOCK_STATUS_PREFIX, path_segment
 from kore_tui.core.keys import check_key
 from kore_tui.core.models import AcceptedJob, DockStatus
-from kore_tui.core.resources import PREFIXES, Action, ResourceKind
+from kore_tui.core.resources import PREFIXES, ResourceKind
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import excerpt_bytes, inert
 

@@ -17,7 +17,7 @@ import pytest
 from kore_tui import __version__
 from kore_tui.core import errors
 from kore_tui.core.api_client import KoreClient, parse_retry_after
-from kore_tui.core.models import UndeployResult
+from kore_tui.core.models import AcceptedJob
 from kore_tui.core.secret import Secret
 from tests.conftest import SENTINEL_KEY
 
@@ -33,7 +33,7 @@ def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) ->
     return KoreClient(HOST, Secret(SENTINEL_KEY), transport=httpx.MockTransport(handler), **kw)
 
 
-async def undeploy_with(response: httpx.Response) -> UndeployResult:
+async def undeploy_with(response: httpx.Response) -> AcceptedJob:
     async with client_for(lambda r: response) as c:
         return await c.start_job("model", "UNDEPLOY", MODEL)
 
