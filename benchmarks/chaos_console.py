@@ -30,6 +30,7 @@ from kore_tui.core.journal import Journal
 from kore_tui.simulator import SimConfig, SimulatorThread, profile_named
 from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.widgets.id_entry import IdEntry
 
 KEY = "kg-chaos-0000000000000000"
 
@@ -63,7 +64,7 @@ async def run(jobs: int, seed: int = 1, timeout: float = 600.0) -> dict[str, Any
             await pilot.pause(0.05)
         engine = app.host._engine
         probe = asyncio.create_task(_probe(samples, stop))
-        app.main.query_one("IdEntry").set_text("\n".join(sim.model_ids))  # type: ignore[attr-defined]
+        app.main.query_one(IdEntry).set_text("\n".join(sim.model_ids))
         await pilot.press("ctrl+u")
         assert isinstance(app.screen, ConfirmUndeploy)
         await pilot.click("#confirm")

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -81,9 +82,9 @@ def measure(kind: str, url: str, count: int, inflated: int) -> dict[str, object]
     done = subprocess.run([sys.executable, __file__, "--child", kind, "--url", url,
                            "--count", str(count)], capture_output=True, text=True, check=True,
                           timeout=600)
-    result: dict[str, object] = json.loads(done.stdout)
+    result: dict[str, Any] = json.loads(done.stdout)
     result["peak_over_idle_mb"] = round(
-        float(result["peak_rss_mb"]) - float(result["idle_rss_mb"]), 1)  # type: ignore[arg-type]
+        float(result["peak_rss_mb"]) - float(result["idle_rss_mb"]), 1)
     return result
 
 

@@ -63,7 +63,7 @@ def simulate(durations: list[float], next_delay: Delay, rng: random.Random) -> d
     }
 
 
-def model(n: int, seed: int) -> dict[str, object]:
+def model(n: int, seed: int) -> dict[str, dict[str, float]]:
     rng = random.Random(seed)
     durations = [rng.uniform(5, 300) for _ in range(n)]
     ours = PollSchedule()
@@ -80,7 +80,7 @@ def model(n: int, seed: int) -> dict[str, object]:
     return out
 
 
-async def live(n: int, scale: float, seed: int) -> dict[str, object]:
+async def live(n: int, scale: float, seed: int) -> dict[str, float]:
     """The real engine against a simulator in a child process (own CPU, same clock)."""
     rng = random.Random(seed)
     with simulator("--models", str(n), "--seed", str(seed), "--fail-rate", "0",
@@ -125,11 +125,11 @@ def main() -> None:
     args = parser.parse_args()
     modelled = model(args.jobs, args.seed)
     measured = asyncio.run(live(args.jobs, args.scale, args.seed))
-    fixed = modelled["fixed_1s"]["requests_per_job"]  # type: ignore[index]
+    fixed = modelled["fixed_1s"]["requests_per_job"]
     print(json.dumps({
         "benchmark": "polling_economy", "durations_s": [5, 300], "model": modelled,
         "live_ours": {**measured, "requests_vs_fixed_1s": round(
-            measured["requests_per_job"] / fixed, 3)},  # type: ignore[operator]
+            measured["requests_per_job"] / fixed, 3)},
         "target": {"median_lag_over_allowed": 1.0, "requests_vs_fixed_1s": 0.25},
     }, indent=1))
 

@@ -25,6 +25,7 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 
 from textual.app import App, ComposeResult
@@ -65,7 +66,8 @@ async def probe(samples: list[float], stop: threading.Event) -> None:
         samples.append((time.perf_counter() - started - 0.01) * 1000)
 
 
-def feed(rate: int, seconds: float, apply: object, jobs: list[Job], stop: threading.Event) -> int:
+def feed(rate: int, seconds: float, apply: Callable[[int, Job], object], jobs: list[Job],
+         stop: threading.Event) -> int:
     """Call ``apply(i, job)`` ``rate`` times a second, in 10 ms batches, from this thread."""
     rng = random.Random(2)
     sent = 0
@@ -75,11 +77,16 @@ def feed(rate: int, seconds: float, apply: object, jobs: list[Job], stop: thread
         for _ in range(int(elapsed * rate) - sent):
             i = rng.randrange(len(jobs))
             jobs[i] = replace(jobs[i], state=rng.choice(STATES), polls=jobs[i].polls + 1)
-            apply(i, jobs[i])  # type: ignore[operator]
+            apply(i, jobs[i])
             sent += 1
         time.sleep(0.01)
     stop.set()
     return sent
+
+
+def putter(store: JobStore) -> Callable[[int, Job], object]:
+    """``feed``'s ``apply`` for one store (the index does not matter to a store)."""
+    return lambda i, job: store.put(job)
 
 
 async def run_ours(n: int, rate: int, seconds: float, envs: int = 1) -> dict[str, float]:
@@ -95,12 +102,11 @@ async def run_ours(n: int, rate: int, seconds: float, envs: int = 1) -> dict[str
     async with app.run_test(size=(120, 36)) as pilot:
         for i, store in enumerate(stores):
             env = Environment(f"bench{i}", "http://127.0.0.1:1", ephemeral=True)
-            app.adopt(env, StaticHost(env, store))  # type: ignore[arg-type]
+            app.adopt(env, StaticHost(env, store))
         await pilot.pause(0.5)
         app.main.query_one("JobsTable").focus()
         probe_task = asyncio.create_task(probe(samples, stop))
-        feeders = [asyncio.to_thread(feed, rate, seconds, lambda i, j, s=store: s.put(j),
-                                     env_jobs, stop)
+        feeders = [asyncio.to_thread(feed, rate, seconds, putter(store), env_jobs, stop)
                    for store, env_jobs in zip(stores, jobs, strict=True)]
         sent = sum(await asyncio.gather(*feeders))
         await probe_task

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,11 +86,11 @@ def key() -> Secret:
     return Secret(SENTINEL_KEY)
 
 
-def sim_config(**overrides: object) -> SimConfig:
-    base: dict[str, object] = dict(api_key=SENTINEL_KEY, models=20, seed=7,
+def sim_config(**overrides: Any) -> SimConfig:
+    base: dict[str, Any] = dict(api_key=SENTINEL_KEY, models=20, seed=7,
                                    job_seconds=(0.2, 0.6), fail_rate=0.0)
     base.update(overrides)
-    return SimConfig(**base)  # type: ignore[arg-type]
+    return SimConfig(**base)
 
 
 @pytest.fixture

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -9,6 +13,7 @@ import httpx
 from kore_tui.core.api_client import KoreClient
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
+from kore_tui.core.job import Job
 from kore_tui.core.journal import Journal
 from kore_tui.core.schedule import PollSchedule
 from kore_tui.core.secret import Secret
@@ -33,6 +38,13 @@ def make_engine(url: str, *, journal: Journal | None = None, settings: EngineSet
     return Engine(env, client, journal=journal, settings=settings)
 
 
+def job_of(engine: Engine, key: str) -> Job:
+    """The engine's current snapshot of a job it tracks; fails the test when it has none."""
+    job = engine.store.get(key)
+    assert job is not None, f"no job {key} in the engine's store"
+    return job
+
+
 async def admin(url: str, path: str, method: str = "GET", **kw: Any) -> Any:
     async with httpx.AsyncClient(base_url=url, headers={"x-api-key": SENTINEL_KEY}) as http:
         r = await http.request(method, path, **kw)
@@ -45,3 +57,37 @@ def admin_sync(url: str, path: str, method: str = "GET", **kw: Any) -> Any:
         r = http.request(method, path, **kw)
         r.raise_for_status()
         return r.json()
+
+
+async def until(predicate: Callable[[], object], timeout: float = 10.0, *,
+                pause: Callable[[float], Awaitable[object]] = asyncio.sleep,
+                interval: float = 0.02, what: str = "condition") -> None:
+    """Return as soon as ``predicate()`` is true; fail the test after ``timeout`` seconds.
+
+    Use it instead of a sleep that stands for "by now X has happened": a fixed sleep is
+    flaky on a busy machine (or under pytest-xdist) and slow on an idle one. ``predicate``
+    may be async (an HTTP check). ``pause`` is how to wait between checks (a Textual
+    Pilot's ``pause`` lets the app process its messages meanwhile).
+    """
+    deadline = time.monotonic() + timeout
+    while not await _holds(predicate):
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not met within {timeout:.1f}s")
+        await pause(interval)
+
+
+async def _holds(predicate: Callable[[], object]) -> bool:
+    result = predicate()
+    if inspect.isawaitable(result):
+        result = await result
+    return bool(result)
+
+
+def until_sync(predicate: Callable[[], object], timeout: float = 10.0, *,
+               interval: float = 0.02, what: str = "condition") -> None:
+    """:func:`until` for a test without an event loop (subprocesses, threads)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not met within {timeout:.1f}s")
+        time.sleep(interval)

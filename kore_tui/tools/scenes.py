@@ -19,11 +19,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from kore_tui.core.config import Config, Environment, Settings
+from kore_tui.core.engine_host import EngineHost
+from kore_tui.core.engine_settings import EngineSettings
 from kore_tui.core.job import Job, JobState, Transition
 from kore_tui.core.journal import Journal
+from kore_tui.core.secret import Secret
 from kore_tui.core.store import HostHealth, JobStore
 from kore_tui.simulator import SimConfig, Simulator
 from kore_tui.tui.app import KoreApp
@@ -32,6 +35,7 @@ from kore_tui.tui.launch import DEMO_PROFILE_NAME, demo_deploy_config, demo_prof
 from kore_tui.tui.lifecycle import UNDO
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.widgets.id_entry import IdEntry
+from kore_tui.tui.widgets.jobs_table import JobsTable
 
 SIZE = (120, 36)
 # Layout is checked at these sizes too (snapshot tests); README screenshots use SIZE.
@@ -46,22 +50,20 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class StaticHost:
-    """Stands in for EngineHost: a store that the scene fills, no thread, no network."""
+class StaticHost(EngineHost):
+    """An EngineHost that never starts: a store that the scene fills, no thread, no network.
+
+    A subclass rather than a look-alike, so the console takes it where it takes a real host
+    and the type checker sees every use. Stopping a thread that never ran does nothing.
+    """
 
     def __init__(self, env: Environment, store: JobStore) -> None:
-        self.env = env
+        super().__init__(env, Secret(""), EngineSettings(), use_journal=False)
+        self._loop.close()  # never run: close it now rather than warn when collected
         self.store = store
-        self.resumed: list[Job] = []
 
-    def stop(self) -> None:
-        return None
-
-    def request_stop(self) -> None:
-        return None
-
-    def wait_stopped(self, timeout: float = 10.0) -> None:
-        return None
+    def start(self, timeout: float = 15.0) -> EngineHost:
+        raise RuntimeError("a scene's host has no engine to start")
 
 
 def environments() -> dict[str, Environment]:
@@ -193,7 +195,7 @@ def build_app(scene: Scene) -> KoreApp:
         store.put_many(scripted_jobs(env))
     store.set_health(HostHealth(last_success_wall=FROZEN.timestamp() - 1, errors=2))
     store.in_flight = 3
-    app.adopt(env, StaticHost(env, store))  # type: ignore[arg-type]
+    app.adopt(env, StaticHost(env, store))
     return app
 
 
@@ -203,7 +205,7 @@ async def settle(app: KoreApp, pilot: Pilot[int]) -> None:
     await app.main.query_one(IdEntry).current()  # the box is parsed off the UI loop
     await pilot.pause()
     app.main._drain()
-    app.main.query_one("#jobs").rebuild()  # type: ignore[attr-defined]
+    app.main.query_one("#jobs", JobsTable).rebuild()
     app.main.refresh_banner()
     await pilot.pause()
 
@@ -217,23 +219,23 @@ async def _environments(app: KoreApp, pilot: Pilot[int]) -> None:
 async def _id_entry(app: KoreApp, pilot: Pilot[int]) -> None:
     await pilot.pause()  # the screen composes after the pilot starts
     ids = demo_model_ids()
-    app.main.query_one("IdEntry").set_text(MESSY_PASTE.format(*ids[16:21]))  # type: ignore[attr-defined]
+    app.main.query_one(IdEntry).set_text(MESSY_PASTE.format(*ids[16:21]))
     await settle(app, pilot)
 
 
 async def _confirm(app: KoreApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
-    app.main.query_one("IdEntry").set_text("\n".join(demo_model_ids()[16:23]))  # type: ignore[attr-defined]
+    app.main.query_one(IdEntry).set_text("\n".join(demo_model_ids()[16:23]))
     await settle(app, pilot)
     await pilot.press("ctrl+u")
     await pilot.pause()
-    app.screen.query_one("#typed").value = "pro"  # type: ignore[attr-defined]
+    app.screen.query_one("#typed", Input).value = "pro"
     await pilot.pause()
 
 
 async def _confirm_normal(app: KoreApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
-    app.main.query_one("IdEntry").set_text("\n".join(demo_model_ids()[16:23]))  # type: ignore[attr-defined]
+    app.main.query_one(IdEntry).set_text("\n".join(demo_model_ids()[16:23]))
     await settle(app, pilot)
     await pilot.press("ctrl+u")
     await pilot.pause()

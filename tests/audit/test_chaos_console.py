@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -11,7 +12,7 @@ _PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "chaos_console.py"
 
 
 @pytest.fixture
-def harness():  # type: ignore[no-untyped-def]
+def harness() -> ModuleType:
     spec = importlib.util.spec_from_file_location("chaos_console", _PATH)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -19,7 +20,7 @@ def harness():  # type: ignore[no-untyped-def]
     return module
 
 
-async def test_console_under_chaos_ends_every_job_without_duplicates(harness) -> None:  # type: ignore[no-untyped-def]
+async def test_console_under_chaos_ends_every_job_without_duplicates(harness: ModuleType) -> None:
     result = await harness.run(300, timeout=120)
     assert result["all_final"], result
     assert result["final_without_reason"] == 0

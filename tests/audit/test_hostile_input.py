@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -34,20 +35,20 @@ def test_corpus_is_big_enough() -> None:
     assert len(PAYLOADS) >= 25
 
 
-def client(handler) -> KoreClient:  # type: ignore[no-untyped-def]
+def client(handler: Callable[[httpx.Request], httpx.Response]) -> KoreClient:
     return KoreClient("https://agent-platform.kore.ai", Secret(SENTINEL_KEY),
                       transport=httpx.MockTransport(handler))
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 async def test_server_error_messages_in_both_envelopes_and_raw(payload: str) -> None:
-    bodies = [
+    bodies: list[str | bytes] = [
         json.dumps({"success": False, "error": {"code": payload[:50], "message": payload}}),
         json.dumps({"error": payload}),
         payload.encode("utf-8", "surrogatepass"),
     ]
     for body in bodies:
-        async with client(lambda r, b=body: httpx.Response(409, content=b)) as c:
+        async with client(lambda r: httpx.Response(409, content=body)) as c:
             with pytest.raises(errors.ApiError) as info:
                 await c.start_job("model", "UNDEPLOY", MODEL)
         assert_inert(str(info.value), 400)

@@ -28,7 +28,7 @@ from kore_tui.core.job import JobState
 from kore_tui.core.secret import Secret
 from kore_tui.simulator import Simulator, SimulatorThread
 from tests.conftest import SENTINEL_KEY, sim_config
-from tests.helpers import FAST, admin, admin_sync
+from tests.helpers import FAST, admin, admin_sync, until
 
 MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
@@ -75,7 +75,7 @@ async def test_waiting_for_a_pool_connection_is_certainly_not_sent(sim: Simulato
     await force(sim.url, {"mode": "drip", "interval": 1.0, "match": "/dock-status/"})
     async with KoreClient(sim.url, key(), max_connections=1) as client:
         hog = asyncio.create_task(client.dock_status(DS, budget=10.0))
-        await asyncio.sleep(0.3)  # the only connection is now busy with the drip
+        await until(lambda: not sim.forced)  # the drip took it: the only connection is busy
         with pytest.raises(errors.ConnectFailedError, match="nothing was sent") as info:
             await client.start_job("model", "UNDEPLOY", model, budget=0.5)
         hog.cancel()
@@ -234,7 +234,7 @@ class TlsPlatform:
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0, ssl_context=context)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self.runner.addresses[0][1]
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from kore_tui.core import paths
 from kore_tui.simulator import SimulatorThread
 from tests.conftest import SENTINEL_KEY, sim_config
+from tests.helpers import until_sync
 
 
 def _config(url: str) -> None:
@@ -36,7 +36,8 @@ def test_cli_output_journal_and_arguments_hold_no_key(tmp_path: Path) -> None:
                                  "--json", *sim.model_ids[:20]], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True,
                                 env={**os.environ, "SIM_KEY": SENTINEL_KEY})
-        time.sleep(0.5)
+        # Until the child has exec'd: before that, /proc shows the forked pytest's argv.
+        until_sync(lambda: b"kore_tui" in Path(f"/proc/{proc.pid}/cmdline").read_bytes(), 30)
         cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
         out, err = proc.communicate(timeout=120)
         assert SENTINEL_KEY.encode() not in cmdline

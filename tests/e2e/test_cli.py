@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from kore_tui.core import paths
 from kore_tui.simulator import SimulatorThread
 from tests.conftest import SENTINEL_KEY, sim_config
-from tests.helpers import admin_sync
+from tests.helpers import admin_sync, until_sync
 
 FAST_SETTINGS = """
 [settings]
@@ -183,10 +182,9 @@ def test_kill_9_then_resume_finishes_every_job_without_a_second_post() -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--concurrency",
              "4", *s.model_ids], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while _journal_counts().get("IN_PROGRESS", 0) < 30:
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.02)
+        until_sync(lambda: _journal_counts().get("IN_PROGRESS", 0) >= 30
+                   or proc.poll() is not None, 30)
+        assert proc.poll() is None, "the run ended before the kill"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         before = _journal_counts()
@@ -211,10 +209,7 @@ def test_sigint_stops_cleanly_and_says_how_to_resume() -> None:
         proc = subprocess.Popen([sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait",
                                  *s.model_ids], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 20
-        while _journal_counts().get("IN_PROGRESS", 0) < 20:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        until_sync(lambda: _journal_counts().get("IN_PROGRESS", 0) >= 20, 20)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
         assert proc.returncode == 130

@@ -4,6 +4,7 @@ whose per-action counters prove what was (never) sent."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -57,8 +58,9 @@ not_found_grace = 2
 """
 
 
-def jobs_of(done: object) -> list[dict[str, object]]:
-    return json.loads(done.stdout)["jobs"]  # type: ignore[attr-defined, no-any-return]
+def jobs_of(done: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+    jobs: list[dict[str, object]] = json.loads(done.stdout)["jobs"]
+    return jobs
 
 
 def test_a_mixed_undeploy_reports_kind_action_and_origin(life: SimulatorThread) -> None:

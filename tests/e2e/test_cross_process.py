@@ -4,7 +4,6 @@ owner lease, as two processes have), over real HTTP to the simulator."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from dataclasses import replace
 
@@ -13,19 +12,12 @@ from kore_tui.core.job import Job, JobState
 from kore_tui.core.journal import Journal
 from kore_tui.simulator import Simulator
 from tests.conftest import sim_config
-from tests.helpers import FAST, admin, make_engine
+from tests.helpers import FAST, admin, make_engine, until
 
 
 async def close(engine: Engine) -> None:
     await engine.aclose()
     await engine.client.aclose()
-
-
-async def until(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
 
 
 async def accepted(url: str) -> Counter[str]:

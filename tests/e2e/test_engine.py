@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 
 import pytest
 
-from kore_tui.core.engine import ReadOnlyError
-from kore_tui.core.job import JobState
+from kore_tui.core.engine import Engine, ReadOnlyError
+from kore_tui.core.job import Job, JobState
 from kore_tui.core.journal import Journal
 from kore_tui.simulator import Simulator, profile_named
 from tests.conftest import sim_config
-from tests.helpers import FAST, admin, make_engine
+from tests.helpers import FAST, admin, make_engine, until
 
 
-async def run_to_end(engine, model_ids, timeout=60.0):  # type: ignore[no-untyped-def]
+async def run_to_end(engine: Engine, model_ids: Iterable[str], timeout: float = 60.0) -> list[Job]:
     engine.start()
     jobs = engine.undeploy(model_ids)
     try:
@@ -93,7 +93,8 @@ async def test_read_only_sends_no_post(sim: Simulator) -> None:
     await asyncio.wait_for(engine.wait_settled(), 10)
     await engine.aclose()
     await engine.client.aclose()
-    assert engine.store.get(watched[0].key).state is JobState.ERROR  # type: ignore[union-attr]
+    unknown = engine.store.get(watched[0].key)
+    assert unknown is not None and unknown.state is JobState.ERROR
     counters = await admin(sim.url, "/_sim/counters")
     assert counters["undeployReceived"] == {}
     assert not any(k.startswith("POST") for k in counters["requests"])
@@ -123,7 +124,8 @@ async def test_429_pauses_the_whole_host_for_retry_after() -> None:
 async def test_watch_existing_dock_status_ids(sim: Simulator) -> None:
     first = make_engine(sim.url)
     jobs = await run_to_end(first, sim.model_ids[:3])
-    ds_ids = [first.store.get(j.key).dock_status_id for j in jobs]  # type: ignore[union-attr]
+    ds_ids = [ds for j in jobs if (done := first.store.get(j.key)) and (ds := done.dock_status_id)]
+    assert len(ds_ids) == 3
     watcher = make_engine(sim.url)
     watcher.start()
     watcher.watch(ds_ids)
@@ -143,10 +145,7 @@ async def test_resume_from_journal_never_re_posts(sim: Simulator) -> None:
         engine = make_engine(slow.url, journal=journal)
         engine.start()
         engine.undeploy(slow.model_ids)
-        deadline = time.monotonic() + 5
-        while not all(j.dock_status_id for j in engine.store.snapshot()):
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await until(lambda: all(j.dock_status_id for j in engine.store.snapshot()), 5)
         # Simulate a crash: drop the engine without letting it finish.
         await engine.aclose(grace=0)
         await engine.client.aclose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -26,7 +26,7 @@ from kore_tui.core.job import Job, JobState
 from kore_tui.core.journal import Journal
 from kore_tui.simulator import Simulator
 from tests.conftest import sim_config
-from tests.helpers import admin, make_engine
+from tests.helpers import admin, job_of, make_engine, until
 
 PARAMS = parse_model_params({
     "model_type": "openSource", "name": "llama-prod", "device_type": "g5.xlarge",
@@ -256,7 +256,8 @@ async def test_bounce_sends_exactly_one_deploy_with_the_same_params_after_succes
         assert json.loads(recording.posts[-1].content) == PARAMS.body()
         # The undeploy was verified before the deploy went out.
         undeploy_done = jobs["UNDEPLOY"].timeline[-1].at
-        assert second.created_at >= jobs["UNDEPLOY"].last_checked_at  # type: ignore[operator]
+        checked = jobs["UNDEPLOY"].last_checked_at
+        assert checked is not None and second.created_at >= checked
         assert undeploy_done <= second.updated_at
         assert engine.recorded_deploy_params(model) == PARAMS
     finally:
@@ -265,7 +266,8 @@ async def test_bounce_sends_exactly_one_deploy_with_the_same_params_after_succes
         await sim.stop()
 
 
-async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent() -> None:
+async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     sim = await started(models=1)
     model = sim.model_ids[0]
     journal = Journal()
@@ -274,12 +276,9 @@ async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent() -> Non
         first.start()
         (job,) = first.bounce([model], DeployParams(model=PARAMS))
         # The process dies between the verified undeploy and the redeploy's admission.
-        first._bounces.on_final = lambda job: None  # type: ignore[method-assign]
+        monkeypatch.setattr(first._bounces, "on_final", lambda job: None)
         first._writer.on_final = None
-        deadline = time.monotonic() + 10
-        while (first.store.get(job.key) or job).state is not JobState.SUCCESS:
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await until(lambda: (first.store.get(job.key) or job).state is JobState.SUCCESS, 10)
         first._writer.flush()
         await close(first)
         second = make_engine(sim.url, journal=Journal())
@@ -288,7 +287,7 @@ async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent() -> Non
         assert reported.key == job.key and reported.state is JobState.SUCCESS
         assert reported.error is not None and "bounce incomplete" in reported.error
         assert "redeploy was never sent" in reported.error
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.2)  # deliberate: time for a redeploy that must not go out
         assert await received(sim.url, "DEPLOY") == {}
         assert second.resume_unfinished() == [], "reported once"
         await close(second)
@@ -316,10 +315,7 @@ async def test_one_live_job_per_resource_whatever_the_action_across_engines() ->
         assert await received(sim.url, "UNDEPLOY") == {model: 1}
         # Now finished (the other engine sees it too): a deploy may go, and an undeploy in
         # the other engine joins it.
-        deadline = time.monotonic() + 5
-        while not second.store.get(joined.key).is_final:  # type: ignore[union-attr]
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.05)
+        await until(lambda: job_of(second, joined.key).is_final, 5)
         (deploying,) = first.deploy([model], DeployParams(model=PARAMS))
         (joined_deploy,) = second.undeploy([model])
         assert joined_deploy.key == deploying.key
@@ -338,11 +334,12 @@ async def test_read_only_refuses_every_action_in_the_engine() -> None:
     try:
         engine.start()
         ids = [sim.model_ids[0], sim.tool_ids[0]]
-        for action, call in [
+        calls: list[tuple[str, Callable[[], object]]] = [
             ("undeploy", lambda: engine.undeploy(ids)),
             ("deploy", lambda: engine.deploy(ids, DeployParams(model=PARAMS))),
             ("bounce", lambda: engine.bounce(ids, DeployParams(model=PARAMS))),
-        ]:
+        ]
+        for action, call in calls:
             with pytest.raises(ReadOnlyError, match=f"read-only: {action} refused"):
                 call()
         assert engine.store.snapshot() == []
@@ -364,10 +361,10 @@ async def test_retry_resends_the_job_s_own_action_with_its_recorded_params() -> 
             {"status": 409, "match": f"{model}/deploy", "code": "CONFLICT"}]})
         (job,) = engine.deploy([model], DeployParams(model=PARAMS))
         await settle(engine)
-        assert engine.store.get(job.key).state is JobState.ERROR  # type: ignore[union-attr]
+        assert job_of(engine, job.key).state is JobState.ERROR
         assert engine.retry([job.key]) == 1
         await settle(engine)
-        assert engine.store.get(job.key).state is JobState.SUCCESS  # type: ignore[union-attr]
+        assert job_of(engine, job.key).state is JobState.SUCCESS
         assert [p.url.path for p in recording.posts] == [
             f"/api/public/models/{model}/deploy"] * 2
         assert json.loads(recording.posts[1].content) == PARAMS.body()

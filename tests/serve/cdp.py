@@ -71,7 +71,7 @@ class Page:
     async def key(self, key: str, code: str, keycode: int, text: str = "",
                   modifiers: int = 0) -> None:
         """A key press as the page sees it (xterm.js reads keydown events)."""
-        common = dict(key=key, code=code, windowsVirtualKeyCode=keycode,
+        common: dict[str, Any] = dict(key=key, code=code, windowsVirtualKeyCode=keycode,
                       nativeVirtualKeyCode=keycode, modifiers=modifiers)
         await self.send("Input.dispatchKeyEvent", type="keyDown", text=text, **common)
         await self.send("Input.dispatchKeyEvent", type="keyUp", **common)

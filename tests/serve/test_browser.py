@@ -69,7 +69,9 @@ async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(
             assert len(consoles) == 1, consoles
             (argv,) = consoles.values()
             assert argv[1:] == ["-m", "kore_tui.serve.console", "--demo"]
-            assert not any(SENTINEL_KEY in " ".join(a) for a in [argv, served.process.args])
+            server_argv = served.process.args
+            assert isinstance(server_argv, list)
+            assert not any(SENTINEL_KEY in " ".join(map(str, a)) for a in [argv, server_argv])
 
             await page.evaluate("document.querySelector('.xterm-helper-textarea').focus()")
             await page.key("u", "KeyU", 85, modifiers=CTRL)  # undeploy: the confirmation

@@ -40,8 +40,8 @@ def ask(app: KoreApp, action: str) -> None:
     elif action == "export":
         app.main.action_export()
     elif action == "remember the key":
-        app._offer_remember(app.config.environments["sim"],  # type: ignore[union-attr]
-                            Secret(SENTINEL_KEY))
+        assert app.config is not None
+        app._offer_remember(app.config.environments["sim"], Secret(SENTINEL_KEY))
 
 
 @pytest.mark.parametrize(("action", "terminal_opens"), [

@@ -96,7 +96,10 @@ async def read_until(ws: aiohttp.ClientWebSocketResponse, needle: str, timeout: 
     seen = ""
     deadline = time.monotonic() + timeout
     while needle not in seen:
-        message = await asyncio.wait_for(ws.receive(), max(0.1, deadline - time.monotonic()))
+        try:
+            message = await asyncio.wait_for(ws.receive(), max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            raise AssertionError(f"no {needle!r} in {timeout} s: {seen[-2000:]!r}") from None
         if message.type == aiohttp.WSMsgType.BINARY:
             seen += message.data.decode("utf-8", "replace")
         elif message.type == aiohttp.WSMsgType.TEXT:
@@ -122,7 +125,7 @@ async def test_a_served_read_only_console_cannot_undeploy(
         await ws.send_str(json.dumps(["stdin", f"\x1b[200~{ids}\x1b[201~"]))
         for keys in ["\x15", "\t", "\r", "\r"]:  # ctrl+u, tab, enter
             await ws.send_str(json.dumps(["stdin", keys]))
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.5)  # deliberate: time for an undeploy that must not happen
 
         # What the console's engine does with that command line: refuse.
         args = parse_args(argv[3:])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import aiohttp
 
 from kore_tui.serve.server import ConsoleServer
+from tests.helpers import until
 
 # A console that never answers textual-serve's protocol nor its "quit": the worst case.
 STUBBORN = [sys.executable, "-c", "import signal, time\n"
@@ -22,10 +22,8 @@ async def test_at_most_max_sessions_consoles_and_none_outlives_the_server() -> N
         ws_url = f"ws://127.0.0.1:{server.port}/{server.token}/ws"
         async with aiohttp.ClientSession() as session:
             first = await session.ws_connect(ws_url)
-            for _ in range(100):
-                if server.consoles and next(iter(server.consoles)).process is not None:
-                    break
-                await asyncio.sleep(0.05)
+            await until(lambda: bool(server.consoles)
+                        and next(iter(server.consoles)).process is not None, 5)
             (console,) = server.consoles
             process = console.process
             assert process is not None and process.returncode is None

@@ -20,6 +20,7 @@ from kore_tui.simulator import Simulator
 from kore_tui.simulator.faults import FaultProfile
 from kore_tui.simulator.state import Phase
 from tests.conftest import SENTINEL_KEY, sim_config
+from tests.helpers import until
 
 H = {"x-api-key": SENTINEL_KEY}
 MODEL_BODY: dict[str, Any] = {
@@ -223,7 +224,7 @@ async def test_sync_tool_deploy_answers_only_when_the_job_is_done() -> None:
             tools = sim.tool_ids
             for tool in tools:
                 await post(http, tool, "undeploy")
-            await asyncio.sleep(0.45)
+            await asyncio.sleep(0.45)  # deliberate: the 0.4 s undeploys end
             begun = time.monotonic()
             sync = await post(http, tools[0], "deploy", json={"isAsync": False})
             took = time.monotonic() - begun
@@ -244,7 +245,7 @@ async def test_a_failed_sync_tool_deploy_says_failed_in_its_answer(clock: Clock)
         async with httpx.AsyncClient(base_url=sim.url, headers=H, timeout=10) as http:
             (tool,) = sim.tool_ids
             await post(http, tool, "undeploy")
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.25)  # deliberate: the 0.2 s undeploy ends
             sim.state.fail_rate = 1.0
             sync = await post(http, tool, "deploy", json={"isAsync": False})
             assert sync.json()["status"] == "FAILED"
@@ -263,7 +264,7 @@ async def test_stop_does_not_wait_for_a_sync_deploy() -> None:
                 await post(http, sim.tool_ids[0], "deploy", json={"isAsync": False})
 
     task = asyncio.create_task(slow_call())
-    await asyncio.sleep(0.3)
+    await until(lambda: sim.state.received["DEPLOY"][sim.tool_ids[0]] >= 1)  # in flight
     begun = time.monotonic()
     await sim.stop()
     assert time.monotonic() - begun < 5

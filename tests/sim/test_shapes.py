@@ -11,6 +11,7 @@ import httpx
 
 from kore_tui.simulator import Simulator
 from tests.conftest import SENTINEL_KEY, sim_config
+from tests.helpers import until
 
 H = {"x-api-key": SENTINEL_KEY}
 
@@ -70,7 +71,7 @@ async def test_stop_does_not_wait_for_a_slow_drip() -> None:
                 await http.post(f"/api/public/models/{sim.model_ids[0]}/undeploy")
 
     task = asyncio.create_task(slow_call())
-    await asyncio.sleep(0.3)
+    await until(lambda: not sim.forced)  # the drip has the request
     started = time.monotonic()
     await sim.stop()
     assert time.monotonic() - started < 5

@@ -49,7 +49,7 @@ async def test_job_lifecycle_and_model_state() -> None:
             status = (await http.get(f"/api/public/dock-status/{ds}")).json()
             assert status == {"_id": ds, "toolId": model, "jobType": "MODELS",
                               "action": "UNDEPLOY", "status": "IN_PROGRESS"}
-            await asyncio.sleep(0.35)
+            await asyncio.sleep(0.35)  # deliberate: the 0.3 s job ends
             assert (await http.get(f"/api/public/dock-status/{ds}")).json()["status"] == "SUCCESS"
             gone = await http.post(f"/api/public/models/{model}/undeploy")
             assert gone.status_code == 409 and gone.json()["error"]["message"] == \
@@ -57,7 +57,7 @@ async def test_job_lifecycle_and_model_state() -> None:
             deploy = await http.post(f"/api/public/models/{model}/deploy",
                                      params={"modelType": "openSource"}, json=DEPLOY_BODY)
             assert deploy.status_code == 200 and deploy.json()["action"] == "DEPLOY"
-            await asyncio.sleep(0.35)
+            await asyncio.sleep(0.35)  # deliberate: the 0.3 s job ends
             models = (await http.get("/_sim/models")).json()["models"]
             assert next(m for m in models if m["modelId"] == model)["deployed"] is True
             missing = await http.post(
@@ -162,7 +162,7 @@ async def test_chaos_fresh_not_found_and_unknown_status() -> None:
             r = await http.post(f"/api/public/models/{sim.model_ids[0]}/undeploy")
             ds = r.json()["dock-statusId"]
             assert (await http.get(f"/api/public/dock-status/{ds}")).status_code == 404
-            await asyncio.sleep(0.52)
+            await asyncio.sleep(0.52)  # deliberate: past the fresh 404 window, before the end
             status = (await http.get(f"/api/public/dock-status/{ds}")).json()["status"]
             assert status not in {"IN_PROGRESS", "SUCCESS", "FAILED"}
     finally:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -11,6 +11,7 @@ from kore_tui.core import paths
 from kore_tui.core.config import Settings, load_config
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
+from tests import helpers
 from tests.conftest import sim_config
 
 FAST = Settings(poll_initial=0.05, poll_max=0.3, requests_per_second=0.0, not_found_grace=2.0)
@@ -34,12 +35,9 @@ def make_app(default_env: str | None = "sim", read_only: bool = False) -> KoreAp
     return KoreApp(config=config, env=env, read_only=read_only, settings=FAST)
 
 
-async def until(pilot: Pilot[object], condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await pilot.pause(0.05)
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    """tests.helpers.until, pausing through the pilot so the app runs between checks."""
+    await helpers.until(condition, timeout, pause=pilot.pause, interval=0.05)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ async def test_a_refused_key_pauses_asks_for_a_new_one_and_goes_on(
         assert isinstance(prompt, KeyPrompt) and "refused" in prompt.reason
         banner = str(app.main.query_one("#banner", Static).render())
         assert "KEY REFUSED" in banner
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # deliberate: time for sends that must not happen
         assert admin_sync(simenv.url, "/_sim/counters")["undeployAccepted"] == {}
         assert not any(j.state is JobState.SUCCESS for j in app.main.model.jobs.values())
         prompt.query_one("#key", Input).value = SENTINEL_KEY

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.environments import EnvironmentPicker
@@ -22,24 +25,24 @@ from tests.tui.conftest import env_block, make_app, until, write_config
 SIZE = (120, 36)
 
 
-def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+def screen_text(app: KoreApp) -> str:
     table = app.main.query_one(JobsTable)
     lines = [table.render_line(y) for y in range(table.size.height)]
     return "\n".join("".join(seg.text for seg in strip) for strip in lines)
 
 
-def all_final(app) -> bool:  # type: ignore[no-untyped-def]
+def all_final(app: KoreApp) -> bool:
     jobs = app.main.model.jobs.values()
     return bool(jobs) and all(j.is_final for j in jobs)
 
 
-async def paste(app, text: str) -> None:  # type: ignore[no-untyped-def]
+async def paste(app: KoreApp, text: str) -> None:
     entry = app.main.query_one(IdEntry)
     entry.set_text(text)
     await entry.current()  # parsing runs off the UI loop; wait for it like an operator would
 
 
-async def undeploy_in_ui(app, pilot, ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+async def undeploy_in_ui(app: KoreApp, pilot: Pilot[Any], ids: list[str]) -> None:
     """Paste, ctrl+u, click Undeploy in the confirmation: what an operator does."""
     await paste(app, "\n".join(ids))
     await pilot.press("ctrl+u")
@@ -64,7 +67,7 @@ async def test_paste_feedback_confirm_cancel_then_undeploy(simenv: SimulatorThre
         assert app.focused is not None and app.focused.id == "cancel"
         await pilot.press("enter")
         assert not isinstance(app.screen, ConfirmUndeploy)
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # deliberate: time for a POST that must not happen
         assert admin_sync(simenv.url, "/_sim/counters")["undeployReceived"] == {}
         await pilot.press("ctrl+u")
         await pilot.click("#confirm")
@@ -102,7 +105,7 @@ async def test_read_only_blocks_undeploy_in_ui_and_engine(simenv: SimulatorThrea
         await until(pilot, lambda: app.host is not None)
         await paste(app, simenv.model_ids[0])
         await pilot.press("ctrl+u")
-        await pilot.pause(0.2)
+        await pilot.pause(0.2)  # deliberate: time for a confirmation that must not open
         assert not isinstance(app.screen, ConfirmUndeploy)
         from kore_tui.core.engine import ReadOnlyError
 
@@ -148,29 +151,27 @@ async def test_watch_filter_sort_select_detail_export(simenv: SimulatorThread,
         await undeploy_in_ui(first, pilot, simenv.model_ids[:4])
         await until(pilot, lambda: len(first.main.model.jobs) == 4 and all(
             j.dock_status_id for j in first.main.model.jobs.values()))
-        ds_ids = [j.dock_status_id for j in first.main.model.jobs.values()]
+        ds_ids = [j.dock_status_id or "" for j in first.main.model.jobs.values()]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        await paste(app, "\n".join(ds_ids))  # type: ignore[arg-type]
+        await paste(app, "\n".join(ds_ids))
         await pilot.press("ctrl+w")
         await until(pilot, lambda: len(app.main.model.jobs) >= 4 and all_final(app))
         table = app.main.query_one(JobsTable)
         table.focus()
         await pilot.press("slash")
         filter_box = app.main.query_one("#filter", Input)
-        filter_box.value = ds_ids[0][:12]  # type: ignore[index]
-        await pilot.pause(0.2)
-        assert len(app.main.model.visible) == 1
+        filter_box.value = ds_ids[0][:12]
+        await until(pilot, lambda: len(app.main.model.visible) == 1)
         await pilot.press("enter")
         await pilot.press("space")
         assert len(app.main.model.marks) == 1
         filter_box.value = "no-such-thing"
-        await pilot.pause(0.2)
-        summary = str(app.main.query_one("#summary", Static).render())
-        assert "hidden by the filter" in summary
+        await until(pilot, lambda: "hidden by the filter" in str(
+            app.main.query_one("#summary", Static).render()))
         filter_box.value = ""
-        await pilot.pause(0.2)
+        await until(pilot, lambda: len(app.main.model.visible) == len(app.main.model.jobs))
         table.focus()
         await pilot.pause()
         await pilot.press("s")
@@ -187,7 +188,7 @@ async def test_watch_filter_sort_select_detail_export(simenv: SimulatorThread,
         await until(pilot, lambda: target.exists())
         rows = list(csv.DictReader(target.open()))
         assert len(rows) == len(app.main.model.jobs)
-        assert {r["dockStatusId"] for r in rows} >= set(ds_ids)  # type: ignore[arg-type]
+        assert {r["dockStatusId"] for r in rows} >= set(ds_ids)
         assert all(r["status"] == "SUCCESS" for r in rows)
         json_target = tmp_path / "out.json"
         await pilot.press("e")
@@ -238,12 +239,13 @@ async def test_history_and_resume_after_restart(simenv: SimulatorThread) -> None
         again = make_app("slow")
         async with again.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: again.host is not None)
-            assert len(again.host.resumed) == 3  # type: ignore[union-attr]
+            assert again.host is not None and len(again.host.resumed) == 3
             await until(pilot, lambda: all_final(again) and len(again.main.model.jobs) == 3)
             assert {j.state for j in again.main.model.jobs.values()} == {JobState.SUCCESS}
             await pilot.press("f3")
             assert isinstance(again.screen, HistoryScreen)
-            await until(pilot, lambda: len(again.screen.jobs) == 3)  # type: ignore[attr-defined]
+            await until(pilot, lambda: isinstance(again.screen, HistoryScreen)
+                        and len(again.screen.jobs) == 3)
         counters = admin_sync(slow.url, "/_sim/counters")
         assert set(counters["undeployAccepted"].values()) == {1}
     finally:

@@ -42,7 +42,7 @@ async def test_saving_an_edit_keeps_an_environment_added_meanwhile_and_comments(
         put_environment(Environment("qa", "https://qa.kore.ai"))
         editor = await open_editor_for_sim(pilot)
         editor.query_one("#protected", Checkbox).value = True
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # a Button ignores presses during its 0.2 s press effect
         await pilot.click("#save")
         await until(pilot, lambda: load_config().environments["sim"].protected)
         await until(pilot, lambda: app.config is not None and "qa" in app.config.environments)
@@ -53,19 +53,19 @@ async def test_saving_an_edit_keeps_an_environment_added_meanwhile_and_comments(
     assert load_config().default == "sim"
 
 
-async def test_saving_over_a_conflicting_change_is_refused(simenv: SimulatorThread,
-                                                          commented: str) -> None:
+async def test_saving_over_a_conflicting_change_is_refused(
+        simenv: SimulatorThread, commented: str, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app()
     said: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        app.notify = lambda message, **kw: said.append(message)  # type: ignore[method-assign]
+        monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(message))
         editor = await open_editor_for_sim(pilot)
         # Someone edits the same environment on disk while the editor is open.
         changed = commented.replace("# calm", "# calm\nprotected = true")
         write_config(changed)
         editor.query_one("#read_only", Checkbox).value = True
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # a Button ignores presses during its 0.2 s press effect
         await pilot.click("#save")
         await until(pilot, lambda: any("Config not saved" in m for m in said))
     assert any("'sim' was changed in the file meanwhile" in m for m in said)

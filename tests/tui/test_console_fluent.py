@@ -188,7 +188,8 @@ MODALS = ["confirm", "confirm-protected", "quit", "picker", "editor", "key", "pa
 async def _open(app: KoreApp, pilot: object, which: str) -> None:
     from kore_tui.tools.scenes import demo_model_ids
 
-    envs = app.config.environments  # type: ignore[union-attr]
+    assert app.config is not None
+    envs = app.config.environments
     if which.startswith("confirm"):
         env = envs["prod"] if which == "confirm-protected" else envs["dev"]
         await app.push_screen(ConfirmUndeploy(env, demo_model_ids()))
@@ -255,7 +256,8 @@ async def test_history_reads_the_journal_this_console_writes(simenv: SimulatorTh
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
         await pilot.press("f3")
         assert isinstance(app.screen, HistoryScreen)
-        await until(pilot, lambda: len(app.screen.jobs) == 2)  # type: ignore[attr-defined]
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen)
+                    and len(app.screen.jobs) == 2)
 
 
 async def test_help_is_derived_from_the_bindings_and_fits_80_columns() -> None:
@@ -290,8 +292,7 @@ async def test_q_quits_and_escape_clears_the_filter_first() -> None:
         table.focus()
         await pilot.press("a", "slash")
         await pilot.press(*"409")
-        await pilot.pause(0.2)
-        assert len(app.main.model.visible) == 1
+        await until(pilot, lambda: len(app.main.model.visible) == 1)
         await pilot.press("escape")
         assert app.main.model.text_filter == "" and len(app.main.model.visible) == 16
         assert app.focused is table and len(app.main.model.marks) == 16
@@ -314,9 +315,8 @@ async def test_empty_views_say_why_and_what_to_press() -> None:
         app.main._drain()
         table.focus()
         await pilot.press("slash", *"xyz")
-        await pilot.pause(0.2)
-        line = "".join(seg.text for seg in table.render_line(1))
-        assert "nothing matches 'xyz' — esc clears the filter" in line
+        await until(pilot, lambda: "nothing matches 'xyz' — esc clears the filter" in "".join(
+            seg.text for seg in table.render_line(1)))
 
 
 async def test_batch_end_summary_and_retry_confirmation_counts(
@@ -331,9 +331,8 @@ async def test_batch_end_summary_and_retry_confirmation_counts(
         await pilot.press("ctrl+u")
         await pilot.click("#confirm")
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 3)
-        await pilot.pause(0.2)
         batch = app.main.query_one("#batch", Static)
-        assert batch.display
+        await until(pilot, lambda: batch.display)
         text = str(batch.render())
         assert "Batch done: 2 SUCCESS, 0 FAILED, 1 UNKNOWN, 0 ERROR" in text
         assert "F mark failed · R retry · C copy model IDs" in text
@@ -371,8 +370,7 @@ async def test_history_filters_and_refreshes_while_open(simenv: SimulatorThread)
         await until(pilot, lambda: len(history.jobs) == 3, timeout=10)  # no key pressed
         await pilot.press("slash")
         history.query_one("#history-filter", Input).value = simenv.model_ids[2][:12]
-        await pilot.pause(0.2)
-        assert [j.model_id for j in history.jobs] == [simenv.model_ids[2]]
+        await until(pilot, lambda: [j.model_id for j in history.jobs] == [simenv.model_ids[2]])
         await pilot.press("escape")
         assert len(history.jobs) == 3 and app.screen is history
         await pilot.press("escape")

@@ -116,7 +116,7 @@ async def test_jobs_panel_uses_the_width(size: tuple[int, int]) -> None:
     row = next(line for line in lines if (job.model_id or "")[:11] in line)
     assert "HTTP 409" in row, f"the error is off screen at {width}: {row!r}"
     if width >= 170:
-        assert job.model_id in row, "full IDs at 250 columns"
+        assert job.model_id is not None and job.model_id in row, "full IDs at 250 columns"
         assert "HTTP 409 CONFLICT: Model is not deployed" in row
 
 

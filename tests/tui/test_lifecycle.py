@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from kore_tui.core.job import Job, JobState
 from kore_tui.simulator import SimulatorThread
@@ -56,7 +56,8 @@ def configure(sim: SimulatorThread, *, profile: bool, read_only: bool = False) -
 
 
 def counters(sim: SimulatorThread) -> dict[str, Any]:
-    return admin_sync(sim.url, "/_sim/counters")  # type: ignore[no-any-return]
+    answer: dict[str, Any] = admin_sync(sim.url, "/_sim/counters")
+    return answer
 
 
 def messages(app: KoreApp) -> str:
@@ -88,7 +89,7 @@ async def test_mixed_paste_counts_each_kind_and_undeploys_both(
         await paste(app, f"id,name\n{models[0]},a\n{tools[0]},t\n{models[1]},b\n")
         feedback = str(app.main.query_one("#feedback", Static).render())
         assert "2 model ID(s)" in feedback and "1 tool ID(s)" in feedback
-        assert str(app.main.query_one("#undeploy").label) == "Undeploy 3"  # type: ignore[attr-defined]
+        assert str(app.main.query_one("#undeploy", Button).label) == "Undeploy 3"
         await pilot.press("ctrl+u")
         text = confirm_text(app)
         assert "Undeploy 2 model(s) and 1 tool(s) in" in text
@@ -238,14 +239,12 @@ async def test_read_only_refuses_every_action_and_says_so(lifesim: SimulatorThre
         for key, action in (("ctrl+u", "undeploy"), ("ctrl+d", "deploy"),
                             ("ctrl+r", "bounce")):
             await pilot.press(key)
-            await pilot.pause(0.1)
+            await until(pilot, lambda: f"read-only: {action} is disabled" in messages(app))
             assert not isinstance(app.screen, ConfirmUndeploy | DeployForm), key
-            assert f"read-only: {action} is disabled" in messages(app), key
         app.main.query_one(JobsTable).focus()
         for key, action in (("u", "undo (redeploy)"), ("b", "bounce")):
             await pilot.press(key)
-            await pilot.pause(0.1)
-            assert f"read-only: {action} is disabled" in messages(app), key
+            await until(pilot, lambda: f"read-only: {action} is disabled" in messages(app))
         # the engine refuses too, whatever the console does
         host = app.host
         assert host is not None

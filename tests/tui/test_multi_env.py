@@ -6,12 +6,15 @@ import ast
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.environments import EnvironmentPicker
 from kore_tui.tui.screens.prompts import YesNo
 from kore_tui.tui.widgets.jobs_table import JobsTable
@@ -32,7 +35,8 @@ def engine_threads(name: str) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == f"engine-{name}" and t.is_alive()]
 
 
-async def pick(app, pilot, name: str) -> None:  # type: ignore[no-untyped-def]
+async def pick(app: KoreApp, pilot: Pilot[Any], name: str) -> None:
+    assert app.config is not None
     await pilot.press("f2")
     assert isinstance(app.screen, EnvironmentPicker)
     options = app.screen.query_one(OptionList)
@@ -58,13 +62,14 @@ async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
         # The panel shows this environment only; marks do not come along, nor does the
         # other environment's batch ("Batch done: 0 SUCCESS" about jobs not shown here).
         assert app.main.model.jobs == {} and app.main.model.marks == set()
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # deliberate: drain ticks that must not bring the batch back
         assert not app.main.query_one("#batch").display
         banner = str(app.main.query_one("#banner", Static).render())
         assert "fast" in banner and "2 active in slow" in banner
         # The other environment's engine keeps going while we look elsewhere.
-        assert engine_threads("slow") and app.sessions.get("slow").host is slow_host
-        slow_model = app.sessions.get("slow").model
+        slow = app.sessions.get("slow")
+        assert engine_threads("slow") and slow is not None and slow.host is slow_host
+        slow_model = slow.model
         await until(pilot, lambda: all(j.is_final for j in slow_model.jobs.values()))
         await undeploy_in_ui(app, pilot, simenv.model_ids[:1])
         await until(pilot, lambda: len(app.main.model.jobs) == 1)
@@ -105,8 +110,8 @@ async def test_all_environments_view_has_an_env_column_and_acts_only_here(
         table.cursor = next(i for i, k in enumerate(app.main.model.visible)
                             if app.main.model.jobs[k].environment == "slow")
         await pilot.press("r")
-        await pilot.pause(0.2)
-        assert any("switch to it" in str(n.message) for n in app._notifications)
+        await until(pilot, lambda: any("switch to it" in str(n.message)
+                                       for n in app._notifications))
         await pilot.press("E")
         assert not table.show_environment and len(app.main.model.jobs) == 1
         assert "Env" not in str(app.main.query_one("#jobs-header").render())
@@ -120,8 +125,8 @@ async def test_one_engine_per_environment_with_a_slow_key_command(
                  + env_block("other", simenv.url))
     app = make_app("slowkey")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.2)
-        assert app.host is None  # still running the key command
+        await pilot.pause(0.2)  # deliberate: the key command is still running
+        assert app.host is None
         await pick(app, pilot, "other")
         await pick(app, pilot, "slowkey")
         await pick(app, pilot, "other")

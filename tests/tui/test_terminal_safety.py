@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 
 from kore_tui.tools.scenes import Scene, build_app
 from kore_tui.tui.app import KoreApp
@@ -21,6 +21,7 @@ from kore_tui.tui.screens.environments import EnvironmentEditor
 from kore_tui.tui.screens.prompts import KeyPrompt, PathPrompt
 from kore_tui.tui.widgets.id_entry import IdEntry
 from tests.audit.corpus import PAYLOADS
+from tests.tui.conftest import until
 
 # Short payloads only: the 100k-character ones test bounds, not escapes.
 HOSTILE = " ".join(p for p in PAYLOADS if len(p) < 200)
@@ -41,7 +42,7 @@ async def _noop(app: KoreApp, pilot: object) -> None:
 
 def terminal_output(app: KoreApp) -> str:
     """What the driver would write for a full repaint of the current screen."""
-    update = app.screen._compositor.render_update(full=True)
+    update = app.screen._compositor.render_full_update()
     return update.render_segments(app.console)
 
 
@@ -82,8 +83,7 @@ async def test_id_box_paste_typing_and_load_are_scrubbed(tmp_path: Path) -> None
         assert isinstance(app.screen, PathPrompt)
         app.screen.query_one(Input).value = str(hostile_file)
         await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert "cm-f38b2ffc" in entry.text_area.text
+        await until(pilot, lambda: "cm-f38b2ffc" in entry.text_area.text)
         assert_clean(app, "ID box load")
 
 
@@ -109,7 +109,7 @@ async def test_filter_path_and_key_prompts_are_scrubbed() -> None:
         await pilot.press("escape")
         await app.push_screen(KeyPrompt("dev", "https://dev.example"))
         await pilot.pause()
-        app.screen.query_one("#reveal").value = True  # type: ignore[attr-defined]
+        app.screen.query_one("#reveal", Checkbox).value = True
         paste_into(app.screen.query_one("#key", Input), LINE)
         await pilot.pause()
         assert_clean(app, "key prompt (revealed)")
@@ -122,7 +122,7 @@ async def test_environment_editor_fields_are_scrubbed(field: str) -> None:
         await pilot.pause()
         await app.push_screen(EnvironmentEditor())
         await pilot.pause()
-        app.screen.query_one("#reveal").value = True  # type: ignore[attr-defined]
+        app.screen.query_one("#reveal", Checkbox).value = True
         box = app.screen.query_one(f"#{field}", Input)
         box.focus()
         paste_into(box, LINE)

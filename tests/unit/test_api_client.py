@@ -7,7 +7,7 @@ import pickle
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 from kore_tui import __version__
 from kore_tui.core import errors
 from kore_tui.core.api_client import KoreClient, parse_retry_after
+from kore_tui.core.models import AcceptedJob
 from kore_tui.core.secret import Secret
 from tests.conftest import SENTINEL_KEY
 
@@ -24,12 +25,15 @@ MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
 HOST = "https://agent-platform.kore.ai"
 
+# What httpx.MockTransport takes for an async handler.
+AsyncHandler = Callable[[httpx.Request], Coroutine[Any, Any, httpx.Response]]
+
 
 def client_for(handler: Callable[[httpx.Request], httpx.Response], **kw: Any) -> KoreClient:
     return KoreClient(HOST, Secret(SENTINEL_KEY), transport=httpx.MockTransport(handler), **kw)
 
 
-async def undeploy_with(response: httpx.Response) -> object:
+async def undeploy_with(response: httpx.Response) -> AcceptedJob:
     async with client_for(lambda r: response) as c:
         return await c.start_job("model", "UNDEPLOY", MODEL)
 
@@ -64,7 +68,7 @@ async def test_undeploy_sends_key_only_as_header_and_parses_sample_spelling() ->
 
 async def test_field_table_spelling_is_accepted() -> None:
     result = await undeploy_with(httpx.Response(200, json={"dockStatusId": DS, "status": "X"}))
-    assert result.dock_status_id == DS  # type: ignore[attr-defined]
+    assert result.dock_status_id == DS
 
 
 async def test_missing_required_field_is_named() -> None:
@@ -147,7 +151,7 @@ async def test_deeply_nested_json_is_refused_not_crashed() -> None:
 async def test_oversized_body_is_refused_before_it_is_buffered() -> None:
     chunks_sent = 0
 
-    async def body():  # type: ignore[no-untyped-def]
+    async def body() -> AsyncIterator[bytes]:
         nonlocal chunks_sent
         for _ in range(10_000):
             chunks_sent += 1
@@ -227,7 +231,7 @@ def test_secret_never_shows_in_full() -> None:
 # -- total time budget ---------------------------------------------------------------
 
 
-def stalling_after(*events: tuple[str, object]) -> Callable[[httpx.Request], object]:
+def stalling_after(*events: tuple[str, object]) -> AsyncHandler:
     """A handler that reports httpcore trace events, then never answers."""
     async def handler(request: httpx.Request) -> httpx.Response:
         trace = request.extensions["trace"]
@@ -238,11 +242,11 @@ def stalling_after(*events: tuple[str, object]) -> Callable[[httpx.Request], obj
     return handler
 
 
-async def timed_undeploy(handler: Callable[[httpx.Request], object], **kw: Any) -> tuple[
+async def timed_undeploy(handler: AsyncHandler, **kw: Any) -> tuple[
         errors.KoreError, float]:
     started = time.monotonic()
     client = KoreClient(HOST, Secret(SENTINEL_KEY), budget=kw.pop("budget", 0.3),
-                        transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
+                        transport=httpx.MockTransport(handler))
     async with client:
         with pytest.raises(errors.KoreError) as info:
             await client.start_job("model", "UNDEPLOY", MODEL, **kw)
@@ -283,7 +287,7 @@ async def test_per_call_budget_overrides_the_client_budget() -> None:
     handler = stalling_after(("http11.send_request_headers.started", OURS))
     started = time.monotonic()
     async with KoreClient(HOST, Secret(SENTINEL_KEY), budget=30.0,
-                          transport=httpx.MockTransport(handler)) as client:  # type: ignore[arg-type]
+                          transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
             await client.dock_status(DS, budget=0.2)
         with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):

@@ -34,7 +34,9 @@ WITH_DEFAULT = Environment("prod", "https://a.kore.ai", deploy_profile="small")
     (None, PLAIN, None, None, "no --profile was given and environment 'prod' names no "
      "deploy_profile"),
 ])
-def test_resolution_order(recorded, env, profile, expected, source) -> None:  # type: ignore[no-untyped-def]
+def test_resolution_order(recorded: ModelDeployParams | None, env: Environment,
+                          profile: str | None, expected: ModelDeployParams | None,
+                          source: str) -> None:
     found, said = resolve_model_params(MODEL, recorded, CONFIG, env, profile)
     assert found == expected
     assert source in said

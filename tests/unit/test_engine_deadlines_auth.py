@@ -8,9 +8,10 @@ from dataclasses import replace
 
 import httpx
 
+from kore_tui.core.engine import Engine
 from kore_tui.core.job import JobState
 from kore_tui.core.secret import Secret
-from tests.helpers import FAST, make_engine
+from tests.helpers import FAST, make_engine, until
 from tests.unit.test_engine_rules import ACCEPTED, MODEL, URL, Platform, only, status
 
 RATE_LIMITED = httpx.Response(429, headers={"Retry-After": "1"}, json={"error": "slow down"})
@@ -18,7 +19,7 @@ SHORT = replace(FAST, job_timeout=1.5, default_rate_pause=0.05)
 OTHER_MODELS = [f"cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4{i}" for i in range(3)]
 
 
-async def settle(engine, timeout: float) -> float:  # type: ignore[no-untyped-def]
+async def settle(engine: Engine, timeout: float) -> float:
     started = time.monotonic()
     await asyncio.wait_for(engine.wait_settled(), timeout)
     await engine.aclose()
@@ -33,7 +34,7 @@ async def test_endless_429_on_dock_status_times_out_at_the_deadline() -> None:
     engine.undeploy([MODEL])
     took = await settle(engine, 10)
     job = only(engine)
-    assert job.state is JobState.TIMED_OUT and "deadline" in job.error
+    assert job.state is JobState.TIMED_OUT and "deadline" in (job.error or "")
     assert took < SHORT.job_timeout + 2.5  # one Retry-After (1 s, +10 % jitter) at most past it
 
 
@@ -45,7 +46,7 @@ async def test_endless_429_on_the_post_ends_timed_out_and_not_sent() -> None:
     took = await settle(engine, 10)
     job = only(engine)
     assert job.state is JobState.TIMED_OUT and job.error_kind == "deadline_not_sent"
-    assert job.error.startswith("not sent") and took < SHORT.job_timeout + 1
+    assert (job.error or "").startswith("not sent") and took < SHORT.job_timeout + 1
     # Never sent, so the operator may send it again (retry), not just re-check.
     assert platform.get_count == 0
 
@@ -79,7 +80,7 @@ async def test_a_post_cut_by_the_deadline_is_unknown_not_resent() -> None:
     engine.undeploy([MODEL])
     await settle(engine, 10)
     job = only(engine)
-    assert job.state is JobState.UNKNOWN and "the request was sent" in job.error
+    assert job.state is JobState.UNKNOWN and "the request was sent" in (job.error or "")
     assert posts == 1
 
 
@@ -92,11 +93,13 @@ async def test_stop_on_a_submitting_job_is_unknown_and_on_a_queued_one_not_sent(
                          settings=replace(FAST, concurrency=1))
     engine.start()
     first, second = engine.undeploy([MODEL, OTHER_MODELS[0]])
-    deadline = time.monotonic() + 5
-    while engine.store.get(first.key).state is not JobState.SUBMITTING:  # type: ignore[union-attr]
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.01)
-    assert engine.store.get(second.key).state is JobState.QUEUED  # type: ignore[union-attr]
+
+    def state(key: str) -> JobState | None:
+        job = engine.store.get(key)
+        return job.state if job else None
+
+    await until(lambda: state(first.key) is JobState.SUBMITTING, 5)
+    assert state(second.key) is JobState.QUEUED
     assert engine.stop_tracking([first.key, second.key]) == 2
     await settle(engine, 5)
     stopped_in_flight = engine.store.get(first.key)
@@ -123,11 +126,8 @@ async def test_a_refused_key_holds_every_post_until_a_new_key_comes() -> None:
                          settings=replace(FAST, concurrency=1))
     engine.start()
     jobs = engine.undeploy(OTHER_MODELS)
-    deadline = time.monotonic() + 5
-    while not engine.auth_blocked or len(engine.held_keys) < len(jobs):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.2)
+    await until(lambda: engine.auth_blocked and len(engine.held_keys) == len(jobs), 5)
+    await asyncio.sleep(0.2)  # deliberate: time for requests that must not go out
     assert len(keys_seen) == 1, "after a 401 nothing else is sent with the refused key"
     assert all(j.state is JobState.QUEUED for j in engine.store.snapshot())
     assert "refused the API key" in (engine.store.health.auth_error or "")
@@ -142,10 +142,7 @@ async def test_without_a_new_key_held_jobs_end_as_auth_errors() -> None:
     engine = make_engine(URL, transport=httpx.MockTransport(platform))
     engine.start()
     engine.undeploy(OTHER_MODELS)
-    deadline = time.monotonic() + 5
-    while len(engine.held_keys) < 3:
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.01)
+    await until(lambda: len(engine.held_keys) == 3, 5)
     engine.abandon_held()
     await settle(engine, 5)
     jobs = engine.store.snapshot()

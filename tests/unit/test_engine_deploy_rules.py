@@ -11,7 +11,7 @@ import httpx
 from kore_tui.core.deploy_params import DeployParams, ToolDeployParams, parse_model_params
 from kore_tui.core.job import JobState
 from kore_tui.core.journal import Journal
-from tests.helpers import make_engine
+from tests.helpers import job_of, make_engine
 from tests.unit.test_engine_rules import DS, MODEL, URL, Platform, status
 
 TOOL = "a-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -62,7 +62,7 @@ async def test_a_sync_tool_deploy_sends_is_async_false() -> None:
         engine.start()
         (job,) = engine.deploy([TOOL], DeployParams(tool=ToolDeployParams(is_async=False)))
         await asyncio.wait_for(engine.wait_settled(), 5)
-        assert engine.store.get(job.key).state is JobState.SUCCESS  # type: ignore[union-attr]
+        assert job_of(engine, job.key).state is JobState.SUCCESS
         post = seen[0]
         assert post.url.path == f"/api/public/tools/{TOOL}/deploy"
         assert post.content == b'{"isAsync":false}' or post.content == b'{"isAsync": false}'

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from kore_tui.core import paths
-from kore_tui.core.engine import Engine
-from kore_tui.core.job import JobState
+from kore_tui.core.engine import Engine, EngineSettings
+from kore_tui.core.job import Job, JobState
 from kore_tui.core.journal import Journal, JournalError
-from tests.helpers import FAST, make_engine
+from tests.helpers import FAST, make_engine, until
 
 MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
@@ -54,7 +54,8 @@ class Platform:
         return item
 
 
-async def run(platform: Platform, settings=FAST, journal=None, timeout=10.0) -> Engine:  # type: ignore[no-untyped-def]
+async def run(platform: Platform, settings: EngineSettings = FAST, journal: Journal | None = None,
+              timeout: float = 10.0) -> Engine:
     engine = make_engine(URL, transport=httpx.MockTransport(platform), settings=settings,
                          journal=journal)
     engine.start()
@@ -67,7 +68,7 @@ async def run(platform: Platform, settings=FAST, journal=None, timeout=10.0) -> 
     return engine
 
 
-def only(engine: Engine):  # type: ignore[no-untyped-def]
+def only(engine: Engine) -> Job:
     (job,) = engine.store.snapshot()
     return job
 
@@ -104,7 +105,8 @@ async def test_nothing_is_sent_when_the_journal_cannot_be_written(tmp_path: Path
     await asyncio.wait_for(engine.wait_settled(), 5)
     await engine.aclose()
     job = only(engine)
-    assert job.state is JobState.ERROR and job.error.startswith("not sent: journal write failed")
+    assert job.state is JobState.ERROR
+    assert (job.error or "").startswith("not sent: journal write failed")
     assert engine.store.health.journal_error
 
 
@@ -131,7 +133,7 @@ async def test_doubtful_post_outcome_is_unknown_and_never_re_sent(failure: objec
     platform = Platform([failure], [status("SUCCESS")])
     job = only(await run(platform))
     assert job.state is JobState.UNKNOWN
-    assert "outcome unknown: the request may have reached the server" in job.error
+    assert "outcome unknown: the request may have reached the server" in (job.error or "")
     assert platform.post_count == 1 and platform.get_count == 0
 
 
@@ -150,7 +152,7 @@ async def test_connect_failures_give_up_with_error() -> None:
     platform = Platform([httpx.ConnectError("refused")])
     settings = replace(FAST, max_connect_retries=2)
     job = only(await run(platform, settings=settings))
-    assert job.state is JobState.ERROR and "not sent after 3 tries" in job.error
+    assert job.state is JobState.ERROR and "not sent after 3 tries" in (job.error or "")
     assert platform.post_count == 3
 
 
@@ -173,12 +175,11 @@ async def test_unknown_status_value_is_shown_and_ends_at_deadline() -> None:
     engine = make_engine(URL, transport=httpx.MockTransport(platform), settings=settings)
     engine.start()
     engine.undeploy([MODEL])
-    await asyncio.sleep(0.2)
-    assert only(engine).status_label == "IN_PROGRESS (PENDING_REVIEW)"
+    await until(lambda: only(engine).status_label == "IN_PROGRESS (PENDING_REVIEW)", 5)
     await asyncio.wait_for(engine.wait_settled(), 5)
     await engine.aclose()
     job = only(engine)
-    assert job.state is JobState.TIMED_OUT and "PENDING_REVIEW" in job.error
+    assert job.state is JobState.TIMED_OUT and "PENDING_REVIEW" in (job.error or "")
     assert 3 <= platform.get_count <= 15
 
 
@@ -222,7 +223,7 @@ async def test_retry_only_on_request_and_recheck_of_timed_out() -> None:
     engine.start()
     (job,) = engine.undeploy([MODEL])
     await asyncio.wait_for(engine.wait_settled(), 5)
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # deliberate: time for a re-send that must not happen
     assert platform.post_count == 1 and only(engine).state is JobState.UNKNOWN
     assert engine.retry([job.key]) == 1
     await asyncio.wait_for(engine.wait_settled(), 5)
@@ -250,7 +251,7 @@ async def test_pause_stops_all_requests_until_resumed() -> None:
     engine.start()
     engine.pause()
     engine.undeploy([MODEL])
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.2)  # deliberate: time for a POST that must not happen while paused
     assert platform.post_count == 0 and engine.store.health.user_paused
     engine.resume()
     await asyncio.wait_for(engine.wait_settled(), 5)
@@ -263,10 +264,10 @@ async def test_stop_tracking_ends_polling() -> None:
     engine = make_engine(URL, transport=httpx.MockTransport(platform))
     engine.start()
     (job,) = engine.undeploy([MODEL])
-    await asyncio.sleep(0.2)
+    await until(lambda: platform.get_count >= 1)  # it is being polled
     assert engine.stop_tracking([job.key]) == 1
     await asyncio.wait_for(engine.wait_settled(), 5)
     count = platform.get_count
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.3)  # deliberate: time for polls that must not happen any more
     await engine.aclose()
     assert platform.get_count == count and not only(engine).tracking

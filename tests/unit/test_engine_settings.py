@@ -45,4 +45,4 @@ def test_every_numeric_setting_declares_bounds_around_its_default() -> None:
         if f.name in UI_ONLY:
             continue
         low, high = f.metadata["bounds"]
-        assert low <= f.default <= high, f.name  # type: ignore[operator]
+        assert low <= f.default <= high, f.name

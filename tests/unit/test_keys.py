@@ -16,6 +16,7 @@ from kore_tui.core.config import Environment
 from kore_tui.core.keys import InvalidKeyError, KeyUnavailableError, check_key, resolve_key
 from kore_tui.core.secret import Secret
 from tests.conftest import SENTINEL_KEY
+from tests.helpers import until_sync
 
 HOST = "https://a.kore.ai"
 HALF = len(SENTINEL_KEY) // 2
@@ -117,10 +118,8 @@ time.sleep(60)
     with pytest.raises(KeyUnavailableError, match=r"longer than 1s"):
         keys.run_key_command((cmd,), timeout=1.0)
     grandchild = int(pid_file.read_text())
-    deadline = time.monotonic() + 3
-    while not _gone(grandchild) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _gone(grandchild), "the key_command's grandchild survived the timeout"
+    until_sync(lambda: _gone(grandchild), 3,
+               what="the key_command's grandchild is gone after the timeout")
 
 
 def test_key_command_stderr_is_bounded_inert_and_masks_the_key(tmp_path: Path) -> None:

@@ -211,9 +211,9 @@ def test_safety_model(rule: str, decide: Callable[[], Outcome],
 def test_only_certainly_unsent_posts_are_ever_re_sent() -> None:
     """Whatever the table says row by row: a re-send comes only from a 429 or a failed
     connect, for every error the client raises."""
-    everything = [RATE_LIMITED, REFUSED, CONNECT_TIMEOUT, TLS, READ_TIMEOUT, RESET,
-                  UNREADABLE_200, *(http(s) for s in (301, 302, 400, 401, 403, 404, 409, 500,
-                                                      502, 503, 504))]
+    everything: list[errors.ApiError | errors.TransportError | errors.ResponseFormatError] = [
+        RATE_LIMITED, REFUSED, CONNECT_TIMEOUT, TLS, READ_TIMEOUT, RESET, UNREADABLE_200,
+        *(http(s) for s in (301, 302, 400, 401, 403, 404, 409, 500, 502, 503, 504))]
     for exc in everything:
         assert post(exc).resend == (exc.certainly_not_sent and not isinstance(
             exc, errors.TlsError)), exc
