@@ -12,8 +12,11 @@ KEY = "kg-bench-0000000000000000"
 
 @contextmanager
 def simulator(*args: str) -> Iterator[tuple[str, list[str]]]:
-    proc = subprocess.Popen([sys.executable, "-m", "kore_tui", "simulator", "--port", "0",
-                             "--api-key", KEY, *args], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kore_tui", "simulator", "--port", "0", "--api-key", KEY, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         models: list[str] = []

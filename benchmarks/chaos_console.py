@@ -43,18 +43,34 @@ async def _probe(samples: list[float], stop: asyncio.Event) -> None:
 
 
 async def run(jobs: int, seed: int = 1, timeout: float = 600.0) -> dict[str, Any]:
-    faults = replace(profile_named("chaos"), slow_seconds=(0.05, 0.3), retry_after_seconds=0.2,
-                     rate_limited=0.02)
-    sim = SimulatorThread(SimConfig(api_key=KEY, models=jobs, seed=seed, faults=faults,
-                                    job_seconds=(0.0, 3.0), fail_rate=0.1)).start()
+    faults = replace(
+        profile_named("chaos"), slow_seconds=(0.05, 0.3), retry_after_seconds=0.2, rate_limited=0.02
+    )
+    sim = SimulatorThread(
+        SimConfig(
+            api_key=KEY,
+            models=jobs,
+            seed=seed,
+            faults=faults,
+            job_seconds=(0.0, 3.0),
+            fail_rate=0.1,
+        )
+    ).start()
     folder = Path(tempfile.mkdtemp(prefix="kore-chaos-"))
     os.environ["KORE_SIM_KEY_CHAOS"] = KEY
     env = Environment("chaos", sim.url, key_env="KORE_SIM_KEY_CHAOS")
     config = Config(path=folder / "config.toml", environments={"chaos": env}, default="chaos")
-    settings = Settings(concurrency=32, requests_per_second=0.0, poll_initial=0.2, poll_max=1.0,
-                        job_timeout=30.0, not_found_grace=3.0)
-    app = KoreApp(config=config, env=env, settings=settings,
-                  journal_path=folder / "journal.sqlite3")
+    settings = Settings(
+        concurrency=32,
+        requests_per_second=0.0,
+        poll_initial=0.2,
+        poll_max=1.0,
+        job_timeout=30.0,
+        not_found_grace=3.0,
+    )
+    app = KoreApp(
+        config=config, env=env, settings=settings, journal_path=folder / "journal.sqlite3"
+    )
     samples: list[float] = []
     stop = asyncio.Event()
     started = time.monotonic()
@@ -68,8 +84,10 @@ async def run(jobs: int, seed: int = 1, timeout: float = 600.0) -> dict[str, Any
         await pilot.press("ctrl+u")
         assert isinstance(app.screen, ConfirmUndeploy)
         await pilot.click("#confirm")
-        while not (len(app.main.model.jobs) == jobs and
-                   all(j.is_final for j in app.main.model.jobs.values())):
+        while not (
+            len(app.main.model.jobs) == jobs
+            and all(j.is_final for j in app.main.model.jobs.values())
+        ):
             if time.monotonic() - started > timeout:
                 break
             await pilot.pause(0.1)
@@ -78,8 +96,11 @@ async def run(jobs: int, seed: int = 1, timeout: float = 600.0) -> dict[str, Any
         await probe
         states = Counter(j.state.value for j in app.main.model.jobs.values())
         all_final = all(j.is_final for j in app.main.model.jobs.values())
-        without_reason = sum(1 for j in app.main.model.jobs.values()
-                             if j.state.value in {"UNKNOWN", "ERROR", "TIMED_OUT"} and not j.error)
+        without_reason = sum(
+            1
+            for j in app.main.model.jobs.values()
+            if j.state.value in {"UNKNOWN", "ERROR", "TIMED_OUT"} and not j.error
+        )
     await asyncio.sleep(0.5)
     leftover = [t.name for t in threading.enumerate() if t.name.startswith("engine-")]
     with httpx.Client(base_url=sim.url, headers={"x-api-key": KEY}) as http:
@@ -90,8 +111,12 @@ async def run(jobs: int, seed: int = 1, timeout: float = 600.0) -> dict[str, Any
     journal.close()
     accepted = counters["undeployAccepted"].values()
     return {
-        "jobs": jobs, "seconds": round(elapsed, 1), "all_final": all_final, "states": states,
-        "journal_states": journal_states, "final_without_reason": without_reason,
+        "jobs": jobs,
+        "seconds": round(elapsed, 1),
+        "all_final": all_final,
+        "states": states,
+        "journal_states": journal_states,
+        "final_without_reason": without_reason,
         "models_with_duplicate_post": sum(1 for n in accepted if n > 1),
         "unexpected_engine_errors": engine.unexpected_errors if engine else None,
         "engine_threads_left": leftover,

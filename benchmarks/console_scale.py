@@ -104,13 +104,19 @@ async def echo(n: int, keys: int, gap: float) -> dict[str, object]:
         parsed_ids = len(entry.parsed.model_ids)
         invalid = len(entry.parsed.invalid)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"ids_in_box": n, "parsed_model_ids": parsed_ids, "invalid_after_typing": invalid,
-            "first_parse_s": round(first_parse, 2), "keys": keys, "key_gap_s": gap,
-            "echo_p50_ms": round(statistics.median(latencies), 1),
-            "echo_p99_ms": round(percentile(latencies, 0.99), 1),
-            "echo_max_ms": round(max(latencies), 1),
-            "loop_lag_while_typing_p99_ms": round(percentile(lag, 0.99), 1),
-            "peak_rss_mb": round(rss, 1)}
+    return {
+        "ids_in_box": n,
+        "parsed_model_ids": parsed_ids,
+        "invalid_after_typing": invalid,
+        "first_parse_s": round(first_parse, 2),
+        "keys": keys,
+        "key_gap_s": gap,
+        "echo_p50_ms": round(statistics.median(latencies), 1),
+        "echo_p99_ms": round(percentile(latencies, 0.99), 1),
+        "echo_max_ms": round(max(latencies), 1),
+        "loop_lag_while_typing_p99_ms": round(percentile(lag, 0.99), 1),
+        "peak_rss_mb": round(rss, 1),
+    }
 
 
 def posts(url: str) -> int:
@@ -130,9 +136,11 @@ def wait_posts(url: str, n: int, timeout: float) -> float:
 
 def write_config(folder: Path, url: str, concurrency: int) -> None:
     path = folder / "config.toml"
-    path.write_text(f'default = "bench"\n[settings]\nconcurrency = {concurrency}\n'
-                    f'requests_per_second = 0\n'
-                    f'[environments.bench]\nhost = "{url}"\nkey_env = "BENCH_KEY"\n')
+    path.write_text(
+        f'default = "bench"\n[settings]\nconcurrency = {concurrency}\n'
+        f"requests_per_second = 0\n"
+        f'[environments.bench]\nhost = "{url}"\nkey_env = "BENCH_KEY"\n'
+    )
     path.chmod(0o600)
 
 
@@ -140,8 +148,11 @@ def cli_dispatch(url: str, models: list[str], folder: Path) -> float:
     ids = folder / "ids.txt"
     ids.write_text("\n".join(models) + "\n")
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--file",
-                             str(ids)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--file", str(ids)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         done = wait_posts(url, len(models), 600)
     finally:
@@ -173,9 +184,13 @@ def dispatch(n: int, concurrency: int, rounds: int) -> dict[str, object]:
     # Interleaved rounds and medians: the machine is shared, single runs vary by 1.5x.
     runs: dict[str, list[float]] = {"cli": [], "console": []}
     for name in [name for _ in range(rounds) for name in runs]:
-        with tempfile.TemporaryDirectory(prefix="kore-bench-") as tmp, \
-                simulator("--models", str(n), "--job-seconds", "0:0", "--fail-rate", "0") \
-                as (url, models):
+        with (
+            tempfile.TemporaryDirectory(prefix="kore-bench-") as tmp,
+            simulator("--models", str(n), "--job-seconds", "0:0", "--fail-rate", "0") as (
+                url,
+                models,
+            ),
+        ):
             folder = Path(tmp)
             os.environ["KORE_TUI_CONFIG"] = str(folder / "config.toml")
             os.environ["KORE_TUI_JOURNAL"] = str(folder / "journal.sqlite3")
@@ -186,10 +201,15 @@ def dispatch(n: int, concurrency: int, rounds: int) -> dict[str, object]:
             else:
                 runs[name].append(asyncio.run(console_dispatch(url, models)))
     cli, console = statistics.median(runs["cli"]), statistics.median(runs["console"])
-    return {"models": n, "concurrency": concurrency, "rounds": rounds,
-            "cli_posts_per_s": round(cli, 1), "console_posts_per_s": round(console, 1),
-            "runs": {k: [round(v, 1) for v in vs] for k, vs in runs.items()},
-            "console_vs_cli": round(console / cli, 2)}
+    return {
+        "models": n,
+        "concurrency": concurrency,
+        "rounds": rounds,
+        "cli_posts_per_s": round(cli, 1),
+        "console_posts_per_s": round(console, 1),
+        "runs": {k: [round(v, 1) for v in vs] for k, vs in runs.items()},
+        "console_vs_cli": round(console / cli, 2),
+    }
 
 
 def main() -> None:
@@ -202,8 +222,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-dispatch", action="store_true")
     args = parser.parse_args()
-    out: dict[str, object] = {"benchmark": "console_scale",
-                              "echo": asyncio.run(echo(args.ids, args.keys, args.key_gap))}
+    out: dict[str, object] = {
+        "benchmark": "console_scale",
+        "echo": asyncio.run(echo(args.ids, args.keys, args.key_gap)),
+    }
     if not args.skip_dispatch:
         out["dispatch"] = dispatch(args.dispatch, args.concurrency, args.rounds)
     out["targets"] = {"echo_p99_ms": 50, "peak_rss_mb": 300, "console_vs_cli": 0.8}

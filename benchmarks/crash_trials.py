@@ -38,9 +38,15 @@ FINAL = {"SUCCESS", "FAILED", "TIMED_OUT", "UNKNOWN", "ERROR"}
 
 
 def _env(folder: Path) -> dict[str, str]:
-    return {**os.environ, "KORE_TUI_CONFIG": str(folder / "config.toml"),
-            "XDG_STATE_HOME": str(folder / "state"), "CRASH_KEY": KEY,
-            "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
+    return {
+        **os.environ,
+        "KORE_TUI_CONFIG": str(folder / "config.toml"),
+        "XDG_STATE_HOME": str(folder / "state"),
+        "CRASH_KEY": KEY,
+        "TERM": "xterm-256color",
+        "COLUMNS": "120",
+        "LINES": "36",
+    }
 
 
 def _journal(folder: Path) -> dict[str, str]:
@@ -55,9 +61,21 @@ def _journal(folder: Path) -> dict[str, str]:
 
 
 def _run_cli(folder: Path, models: list[str], delay: float) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait",
-                             "--file", str(folder / "ids.txt")], env=_env(folder),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kore_tui",
+            "undeploy",
+            "--yes",
+            "--wait",
+            "--file",
+            str(folder / "ids.txt"),
+        ],
+        env=_env(folder),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -104,26 +122,40 @@ def _run_console(folder: Path, models: list[str], delay: float) -> None:
 def trial(mode: str, seed: int, models_count: int = 500) -> dict[str, Any]:
     rng = random.Random(seed)
     delay = rng.uniform(0.3, 4.0)
-    with tempfile.TemporaryDirectory(prefix="kore-crash-") as tmp, SimulatorThread(SimConfig(
-            api_key=KEY, models=models_count, seed=seed, job_seconds=(1.0, 4.0),
-            fail_rate=0.1)) as sim:
+    with (
+        tempfile.TemporaryDirectory(prefix="kore-crash-") as tmp,
+        SimulatorThread(
+            SimConfig(
+                api_key=KEY, models=models_count, seed=seed, job_seconds=(1.0, 4.0), fail_rate=0.1
+            )
+        ) as sim,
+    ):
         folder = Path(tmp)
         (folder / "config.toml").write_text(
             f'default = "crash"\n[settings]\nrequests_per_second = 0\npoll_initial = 0.3\n'
-            f'poll_max = 1.0\n[environments.crash]\nhost = "{sim.url}"\nkey_env = "CRASH_KEY"\n')
+            f'poll_max = 1.0\n[environments.crash]\nhost = "{sim.url}"\nkey_env = "CRASH_KEY"\n'
+        )
         (folder / "config.toml").chmod(0o600)
         (folder / "ids.txt").write_text("\n".join(sim.model_ids))
         (_run_cli if mode == "cli" else _run_console)(folder, sim.model_ids, delay)
         before = _journal(folder)
         dispatched = {m for m, s in before.items() if s != "QUEUED"}
-        resume = subprocess.run([sys.executable, "-m", "kore_tui", "status", "--wait", "--json"],
-                                env=_env(folder), capture_output=True, text=True, timeout=300)
+        resume = subprocess.run(
+            [sys.executable, "-m", "kore_tui", "status", "--wait", "--json"],
+            env=_env(folder),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         after = _journal(folder)
         with httpx.Client(base_url=sim.url, headers={"x-api-key": KEY}) as http:
             accepted = http.get("/_sim/counters").json()["undeployAccepted"]
     return {
-        "mode": mode, "seed": seed, "kill_after_s": round(delay, 2),
-        "journaled": len(before), "dispatched": len(dispatched),
+        "mode": mode,
+        "seed": seed,
+        "kill_after_s": round(delay, 2),
+        "journaled": len(before),
+        "dispatched": len(dispatched),
         "resume_exit": resume.returncode,
         "lost": len(dispatched - set(after)),
         "unfinished": sum(1 for m in dispatched if after.get(m) not in FINAL),
@@ -134,12 +166,15 @@ def trial(mode: str, seed: int, models_count: int = 500) -> dict[str, Any]:
 
 def run(trials: int) -> dict[str, Any]:
     rows = [trial(mode, seed) for mode in ("cli", "console") for seed in range(1, trials + 1)]
-    return {"benchmark": "crash_trials", "trials": rows,
-            "total_dispatched": sum(r["dispatched"] for r in rows),
-            "total_lost": sum(r["lost"] for r in rows),
-            "total_unfinished": sum(r["unfinished"] for r in rows),
-            "total_re_posted": sum(r["re_posted"] for r in rows),
-            "total_posted_without_journal": sum(r["posted_without_journal"] for r in rows)}
+    return {
+        "benchmark": "crash_trials",
+        "trials": rows,
+        "total_dispatched": sum(r["dispatched"] for r in rows),
+        "total_lost": sum(r["lost"] for r in rows),
+        "total_unfinished": sum(r["unfinished"] for r in rows),
+        "total_re_posted": sum(r["re_posted"] for r in rows),
+        "total_posted_without_journal": sum(r["posted_without_journal"] for r in rows),
+    }
 
 
 def main() -> None:

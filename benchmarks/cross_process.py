@@ -35,9 +35,15 @@ KEY = "kg-cross-0000000000000000"
 
 
 def _env(folder: Path) -> dict[str, str]:
-    return {**os.environ, "KORE_TUI_CONFIG": str(folder / "config.toml"),
-            "XDG_STATE_HOME": str(folder / "state"), "CROSS_KEY": KEY,
-            "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "36"}
+    return {
+        **os.environ,
+        "KORE_TUI_CONFIG": str(folder / "config.toml"),
+        "XDG_STATE_HOME": str(folder / "state"),
+        "CROSS_KEY": KEY,
+        "TERM": "xterm-256color",
+        "COLUMNS": "120",
+        "LINES": "36",
+    }
 
 
 def _drain(fd: int, seconds: float) -> None:
@@ -75,22 +81,41 @@ def _console_undeploy(fd: int, ids_file: Path) -> None:
 
 
 def run(models: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="kore-cross-") as tmp, SimulatorThread(SimConfig(
-            api_key=KEY, models=models, seed=11, job_seconds=(1.0, 3.0),
-            fail_rate=0.0)) as sim:
+    with (
+        tempfile.TemporaryDirectory(prefix="kore-cross-") as tmp,
+        SimulatorThread(
+            SimConfig(api_key=KEY, models=models, seed=11, job_seconds=(1.0, 3.0), fail_rate=0.0)
+        ) as sim,
+    ):
         folder = Path(tmp)
         (folder / "config.toml").write_text(
             f'default = "cross"\n[settings]\nrequests_per_second = 0\npoll_initial = 0.3\n'
-            f'poll_max = 1.0\n[environments.cross]\nhost = "{sim.url}"\nkey_env = "CROSS_KEY"\n')
+            f'poll_max = 1.0\n[environments.cross]\nhost = "{sim.url}"\nkey_env = "CROSS_KEY"\n'
+        )
         (folder / "config.toml").chmod(0o600)
         ids = folder / "ids.txt"
         ids.write_text("\n".join(sim.model_ids))
         started = time.monotonic()
         pid, fd = _start_console(folder)
-        clis = [subprocess.Popen(
-            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--file",
-             str(ids)], env=_env(folder), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True) for _ in range(2)]
+        clis = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "kore_tui",
+                    "undeploy",
+                    "--yes",
+                    "--wait",
+                    "--file",
+                    str(ids),
+                ],
+                env=_env(folder),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         _console_undeploy(fd, ids)
         errors = [cli.communicate(timeout=600)[1] for cli in clis]
         _drain(fd, 3.0)

@@ -41,14 +41,16 @@ async def run_kore(url: str, count: int) -> list[str]:
     from kore_tui.core.secret import Secret
 
     async with KoreClient(url, Secret(KEY), max_connections=count) as client:
-        results = await asyncio.gather(*(client.dock_status(DS) for _ in range(count)),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(client.dock_status(DS) for _ in range(count)), return_exceptions=True
+        )
     return [type(r).__name__ for r in results]
 
 
 async def run_httpx_default(url: str, count: int) -> list[str]:
-    async with httpx.AsyncClient(base_url=url, headers={"x-api-key": KEY},
-                                 limits=httpx.Limits(max_connections=count)) as http:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"x-api-key": KEY}, limits=httpx.Limits(max_connections=count)
+    ) as http:
 
         async def one() -> str:
             size = 0
@@ -69,22 +71,35 @@ def child(kind: str, url: str, count: int) -> None:
     started = time.monotonic()
     runner = run_kore if kind == "kore_tui" else run_httpx_default
     outcomes = asyncio.run(runner(url, count))
-    print(json.dumps({"idle_rss_mb": round(idle, 1), "peak_rss_mb": round(rss_mb(), 1),
-                      "seconds": round(time.monotonic() - started, 2),
-                      "outcomes": sorted(set(outcomes))}))
+    print(
+        json.dumps(
+            {
+                "idle_rss_mb": round(idle, 1),
+                "peak_rss_mb": round(rss_mb(), 1),
+                "seconds": round(time.monotonic() - started, 2),
+                "outcomes": sorted(set(outcomes)),
+            }
+        )
+    )
 
 
 def measure(kind: str, url: str, count: int, inflated: int) -> dict[str, object]:
     with httpx.Client(base_url=url, headers={"x-api-key": KEY}) as http:
         http.post("/_sim/reset").raise_for_status()
-        http.post("/_sim/force", json={"responses": [
-            {"mode": "gzip_bomb", "inflated": inflated}] * count}).raise_for_status()
-    done = subprocess.run([sys.executable, __file__, "--child", kind, "--url", url,
-                           "--count", str(count)], capture_output=True, text=True, check=True,
-                          timeout=600)
+        http.post(
+            "/_sim/force", json={"responses": [{"mode": "gzip_bomb", "inflated": inflated}] * count}
+        ).raise_for_status()
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--url", url, "--count", str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     result: dict[str, Any] = json.loads(done.stdout)
     result["peak_over_idle_mb"] = round(
-        float(result["peak_rss_mb"]) - float(result["idle_rss_mb"]), 1)
+        float(result["peak_rss_mb"]) - float(result["idle_rss_mb"]), 1
+    )
     return result
 
 
@@ -102,12 +117,14 @@ def main() -> None:
     with simulator("--models", "1") as (url, _models):
         with httpx.Client(base_url=url, headers={"x-api-key": KEY}) as http:
             # One warm-up bomb so the simulator builds (and caches) it outside the timings.
-            http.post("/_sim/force", json={"responses": [
-                {"mode": "gzip_bomb", "inflated": inflated}]}).raise_for_status()
+            http.post(
+                "/_sim/force", json={"responses": [{"mode": "gzip_bomb", "inflated": inflated}]}
+            ).raise_for_status()
             with http.stream("GET", f"/api/public/dock-status/{DS}") as r:
                 wire = sum(len(c) for c in r.iter_raw())
         report = {
-            "concurrent": args.count, "inflated_mb": args.inflated_mb,
+            "concurrent": args.count,
+            "inflated_mb": args.inflated_mb,
             "wire_bytes_per_answer": wire,
             "kore_tui": measure("kore_tui", url, args.count, inflated),
             "httpx_default": measure("httpx_default", url, args.count, inflated),

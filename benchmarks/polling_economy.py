@@ -69,7 +69,8 @@ def model(n: int, seed: int) -> dict[str, dict[str, float]]:
     ours = PollSchedule()
     out: dict[str, dict[str, float]] = {
         "ours_age_proportional": simulate(
-            durations, lambda age, k, r: ours.next_delay(age, r), random.Random(seed)),
+            durations, lambda age, k, r: ours.next_delay(age, r), random.Random(seed)
+        ),
         "geometric_x1.5": simulate(durations, geometric(), rng),
         "fixed_1s": simulate(durations, lambda age, k, r: 1.0, rng),
         "fixed_3s": simulate(durations, lambda age, k, r: 3.0, rng),
@@ -83,11 +84,20 @@ def model(n: int, seed: int) -> dict[str, dict[str, float]]:
 async def live(n: int, scale: float, seed: int) -> dict[str, float]:
     """The real engine against a simulator in a child process (own CPU, same clock)."""
     rng = random.Random(seed)
-    with simulator("--models", str(n), "--seed", str(seed), "--fail-rate", "0",
-                   "--job-seconds", f"{5 * scale}:{300 * scale}") as (url, models):
+    with simulator(
+        "--models",
+        str(n),
+        "--seed",
+        str(seed),
+        "--fail-rate",
+        "0",
+        "--job-seconds",
+        f"{5 * scale}:{300 * scale}",
+    ) as (url, models):
         sched = PollSchedule(initial=2.0 * scale, cap=30.0 * scale)
-        settings = EngineSettings(concurrency=16, requests_per_second=0.0, schedule=sched,
-                                  job_timeout=600 * scale)
+        settings = EngineSettings(
+            concurrency=16, requests_per_second=0.0, schedule=sched, job_timeout=600 * scale
+        )
         client = KoreClient(url, Secret(KEY), max_connections=20)
         engine = Engine(Environment("bench", url), client, settings=settings, rng=rng)
         detected: dict[str, float] = {}
@@ -112,9 +122,13 @@ async def live(n: int, scale: float, seed: int) -> dict[str, float]:
         lags.append(lag)
         ratios.append(lag / max(1.0, 0.1 * duration))
         polls.append(job.polls)
-    return {"jobs": n, "scale": scale, "median_lag_s": round(statistics.median(lags), 2),
-            "median_lag_over_allowed": round(statistics.median(ratios), 3),
-            "requests_per_job": round(statistics.mean(polls) + 1, 2)}
+    return {
+        "jobs": n,
+        "scale": scale,
+        "median_lag_s": round(statistics.median(lags), 2),
+        "median_lag_over_allowed": round(statistics.median(ratios), 3),
+        "requests_per_job": round(statistics.mean(polls) + 1, 2),
+    }
 
 
 def main() -> None:
@@ -126,12 +140,21 @@ def main() -> None:
     modelled = model(args.jobs, args.seed)
     measured = asyncio.run(live(args.jobs, args.scale, args.seed))
     fixed = modelled["fixed_1s"]["requests_per_job"]
-    print(json.dumps({
-        "benchmark": "polling_economy", "durations_s": [5, 300], "model": modelled,
-        "live_ours": {**measured, "requests_vs_fixed_1s": round(
-            measured["requests_per_job"] / fixed, 3)},
-        "target": {"median_lag_over_allowed": 1.0, "requests_vs_fixed_1s": 0.25},
-    }, indent=1))
+    print(
+        json.dumps(
+            {
+                "benchmark": "polling_economy",
+                "durations_s": [5, 300],
+                "model": modelled,
+                "live_ours": {
+                    **measured,
+                    "requests_vs_fixed_1s": round(measured["requests_per_job"] / fixed, 3),
+                },
+                "target": {"median_lag_over_allowed": 1.0, "requests_vs_fixed_1s": 0.25},
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

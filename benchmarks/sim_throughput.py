@@ -40,8 +40,12 @@ async def load(url: str, ds_ids: list[str], seconds: float, concurrency: int) ->
         started = time.monotonic()
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.monotonic() - started
-    return {"requests": done, "errors": errors, "seconds": round(elapsed, 2),
-            "req_per_s": round(done / elapsed, 1)}
+    return {
+        "requests": done,
+        "errors": errors,
+        "seconds": round(elapsed, 2),
+        "req_per_s": round(done / elapsed, 1),
+    }
 
 
 async def prepare(url: str, models: list[str]) -> list[str]:
@@ -60,8 +64,23 @@ def main() -> None:
     args = parser.parse_args()
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kore_tui", "simulator", "--port", "0", "--models", "200",
-         "--api-key", KEY, "--job-seconds", "3600:3600"], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "kore_tui",
+            "simulator",
+            "--port",
+            "0",
+            "--models",
+            "200",
+            "--api-key",
+            KEY,
+            "--job-seconds",
+            "3600:3600",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         models = []
@@ -77,9 +96,18 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
-    print(json.dumps({"benchmark": "sim_throughput", "startup_s": round(startup, 3),
-                      "concurrency": args.concurrency, **result,
-                      "target_req_per_s": 2000, "target_startup_s": 1.0}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "sim_throughput",
+                "startup_s": round(startup, 3),
+                "concurrency": args.concurrency,
+                **result,
+                "target_req_per_s": 2000,
+                "target_startup_s": 1.0,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -32,8 +32,9 @@ from kore_tui.core.secret import Secret
 
 async def bare(url: str, models: list[str], concurrency: int) -> float:
     sem = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency + 4,
-                          max_keepalive_connections=concurrency + 4)
+    limits = httpx.Limits(
+        max_connections=concurrency + 4, max_keepalive_connections=concurrency + 4
+    )
     async with httpx.AsyncClient(base_url=url, headers={"x-api-key": KEY}, limits=limits) as c:
 
         async def cycle(model: str) -> None:
@@ -80,24 +81,38 @@ def main() -> None:
     # Interleaved rounds and medians: single runs on a 2-core machine vary by ~10%.
     for _ in range(args.rounds):
         for name in runs:
-            with simulator("--models", str(n), "--job-seconds", "0:0", "--fail-rate",
-                           "0.1") as (url, models):
+            with simulator("--models", str(n), "--job-seconds", "0:0", "--fail-rate", "0.1") as (
+                url,
+                models,
+            ):
                 if name == "bare":
                     seconds = asyncio.run(bare(url, models, args.concurrency))
                 else:
-                    seconds = asyncio.run(engine_run(url, models, args.concurrency,
-                                                     name == "engine_journal"))
+                    seconds = asyncio.run(
+                        engine_run(url, models, args.concurrency, name == "engine_journal")
+                    )
             runs[name].append(seconds)
     results = {}
     for name, values in runs.items():
         med = statistics.median(values)
-        results[name] = {"median_s": round(med, 3), "cycles_per_s": round(n / med, 1),
-                         "runs_s": [round(v, 3) for v in values]}
+        results[name] = {
+            "median_s": round(med, 3),
+            "cycles_per_s": round(n / med, 1),
+            "runs_s": [round(v, 3) for v in values],
+        }
     overhead = results["engine_journal"]["median_s"] / results["bare"]["median_s"] - 1
-    print(json.dumps({
-        "benchmark": "throughput", "cycles": n, "concurrency": args.concurrency, **results,
-        "engine_overhead_pct": round(overhead * 100, 1), "target_overhead_pct": 15,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "throughput",
+                "cycles": n,
+                "concurrency": args.concurrency,
+                **results,
+                "engine_overhead_pct": round(overhead * 100, 1),
+                "target_overhead_pct": 15,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,13 @@ from kore_tui.core.store import JobStore
 from kore_tui.tools.scenes import StaticHost
 from kore_tui.tui.app import KoreApp
 
-STATES = [JobState.IN_PROGRESS, JobState.SUCCESS, JobState.FAILED, JobState.IN_PROGRESS,
-          JobState.UNKNOWN]
+STATES = [
+    JobState.IN_PROGRESS,
+    JobState.SUCCESS,
+    JobState.FAILED,
+    JobState.IN_PROGRESS,
+    JobState.UNKNOWN,
+]
 
 
 def make_jobs(n: int) -> list[Job]:
@@ -47,10 +52,18 @@ def make_jobs(n: int) -> list[Job]:
     for _ in range(n):
         model = f"cm-{uuid.UUID(int=rng.getrandbits(128), version=4)}"
         ds = f"ds-{uuid.UUID(int=rng.getrandbits(128), version=4)}"
-        jobs.append(Job(key=uuid.UUID(int=rng.getrandbits(128)).hex, environment="bench",
-                        host="http://127.0.0.1:1", origin="sent", model_id=model,
-                        dock_status_id=ds, state=JobState.IN_PROGRESS,
-                        submitted_at="2026-11-29T10:00:00.000Z"))
+        jobs.append(
+            Job(
+                key=uuid.UUID(int=rng.getrandbits(128)).hex,
+                environment="bench",
+                host="http://127.0.0.1:1",
+                origin="sent",
+                model_id=model,
+                dock_status_id=ds,
+                state=JobState.IN_PROGRESS,
+                submitted_at="2026-11-29T10:00:00.000Z",
+            )
+        )
     return jobs
 
 
@@ -66,8 +79,13 @@ async def probe(samples: list[float], stop: threading.Event) -> None:
         samples.append((time.perf_counter() - started - 0.01) * 1000)
 
 
-def feed(rate: int, seconds: float, apply: Callable[[int, Job], object], jobs: list[Job],
-         stop: threading.Event) -> int:
+def feed(
+    rate: int,
+    seconds: float,
+    apply: Callable[[int, Job], object],
+    jobs: list[Job],
+    stop: threading.Event,
+) -> int:
     """Call ``apply(i, job)`` ``rate`` times a second, in 10 ms batches, from this thread."""
     rng = random.Random(2)
     sent = 0
@@ -106,14 +124,18 @@ async def run_ours(n: int, rate: int, seconds: float, envs: int = 1) -> dict[str
         await pilot.pause(0.5)
         app.main.query_one("JobsTable").focus()
         probe_task = asyncio.create_task(probe(samples, stop))
-        feeders = [asyncio.to_thread(feed, rate, seconds, putter(store), env_jobs, stop)
-                   for store, env_jobs in zip(stores, jobs, strict=True)]
+        feeders = [
+            asyncio.to_thread(feed, rate, seconds, putter(store), env_jobs, stop)
+            for store, env_jobs in zip(stores, jobs, strict=True)
+        ]
         sent = sum(await asyncio.gather(*feeders))
         await probe_task
         shown = len(app.main.model.jobs)
         behind = sum(len(s.model.jobs) for s in app.sessions) - shown
-    return summarize(samples, sent, seconds) | {"jobs_in_panel": shown,
-                                                "jobs_in_other_envs": behind}
+    return summarize(samples, sent, seconds) | {
+        "jobs_in_panel": shown,
+        "jobs_in_other_envs": behind,
+    }
 
 
 class StockApp(App[None]):
@@ -144,10 +166,13 @@ async def run_stock(n: int, rate: int, seconds: float) -> dict[str, float]:
 
 
 def summarize(samples: list[float], sent: int, seconds: float) -> dict[str, float]:
-    return {"changes_per_s": round(sent / seconds), "probe_samples": len(samples),
-            "lag_p50_ms": round(statistics.median(samples), 2),
-            "lag_p99_ms": round(percentile(samples, 0.99), 2),
-            "lag_max_ms": round(max(samples), 2)}
+    return {
+        "changes_per_s": round(sent / seconds),
+        "probe_samples": len(samples),
+        "lag_p50_ms": round(statistics.median(samples), 2),
+        "lag_p99_ms": round(percentile(samples, 0.99), 2),
+        "lag_max_ms": round(max(samples), 2),
+    }
 
 
 def main() -> None:
@@ -160,12 +185,22 @@ def main() -> None:
     ours = asyncio.run(run_ours(args.jobs, args.rate, args.seconds))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     two_envs = asyncio.run(run_ours(args.jobs, args.rate, args.seconds, envs=2))
-    stock = None if args.skip_stock else asyncio.run(run_stock(args.jobs, args.rate,
-                                                              args.seconds))
-    print(json.dumps({"benchmark": "ui_lag", "jobs": args.jobs, "ours": ours,
-                      "ours_two_environments": two_envs,
-                      "peak_rss_mb_after_ours": round(rss_mb, 1), "stock_datatable": stock,
-                      "target_p99_ms": 16, "target_rss_mb": 150}, indent=1))
+    stock = None if args.skip_stock else asyncio.run(run_stock(args.jobs, args.rate, args.seconds))
+    print(
+        json.dumps(
+            {
+                "benchmark": "ui_lag",
+                "jobs": args.jobs,
+                "ours": ours,
+                "ours_two_environments": two_envs,
+                "peak_rss_mb_after_ours": round(rss_mb, 1),
+                "stock_datatable": stock,
+                "target_p99_ms": 16,
+                "target_rss_mb": 150,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

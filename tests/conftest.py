@@ -28,8 +28,11 @@ def no_key_in_any_written_file(tmp_path_factory: pytest.TempPathFactory) -> Iter
     """After the whole run: no file any test wrote (journals, exports, configs, logs,
     screenshots), except credentials files, contains the key."""
     yield
-    roots = [tmp_path_factory.getbasetemp(), _REPO / "screenshots",
-             _REPO / "tests" / "tui" / "__snapshots__"]
+    roots = [
+        tmp_path_factory.getbasetemp(),
+        _REPO / "screenshots",
+        _REPO / "tests" / "tui" / "__snapshots__",
+    ]
     leaks = []
     for root in roots:
         for path in root.rglob("*"):
@@ -87,8 +90,9 @@ def key() -> Secret:
 
 
 def sim_config(**overrides: Any) -> SimConfig:
-    base: dict[str, Any] = dict(api_key=SENTINEL_KEY, models=20, seed=7,
-                                   job_seconds=(0.2, 0.6), fail_rate=0.0)
+    base: dict[str, Any] = dict(
+        api_key=SENTINEL_KEY, models=20, seed=7, job_seconds=(0.2, 0.6), fail_rate=0.0
+    )
     base.update(overrides)
     return SimConfig(**base)
 

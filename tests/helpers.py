@@ -29,12 +29,19 @@ FAST = EngineSettings(
 )
 
 
-def make_engine(url: str, *, journal: Journal | None = None, settings: EngineSettings = FAST,
-                read_only: bool = False, env_name: str = "sim",
-                transport: httpx.AsyncBaseTransport | None = None) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    journal: Journal | None = None,
+    settings: EngineSettings = FAST,
+    read_only: bool = False,
+    env_name: str = "sim",
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Engine:
     env = Environment(env_name, url, read_only=read_only)
-    client = KoreClient(url, Secret(SENTINEL_KEY), transport=transport,
-                        max_connections=settings.concurrency + 4)
+    client = KoreClient(
+        url, Secret(SENTINEL_KEY), transport=transport, max_connections=settings.concurrency + 4
+    )
     return Engine(env, client, journal=journal, settings=settings)
 
 
@@ -59,9 +66,14 @@ def admin_sync(url: str, path: str, method: str = "GET", **kw: Any) -> Any:
         return r.json()
 
 
-async def until(predicate: Callable[[], object], timeout: float = 10.0, *,
-                pause: Callable[[float], Awaitable[object]] = asyncio.sleep,
-                interval: float = 0.02, what: str = "condition") -> None:
+async def until(
+    predicate: Callable[[], object],
+    timeout: float = 10.0,
+    *,
+    pause: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    interval: float = 0.02,
+    what: str = "condition",
+) -> None:
     """Return as soon as ``predicate()`` is true; fail the test after ``timeout`` seconds.
 
     Use it instead of a sleep that stands for "by now X has happened": a fixed sleep is
@@ -83,8 +95,13 @@ async def _holds(predicate: Callable[[], object]) -> bool:
     return bool(result)
 
 
-def until_sync(predicate: Callable[[], object], timeout: float = 10.0, *,
-               interval: float = 0.02, what: str = "condition") -> None:
+def until_sync(
+    predicate: Callable[[], object],
+    timeout: float = 10.0,
+    *,
+    interval: float = 0.02,
+    what: str = "condition",
+) -> None:
     """:func:`until` for a test without an event loop (subprocesses, threads)."""
     deadline = time.monotonic() + timeout
     while not predicate():

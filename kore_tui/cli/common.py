@@ -120,8 +120,9 @@ def job_document(job: Job) -> dict[str, Any]:
     return job.to_json()
 
 
-def print_jobs(jobs: list[Job], as_json: bool, out: TextIO | None = None, *,
-               with_time: bool = False) -> None:
+def print_jobs(
+    jobs: list[Job], as_json: bool, out: TextIO | None = None, *, with_time: bool = False
+) -> None:
     """Every field may hold server text: each one is made inert here, whatever the engine
     already did (JSON escapes control and non-ASCII characters on its own)."""
     out = out or sys.stdout
@@ -131,11 +132,14 @@ def print_jobs(jobs: list[Job], as_json: bool, out: TextIO | None = None, *,
         return
     for job in jobs:
         error = f"  {inert(job.error, 200)}" if job.error else ""
-        when = (f"{inert(job.created_at, 30)}  {inert(job.environment, 20):<12} "
-                if with_time else "")
-        out.write(f"{when}{inert(job.status_label, 40):<12} {inert(job.action, 12):<8} "
-                  f"{inert(job.model_id or '-', 60):<39} "
-                  f"{inert(job.dock_status_id or '-', 60):<39}{error}\n")
+        when = (
+            f"{inert(job.created_at, 30)}  {inert(job.environment, 20):<12} " if with_time else ""
+        )
+        out.write(
+            f"{when}{inert(job.status_label, 40):<12} {inert(job.action, 12):<8} "
+            f"{inert(job.model_id or '-', 60):<39} "
+            f"{inert(job.dock_status_id or '-', 60):<39}{error}\n"
+        )
 
 
 def with_second_halves(store: JobStore, keys: set[str]) -> set[str]:

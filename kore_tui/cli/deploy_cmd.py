@@ -65,52 +65,73 @@ def _recorded(env: Environment, model_ids: list[str]) -> dict[str, ModelDeployPa
         journal.close()
 
 
-def plan_groups(config: Config, env: Environment, parsed: ParsedIds,
-                args: argparse.Namespace) -> list[Group]:
+def plan_groups(
+    config: Config, env: Environment, parsed: ParsedIds, args: argparse.Namespace
+) -> list[Group]:
     """Parameters per model, grouped; CliError naming what is missing for any model."""
     overrides = {"model_type": args.model_type, "name": args.name}
     recorded = _recorded(env, parsed.model_ids) if parsed.model_ids else {}
     groups: dict[ModelDeployParams, Group] = {}
     for model_id in parsed.model_ids:
-        params, source = resolve_model_params(model_id, recorded.get(model_id), config, env,
-                                              args.profile, overrides)
+        params, source = resolve_model_params(
+            model_id, recorded.get(model_id), config, env, args.profile, overrides
+        )
         if params is None:
-            raise CliError(f"{source}: pass --profile NAME (a [deploy_profiles.NAME] table in "
-                           f"{config.path}) or set deploy_profile for the environment",
-                           failure.PARAMS)
+            raise CliError(
+                f"{source}: pass --profile NAME (a [deploy_profiles.NAME] table in "
+                f"{config.path}) or set deploy_profile for the environment",
+                failure.PARAMS,
+            )
         groups.setdefault(params, ([], params, source))[0].append(model_id)
     return list(groups.values())
 
 
 def cost_lines(groups: list[Group], parsed: ParsedIds, sync: bool) -> list[str]:
     """What the confirmation shows besides the IDs: what each deployment costs."""
-    lines = [f"cost: {params.cost_summary()} for {len(ids)} model(s) "
-             f"({params.model_type}, name {params.name!r}; from {source})"
-             for ids, params, source in groups]
+    lines = [
+        f"cost: {params.cost_summary()} for {len(ids)} model(s) "
+        f"({params.model_type}, name {params.name!r}; from {source})"
+        for ids, params, source in groups
+    ]
     if parsed.tool_ids:
         lines.append(f"tools: {'synchronous' if sync else 'asynchronous'} deploy")
     return lines
 
 
-def _plan_json(env: Environment, parsed: ParsedIds, groups: list[Group], args: argparse.Namespace,
-               refused: CliError | None, action: str) -> dict[str, Any]:
+def _plan_json(
+    env: Environment,
+    parsed: ParsedIds,
+    groups: list[Group],
+    args: argparse.Namespace,
+    refused: CliError | None,
+    action: str,
+) -> dict[str, Any]:
     plan = plan_document(env, parsed, refused)
     plan["action"] = action
-    plan["deploy"] = [{"modelIds": ids, "modelType": params.model_type, "body": params.body(),
-                       "cost": params.cost_summary(), "source": source}
-                      for ids, params, source in groups]
+    plan["deploy"] = [
+        {
+            "modelIds": ids,
+            "modelType": params.model_type,
+            "body": params.body(),
+            "cost": params.cost_summary(),
+            "source": source,
+        }
+        for ids, params, source in groups
+    ]
     plan["toolBody"] = ToolDeployParams(is_async=not args.sync).body()
     return plan
 
 
 def _run(args: argparse.Namespace, *, bounce: bool) -> int:
-    action, verb = ("bounce", "Bounce (undeploy, then redeploy)") if bounce else \
-        ("deploy", "Deploy")
+    action, verb = (
+        ("bounce", "Bounce (undeploy, then redeploy)") if bounce else ("deploy", "Deploy")
+    )
     parsed = for_undeploy(parse_ids(read_input(args.ids, args.file)))
     target = load_target(args.env)
     env = target.env
-    refused = refusal(parsed, env, read_only=args.read_only, skip_invalid=args.skip_invalid,
-                      action=action)
+    refused = refusal(
+        parsed, env, read_only=args.read_only, skip_invalid=args.skip_invalid, action=action
+    )
     report_invalid(parsed)
     groups: list[Group] = []
     if refused is None or refused.code == failure.READ_ONLY:
@@ -123,8 +144,10 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
         if args.json:
             dump_json(_plan_json(env, parsed, groups, args, refused, action.upper()))
         else:
-            print(f"environment {env.name} ({env.host}): would {action} {counts(parsed)}; "
-                  f"{parsed.duplicates} duplicate(s) removed")
+            print(
+                f"environment {env.name} ({env.host}): would {action} {counts(parsed)}; "
+                f"{parsed.duplicates} duplicate(s) removed"
+            )
             for line in cost_lines(groups, parsed, args.sync):
                 print(line)
             for resource_id in parsed.resource_ids:
@@ -149,8 +172,9 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
         return jobs
 
     async def main() -> int:
-        jobs = await run_engine(env, key, settings, start, wait=args.wait,
-                                on_interrupt=interrupted_hint(env))
+        jobs = await run_engine(
+            env, key, settings, start, wait=args.wait, on_interrupt=interrupted_hint(env)
+        )
         print_jobs(jobs, args.json)
         return exit_code_for(jobs, waited=args.wait)
 

@@ -32,9 +32,15 @@ def _list() -> int:
         print(f"no environments in {config.path} (add one with: kore-tui env add NAME --host URL)")
         return EXIT_OK
     for name, env in sorted(config.environments.items()):
-        marks = [m for m, on in (("default", name == config.default),
-                                 ("protected", env.protected),
-                                 ("read-only", env.read_only)) if on]
+        marks = [
+            m
+            for m, on in (
+                ("default", name == config.default),
+                ("protected", env.protected),
+                ("read-only", env.read_only),
+            )
+            if on
+        ]
         print(f"{name:<20} {env.host:<40} {','.join(marks)}")
     return EXIT_OK
 
@@ -93,8 +99,7 @@ def _add(args: argparse.Namespace) -> int:
 def _remove(name: str) -> int:
     config, removed = remove_environment(name)
     if not removed:
-        raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}",
-                       failure.CONFIG)
+        raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}", failure.CONFIG)
     forgot = forget_key(name)
     print(f"environment {name} removed" + (" (and its stored key)" if forgot else ""))
     return EXIT_OK

@@ -51,8 +51,15 @@ def wants_json(argv: Sequence[str]) -> bool:
     return False
 
 
-def report(code: str, message: str, *, as_json: bool, usage: str | None = None,
-           out: TextIO | None = None, err: TextIO | None = None) -> None:
+def report(
+    code: str,
+    message: str,
+    *,
+    as_json: bool,
+    usage: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> None:
     err = err or sys.stderr
     if usage:
         err.write(usage)

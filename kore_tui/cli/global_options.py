@@ -20,32 +20,52 @@ _HIDDEN = argparse.SUPPRESS
 class _OneEnvironment(argparse.Action):
     """``--env a --env b`` in one position is a conflict too, not "the last one wins"."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: object, option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         previous = getattr(namespace, self.dest, None)
         if previous is not None and previous != values:
             raise argparse.ArgumentError(
-                self, f"conflicting environments: {previous!r} and {values!r}")
+                self, f"conflicting environments: {previous!r} and {values!r}"
+            )
         setattr(namespace, self.dest, values)
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
     """The options as given before any subcommand."""
-    parser.add_argument("--env", dest="env_before", metavar="NAME", action=_OneEnvironment,
-                        help="environment (default: config's default, then KORE_HOST + "
-                        "KORE_API_KEY); may also follow the subcommand")
-    parser.add_argument("--read-only", dest="read_only_before", action="store_true",
-                        help="watch only: undeploy is refused (exit 2) and the engine sends "
-                        "no undeploy; may also follow the subcommand")
+    parser.add_argument(
+        "--env",
+        dest="env_before",
+        metavar="NAME",
+        action=_OneEnvironment,
+        help="environment (default: config's default, then KORE_HOST + "
+        "KORE_API_KEY); may also follow the subcommand",
+    )
+    parser.add_argument(
+        "--read-only",
+        dest="read_only_before",
+        action="store_true",
+        help="watch only: undeploy is refused (exit 2) and the engine sends "
+        "no undeploy; may also follow the subcommand",
+    )
 
 
 def add_subcommand_options(parser: argparse.ArgumentParser, *, read_only_help: str) -> None:
     """The same options given after a subcommand they apply to."""
-    parser.add_argument("--env", dest="env_after", metavar="NAME", action=_OneEnvironment,
-                        help="environment (default: config's default, then KORE_HOST + "
-                        "KORE_API_KEY)")
-    parser.add_argument("--read-only", dest="read_only_after", action="store_true",
-                        help=read_only_help)
+    parser.add_argument(
+        "--env",
+        dest="env_after",
+        metavar="NAME",
+        action=_OneEnvironment,
+        help="environment (default: config's default, then KORE_HOST + KORE_API_KEY)",
+    )
+    parser.add_argument(
+        "--read-only", dest="read_only_after", action="store_true", help=read_only_help
+    )
 
 
 def reject_global_options(parser: argparse.ArgumentParser, *, read_only: bool = True) -> None:
@@ -53,11 +73,17 @@ def reject_global_options(parser: argparse.ArgumentParser, *, read_only: bool = 
     exactly that rather than 'unrecognized arguments'."""
     # SUPPRESS, not None: ``env --env x list`` nests parsers, and the inner one's default
     # would overwrite the outer one's value.
-    parser.add_argument("--env", dest="env_after", metavar="NAME", help=_HIDDEN,
-                        default=argparse.SUPPRESS)
+    parser.add_argument(
+        "--env", dest="env_after", metavar="NAME", help=_HIDDEN, default=argparse.SUPPRESS
+    )
     if read_only:
-        parser.add_argument("--read-only", dest="read_only_after", action="store_true",
-                            help=_HIDDEN, default=argparse.SUPPRESS)
+        parser.add_argument(
+            "--read-only",
+            dest="read_only_after",
+            action="store_true",
+            help=_HIDDEN,
+            default=argparse.SUPPRESS,
+        )
 
 
 def apply_global_options(args: argparse.Namespace) -> None:
@@ -71,26 +97,35 @@ def apply_global_options(args: argparse.Namespace) -> None:
     after_env: str | None = getattr(args, "env_after", None)
     read_only = bool(args.read_only_before or getattr(args, "read_only_after", False))
     if not getattr(args, "takes_globals", True):
-        given = ([f"--env {after_env or before_env!r}"]
-                 if before_env is not None or after_env is not None else [])
+        given = (
+            [f"--env {after_env or before_env!r}"]
+            if before_env is not None or after_env is not None
+            else []
+        )
         if read_only:
             given.append("--read-only")
         if given:
-            hint = (" (to make an environment read-only: kore-tui env add NAME --host URL "
-                    "--read-only)" if command == "env" and read_only else "")
+            hint = (
+                " (to make an environment read-only: kore-tui env add NAME --host URL --read-only)"
+                if command == "env" and read_only
+                else ""
+            )
             verb = "does" if len(given) == 1 else "do"
-            raise CliError(f"{' and '.join(given)} {verb} not apply to 'kore-tui {command}'"
-                           f"{hint}")
+            raise CliError(f"{' and '.join(given)} {verb} not apply to 'kore-tui {command}'{hint}")
     elif before_env is not None and after_env is not None and before_env != after_env:
-        raise CliError(f"conflicting environments: --env {before_env!r} before "
-                       f"'{command}' and --env {after_env!r} after it")
+        raise CliError(
+            f"conflicting environments: --env {before_env!r} before "
+            f"'{command}' and --env {after_env!r} after it"
+        )
     env = after_env if after_env is not None else before_env
     if env is not None and not env.strip():
         raise CliError("--env needs an environment name")
     if getattr(args, "demo", False):
         if command == "serve":
-            raise CliError("--demo before 'serve' would open the terminal console; to serve "
-                           "the demo in a browser, put it after: kore-tui serve --demo")
+            raise CliError(
+                "--demo before 'serve' would open the terminal console; to serve "
+                "the demo in a browser, put it after: kore-tui serve --demo"
+            )
         if command is not None:
             raise CliError(f"--demo opens the console; it does not apply to 'kore-tui {command}'")
         if env is not None:

@@ -34,8 +34,9 @@ def _serve(args: argparse.Namespace) -> int:
         raise CliError("--demo serves its own demo simulator; --env does not apply")
     env = None if args.serve_demo else load_target(args.env).env
     try:
-        console = served_console(python=sys.executable, demo=args.serve_demo,
-                                 read_only=args.read_only, env=env)
+        console = served_console(
+            python=sys.executable, demo=args.serve_demo, read_only=args.read_only, env=env
+        )
     except ServeRefused as exc:
         raise CliError(str(exc), CONFIG if env is not None else USAGE) from None
     try:
@@ -45,8 +46,11 @@ def _serve(args: argparse.Namespace) -> int:
             raise CliError(_EXTRA_HINT) from None
         raise
     if not console.demo:
-        asyncio.run(_serve_until_stopped(ConsoleServer(console.argv, title=console.description,
-                                                       port=args.port), console))
+        asyncio.run(
+            _serve_until_stopped(
+                ConsoleServer(console.argv, title=console.description, port=args.port), console
+            )
+        )
         return 0
 
     from kore_tui.serve.console import HOST_VARIABLE, KEY_VARIABLE
@@ -55,13 +59,24 @@ def _serve(args: argparse.Namespace) -> int:
     # KORE_SIM_API_KEY, as for 'kore-tui simulator': lets a script (the browser test) read
     # the simulator's admin counters.
     key = os.environ.get("KORE_SIM_API_KEY") or "kg-demo-" + secrets.token_hex(16)
-    sim = SimulatorThread(SimConfig(api_key=key, models=DEMO_MODELS, seed=2026,
-                                    job_seconds=(3.0, 15.0), fail_rate=0.15,
-                                    tools=DEMO_TOOLS)).start()
+    sim = SimulatorThread(
+        SimConfig(
+            api_key=key,
+            models=DEMO_MODELS,
+            seed=2026,
+            job_seconds=(3.0, 15.0),
+            fail_rate=0.15,
+            tools=DEMO_TOOLS,
+        )
+    ).start()
     try:
         print(f"demo simulator: {sim.url}", flush=True)
-        server = ConsoleServer(console.argv, title=console.description, port=args.port,
-                               extra_env={HOST_VARIABLE: sim.url, KEY_VARIABLE: key})
+        server = ConsoleServer(
+            console.argv,
+            title=console.description,
+            port=args.port,
+            extra_env={HOST_VARIABLE: sim.url, KEY_VARIABLE: key},
+        )
         asyncio.run(_serve_until_stopped(server, console))
     finally:
         sim.stop()
@@ -75,10 +90,12 @@ async def _serve_until_stopped(server: ConsoleServer, console: ServedConsole) ->
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopped.set)
     await server.start()
-    print(f"serving: {console.description}, one console process per visit\n"
-          f"open: {server.url}\n"
-          "(the URL holds the access token: whoever has it gets a console; Ctrl+C stops)",
-          flush=True)
+    print(
+        f"serving: {console.description}, one console process per visit\n"
+        f"open: {server.url}\n"
+        "(the URL holds the access token: whoever has it gets a console; Ctrl+C stops)",
+        flush=True,
+    )
     try:
         await stopped.wait()
     finally:

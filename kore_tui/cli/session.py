@@ -19,8 +19,11 @@ def _first_check_done(jobs: list[Job]) -> bool:
     """Without --wait: every POST answered and every dock status verified once. A bounce's
     first half is waited for until its redeploy is decided (sent or stopped): the redeploy
     is only ever sent by the process that ran the undeploy."""
-    return all(j.then is None and (j.is_final or not j.tracking or
-               (j.state is JobState.IN_PROGRESS and j.polls > 0)) for j in jobs)
+    return all(
+        j.then is None
+        and (j.is_final or not j.tracking or (j.state is JobState.IN_PROGRESS and j.polls > 0))
+        for j in jobs
+    )
 
 
 def _settled(jobs: list[Job]) -> bool:
@@ -54,8 +57,10 @@ async def run_engine(
 
         def finished(jobs: list[Job]) -> bool:
             # A refused key stops the run: nothing more can be sent or checked with it.
-            return done(jobs) or (engine.auth_blocked and all(
-                j.is_final or not j.tracking or j.key in engine.held_keys for j in jobs))
+            return done(jobs) or (
+                engine.auth_blocked
+                and all(j.is_final or not j.tracking or j.key in engine.held_keys for j in jobs)
+            )
 
         try:
             jobs = await track(engine.store, keys, finished, meter)
@@ -87,7 +92,10 @@ def _ours(engine: Engine, keys: set[str]) -> list[Job]:
 def interrupted_hint(env: Environment) -> Callable[[list[Job]], None]:
     def hint(jobs: list[Job]) -> None:
         open_jobs = [j for j in jobs if not j.is_final]
-        print(f"kore-tui: {len(open_jobs)} job(s) not final are kept in the journal; resume "
-              f"with: kore-tui status --env {env.name} --wait", file=sys.stderr)
-    return hint
+        print(
+            f"kore-tui: {len(open_jobs)} job(s) not final are kept in the journal; resume "
+            f"with: kore-tui status --env {env.name} --wait",
+            file=sys.stderr,
+        )
 
+    return hint

@@ -54,14 +54,23 @@ def _run(args: argparse.Namespace) -> int:
         resumed = engine.resume_unfinished(timed_out_since=since)
         if not ids:
             if not resumed:
-                raise CliError(f"no dock status IDs given and no unfinished jobs to resume "
-                                 f"in {env.name!r}")
-            rechecked = sum(1 for j in resumed if len(j.timeline) > 1
-                            and j.timeline[-2].state is JobState.TIMED_OUT)
-            extra = (f", {rechecked} of them timed out in the last "
-                     f"{TIMED_OUT_HORIZON // 3600:.0f} h") if rechecked else ""
-            err(f"resuming {len(resumed)} unfinished job(s) from the journal{extra} "
-                "(nothing is re-sent)")
+                raise CliError(
+                    f"no dock status IDs given and no unfinished jobs to resume in {env.name!r}"
+                )
+            rechecked = sum(
+                1
+                for j in resumed
+                if len(j.timeline) > 1 and j.timeline[-2].state is JobState.TIMED_OUT
+            )
+            extra = (
+                (f", {rechecked} of them timed out in the last {TIMED_OUT_HORIZON // 3600:.0f} h")
+                if rechecked
+                else ""
+            )
+            err(
+                f"resuming {len(resumed)} unfinished job(s) from the journal{extra} "
+                "(nothing is re-sent)"
+            )
             return resumed
         by_ds = {j.dock_status_id: j for j in resumed}
         wanted = [by_ds[d] for d in ids if d in by_ds]
@@ -69,8 +78,9 @@ def _run(args: argparse.Namespace) -> int:
         return wanted
 
     async def main() -> int:
-        jobs = await run_engine(env, key, settings, start, wait=args.wait,
-                                on_interrupt=interrupted_hint(env))
+        jobs = await run_engine(
+            env, key, settings, start, wait=args.wait, on_interrupt=interrupted_hint(env)
+        )
         print_jobs(jobs, args.json)
         return exit_code_for(jobs, waited=args.wait)
 

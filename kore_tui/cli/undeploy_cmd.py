@@ -42,8 +42,9 @@ def read_input(ids: list[str], file: str | None) -> str:
             with open(file, encoding="utf-8", errors="replace") as handle:
                 parts.append(handle.read(16 * 1024 * 1024))
         except OSError as exc:
-            raise CliError(f"cannot read {inert(file, 200)!r}: {exc.strerror}",
-                           failure.IO) from None
+            raise CliError(
+                f"cannot read {inert(file, 200)!r}: {exc.strerror}", failure.IO
+            ) from None
     return "\n".join(parts)
 
 
@@ -54,13 +55,17 @@ def report_invalid(parsed: ParsedIds) -> None:
 
 def counts(parsed: ParsedIds) -> str:
     """``2 models and 1 tool``: each kind's count, as the confirmation and plan say it."""
-    parts = [f"{len(ids)} {kind}{'' if len(ids) == 1 else 's'}"
-             for kind, ids in (("model", parsed.model_ids), ("tool", parsed.tool_ids)) if ids]
+    parts = [
+        f"{len(ids)} {kind}{'' if len(ids) == 1 else 's'}"
+        for kind, ids in (("model", parsed.model_ids), ("tool", parsed.tool_ids))
+        if ids
+    ]
     return " and ".join(parts) or "0 models"
 
 
-def confirm(env: Environment, parsed: ParsedIds, *, verb: str = "Undeploy",
-            details: list[str] | None = None) -> bool:
+def confirm(
+    env: Environment, parsed: ParsedIds, *, verb: str = "Undeploy", details: list[str] | None = None
+) -> bool:
     """Ask on the terminal. A protected environment needs its name typed. ``details``:
     lines shown before the IDs (what a deploy costs)."""
     out = sys.stderr
@@ -84,28 +89,41 @@ def confirm(env: Environment, parsed: ParsedIds, *, verb: str = "Undeploy",
     return answer.strip() == expected
 
 
-def refusal(parsed: ParsedIds, env: Environment, *, read_only: bool,
-            skip_invalid: bool, action: str = "undeploy") -> CliError | None:
+def refusal(
+    parsed: ParsedIds,
+    env: Environment,
+    *,
+    read_only: bool,
+    skip_invalid: bool,
+    action: str = "undeploy",
+) -> CliError | None:
     """Why a run with this input must not start, or None. One decision for the real run and
     --dry-run, so that the plan exits with the code the real run would have."""
     if parsed.invalid and not skip_invalid:
-        return CliError(f"{len(parsed.invalid)} invalid ID-like token(s): a mangled paste is a "
-                        "warning sign. Fix the input or pass --skip-invalid.",
-                        failure.INVALID_IDS)
+        return CliError(
+            f"{len(parsed.invalid)} invalid ID-like token(s): a mangled paste is a "
+            "warning sign. Fix the input or pass --skip-invalid.",
+            failure.INVALID_IDS,
+        )
     if not parsed.resource_ids:
         return CliError("no model or tool IDs given (pass them as arguments or with --file)")
     if env.read_only:
-        return CliError(f"read-only: {action} refused (environment {inert(env.name, 40)!r} "
-                        "is read-only)", failure.READ_ONLY)
+        return CliError(
+            f"read-only: {action} refused (environment {inert(env.name, 40)!r} is read-only)",
+            failure.READ_ONLY,
+        )
     if read_only:
         return CliError(f"read-only: {action} refused (--read-only given)", failure.READ_ONLY)
     return None
 
 
-def plan_document(env: Environment, parsed: ParsedIds,
-                  refused: CliError | None) -> dict[str, object]:
+def plan_document(
+    env: Environment, parsed: ParsedIds, refused: CliError | None
+) -> dict[str, object]:
     plan: dict[str, object] = {
-        "environment": env.name, "host": env.host, "modelIds": parsed.model_ids,
+        "environment": env.name,
+        "host": env.host,
+        "modelIds": parsed.model_ids,
         "toolIds": parsed.tool_ids,
         "invalid": [{"token": i.token, "reason": i.reason} for i in parsed.invalid],
         "duplicates": parsed.duplicates,
@@ -115,13 +133,16 @@ def plan_document(env: Environment, parsed: ParsedIds,
     return plan
 
 
-def print_plan(env: Environment, parsed: ParsedIds, as_json: bool,
-               refused: CliError | None) -> None:
+def print_plan(
+    env: Environment, parsed: ParsedIds, as_json: bool, refused: CliError | None
+) -> None:
     if as_json:
         dump_json(plan_document(env, parsed, refused))
         return
-    print(f"environment {env.name} ({env.host}): would undeploy "
-          f"{counts(parsed)}; {parsed.duplicates} duplicate(s) removed")
+    print(
+        f"environment {env.name} ({env.host}): would undeploy "
+        f"{counts(parsed)}; {parsed.duplicates} duplicate(s) removed"
+    )
     for resource_id in parsed.resource_ids:
         print(resource_id)
 
@@ -135,14 +156,22 @@ def engine_settings(target: Target, args: argparse.Namespace) -> EngineSettings:
     return settings
 
 
-def ask(env: Environment, parsed: ParsedIds, args: argparse.Namespace, *, verb: str,
-        details: list[str] | None = None) -> None:
+def ask(
+    env: Environment,
+    parsed: ParsedIds,
+    args: argparse.Namespace,
+    *,
+    verb: str,
+    details: list[str] | None = None,
+) -> None:
     """The operator's confirmation (or --yes); CliError when there is none."""
     if args.yes:
         return
     if not sys.stdin.isatty():
-        raise CliError(f"refusing to {verb.lower()} without confirmation: not on a terminal "
-                       "(pass --yes to confirm non-interactively)")
+        raise CliError(
+            f"refusing to {verb.lower()} without confirmation: not on a terminal "
+            "(pass --yes to confirm non-interactively)"
+        )
     if not confirm(env, parsed, verb=verb, details=details):
         raise CliError("cancelled; nothing was sent", failure.CANCELLED)
 
@@ -168,8 +197,14 @@ def _run(args: argparse.Namespace) -> int:
     resource_ids = parsed.resource_ids
 
     async def main() -> int:
-        jobs = await run_engine(env, key, settings, lambda e: e.undeploy(resource_ids),
-                                wait=args.wait, on_interrupt=interrupted_hint(env))
+        jobs = await run_engine(
+            env,
+            key,
+            settings,
+            lambda e: e.undeploy(resource_ids),
+            wait=args.wait,
+            on_interrupt=interrupted_hint(env),
+        )
         print_jobs(jobs, args.json)
         return exit_code_for(jobs, waited=args.wait)
 

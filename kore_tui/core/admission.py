@@ -21,9 +21,11 @@ from kore_tui.core.journal import Journal
 from kore_tui.core.resources import JOB_TYPES, PREFIXES, Action, ResourceKind, resource_kind
 from kore_tui.core.store import JobStore
 
-_QUEUED_FOR = {(Action.UNDEPLOY, None): "queued for undeploy",
-               (Action.DEPLOY, None): "queued for deploy",
-               (Action.UNDEPLOY, Action.DEPLOY): "queued for bounce: undeploy, then deploy"}
+_QUEUED_FOR = {
+    (Action.UNDEPLOY, None): "queued for undeploy",
+    (Action.DEPLOY, None): "queued for deploy",
+    (Action.UNDEPLOY, Action.DEPLOY): "queued for bounce: undeploy, then deploy",
+}
 
 
 def params_for(kind: ResourceKind, params: DeployParams) -> dict[str, Any]:
@@ -35,10 +37,17 @@ def params_for(kind: ResourceKind, params: DeployParams) -> dict[str, Any]:
 
 
 class Admission:
-    def __init__(self, environment: str, host: str, store: JobStore, journal: Journal | None,
-                 following: Following, notes: dict[str, str],
-                 owner_id: Callable[[], str | None],
-                 track_new: Callable[[list[Job]], None]) -> None:
+    def __init__(
+        self,
+        environment: str,
+        host: str,
+        store: JobStore,
+        journal: Journal | None,
+        following: Following,
+        notes: dict[str, str],
+        owner_id: Callable[[], str | None],
+        track_new: Callable[[list[Job]], None],
+    ) -> None:
         self._environment = environment
         self._host = host
         self._store = store
@@ -48,20 +57,49 @@ class Admission:
         self._owner_id = owner_id
         self._track_new = track_new
 
-    def new_job(self, origin: str, resource_id: str | None, dock_status_id: str | None,
-                state: JobState, *, resource: str | None, action: str = Action.UNDEPLOY,
-                params: dict[str, Any] | None = None, then: str | None = None,
-                parent: str | None = None) -> Job:
+    def new_job(
+        self,
+        origin: str,
+        resource_id: str | None,
+        dock_status_id: str | None,
+        state: JobState,
+        *,
+        resource: str | None,
+        action: str = Action.UNDEPLOY,
+        params: dict[str, Any] | None = None,
+        then: str | None = None,
+        parent: str | None = None,
+    ) -> Job:
         now = utc_now()
         job_type = JOB_TYPES[ResourceKind(resource)] if resource else None
-        return Job(key=uuid.uuid4().hex, environment=self._environment, host=self._host,
-                   origin=origin, model_id=resource_id, dock_status_id=dock_status_id,
-                   state=state, action=str(action), job_type=job_type, resource=resource,
-                   created_at=now, updated_at=now, owner=self._owner_id(), params=params,
-                   then=then, parent=parent, timeline=(Transition(now, state, None),))
+        return Job(
+            key=uuid.uuid4().hex,
+            environment=self._environment,
+            host=self._host,
+            origin=origin,
+            model_id=resource_id,
+            dock_status_id=dock_status_id,
+            state=state,
+            action=str(action),
+            job_type=job_type,
+            resource=resource,
+            created_at=now,
+            updated_at=now,
+            owner=self._owner_id(),
+            params=params,
+            then=then,
+            parent=parent,
+            timeline=(Transition(now, state, None),),
+        )
 
-    def start(self, action: Action, ids: Iterable[str], params: DeployParams, *,
-              then: Action | None = None) -> list[Job]:
+    def start(
+        self,
+        action: Action,
+        ids: Iterable[str],
+        params: DeployParams,
+        *,
+        then: Action | None = None,
+    ) -> list[Job]:
         """Queue ``action`` once per resource (models and tools, in the given order).
 
         Raises InvalidIdError for a bad ID, ValueError (DeployParamsError included) when a
@@ -75,12 +113,25 @@ class Admission:
         deploys = action is Action.DEPLOY or then is Action.DEPLOY
         if deploys:
             self._check_params(wanted, params)
-        mine = {j.model_id: j for j in self._store.snapshot()
-                if j.state in ACTIVE_STATES and j.origin == "sent"}
-        fresh = [self.new_job("sent", resource_id, None, JobState.QUEUED, resource=kind,
-                              action=action, then=then,
-                              params=params_for(kind, params) if deploys else None)
-                 for resource_id, kind in wanted.items() if resource_id not in mine]
+        mine = {
+            j.model_id: j
+            for j in self._store.snapshot()
+            if j.state in ACTIVE_STATES and j.origin == "sent"
+        }
+        fresh = [
+            self.new_job(
+                "sent",
+                resource_id,
+                None,
+                JobState.QUEUED,
+                resource=kind,
+                action=action,
+                then=then,
+                params=params_for(kind, params) if deploys else None,
+            )
+            for resource_id, kind in wanted.items()
+            if resource_id not in mine
+        ]
         admitted: list[Job] = fresh
         blocked: dict[str, Job] = {}
         if self._journal is not None and fresh:
@@ -105,6 +156,7 @@ class Admission:
             more = f" and {len(models) - 1} more" if len(models) > 1 else ""
             raise ValueError(
                 f"deploying a model needs its parameters (model type, name, device type, "
-                f"hyper-parameters); none were given for {models[0]}{more}")
+                f"hyper-parameters); none were given for {models[0]}{more}"
+            )
         # A ModelDeployParams built by hand skipped the checks: nothing unchecked is sent.
         parse_model_params(params.model.to_json(), source="deploy parameters")

@@ -26,7 +26,8 @@ def _decompressor(encoding: str) -> Any:
     if value == "deflate":
         return zlib.decompressobj(zlib.MAX_WBITS)
     raise errors.ResponseFormatError(
-        f"response with unsupported Content-Encoding {inert(encoding, 40)!r} refused")
+        f"response with unsupported Content-Encoding {inert(encoding, 40)!r} refused"
+    )
 
 
 async def read_capped(raw: AsyncIterator[bytes], encoding: str, cap: int, status: int) -> bytes:
@@ -35,6 +36,7 @@ async def read_capped(raw: AsyncIterator[bytes], encoding: str, cap: int, status
     Decompression asks zlib for at most the room left (+1 to detect overflow), so a
     compressed bomb costs at most ``cap`` bytes of memory, not its inflated size.
     """
+
     def too_large() -> errors.ResponseFormatError:
         return errors.ResponseFormatError(f"response larger than {cap} bytes refused", status)
 
@@ -50,7 +52,8 @@ async def read_capped(raw: AsyncIterator[bytes], encoding: str, cap: int, status
                 chunk = inflater.decompress(chunk, cap - size + 1)
             except zlib.error:
                 raise errors.ResponseFormatError(
-                    f"HTTP {status} with a corrupt {inert(encoding, 20)} body", status) from None
+                    f"HTTP {status} with a corrupt {inert(encoding, 20)} body", status
+                ) from None
             if inflater.unconsumed_tail:
                 raise too_large()
         size += len(chunk)
@@ -60,7 +63,8 @@ async def read_capped(raw: AsyncIterator[bytes], encoding: str, cap: int, status
     if inflater is not None:
         if not inflater.eof and raw_size:
             raise errors.ResponseFormatError(
-                f"HTTP {status} with a truncated {inert(encoding, 20)} body", status)
+                f"HTTP {status} with a truncated {inert(encoding, 20)} body", status
+            )
         tail = inflater.flush()
         if size + len(tail) > cap:
             raise too_large()

@@ -78,7 +78,8 @@ def ssl_context(ca_bundle: str | None) -> ssl.SSLContext | bool:
     except (OSError, ssl.SSLError) as exc:
         raise errors.KoreError(
             f"ca_bundle {inert(ca_bundle, 120)!r} is not a readable PEM CA file: "
-            f"{inert(str(exc), 120)}") from None
+            f"{inert(str(exc), 120)}"
+        ) from None
 
 
 class KoreClient:
@@ -113,8 +114,11 @@ class KoreClient:
         self._http = httpx.AsyncClient(
             base_url=self.host,
             auth=_ApiKeyAuth(api_key),
-            headers={"user-agent": USER_AGENT, "accept": "application/json",
-                     "accept-encoding": "identity"},
+            headers={
+                "user-agent": USER_AGENT,
+                "accept": "application/json",
+                "accept-encoding": "identity",
+            },
             timeout=timeout,
             follow_redirects=False,
             verify=ssl_context(verify) if isinstance(verify, str) else verify,
@@ -146,14 +150,26 @@ class KoreClient:
         self._key = api_key
         self._http.auth = _ApiKeyAuth(api_key)
 
-    async def _call(self, method: str, path: str, budget: float | None, *,
-                    params: dict[str, str] | None = None,
-                    content: bytes | None = None) -> tuple[int, Any]:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        budget: float | None,
+        *,
+        params: dict[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> tuple[int, Any]:
         limit = self.budget if budget is None else max(0.0, budget)
         tracker = SendTracker()
         headers = {"content-type": "application/json"} if method == "POST" else None
-        request = self._http.build_request(method, path, headers=headers, params=params,
-                                           content=content, extensions={"trace": tracker})
+        request = self._http.build_request(
+            method,
+            path,
+            headers=headers,
+            params=params,
+            content=content,
+            extensions={"trace": tracker},
+        )
         # Not asyncio.wait_for: on 3.11 it can swallow a cancellation racing the timeout.
         try:
             async with asyncio.timeout(limit):
@@ -193,10 +209,16 @@ class KoreClient:
             raise transport_error(exc) from None
         return response.status_code, response.headers, body
 
-    async def start_job(self, resource: str, action: str, resource_id: str, *,
-                        body: Mapping[str, Any] | None = None,
-                        query: Mapping[str, str] | None = None,
-                        budget: float | None = None) -> AcceptedJob:
+    async def start_job(
+        self,
+        resource: str,
+        action: str,
+        resource_id: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
+        budget: float | None = None,
+    ) -> AcceptedJob:
         """POST the call that starts ``action`` on a model or tool; the server's job answer.
 
         ``resource`` is "model" or "tool", ``action`` "UNDEPLOY" or "DEPLOY". Undeploys take
@@ -212,15 +234,18 @@ class KoreClient:
         content = encode_body(route, body)
         params = check_query(route, query)
         status, answer = await self._call(
-            "POST", f"/api/public/{route.collection}/{segment}/{route.verb}", budget,
-            params=params, content=content)
+            "POST",
+            f"/api/public/{route.collection}/{segment}/{route.verb}",
+            budget,
+            params=params,
+            content=content,
+        )
         try:
             return AcceptedJob.from_json(answer)
         except errors.ResponseFormatError as exc:
             raise errors.ResponseFormatError(str(exc), status) from None
 
-    async def dock_status(self, dock_status_id: str, *,
-                          budget: float | None = None) -> DockStatus:
+    async def dock_status(self, dock_status_id: str, *, budget: float | None = None) -> DockStatus:
         """GET dock status; ``budget`` overrides the client's total time budget for this call."""
         segment = path_segment(dock_status_id, DOCK_STATUS_PREFIX)
         status, body = await self._call("GET", f"/api/public/dock-status/{segment}", budget)

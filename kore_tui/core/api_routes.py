@@ -27,8 +27,9 @@ class Route:
 ROUTES: dict[tuple[ResourceKind, Action], Route] = {
     (ResourceKind.MODEL, Action.UNDEPLOY): Route("models", "undeploy", has_body=False),
     # modelType (openSource | fineTune) is required by the platform, in the query string.
-    (ResourceKind.MODEL, Action.DEPLOY): Route("models", "deploy", has_body=True,
-                                               query_keys=frozenset({"modelType"})),
+    (ResourceKind.MODEL, Action.DEPLOY): Route(
+        "models", "deploy", has_body=True, query_keys=frozenset({"modelType"})
+    ),
     (ResourceKind.TOOL, Action.UNDEPLOY): Route("tools", "undeploy", has_body=False),
     (ResourceKind.TOOL, Action.DEPLOY): Route("tools", "deploy", has_body=True),
 }
@@ -40,7 +41,8 @@ def route_for(resource: str, action: str) -> Route:
     except ValueError:
         raise ValueError(
             f"unknown job {resource!r}/{action!r}: resource is one of "
-            f"{', '.join(ResourceKind)}, action one of {', '.join(Action)}") from None
+            f"{', '.join(ResourceKind)}, action one of {', '.join(Action)}"
+        ) from None
 
 
 def encode_body(route: Route, body: Mapping[str, Any] | None) -> bytes | None:
@@ -62,8 +64,10 @@ def check_query(route: Route, query: Mapping[str, str] | None) -> dict[str, str]
     given = dict(query or {})
     if set(given) != route.query_keys:
         wanted = ", ".join(sorted(route.query_keys)) or "no query"
-        raise ValueError(f"{route.collection} {route.verb} takes {wanted}, "
-                         f"got {', '.join(sorted(given)) or 'none'}")
+        raise ValueError(
+            f"{route.collection} {route.verb} takes {wanted}, "
+            f"got {', '.join(sorted(given)) or 'none'}"
+        )
     for key, value in given.items():
         if not isinstance(value, str) or not value:
             raise ValueError(f"query {key} must be a non-empty string")

@@ -17,8 +17,9 @@ from kore_tui.core import errors
 # (the time left to a job's deadline).
 DEFAULT_BUDGET = 30.0
 # httpcore trace events that mean our request's bytes may be on the wire.
-_SENDING_EVENTS = frozenset({"http11.send_request_headers.started",
-                             "http2.send_request_headers.started"})
+_SENDING_EVENTS = frozenset(
+    {"http11.send_request_headers.started", "http2.send_request_headers.started"}
+)
 
 
 class SendTracker:
@@ -44,6 +45,8 @@ class SendTracker:
         """
         if self.maybe_sent or not (phase_known or self.traced):
             return errors.RequestTimeoutError(
-                f"no complete answer within the {limit:.1f}s budget; the request was sent")
+                f"no complete answer within the {limit:.1f}s budget; the request was sent"
+            )
         return errors.ConnectFailedError(
-            f"not connected within the {limit:.1f}s budget; nothing was sent")
+            f"not connected within the {limit:.1f}s budget; nothing was sent"
+        )

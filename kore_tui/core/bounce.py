@@ -28,13 +28,21 @@ from kore_tui.core.resources import Action
 from kore_tui.core.store import JobStore
 from kore_tui.core.text import inert
 
-STRANDED = ("bounce incomplete: the undeploy is SUCCESS but the redeploy was never sent (the "
-            "bounce began in a process that stopped); deploy it explicitly if it is still wanted")
+STRANDED = (
+    "bounce incomplete: the undeploy is SUCCESS but the redeploy was never sent (the "
+    "bounce began in a process that stopped); deploy it explicitly if it is still wanted"
+)
 
 
 class Bounces:
-    def __init__(self, store: JobStore, journal: Journal | None, writer: JobWriter,
-                 admission: Admission, track_new: Callable[[list[Job]], None]) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        journal: Journal | None,
+        writer: JobWriter,
+        admission: Admission,
+        track_new: Callable[[list[Job]], None],
+    ) -> None:
         self._store = store
         self._journal = journal
         self._writer = writer
@@ -57,37 +65,57 @@ class Bounces:
             return
         if job.state is not JobState.SUCCESS:
             why = f" ({inert(job.error, 200)})" if job.error else ""
-            self._stop(job, f"bounce stopped: the undeploy ended {job.state.value}{why}; "
-                       "the redeploy was not sent")
+            self._stop(
+                job,
+                f"bounce stopped: the undeploy ended {job.state.value}{why}; "
+                "the redeploy was not sent",
+            )
             return
         if key not in self.mine:
             self._stop(job, STRANDED)
             return
         second = self._admission.new_job(
-            "sent", job.model_id, None, JobState.QUEUED, resource=job.resource,
-            action=Action.DEPLOY, params=job.params, parent=job.key)
+            "sent",
+            job.model_id,
+            None,
+            JobState.QUEUED,
+            resource=job.resource,
+            action=Action.DEPLOY,
+            params=job.params,
+            parent=job.key,
+        )
         admitted: list[Job] = [second]
         blocked: dict[str, Job] = {}
         if self._journal is not None:
             try:
                 admitted, blocked = self._journal.admit(
-                    [second], "bounce: the undeploy is verified SUCCESS; queued for deploy")
+                    [second], "bounce: the undeploy is verified SUCCESS; queued for deploy"
+                )
             except JournalError as exc:
-                self._stop(job, f"bounce stopped: the redeploy could not be recorded ({exc}); "
-                           "it was not sent")
+                self._stop(
+                    job,
+                    f"bounce stopped: the redeploy could not be recorded ({exc}); it was not sent",
+                )
                 return
         if blocked:
             existing = blocked[second.key]
             if existing.parent != job.key:
-                self._stop(job, f"bounce stopped: {job.model_id} already has a "
-                           f"{existing.state.value} {existing.action} job; the redeploy was "
-                           "not sent")
+                self._stop(
+                    job,
+                    f"bounce stopped: {job.model_id} already has a "
+                    f"{existing.state.value} {existing.action} job; the redeploy was "
+                    "not sent",
+                )
             else:
                 self._writer.set(job, then=None)  # another process continued it already
             return
         self._track_new(admitted)
-        self._writer.set(job, then=None, force_transition=True,
-                         detail="bounce: undeploy verified SUCCESS; redeploy queued")
+        self._writer.set(
+            job,
+            then=None,
+            force_transition=True,
+            detail="bounce: undeploy verified SUCCESS; redeploy queued",
+        )
 
     def _stop(self, job: Job, message: str) -> None:
         self._writer.set(job, then=None, error=message, force_transition=True, detail=message)

@@ -12,7 +12,8 @@ def client_for(env: Environment, key: Secret, settings: EngineSettings) -> KoreC
     """A client for ``env``: its CA bundle, a connection per request slot, and a per-request
     budget no longer than a job's deadline (a request can then never outlive its job)."""
     return KoreClient(
-        env.host, key,
+        env.host,
+        key,
         max_connections=settings.concurrency + 4,
         budget=min(DEFAULT_BUDGET, settings.job_timeout),
         verify=ssl_context(env.ca_bundle),

@@ -59,8 +59,9 @@ def validate_ca_bundle(value: object) -> str:
     except PermissionError:
         raise _KeyError("ca_bundle", f"'ca_bundle' file {shown!r} is not readable") from None
     except (OSError, ssl.SSLError, ValueError):
-        raise _KeyError("ca_bundle", f"'ca_bundle' file {shown!r} holds no PEM CA "
-                        "certificate") from None
+        raise _KeyError(
+            "ca_bundle", f"'ca_bundle' file {shown!r} holds no PEM CA certificate"
+        ) from None
     return str(path)
 
 
@@ -161,15 +162,24 @@ def _parse_environment(name: str, raw: Any) -> Environment:
     validate_name(name)
     if not isinstance(raw, dict):
         raise ValueError("must be a table")
-    unknown = set(raw) - {"host", "protected", "read_only", "colour", "color", "key_env",
-                          "key_command", "ca_bundle", "deploy_profile"}
+    unknown = set(raw) - {
+        "host",
+        "protected",
+        "read_only",
+        "colour",
+        "color",
+        "key_env",
+        "key_command",
+        "ca_bundle",
+        "deploy_profile",
+    }
     if unknown:
         raise ValueError(f"unknown key {inert(sorted(unknown)[0], 40)!r}")
     profile = raw.get("deploy_profile")
-    if profile is not None and not (isinstance(profile, str)
-                                    and NAME_PATTERN.fullmatch(profile)):
-        raise _KeyError("deploy_profile", "'deploy_profile' must be the name of a "
-                        "[deploy_profiles.NAME] table")
+    if profile is not None and not (isinstance(profile, str) and NAME_PATTERN.fullmatch(profile)):
+        raise _KeyError(
+            "deploy_profile", "'deploy_profile' must be the name of a [deploy_profiles.NAME] table"
+        )
     host = raw.get("host")
     if not isinstance(host, str):
         raise ValueError("'host' is required and must be a string")
@@ -246,8 +256,11 @@ def parse_config(path: Path, text: str) -> Config:
     unknown = set(data) - {"default", "environments", "settings", "deploy_profiles"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ConfigError(path, f"unknown top-level key {inert(key, 40)!r}",
-                          line_of(text, rf"^[ \t]*\[?{re.escape(key)}"))
+        raise ConfigError(
+            path,
+            f"unknown top-level key {inert(key, 40)!r}",
+            line_of(text, rf"^[ \t]*\[?{re.escape(key)}"),
+        )
     envs = data.get("environments", {})
     if not isinstance(envs, dict):
         raise ConfigError(path, "'environments' must be a table", line_of(text, r"environments"))
@@ -266,8 +279,9 @@ def parse_config(path: Path, text: str) -> Config:
         try:
             config.settings = _parse_settings(data["settings"])
         except ValueError as exc:
-            raise ConfigError(path, f"[settings]: {exc}", line_of(text, r"^[ \t]*\[settings\]")) \
-                from None
+            raise ConfigError(
+                path, f"[settings]: {exc}", line_of(text, r"^[ \t]*\[settings\]")
+            ) from None
     try:
         config.deploy_profiles = parse_profiles(text, data.get("deploy_profiles", {}))
     except ProfileError as exc:
@@ -276,16 +290,22 @@ def parse_config(path: Path, text: str) -> Config:
         if env.deploy_profile is not None and env.deploy_profile not in config.deploy_profiles:
             known = ", ".join(sorted(config.deploy_profiles)) or "none defined"
             env_line = table_line(text, "environments", name)
-            raise ConfigError(path, f"environment {inert(name, 40)!r}: deploy_profile "
-                              f"{inert(env.deploy_profile, 40)!r} is not defined under "
-                              f"[deploy_profiles] ({known})",
-                              key_line(text, env_line, "deploy_profile"))
+            raise ConfigError(
+                path,
+                f"environment {inert(name, 40)!r}: deploy_profile "
+                f"{inert(env.deploy_profile, 40)!r} is not defined under "
+                f"[deploy_profiles] ({known})",
+                key_line(text, env_line, "deploy_profile"),
+            )
     default = data.get("default")
     if default is not None:
         if not isinstance(default, str) or default not in config.environments:
-            raise ConfigError(path, f"default environment {inert(str(default), 40)!r} is not "
-                              "defined under [environments]",
-                              line_of(text, r"^[ \t]*default[ \t]*="))
+            raise ConfigError(
+                path,
+                f"default environment {inert(str(default), 40)!r} is not "
+                "defined under [environments]",
+                line_of(text, r"^[ \t]*default[ \t]*="),
+            )
         config.default = default
     return config
 
@@ -324,8 +344,9 @@ def adhoc_environment() -> Environment | None:
         url = normalize_host(host)
     except InsecureHostError as exc:
         raise InsecureHostError(f"KORE_HOST: {exc}") from None
-    return Environment(name="KORE_HOST", host=url, key_env="KORE_API_KEY",
-                       colour="cyan", ephemeral=True)
+    return Environment(
+        name="KORE_HOST", host=url, key_env="KORE_API_KEY", colour="cyan", ephemeral=True
+    )
 
 
 def resolve_environment(config: Config, name: str | None) -> Environment:

@@ -39,22 +39,25 @@ def key_line(text: str, after: int | None, key: str) -> int | None:
     (else ``after`` itself)."""
     if not after:
         return after
-    own = line_of("\n".join(text.splitlines()[after - 1:]),
-                   rf"(^|[{{,])[ \t]*{re.escape(key)}[ \t]*=")
+    own = line_of(
+        "\n".join(text.splitlines()[after - 1 :]), rf"(^|[{{,])[ \t]*{re.escape(key)}[ \t]*="
+    )
     return after + own - 1 if own else after
 
 
 def parse_profiles(text: str, raw: Any) -> dict[str, ModelDeployParams]:
     """Every [deploy_profiles.NAME] table, validated; ProfileError names the line."""
     if not isinstance(raw, dict):
-        raise ProfileError("'deploy_profiles' must be a table",
-                           line_of(text, r"deploy_profiles"))
+        raise ProfileError("'deploy_profiles' must be a table", line_of(text, r"deploy_profiles"))
     profiles: dict[str, ModelDeployParams] = {}
     for name, table in raw.items():
         header = table_line(text, "deploy_profiles", name)
         if not NAME_PATTERN.fullmatch(name):
-            raise ProfileError(f"deploy profile name {inert(name, 50)!r} must be 1-40 "
-                               "letters, digits, '.', '_' or '-'", header)
+            raise ProfileError(
+                f"deploy profile name {inert(name, 50)!r} must be 1-40 "
+                "letters, digits, '.', '_' or '-'",
+                header,
+            )
         try:
             profiles[name] = parse_model_params(table, source=f"deploy profile {name!r}")
         except DeployParamsError as exc:

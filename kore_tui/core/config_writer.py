@@ -57,17 +57,22 @@ def _check_expected(config: Config, name: str, expected: Expected) -> None:
     if expected == MISSING:
         if on_disk is not None:
             raise ConfigConflictError(
-                config.path, f"environment {shown!r} was added to the file meanwhile; "
-                "reopen the environment list and edit it instead")
+                config.path,
+                f"environment {shown!r} was added to the file meanwhile; "
+                "reopen the environment list and edit it instead",
+            )
         return
     if on_disk is None:
         raise ConfigConflictError(
-            config.path, f"environment {shown!r} was removed from the file meanwhile; "
-            "nothing was saved")
+            config.path,
+            f"environment {shown!r} was removed from the file meanwhile; nothing was saved",
+        )
     if on_disk != expected:
         raise ConfigConflictError(
-            config.path, f"environment {shown!r} was changed in the file meanwhile; "
-            "nothing was saved (reopen it to see the new values)")
+            config.path,
+            f"environment {shown!r} was changed in the file meanwhile; "
+            "nothing was saved (reopen it to see the new values)",
+        )
 
 
 def _environments(doc: TOMLDocument) -> Any:
@@ -122,15 +127,25 @@ def _edit(path: Path | None, change: Callable[[TOMLDocument, Config], Config]) -
     def verify(text: str, wanted: Config) -> None:
         got = parse_config(target, text)
         if (got.environments, got.default, got.settings) != (
-                wanted.environments, wanted.default, wanted.settings):
-            raise ConfigError(target, "internal error: the edited file would not load as "
-                              "intended; nothing was written")
+            wanted.environments,
+            wanted.default,
+            wanted.settings,
+        ):
+            raise ConfigError(
+                target,
+                "internal error: the edited file would not load as intended; nothing was written",
+            )
 
     return edit_toml_file(target, config_from_bytes, change, verify)
 
 
-def put_environment(env: Environment, *, default: DefaultChange = "keep",
-                    expected: Expected = None, path: Path | None = None) -> Config:
+def put_environment(
+    env: Environment,
+    *,
+    default: DefaultChange = "keep",
+    expected: Expected = None,
+    path: Path | None = None,
+) -> Config:
     """Add or replace one environment. ``expected``: what the caller loaded (an
     Environment), ``MISSING`` for a new one, or None for "add or replace" (``env add``)."""
 
@@ -159,8 +174,9 @@ def put_environment(env: Environment, *, default: DefaultChange = "keep",
     return _edit(path, change)
 
 
-def remove_environment(name: str, *, expected: Expected = None,
-                       path: Path | None = None) -> tuple[Config, bool]:
+def remove_environment(
+    name: str, *, expected: Expected = None, path: Path | None = None
+) -> tuple[Config, bool]:
     """Remove one environment (and the default, if it was that one).
     Returns (config, whether it was there)."""
     removed = False

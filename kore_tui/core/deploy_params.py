@@ -23,8 +23,16 @@ from kore_tui.core.errors import KoreError
 from kore_tui.core.text import inert
 
 MODEL_TYPES = ("openSource", "fineTune")
-DEVICE_TYPES = ("g4dn.xlarge", "g5.xlarge", "g5.2xlarge", "g6e.xlarge", "g4dn.12xlarge",
-                "g5.12xlarge", "g5.48xlarge", "g4dn.metal")
+DEVICE_TYPES = (
+    "g4dn.xlarge",
+    "g5.xlarge",
+    "g5.2xlarge",
+    "g6e.xlarge",
+    "g4dn.12xlarge",
+    "g5.12xlarge",
+    "g5.48xlarge",
+    "g4dn.metal",
+)
 # The documented samples send empty strings for these: "" means "not chosen".
 OPTIMIZATION_TYPES = ("ctranslate2", "vllm", "")
 QUANTIZATION_TYPES = ("no_quantization", "int8_float16", "")
@@ -33,14 +41,27 @@ QUANTIZATION_TYPES = ("no_quantization", "int8_float16", "")
 # the camelCase of the field.
 _Row = tuple[str, type, int, int, bool]
 _HYPER: tuple[_Row, ...] = (
-    ("temperature", float, 0, 2, True), ("max_tokens", int, 0, 512, True),
-    ("top_p", float, 0, 1, True), ("top_k", int, 1, 100, True))
+    ("temperature", float, 0, 2, True),
+    ("max_tokens", int, 0, 512, True),
+    ("top_p", float, 0, 1, True),
+    ("top_k", int, 1, 100, True),
+)
 _SCALING: tuple[_Row, ...] = (
-    ("max_batch_size", int, 1, 256, False), ("min_replicas", int, 1, 10, False),
-    ("max_replicas", int, 1, 50, False), ("scale_up_delay", int, 1, 1000, False),
-    ("scale_down_delay", int, 50, 2000, False))
-_TOP_KEYS = ("model_type", "name", "device_type", "hyper_parameters", "scaling_parameters",
-             "optimization_info", "is_deployed_previously")
+    ("max_batch_size", int, 1, 256, False),
+    ("min_replicas", int, 1, 10, False),
+    ("max_replicas", int, 1, 50, False),
+    ("scale_up_delay", int, 1, 1000, False),
+    ("scale_down_delay", int, 50, 2000, False),
+)
+_TOP_KEYS = (
+    "model_type",
+    "name",
+    "device_type",
+    "hyper_parameters",
+    "scaling_parameters",
+    "optimization_info",
+    "is_deployed_previously",
+)
 _OPTIMIZATION_KEYS = ("optimization_type", "quantization_type")
 
 
@@ -51,8 +72,9 @@ class DeployParamsError(KoreError, ValueError):
         self.source = source
         self.field = field_path
         self.reason = reason
-        super().__init__(f"{source}: {field_path} {reason}" if field_path
-                         else f"{source}: {reason}")
+        super().__init__(
+            f"{source}: {field_path} {reason}" if field_path else f"{source}: {reason}"
+        )
 
 
 def camel(name: str) -> str:
@@ -88,13 +110,13 @@ class ModelDeployParams:
         if self.stop_sequence is not None:
             hyper["stopSequence"] = list(self.stop_sequence)
         body: dict[str, Any] = {"name": self.name, "hyperParameters": hyper}
-        scaling = {camel(n): getattr(self, n) for n, *_ in _SCALING
-                   if getattr(self, n) is not None}
+        scaling = {camel(n): getattr(self, n) for n, *_ in _SCALING if getattr(self, n) is not None}
         if scaling:
             body["scalingParameters"] = scaling
         body["deviceType"] = self.device_type
-        optimization = {camel(n): getattr(self, n) for n in _OPTIMIZATION_KEYS
-                        if getattr(self, n) is not None}
+        optimization = {
+            camel(n): getattr(self, n) for n in _OPTIMIZATION_KEYS if getattr(self, n) is not None
+        }
         if optimization:
             body["optimizationInfo"] = optimization
         if self.is_deployed_previously is not None:
@@ -103,8 +125,11 @@ class ModelDeployParams:
 
     def to_json(self) -> dict[str, Any]:
         """The config's snake_case shape (what the journal stores; from_json reads it)."""
-        out: dict[str, Any] = {"model_type": self.model_type, "name": self.name,
-                               "device_type": self.device_type}
+        out: dict[str, Any] = {
+            "model_type": self.model_type,
+            "name": self.name,
+            "device_type": self.device_type,
+        }
         hyper: dict[str, Any] = {n: getattr(self, n) for n, *_ in _HYPER}
         if self.stop_sequence is not None:
             hyper["stop_sequence"] = list(self.stop_sequence)
@@ -112,8 +137,9 @@ class ModelDeployParams:
         scaling = {n: getattr(self, n) for n, *_ in _SCALING if getattr(self, n) is not None}
         if scaling:
             out["scaling_parameters"] = scaling
-        optimization = {n: getattr(self, n) for n in _OPTIMIZATION_KEYS
-                        if getattr(self, n) is not None}
+        optimization = {
+            n: getattr(self, n) for n in _OPTIMIZATION_KEYS if getattr(self, n) is not None
+        }
         if optimization:
             out["optimization_info"] = optimization
         if self.is_deployed_previously is not None:
@@ -127,8 +153,11 @@ class ModelDeployParams:
     def replicas(self) -> str:
         low, high = self.min_replicas, self.max_replicas
         if low is not None and high is not None:
-            return f"{low} replica" if low == high == 1 else (
-                f"{low} replicas" if low == high else f"{low}-{high} replicas")
+            return (
+                f"{low} replica"
+                if low == high == 1
+                else (f"{low} replicas" if low == high else f"{low}-{high} replicas")
+            )
         if low is not None:
             return f"at least {low} replica{'s' if low > 1 else ''}"
         if high is not None:
@@ -166,6 +195,7 @@ class DeployParams:
 
 # -- validation ---------------------------------------------------------------------------
 
+
 def _got(value: Any) -> str:
     return f"(got {inert(repr(value), 60)})"
 
@@ -173,14 +203,20 @@ def _got(value: Any) -> str:
 def _number(source: str, path: str, value: Any, kind: type, low: float, high: float) -> Any:
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise DeployParamsError(source, path, f"must be a whole number from {low} to "
-                                    f"{high} {_got(value)}")
+            raise DeployParamsError(
+                source, path, f"must be a whole number from {low} to {high} {_got(value)}"
+            )
         return value
-    ok = isinstance(value, int | float) and not isinstance(value, bool) \
-        and math.isfinite(value) and low <= value <= high
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and low <= value <= high
+    )
     if not ok:
-        raise DeployParamsError(source, path, f"must be a number from {low} to {high} "
-                                f"{_got(value)}")
+        raise DeployParamsError(
+            source, path, f"must be a number from {low} to {high} {_got(value)}"
+        )
     return float(value)
 
 
@@ -197,8 +233,11 @@ def _table(source: str, path: str, value: Any, known: tuple[str, ...]) -> Mappin
         raise DeployParamsError(source, path, f"must be a table {_got(value)}")
     unknown = sorted(set(value) - set(known))
     if unknown:
-        raise DeployParamsError(source, f"{path}.{unknown[0]}" if path else str(unknown[0]),
-                                f"is not a known key (known: {', '.join(known)})")
+        raise DeployParamsError(
+            source,
+            f"{path}.{unknown[0]}" if path else str(unknown[0]),
+            f"is not a known key (known: {', '.join(known)})",
+        )
     return value
 
 
@@ -232,42 +271,60 @@ def parse_model_params(mapping: Mapping[str, Any], *, source: str) -> ModelDeplo
         "name": _text(source, "name", top["name"]),
         "device_type": _choice(source, "device_type", top["device_type"], DEVICE_TYPES),
     }
-    hyper = _table(source, "hyper_parameters", top["hyper_parameters"],
-                   (*(n for n, *_ in _HYPER), "stop_sequence"))
-    scaling = _table(source, "scaling_parameters", top.get("scaling_parameters", {}),
-                     tuple(n for n, *_ in _SCALING))
-    for group, table, rows in (("hyper_parameters", hyper, _HYPER),
-                               ("scaling_parameters", scaling, _SCALING)):
+    hyper = _table(
+        source,
+        "hyper_parameters",
+        top["hyper_parameters"],
+        (*(n for n, *_ in _HYPER), "stop_sequence"),
+    )
+    scaling = _table(
+        source,
+        "scaling_parameters",
+        top.get("scaling_parameters", {}),
+        tuple(n for n, *_ in _SCALING),
+    )
+    for group, table, rows in (
+        ("hyper_parameters", hyper, _HYPER),
+        ("scaling_parameters", scaling, _SCALING),
+    ):
         for name, kind, bottom, top_value, needed in rows:
             if name in table:
-                values[name] = _number(source, f"{group}.{name}", table[name], kind, bottom,
-                                       top_value)
+                values[name] = _number(
+                    source, f"{group}.{name}", table[name], kind, bottom, top_value
+                )
             elif needed:
                 raise DeployParamsError(source, f"{group}.{name}", "is required")
     if "stop_sequence" in hyper:
         values["stop_sequence"] = _stop_sequence(source, hyper["stop_sequence"])
     low, high = values.get("min_replicas"), values.get("max_replicas")
     if low is not None and high is not None and low > high:
-        raise DeployParamsError(source, "scaling_parameters.min_replicas",
-                                f"must not exceed max_replicas ({low} > {high})")
-    optimization = _table(source, "optimization_info", top.get("optimization_info", {}),
-                          _OPTIMIZATION_KEYS)
-    for name, allowed in (("optimization_type", OPTIMIZATION_TYPES),
-                          ("quantization_type", QUANTIZATION_TYPES)):
+        raise DeployParamsError(
+            source,
+            "scaling_parameters.min_replicas",
+            f"must not exceed max_replicas ({low} > {high})",
+        )
+    optimization = _table(
+        source, "optimization_info", top.get("optimization_info", {}), _OPTIMIZATION_KEYS
+    )
+    for name, allowed in (
+        ("optimization_type", OPTIMIZATION_TYPES),
+        ("quantization_type", QUANTIZATION_TYPES),
+    ):
         if name in optimization:
-            values[name] = _choice(source, f"optimization_info.{name}", optimization[name],
-                                   allowed)
+            values[name] = _choice(source, f"optimization_info.{name}", optimization[name], allowed)
     if "is_deployed_previously" in top:
         previously = top["is_deployed_previously"]
         if not isinstance(previously, bool):
-            raise DeployParamsError(source, "is_deployed_previously",
-                                    f"must be true or false {_got(previously)}")
+            raise DeployParamsError(
+                source, "is_deployed_previously", f"must be true or false {_got(previously)}"
+            )
         values["is_deployed_previously"] = previously
     return ModelDeployParams(**values)
 
 
-def with_overrides(params: Mapping[str, Any], overrides: Mapping[str, Any] | None,
-                   *, source: str) -> ModelDeployParams:
+def with_overrides(
+    params: Mapping[str, Any], overrides: Mapping[str, Any] | None, *, source: str
+) -> ModelDeployParams:
     """``params`` (snake_case) with top-level ``overrides`` (--model-type, --name) on top,
     validated as a whole."""
     merged = dict(params)

@@ -31,8 +31,9 @@ def profile_named(config: Config, name: str) -> ModelDeployParams:
         return config.deploy_profiles[name]
     except KeyError:
         known = ", ".join(sorted(config.deploy_profiles)) or "none defined"
-        raise UnknownProfileError(f"no deploy profile named {inert(name, 40)!r} in "
-                                  f"{config.path} ({known})") from None
+        raise UnknownProfileError(
+            f"no deploy profile named {inert(name, 40)!r} in {config.path} ({known})"
+        ) from None
 
 
 def resolve_model_params(
@@ -57,15 +58,16 @@ def resolve_model_params(
         found = profile_named(config, env.deploy_profile)
         source = f"deploy profile {env.deploy_profile!r} (environment {env.name!r} default)"
     else:
-        return None, (f"no parameters for {model_id}: the journal has no deploy of it through "
-                      f"kore-tui, no --profile was given and environment {env.name!r} names "
-                      "no deploy_profile")
+        return None, (
+            f"no parameters for {model_id}: the journal has no deploy of it through "
+            f"kore-tui, no --profile was given and environment {env.name!r} names "
+            "no deploy_profile"
+        )
     if overrides and any(v is not None for v in overrides.values()):
         given = ", ".join(f"{k}" for k, v in overrides.items() if v is not None)
         try:
             found = with_overrides(found.to_json(), overrides, source=source)
         except DeployParamsError as exc:
-            raise DeployParamsError(f"{source} with {given} given", exc.field,
-                                    exc.reason) from None
+            raise DeployParamsError(f"{source} with {given} given", exc.field, exc.reason) from None
         source = f"{source}, {given} given"
     return found, source

@@ -81,28 +81,70 @@ class Engine:
         self.read_only = read_only or env.read_only
         self._clock = clock
         rng = rng or random.Random()
-        self._host = HostMonitor(self.store, rng, default_pause=settings.default_rate_pause,
-                                 max_pause=settings.schedule.cap)
+        self._host = HostMonitor(
+            self.store,
+            rng,
+            default_pause=settings.default_rate_pause,
+            max_pause=settings.schedule.cap,
+        )
         self._auth = AuthHold()
-        self._scheduler = Scheduler(clock, concurrency=settings.concurrency,
-                                    requests_per_second=settings.requests_per_second,
-                                    on_host_pause=self._host.host_paused)
+        self._scheduler = Scheduler(
+            clock,
+            concurrency=settings.concurrency,
+            requests_per_second=settings.requests_per_second,
+            on_host_pause=self._host.host_paused,
+        )
         self._writer = JobWriter(self.store, journal, self._journal_failed)
-        self._runner = JobRunner(client, self.store, self._writer, self._scheduler, self._host,
-                                 self._auth, settings, clock, rng, read_only=self.read_only)
+        self._runner = JobRunner(
+            client,
+            self.store,
+            self._writer,
+            self._scheduler,
+            self._host,
+            self._auth,
+            settings,
+            clock,
+            rng,
+            read_only=self.read_only,
+        )
         # Why a job the operator asked for was not (re-)sent: joined, or needs a retry.
         self.notes: dict[str, str] = {}
-        self._following = Following(journal, self.store, self._writer, self._scheduler,
-                                    settings, clock, lambda: self.owner_id, self.notes)
-        self._admission = Admission(env.name, client.host, self.store, journal, self._following,
-                                    self.notes, lambda: self.owner_id, self._track_new)
-        self._bounces = Bounces(self.store, journal, self._writer, self._admission,
-                                self._track_new)
+        self._following = Following(
+            journal,
+            self.store,
+            self._writer,
+            self._scheduler,
+            settings,
+            clock,
+            lambda: self.owner_id,
+            self.notes,
+        )
+        self._admission = Admission(
+            env.name,
+            client.host,
+            self.store,
+            journal,
+            self._following,
+            self.notes,
+            lambda: self.owner_id,
+            self._track_new,
+        )
+        self._bounces = Bounces(self.store, journal, self._writer, self._admission, self._track_new)
         self._writer.on_final = self._bounces.on_final
         self._commands = JobCommands(
-            self.store, journal, self._writer, self._scheduler, self._following, self._auth,
-            settings, clock, owner_id=lambda: self.owner_id, ensure_owner=self._ensure_owner,
-            refuse_if_read_only=self._refuse_if_read_only, notes=self.notes)
+            self.store,
+            journal,
+            self._writer,
+            self._scheduler,
+            self._following,
+            self._auth,
+            settings,
+            clock,
+            owner_id=lambda: self.owner_id,
+            ensure_owner=self._ensure_owner,
+            refuse_if_read_only=self._refuse_if_read_only,
+            notes=self.notes,
+        )
         self._owner: Owner | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._housekeeping_task: asyncio.Task[None] | None = None
@@ -113,12 +155,13 @@ class Engine:
         if self._loop_task is None:
             self._ensure_owner()
             loop = asyncio.get_running_loop()
-            self._loop_task = loop.create_task(self._scheduler.run(self._runner.work),
-                                               name="engine")
+            self._loop_task = loop.create_task(
+                self._scheduler.run(self._runner.work), name="engine"
+            )
             self._housekeeping_task = loop.create_task(
-                self._following.housekeeping(lambda: self._owner is not None,
-                                             self._journal_failed),
-                name="engine-housekeeping")
+                self._following.housekeeping(lambda: self._owner is not None, self._journal_failed),
+                name="engine-housekeeping",
+            )
 
     def _ensure_owner(self) -> None:
         if self.journal is not None and self._owner is None:
@@ -201,10 +244,17 @@ class Engine:
         if self.journal is not None:
             job = self.journal.last_deploy(self.client.host, normalized)
         else:
-            deploys = [j for j in self.store.snapshot() if j.model_id == normalized
-                       and j.action == Action.DEPLOY and j.params and j.origin == "sent"]
-            job = max(deploys, key=lambda j: (j.state is JobState.SUCCESS, j.created_at),
-                      default=None)
+            deploys = [
+                j
+                for j in self.store.snapshot()
+                if j.model_id == normalized
+                and j.action == Action.DEPLOY
+                and j.params
+                and j.origin == "sent"
+            ]
+            job = max(
+                deploys, key=lambda j: (j.state is JobState.SUCCESS, j.created_at), default=None
+            )
         if job is None or job.params is None:
             return None
         try:
@@ -222,10 +272,15 @@ class Engine:
             if normalized in watched:
                 continue
             watched.add(normalized)
-            jobs.append(replace(
-                self._admission.new_job("watch", None, normalized, JobState.IN_PROGRESS,
-                                        resource=None),
-                action="?", submitted_at=utc_now()))
+            jobs.append(
+                replace(
+                    self._admission.new_job(
+                        "watch", None, normalized, JobState.IN_PROGRESS, resource=None
+                    ),
+                    action="?",
+                    submitted_at=utc_now(),
+                )
+            )
         if jobs:
             if self.journal is not None:
                 self._ensure_owner()

@@ -63,13 +63,17 @@ class EngineHost(LoopThread):
     async def setup(self) -> None:
         journal = Journal(self._journal_path) if self._use_journal else None
         client = client_for(self.env, self._key, self._settings)
-        self._engine = Engine(self.env, client, self.store, journal, self._settings,
-                              read_only=self.read_only)
+        self._engine = Engine(
+            self.env, client, self.store, journal, self._settings, read_only=self.read_only
+        )
         self._engine.start()
         if journal is not None:
             # Oldest first, so the panel's creation order matches the journal's.
-            recent = [j for j in reversed(journal.history(self.env.name, RECENT_JOBS))
-                      if j.is_final or not j.tracking]
+            recent = [
+                j
+                for j in reversed(journal.history(self.env.name, RECENT_JOBS))
+                if j.is_final or not j.tracking
+            ]
             self.store.put_many(recent)
         self.resumed = self._engine.resume_unfinished()
 
@@ -84,6 +88,7 @@ class EngineHost(LoopThread):
 
     def call(self, fn: Callable[[Engine], T]) -> concurrent.futures.Future[T]:
         """Run ``fn(engine)`` on the engine's loop."""
+
         def run() -> T:
             assert self._engine is not None
             return fn(self._engine)

@@ -130,4 +130,3 @@ class ResponseFormatError(KoreError):
     def __init__(self, message: str, status: int | None = None) -> None:
         self.status = status
         super().__init__(message)
-

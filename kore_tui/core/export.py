@@ -10,9 +10,25 @@ from pathlib import Path
 from kore_tui.core.atomic import write_private
 from kore_tui.core.job import Job
 
-CSV_FIELDS = ("kind", "modelId", "toolId", "dockStatusId", "environment", "status",
-              "serverStatus", "error", "httpStatus", "action", "origin", "polls", "attempts",
-              "createdAt", "submittedAt", "updatedAt", "lastCheckedAt")
+CSV_FIELDS = (
+    "kind",
+    "modelId",
+    "toolId",
+    "dockStatusId",
+    "environment",
+    "status",
+    "serverStatus",
+    "error",
+    "httpStatus",
+    "action",
+    "origin",
+    "polls",
+    "attempts",
+    "createdAt",
+    "submittedAt",
+    "updatedAt",
+    "lastCheckedAt",
+)
 
 
 def _csv_safe(value: object) -> object:

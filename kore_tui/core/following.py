@@ -48,9 +48,17 @@ class _Followed:
 
 
 class Following:
-    def __init__(self, journal: Journal | None, store: JobStore, writer: JobWriter,
-                 scheduler: Scheduler, settings: EngineSettings, clock: Callable[[], float],
-                 owner_id: Callable[[], str | None], notes: dict[str, str]) -> None:
+    def __init__(
+        self,
+        journal: Journal | None,
+        store: JobStore,
+        writer: JobWriter,
+        scheduler: Scheduler,
+        settings: EngineSettings,
+        clock: Callable[[], float],
+        owner_id: Callable[[], str | None],
+        notes: dict[str, str],
+    ) -> None:
         self._journal = journal
         self._store = store
         self._writer = writer
@@ -78,8 +86,11 @@ class Following:
             if job.key in self._scheduler.tracks or job.key in self._followed:
                 continue
             job = replace(job, timeline=timelines.get(job.key, ()))
-            if job.state in ACTIVE_STATES and job.owner != self._owner_id() \
-                    and is_alive(owners.get(job.owner or "")):
+            if (
+                job.state in ACTIVE_STATES
+                and job.owner != self._owner_id()
+                and is_alive(owners.get(job.owner or ""))
+            ):
                 resumed.append(self.follow(job, asked=False))
                 continue
             taken = self.take_over(job)
@@ -104,31 +115,49 @@ class Following:
         so a job that was never sent may be sent; otherwise it is reported as not sent."""
         track = self._scheduler.add(job.key, 0.0, float("inf"))
         job_timeout = self._settings.job_timeout
-        if job.state is JobState.IN_PROGRESS or (job.state is JobState.TIMED_OUT
-                                                and job.dock_status_id):
+        if job.state is JobState.IN_PROGRESS or (
+            job.state is JobState.TIMED_OUT and job.dock_status_id
+        ):
             track.started = self._clock() - age_from_wall(job.submitted_at)
             fresh_deadline = job.state is JobState.TIMED_OUT or not job.tracking
             track.deadline = (self._clock() if fresh_deadline else track.started) + job_timeout
-            job = self._writer.set(job, state=JobState.IN_PROGRESS, error=None, error_kind=None,
-                                   tracking=True, stale=False, force_transition=True,
-                                   detail="re-check of a timed-out job" if fresh_deadline
-                                   else "resumed: its previous process is gone")
+            job = self._writer.set(
+                job,
+                state=JobState.IN_PROGRESS,
+                error=None,
+                error_kind=None,
+                tracking=True,
+                stale=False,
+                force_transition=True,
+                detail="re-check of a timed-out job"
+                if fresh_deadline
+                else "resumed: its previous process is gone",
+            )
             self._scheduler.schedule(job.key, 0.0)
         elif job.state is JobState.SUBMITTING:
             job = self._writer.set(
-                job, state=JobState.UNKNOWN, error_kind="interrupted",
+                job,
+                state=JobState.UNKNOWN,
+                error_kind="interrupted",
                 error=f"the previous run stopped while the {job.action.lower()} request was in "
-                "flight; it may have reached the server. Check the resource before retrying.")
+                "flight; it may have reached the server. Check the resource before retrying.",
+            )
         elif job.state is JobState.QUEUED and asked:
             track.started, track.deadline = self._clock(), self._clock() + job_timeout
-            job = self._writer.set(job, tracking=True, force_transition=True,
-                                   detail="taken over from a process that is gone; "
-                                   "never sent before")
+            job = self._writer.set(
+                job,
+                tracking=True,
+                force_transition=True,
+                detail="taken over from a process that is gone; never sent before",
+            )
             self._scheduler.schedule(job.key, 0.0)
         else:
             job = self._writer.set(
-                job, state=JobState.ERROR, error_kind="not_sent",
-                error="never sent: the previous run stopped before sending it (retry to send)")
+                job,
+                state=JobState.ERROR,
+                error_kind="not_sent",
+                error="never sent: the previous run stopped before sending it (retry to send)",
+            )
         self._writer.note_open(job)
         return job
 
@@ -143,22 +172,26 @@ class Following:
         since = clock_time(existing.submitted_at or existing.created_at)
         if job.state is JobState.UNKNOWN:
             self._store.put(job)
-            self._notes[job.key] = (f"not sent: its {job.action.lower()} of {since} has an "
-                                    "UNKNOWN outcome "
-                                    "(it may have reached the server); retry that job explicitly")
+            self._notes[job.key] = (
+                f"not sent: its {job.action.lower()} of {since} has an "
+                "UNKNOWN outcome "
+                "(it may have reached the server); retry that job explicitly"
+            )
             return job
         record = self._journal.owner_records([job.owner or ""]).get(job.owner or "")
         if job.tracking and is_alive(record):
             assert record is not None
-            self._notes[job.key] = (f"already {job.state.value} since {since} "
-                                    f"({record.owner.describe()}), tracking it")
+            self._notes[job.key] = (
+                f"already {job.state.value} since {since} ({record.owner.describe()}), tracking it"
+            )
             return self.follow(job, asked=True)
         taken = self.take_over(job)
         if taken is None:
             self._notes[job.key] = f"already {job.state.value} since {since}, tracking it"
             return self._store.get(job.key) or job
-        self._notes[job.key] = (f"already {job.state.value} since {since} (its process is "
-                                "gone), tracking it")
+        self._notes[job.key] = (
+            f"already {job.state.value} since {since} (its process is gone), tracking it"
+        )
         return self.adopt(taken, asked=True)
 
     def follow(self, job: Job, *, asked: bool) -> Job:
@@ -166,8 +199,9 @@ class Following:
         self._writer.put(job)
         return job
 
-    async def housekeeping(self, has_owner: Callable[[], bool],
-                           on_journal_error: Callable[[str], None]) -> None:
+    async def housekeeping(
+        self, has_owner: Callable[[], bool], on_journal_error: Callable[[str], None]
+    ) -> None:
         """Heartbeat our owner lease; refresh followed jobs from the journal."""
         next_beat = self._clock() + HEARTBEAT_EVERY
         while True:
@@ -194,8 +228,9 @@ class Following:
                 del self._followed[key]
                 continue
             if row.updated_at != shown.updated_at:
-                timeline = shown.timeline if row.state is shown.state \
-                    else self._journal.timeline(key)
+                timeline = (
+                    shown.timeline if row.state is shown.state else self._journal.timeline(key)
+                )
                 shown = replace(row, timeline=timeline)
                 self._writer.put(shown)
             if row.is_final:
@@ -213,7 +248,12 @@ class Following:
     def _give_up(self, shown: Job, row: Job, record: OwnerRecord | None) -> None:
         """Our own deadline passed while the owner still tracks the job."""
         who = record.owner.describe() if record else "another process"
-        self._writer.put(replace(
-            shown, state=JobState.TIMED_OUT, error_kind="deadline",
-            error=f"deadline of {self._settings.job_timeout:g}s reached while {who} "
-            f"tracks it (still {row.state.value} there)"))
+        self._writer.put(
+            replace(
+                shown,
+                state=JobState.TIMED_OUT,
+                error_kind="deadline",
+                error=f"deadline of {self._settings.job_timeout:g}s reached while {who} "
+                f"tracks it (still {row.state.value} there)",
+            )
+        )

@@ -14,8 +14,9 @@ from kore_tui.core.text import inert
 
 
 class HostMonitor:
-    def __init__(self, store: JobStore, rng: random.Random, *, default_pause: float,
-                 max_pause: float) -> None:
+    def __init__(
+        self, store: JobStore, rng: random.Random, *, default_pause: float, max_pause: float
+    ) -> None:
         self._store = store
         self._rng = rng
         self._default_pause = default_pause
@@ -43,8 +44,9 @@ class HostMonitor:
         pause that doubles with each 429 in a row."""
         self._consecutive_429 += 1
         if retry_after is None:
-            retry_after = min(self._max_pause,
-                              self._default_pause * 2 ** (self._consecutive_429 - 1))
+            retry_after = min(
+                self._max_pause, self._default_pause * 2 ** (self._consecutive_429 - 1)
+            )
         # Retry-After is a minimum; jitter only ever adds, so clients do not return in step.
         return retry_after * (1 + self._rng.uniform(0.0, 0.1)) + self._rng.uniform(0.0, 0.1)
 
@@ -66,8 +68,9 @@ class AuthHold:
 
     def blocks(self, state: JobState) -> bool:
         """Would a job in this state send with a refused key?"""
-        return (state is JobState.QUEUED and self._blocks_posts) or \
-            (state is JobState.IN_PROGRESS and self._blocks_polls)
+        return (state is JobState.QUEUED and self._blocks_posts) or (
+            state is JobState.IN_PROGRESS and self._blocks_polls
+        )
 
     def hold(self, key: str, state: JobState) -> None:
         self._blocks_posts = True

@@ -27,13 +27,19 @@ def read_id_file(path: str | Path, limit: int = MAX_ID_FILE_BYTES) -> str:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else
-                    "a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else
-                    "a device or socket")
+            kind = (
+                "a directory"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device or socket"
+            )
             raise IdFileError(f"it is {kind}, not a regular file")
         if info.st_size > limit:
-            raise IdFileError(f"it is {info.st_size / 2**20:.1f} MiB; the limit is "
-                              f"{limit / 2**20:.0f} MiB (split it)")
+            raise IdFileError(
+                f"it is {info.st_size / 2**20:.1f} MiB; the limit is "
+                f"{limit / 2**20:.0f} MiB (split it)"
+            )
         with os.fdopen(fd, "rb") as handle:
             fd = -1  # the file object owns it now
             data = handle.read(limit + 1)

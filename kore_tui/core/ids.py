@@ -19,8 +19,18 @@ from urllib.parse import quote
 from kore_tui.core.errors import InvalidIdError
 from kore_tui.core.resources import MODEL_PREFIX, TOOL_PREFIX
 
-__all__ = ["DOCK_STATUS_PREFIX", "MODEL_PREFIX", "TOOL_PREFIX", "InvalidToken", "ParsedIds",
-           "classify_token", "for_status", "for_undeploy", "parse_ids", "path_segment"]
+__all__ = [
+    "DOCK_STATUS_PREFIX",
+    "MODEL_PREFIX",
+    "TOOL_PREFIX",
+    "InvalidToken",
+    "ParsedIds",
+    "classify_token",
+    "for_status",
+    "for_undeploy",
+    "parse_ids",
+    "path_segment",
+]
 
 DOCK_STATUS_PREFIX = "ds-"
 # (prefix, kind) in the order tokens are tried.
@@ -115,8 +125,9 @@ def classify_token(token: str) -> tuple[str, str] | InvalidToken | None:
                 return kind, lower
             return InvalidToken(_shown(stripped), problem)
     if _UUID.fullmatch(lower):
-        return InvalidToken(_shown(stripped),
-                            "missing the cm- (model), a- (tool) or ds- (dock status) prefix")
+        return InvalidToken(
+            _shown(stripped), "missing the cm- (model), a- (tool) or ds- (dock status) prefix"
+        )
     if _HEXISH.fullmatch(stripped) and "-" in stripped and len(stripped) >= 16:
         return InvalidToken(_shown(stripped), "looks like an ID but has no cm-, a- or ds- prefix")
     other = _OTHER_PREFIX.fullmatch(stripped)
@@ -156,8 +167,9 @@ class IdParser:
                 continue
             seen.add(value)
             result.paste_order.append(value)
-            {"model": result.model_ids, "tool": result.tool_ids,
-             "dock": result.dock_status_ids}[kind].append(value)
+            {"model": result.model_ids, "tool": result.tool_ids, "dock": result.dock_status_ids}[
+                kind
+            ].append(value)
 
 
 def parse_ids(text: str) -> ParsedIds:
@@ -173,10 +185,15 @@ def for_undeploy(parsed: ParsedIds) -> ParsedIds:
     """
     reason = "this is a dock status ID, not a model or tool ID (watch it with `status`)"
     invalid = list(parsed.invalid) + [
-        InvalidToken(ds, reason, "dock_status_id") for ds in parsed.dock_status_ids]
-    return ParsedIds(model_ids=list(parsed.model_ids), invalid=invalid,
-                     duplicates=parsed.duplicates, tool_ids=list(parsed.tool_ids),
-                     paste_order=list(parsed.paste_order))
+        InvalidToken(ds, reason, "dock_status_id") for ds in parsed.dock_status_ids
+    ]
+    return ParsedIds(
+        model_ids=list(parsed.model_ids),
+        invalid=invalid,
+        duplicates=parsed.duplicates,
+        tool_ids=list(parsed.tool_ids),
+        paste_order=list(parsed.paste_order),
+    )
 
 
 def for_status(parsed: ParsedIds) -> ParsedIds:
@@ -184,13 +201,19 @@ def for_status(parsed: ParsedIds) -> ParsedIds:
     tools = set(parsed.tool_ids)
     for value in parsed.resource_ids:
         if value in tools:
-            invalid.append(InvalidToken(value, "this is a tool ID, not a dock status ID",
-                                        "tool_id"))
+            invalid.append(
+                InvalidToken(value, "this is a tool ID, not a dock status ID", "tool_id")
+            )
         else:
-            invalid.append(InvalidToken(value, "this is a model ID, not a dock status ID",
-                                        "model_id"))
-    return ParsedIds(dock_status_ids=list(parsed.dock_status_ids), invalid=invalid,
-                     duplicates=parsed.duplicates, paste_order=list(parsed.dock_status_ids))
+            invalid.append(
+                InvalidToken(value, "this is a model ID, not a dock status ID", "model_id")
+            )
+    return ParsedIds(
+        dock_status_ids=list(parsed.dock_status_ids),
+        invalid=invalid,
+        duplicates=parsed.duplicates,
+        paste_order=list(parsed.dock_status_ids),
+    )
 
 
 def path_segment(value: str, prefix: str) -> str:

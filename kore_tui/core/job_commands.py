@@ -27,11 +27,22 @@ class ReadOnlyError(errors.KoreError):
 
 
 class JobCommands:
-    def __init__(self, store: JobStore, journal: Journal | None, writer: JobWriter,
-                 scheduler: Scheduler, following: Following, auth: AuthHold,
-                 settings: EngineSettings, clock: Callable[[], float], *,
-                 owner_id: Callable[[], str | None], ensure_owner: Callable[[], None],
-                 refuse_if_read_only: Callable[[str], None], notes: dict[str, str]) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        journal: Journal | None,
+        writer: JobWriter,
+        scheduler: Scheduler,
+        following: Following,
+        auth: AuthHold,
+        settings: EngineSettings,
+        clock: Callable[[], float],
+        *,
+        owner_id: Callable[[], str | None],
+        ensure_owner: Callable[[], None],
+        refuse_if_read_only: Callable[[str], None],
+        notes: dict[str, str],
+    ) -> None:
         self._store = store
         self._journal = journal
         self._writer = writer
@@ -65,8 +76,15 @@ class JobCommands:
         track.tries = replace(track.tries, check_failures=0)
         track.started = self._clock() - age_from_wall(job.submitted_at)
         track.deadline = self._clock() + self._settings.job_timeout
-        self._writer.set(job, state=JobState.IN_PROGRESS, error=None, error_kind=None,
-                         stale=False, tracking=True, detail="re-check requested")
+        self._writer.set(
+            job,
+            state=JobState.IN_PROGRESS,
+            error=None,
+            error_kind=None,
+            stale=False,
+            tracking=True,
+            detail="re-check requested",
+        )
         self._scheduler.schedule(key, 0.0)
         return True
 
@@ -74,8 +92,7 @@ class JobCommands:
         """Send an ended job's own action again, with its recorded parameters (a watched
         job is re-checked instead)."""
         job = self._store.get(key)
-        never_sent = job is not None and job.state is JobState.TIMED_OUT \
-            and not job.dock_status_id
+        never_sent = job is not None and job.state is JobState.TIMED_OUT and not job.dock_status_id
         if job is None or (job.state not in RETRYABLE_STATES and not never_sent):
             return False
         if job.origin != "sent" or not job.model_id:
@@ -84,15 +101,26 @@ class JobCommands:
         self._ensure_owner()
         detail = "retry requested by the operator"
         queued = transitioned(
-            job, detail, state=JobState.QUEUED, error=None, error_kind=None, stale=False,
-            tracking=True, dock_status_id=None, server_status=None, http_status=None,
-            owner=self._owner_id())
+            job,
+            detail,
+            state=JobState.QUEUED,
+            error=None,
+            error_kind=None,
+            stale=False,
+            tracking=True,
+            dock_status_id=None,
+            server_status=None,
+            http_status=None,
+            owner=self._owner_id(),
+        )
         if self._journal is not None:
             live = self._journal.claim_retry(queued, detail)
             if live is not None:
                 since = clock_time(live.submitted_at or live.created_at)
-                self._notes[key] = (f"not re-sent: {job.model_id} already has a "
-                                    f"{live.state.value} job since {since}")
+                self._notes[key] = (
+                    f"not re-sent: {job.model_id} already has a "
+                    f"{live.state.value} job since {since}"
+                )
                 return False
         track = self._scheduler.restart(key)
         track.tries = Tries()
@@ -107,25 +135,41 @@ class JobCommands:
         if job is None or job.is_final or not job.tracking:
             return False
         if self._following.unfollow(key):
-            self._writer.put(replace(job, tracking=False, error="no longer followed here; its "
-                                     "own process still tracks it"))
+            self._writer.put(
+                replace(
+                    job,
+                    tracking=False,
+                    error="no longer followed here; its own process still tracks it",
+                )
+            )
             return True
         self._scheduler.stop(key)
         self._auth.keys.discard(key)
         if job.state is JobState.SUBMITTING:
-            self._writer.set(job, state=JobState.UNKNOWN, error_kind="interrupted",
-                             error=f"stopped by the operator while the {job.action.lower()} "
-                             "request was in flight: it may have reached the server; check "
-                             "the resource before retrying")
+            self._writer.set(
+                job,
+                state=JobState.UNKNOWN,
+                error_kind="interrupted",
+                error=f"stopped by the operator while the {job.action.lower()} "
+                "request was in flight: it may have reached the server; check "
+                "the resource before retrying",
+            )
         elif job.state is JobState.QUEUED:
-            self._writer.set(job, state=JobState.ERROR, error_kind="not_sent",
-                             error="not sent: stopped by the operator before sending "
-                             "(retry to send)")
+            self._writer.set(
+                job,
+                state=JobState.ERROR,
+                error_kind="not_sent",
+                error="not sent: stopped by the operator before sending (retry to send)",
+            )
         else:
-            self._writer.set(job, tracking=False, force_transition=True,
-                             detail="tracking stopped",
-                             error="tracking stopped by the operator; the job may still "
-                             "finish on the platform (re-check to follow it again)")
+            self._writer.set(
+                job,
+                tracking=False,
+                force_transition=True,
+                detail="tracking stopped",
+                error="tracking stopped by the operator; the job may still "
+                "finish on the platform (re-check to follow it again)",
+            )
         return True
 
     def abandon_held(self, reason: str) -> None:
@@ -135,9 +179,15 @@ class JobCommands:
             if job is None or job.is_final:
                 continue
             if job.state is JobState.QUEUED:
-                self._writer.set(job, state=JobState.ERROR, error_kind="auth",
-                                 error=f"not sent: {reason}")
+                self._writer.set(
+                    job, state=JobState.ERROR, error_kind="auth", error=f"not sent: {reason}"
+                )
             else:
-                self._writer.set(job, tracking=False, error_kind="auth", force_transition=True,
-                                 error=f"not tracked further: {reason}")
+                self._writer.set(
+                    job,
+                    tracking=False,
+                    error_kind="auth",
+                    force_transition=True,
+                    error=f"not tracked further: {reason}",
+                )
         self._auth.keys.clear()

@@ -22,13 +22,19 @@ FINAL_FLUSH_DELAY = 0.05  # seconds a final state may wait for its journal write
 def transitioned(job: Job, detail: str | None, **changes: Any) -> Job:
     """The job with ``changes`` and one more timeline entry."""
     new = replace(job, updated_at=utc_now(), **changes)
-    return replace(new, timeline=(*job.timeline, Transition(
-        new.updated_at, new.state, detail or new.error, new.http_status)))
+    return replace(
+        new,
+        timeline=(
+            *job.timeline,
+            Transition(new.updated_at, new.state, detail or new.error, new.http_status),
+        ),
+    )
 
 
 class JobWriter:
-    def __init__(self, store: JobStore, journal: Journal | None,
-                 on_journal_error: Callable[[str], None]) -> None:
+    def __init__(
+        self, store: JobStore, journal: Journal | None, on_journal_error: Callable[[str], None]
+    ) -> None:
         self._store = store
         self._journal = journal
         self._on_journal_error = on_journal_error
@@ -39,8 +45,15 @@ class JobWriter:
         # Told of every job this engine moves to a final state (a bounce's next step).
         self.on_final: Callable[[Job], None] | None = None
 
-    def set(self, job: Job, *, detail: str | None = None, force_transition: bool = False,
-            journal: bool = True, **changes: Any) -> Job:
+    def set(
+        self,
+        job: Job,
+        *,
+        detail: str | None = None,
+        force_transition: bool = False,
+        journal: bool = True,
+        **changes: Any,
+    ) -> Job:
         transition = force_transition or changes.get("state", job.state) is not job.state
         if not transition:
             new = replace(job, updated_at=utc_now(), **changes)
@@ -120,8 +133,7 @@ class JobWriter:
 
     def _arm_flush(self) -> None:
         if self._flush_timer is None:
-            self._flush_timer = asyncio.get_running_loop().call_later(
-                FINAL_FLUSH_DELAY, self.flush)
+            self._flush_timer = asyncio.get_running_loop().call_later(FINAL_FLUSH_DELAY, self.flush)
 
     def flush(self, raise_errors: bool = False) -> None:
         if self._flush_timer is not None and raise_errors:

@@ -69,7 +69,8 @@ class Journal:
             if version > SCHEMA_VERSION:
                 raise JournalError(
                     f"the journal at {self.path} was written by a newer kore-tui (schema "
-                    f"{version}, this one knows {SCHEMA_VERSION}); upgrade kore-tui")
+                    f"{version}, this one knows {SCHEMA_VERSION}); upgrade kore-tui"
+                )
             if version < 1:
                 for statement in statements(SCHEMA_V1):
                     self._db.execute(statement)
@@ -109,8 +110,9 @@ class Journal:
 
     # -- writes ------------------------------------------------------------------------
 
-    def record(self, jobs: Iterable[Job], detail: str | None = None, *,
-               defer: bool = False) -> None:
+    def record(
+        self, jobs: Iterable[Job], detail: str | None = None, *, defer: bool = False
+    ) -> None:
         """Upsert jobs and append one transition each.
 
         ``defer=True`` buffers the write until the next :meth:`flush` or the next
@@ -183,12 +185,12 @@ class Journal:
         row = self._db.execute(
             f"SELECT * FROM jobs WHERE host = ? AND model_id = ? AND origin = 'sent' "
             f"AND key != ? AND state IN {states} ORDER BY created_at DESC LIMIT 1",
-            (job.host, job.model_id, job.key)).fetchone()
+            (job.host, job.model_id, job.key),
+        ).fetchone()
         return job_from_row(row) if row is not None else None
 
     def _second_half(self, parent: str) -> Job | None:
-        row = self._db.execute("SELECT * FROM jobs WHERE parent = ? LIMIT 1",
-                               (parent,)).fetchone()
+        row = self._db.execute("SELECT * FROM jobs WHERE parent = ? LIMIT 1", (parent,)).fetchone()
         return job_from_row(row) if row is not None else None
 
     def take_over(self, key: str, expected_owner: str | None) -> bool:
@@ -199,7 +201,8 @@ class Journal:
             self._write_pending()
             cursor = self._db.execute(
                 "UPDATE jobs SET owner = ? WHERE key = ? AND owner IS ?",
-                (self.owner.id, key, expected_owner))
+                (self.owner.id, key, expected_owner),
+            )
             return cursor.rowcount == 1
 
     # -- owners ------------------------------------------------------------------------
@@ -209,15 +212,17 @@ class Journal:
             self._db.execute(
                 "INSERT OR REPLACE INTO owners (id, pid, hostname, proc_start, started_at, "
                 "heartbeat, ended) VALUES (?, ?, ?, ?, ?, ?, 0)",
-                (owner.id, owner.pid, owner.hostname, owner.proc_start, utc_now(), time.time()))
+                (owner.id, owner.pid, owner.hostname, owner.proc_start, utc_now(), time.time()),
+            )
         self.owner = owner
 
     def heartbeat(self) -> None:
         if self.owner is None:
             return
         with self._transaction():
-            self._db.execute("UPDATE owners SET heartbeat = ? WHERE id = ?",
-                             (time.time(), self.owner.id))
+            self._db.execute(
+                "UPDATE owners SET heartbeat = ? WHERE id = ?", (time.time(), self.owner.id)
+            )
 
     def release(self) -> None:
         """Mark our lease ended: our unfinished jobs may be taken over at once."""
@@ -225,8 +230,10 @@ class Journal:
             return
         with self._transaction():
             self._write_pending()
-            self._db.execute("UPDATE owners SET ended = 1, heartbeat = ? WHERE id = ?",
-                             (time.time(), self.owner.id))
+            self._db.execute(
+                "UPDATE owners SET ended = 1, heartbeat = ? WHERE id = ?",
+                (time.time(), self.owner.id),
+            )
         self.owner = None
 
     def owner_records(self, ids: Iterable[str]) -> dict[str, OwnerRecord]:
@@ -234,7 +241,8 @@ class Journal:
         out: dict[str, OwnerRecord] = {}
         for chunk in _chunks(wanted):
             rows = self._db.execute(
-                f"SELECT * FROM owners WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+                f"SELECT * FROM owners WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
             for r in rows:
                 owner = Owner(r["id"], r["pid"], r["hostname"], r["proc_start"])
                 out[r["id"]] = OwnerRecord(owner, r["heartbeat"], bool(r["ended"]))
@@ -246,7 +254,8 @@ class Journal:
         out: dict[str, Job] = {}
         for chunk in _chunks(list(keys)):
             rows = self._db.execute(
-                f"SELECT * FROM jobs WHERE key IN ({', '.join('?' * len(chunk))})", chunk)
+                f"SELECT * FROM jobs WHERE key IN ({', '.join('?' * len(chunk))})", chunk
+            )
             for r in rows:
                 out[r["key"]] = job_from_row(r)
         return out
@@ -268,7 +277,8 @@ class Journal:
             "SELECT * FROM jobs WHERE host = ? AND model_id = ? AND origin = 'sent' "
             "AND action = 'DEPLOY' AND params IS NOT NULL "
             "ORDER BY state = 'SUCCESS' DESC, created_at DESC, rowid DESC LIMIT 1",
-            (host, resource_id)).fetchone()
+            (host, resource_id),
+        ).fetchone()
         return job_from_row(row) if row is not None else None
 
     def stranded_bounces(self, environment: str) -> list[Job]:
@@ -277,7 +287,9 @@ class Journal:
         rows = self._db.execute(
             "SELECT * FROM jobs AS j WHERE environment = ? AND then_action IS NOT NULL "
             "AND state = 'SUCCESS' AND NOT EXISTS (SELECT 1 FROM jobs WHERE parent = j.key) "
-            "ORDER BY created_at", (environment,)).fetchall()
+            "ORDER BY created_at",
+            (environment,),
+        ).fetchall()
         return [job_from_row(r) for r in rows]
 
     def timed_out_since(self, environment: str, since: str) -> list[Job]:
@@ -288,12 +300,15 @@ class Journal:
         ).fetchall()
         return [job_from_row(r) for r in rows]
 
-    def history(self, environment: str | None = None, limit: int = 50, *,
-                with_timelines: bool = False) -> list[Job]:
+    def history(
+        self, environment: str | None = None, limit: int = 50, *, with_timelines: bool = False
+    ) -> list[Job]:
         if environment:
             rows = self._db.execute(
                 "SELECT * FROM jobs WHERE environment = ? ORDER BY created_at DESC, rowid DESC "
-                "LIMIT ?", (environment, limit)).fetchall()
+                "LIMIT ?",
+                (environment, limit),
+            ).fetchall()
         else:
             rows = self._db.execute(
                 "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
@@ -312,13 +327,16 @@ class Journal:
         for chunk in _chunks(keys):
             rows = self._db.execute(
                 "SELECT job_key, at, state, http_status, detail FROM transitions "
-                f"WHERE job_key IN ({', '.join('?' * len(chunk))}) ORDER BY id", chunk)
+                f"WHERE job_key IN ({', '.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
             for r in rows:
                 out.setdefault(r["job_key"], []).append(
-                    Transition(r["at"], state_of(r["state"]), r["detail"], r["http_status"]))
+                    Transition(r["at"], state_of(r["state"]), r["detail"], r["http_status"])
+                )
         return {k: tuple(v) for k, v in out.items()}
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
     for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
+        yield items[i : i + _CHUNK]

@@ -86,10 +86,32 @@ CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent);
 """
 
 COLUMNS = (
-    "key", "environment", "host", "origin", "model_id", "dock_status_id", "action", "job_type",
-    "state", "server_status", "error", "error_kind", "http_status", "attempts", "polls",
-    "tracking", "created_at", "submitted_at", "updated_at", "last_checked_at", "last_response",
-    "owner", "resource", "params", "then_action", "parent",
+    "key",
+    "environment",
+    "host",
+    "origin",
+    "model_id",
+    "dock_status_id",
+    "action",
+    "job_type",
+    "state",
+    "server_status",
+    "error",
+    "error_kind",
+    "http_status",
+    "attempts",
+    "polls",
+    "tracking",
+    "created_at",
+    "submitted_at",
+    "updated_at",
+    "last_checked_at",
+    "last_response",
+    "owner",
+    "resource",
+    "params",
+    "then_action",
+    "parent",
 )
 UPSERT = (
     f"INSERT INTO jobs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
@@ -108,11 +130,32 @@ def job_row(job: Job) -> tuple[Any, ...]:
         response = json.dumps(job.last_response, ensure_ascii=True)[:MAX_RESPONSE_CHARS]
     params = json.dumps(job.params, ensure_ascii=True) if job.params is not None else None
     return (
-        job.key, job.environment, job.host, job.origin, job.model_id, job.dock_status_id,
-        job.action, job.job_type, job.state.value, job.server_status, job.error, job.error_kind,
-        job.http_status, job.attempts, job.polls, int(job.tracking), job.created_at,
-        job.submitted_at, job.updated_at, job.last_checked_at, response, job.owner,
-        job.resource, params, job.then, job.parent,
+        job.key,
+        job.environment,
+        job.host,
+        job.origin,
+        job.model_id,
+        job.dock_status_id,
+        job.action,
+        job.job_type,
+        job.state.value,
+        job.server_status,
+        job.error,
+        job.error_kind,
+        job.http_status,
+        job.attempts,
+        job.polls,
+        int(job.tracking),
+        job.created_at,
+        job.submitted_at,
+        job.updated_at,
+        job.last_checked_at,
+        response,
+        job.owner,
+        job.resource,
+        params,
+        job.then,
+        job.parent,
     )
 
 
@@ -132,22 +175,44 @@ def job_from_row(row: sqlite3.Row, timeline: tuple[Transition, ...] = ()) -> Job
         params = loaded if isinstance(loaded, dict) else None
     state = state_of(row["state"])
     return Job(
-        key=row["key"], environment=row["environment"], host=row["host"], origin=row["origin"],
-        model_id=row["model_id"], dock_status_id=row["dock_status_id"],
-        action=row["action"] or "UNDEPLOY", job_type=row["job_type"], state=state,
-        server_status=row["server_status"], error=row["error"], error_kind=row["error_kind"],
-        http_status=row["http_status"], attempts=row["attempts"], polls=row["polls"],
-        tracking=bool(row["tracking"]), created_at=row["created_at"],
-        submitted_at=row["submitted_at"], updated_at=row["updated_at"],
-        last_checked_at=row["last_checked_at"], last_response=response, timeline=timeline,
-        owner=row["owner"], resource=row["resource"], params=params, then=row["then_action"],
+        key=row["key"],
+        environment=row["environment"],
+        host=row["host"],
+        origin=row["origin"],
+        model_id=row["model_id"],
+        dock_status_id=row["dock_status_id"],
+        action=row["action"] or "UNDEPLOY",
+        job_type=row["job_type"],
+        state=state,
+        server_status=row["server_status"],
+        error=row["error"],
+        error_kind=row["error_kind"],
+        http_status=row["http_status"],
+        attempts=row["attempts"],
+        polls=row["polls"],
+        tracking=bool(row["tracking"]),
+        created_at=row["created_at"],
+        submitted_at=row["submitted_at"],
+        updated_at=row["updated_at"],
+        last_checked_at=row["last_checked_at"],
+        last_response=response,
+        timeline=timeline,
+        owner=row["owner"],
+        resource=row["resource"],
+        params=params,
+        then=row["then_action"],
         parent=row["parent"],
     )
 
 
 def transition_row(job: Job, detail: str | None) -> tuple[Any, ...]:
-    return (job.key, job.updated_at, job.state.value, job.http_status,
-            detail if detail is not None else job.error)
+    return (
+        job.key,
+        job.updated_at,
+        job.state.value,
+        job.http_status,
+        detail if detail is not None else job.error,
+    )
 
 
 def state_of(text: str) -> JobState:

@@ -58,14 +58,16 @@ def check_key(key: Secret, source: str = "the API key") -> Secret:
         raise InvalidKeyError(f"{source} is empty")
     if len(value) > MAX_KEY_LENGTH:
         raise InvalidKeyError(
-            f"{source} is {len(value)} characters long; a key is at most {MAX_KEY_LENGTH}")
+            f"{source} is {len(value)} characters long; a key is at most {MAX_KEY_LENGTH}"
+        )
     if "\n" in value or "\r" in value:
         raise InvalidKeyError(f"{source} spans more than one line; a key is one line")
     for position, char in enumerate(value, 1):
         if not (char.isascii() and char.isprintable()):
             raise InvalidKeyError(
                 f"{source} has a character that is not printable ASCII at position {position} "
-                f"(U+{ord(char):04X}); a key is printable ASCII")
+                f"(U+{ord(char):04X}); a key is printable ASCII"
+            )
     return key
 
 
@@ -107,10 +109,13 @@ def _verify_credentials(path: Path) -> Callable[[str, dict[str, Secret]], None]:
     def verify(text: str, wanted: dict[str, Secret]) -> None:
         got = tomllib.loads(text).get("keys", {})
         if {n: v for n, v in got.items() if isinstance(v, str)} != {
-                n: s.reveal() for n, s in wanted.items()}:
+            n: s.reveal() for n, s in wanted.items()
+        }:
             # The message names no key: it never quotes the file's values.
-            raise CredentialsFileError(f"{path}: the edited file would not load as intended; "
-                                       "nothing was written")
+            raise CredentialsFileError(
+                f"{path}: the edited file would not load as intended; nothing was written"
+            )
+
     return verify
 
 
@@ -183,8 +188,11 @@ def run_key_command(command: tuple[str, ...], timeout: float = KEY_COMMAND_TIMEO
     shown = inert(command[0], 60)
     try:
         proc = subprocess.Popen(
-            list(command), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True,
+            list(command),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
     except FileNotFoundError:
         raise KeyUnavailableError(f"key_command {shown!r} not found") from None
@@ -196,12 +204,14 @@ def run_key_command(command: tuple[str, ...], timeout: float = KEY_COMMAND_TIMEO
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise KeyUnavailableError(
-                f"key_command {shown!r} took longer than {timeout:g}s") from None
+                f"key_command {shown!r} took longer than {timeout:g}s"
+            ) from None
         except OverflowError:
             _kill_group(proc)
             raise KeyUnavailableError(
                 f"key_command {shown!r} printed more than {_STDOUT_LIMIT // 1024} KiB; "
-                "a key is one short line") from None
+                "a key is one short line"
+            ) from None
         except BaseException:
             # Ctrl-C here must not leave a command (in its own session, so it did not get
             # the SIGINT) running, nor block the exit of `with proc` waiting for it.
@@ -243,8 +253,9 @@ def resolve_key(
     if not env.ephemeral:
         stored = read_credentials(credentials).get(env.name)
         if stored:
-            return check_key(stored, f"the key for {env.name!r} in the credentials file"), \
-                "credentials file"
+            return check_key(
+                stored, f"the key for {env.name!r} in the credentials file"
+            ), "credentials file"
         tried.append("no key in the credentials file")
     if prompt is not None:
         entered = prompt(env)

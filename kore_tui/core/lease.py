@@ -38,7 +38,7 @@ def _proc_start(pid: int) -> str | None:
     except OSError:
         return None
     # Field 2 (comm) may hold spaces and parentheses: split after its closing ')'.
-    fields = raw[raw.rfind(")") + 2:].split()
+    fields = raw[raw.rfind(")") + 2 :].split()
     return fields[19] if len(fields) > 19 else None
 
 
@@ -68,12 +68,19 @@ class Owner:
         pid = os.getpid()
         start = _proc_start(pid) or f"t{time.time():.3f}"
         hostname = socket.gethostname()
-        return cls(id=f"{hostname}:{pid}:{start}:{uuid.uuid4().hex[:8]}", pid=pid,
-                   hostname=hostname, proc_start=start)
+        return cls(
+            id=f"{hostname}:{pid}:{start}:{uuid.uuid4().hex[:8]}",
+            pid=pid,
+            hostname=hostname,
+            proc_start=start,
+        )
 
     def describe(self) -> str:
-        return f"pid {self.pid}" if self.hostname == socket.gethostname() \
+        return (
+            f"pid {self.pid}"
+            if self.hostname == socket.gethostname()
             else f"pid {self.pid} on {self.hostname}"
+        )
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,6 @@ def is_alive(record: OwnerRecord | None, now: float | None = None) -> bool:
     if not _pid_exists(owner.pid):
         return False
     current = _proc_start(owner.pid)
-    if current is not None and not owner.proc_start.startswith("t") \
-            and current != owner.proc_start:
+    if current is not None and not owner.proc_start.startswith("t") and current != owner.proc_start:
         return False  # the pid was reused by another process
     return age < LOCAL_LEASE_TTL

@@ -56,6 +56,7 @@ class LoopThread:
 
     def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
         """Run ``fn()`` on the thread's loop."""
+
         async def run() -> T:
             return fn()
 

@@ -59,10 +59,20 @@ _BACKSTOP = 0.5
 
 
 class JobRunner:
-    def __init__(self, client: KoreClient, store: JobStore, writer: JobWriter,
-                 scheduler: Scheduler, host: HostMonitor, auth: AuthHold,
-                 settings: EngineSettings, clock: Callable[[], float], rng: random.Random,
-                 *, read_only: bool) -> None:
+    def __init__(
+        self,
+        client: KoreClient,
+        store: JobStore,
+        writer: JobWriter,
+        scheduler: Scheduler,
+        host: HostMonitor,
+        auth: AuthHold,
+        settings: EngineSettings,
+        clock: Callable[[], float],
+        rng: random.Random,
+        *,
+        read_only: bool,
+    ) -> None:
         self.client = client
         self._store = store
         self._writer = writer
@@ -94,35 +104,53 @@ class JobRunner:
             self.unexpected_errors += 1
             log.exception("unexpected error while working on job %s", key)
             current = self._store.get(key) or job
-            self._writer.set(current, state=JobState.ERROR, error_kind="internal",
-                             error=f"internal error: {type(exc).__name__}: {inert(str(exc), 160)}")
+            self._writer.set(
+                current,
+                state=JobState.ERROR,
+                error_kind="internal",
+                error=f"internal error: {type(exc).__name__}: {inert(str(exc), 160)}",
+            )
 
     # -- the POST that starts the job ---------------------------------------------------
 
     async def _submit(self, job: Job, track: Track) -> None:
         if self._clock() >= track.deadline:
-            self._apply(job, track, outcomes.not_sent_by_deadline(job, track.tries,
-                                                                  self._settings))
+            self._apply(job, track, outcomes.not_sent_by_deadline(job, track.tries, self._settings))
             return
         if self._read_only:
-            self._writer.set(job, state=JobState.ERROR, error_kind="read_only",
-                             error="read-only environment: not sent")
+            self._writer.set(
+                job,
+                state=JobState.ERROR,
+                error_kind="read_only",
+                error="read-only environment: not sent",
+            )
             return
         try:
             parts = request_parts(job)
         except DeployParamsError as exc:
-            self._writer.set(job, state=JobState.ERROR, error_kind="params",
-                             error=f"not sent: {exc}")
+            self._writer.set(
+                job, state=JobState.ERROR, error_kind="params", error=f"not sent: {exc}"
+            )
             return
-        job = self._writer.set(job, state=JobState.SUBMITTING, attempts=job.attempts + 1,
-                               submitted_at=utc_now(), error=None, http_status=None,
-                               detail=f"intent recorded; sending the {job.action.lower()} "
-                               "request")
+        job = self._writer.set(
+            job,
+            state=JobState.SUBMITTING,
+            attempts=job.attempts + 1,
+            submitted_at=utc_now(),
+            error=None,
+            http_status=None,
+            detail=f"intent recorded; sending the {job.action.lower()} request",
+        )
         try:
             await self._writer.intent_committed()
         except JournalError as exc:
-            self._writer.set(job, state=JobState.ERROR, error_kind="journal", journal=False,
-                             error=f"not sent: {exc}")
+            self._writer.set(
+                job,
+                state=JobState.ERROR,
+                error_kind="journal",
+                journal=False,
+                error=f"not sent: {exc}",
+            )
             return
         reply = await self._send(job, track, parts)
         if reply is not None:
@@ -135,16 +163,31 @@ class JobRunner:
         try:
             with self._in_flight():
                 async with asyncio.timeout(self._time_left(track) + _BACKSTOP):
-                    return await self.client.start_job(job.resource, job.action, job.model_id,
-                                                       body=body, query=query,
-                                                       budget=self._budget(track))
+                    return await self.client.start_job(
+                        job.resource,
+                        job.action,
+                        job.model_id,
+                        body=body,
+                        query=query,
+                        budget=self._budget(track),
+                    )
         except TimeoutError:
             self._apply(job, track, outcomes.post_cut_by_deadline(job, track.tries, self._settings))
         except REQUEST_ERRORS as exc:
             self._host.record_error(exc)
-            self._apply(job, track, outcomes.after_post_error(
-                exc, job, track.tries, settings=self._settings, time_left=self._left(track),
-                wait=self._wait_after(exc, track.tries.connect_failures)), exc)
+            self._apply(
+                job,
+                track,
+                outcomes.after_post_error(
+                    exc,
+                    job,
+                    track.tries,
+                    settings=self._settings,
+                    time_left=self._left(track),
+                    wait=self._wait_after(exc, track.tries.connect_failures),
+                ),
+                exc,
+            )
         return None
 
     async def _accepted(self, job: Job, track: Track, reply: AcceptedJob) -> None:
@@ -152,19 +195,33 @@ class JobRunner:
         try:
             dock_status_id = path_segment(reply.dock_status_id, DOCK_STATUS_PREFIX)
         except errors.InvalidIdError:
-            self._apply(job, track, outcomes.unknown(errors.ResponseFormatError(
-                f"the server answered with an unusable dock status ID "
-                f"{inert(reply.dock_status_id, 60)!r}"), 200, track.tries))
+            self._apply(
+                job,
+                track,
+                outcomes.unknown(
+                    errors.ResponseFormatError(
+                        f"the server answered with an unusable dock status ID "
+                        f"{inert(reply.dock_status_id, 60)!r}"
+                    ),
+                    200,
+                    track.tries,
+                ),
+            )
             return
         now = self._clock()
         track.started, track.deadline = now, now + self._settings.job_timeout
         track.tries = replace(track.tries, check_failures=0)
         self._writer.set(
-            job, state=JobState.IN_PROGRESS, dock_status_id=dock_status_id, http_status=200,
-            server_status=reply.status, last_response=reply.raw,
+            job,
+            state=JobState.IN_PROGRESS,
+            dock_status_id=dock_status_id,
+            http_status=200,
+            server_status=reply.status,
+            last_response=reply.raw,
             action=inert(reply.action or job.action, 30),
             job_type=inert(reply.job_type, 30) if reply.job_type else job.job_type,
-            detail=f"accepted: server says {reply.status}; verifying with Get Dock Status")
+            detail=f"accepted: server says {reply.status}; verifying with Get Dock Status",
+        )
         # Verify at once in this task and slot (the docs ask for it even after SUCCESS),
         # still honouring the host's rate cap and any 429 pause.
         accepted = self._store.get(job.key)
@@ -181,39 +238,65 @@ class JobRunner:
         try:
             with self._in_flight():
                 async with asyncio.timeout(self._time_left(track) + _BACKSTOP):
-                    status_reply = await self.client.dock_status(job.dock_status_id,
-                                                                 budget=self._budget(track))
+                    status_reply = await self.client.dock_status(
+                        job.dock_status_id, budget=self._budget(track)
+                    )
         except TimeoutError:
-            self._apply(job, track, outcomes.check_failed(
-                errors.RequestTimeoutError("no answer before the job's deadline"), job,
-                track.tries, wait=self._wait_after(None, track.tries.check_failures),
-                time_left=self._left(track),
-                settings=self._settings))
+            self._apply(
+                job,
+                track,
+                outcomes.check_failed(
+                    errors.RequestTimeoutError("no answer before the job's deadline"),
+                    job,
+                    track.tries,
+                    wait=self._wait_after(None, track.tries.check_failures),
+                    time_left=self._left(track),
+                    settings=self._settings,
+                ),
+            )
             return
         except REQUEST_ERRORS as exc:
             self._host.record_error(exc)
-            self._apply(job, track, outcomes.after_status_error(
-                exc, job, track.tries, wait=self._wait_after(exc, track.tries.check_failures),
-                age=self._clock() - track.started, time_left=self._left(track),
-                settings=self._settings), exc=exc)
+            self._apply(
+                job,
+                track,
+                outcomes.after_status_error(
+                    exc,
+                    job,
+                    track.tries,
+                    wait=self._wait_after(exc, track.tries.check_failures),
+                    age=self._clock() - track.started,
+                    time_left=self._left(track),
+                    settings=self._settings,
+                ),
+                exc=exc,
+            )
             return
         self._host.record_success()
         age = self._clock() - track.started
-        self._apply(job, track, outcomes.after_status(
-            status_reply.status, job, track.tries,
-            next_poll=self._settings.schedule.next_delay(age, self._rng),
-            time_left=self._left(track), settings=self._settings),
-            **self._reply_fields(job, status_reply))
+        self._apply(
+            job,
+            track,
+            outcomes.after_status(
+                status_reply.status,
+                job,
+                track.tries,
+                next_poll=self._settings.schedule.next_delay(age, self._rng),
+                time_left=self._left(track),
+                settings=self._settings,
+            ),
+            **self._reply_fields(job, status_reply),
+        )
 
     @staticmethod
     def _reply_fields(job: Job, status_reply: DockStatus) -> dict[str, Any]:
         """What the platform said about the job, as shown (sanitized, bounded)."""
-        fields: dict[str, Any] = dict(last_response=status_reply.raw,
-                                      server_status=status_reply.status)
+        fields: dict[str, Any] = dict(
+            last_response=status_reply.raw, server_status=status_reply.status
+        )
         if job.origin == "watch":
             fields["action"] = inert(status_reply.action or "?", 30)
-            fields["job_type"] = inert(status_reply.job_type, 30) \
-                if status_reply.job_type else None
+            fields["job_type"] = inert(status_reply.job_type, 30) if status_reply.job_type else None
             fields["resource"] = _RESOURCE_OF_JOB_TYPE.get(status_reply.job_type or "")
         if not job.model_id and status_reply.tool_id:
             fields["model_id"] = inert(status_reply.tool_id, 80)
@@ -221,12 +304,22 @@ class JobRunner:
 
     # -- applying outcomes --------------------------------------------------------------
 
-    def _apply(self, job: Job, track: Track, outcome: Outcome,
-               exc: RequestError | None = None, **reply: Any) -> Job:
+    def _apply(
+        self,
+        job: Job,
+        track: Track,
+        outcome: Outcome,
+        exc: RequestError | None = None,
+        **reply: Any,
+    ) -> Job:
         track.tries = outcome.tries
         changes: dict[str, Any] = dict(
-            state=outcome.state, error=outcome.error, error_kind=outcome.error_kind,
-            http_status=outcome.http_status, **reply)
+            state=outcome.state,
+            error=outcome.error,
+            error_kind=outcome.error_kind,
+            http_status=outcome.http_status,
+            **reply,
+        )
         if outcome.stale is not None:
             changes["stale"] = outcome.stale
         if outcome.polled:
@@ -245,8 +338,7 @@ class JobRunner:
         self._auth.hold(job.key, job.state)
         if self._host.health.auth_error is None:
             self._host.update(auth_error=inert(f"the platform refused the API key ({exc})", 200))
-        self._writer.set(job, error=f"waiting for a valid API key: {exc}",
-                         http_status=exc.status)
+        self._writer.set(job, error=f"waiting for a valid API key: {exc}", http_status=exc.status)
 
     def _wait_after(self, exc: RequestError | None, failures: int) -> float:
         """The wait before the next try, if the outcome allows one: after a 429 the whole

@@ -25,11 +25,12 @@ class Action(StrEnum):
     DEPLOY = "DEPLOY"
 
 
-PREFIXES: dict[ResourceKind, str] = {ResourceKind.MODEL: MODEL_PREFIX,
-                                     ResourceKind.TOOL: TOOL_PREFIX}
+PREFIXES: dict[ResourceKind, str] = {
+    ResourceKind.MODEL: MODEL_PREFIX,
+    ResourceKind.TOOL: TOOL_PREFIX,
+}
 # The dock status answer's ``jobType`` for each kind (the API says MODELS / TOOLS).
-JOB_TYPES: dict[ResourceKind, str] = {ResourceKind.MODEL: "MODELS",
-                                      ResourceKind.TOOL: "TOOLS"}
+JOB_TYPES: dict[ResourceKind, str] = {ResourceKind.MODEL: "MODELS", ResourceKind.TOOL: "TOOLS"}
 
 
 def resource_kind(resource_id: str) -> ResourceKind:

@@ -29,9 +29,14 @@ class Due(NamedTuple):
 
 
 class Scheduler:
-    def __init__(self, clock: Callable[[], float], *, concurrency: int,
-                 requests_per_second: float,
-                 on_host_pause: Callable[[float | None], None]) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        *,
+        concurrency: int,
+        requests_per_second: float,
+        on_host_pause: Callable[[float | None], None],
+    ) -> None:
         self._clock = clock
         self.tracks: dict[str, Track] = {}  # every job this engine may send or check
         self._heap: list[Due] = []
@@ -140,8 +145,7 @@ class Scheduler:
         if self.held_back() or track.gen != due.gen:
             self._slots.release()
             if track.gen == due.gen:
-                heapq.heappush(self._heap, due._replace(at=self._paused_until,
-                                                        seq=next(self._seq)))
+                heapq.heappush(self._heap, due._replace(at=self._paused_until, seq=next(self._seq)))
             return
         task = asyncio.get_running_loop().create_task(work(due.key, due.gen))
         self.tasks.add(task)

@@ -66,8 +66,9 @@ def edit_toml_file(
         try:
             doc = tomlkit.parse(text)
         except TOMLKitError as exc:
-            raise TomlEditError(f"{path}: cannot be edited safely ({inert(str(exc), 120)}); "
-                                "edit it by hand") from None
+            raise TomlEditError(
+                f"{path}: cannot be edited safely ({inert(str(exc), 120)}); edit it by hand"
+            ) from None
         wanted = change(doc, current)
         new_text = tomlkit.dumps(doc)
         if raw is not None and new_text == text:

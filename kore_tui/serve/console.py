@@ -46,8 +46,9 @@ class ServedConsoleError(Exception):
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=f"python -m {MODULE}")
-    parser.add_argument("--demo", action="store_true", help="the demo, against the server's "
-                        "simulator")
+    parser.add_argument(
+        "--demo", action="store_true", help="the demo, against the server's simulator"
+    )
     parser.add_argument("--read-only", action="store_true", help="undeploy refused by the engine")
     parser.add_argument("--env", metavar="NAME", help="environment (with --read-only)")
     args = parser.parse_args(list(argv))
@@ -64,8 +65,10 @@ def demo_target(environ: MutableMapping[str, str]) -> tuple[str, Secret]:
     raw_host = environ.pop(HOST_VARIABLE, "")
     key = Secret(environ.pop(KEY_VARIABLE, ""))
     if not raw_host or not key:
-        raise ServedConsoleError(f"{HOST_VARIABLE} and {KEY_VARIABLE} must be set: this "
-                                 "console is started by 'kore-tui serve --demo'")
+        raise ServedConsoleError(
+            f"{HOST_VARIABLE} and {KEY_VARIABLE} must be set: this "
+            "console is started by 'kore-tui serve --demo'"
+        )
     try:
         host = normalize_host(raw_host)
     except InsecureHostError as exc:
@@ -86,8 +89,9 @@ def deployed_resources(host: str, key: Secret) -> tuple[list[str], list[str]]:
         for kind, id_key in (("models", "modelId"), ("tools", "toolId")):
             response = client.get(f"{host}/_sim/{kind}", headers={"x-api-key": key.reveal()})
             response.raise_for_status()
-            found[kind] = [r[id_key] for r in response.json()[kind]
-                           if r["deployed"] and not r["pendingJob"]]
+            found[kind] = [
+                r[id_key] for r in response.json()[kind] if r["deployed"] and not r["pendingJob"]
+            ]
     return found["models"], found["tools"]
 
 
@@ -98,10 +102,15 @@ def demo_app(host: str, key: Secret, folder: Path, read_only: bool) -> LockedKor
     from kore_tui.tui.launch import demo_deploy_config, demo_environment, demo_paste
 
     model_ids, tool_ids = deployed_resources(host, key)
-    return LockedKoreApp(config=None, env=demo_environment(host), read_only=read_only,
-                         key=key, journal_path=folder / "demo-journal.sqlite3",
-                         prefill=demo_paste(model_ids, tool_ids),
-                         deploy_config=demo_deploy_config(folder))
+    return LockedKoreApp(
+        config=None,
+        env=demo_environment(host),
+        read_only=read_only,
+        key=key,
+        journal_path=folder / "demo-journal.sqlite3",
+        prefill=demo_paste(model_ids, tool_ids),
+        deploy_config=demo_deploy_config(folder),
+    )
 
 
 def _run_demo(read_only: bool) -> int:

@@ -37,8 +37,9 @@ def allowed_hosts(port: int) -> frozenset[str]:
     return frozenset({f"127.0.0.1:{port}", f"localhost:{port}"})
 
 
-def refusal(*, path: str, host: str | None, origin: str | None, token: str,
-            port: int) -> str | None:
+def refusal(
+    *, path: str, host: str | None, origin: str | None, token: str, port: int
+) -> str | None:
     """None if the request may go on, else why it is refused (said in the 403 body;
     it never echoes what the request sent)."""
     if host is None or host.lower() not in allowed_hosts(port):
@@ -51,16 +52,22 @@ def refusal(*, path: str, host: str | None, origin: str | None, token: str,
     return None
 
 
-def guard_middleware(token: str, port: Callable[[], int]) -> Callable[..., Awaitable[
-        web.StreamResponse]]:
+def guard_middleware(
+    token: str, port: Callable[[], int]
+) -> Callable[..., Awaitable[web.StreamResponse]]:
     """aiohttp middleware applying :func:`refusal` before any route (page, websocket,
     static files, downloads). ``port`` is read per request: the server learns its port
     only once bound (``--port 0``)."""
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        why = refusal(path=request.path, host=request.headers.get("Host"),
-                      origin=request.headers.get("Origin"), token=token, port=port())
+        why = refusal(
+            path=request.path,
+            host=request.headers.get("Host"),
+            origin=request.headers.get("Origin"),
+            token=token,
+            port=port(),
+        )
         if why is not None:
             return web.Response(status=403, text=f"403 Forbidden: {why}\n")
         return await handler(request)

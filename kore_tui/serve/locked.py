@@ -29,12 +29,13 @@ OFF = "not available in a browser console (kore-tui serve)"
 
 class LockedMainScreen(MainScreen):
     def action_load_file(self) -> None:
-        self.notify(f"Load file is {OFF}: it would read the server's files. Paste the IDs.",
-                    severity="warning")
+        self.notify(
+            f"Load file is {OFF}: it would read the server's files. Paste the IDs.",
+            severity="warning",
+        )
 
     def action_export(self) -> None:
-        self.notify(f"Export is {OFF}: it would write on the server's disk.",
-                    severity="warning")
+        self.notify(f"Export is {OFF}: it would write on the server's disk.", severity="warning")
 
 
 class LockedKoreApp(KoreApp):
@@ -45,12 +46,14 @@ class LockedKoreApp(KoreApp):
         return LockedMainScreen(prefill=self._prefill)
 
     def action_environments(self) -> None:
-        self.notify(f"Environments are {OFF}: this console serves one environment.",
-                    severity="warning")
+        self.notify(
+            f"Environments are {OFF}: this console serves one environment.", severity="warning"
+        )
 
     def _offer_remember(self, env: object, key: object) -> None:
-        self.notify(f"Storing a key is {OFF}; the key is kept for this visit only.",
-                    severity="warning")
+        self.notify(
+            f"Storing a key is {OFF}; the key is kept for this visit only.", severity="warning"
+        )
 
     def _theme_changed(self, theme: object) -> None:
         """The theme applies to this visit; the operator's config is not written."""

@@ -28,8 +28,9 @@ class ServedConsole:
     demo: bool
 
 
-def served_console(*, python: str, demo: bool, read_only: bool,
-                   env: Environment | None) -> ServedConsole:
+def served_console(
+    *, python: str, demo: bool, read_only: bool, env: Environment | None
+) -> ServedConsole:
     """The console to serve, or :class:`ServeRefused`. ``env`` is the resolved
     environment (ignored with ``demo``: the demo has its own)."""
     if demo:
@@ -45,7 +46,8 @@ def served_console(*, python: str, demo: bool, read_only: bool,
         raise ServeRefused(
             f"refusing to serve environment {name!r}: it can undeploy, and every visitor "
             "would act with your API key. Serve it watch-only with --read-only (or set "
-            "read_only = true on it), or serve the demo with --demo")
+            "read_only = true on it), or serve the demo with --demo"
+        )
     argv = [python, "-m", CONSOLE_MODULE, "--read-only"]
     if not env.ephemeral:
         # "--env=NAME" in one word: a name starting with "-" stays a value.

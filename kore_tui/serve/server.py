@@ -42,8 +42,7 @@ class _ConsoleProcess(AppService):
     own session (a Ctrl+C in the server's terminal is for the server, which then stops
     the consoles itself), and the server's extra environment variables."""
 
-    def __init__(self, argv: Sequence[str], extra_env: Mapping[str, str],
-                 **kwargs: object) -> None:
+    def __init__(self, argv: Sequence[str], extra_env: Mapping[str, str], **kwargs: object) -> None:
         super().__init__(shlex.join(argv), **kwargs)  # type: ignore[arg-type]
         self._argv = list(argv)
         self._extra_env = dict(extra_env)
@@ -53,8 +52,9 @@ class _ConsoleProcess(AppService):
         environment.update(self._extra_env)
         return environment
 
-    async def _open_app_process(self, width: int = 80,
-                                height: int = 24) -> asyncio.subprocess.Process:
+    async def _open_app_process(
+        self, width: int = 80, height: int = 24
+    ) -> asyncio.subprocess.Process:
         self._process = process = await asyncio.create_subprocess_exec(
             *self._argv,
             stdin=asyncio.subprocess.PIPE,
@@ -75,11 +75,19 @@ class _ConsoleProcess(AppService):
 class ConsoleServer(Server):
     """Serves ``argv`` (one process per browser visit) on 127.0.0.1 behind a token."""
 
-    def __init__(self, argv: Sequence[str], *, title: str, port: int = 0,
-                 extra_env: Mapping[str, str] | None = None,
-                 max_sessions: int = MAX_SESSIONS, token: str | None = None) -> None:
-        super().__init__(shlex.join(argv), host=LOOPBACK, port=port, title=title,
-                         templates_path=TEMPLATES)
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        title: str,
+        port: int = 0,
+        extra_env: Mapping[str, str] | None = None,
+        max_sessions: int = MAX_SESSIONS,
+        token: str | None = None,
+    ) -> None:
+        super().__init__(
+            shlex.join(argv), host=LOOPBACK, port=port, title=title, templates_path=TEMPLATES
+        )
         self.argv = tuple(argv)
         self.token = token or new_token()
         self.extra_env = dict(extra_env or {})
@@ -95,15 +103,18 @@ class ConsoleServer(Server):
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[guard_middleware(self.token, lambda: self.port)])
         app.on_response_prepare.append(add_security_headers)
-        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path),
-                             autoescape=True)
+        aiohttp_jinja2.setup(
+            app, loader=jinja2.FileSystemLoader(self.templates_path), autoescape=True
+        )
         prefix = f"/{self.token}"
-        app.add_routes([
-            web.get(f"{prefix}/", self.handle_index, name="index"),
-            web.get(f"{prefix}/ws", self.handle_websocket, name="websocket"),
-            web.get(prefix + "/download/{key}", self.handle_download, name="download"),
-            web.static(f"{prefix}/static", self.statics_path, name="static"),
-        ])
+        app.add_routes(
+            [
+                web.get(f"{prefix}/", self.handle_index, name="index"),
+                web.get(f"{prefix}/ws", self.handle_websocket, name="websocket"),
+                web.get(prefix + "/download/{key}", self.handle_download, name="download"),
+                web.static(f"{prefix}/static", self.statics_path, name="static"),
+            ]
+        )
         return app
 
     async def start(self) -> None:
@@ -128,8 +139,9 @@ class ConsoleServer(Server):
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """textual-serve's handler, with our console process and the session cap."""
         if len(self.consoles) >= self.max_sessions:
-            raise web.HTTPServiceUnavailable(text=f"{self.max_sessions} consoles are open "
-                                             "already; close one and reload\n")
+            raise web.HTTPServiceUnavailable(
+                text=f"{self.max_sessions} consoles are open already; close one and reload\n"
+            )
         websocket = web.WebSocketResponse(heartbeat=15)
         width = to_int(request.query.get("width", "80"), 80)
         height = to_int(request.query.get("height", "24"), 24)
@@ -137,9 +149,14 @@ class ConsoleServer(Server):
         try:
             await websocket.prepare(request)
             console = _ConsoleProcess(
-                self.argv, self.extra_env, write_bytes=websocket.send_bytes,
-                write_str=websocket.send_str, close=websocket.close,
-                download_manager=self.download_manager, debug=False)
+                self.argv,
+                self.extra_env,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=False,
+            )
             self.consoles.add(console)
             await console.start(width, height)
             await self._process_messages(websocket, console)

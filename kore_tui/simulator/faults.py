@@ -30,8 +30,7 @@ class FaultProfile:
         changes = {
             f.name: min(1.0, getattr(self, f.name) * factor)
             for f in fields(self)
-            if isinstance(getattr(self, f.name), float) and f.name not in
-            {"retry_after_seconds"}
+            if isinstance(getattr(self, f.name), float) and f.name not in {"retry_after_seconds"}
         }
         return replace(self, **changes)
 

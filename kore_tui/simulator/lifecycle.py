@@ -40,11 +40,9 @@ class Lifecycle:
 
     def lookup(self, kind: str, resource_id: str, action: str) -> SimResource | web.Response:
         """The resource, counted as accepted for ``action``; or the 404 answer."""
-        found = self.sim.state.resource(resource_id) if _IDS[kind].fullmatch(resource_id) \
-            else None
+        found = self.sim.state.resource(resource_id) if _IDS[kind].fullmatch(resource_id) else None
         if found is None or found.kind != kind:
-            return self.error(404, "NOT_FOUND",
-                              f"{kind.capitalize()} {resource_id[:80]} not found")
+            return self.error(404, "NOT_FOUND", f"{kind.capitalize()} {resource_id[:80]} not found")
         self.sim.state.accepted[action][found.resource_id] += 1
         return found
 
@@ -80,17 +78,22 @@ class Lifecycle:
             return self.error(409, "CONFLICT", f"{noun} is already deployed")
         if resource.phase is Phase.NEVER_DEPLOYED:
             return self.error(
-                400, "BAD_REQUEST",
+                400,
+                "BAD_REQUEST",
                 f"{noun} has never been deployed: its first deployment must be made in the "
                 "platform's web UI (only a model in the Ready to Deploy state can be deployed "
-                "by API)")
+                "by API)",
+            )
         return None
 
     def start(self, resource: SimResource, action: str) -> SimJob:
         faults = self.sim.faults
-        return self.sim.state.start_job(resource, action,
-                                        fresh_not_found=faults.fresh_not_found,
-                                        unknown_status=faults.unknown_status)
+        return self.sim.state.start_job(
+            resource,
+            action,
+            fresh_not_found=faults.fresh_not_found,
+            unknown_status=faults.unknown_status,
+        )
 
     async def wait_until_final(self, job: SimJob) -> None:
         """Hold a synchronous answer until its job ends (or the simulator stops)."""
@@ -107,6 +110,12 @@ class Lifecycle:
         # A POST's answer never carries an odd in-between value: only Get Dock Status does.
         if status not in _FINAL:
             status = "IN_PROGRESS"
-        return web.json_response({spelling_key: job.dock_status_id, id_key: job.resource_id,
-                                  "jobType": job.job_type, "action": job.action,
-                                  "status": status})
+        return web.json_response(
+            {
+                spelling_key: job.dock_status_id,
+                id_key: job.resource_id,
+                "jobType": job.job_type,
+                "action": job.action,
+                "status": status,
+            }
+        )

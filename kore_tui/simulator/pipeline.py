@@ -73,8 +73,7 @@ class FaultPipeline:
             response = await self._before(request)
         if response is None:
             if not self._authorized(request):
-                response = envelope(401, "UNAUTHORIZED", "Invalid or missing API key",
-                                    simple=False)
+                response = envelope(401, "UNAUTHORIZED", "Invalid or missing API key", simple=False)
             else:
                 response = await handler(request)
                 shape = request.get(SHAPE_KEY)
@@ -86,8 +85,7 @@ class FaultPipeline:
         state.requests[f"{route} {status}"] += 1
         if not is_admin:
             state.request_log.append(
-                {"t": time.time(), "method": request.method, "path": request.path,
-                 "status": status}
+                {"t": time.time(), "method": request.method, "path": request.path, "status": status}
             )
         return response
 
@@ -114,10 +112,17 @@ class FaultPipeline:
             if status == 0:
                 return _dropped(request)
             if "body" in forced:
-                return web.Response(status=status, text=str(forced["body"]),
-                                    content_type=str(forced.get("content_type", "text/plain")))
-            return envelope(status, str(forced.get("code", "FORCED")),
-                            str(forced.get("message", "forced by the test")), simple=False)
+                return web.Response(
+                    status=status,
+                    text=str(forced["body"]),
+                    content_type=str(forced.get("content_type", "text/plain")),
+                )
+            return envelope(
+                status,
+                str(forced.get("code", "FORCED")),
+                str(forced.get("message", "forced by the test")),
+                simple=False,
+            )
         if self._roll(f.slow):
             await asyncio.sleep(self.sim.fault_rng.uniform(*f.slow_seconds))
         if self._roll(f.rate_limited):
@@ -126,26 +131,31 @@ class FaultPipeline:
             return _dropped(request)
         if self._roll(f.gateway_html):
             return web.Response(
-                status=502, content_type="text/html",
+                status=502,
+                content_type="text/html",
                 text="<html><head><title>502 Bad Gateway</title></head>"
                 "<body><center><h1>502 Bad Gateway</h1></center><hr>nginx</body></html>",
             )
         if self._roll(f.server_error):
             status = self.sim.fault_rng.choice([500, 503])
             code = "INTERNAL_ERROR" if status == 500 else "SERVICE_UNAVAILABLE"
-            return envelope(status, code, "The service is temporarily unavailable",
-                            self.sim.simple_envelope())
+            return envelope(
+                status, code, "The service is temporarily unavailable", self.sim.simple_envelope()
+            )
         return None
 
-    async def _after(self, request: web.Request, response: web.StreamResponse) -> \
-            web.StreamResponse:
+    async def _after(
+        self, request: web.Request, response: web.StreamResponse
+    ) -> web.StreamResponse:
         f = self.sim.faults
         if response.status >= 300:
             return response
         if self._roll(f.drop_after):
             body = getattr(response, "body", b"") or b""
-            stream = web.StreamResponse(status=200, headers={
-                "Content-Type": "application/json", "Content-Length": str(len(body) + 50)})
+            stream = web.StreamResponse(
+                status=200,
+                headers={"Content-Type": "application/json", "Content-Length": str(len(body) + 50)},
+            )
             await stream.prepare(request)
             await stream.write(bytes(body)[: len(body) // 2])
             if request.transport is not None:
@@ -153,8 +163,9 @@ class FaultPipeline:
             stream._sim_dropped = True  # type: ignore[attr-defined]
             return stream
         if self._roll(f.malformed_json):
-            return web.Response(status=200, content_type="application/json",
-                                text='{"status": "IN_PROG')
+            return web.Response(
+                status=200, content_type="application/json", text='{"status": "IN_PROG'
+            )
         if self._roll(f.empty_body):
             return web.Response(status=200, content_type="application/json", body=b"")
         return response

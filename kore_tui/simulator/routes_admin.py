@@ -32,30 +32,45 @@ class AdminRoutes:
         state = self.sim.state
         received = {action: dict(c) for action, c in state.received.items()}
         accepted = {action: dict(c) for action, c in state.accepted.items()}
-        return web.json_response({
-            "requests": dict(state.requests),
-            "received": received,
-            "accepted": accepted,
-            # The names tests used before deploys existed: undeploys of models and tools.
-            "undeployReceived": received["UNDEPLOY"],
-            "undeployAccepted": accepted["UNDEPLOY"],
-        })
+        return web.json_response(
+            {
+                "requests": dict(state.requests),
+                "received": received,
+                "accepted": accepted,
+                # The names tests used before deploys existed: undeploys of models and tools.
+                "undeployReceived": received["UNDEPLOY"],
+                "undeployAccepted": accepted["UNDEPLOY"],
+            }
+        )
 
     async def models(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({"models": [
-            m.admin_row("modelId") for m in self.sim.state.of_kind("model")]})
+        return web.json_response(
+            {"models": [m.admin_row("modelId") for m in self.sim.state.of_kind("model")]}
+        )
 
     async def tools(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response({"tools": [
-            t.admin_row("toolId") for t in self.sim.state.of_kind("tool")]})
+        return web.json_response(
+            {"tools": [t.admin_row("toolId") for t in self.sim.state.of_kind("tool")]}
+        )
 
     async def jobs(self, request: web.Request) -> web.StreamResponse:
         now = self.sim.state.clock()
-        return web.json_response({"jobs": [
-            {"dockStatusId": j.dock_status_id, "resourceId": j.resource_id,
-             "jobType": j.job_type, "action": j.action, "status": j.status(now),
-             "createdMonotonic": j.created, "endsMonotonic": j.ends_at}
-            for j in self.sim.state.jobs.values()]})
+        return web.json_response(
+            {
+                "jobs": [
+                    {
+                        "dockStatusId": j.dock_status_id,
+                        "resourceId": j.resource_id,
+                        "jobType": j.job_type,
+                        "action": j.action,
+                        "status": j.status(now),
+                        "createdMonotonic": j.created,
+                        "endsMonotonic": j.ends_at,
+                    }
+                    for j in self.sim.state.jobs.values()
+                ]
+            }
+        )
 
     async def requests(self, request: web.Request) -> web.StreamResponse:
         return web.json_response({"requests": list(self.sim.state.request_log)})
@@ -77,8 +92,9 @@ class AdminRoutes:
         for item in queued:
             mode = item.get("mode")
             if mode is not None and mode not in shapes.SHAPES:
-                return envelope(400, "BAD_REQUEST",
-                                f"mode must be one of {', '.join(shapes.SHAPES)}", False)
+                return envelope(
+                    400, "BAD_REQUEST", f"mode must be one of {', '.join(shapes.SHAPES)}", False
+                )
             try:
                 shapes.validate(item)
             except ValueError as exc:
@@ -90,8 +106,10 @@ class AdminRoutes:
         """Queue how the next matching jobs end, e.g. a bounce whose redeploy FAILS:
         ``{"outcomes": [{"status": "FAILED", "action": "DEPLOY", "resource": "cm-…"}]}``
         (``resource`` and ``action`` optional: absent matches any)."""
-        usage = ('expected {"outcomes": [{"status": "SUCCESS"|"FAILED", '
-                 '"resource": ID?, "action": "UNDEPLOY"|"DEPLOY"?}]}')
+        usage = (
+            'expected {"outcomes": [{"status": "SUCCESS"|"FAILED", '
+            '"resource": ID?, "action": "UNDEPLOY"|"DEPLOY"?}]}'
+        )
         try:
             items = (await request.json())["outcomes"]
         except (ValueError, KeyError, TypeError, json.JSONDecodeError):
@@ -103,7 +121,10 @@ class AdminRoutes:
 
 
 def _valid_outcome(item: object) -> bool:
-    return (isinstance(item, dict) and item.get("status") in ("SUCCESS", "FAILED")
-            and set(item) <= {"status", "resource", "action"}
-            and item.get("action", "DEPLOY") in ("UNDEPLOY", "DEPLOY")
-            and isinstance(item.get("resource", ""), str))
+    return (
+        isinstance(item, dict)
+        and item.get("status") in ("SUCCESS", "FAILED")
+        and set(item) <= {"status", "resource", "action"}
+        and item.get("action", "DEPLOY") in ("UNDEPLOY", "DEPLOY")
+        and isinstance(item.get("resource", ""), str)
+    )

@@ -25,10 +25,17 @@ class DockStatusRoutes:
         job = state.jobs.get(ds_id)
         now = state.clock()
         if job is None or now < job.not_found_until:
-            return envelope(404, "NOT_FOUND", f"Dock status {ds_id[:80]} not found",
-                            self.sim.simple_envelope())
+            return envelope(
+                404, "NOT_FOUND", f"Dock status {ds_id[:80]} not found", self.sim.simple_envelope()
+            )
         state.settle(job)
         # The documented shape: "toolId" carries the resource's ID for models too.
-        return web.json_response({"_id": job.dock_status_id, "toolId": job.resource_id,
-                                  "jobType": job.job_type, "action": job.action,
-                                  "status": job.status(now)})
+        return web.json_response(
+            {
+                "_id": job.dock_status_id,
+                "toolId": job.resource_id,
+                "jobType": job.job_type,
+                "action": job.action,
+                "status": job.status(now),
+            }
+        )

@@ -63,8 +63,9 @@ def parse_job_seconds(text: str) -> tuple[float, float]:
 class Simulator:
     def __init__(self, config: SimConfig) -> None:
         if config.spelling not in SPELLINGS:
-            raise ValueError(f"unknown dock status spelling {config.spelling!r} "
-                             f"(choose {', '.join(SPELLINGS)})")
+            raise ValueError(
+                f"unknown dock status spelling {config.spelling!r} (choose {', '.join(SPELLINGS)})"
+            )
         self.config = config
         self.faults = config.faults
         self.fault_rng = random.Random(config.seed * 7919 + 1)
@@ -79,19 +80,22 @@ class Simulator:
         self.model_ids = self.state.seed("model", config.models)
         extra = random.Random(f"kore-sim-extra:{config.seed}")
         self.tool_ids = self.state.seed("tool", config.tools, rng=extra)
-        self.ready_model_ids = self.state.seed("model", config.ready_models, Phase.READY,
-                                               rng=extra)
+        self.ready_model_ids = self.state.seed("model", config.ready_models, Phase.READY, rng=extra)
         self.never_deployed_model_ids = self.state.seed(
-            "model", config.never_deployed_models, Phase.NEVER_DEPLOYED, rng=extra)
+            "model", config.never_deployed_models, Phase.NEVER_DEPLOYED, rng=extra
+        )
         self.forced: deque[dict[str, Any]] = deque()
         self.stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         pipeline = FaultPipeline(self)
-        self.app = web.Application(middlewares=[pipeline.middleware],
-                                   client_max_size=64 * 1024)
-        for routes in (ModelRoutes(self), ToolRoutes(self), DockStatusRoutes(self),
-                       AdminRoutes(self)):
+        self.app = web.Application(middlewares=[pipeline.middleware], client_max_size=64 * 1024)
+        for routes in (
+            ModelRoutes(self),
+            ToolRoutes(self),
+            DockStatusRoutes(self),
+            AdminRoutes(self),
+        ):
             routes.register(self.app.router)
 
     @property
@@ -107,8 +111,9 @@ class Simulator:
             return self.config.spelling
         return "dockStatusId" if (kind, action) == ("tool", "UNDEPLOY") else "dock-statusId"
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0,
-                    allow_non_loopback: bool = False) -> int:
+    async def start(
+        self, host: str = "127.0.0.1", port: int = 0, allow_non_loopback: bool = False
+    ) -> int:
         if not is_loopback_host(host) and not allow_non_loopback:
             raise ValueError(
                 f"refusing to bind {host!r}: the simulator serves loopback only "

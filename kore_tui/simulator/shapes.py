@@ -63,8 +63,12 @@ def validate(forced: dict[str, Any]) -> None:
         _number(forced, "inflated", DEFAULT_BOMB_BYTES, 0, MAX_BOMB_BYTES)
 
 
-async def apply(request: web.Request, response: web.StreamResponse, forced: dict[str, Any],
-                stopping: asyncio.Event) -> web.StreamResponse:
+async def apply(
+    request: web.Request,
+    response: web.StreamResponse,
+    forced: dict[str, Any],
+    stopping: asyncio.Event,
+) -> web.StreamResponse:
     body = bytes(getattr(response, "body", b"") or b"")
     headers = {"Content-Type": response.headers.get("Content-Type", "application/json")}
     if forced["mode"] == "gzip_bomb":
@@ -78,7 +82,7 @@ async def apply(request: web.Request, response: web.StreamResponse, forced: dict
     await stream.prepare(request)
     try:
         for index in range(len(body)):
-            await stream.write(body[index:index + 1])
+            await stream.write(body[index : index + 1])
             # Waiting on the stop event (not a bare sleep) lets the simulator shut down
             # at once instead of waiting out a slow drip.
             with contextlib.suppress(TimeoutError):

@@ -48,8 +48,12 @@ class SimResource:
         return str(self.phase)
 
     def admin_row(self, id_key: str) -> dict[str, Any]:
-        return {id_key: self.resource_id, "state": self.shown_state, "deployed": self.deployed,
-                "pendingJob": self.pending_job}
+        return {
+            id_key: self.resource_id,
+            "state": self.shown_state,
+            "deployed": self.deployed,
+            "pendingJob": self.pending_job,
+        }
 
 
 @dataclass
@@ -101,8 +105,9 @@ class SimState:
     # {"status": "SUCCESS"|"FAILED", "resource": id or absent, "action": name or absent}.
     forced_outcomes: deque[dict[str, str]] = field(default_factory=deque)
 
-    def seed(self, kind: str, count: int, phase: Phase = Phase.DEPLOYED,
-             rng: random.Random | None = None) -> list[str]:
+    def seed(
+        self, kind: str, count: int, phase: Phase = Phase.DEPLOYED, rng: random.Random | None = None
+    ) -> list[str]:
         """Add ``count`` resources; the deployed models use the job RNG (their IDs predate
         the other kinds), everything else ``rng`` so job IDs stay what they were."""
         prefix = "cm-" if kind == "model" else "a-"
@@ -141,8 +146,7 @@ class SimState:
         return resource
 
     def start_job(
-        self, resource: SimResource, action: str, *, fresh_not_found: float,
-        unknown_status: float
+        self, resource: SimResource, action: str, *, fresh_not_found: float, unknown_status: float
     ) -> SimJob:
         low, high = self.job_seconds
         now = self.clock()
@@ -172,8 +176,10 @@ class SimState:
 
     def _take_outcome(self, resource_id: str, action: str) -> str | None:
         for index, item in enumerate(self.forced_outcomes):
-            if item.get("resource", resource_id) == resource_id and \
-                    item.get("action", action) == action:
+            if (
+                item.get("resource", resource_id) == resource_id
+                and item.get("action", action) == action
+            ):
                 del self.forced_outcomes[index]
                 return item["status"]
         return None

@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 MODEL_TYPES = ("openSource", "fineTune")
-DEVICE_TYPES = ("g4dn.xlarge", "g5.xlarge", "g5.2xlarge", "g6e.xlarge", "g4dn.12xlarge",
-                "g5.12xlarge", "g5.48xlarge", "g4dn.metal")
+DEVICE_TYPES = (
+    "g4dn.xlarge",
+    "g5.xlarge",
+    "g5.2xlarge",
+    "g6e.xlarge",
+    "g4dn.12xlarge",
+    "g5.12xlarge",
+    "g5.48xlarge",
+    "g4dn.metal",
+)
 # The samples send empty strings for "no choice".
 OPTIMIZATION_TYPES = ("", "ctranslate2", "vllm")
 QUANTIZATION_TYPES = ("", "no_quantization", "int8_float16")
@@ -67,8 +75,10 @@ def model_type_problems(value: str | None) -> list[str]:
     if value is None:
         return [f"query parameter modelType is required: one of {', '.join(MODEL_TYPES)}"]
     if value not in MODEL_TYPES:
-        return [f"query parameter modelType must be one of {', '.join(MODEL_TYPES)} "
-                f"(got {_shown(value)})"]
+        return [
+            f"query parameter modelType must be one of {', '.join(MODEL_TYPES)} "
+            f"(got {_shown(value)})"
+        ]
     return []
 
 
@@ -112,10 +122,12 @@ def model_deploy_problems(body: Any) -> list[str]:
     elif hyper is not None:
         problems += _numbers("hyperParameters", hyper, HYPER_PARAMETERS)
         stop = hyper.get("stopSequence")
-        if stop is not None and not (isinstance(stop, list)
-                                     and all(isinstance(s, str) for s in stop)):
-            problems.append(f"hyperParameters.stopSequence must be an array of strings "
-                            f"(got {_shown(stop)})")
+        if stop is not None and not (
+            isinstance(stop, list) and all(isinstance(s, str) for s in stop)
+        ):
+            problems.append(
+                f"hyperParameters.stopSequence must be an array of strings (got {_shown(stop)})"
+            )
     scaling = _object(body, "scalingParameters", required=False)
     if isinstance(scaling, str):
         problems.append(scaling)
@@ -128,8 +140,10 @@ def model_deploy_problems(body: Any) -> list[str]:
     if isinstance(optimization, str):
         problems.append(optimization)
     elif optimization is not None:
-        for key, allowed in (("optimizationType", OPTIMIZATION_TYPES),
-                             ("quantizationType", QUANTIZATION_TYPES)):
+        for key, allowed in (
+            ("optimizationType", OPTIMIZATION_TYPES),
+            ("quantizationType", QUANTIZATION_TYPES),
+        ):
             if optimization.get(key) is not None:
                 problem = _choice(f"optimizationInfo.{key}", optimization[key], allowed)
                 if problem:

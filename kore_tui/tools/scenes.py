@@ -40,8 +40,7 @@ from kore_tui.tui.widgets.jobs_table import JobsTable
 SIZE = (120, 36)
 # Layout is checked at these sizes too (snapshot tests); README screenshots use SIZE.
 SIZES = ((80, 24), (120, 36), (200, 50))
-AT_EVERY_SIZE = ("live-panel", "confirm", "confirm-protected", "deploy-confirm", "quit",
-                 "help")
+AT_EVERY_SIZE = ("live-panel", "confirm", "confirm-protected", "deploy-confirm", "quit", "help")
 FROZEN = datetime(2026, 11, 29, 3, 12, 40, tzinfo=UTC)
 SEED = 2026
 
@@ -98,18 +97,29 @@ def _lifecycle(job: Job, i: int) -> Job:
 
 
 _SCRIPT = [
-    (JobState.SUCCESS, 48, 6, None), (JobState.SUCCESS, 41, 6, None),
-    (JobState.IN_PROGRESS, 95, 9, None), (JobState.FAILED, 37, 5, "the platform reported FAILED"),
-    (JobState.SUCCESS, 22, 4, None), (JobState.IN_PROGRESS, 70, 8, None),
-    (JobState.UNKNOWN, 0, 0, "HTTP 503 SERVICE_UNAVAILABLE: The service is temporarily "
-     "unavailable (outcome unknown: the request may have reached the server; check the "
-     "model before retrying)"),
-    (JobState.SUCCESS, 30, 5, None), (JobState.IN_PROGRESS, 64, 8, None),
+    (JobState.SUCCESS, 48, 6, None),
+    (JobState.SUCCESS, 41, 6, None),
+    (JobState.IN_PROGRESS, 95, 9, None),
+    (JobState.FAILED, 37, 5, "the platform reported FAILED"),
+    (JobState.SUCCESS, 22, 4, None),
+    (JobState.IN_PROGRESS, 70, 8, None),
+    (
+        JobState.UNKNOWN,
+        0,
+        0,
+        "HTTP 503 SERVICE_UNAVAILABLE: The service is temporarily "
+        "unavailable (outcome unknown: the request may have reached the server; check the "
+        "model before retrying)",
+    ),
+    (JobState.SUCCESS, 30, 5, None),
+    (JobState.IN_PROGRESS, 64, 8, None),
     (JobState.ERROR, 0, 0, "HTTP 409 CONFLICT: Model is not deployed"),
-    (JobState.SUBMITTING, 0, 0, None), (JobState.IN_PROGRESS, 12, 3, None),
-    (JobState.SUCCESS, 55, 7, None), (JobState.QUEUED, 0, 0, None),
-    (JobState.QUEUED, 0, 0, None), (JobState.TIMED_OUT, 1800, 74,
-                                    "deadline of 1800s reached: still IN_PROGRESS"),
+    (JobState.SUBMITTING, 0, 0, None),
+    (JobState.IN_PROGRESS, 12, 3, None),
+    (JobState.SUCCESS, 55, 7, None),
+    (JobState.QUEUED, 0, 0, None),
+    (JobState.QUEUED, 0, 0, None),
+    (JobState.TIMED_OUT, 1800, 74, "deadline of 1800s reached: still IN_PROGRESS"),
 ]
 
 
@@ -117,39 +127,76 @@ def scripted_jobs(env: Environment) -> list[Job]:
     rng = random.Random(SEED + 1)  # not SEED: the simulator drew the model IDs from it
     jobs = []
     for i, (model, (state, age, polls, error)) in enumerate(
-            zip(demo_model_ids(), _SCRIPT, strict=False)):
+        zip(demo_model_ids(), _SCRIPT, strict=False)
+    ):
         submitted = FROZEN - timedelta(seconds=age + 2)
         sent = state not in {JobState.QUEUED}
         ds = f"ds-{uuid.UUID(int=rng.getrandbits(128), version=4)}" if polls else None
         status = {"SUCCESS": "SUCCESS", "FAILED": "FAILED"}.get(state.value, "IN_PROGRESS")
         checked = FROZEN - timedelta(seconds=(i % 4) + 1)
-        queued = Transition(_iso(submitted - timedelta(seconds=1)), JobState.QUEUED,
-                            "queued for undeploy")
+        queued = Transition(
+            _iso(submitted - timedelta(seconds=1)), JobState.QUEUED, "queued for undeploy"
+        )
         timeline: tuple[Transition, ...] = (queued,)
         if sent:
-            timeline += (Transition(_iso(submitted), JobState.SUBMITTING,
-                                    "intent recorded; sending the undeploy request"),)
+            timeline += (
+                Transition(
+                    _iso(submitted),
+                    JobState.SUBMITTING,
+                    "intent recorded; sending the undeploy request",
+                ),
+            )
         if ds:
-            timeline += (Transition(_iso(submitted + timedelta(milliseconds=180)),
-                                    JobState.IN_PROGRESS,
-                                    "accepted: server says IN_PROGRESS; verifying", 200),)
+            timeline += (
+                Transition(
+                    _iso(submitted + timedelta(milliseconds=180)),
+                    JobState.IN_PROGRESS,
+                    "accepted: server says IN_PROGRESS; verifying",
+                    200,
+                ),
+            )
         if state not in {JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS}:
-            timeline += (Transition(_iso(checked), state, error or "verified with Get Dock "
-                                    "Status", 200 if ds else 503),)
-        jobs.append(Job(
-            key=f"job-{i:03d}", environment=env.name, host=env.host, origin="sent",
-            model_id=model, dock_status_id=ds, state=state, error=error,
-            server_status=status if ds else None, polls=polls, attempts=1 if sent else 0,
-            stale=i == 8, created_at=_iso(submitted - timedelta(seconds=1)),
-            submitted_at=_iso(submitted) if sent else None,
-            updated_at=_iso(checked if ds else submitted),
-            last_checked_at=_iso(checked) if ds else None,
-            last_response={"_id": ds, "toolId": model, "jobType": "MODELS",
-                           "action": "UNDEPLOY", "status": status} if ds else None,
-            http_status=503 if state is JobState.UNKNOWN else (409 if error and "409" in error
-                                                              else 200),
-            timeline=timeline,
-        ))
+            timeline += (
+                Transition(
+                    _iso(checked),
+                    state,
+                    error or "verified with Get Dock Status",
+                    200 if ds else 503,
+                ),
+            )
+        jobs.append(
+            Job(
+                key=f"job-{i:03d}",
+                environment=env.name,
+                host=env.host,
+                origin="sent",
+                model_id=model,
+                dock_status_id=ds,
+                state=state,
+                error=error,
+                server_status=status if ds else None,
+                polls=polls,
+                attempts=1 if sent else 0,
+                stale=i == 8,
+                created_at=_iso(submitted - timedelta(seconds=1)),
+                submitted_at=_iso(submitted) if sent else None,
+                updated_at=_iso(checked if ds else submitted),
+                last_checked_at=_iso(checked) if ds else None,
+                last_response={
+                    "_id": ds,
+                    "toolId": model,
+                    "jobType": "MODELS",
+                    "action": "UNDEPLOY",
+                    "status": status,
+                }
+                if ds
+                else None,
+                http_status=503
+                if state is JobState.UNKNOWN
+                else (409 if error and "409" in error else 200),
+                timeline=timeline,
+            )
+        )
     return [_lifecycle(job, i) for i, job in enumerate(jobs)]
 
 
@@ -184,12 +231,16 @@ def isolate_files() -> Path:
 
 def build_app(scene: Scene) -> KoreApp:
     envs = environments()
-    config = Config(path=Path(os.environ.get("KORE_TUI_CONFIG", "/nonexistent/config.toml")),
-                    environments=envs, default="prod")
+    config = Config(
+        path=Path(os.environ.get("KORE_TUI_CONFIG", "/nonexistent/config.toml")),
+        environments=envs,
+        default="prod",
+    )
     env = envs.get(scene.env) if scene.env else envs["prod"]
     assert env is not None
-    app = KoreApp(config=config, env=env, settings=Settings(),
-                  clock=FROZEN.timestamp, connect_on_start=False)
+    app = KoreApp(
+        config=config, env=env, settings=Settings(), clock=FROZEN.timestamp, connect_on_start=False
+    )
     store = JobStore()
     if scene.with_jobs:
         store.put_many(scripted_jobs(env))
@@ -248,10 +299,17 @@ async def _deploy_confirm(app: KoreApp, pilot: Pilot[int]) -> None:
     env = app.env
     assert env is not None
     ids = [*demo_model_ids()[16:19], demo_tool_ids()[1]]
-    plan = plan_deploy(ids, {}, demo_deploy_config(Path("/nonexistent")),
-                       replace(env, deploy_profile=DEMO_PROFILE_NAME))
-    app.push_screen(ConfirmUndeploy(env, plan.ids, verb=UNDO.verb, costs=plan.cost_lines(),
-                                    warning=UNDO.warning))
+    plan = plan_deploy(
+        ids,
+        {},
+        demo_deploy_config(Path("/nonexistent")),
+        replace(env, deploy_profile=DEMO_PROFILE_NAME),
+    )
+    app.push_screen(
+        ConfirmUndeploy(
+            env, plan.ids, verb=UNDO.verb, costs=plan.cost_lines(), warning=UNDO.warning
+        )
+    )
     await pilot.pause()
 
 
@@ -276,8 +334,13 @@ async def _detail(app: KoreApp, pilot: Pilot[int]) -> None:
 
 async def _history(app: KoreApp, pilot: Pilot[int]) -> None:
     journal = Journal()
-    journal.record([replace(j, key=f"{e}-{j.key}") for e in ("prod", "preprod")
-                    for j in scripted_jobs(environments()[e])])
+    journal.record(
+        [
+            replace(j, key=f"{e}-{j.key}")
+            for e in ("prod", "preprod")
+            for j in scripted_jobs(environments()[e])
+        ]
+    )
     journal.close()
     await settle(app, pilot)
     await pilot.press("f3")
@@ -294,13 +357,21 @@ async def _help(app: KoreApp, pilot: Pilot[int]) -> None:
 
 SCENES = [
     Scene("environments", "Environment picker", "prod", _environments),
-    Scene("id-entry", "ID entry: feedback on a messy paste", "preprod", _id_entry,
-          with_jobs=False),
-    Scene("confirm-protected", "Confirmation for a protected environment", "prod", _confirm,
-          with_jobs=False),
+    Scene("id-entry", "ID entry: feedback on a messy paste", "preprod", _id_entry, with_jobs=False),
+    Scene(
+        "confirm-protected",
+        "Confirmation for a protected environment",
+        "prod",
+        _confirm,
+        with_jobs=False,
+    ),
     Scene("confirm", "Confirmation", "preprod", _confirm_normal, with_jobs=False),
-    Scene("deploy-confirm", "Undo: the redeploy's confirmation with what it costs",
-          "preprod", _deploy_confirm),
+    Scene(
+        "deploy-confirm",
+        "Undo: the redeploy's confirmation with what it costs",
+        "preprod",
+        _deploy_confirm,
+    ),
     Scene("live-panel", "Live jobs panel mid-run", "prod", _live),
     Scene("quit", "Quit while jobs are running", "prod", _quit),
     Scene("job-detail", "Job detail: last response and timeline", "prod", _detail),

@@ -64,8 +64,15 @@ class KoreApp(ConfigSaving):
             self.session_keys[env.name] = key
         self._left_unfinished: dict[str, int] = {}
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Notifications carry server and file-system text: never parse it as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
@@ -108,9 +115,12 @@ class KoreApp(ConfigSaving):
         """Background work never fails silently and never takes the console down."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{event.worker.name or 'background task'} failed: "
-                        f"{type(error).__name__}: {inert(str(error), 200)}",
-                        severity="error", timeout=10)
+            self.notify(
+                f"{event.worker.name or 'background task'} failed: "
+                f"{type(error).__name__}: {inert(str(error), 200)}",
+                severity="error",
+                timeout=10,
+            )
 
     async def action_quit(self) -> None:
         """Quitting with jobs in flight is allowed (they resume next time), but asked."""
@@ -126,23 +136,32 @@ class KoreApp(ConfigSaving):
 
         total = sum(unfinished.values())
         if list(unfinished) == [self.env.name if self.env else None]:
-            question = (f"{total} job(s) are not final yet. Quit anyway? They stay in the "
-                        "journal and resume the next time you open this environment.")
+            question = (
+                f"{total} job(s) are not final yet. Quit anyway? They stay in the "
+                "journal and resume the next time you open this environment."
+            )
         else:
             where = ", ".join(f"{n} in {inert(name, 40)}" for name, n in unfinished.items())
-            question = (f"{total} job(s) are not final yet ({where}). Quit anyway? They stay "
-                        "in the journal and resume the next time you open the environment.")
+            question = (
+                f"{total} job(s) are not final yet ({where}). Quit anyway? They stay "
+                "in the journal and resume the next time you open the environment."
+            )
         self.push_screen(YesNo(question, yes="Quit"), answer)
 
     def resume_hints(self) -> list[str]:
         """Commands that pick up what quitting left unfinished (printed after the app exits)."""
-        return [f"kore-tui status --env {name} --wait" for name in self._left_unfinished
-                if (s := self.sessions.get(name)) is not None and not s.env.ephemeral]
+        return [
+            f"kore-tui status --env {name} --wait"
+            for name in self._left_unfinished
+            if (s := self.sessions.get(name)) is not None and not s.env.ephemeral
+        ]
 
     def action_help_quit(self) -> None:
         """ctrl+c: Textual's own hint is markup, which ``notify`` above shows literally."""
-        self.notify("ctrl+c does not quit here (it copies in the ID box): press ctrl+q to quit.",
-                    title="Quit?")
+        self.notify(
+            "ctrl+c does not quit here (it copies in the ID box): press ctrl+q to quit.",
+            title="Quit?",
+        )
 
     # -- command palette ---------------------------------------------------------------
 

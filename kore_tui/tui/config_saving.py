@@ -28,12 +28,16 @@ class ConfigSaving(EnvLifecycle):
     def action_environments(self) -> None:
         config = self.config
         if config is None:
-            self.notify("Environments are not editable here (demo mode or no config).",
-                        severity="warning")
+            self.notify(
+                "Environments are not editable here (demo mode or no config).", severity="warning"
+            )
             return
-        self.push_screen(EnvironmentPicker(config.environments, config.default,
-                                           self.env.name if self.env else None),
-                         self._picked)
+        self.push_screen(
+            EnvironmentPicker(
+                config.environments, config.default, self.env.name if self.env else None
+            ),
+            self._picked,
+        )
 
     def _picked(self, result: PickerResult | None) -> None:
         if result is None or self.config is None:
@@ -44,8 +48,10 @@ class ConfigSaving(EnvLifecycle):
         elif result.action == "add":
             self.push_screen(EnvironmentEditor(), self._edited)
         elif result.action == "edit" and result.name in config.environments:
-            self.push_screen(EnvironmentEditor(config.environments[result.name],
-                                               config.default == result.name), self._edited)
+            self.push_screen(
+                EnvironmentEditor(config.environments[result.name], config.default == result.name),
+                self._edited,
+            )
         elif result.action == "remove" and result.name:
             name = result.name
 
@@ -53,11 +59,15 @@ class ConfigSaving(EnvLifecycle):
                 if ok:
                     self._forget_environment(name)
                     loaded = config.environments.get(name)
-                    self._save_config(lambda: remove_environment(
-                        name, expected=loaded, path=config.path)[0], removed=name)
+                    self._save_config(
+                        lambda: remove_environment(name, expected=loaded, path=config.path)[0],
+                        removed=name,
+                    )
 
-            self.push_screen(YesNo(f"Remove environment {inert(name, 40)} and its stored "
-                                   "key?", yes="Remove"), answer)
+            self.push_screen(
+                YesNo(f"Remove environment {inert(name, 40)} and its stored key?", yes="Remove"),
+                answer,
+            )
 
     def _edited(self, result: EditorResult | None) -> None:
         if result is None or self.config is None:
@@ -66,9 +76,14 @@ class ConfigSaving(EnvLifecycle):
         # Only this environment (and whether it is the default) is written, over the file
         # as it is now: an environment added by `kore-tui env add` meanwhile survives.
         expected = result.original if result.original is not None else MISSING
-        self._save_config(lambda: put_environment(
-            result.env, default="set" if result.make_default else "clear", expected=expected,
-            path=path))
+        self._save_config(
+            lambda: put_environment(
+                result.env,
+                default="set" if result.make_default else "clear",
+                expected=expected,
+                path=path,
+            )
+        )
         if result.key is not None:
             self.session_keys[result.env.name] = result.key
             if result.remember:
@@ -87,8 +102,9 @@ class ConfigSaving(EnvLifecycle):
             if removed:
                 forget_key(removed)
         except (OSError, KoreError) as exc:
-            self.call_from_thread(self.notify, f"Config not saved: {inert(str(exc), 200)}",
-                                  severity="error")
+            self.call_from_thread(
+                self.notify, f"Config not saved: {inert(str(exc), 200)}", severity="error"
+            )
             return
         self.config = config
         self.call_from_thread(self.notify, f"Saved {config.path}")

@@ -64,15 +64,21 @@ class DeployPlan:
         """The missing models get ``params`` (the form's, or a picked profile's)."""
         if not self.missing:
             return self
-        groups = _grouped([*((g.model_ids, g.params, g.source) for g in self.groups),
-                           (self.missing, params, source)])
+        groups = _grouped(
+            [
+                *((g.model_ids, g.params, g.source) for g in self.groups),
+                (self.missing, params, source),
+            ]
+        )
         return replace(self, groups=groups, missing=(), missing_reason="")
 
     def cost_lines(self) -> list[str]:
         """What the deployment costs, per parameter set: the confirmation's money lines."""
-        lines = [f"{len(g.model_ids)} model(s): {g.params.cost_summary()} "
-                 f"({g.params.model_type}, name {g.params.name!r}; from {g.source})"
-                 for g in self.groups]
+        lines = [
+            f"{len(g.model_ids)} model(s): {g.params.cost_summary()} "
+            f"({g.params.model_type}, name {g.params.name!r}; from {g.source})"
+            for g in self.groups
+        ]
         if self.tools:
             mode = "asynchronous" if self.tool.is_async else "synchronous"
             lines.append(f"{len(self.tools)} tool(s): {mode} deploy")
@@ -81,25 +87,32 @@ class DeployPlan:
     def batches(self) -> list[tuple[list[str], DeployParams]]:
         """One engine call per parameter set (and one for the tools)."""
         assert not self.missing, "every model needs parameters before it is sent"
-        out = [(list(g.model_ids), DeployParams(model=g.params, tool=self.tool))
-               for g in self.groups]
+        out = [
+            (list(g.model_ids), DeployParams(model=g.params, tool=self.tool)) for g in self.groups
+        ]
         if self.tools:
             out.append((list(self.tools), DeployParams(tool=self.tool)))
         return out
 
 
-def _grouped(rows: Iterable[tuple[Iterable[str], ModelDeployParams, str]],
-             ) -> tuple[ParamGroup, ...]:
+def _grouped(
+    rows: Iterable[tuple[Iterable[str], ModelDeployParams, str]],
+) -> tuple[ParamGroup, ...]:
     by_params: dict[tuple[ModelDeployParams, str], list[str]] = {}
     for ids, params, source in rows:
         by_params.setdefault((params, source), []).extend(ids)
-    return tuple(ParamGroup(tuple(ids), params, source)
-                 for (params, source), ids in by_params.items())
+    return tuple(
+        ParamGroup(tuple(ids), params, source) for (params, source), ids in by_params.items()
+    )
 
 
-def plan_deploy(ids: Iterable[str], recorded: Mapping[str, ModelDeployParams | None],
-                config: Config, env: Environment, profile_name: str | None = None,
-                ) -> DeployPlan:
+def plan_deploy(
+    ids: Iterable[str],
+    recorded: Mapping[str, ModelDeployParams | None],
+    config: Config,
+    env: Environment,
+    profile_name: str | None = None,
+) -> DeployPlan:
     """Parameters for each model: the journal's record, else the environment's default
     profile (``profile_name``: one the operator picked, which wins); the rest are
     ``missing``. Raises UnknownProfileError for a profile the config lacks."""
@@ -108,8 +121,9 @@ def plan_deploy(ids: Iterable[str], recorded: Mapping[str, ModelDeployParams | N
     missing: list[str] = []
     reason = ""
     for model_id in models:
-        params, source = resolve_model_params(model_id, recorded.get(model_id), config, env,
-                                              profile_name)
+        params, source = resolve_model_params(
+            model_id, recorded.get(model_id), config, env, profile_name
+        )
         if params is None:
             missing.append(model_id)
             reason = source

@@ -84,8 +84,7 @@ class EnvLifecycle(App[int]):
     # Not exclusive: a thread worker cannot be interrupted, so cancelling it would only
     # hide it. One per environment at most is guaranteed by Session.connecting instead.
     @work(thread=True, group="connect", exit_on_error=False)
-    def _connect(self, session: Session, key: Secret | None,
-                 old: EngineHost | None = None) -> None:
+    def _connect(self, session: Session, key: Secret | None, old: EngineHost | None = None) -> None:
         env = session.env
         if old is not None:
             old.stop()
@@ -97,12 +96,17 @@ class EnvLifecycle(App[int]):
                 return
         engine_settings = EngineSettings.from_settings(self.settings)
         try:
-            host = EngineHost(env, key, engine_settings, read_only=self.read_only,
-                              journal_path=self._journal_path).start()
+            host = EngineHost(
+                env, key, engine_settings, read_only=self.read_only, journal_path=self._journal_path
+            ).start()
         except Exception as exc:
             session.connecting = False
-            self.call_from_thread(self.notify, f"Cannot open {inert(env.name, 40)}: "
-                                  f"{inert(str(exc), 200)}", severity="error", timeout=10)
+            self.call_from_thread(
+                self.notify,
+                f"Cannot open {inert(env.name, 40)}: {inert(str(exc), 200)}",
+                severity="error",
+                timeout=10,
+            )
             return
         self.session_keys[env.name] = key
         self.call_from_thread(self._attached, session, host)
@@ -121,8 +125,12 @@ class EnvLifecycle(App[int]):
             return
         self._show()
         if host.resumed:
-            self.notify(f"Resumed {len(host.resumed)} unfinished job(s) from the journal; "
-                        "nothing was re-sent.", title="Resumed", timeout=8)
+            self.notify(
+                f"Resumed {len(host.resumed)} unfinished job(s) from the journal; "
+                "nothing was re-sent.",
+                title="Resumed",
+                timeout=8,
+            )
 
     @work(thread=True, group="connect", exit_on_error=False)
     def _stop_host(self, host: EngineHost) -> None:
@@ -134,8 +142,7 @@ class EnvLifecycle(App[int]):
         def entered(result: KeyEntry | None) -> None:
             if result is None:
                 session.connecting = False
-                self.notify(f"No key for {inert(env.name, 40)}: not connected.",
-                            severity="warning")
+                self.notify(f"No key for {inert(env.name, 40)}: not connected.", severity="warning")
                 return
             if result.remember and not env.ephemeral:
                 self._offer_remember(env, result.key)
@@ -166,16 +173,22 @@ class EnvLifecycle(App[int]):
         env, host = session.env, session.host
         error = session.auth_error
         session.auth_prompted = error or ""
-        reason = (f"The platform refused the key ({inert(error, 120)}). Nothing more is sent "
-                  "to this host until a new key is given; queued jobs wait." if error else
-                  "Replace the key used for this environment in this session.")
+        reason = (
+            f"The platform refused the key ({inert(error, 120)}). Nothing more is sent "
+            "to this host until a new key is given; queued jobs wait."
+            if error
+            else "Replace the key used for this environment in this session."
+        )
 
         def entered(result: KeyEntry | None) -> None:
             if result is None:
                 if error:
-                    self.notify(f"{inert(env.name, 40)} stays paused: the key was refused. "
-                                "Use the palette's 'Enter a new API key' to go on.",
-                                severity="warning", timeout=10)
+                    self.notify(
+                        f"{inert(env.name, 40)} stays paused: the key was refused. "
+                        "Use the palette's 'Enter a new API key' to go on.",
+                        severity="warning",
+                        timeout=10,
+                    )
                 return
             if session.host is not host:
                 return  # the environment was reconnected or removed meanwhile
@@ -197,16 +210,23 @@ class EnvLifecycle(App[int]):
             if ok:
                 self._remember(env.name, key)
 
-        self.push_screen(YesNo(f"Write the key {key.masked} for {inert(env.name, 40)} to "
-                               f"{credentials_path()} (mode 0600)?", yes="Write it"), answer)
+        self.push_screen(
+            YesNo(
+                f"Write the key {key.masked} for {inert(env.name, 40)} to "
+                f"{credentials_path()} (mode 0600)?",
+                yes="Write it",
+            ),
+            answer,
+        )
 
     @work(thread=True, group="config", exit_on_error=False)
     def _remember(self, name: str, key: Secret) -> None:
         try:
             path = remember_key(name, key)
         except (KoreError, OSError) as exc:
-            self.call_from_thread(self.notify, f"Key not stored: {inert(str(exc), 200)}",
-                                  severity="error")
+            self.call_from_thread(
+                self.notify, f"Key not stored: {inert(str(exc), 200)}", severity="error"
+            )
             return
         self.call_from_thread(self.notify, f"Key stored in {path}")
 

@@ -17,14 +17,25 @@ from kore_tui.core.job import ACTIVE_STATES, Job, JobState
 STATUS_FILTERS: dict[str, frozenset[JobState] | None] = {
     "all": None,
     "active": ACTIVE_STATES,
-    "problems": frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR,
-                           JobState.TIMED_OUT}),
+    "problems": frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT}),
     "success": frozenset({JobState.SUCCESS}),
 }
 SORTS = ("created", "status", "elapsed", "model")
-_STATUS_ORDER = {s: i for i, s in enumerate([
-    JobState.ERROR, JobState.UNKNOWN, JobState.FAILED, JobState.TIMED_OUT, JobState.SUBMITTING,
-    JobState.IN_PROGRESS, JobState.QUEUED, JobState.SUCCESS])}
+_STATUS_ORDER = {
+    s: i
+    for i, s in enumerate(
+        [
+            JobState.ERROR,
+            JobState.UNKNOWN,
+            JobState.FAILED,
+            JobState.TIMED_OUT,
+            JobState.SUBMITTING,
+            JobState.IN_PROGRESS,
+            JobState.QUEUED,
+            JobState.SUCCESS,
+        ]
+    )
+}
 
 
 def epoch(stamp: str | None) -> float | None:
@@ -84,8 +95,9 @@ class JobsModel:
                 self.dirty = True
             else:
                 self.counts[old.state] -= 1
-                if old.state is not job.state and (self.status_filter != "all"
-                                                   or self.sort == "status"):
+                if old.state is not job.state and (
+                    self.status_filter != "all" or self.sort == "status"
+                ):
                     self.dirty = True
             self.counts[job.state] += 1
             self.jobs[job.key] = job
@@ -108,8 +120,12 @@ class JobsModel:
             return False
         if self.text_filter:
             needle = self.text_filter.lower()
-            hay = " ".join(filter(None, (job.model_id, job.dock_status_id, job.status_label,
-                                         job.error, job.action))).lower()
+            hay = " ".join(
+                filter(
+                    None,
+                    (job.model_id, job.dock_status_id, job.status_label, job.error, job.action),
+                )
+            ).lower()
             return needle in hay
         return True
 

@@ -10,8 +10,16 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
-_NAMES = {"slash": "/", "question_mark": "?", "space": "space", "enter": "enter",
-          "escape": "esc", "delete": "del", "pageup": "PgUp", "pagedown": "PgDn"}
+_NAMES = {
+    "slash": "/",
+    "question_mark": "?",
+    "space": "space",
+    "enter": "enter",
+    "escape": "esc",
+    "delete": "del",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+}
 
 
 def key_label(key: str) -> str:
@@ -46,19 +54,26 @@ def _bare(action: str) -> str:
     return action.split(".", 1)[-1]
 
 
-def all_keys(screen: Iterable[BindingType], jobs: Iterable[BindingType],
-             filter_box: Iterable[BindingType]) -> list[KeyHelp]:
+def all_keys(
+    screen: Iterable[BindingType], jobs: Iterable[BindingType], filter_box: Iterable[BindingType]
+) -> list[KeyHelp]:
     """Every described key of the console, in the order help lists them. An action bound
     to several keys (F3 anywhere, h in the jobs panel) is one row: "F3 / h". The caller
     passes the bindings (kore_tui.tui.screens.main.console_keys), so this module imports no
     screen and no screen import loops back here."""
     screen, jobs = list(screen), list(jobs)
-    rows = (described(screen, "anywhere") + described(jobs, "jobs")
-            + described(filter_box, "filter"))
+    rows = described(screen, "anywhere") + described(jobs, "jobs") + described(filter_box, "filter")
     aliases: dict[str, list[str]] = {}
     for bindings in (screen, jobs):
         for binding in bindings:
             if isinstance(binding, Binding) and not binding.tooltip:
                 aliases.setdefault(_bare(binding.action), []).append(key_label(binding.key))
-    return [KeyHelp(" / ".join([row.key, *aliases.get(_bare(row.action), [])]), row.where,
-                    row.action, row.text) for row in rows]
+    return [
+        KeyHelp(
+            " / ".join([row.key, *aliases.get(_bare(row.action), [])]),
+            row.where,
+            row.action,
+            row.text,
+        )
+        for row in rows
+    ]

@@ -27,23 +27,29 @@ def demo_profile() -> ModelDeployParams:
     """The demo environment's default deploy profile: undo, redeploy and bounce work at
     once (the demo's models were never deployed through kore-tui, so the journal has
     nothing to reuse), validated like any config's profile."""
-    return parse_model_params({
-        "model_type": "openSource", "name": "demo-deployment", "device_type": "g5.xlarge",
-        "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9,
-                             "top_k": 40},
-        "scaling_parameters": {"min_replicas": 1, "max_replicas": 3},
-    }, source=f"deploy profile {DEMO_PROFILE_NAME!r}")
+    return parse_model_params(
+        {
+            "model_type": "openSource",
+            "name": "demo-deployment",
+            "device_type": "g5.xlarge",
+            "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9, "top_k": 40},
+            "scaling_parameters": {"min_replicas": 1, "max_replicas": 3},
+        },
+        source=f"deploy profile {DEMO_PROFILE_NAME!r}",
+    )
 
 
 def demo_environment(host: str) -> Environment:
-    return Environment("demo", host, colour="magenta", ephemeral=True,
-                       deploy_profile=DEMO_PROFILE_NAME)
+    return Environment(
+        "demo", host, colour="magenta", ephemeral=True, deploy_profile=DEMO_PROFILE_NAME
+    )
 
 
 def demo_deploy_config(folder: Path) -> Config:
     """Profiles without a config file: the demo never reads or writes the user's."""
-    return Config(path=folder / "demo-config.toml",
-                  deploy_profiles={DEMO_PROFILE_NAME: demo_profile()})
+    return Config(
+        path=folder / "demo-config.toml", deploy_profiles={DEMO_PROFILE_NAME: demo_profile()}
+    )
 
 
 def demo_paste(model_ids: list[str], tool_ids: Sequence[str] = ()) -> str:
@@ -63,15 +69,27 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
         from kore_tui.simulator import SimConfig, SimulatorThread
 
         key = Secret("kg-demo-" + secrets.token_hex(16))
-        sim = SimulatorThread(SimConfig(api_key=key.reveal(), models=DEMO_MODELS, seed=2026,
-                                        job_seconds=(3.0, 15.0), fail_rate=0.15,
-                                        tools=DEMO_TOOLS)).start()
+        sim = SimulatorThread(
+            SimConfig(
+                api_key=key.reveal(),
+                models=DEMO_MODELS,
+                seed=2026,
+                job_seconds=(3.0, 15.0),
+                fail_rate=0.15,
+                tools=DEMO_TOOLS,
+            )
+        ).start()
         try:
             with tempfile.TemporaryDirectory(prefix="kore-tui-demo-") as tmp:
-                app = KoreApp(config=None, env=demo_environment(sim.url), read_only=read_only,
-                              key=key, journal_path=Path(tmp) / "demo-journal.sqlite3",
-                              prefill=demo_paste(sim.model_ids, sim.tool_ids),
-                              deploy_config=demo_deploy_config(Path(tmp)))
+                app = KoreApp(
+                    config=None,
+                    env=demo_environment(sim.url),
+                    read_only=read_only,
+                    key=key,
+                    journal_path=Path(tmp) / "demo-journal.sqlite3",
+                    prefill=demo_paste(sim.model_ids, sim.tool_ids),
+                    deploy_config=demo_deploy_config(Path(tmp)),
+                )
                 app.run()
         finally:
             sim.stop()
@@ -92,8 +110,10 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
     app.run()
     hints = app.resume_hints()
     if hints:
-        print("kore-tui: some jobs were not final when the console closed; "
-              "follow them with:", file=sys.stderr)
+        print(
+            "kore-tui: some jobs were not final when the console closed; follow them with:",
+            file=sys.stderr,
+        )
         for hint in hints:
             print(f"  {hint}", file=sys.stderr)
     return 0

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from kore_tui.tui.screens.panel import PanelScreen
 
 DEPLOY_WARNING = "Deploying starts machines that cost money until they are undeployed."
-BOUNCE_WARNING = ("Each stops serving, then is redeployed once its undeploy is verified "
-                  "SUCCESS; a FAILED or UNKNOWN undeploy stops there.")
+BOUNCE_WARNING = (
+    "Each stops serving, then is redeployed once its undeploy is verified "
+    "SUCCESS; a FAILED or UNKNOWN undeploy stops there."
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,12 @@ BOUNCE = Kind("Bounce", "bounce", True, BOUNCE_WARNING)
 
 def undoable(job: Job) -> bool:
     """A finished undeploy that succeeded, of a model or a tool: what undo redeploys."""
-    return (job.action == Action.UNDEPLOY and job.state is JobState.SUCCESS
-            and job.resource in ("model", "tool") and bool(job.model_id))
+    return (
+        job.action == Action.UNDEPLOY
+        and job.state is JobState.SUCCESS
+        and job.resource in ("model", "tool")
+        and bool(job.model_id)
+    )
 
 
 def bounceable(job: Job) -> bool:
@@ -66,8 +72,9 @@ class Lifecycle:
 
     def start(self, ids: list[str], kind: Kind, note: Text | None = None) -> None:
         """Ask for what is missing, confirm, send (in a worker: the modals are awaited)."""
-        self.screen.run_worker(self._run(ids, kind, note), group="lifecycle", exclusive=True,
-                               exit_on_error=False)
+        self.screen.run_worker(
+            self._run(ids, kind, note), group="lifecycle", exclusive=True, exit_on_error=False
+        )
 
     def refused(self, kind: Kind) -> bool:
         """Say why nothing happens (no host, read-only); True when the action is refused.
@@ -79,8 +86,9 @@ class Lifecycle:
             screen.notify("No environment connected: press F2.", severity="warning")
             return True
         if kore.read_only or env.read_only:
-            screen.notify(f"{inert(env.name, 40)} is read-only: {kind.name} is disabled.",
-                          severity="error")
+            screen.notify(
+                f"{inert(env.name, 40)} is read-only: {kind.name} is disabled.", severity="error"
+            )
             return True
         return False
 
@@ -103,15 +111,24 @@ class Lifecycle:
             return
         if plan.missing:
             params = await screen.app.push_screen_wait(
-                DeployForm(env.name, list(plan.missing), plan.missing_reason,
-                           kore.profiles.deploy_profiles))
+                DeployForm(
+                    env.name, list(plan.missing), plan.missing_reason, kore.profiles.deploy_profiles
+                )
+            )
             if params is None:
                 screen.notify("Cancelled: nothing was sent.")
                 return
             plan = plan.with_params(params, "the deploy form")
         ok = await screen.app.push_screen_wait(
-            ConfirmUndeploy(env, plan.ids, verb=kind.verb, note=note, costs=plan.cost_lines(),
-                            warning=kind.warning))
+            ConfirmUndeploy(
+                env,
+                plan.ids,
+                verb=kind.verb,
+                note=note,
+                costs=plan.cost_lines(),
+                warning=kind.warning,
+            )
+        )
         if not ok:
             screen.notify("Cancelled: nothing was sent.")
             return

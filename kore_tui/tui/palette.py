@@ -16,8 +16,9 @@ def console_commands(main: Callable[[], MainScreen]) -> Iterable[SystemCommand]:
     for row in console_keys():
         if row.action.startswith("app."):
             continue  # Textual lists quit itself
-        yield SystemCommand(row.text, f"key: {row.key} ({row.where})",
-                            partial(run_console_action, main, row.action))
+        yield SystemCommand(
+            row.text, f"key: {row.key} ({row.where})", partial(run_console_action, main, row.action)
+        )
 
 
 async def run_console_action(main: Callable[[], MainScreen], action: str) -> None:

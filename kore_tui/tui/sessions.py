@@ -86,8 +86,11 @@ class Sessions:
 
     def active_elsewhere(self) -> dict[str, int]:
         """Unfinished jobs per environment other than the current one (for the banner)."""
-        return {s.env.name: n for s in self._by_name.values()
-                if s is not self.current and (n := s.unfinished)}
+        return {
+            s.env.name: n
+            for s in self._by_name.values()
+            if s is not self.current and (n := s.unfinished)
+        }
 
     def unfinished(self) -> dict[str, int]:
         return {s.env.name: n for s in self._by_name.values() if (n := s.unfinished)}

@@ -11,29 +11,29 @@ PAYLOADS: list[str] = [
     "[/]",
     "[@click=app.quit]quit[/]",
     "$(reboot) `id` ; rm -rf /",
-    "\x1b[2J\x1b[H",                              # clear screen
-    "\x1b]52;c;ZXZpbA==\x07",                     # OSC 52: write the clipboard
-    "\x1b]52;c;ZXZpbA==\x1b\\",                   # OSC 52 with ST terminator
-    "\x1b]0;new title\x07",                       # OSC 0: window title
+    "\x1b[2J\x1b[H",  # clear screen
+    "\x1b]52;c;ZXZpbA==\x07",  # OSC 52: write the clipboard
+    "\x1b]52;c;ZXZpbA==\x1b\\",  # OSC 52 with ST terminator
+    "\x1b]0;new title\x07",  # OSC 0: window title
     "\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\",  # OSC 8 hyperlink
-    "\x1bP+q\x1b\\",                              # DCS query
-    "\x9b31m C1 CSI",                             # 8-bit CSI
-    "\x1b[6n",                                    # cursor position report request
-    "\u202eevil\u202c txt.exe",                   # right-to-left override
-    "\u2066isolate\u2069",                        # bidi isolates
-    "zero\u200bwidth\u200djoin\ufeff",            # zero-width and BOM
+    "\x1bP+q\x1b\\",  # DCS query
+    "\x9b31m C1 CSI",  # 8-bit CSI
+    "\x1b[6n",  # cursor position report request
+    "\u202eevil\u202c txt.exe",  # right-to-left override
+    "\u2066isolate\u2069",  # bidi isolates
+    "zero\u200bwidth\u200djoin\ufeff",  # zero-width and BOM
     "nul\x00byte",
     "bell\x07 backspace\x08 del\x7f",
     "line\nbreak\rcarriage\ttab",
     "\u2028line separator\u2029paragraph",
-    "A" * 100_000,                                # very long
-    "é" * 5_000 + "\U0001f4a5" * 1_000,           # wide and astral characters
-    "\udcff surrogate",                           # lone surrogate (invalid UTF-8 decoded)
+    "A" * 100_000,  # very long
+    "é" * 5_000 + "\U0001f4a5" * 1_000,  # wide and astral characters
+    "\udcff surrogate",  # lone surrogate (invalid UTF-8 decoded)
     "\ufffd\ufffd replacement",
-    "{" * 5_000,                                  # JSON-ish nesting
-    "%s%n%x {0} {__class__}",                     # format strings
+    "{" * 5_000,  # JSON-ish nesting
+    "%s%n%x {0} {__class__}",  # format strings
     "<script>alert(1)</script>",
-    "=cmd|' /C calc'!A0",                         # spreadsheet formula
+    "=cmd|' /C calc'!A0",  # spreadsheet formula
     "\x1b[38;2;255;0;0mred\x1b[0m",
 ]
 

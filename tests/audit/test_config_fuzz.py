@@ -28,12 +28,15 @@ def mutate(data: bytes, flips: list[tuple[int, int]]) -> bytes:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[FIXTURES])
-@given(st.one_of(
-    st.binary(max_size=400),
-    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=6).map(
-        lambda flips: mutate(VALID, flips)),
-    st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=6).map(
+            lambda flips: mutate(VALID, flips)
+        ),
+        st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    )
+)
 def test_fuzzed_config_is_reported_or_loaded_never_crashes_never_written(data: bytes) -> None:
     path = paths.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,8 +66,14 @@ def test_console_with_corrupt_config_exits_2_and_leaves_it() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"[environments.p\nhost = 1\n")
     path.chmod(0o600)
-    done = subprocess.run([sys.executable, "-m", "kore_tui"], capture_output=True, text=True,
-                          env=os.environ.copy(), timeout=60, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "kore_tui"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 2
     assert f"{path}:1" in done.stderr and "was not changed" in done.stderr
     assert path.read_bytes() == b"[environments.p\nhost = 1\n"
@@ -75,8 +84,12 @@ def test_env_add_never_replaces_a_corrupt_config() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not = [valid\n")
     path.chmod(0o600)
-    done = subprocess.run([sys.executable, "-m", "kore_tui", "env", "add", "x", "--host",
-                           "https://a.kore.ai"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kore_tui", "env", "add", "x", "--host", "https://a.kore.ai"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert path.read_bytes() == b"not = [valid\n"
 
@@ -96,7 +109,11 @@ def test_group_writable_and_symlinked_configs() -> None:
     real.chmod(0o600)
     config = load_config()
     assert config.default == "p"
-    done = subprocess.run([sys.executable, "-m", "kore_tui", "env", "remove", "p"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kore_tui", "env", "remove", "p"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "symbolic link" in done.stderr
     assert real.read_bytes() == VALID and paths.config_path().is_symlink()

@@ -36,8 +36,11 @@ def test_corpus_is_big_enough() -> None:
 
 
 def client(handler: Callable[[httpx.Request], httpx.Response]) -> KoreClient:
-    return KoreClient("https://agent-platform.kore.ai", Secret(SENTINEL_KEY),
-                      transport=httpx.MockTransport(handler))
+    return KoreClient(
+        "https://agent-platform.kore.ai",
+        Secret(SENTINEL_KEY),
+        transport=httpx.MockTransport(handler),
+    )
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
@@ -57,16 +60,31 @@ async def test_server_error_messages_in_both_envelopes_and_raw(payload: str) -> 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 async def test_status_values_and_ids_in_responses(payload: str) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        body = {"_id": DS, "toolId": payload, "jobType": payload, "action": payload,
-                "status": payload}
+        body = {
+            "_id": DS,
+            "toolId": payload,
+            "jobType": payload,
+            "action": payload,
+            "status": payload,
+        }
         return httpx.Response(200, content=json.dumps(body).encode())
 
     async with client(handler) as c:
         status = await c.dock_status(DS)
     assert_inert(status.status, 40)
-    job = Job(key="k", environment="e", host="h", origin="watch", model_id=inert(payload, 80),
-              dock_status_id=DS, state=JobState.IN_PROGRESS, server_status=status.status,
-              action=inert(payload, 30), error=inert(payload), last_response=status.raw)
+    job = Job(
+        key="k",
+        environment="e",
+        host="h",
+        origin="watch",
+        model_id=inert(payload, 80),
+        dock_status_id=DS,
+        state=JobState.IN_PROGRESS,
+        server_status=status.status,
+        action=inert(payload, 30),
+        error=inert(payload),
+        last_response=status.raw,
+    )
     for text, _ in row_cells(job, 0.0).values():
         assert_inert(text, 400)
     assert_inert(job.status_label, 80)
@@ -76,8 +94,16 @@ async def test_status_values_and_ids_in_responses(payload: str) -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 def test_cli_output_and_exports(payload: str, tmp_path: Path) -> None:
-    job = Job(key="k", environment="e", host="h", origin="sent", model_id=MODEL,
-              dock_status_id=DS, state=JobState.ERROR, error=inert(payload))
+    job = Job(
+        key="k",
+        environment="e",
+        host="h",
+        origin="sent",
+        model_id=MODEL,
+        dock_status_id=DS,
+        state=JobState.ERROR,
+        error=inert(payload),
+    )
     out = io.StringIO()
     print_jobs([job], as_json=False, out=out)
     for line in out.getvalue().splitlines():
@@ -86,8 +112,11 @@ def test_cli_output_and_exports(payload: str, tmp_path: Path) -> None:
     print_jobs([job], as_json=True, out=out)
     assert "\x1b" not in out.getvalue()
     csv_text = render([job], tmp_path / "x.csv").decode()
-    assert not any(line.split(",")[5].startswith(("=", "+", "@"))
-                   for line in csv_text.splitlines()[1:] if line.count(",") >= 5)
+    assert not any(
+        line.split(",")[5].startswith(("=", "+", "@"))
+        for line in csv_text.splitlines()[1:]
+        if line.count(",") >= 5
+    )
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
@@ -95,9 +124,9 @@ def test_environment_names_and_hosts_in_config(payload: str) -> None:
     path = paths.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     for text in (
-        f'[environments.x]\nhost = {json.dumps(payload)}\n',
+        f"[environments.x]\nhost = {json.dumps(payload)}\n",
         f'[environments.{json.dumps(payload)}]\nhost = "https://a.kore.ai"\n',
-        f'default = {json.dumps(payload)}\n',
+        f"default = {json.dumps(payload)}\n",
     ):
         try:
             path.write_bytes(text.encode("utf-8", "surrogatepass"))

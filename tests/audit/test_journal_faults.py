@@ -31,8 +31,10 @@ async def test_full_journal_stops_sending_and_stays_consistent() -> None:
         states = Counter(j.state for j in jobs)
         not_sent = [j for j in jobs if j.error_kind == "journal"]
         assert not_sent, f"the journal never filled up: {states}"
-        assert all("journal write failed" in (j.error or "") and "full" in (j.error or "")
-                   for j in not_sent)
+        assert all(
+            "journal write failed" in (j.error or "") and "full" in (j.error or "")
+            for j in not_sent
+        )
         assert engine.store.health.journal_error
         counters = await admin(sim.url, "/_sim/counters")
         posted = set(counters["undeployAccepted"])

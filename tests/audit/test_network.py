@@ -73,8 +73,9 @@ async def test_untrusted_certificate_is_a_clear_tls_error(tls_server: Server) ->
 async def test_trusted_certificate_works(tls_server: Server, ca: trustme.CA) -> None:
     context = ssl.create_default_context()
     ca.configure_trust(context)
-    async with KoreClient(f"https://localhost:{tls_server.port}", Secret(SENTINEL_KEY),
-                          verify=context) as c:
+    async with KoreClient(
+        f"https://localhost:{tls_server.port}", Secret(SENTINEL_KEY), verify=context
+    ) as c:
         result = await c.start_job("model", "UNDEPLOY", MODEL)
     assert result.status == "SUCCESS"
 
@@ -108,8 +109,15 @@ async def test_redirect_to_another_host_is_not_followed() -> None:
         await other.stop()
 
 
-@pytest.mark.parametrize("host", ["http://agent-platform.kore.ai", "http://192.168.1.10",
-                                  "http://[2001:db8::1]:80", "http://127.0.0.1.nip.io"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "http://agent-platform.kore.ai",
+        "http://192.168.1.10",
+        "http://[2001:db8::1]:80",
+        "http://127.0.0.1.nip.io",
+    ],
+)
 def test_plain_http_off_loopback_is_refused(host: str) -> None:
     with pytest.raises(errors.InsecureHostError, match="https"):
         KoreClient(host, Secret(SENTINEL_KEY))

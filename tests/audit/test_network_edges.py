@@ -32,8 +32,7 @@ from tests.helpers import FAST, admin, admin_sync, until
 
 MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
-PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-              "all_proxy")
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 def key() -> Secret:
@@ -89,29 +88,42 @@ async def test_waiting_for_a_pool_connection_is_certainly_not_sent(sim: Simulato
 def write_config(url: str, extra: str = "") -> None:
     path = paths.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'default = "sim"\n[settings]\npoll_initial = 0.05\npoll_max = 0.3\n'
-                    f'requests_per_second = 0\n\n[environments.sim]\nhost = "{url}"\n'
-                    f'key_env = "SIM_KEY"\n{extra}')
+    path.write_text(
+        f'default = "sim"\n[settings]\npoll_initial = 0.05\npoll_max = 0.3\n'
+        f'requests_per_second = 0\n\n[environments.sim]\nhost = "{url}"\n'
+        f'key_env = "SIM_KEY"\n{extra}'
+    )
     path.chmod(0o600)
 
 
 def kore_cli(*args: str, timeout: float) -> tuple[subprocess.CompletedProcess[str], float]:
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "kore_tui", *args], text=True,
-                          capture_output=True, env={**os.environ, "SIM_KEY": SENTINEL_KEY},
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "kore_tui", *args],
+        text=True,
+        capture_output=True,
+        env={**os.environ, "SIM_KEY": SENTINEL_KEY},
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     return done, time.monotonic() - started
 
 
-@pytest.mark.parametrize(("match", "status"), [("/undeploy", "UNKNOWN"),
-                                               ("/dock-status/", "TIMED_OUT")])
+@pytest.mark.parametrize(
+    ("match", "status"), [("/undeploy", "UNKNOWN"), ("/dock-status/", "TIMED_OUT")]
+)
 def test_cli_wait_timeout_holds_against_a_drip(match: str, status: str) -> None:
     with SimulatorThread(sim_config(job_seconds=(60.0, 60.0))) as s:
         write_config(s.url)
-        admin_sync(s.url, "/_sim/force", "POST", json={"responses": [
-            {"mode": "drip", "interval": 5.0, "match": match}]})
-        done, elapsed = kore_cli("undeploy", "--yes", "--wait", "--timeout", "2", "--json",
-                                 s.model_ids[0], timeout=30)
+        admin_sync(
+            s.url,
+            "/_sim/force",
+            "POST",
+            json={"responses": [{"mode": "drip", "interval": 5.0, "match": match}]},
+        )
+        done, elapsed = kore_cli(
+            "undeploy", "--yes", "--wait", "--timeout", "2", "--json", s.model_ids[0], timeout=30
+        )
     (job,) = json.loads(done.stdout)["jobs"]
     assert job["status"] == status, done.stderr[-400:]
     assert elapsed < 6.0, f"--timeout 2 took {elapsed:.1f}s against a drip"
@@ -127,13 +139,15 @@ async def test_concurrent_gzip_bombs_are_refused_in_bounded_memory(sim: Simulato
         # The simulator shares this process: building its 200 KB bomb counts too.
         tracemalloc.start()
         try:
-            results = await asyncio.gather(*(client.dock_status(DS) for _ in range(count)),
-                                           return_exceptions=True)
+            results = await asyncio.gather(
+                *(client.dock_status(DS) for _ in range(count)), return_exceptions=True
+            )
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-    assert all(isinstance(r, errors.ResponseFormatError) and "larger than" in str(r)
-               for r in results), results[:2]
+    assert all(
+        isinstance(r, errors.ResponseFormatError) and "larger than" in str(r) for r in results
+    ), results[:2]
     # 32 x 1 MiB cap, plus buffers; inflating each 64 KB read in one go was 32 x ~64 MB.
     assert peak < 96 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
 
@@ -160,8 +174,9 @@ class Proxy:
         assert self.server is not None
         return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                    record: bool) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, record: bool
+    ) -> None:
         with contextlib.suppress(ConnectionError):
             while data := await reader.read(65536):
                 if record:
@@ -182,8 +197,9 @@ class Proxy:
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.tunnel_port)
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
-        await asyncio.gather(self._pipe(reader, up_writer, True),
-                             self._pipe(up_reader, writer, False))
+        await asyncio.gather(
+            self._pipe(reader, up_writer, True), self._pipe(up_reader, writer, False)
+        )
 
     async def __aenter__(self) -> Proxy:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -202,7 +218,8 @@ def set_proxies(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 
 
 async def test_loopback_is_never_proxied_so_no_proxy_sees_the_key(
-        sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with Proxy() as proxy:
         set_proxies(monkeypatch, proxy.url)
         env = Environment("sim", sim.url)
@@ -256,7 +273,8 @@ def ca_file(ca: trustme.CA, tmp_path: Path) -> Iterator[str]:
 
 
 async def test_https_goes_through_https_proxy_in_a_tunnel_with_the_ca_bundle(
-        platform: TlsPlatform, ca_file: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    platform: TlsPlatform, ca_file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with Proxy(tunnel_port=platform.port) as proxy:
         set_proxies(monkeypatch, proxy.url)
         env = Environment("corp", "https://agent-platform.kore.test", ca_bundle=ca_file)
@@ -268,7 +286,8 @@ async def test_https_goes_through_https_proxy_in_a_tunnel_with_the_ca_bundle(
 
 
 async def test_without_the_ca_bundle_the_corporate_ca_is_not_trusted(
-        platform: TlsPlatform, ca_file: str) -> None:
+    platform: TlsPlatform, ca_file: str
+) -> None:
     env = Environment("corp", f"https://localhost:{platform.port}")
     async with client_for(env, key(), FAST) as client:
         with pytest.raises(errors.TlsError):
@@ -280,7 +299,8 @@ async def test_without_the_ca_bundle_the_corporate_ca_is_not_trusted(
 
 
 async def test_no_proxy_is_honoured_for_https_hosts(
-        platform: TlsPlatform, ca_file: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    platform: TlsPlatform, ca_file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with Proxy(refuse=True) as proxy:
         set_proxies(monkeypatch, proxy.url)
         monkeypatch.setenv("NO_PROXY", "localhost")
@@ -291,7 +311,8 @@ async def test_no_proxy_is_honoured_for_https_hosts(
 
 
 async def test_refused_connect_is_certainly_not_sent_and_the_job_is_not_unknown(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     async with Proxy(refuse=True) as proxy:
         set_proxies(monkeypatch, proxy.url)
         async with KoreClient("https://agent-platform.kore.test", key()) as client:

@@ -30,17 +30,26 @@ not_found_grace = 2
 def write_config(url: str, extra: str = "", settings: str = FAST_SETTINGS) -> None:
     path = paths.config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'default = "sim"\n{settings}\n[environments.sim]\nhost = "{url}"\n'
-                    f'key_env = "SIM_KEY"\n{extra}')
+    path.write_text(
+        f'default = "sim"\n{settings}\n[environments.sim]\nhost = "{url}"\n'
+        f'key_env = "SIM_KEY"\n{extra}'
+    )
     path.chmod(0o600)
 
 
-def kore(*args: str, stdin: str | None = None, key: str = SENTINEL_KEY,
-         timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def kore(
+    *args: str, stdin: str | None = None, key: str = SENTINEL_KEY, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SIM_KEY": key}
-    return subprocess.run([sys.executable, "-m", "kore_tui", *args], input=stdin, text=True,
-                          capture_output=True, env=env, timeout=timeout,
-                          stdin=None if stdin is not None else subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "kore_tui", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        env=env,
+        timeout=timeout,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -51,16 +60,24 @@ def sim200() -> Iterator[SimulatorThread]:
 
 
 def test_200_undeploys_wait_json_and_exit_code(sim200: SimulatorThread) -> None:
-    done = kore("undeploy", "--yes", "--wait", "--json", "--file", "-",
-                stdin="\n".join(sim200.model_ids))
+    done = kore(
+        "undeploy", "--yes", "--wait", "--json", "--file", "-", stdin="\n".join(sim200.model_ids)
+    )
     assert done.returncode == 1, done.stderr[-500:]
     body = json.loads(done.stdout)
     assert set(body) == {"jobs"} and len(body["jobs"]) == 200
     statuses = {j["status"] for j in body["jobs"]}
     assert statuses == {"SUCCESS", "FAILED"}
     job = body["jobs"][0]
-    for field in ("modelId", "dockStatusId", "environment", "status", "error", "submittedAt",
-                  "updatedAt"):
+    for field in (
+        "modelId",
+        "dockStatusId",
+        "environment",
+        "status",
+        "error",
+        "submittedAt",
+        "updatedAt",
+    ):
         assert field in job
     assert job["environment"] == "sim" and job["submittedAt"].endswith("Z")
     assert "final" in done.stderr  # progress went to stderr
@@ -91,10 +108,15 @@ def test_dry_run_json_sends_nothing(sim_thread: SimulatorThread) -> None:
     plan = json.loads(done.stdout)
     assert plan.pop("error")["code"] == "invalid_ids"
     assert plan == {
-        "environment": "sim", "host": sim_thread.url, "modelIds": [sim_thread.model_ids[0]],
+        "environment": "sim",
+        "host": sim_thread.url,
+        "modelIds": [sim_thread.model_ids[0]],
         "toolIds": [],
-        "invalid": [{"token": "cm-123", "reason": "too short: 3 of 36 characters after the "
-                     "prefix"}], "duplicates": 1}
+        "invalid": [
+            {"token": "cm-123", "reason": "too short: 3 of 36 characters after the prefix"}
+        ],
+        "duplicates": 1,
+    }
     skipped = kore("undeploy", "--dry-run", "--json", "--skip-invalid", "--file", "-", stdin=text)
     assert skipped.returncode == 0 and "error" not in json.loads(skipped.stdout)
     assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
@@ -176,14 +198,30 @@ def test_kill_9_then_resume_finishes_every_job_without_a_second_post() -> None:
     with SimulatorThread(sim_config(models=100, job_seconds=(1.0, 2.0))) as s:
         # 50 requests/s: the 100 POSTs (plus their verify GETs) take seconds, so the kill
         # lands mid-run on any machine.
-        write_config(s.url, settings=FAST_SETTINGS.replace("requests_per_second = 0",
-                                                           "requests_per_second = 50"))
+        write_config(
+            s.url,
+            settings=FAST_SETTINGS.replace("requests_per_second = 0", "requests_per_second = 50"),
+        )
         env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--concurrency",
-             "4", *s.model_ids], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        until_sync(lambda: _journal_counts().get("IN_PROGRESS", 0) >= 30
-                   or proc.poll() is not None, 30)
+            [
+                sys.executable,
+                "-m",
+                "kore_tui",
+                "undeploy",
+                "--yes",
+                "--wait",
+                "--concurrency",
+                "4",
+                *s.model_ids,
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        until_sync(
+            lambda: _journal_counts().get("IN_PROGRESS", 0) >= 30 or proc.poll() is not None, 30
+        )
         assert proc.poll() is None, "the run ended before the kill"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -206,9 +244,13 @@ def test_sigint_stops_cleanly_and_says_how_to_resume() -> None:
     with SimulatorThread(sim_config(models=20, job_seconds=(30.0, 30.0))) as s:
         write_config(s.url)
         env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
-        proc = subprocess.Popen([sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait",
-                                 *s.model_ids], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", *s.model_ids],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         until_sync(lambda: _journal_counts().get("IN_PROGRESS", 0) >= 20, 20)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
@@ -219,8 +261,18 @@ def test_sigint_stops_cleanly_and_says_how_to_resume() -> None:
 
 
 def test_env_commands_mask_the_key(tmp_path: Path) -> None:
-    added = kore("env", "add", "prod", "--host", "https://agent-platform.kore.ai", "--protected",
-                 "--key-env", "SIM_KEY", "--colour", "red")
+    added = kore(
+        "env",
+        "add",
+        "prod",
+        "--host",
+        "https://agent-platform.kore.ai",
+        "--protected",
+        "--key-env",
+        "SIM_KEY",
+        "--colour",
+        "red",
+    )
     assert added.returncode == 0, added.stderr
     listed = kore("env", "list")
     assert "prod" in listed.stdout and "protected" in listed.stdout and "default" in listed.stdout
@@ -238,8 +290,7 @@ def test_corrupt_config_is_reported_with_line_and_left_alone() -> None:
     path.write_text('[environments.x]\nhost = "https://a.kore.ai"\n[[broken\n')
     path.chmod(0o600)
     before = path.read_bytes()
-    for args in (["env", "list"], ["env", "add", "y", "--host", "https://b.kore.ai"],
-                 ["history"]):
+    for args in (["env", "list"], ["env", "add", "y", "--host", "https://b.kore.ai"], ["history"]):
         done = kore(*args)
         if args[0] != "history":
             assert done.returncode == 2 and f"{path}:3" in done.stderr, done.stderr

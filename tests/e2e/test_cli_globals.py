@@ -29,8 +29,10 @@ class Platforms:
     staging: SimulatorThread
 
     def posts(self) -> int:
-        return sum(sum(admin_sync(s.url, "/_sim/counters")["undeployReceived"].values())
-                   for s in (self.prod, self.staging))
+        return sum(
+            sum(admin_sync(s.url, "/_sim/counters")["undeployReceived"].values())
+            for s in (self.prod, self.staging)
+        )
 
     def requests(self, sim: SimulatorThread) -> int:
         counts = admin_sync(sim.url, "/_sim/counters")["requests"]
@@ -38,10 +40,12 @@ class Platforms:
 
 
 def environments(prod_url: str, staging_url: str) -> str:
-    return (f'default = "prod"\n{FAST_SETTINGS}\n'
-            f'[environments.prod]\nhost = "{prod_url}"\nkey_env = "SIM_KEY"\n\n'
-            f'[environments.ro]\nhost = "{prod_url}"\nkey_env = "SIM_KEY"\nread_only = true\n\n'
-            f'[environments.staging]\nhost = "{staging_url}"\nkey_env = "SIM_KEY"\n')
+    return (
+        f'default = "prod"\n{FAST_SETTINGS}\n'
+        f'[environments.prod]\nhost = "{prod_url}"\nkey_env = "SIM_KEY"\n\n'
+        f'[environments.ro]\nhost = "{prod_url}"\nkey_env = "SIM_KEY"\nread_only = true\n\n'
+        f'[environments.staging]\nhost = "{staging_url}"\nkey_env = "SIM_KEY"\n'
+    )
 
 
 @pytest.fixture
@@ -64,8 +68,9 @@ POSITIONS = pytest.mark.parametrize("before", [True, False], ids=["before", "aft
 
 
 @POSITIONS
-def test_undeploy_in_a_read_only_environment_sends_nothing(platforms: Platforms,
-                                                           before: bool) -> None:
+def test_undeploy_in_a_read_only_environment_sends_nothing(
+    platforms: Platforms, before: bool
+) -> None:
     model = platforms.prod.model_ids[0]
     done = kore(*placed(before, ["undeploy", "--yes", "--wait", model], ["--env", "ro"]))
     assert done.returncode == 2, done.stderr
@@ -86,8 +91,7 @@ def test_read_only_flag_refuses_undeploy(platforms: Platforms, before: bool) -> 
 @POSITIONS
 def test_dry_run_plans_for_the_environment_given(platforms: Platforms, before: bool) -> None:
     model = platforms.staging.model_ids[0]
-    done = kore(*placed(before, ["undeploy", "--dry-run", "--json", model],
-                        ["--env", "staging"]))
+    done = kore(*placed(before, ["undeploy", "--dry-run", "--json", model], ["--env", "staging"]))
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     assert (plan["environment"], plan["host"]) == ("staging", platforms.staging.url)
@@ -96,7 +100,8 @@ def test_dry_run_plans_for_the_environment_given(platforms: Platforms, before: b
 
 @POSITIONS
 def test_dry_run_with_read_only_prints_the_plan_and_exits_like_the_real_run(
-        platforms: Platforms, before: bool) -> None:
+    platforms: Platforms, before: bool
+) -> None:
     model = platforms.prod.model_ids[0]
     done = kore(*placed(before, ["undeploy", "--dry-run", model], ["--read-only"]))
     assert done.returncode == 2
@@ -106,7 +111,8 @@ def test_dry_run_with_read_only_prints_the_plan_and_exits_like_the_real_run(
 
 
 def test_undeploy_goes_to_the_environment_given_after_the_subcommand_too(
-        platforms: Platforms) -> None:
+    platforms: Platforms,
+) -> None:
     model = platforms.staging.model_ids[0]
     done = kore("undeploy", "--env", "staging", "--yes", "--json", model)
     assert done.returncode == 0, done.stderr
@@ -118,14 +124,16 @@ def test_undeploy_goes_to_the_environment_given_after_the_subcommand_too(
 
 @POSITIONS
 def test_status_and_history_use_the_environment_and_accept_read_only(
-        platforms: Platforms, before: bool) -> None:
+    platforms: Platforms, before: bool
+) -> None:
     model = platforms.staging.model_ids[0]
     started = kore("--env", "staging", "undeploy", "--yes", "--json", model)
     assert started.returncode == 0, started.stderr
     ds = json.loads(started.stdout)["jobs"][0]["dockStatusId"]
     prod_requests = platforms.requests(platforms.prod)
-    status = kore(*placed(before, ["status", "--wait", "--json", ds],
-                          ["--env", "staging", "--read-only"]))
+    status = kore(
+        *placed(before, ["status", "--wait", "--json", ds], ["--env", "staging", "--read-only"])
+    )
     assert status.returncode == 0, status.stderr
     job = json.loads(status.stdout)["jobs"][0]
     assert (job["environment"], job["status"]) == ("staging", "SUCCESS")
@@ -134,13 +142,18 @@ def test_status_and_history_use_the_environment_and_accept_read_only(
     assert history.returncode == 0, history.stderr
     # The undeploy, and (if it was already final) the watch that status started.
     assert {j["environment"] for j in json.loads(history.stdout)["jobs"]} == {"staging"}
-    assert kore(*placed(before, ["history", "--json"], ["--env", "prod"])).stdout.count(
-        '"environment"') == 0
+    assert (
+        kore(*placed(before, ["history", "--json"], ["--env", "prod"])).stdout.count(
+            '"environment"'
+        )
+        == 0
+    )
 
 
 @POSITIONS
-def test_history_of_an_unknown_environment_is_a_usage_error(platforms: Platforms,
-                                                            before: bool) -> None:
+def test_history_of_an_unknown_environment_is_a_usage_error(
+    platforms: Platforms, before: bool
+) -> None:
     done = kore(*placed(before, ["history", "--json"], ["--env", "NOSUCH"]))
     assert done.returncode == 2
     error = json.loads(done.stdout)["error"]
@@ -163,20 +176,25 @@ def test_the_same_environment_in_both_positions_is_fine(platforms: Platforms) ->
     assert done.returncode == 0 and json.loads(done.stdout)["environment"] == "staging"
 
 
-@pytest.mark.parametrize("argv", [
-    ["--env", "prod", "env", "list"],
-    ["env", "--env", "prod", "list"],
-    ["env", "list", "--env", "prod"],
-    ["--read-only", "env", "list"],
-    ["env", "show", "prod", "--read-only"],
-    ["--read-only", "env", "add", "x", "--host", "https://x.kore.ai"],
-    ["--env", "prod", "env", "remove", "staging"],
-    ["--env", "prod", "simulator", "--port", "0"],
-    ["simulator", "--port", "0", "--read-only"],
-    ["--demo", "status"],
-], ids=lambda argv: " ".join(argv))
-def test_options_that_do_not_apply_are_refused_saying_so(platforms: Platforms,
-                                                         argv: list[str]) -> None:
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--env", "prod", "env", "list"],
+        ["env", "--env", "prod", "list"],
+        ["env", "list", "--env", "prod"],
+        ["--read-only", "env", "list"],
+        ["env", "show", "prod", "--read-only"],
+        ["--read-only", "env", "add", "x", "--host", "https://x.kore.ai"],
+        ["--env", "prod", "env", "remove", "staging"],
+        ["--env", "prod", "simulator", "--port", "0"],
+        ["simulator", "--port", "0", "--read-only"],
+        ["--demo", "status"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
+def test_options_that_do_not_apply_are_refused_saying_so(
+    platforms: Platforms, argv: list[str]
+) -> None:
     before = paths.config_path().read_bytes()
     done = kore(*argv, timeout=30)
     assert done.returncode == 2
@@ -195,8 +213,14 @@ def test_env_add_keeps_its_own_read_only_flag(platforms: Platforms) -> None:
 @pytest.mark.parametrize("host", ["https://[::1", "https://host:99999", "https://a b"])
 def test_the_console_entry_reports_a_malformed_host_without_a_traceback(host: str) -> None:
     env = {**os.environ, "KORE_HOST": host, "KORE_API_KEY": "kg-x"}
-    done = subprocess.run([sys.executable, "-m", "kore_tui"], capture_output=True, text=True,
-                          env=env, stdin=subprocess.DEVNULL, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "kore_tui"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "KORE_HOST: host " in done.stderr and "Traceback" not in done.stderr
     path = paths.config_path()

@@ -69,7 +69,9 @@ def test_a_mixed_undeploy_reports_kind_action_and_origin(life: SimulatorThread) 
     assert done.returncode == 0, done.stderr[-400:]
     jobs = jobs_of(done)
     assert [(j["kind"], j["action"], j["origin"]) for j in jobs] == [
-        ("model", "UNDEPLOY", "sent"), ("tool", "UNDEPLOY", "sent")]
+        ("model", "UNDEPLOY", "sent"),
+        ("tool", "UNDEPLOY", "sent"),
+    ]
     assert jobs[0]["modelId"] == model and jobs[1]["toolId"] == tool
     assert counters(life, "UNDEPLOY") == {model: 1, tool: 1}
     history = kore("history", "--json")
@@ -94,7 +96,8 @@ def test_deploy_with_a_profile_then_again_from_the_journal(life: SimulatorThread
 
 
 def test_deploy_without_parameters_says_what_is_missing_and_sends_nothing(
-        life: SimulatorThread) -> None:
+    life: SimulatorThread,
+) -> None:
     done = kore("deploy", "--yes", "--json", life.ready_model_ids[1])
     assert done.returncode == 2
     error = json.loads(done.stdout)["error"]
@@ -103,12 +106,16 @@ def test_deploy_without_parameters_says_what_is_missing_and_sends_nothing(
     assert counters(life, "DEPLOY") == {}
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["--profile", "gpu", "--model-type", "closedSource"], "model_type must be one of"),
-    (["--profile", "nope"], "no deploy profile named 'nope'"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--profile", "gpu", "--model-type", "closedSource"], "model_type must be one of"),
+        (["--profile", "nope"], "no deploy profile named 'nope'"),
+    ],
+)
 def test_bad_parameters_are_refused_before_anything_is_sent(
-        life: SimulatorThread, args: list[str], says: str) -> None:
+    life: SimulatorThread, args: list[str], says: str
+) -> None:
     done = kore("deploy", "--yes", "--json", *args, life.ready_model_ids[1])
     assert done.returncode == 2
     assert says in json.loads(done.stdout)["error"]["message"]
@@ -117,15 +124,19 @@ def test_bad_parameters_are_refused_before_anything_is_sent(
 
 
 def test_a_profile_that_breaks_a_range_is_a_config_error_naming_the_line(
-        life: SimulatorThread) -> None:
-    write_config(life.url, settings=PROFILE.replace("temperature = 0.7", "temperature = 3.5")
-                 + FAST)
+    life: SimulatorThread,
+) -> None:
+    write_config(
+        life.url, settings=PROFILE.replace("temperature = 0.7", "temperature = 3.5") + FAST
+    )
     done = kore("deploy", "--yes", "--json", "--profile", "gpu", life.ready_model_ids[1])
     assert done.returncode == 2
     error = json.loads(done.stdout)["error"]
     assert error["code"] == "config"
-    assert ":9: deploy profile 'gpu': hyper_parameters.temperature must be a number from 0 " \
+    assert (
+        ":9: deploy profile 'gpu': hyper_parameters.temperature must be a number from 0 "
         "to 2 (got 3.5)" in error["message"]
+    )
     assert counters(life, "DEPLOY") == {}
 
 
@@ -151,17 +162,22 @@ def test_a_failed_bounce_never_sends_its_redeploy() -> None:
         (job,) = jobs_of(done)
         assert job["status"] == "FAILED"
         assert "bounce stopped" in str(job["error"]) and "redeploy was not sent" in str(
-            job["error"])
+            job["error"]
+        )
         assert counters(sim, "DEPLOY") == {}
 
 
 @pytest.mark.parametrize("command", ["deploy", "bounce", "undeploy"])
 @pytest.mark.parametrize("before", [True, False])
 def test_read_only_refuses_each_action_in_either_position(
-        life: SimulatorThread, command: str, before: bool) -> None:
+    life: SimulatorThread, command: str, before: bool
+) -> None:
     argv = ["--read-only", command] if before else [command, "--read-only"]
-    done = kore(*argv, "--yes", "--json", "--profile", "gpu", life.ready_model_ids[0]) \
-        if command != "undeploy" else kore(*argv, "--yes", "--json", life.model_ids[0])
+    done = (
+        kore(*argv, "--yes", "--json", "--profile", "gpu", life.ready_model_ids[0])
+        if command != "undeploy"
+        else kore(*argv, "--yes", "--json", life.model_ids[0])
+    )
     assert done.returncode == 2
     error = json.loads(done.stdout)["error"]
     assert error["code"] == "read_only" and f"{command} refused" in error["message"]
@@ -169,18 +185,29 @@ def test_read_only_refuses_each_action_in_either_position(
 
 
 def test_the_confirmation_shows_the_cost_and_each_kind_s_count(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     model = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
     tool = "a-1a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
     parsed = for_undeploy(parse_ids(f"{model} {tool}"))
-    params = parse_model_params({
-        "model_type": "openSource", "name": "llama", "device_type": "g5.2xlarge",
-        "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9, "top_k": 50},
-        "scaling_parameters": {"min_replicas": 2, "max_replicas": 4}}, source="t")
+    params = parse_model_params(
+        {
+            "model_type": "openSource",
+            "name": "llama",
+            "device_type": "g5.2xlarge",
+            "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9, "top_k": 50},
+            "scaling_parameters": {"min_replicas": 2, "max_replicas": 4},
+        },
+        source="t",
+    )
     monkeypatch.setattr("builtins.input", lambda: "prod")
     env = Environment("prod", "https://agent-platform.kore.ai", protected=True)
-    assert confirm(env, parsed, verb="Deploy",
-                   details=cost_lines([([model], params, "deploy profile 'gpu'")], parsed, False))
+    assert confirm(
+        env,
+        parsed,
+        verb="Deploy",
+        details=cost_lines([([model], params, "deploy profile 'gpu'")], parsed, False),
+    )
     shown = capsys.readouterr().err
     assert "Deploy 1 model and 1 tool in environment prod [PROTECTED]" in shown
     assert "cost: g5.2xlarge, 2-4 replicas for 1 model(s)" in shown

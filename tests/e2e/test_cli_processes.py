@@ -37,10 +37,25 @@ def test_two_runs_at_once_on_the_same_200_models_post_each_once() -> None:
     with SimulatorThread(sim_config(models=200, job_seconds=(0.2, 0.6))) as s:
         write_config(s.url)
         env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
-        runs = [subprocess.Popen(
-            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--json",
-             *s.model_ids], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "kore_tui",
+                    "undeploy",
+                    "--yes",
+                    "--wait",
+                    "--json",
+                    *s.model_ids,
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         outputs = [run.communicate(timeout=120) for run in runs]
         assert [run.returncode for run in runs] == [0, 0], [e[-300:] for _, e in outputs]
         for out, _ in outputs:
@@ -51,25 +66,47 @@ def test_two_runs_at_once_on_the_same_200_models_post_each_once() -> None:
 
 def test_a_key_refused_mid_run_stops_sending_and_exits_3() -> None:
     with SimulatorThread(sim_config(models=30, job_seconds=(0.1, 0.2))) as s:
-        write_config(s.url, settings=FAST_SETTINGS.replace("requests_per_second = 0",
-                                                           "requests_per_second = 20"))
+        write_config(
+            s.url,
+            settings=FAST_SETTINGS.replace("requests_per_second = 0", "requests_per_second = 20"),
+        )
         env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--json",
-             "--concurrency", "1", *s.model_ids], env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "kore_tui",
+                "undeploy",
+                "--yes",
+                "--wait",
+                "--json",
+                "--concurrency",
+                "1",
+                *s.model_ids,
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         while sum(received(s.url).values()) < 5:
             assert proc.poll() is None
-        admin_sync(s.url, "/_sim/force", "POST",
-                   json={"responses": [{"status": 401, "code": "UNAUTHORIZED",
-                                        "message": "API key revoked"}]})
+        admin_sync(
+            s.url,
+            "/_sim/force",
+            "POST",
+            json={
+                "responses": [{"status": 401, "code": "UNAUTHORIZED", "message": "API key revoked"}]
+            },
+        )
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 3, err[-400:]
         assert "not sending anything more" in err
         jobs = json.loads(out)["jobs"]
         not_sent = [j for j in jobs if j["status"] == "ERROR"]
-        assert not_sent and all(j["error"].startswith("not sent: the platform refused the API "
-                                                      "key") for j in not_sent)
+        assert not_sent and all(
+            j["error"].startswith("not sent: the platform refused the API key") for j in not_sent
+        )
         assert all("API key revoked" in j["error"] for j in not_sent)
         # What was accepted before is tracked to the end (if reads still work) or says why not.
         for job in jobs:

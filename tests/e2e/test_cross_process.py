@@ -85,8 +85,11 @@ async def test_opening_while_another_process_sends_follows_its_queued_jobs() -> 
     await sim.start()
     sender_journal, console_journal = Journal(), Journal()
     try:
-        sender = make_engine(sim.url, journal=sender_journal,
-                             settings=replace(FAST, requests_per_second=40.0, concurrency=2))
+        sender = make_engine(
+            sim.url,
+            journal=sender_journal,
+            settings=replace(FAST, requests_per_second=40.0, concurrency=2),
+        )
         sender.start()
         sender.undeploy(sim.model_ids)
         await until(lambda: any(j.dock_status_id for j in sender.store.snapshot()))
@@ -96,8 +99,7 @@ async def test_opening_while_another_process_sends_follows_its_queued_jobs() -> 
         assert not [j for j in resumed if j.is_final], "nothing of a live process is ended"
         console.start()
         assert console.retry([j.key for j in resumed]) == 0
-        await asyncio.wait_for(asyncio.gather(sender.wait_settled(), console.wait_settled()),
-                               30)
+        await asyncio.wait_for(asyncio.gather(sender.wait_settled(), console.wait_settled()), 30)
         assert {j.state for j in console.store.snapshot()} == {JobState.SUCCESS}
         await close(sender)
         await close(console)
@@ -110,8 +112,9 @@ async def test_opening_while_another_process_sends_follows_its_queued_jobs() -> 
 
 
 async def _unknown_job(sim: Simulator, journal: Journal) -> tuple[Engine, Job]:
-    await admin(sim.url, "/_sim/force", "POST",
-                json={"responses": [{"status": 502, "route": "undeploy"}]})
+    await admin(
+        sim.url, "/_sim/force", "POST", json={"responses": [{"status": 502, "route": "undeploy"}]}
+    )
     engine = make_engine(sim.url, journal=journal)
     engine.start()
     (job,) = engine.undeploy(sim.model_ids[:1])

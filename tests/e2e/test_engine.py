@@ -46,8 +46,11 @@ async def test_undeploys_are_verified_and_end_success_or_failed() -> None:
         history = journal.history("sim", 100)
         assert {j.key for j in history} == {j.key for j in jobs}
         timeline = journal.timeline(jobs[0].key)
-        assert [t.state for t in timeline][:3] == [JobState.QUEUED, JobState.SUBMITTING,
-                                                   JobState.IN_PROGRESS]
+        assert [t.state for t in timeline][:3] == [
+            JobState.QUEUED,
+            JobState.SUBMITTING,
+            JobState.IN_PROGRESS,
+        ]
     finally:
         journal.close()
         await sim.stop()
@@ -57,10 +60,13 @@ async def test_chaos_1000_undeploys_all_explicit_no_duplicate_post(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Rate-limit pauses are host-wide, so they dominate the run time; keep them short.
-    faults = replace(profile_named("chaos"), slow_seconds=(0.05, 0.2), retry_after_seconds=0.05,
-                     rate_limited=0.02)
-    sim = Simulator(sim_config(models=1000, faults=faults, job_seconds=(0.0, 1.0),
-                               fail_rate=0.1))
+    faults = replace(
+        profile_named("chaos"),
+        slow_seconds=(0.05, 0.2),
+        retry_after_seconds=0.05,
+        rate_limited=0.02,
+    )
+    sim = Simulator(sim_config(models=1000, faults=faults, job_seconds=(0.0, 1.0), fail_rate=0.1))
     await sim.start()
     journal = Journal()
     try:
@@ -70,8 +76,11 @@ async def test_chaos_1000_undeploys_all_explicit_no_duplicate_post(
         jobs = engine.store.snapshot()
         assert len(jobs) == 1000
         assert all(j.is_final for j in jobs), Counter(j.state for j in jobs)
-        assert all(j.error for j in jobs if j.state in {JobState.UNKNOWN, JobState.ERROR,
-                                                       JobState.TIMED_OUT})
+        assert all(
+            j.error
+            for j in jobs
+            if j.state in {JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT}
+        )
         states = Counter(j.state for j in jobs)
         assert states[JobState.UNKNOWN] > 0, "chaos damages some answers after processing"
         counters = await admin(sim.url, "/_sim/counters")
@@ -104,8 +113,9 @@ async def test_429_pauses_the_whole_host_for_retry_after() -> None:
     sim = Simulator(sim_config(models=40, job_seconds=(0.0, 0.0)))
     await sim.start()
     try:
-        await admin(sim.url, "/_sim/force", "POST",
-                    json={"responses": [{"status": 429, "retry_after": 2}]})
+        await admin(
+            sim.url, "/_sim/force", "POST", json={"responses": [{"status": 429, "retry_after": 2}]}
+        )
         engine = make_engine(sim.url, settings=replace(FAST, concurrency=8))
         await run_to_end(engine, sim.model_ids)
         log = (await admin(sim.url, "/_sim/requests"))["requests"]

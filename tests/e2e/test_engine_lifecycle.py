@@ -28,11 +28,16 @@ from kore_tui.simulator import Simulator
 from tests.conftest import sim_config
 from tests.helpers import admin, job_of, make_engine, until
 
-PARAMS = parse_model_params({
-    "model_type": "openSource", "name": "llama-prod", "device_type": "g5.xlarge",
-    "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9, "top_k": 50},
-    "scaling_parameters": {"min_replicas": 1, "max_replicas": 3},
-}, source="test")
+PARAMS = parse_model_params(
+    {
+        "model_type": "openSource",
+        "name": "llama-prod",
+        "device_type": "g5.xlarge",
+        "hyper_parameters": {"temperature": 0.7, "max_tokens": 256, "top_p": 0.9, "top_k": 50},
+        "scaling_parameters": {"min_replicas": 1, "max_replicas": 3},
+    },
+    source="test",
+)
 
 
 class Recording(httpx.AsyncBaseTransport):
@@ -154,17 +159,28 @@ async def test_a_tool_is_undeployed_then_deployed_asynchronously_by_default() ->
         await sim.stop()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("temperature", 3.5), ("max_tokens", 513), ("top_p", 1.5), ("top_k", 0),
-    ("min_replicas", 11), ("max_replicas", 51), ("max_batch_size", 257),
-    ("scale_up_delay", 1001), ("scale_down_delay", 49), ("device_type", "p5.48xlarge"),
-    ("model_type", "closed"), ("optimization_type", "tensorrt"),
-    ("quantization_type", "int4"),
-])
-async def test_a_body_that_breaks_a_documented_rule_is_never_sent(field: str,
-                                                                  value: Any) -> None:
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("temperature", 3.5),
+        ("max_tokens", 513),
+        ("top_p", 1.5),
+        ("top_k", 0),
+        ("min_replicas", 11),
+        ("max_replicas", 51),
+        ("max_batch_size", 257),
+        ("scale_up_delay", 1001),
+        ("scale_down_delay", 49),
+        ("device_type", "p5.48xlarge"),
+        ("model_type", "closed"),
+        ("optimization_type", "tensorrt"),
+        ("quantization_type", "int4"),
+    ],
+)
+async def test_a_body_that_breaks_a_documented_rule_is_never_sent(field: str, value: Any) -> None:
     sim = await started(models=0, ready_models=1)
     from dataclasses import replace
+
     bad = replace(PARAMS, **{field: value})  # built by hand: no checks ran
     engine = make_engine(sim.url, journal=Journal())
     try:
@@ -184,12 +200,15 @@ async def test_a_body_that_breaks_a_documented_rule_is_never_sent(field: str,
 async def test_min_replicas_above_max_is_never_sent() -> None:
     sim = await started(models=0, ready_models=1)
     from dataclasses import replace
+
     engine = make_engine(sim.url)
     try:
         engine.start()
         with pytest.raises(DeployParamsError, match="min_replicas must not exceed"):
-            engine.deploy(sim.ready_model_ids,
-                          DeployParams(model=replace(PARAMS, min_replicas=4, max_replicas=3)))
+            engine.deploy(
+                sim.ready_model_ids,
+                DeployParams(model=replace(PARAMS, min_replicas=4, max_replicas=3)),
+            )
         assert await received(sim.url, "DEPLOY") == {}
     finally:
         await close(engine)
@@ -224,7 +243,8 @@ async def test_bounce_with_a_failed_first_half_never_sends_the_redeploy() -> Non
         for job in jobs:
             assert job.then is None
             assert job.error is not None and job.error.startswith(
-                "bounce stopped: the undeploy ended FAILED (the platform reported FAILED)")
+                "bounce stopped: the undeploy ended FAILED (the platform reported FAILED)"
+            )
             assert job.error.endswith("the redeploy was not sent")
         assert await received(sim.url, "DEPLOY") == {}
         assert journal.stranded_bounces("sim") == []
@@ -267,7 +287,8 @@ async def test_bounce_sends_exactly_one_deploy_with_the_same_params_after_succes
 
 
 async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     sim = await started(models=1)
     model = sim.model_ids[0]
     journal = Journal()
@@ -299,8 +320,7 @@ async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent(
 async def test_one_live_job_per_resource_whatever_the_action_across_engines() -> None:
     sim = await started(models=1, job_seconds=(1.0, 1.0))
     model = sim.model_ids[0]
-    first, second = make_engine(sim.url, journal=Journal()), make_engine(sim.url,
-                                                                        journal=Journal())
+    first, second = make_engine(sim.url, journal=Journal()), make_engine(sim.url, journal=Journal())
     try:
         first.start()
         second.start()
@@ -357,16 +377,19 @@ async def test_retry_resends_the_job_s_own_action_with_its_recorded_params() -> 
     try:
         engine.start()
         # A 409 is a definite refusal (ERROR): the retry is the operator's word.
-        await admin(sim.url, "/_sim/force", "POST", json={"responses": [
-            {"status": 409, "match": f"{model}/deploy", "code": "CONFLICT"}]})
+        await admin(
+            sim.url,
+            "/_sim/force",
+            "POST",
+            json={"responses": [{"status": 409, "match": f"{model}/deploy", "code": "CONFLICT"}]},
+        )
         (job,) = engine.deploy([model], DeployParams(model=PARAMS))
         await settle(engine)
         assert job_of(engine, job.key).state is JobState.ERROR
         assert engine.retry([job.key]) == 1
         await settle(engine)
         assert job_of(engine, job.key).state is JobState.SUCCESS
-        assert [p.url.path for p in recording.posts] == [
-            f"/api/public/models/{model}/deploy"] * 2
+        assert [p.url.path for p in recording.posts] == [f"/api/public/models/{model}/deploy"] * 2
         assert json.loads(recording.posts[1].content) == PARAMS.body()
     finally:
         await close(engine)
@@ -379,8 +402,12 @@ async def test_a_doubtful_deploy_answer_is_unknown_and_never_resent() -> None:
     engine = make_engine(sim.url, journal=Journal())
     try:
         engine.start()
-        await admin(sim.url, "/_sim/force", "POST", json={"responses": [
-            {"status": 502, "match": f"{model}/deploy"}]})
+        await admin(
+            sim.url,
+            "/_sim/force",
+            "POST",
+            json={"responses": [{"status": 502, "match": f"{model}/deploy"}]},
+        )
         (job,) = engine.deploy([model], DeployParams(model=PARAMS))
         await settle(engine)
         ended = engine.store.get(job.key)

@@ -68,11 +68,17 @@ class Page:
         result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)
         return result.get("result", {}).get("value")
 
-    async def key(self, key: str, code: str, keycode: int, text: str = "",
-                  modifiers: int = 0) -> None:
+    async def key(
+        self, key: str, code: str, keycode: int, text: str = "", modifiers: int = 0
+    ) -> None:
         """A key press as the page sees it (xterm.js reads keydown events)."""
-        common: dict[str, Any] = dict(key=key, code=code, windowsVirtualKeyCode=keycode,
-                      nativeVirtualKeyCode=keycode, modifiers=modifiers)
+        common: dict[str, Any] = dict(
+            key=key,
+            code=code,
+            windowsVirtualKeyCode=keycode,
+            nativeVirtualKeyCode=keycode,
+            modifiers=modifiers,
+        )
         await self.send("Input.dispatchKeyEvent", type="keyDown", text=text, **common)
         await self.send("Input.dispatchKeyEvent", type="keyUp", **common)
 
@@ -93,8 +99,9 @@ class Page:
         return "".join(parts)
 
 
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float, what: str,
-                   step: float = 0.2) -> None:
+async def wait_for(
+    check: Callable[[], Awaitable[bool]], timeout: float, what: str, step: float = 0.2
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if await check():
@@ -104,16 +111,32 @@ async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float, what: s
 
 
 @contextlib.asynccontextmanager
-async def chromium_page(binary: str, profile: Path, width: int = 1280,
-                        height: int = 800) -> AsyncIterator[Page]:
+async def chromium_page(
+    binary: str, profile: Path, width: int = 1280, height: int = 800
+) -> AsyncIterator[Page]:
     """A headless Chromium with a throwaway profile, and its first page over CDP."""
     process = subprocess.Popen(
-        [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-         "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-         "--disable-background-networking", "--disable-component-update",
-         f"--window-size={width},{height}", f"--user-data-dir={profile}",
-         "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            binary,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--window-size={width},{height}",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 20
@@ -126,8 +149,7 @@ async def chromium_page(binary: str, profile: Path, width: int = 1280,
             async with session.get(f"http://127.0.0.1:{port}/json/list") as response:
                 targets = await response.json()
             target = next(t for t in targets if t["type"] == "page")
-            async with session.ws_connect(target["webSocketDebuggerUrl"],
-                                          max_msg_size=0) as ws:
+            async with session.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 page = Page(ws)
                 try:
                     yield page

@@ -40,13 +40,19 @@ def _env(extra: dict[str, str] | None) -> dict[str, str]:
 
 
 @contextmanager
-def serving(*args: str, env: dict[str, str] | None = None,
-            timeout: float = 30.0) -> Iterator[Served]:
+def serving(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30.0
+) -> Iterator[Served]:
     """``kore-tui serve ARGS --port 0`` until its URL is printed; stopped (SIGINT) after."""
     process = subprocess.Popen(
         [sys.executable, "-m", "kore_tui", "serve", *args, "--port", "0"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, env=_env(env), start_new_session=True)
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_env(env),
+        start_new_session=True,
+    )
     output: list[str] = []
     sim_url = None
     deadline = time.monotonic() + timeout
@@ -60,8 +66,7 @@ def serving(*args: str, env: dict[str, str] | None = None,
             if m := _SIM.match(line.strip()):
                 sim_url = m.group(1)
             if m := _OPEN.match(line.strip()):
-                served = Served(process, m.group(1), int(m.group(2)), m.group(3), sim_url,
-                                output)
+                served = Served(process, m.group(1), int(m.group(2)), m.group(3), sim_url, output)
                 break
             if time.monotonic() > deadline:
                 raise AssertionError(f"no URL after {timeout} s: {''.join(output)}")
@@ -76,12 +81,18 @@ def serving(*args: str, env: dict[str, str] | None = None,
                 process.wait(10)
 
 
-def run_serve(*args: str, env: dict[str, str] | None = None,
-              timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+def run_serve(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 30.0
+) -> subprocess.CompletedProcess[str]:
     """``kore-tui serve ARGS`` expected to end by itself (a refusal)."""
-    return subprocess.run([sys.executable, "-m", "kore_tui", "serve", *args],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          env=_env(env), timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "kore_tui", "serve", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=_env(env),
+        timeout=timeout,
+    )
 
 
 def cmdlines() -> dict[int, list[str]]:

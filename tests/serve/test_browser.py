@@ -26,8 +26,9 @@ CTRL = 2
 
 
 def counters(sim_url: str) -> dict[str, dict[str, int]]:
-    response = httpx.get(f"{sim_url}/_sim/counters", headers={"x-api-key": SENTINEL_KEY},
-                         trust_env=False, timeout=5)
+    response = httpx.get(
+        f"{sim_url}/_sim/counters", headers={"x-api-key": SENTINEL_KEY}, trust_env=False, timeout=5
+    )
     response.raise_for_status()
     data: dict[str, dict[str, int]] = response.json()
     return data
@@ -40,8 +41,7 @@ def _zombie(pid: int) -> bool:
         return True
 
 
-async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(
-        tmp_path: Path) -> None:
+async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(tmp_path: Path) -> None:
     assert CHROMIUM is not None, "Chromium is missing: .ci/run installs it (apt-get)"
     started = time.monotonic()
     with serving("--demo", env={"KORE_SIM_API_KEY": SENTINEL_KEY}) as served:
@@ -56,8 +56,7 @@ async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(
             async def drawn() -> bool:
                 # The page marks the first byte from the console; the console's frames
                 # carry its banner (the environment's name) and its footer.
-                first = await page.evaluate(
-                    "document.body.classList.contains('-first-byte')")
+                first = await page.evaluate("document.body.classList.contains('-first-byte')")
                 text = page.websocket_text_received()
                 return bool(first) and "demo" in text and "Undeploy" in text
 

@@ -29,8 +29,7 @@ ROWS = [
     (f"/{TOKEN.lower()}/", HOST, None, TOKEN_REASON),
     # DNS rebinding: the attacker's name resolves to 127.0.0.1; the browser sends it as Host.
     (f"/{TOKEN}/", f"attacker.example:{PORT}", None, HOST_REASON),
-    (f"/{TOKEN}/ws", f"attacker.example:{PORT}", f"http://attacker.example:{PORT}",
-     HOST_REASON),
+    (f"/{TOKEN}/ws", f"attacker.example:{PORT}", f"http://attacker.example:{PORT}", HOST_REASON),
     (f"/{TOKEN}/", "127.0.0.1", None, HOST_REASON),  # no port
     (f"/{TOKEN}/", f"127.0.0.1:{PORT + 1}", None, HOST_REASON),
     (f"/{TOKEN}/", f"0.0.0.0:{PORT}", None, HOST_REASON),

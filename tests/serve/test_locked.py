@@ -44,16 +44,22 @@ def ask(app: KoreApp, action: str) -> None:
         app._offer_remember(app.config.environments["sim"], Secret(SENTINEL_KEY))
 
 
-@pytest.mark.parametrize(("action", "terminal_opens"), [
-    ("environments (F2)", EnvironmentPicker),
-    ("load file (ctrl+o)", PathPrompt),
-    ("export", PathPrompt),
-    ("remember the key", YesNo),
-])
+@pytest.mark.parametrize(
+    ("action", "terminal_opens"),
+    [
+        ("environments (F2)", EnvironmentPicker),
+        ("load file (ctrl+o)", PathPrompt),
+        ("export", PathPrompt),
+        ("remember the key", YesNo),
+    ],
+)
 @pytest.mark.parametrize("cls", [KoreApp, LockedKoreApp])
 async def test_what_touches_the_servers_files_is_off_in_the_browser(
-        simenv: SimulatorThread, cls: type[KoreApp], action: str,  # noqa: F811
-        terminal_opens: type[object]) -> None:
+    simenv: SimulatorThread,  # noqa: F811 (the fixture imported above)
+    cls: type[KoreApp],
+    action: str,
+    terminal_opens: type[object],
+) -> None:
     app = make(cls)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
@@ -67,8 +73,7 @@ async def test_what_touches_the_servers_files_is_off_in_the_browser(
             assert any("not available in a browser console" in m for m in shown), shown
 
 
-async def test_f2_key_and_theme_change_leave_the_config_alone(
-        simenv: SimulatorThread) -> None:  # noqa: F811
+async def test_f2_key_and_theme_change_leave_the_config_alone(simenv: SimulatorThread) -> None:  # noqa: F811
     config_path = paths.config_path()
     before = config_path.read_bytes()
     app = make(LockedKoreApp)
@@ -80,5 +85,3 @@ async def test_f2_key_and_theme_change_leave_the_config_alone(
         app.theme = "textual-light" if app.theme != "textual-light" else "nord"
         await pilot.pause(0.3)
     assert config_path.read_bytes() == before
-
-

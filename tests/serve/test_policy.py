@@ -14,8 +14,9 @@ PY = "/usr/bin/python3"
 C = "kore_tui.serve.console"
 PROD = Environment("prod", "https://agent-platform.kore.ai", protected=True)
 WATCH = Environment("watch", "https://agent-platform.kore.ai", read_only=True)
-ADHOC = Environment("KORE_HOST", "https://agent-platform.kore.ai", key_env="KORE_API_KEY",
-                    ephemeral=True)
+ADHOC = Environment(
+    "KORE_HOST", "https://agent-platform.kore.ai", key_env="KORE_API_KEY", ephemeral=True
+)
 DASHED = Environment("-x", "https://agent-platform.kore.ai")
 
 ROWS = [
@@ -34,8 +35,9 @@ ROWS = [
 
 
 @pytest.mark.parametrize(("demo", "read_only", "env", "expected"), ROWS)
-def test_served_console(demo: bool, read_only: bool, env: Environment | None,
-                        expected: list[str] | str) -> None:
+def test_served_console(
+    demo: bool, read_only: bool, env: Environment | None, expected: list[str] | str
+) -> None:
     if isinstance(expected, str):
         with pytest.raises(ServeRefused, match=expected) as info:
             served_console(python=PY, demo=demo, read_only=read_only, env=env)
@@ -49,7 +51,8 @@ def test_served_console(demo: bool, read_only: bool, env: Environment | None,
 
 @pytest.mark.parametrize("env", [PROD, WATCH, DASHED])
 def test_the_console_command_line_parses_as_read_only_for_that_environment(
-        env: Environment) -> None:
+    env: Environment,
+) -> None:
     """What the served console's own parser makes of its argv: read-only, that env."""
     argv = served_console(python=PY, demo=False, read_only=True, env=env).argv
     args: argparse.Namespace = parse_args(argv[3:])

@@ -38,22 +38,27 @@ def test_the_default_environment_is_refused_too(isolated: Path) -> None:
     assert "refusing to serve environment 'prod'" in result.stderr
 
 
-@pytest.mark.parametrize(("args", "reason"), [
-    (["--env", "nope", "--read-only"], "no environment named 'nope'"),
-    (["--read-only"], "no environment: pass --env NAME"),
-    (["--demo", "--env", "prod"], "--demo serves its own demo simulator; --env does not apply"),
-    (["--demo", "--port", "70000"], "--port must be 0 to 65535"),
-    (["--demo", "--port", "x"], "invalid int value"),
-])
-def test_usage_errors(isolated: Path, capsys: pytest.CaptureFixture[str], args: list[str],
-                      reason: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--env", "nope", "--read-only"], "no environment named 'nope'"),
+        (["--read-only"], "no environment: pass --env NAME"),
+        (["--demo", "--env", "prod"], "--demo serves its own demo simulator; --env does not apply"),
+        (["--demo", "--port", "70000"], "--port must be 0 to 65535"),
+        (["--demo", "--port", "x"], "invalid int value"),
+    ],
+)
+def test_usage_errors(
+    isolated: Path, capsys: pytest.CaptureFixture[str], args: list[str], reason: str
+) -> None:
     write_config(isolated, PROD)
     assert main(["serve", *args]) == 2
     assert reason in capsys.readouterr().err
 
 
 def test_without_the_serve_extra_the_message_says_how_to_install_it(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setitem(sys.modules, "textual_serve", None)  # as if not installed
     monkeypatch.setitem(sys.modules, "textual_serve.server", None)
     monkeypatch.delitem(sys.modules, "kore_tui.serve.server", raising=False)
@@ -61,15 +66,21 @@ def test_without_the_serve_extra_the_message_says_how_to_install_it(
     assert "pip install 'kore-tui[serve]'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("environ", "reason"), [
-    ({}, "must be set"),
-    ({HOST_VARIABLE: "http://127.0.0.1:9"}, "must be set"),
-    ({HOST_VARIABLE: "https://agent-platform.kore.ai", KEY_VARIABLE: SENTINEL_KEY},
-     "must be on loopback"),
-    ({HOST_VARIABLE: "http://10.0.0.1:80", KEY_VARIABLE: SENTINEL_KEY}, "http"),
-])
-def test_the_demo_console_talks_only_to_a_loopback_simulator(environ: dict[str, str],
-                                                             reason: str) -> None:
+@pytest.mark.parametrize(
+    ("environ", "reason"),
+    [
+        ({}, "must be set"),
+        ({HOST_VARIABLE: "http://127.0.0.1:9"}, "must be set"),
+        (
+            {HOST_VARIABLE: "https://agent-platform.kore.ai", KEY_VARIABLE: SENTINEL_KEY},
+            "must be on loopback",
+        ),
+        ({HOST_VARIABLE: "http://10.0.0.1:80", KEY_VARIABLE: SENTINEL_KEY}, "http"),
+    ],
+)
+def test_the_demo_console_talks_only_to_a_loopback_simulator(
+    environ: dict[str, str], reason: str
+) -> None:
     with pytest.raises(ServedConsoleError, match=reason) as info:
         demo_target(dict(environ))
     assert SENTINEL_KEY not in str(info.value)

@@ -33,7 +33,8 @@ def test_deployed_resources_lists_models_and_tools(sim: SimulatorThread) -> None
 
 
 def test_the_served_demo_pastes_tools_and_has_a_default_profile(
-        sim: SimulatorThread, tmp_path: Path) -> None:
+    sim: SimulatorThread, tmp_path: Path
+) -> None:
     app = demo_app(sim.url, Secret(KEY), tmp_path, read_only=False)
     assert isinstance(app, LockedKoreApp)
     assert app.env is not None and app.env.deploy_profile == DEMO_PROFILE_NAME
@@ -42,4 +43,3 @@ def test_the_served_demo_pastes_tools_and_has_a_default_profile(
     prefill = app._prefill
     assert all(t in prefill for t in sim.tool_ids)
     assert all(m in prefill for m in sim.model_ids)
-

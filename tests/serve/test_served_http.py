@@ -25,13 +25,14 @@ from tests.serve.helpers import Served, children, serving
 
 
 @pytest.fixture
-def watch_env(sim_thread: SimulatorThread, isolated: Path,
-              monkeypatch: pytest.MonkeyPatch) -> str:
+def watch_env(sim_thread: SimulatorThread, isolated: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """An environment that CAN undeploy (not read_only in the config)."""
     config = isolated / "config" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f'[environments.watch]\nhost = "{sim_thread.url}"\n'
-                      'key_env = "KORE_WATCH_KEY"\ncolour = "green"\n')
+    config.write_text(
+        f'[environments.watch]\nhost = "{sim_thread.url}"\n'
+        'key_env = "KORE_WATCH_KEY"\ncolour = "green"\n'
+    )
     monkeypatch.setenv("KORE_WATCH_KEY", SENTINEL_KEY)
     return "watch"
 
@@ -54,8 +55,14 @@ def test_the_page_needs_the_token(served: Served) -> None:
     assert SENTINEL_KEY not in page.text
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert "https://" not in page.text  # nothing loaded from elsewhere (no font CDN)
-    for path in ["/", "/ws", "/static/js/textual.js", f"/{served.token}",
-                 f"/{served.token[:-1]}/", f"/{served.token}x/"]:
+    for path in [
+        "/",
+        "/ws",
+        "/static/js/textual.js",
+        f"/{served.token}",
+        f"/{served.token[:-1]}/",
+        f"/{served.token}x/",
+    ]:
         answer = get(served.base + path)
         assert answer.status_code == 403, path
         assert "access token" in answer.text
@@ -64,8 +71,7 @@ def test_the_page_needs_the_token(served: Served) -> None:
 
 def test_a_foreign_host_header_is_refused_even_with_the_token(served: Served) -> None:
     """DNS rebinding: the attacker's name points at 127.0.0.1; the Host header gives it away."""
-    for host in [f"attacker.example:{served.port}", f"127.0.0.1:{served.port + 1}",
-                 "127.0.0.1"]:
+    for host in [f"attacker.example:{served.port}", f"127.0.0.1:{served.port + 1}", "127.0.0.1"]:
         answer = get(served.url, Host=host)
         assert answer.status_code == 403, host
         assert "Host header" in answer.text
@@ -85,10 +91,13 @@ async def test_the_websocket_needs_the_token_our_host_and_our_origin(served: Ser
     ws = f"ws://127.0.0.1:{served.port}"
     assert await handshake_status(f"{ws}/ws") == 403
     assert await handshake_status(f"{ws}/{served.token[::-1]}/ws") == 403
-    assert await handshake_status(f"{ws}/{served.token}/ws",
-                                  Host=f"attacker.example:{served.port}") == 403
-    assert await handshake_status(f"{ws}/{served.token}/ws",
-                                  Origin="http://attacker.example") == 403
+    assert (
+        await handshake_status(f"{ws}/{served.token}/ws", Host=f"attacker.example:{served.port}")
+        == 403
+    )
+    assert (
+        await handshake_status(f"{ws}/{served.token}/ws", Origin="http://attacker.example") == 403
+    )
     assert not children(served.process.pid), "a refused handshake started no console"
 
 
@@ -110,12 +119,15 @@ async def read_until(ws: aiohttp.ClientWebSocketResponse, needle: str, timeout: 
 
 
 async def test_a_served_read_only_console_cannot_undeploy(
-        served: Served, sim_thread: SimulatorThread) -> None:
+    served: Served, sim_thread: SimulatorThread
+) -> None:
     url = f"ws://127.0.0.1:{served.port}/{served.token}/ws?width=120&height=36"
-    async with aiohttp.ClientSession() as session, session.ws_connect(
-            url, headers={"Origin": f"http://127.0.0.1:{served.port}"}) as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, headers={"Origin": f"http://127.0.0.1:{served.port}"}) as ws,
+    ):
         await read_until(ws, "watch", 30)  # the console drew its banner
-        (pid, argv), = children(served.process.pid).items()
+        ((pid, argv),) = children(served.process.pid).items()
         assert argv[1:] == ["-m", "kore_tui.serve.console", "--read-only", "--env=watch"]
         assert SENTINEL_KEY not in Path(f"/proc/{pid}/cmdline").read_text()
         assert SENTINEL_KEY not in Path(f"/proc/{served.process.pid}/cmdline").read_text()
@@ -130,14 +142,16 @@ async def test_a_served_read_only_console_cannot_undeploy(
         # What the console's engine does with that command line: refuse.
         args = parse_args(argv[3:])
         env = resolve_environment(load_config(), args.env)
-        host = EngineHost(env, Secret(SENTINEL_KEY), EngineSettings(), read_only=args.read_only,
-                          use_journal=False).start()
+        host = EngineHost(
+            env, Secret(SENTINEL_KEY), EngineSettings(), read_only=args.read_only, use_journal=False
+        ).start()
         try:
             with pytest.raises(ReadOnlyError, match="undeploy refused"):
                 host.call_wait(lambda engine: engine.undeploy(sim_thread.model_ids[:3]))
         finally:
             host.stop()
-    counters = httpx.get(f"{sim_thread.url}/_sim/counters", trust_env=False,
-                         headers={"x-api-key": SENTINEL_KEY}).json()
+    counters = httpx.get(
+        f"{sim_thread.url}/_sim/counters", trust_env=False, headers={"x-api-key": SENTINEL_KEY}
+    ).json()
     assert counters["undeployReceived"] == {}
     assert not any(route.startswith("POST") for route in counters["requests"])

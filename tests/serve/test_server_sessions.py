@@ -10,8 +10,11 @@ from kore_tui.serve.server import ConsoleServer
 from tests.helpers import until
 
 # A console that never answers textual-serve's protocol nor its "quit": the worst case.
-STUBBORN = [sys.executable, "-c", "import signal, time\n"
-            "signal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(60)"]
+STUBBORN = [
+    sys.executable,
+    "-c",
+    "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(60)",
+]
 
 
 async def test_at_most_max_sessions_consoles_and_none_outlives_the_server() -> None:
@@ -22,8 +25,9 @@ async def test_at_most_max_sessions_consoles_and_none_outlives_the_server() -> N
         ws_url = f"ws://127.0.0.1:{server.port}/{server.token}/ws"
         async with aiohttp.ClientSession() as session:
             first = await session.ws_connect(ws_url)
-            await until(lambda: bool(server.consoles)
-                        and next(iter(server.consoles)).process is not None, 5)
+            await until(
+                lambda: bool(server.consoles) and next(iter(server.consoles)).process is not None, 5
+            )
             (console,) = server.consoles
             process = console.process
             assert process is not None and process.returncode is None

@@ -23,25 +23,60 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 STATUSES = {"SUCCESS", "IN_PROGRESS", "FAILED"}
 
 # The documented samples, verbatim but for the elided IDs.
-UNDEPLOY_MODEL = {"dock-statusId": "ds-…", "modelId": "cm-…", "jobType": "MODELS",
-                  "action": "UNDEPLOY", "status": STATUSES}
-DOCK_STATUS = {"_id": "ds-…", "toolId": "…", "jobType": {"TOOLS", "MODELS", "GUARDRAILS"},
-               "action": {"IMPORT", "EXPORT", "DEPLOY", "UNDEPLOY"}, "status": STATUSES}
-DEPLOY_MODEL = {"dock-statusId": "ds-…", "modelId": "cm-…", "jobType": "MODELS",
-                "action": "DEPLOY", "status": STATUSES}
-UNDEPLOY_TOOL = {"dockStatusId": "ds-…", "toolId": "a-…", "jobType": "TOOLS",
-                 "action": "UNDEPLOY", "status": STATUSES}
-DEPLOY_TOOL = {"dock-statusId": "ds-…", "toolId": "a-…", "jobType": "TOOLS",
-               "action": "DEPLOY", "status": {"SUCCESS", "FAILED"}}
+UNDEPLOY_MODEL = {
+    "dock-statusId": "ds-…",
+    "modelId": "cm-…",
+    "jobType": "MODELS",
+    "action": "UNDEPLOY",
+    "status": STATUSES,
+}
+DOCK_STATUS = {
+    "_id": "ds-…",
+    "toolId": "…",
+    "jobType": {"TOOLS", "MODELS", "GUARDRAILS"},
+    "action": {"IMPORT", "EXPORT", "DEPLOY", "UNDEPLOY"},
+    "status": STATUSES,
+}
+DEPLOY_MODEL = {
+    "dock-statusId": "ds-…",
+    "modelId": "cm-…",
+    "jobType": "MODELS",
+    "action": "DEPLOY",
+    "status": STATUSES,
+}
+UNDEPLOY_TOOL = {
+    "dockStatusId": "ds-…",
+    "toolId": "a-…",
+    "jobType": "TOOLS",
+    "action": "UNDEPLOY",
+    "status": STATUSES,
+}
+DEPLOY_TOOL = {
+    "dock-statusId": "ds-…",
+    "toolId": "a-…",
+    "jobType": "TOOLS",
+    "action": "DEPLOY",
+    "status": {"SUCCESS", "FAILED"},
+}
 ERROR_ENVELOPE = {"success": False, "error": {"code": "NOT_FOUND", "message": "…"}}
 SIMPLE_ERROR = {"error": "…"}
 # The Deploy a Model request as documented (optimization values: the samples' empty strings).
 DEPLOY_MODEL_BODY = {
     "name": "my-deployment",
-    "hyperParameters": {"temperature": 0.5, "maxTokens": 256, "topP": 0.9, "topK": 50,
-                        "stopSequence": []},
-    "scalingParameters": {"maxBatchSize": 16, "minReplicas": 1, "maxReplicas": 2,
-                          "scaleUpDelay": 60, "scaleDownDelay": 300},
+    "hyperParameters": {
+        "temperature": 0.5,
+        "maxTokens": 256,
+        "topP": 0.9,
+        "topK": 50,
+        "stopSequence": [],
+    },
+    "scalingParameters": {
+        "maxBatchSize": 16,
+        "minReplicas": 1,
+        "maxReplicas": 2,
+        "scaleUpDelay": 60,
+        "scaleDownDelay": 300,
+    },
     "deviceType": "g5.xlarge",
     "optimizationInfo": {"optimizationType": "", "quantizationType": ""},
     "isDeployedPreviously": True,
@@ -87,8 +122,11 @@ async def test_every_documented_call_answers_in_its_documented_shape(sim: Simula
         assert r.json()["modelId"] == model
         jobs = [(r.json()["dock-statusId"], model, "MODELS", "UNDEPLOY")]
 
-        r = await http.post(f"/api/public/models/{model}/deploy",
-                            params={"modelType": "openSource"}, json=DEPLOY_MODEL_BODY)
+        r = await http.post(
+            f"/api/public/models/{model}/deploy",
+            params={"modelType": "openSource"},
+            json=DEPLOY_MODEL_BODY,
+        )
         assert r.status_code == 200, r.text
         assert_shape(r.json(), DEPLOY_MODEL, "deploy model")
         jobs.append((r.json()["dock-statusId"], model, "MODELS", "DEPLOY"))
@@ -105,8 +143,13 @@ async def test_every_documented_call_answers_in_its_documented_shape(sim: Simula
         for ds, resource, job_type, action in jobs:
             r = await http.get(f"/api/public/dock-status/{ds}")
             assert_shape(r.json(), DOCK_STATUS, f"dock status of {action} {job_type}")
-            assert r.json() == {"_id": ds, "toolId": resource, "jobType": job_type,
-                                "action": action, "status": "SUCCESS"}
+            assert r.json() == {
+                "_id": ds,
+                "toolId": resource,
+                "jobType": job_type,
+                "action": action,
+                "status": "SUCCESS",
+            }
 
         r = await http.get("/api/public/dock-status/ds-00000000-0000-4000-8000-000000000000")
         assert r.status_code == 404
@@ -131,15 +174,15 @@ async def test_the_client_reads_every_documented_answer(sim: Simulator) -> None:
 
 
 async def test_both_error_envelopes_are_documented_shapes() -> None:
-    sim = Simulator(sim_config(models=1, faults=FaultProfile(name="t",
-                                                             alternate_envelopes=True)))
+    sim = Simulator(sim_config(models=1, faults=FaultProfile(name="t", alternate_envelopes=True)))
     await sim.start()
     seen: set[str] = set()
     try:
         async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
             for _ in range(30):
                 r = await http.post(
-                    "/api/public/tools/a-00000000-0000-4000-8000-000000000000/undeploy")
+                    "/api/public/tools/a-00000000-0000-4000-8000-000000000000/undeploy"
+                )
                 assert r.status_code == 404
                 if "success" in r.json():
                     assert_shape(r.json(), ERROR_ENVELOPE, "envelope")
@@ -154,14 +197,29 @@ async def test_both_error_envelopes_are_documented_shapes() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"dockStatusId": "ds-00000000-0000-4000-8000-000000000000", "modelId": "cm-x",
-      "jobType": "MODELS", "action": "UNDEPLOY", "status": "SUCCESS"},
-     {"dock-statusId": "ds-00000000-0000-4000-8000-000000000000",
-      "modelId": "a-00000000-0000-4000-8000-000000000000", "jobType": "MODELS",
-      "action": "UNDEPLOY", "status": "SUCCESS"},
-     {"dock-statusId": "ds-00000000-0000-4000-8000-000000000000",
-      "modelId": "cm-00000000-0000-4000-8000-000000000000", "jobType": "MODELS",
-      "action": "UNDEPLOY", "status": "DONE"}],
+    [
+        {
+            "dockStatusId": "ds-00000000-0000-4000-8000-000000000000",
+            "modelId": "cm-x",
+            "jobType": "MODELS",
+            "action": "UNDEPLOY",
+            "status": "SUCCESS",
+        },
+        {
+            "dock-statusId": "ds-00000000-0000-4000-8000-000000000000",
+            "modelId": "a-00000000-0000-4000-8000-000000000000",
+            "jobType": "MODELS",
+            "action": "UNDEPLOY",
+            "status": "SUCCESS",
+        },
+        {
+            "dock-statusId": "ds-00000000-0000-4000-8000-000000000000",
+            "modelId": "cm-00000000-0000-4000-8000-000000000000",
+            "jobType": "MODELS",
+            "action": "UNDEPLOY",
+            "status": "DONE",
+        },
+    ],
 )
 def test_the_shape_check_itself_catches_a_wrong_key_id_or_value(body: dict[str, Any]) -> None:
     with pytest.raises(AssertionError):

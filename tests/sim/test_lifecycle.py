@@ -24,8 +24,10 @@ from tests.helpers import until
 
 H = {"x-api-key": SENTINEL_KEY}
 MODEL_BODY: dict[str, Any] = {
-    "name": "m", "deviceType": "g5.xlarge",
-    "hyperParameters": {"temperature": 0.5, "maxTokens": 128, "topP": 1, "topK": 50}}
+    "name": "m",
+    "deviceType": "g5.xlarge",
+    "hyperParameters": {"temperature": 0.5, "maxTokens": 128, "topP": 1, "topK": 50},
+}
 OPEN = {"modelType": "openSource"}
 
 
@@ -50,8 +52,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def life(clock: Clock) -> AsyncIterator[Simulator]:
-    sim = await started(clock=clock, job_seconds=(10.0, 10.0), tools=3, ready_models=2,
-                        never_deployed_models=1, models=3)
+    sim = await started(
+        clock=clock,
+        job_seconds=(10.0, 10.0),
+        tools=3,
+        ready_models=2,
+        never_deployed_models=1,
+        models=3,
+    )
     try:
         yield sim
     finally:
@@ -71,8 +79,7 @@ async def state_of(http: httpx.AsyncClient, resource_id: str) -> str:
     return str(next(r for r in rows if r[key] == resource_id)["state"])
 
 
-async def post(http: httpx.AsyncClient, resource_id: str, action: str,
-               **kw: Any) -> httpx.Response:
+async def post(http: httpx.AsyncClient, resource_id: str, action: str, **kw: Any) -> httpx.Response:
     kind = "tools" if resource_id.startswith("a-") else "models"
     if action == "deploy" and kind == "models":
         kw.setdefault("params", OPEN)
@@ -87,8 +94,9 @@ def message(response: httpx.Response) -> str:
     return str(error["message"] if isinstance(error, dict) else error)
 
 
-async def test_a_model_goes_round_the_whole_cycle(life: Simulator, http: httpx.AsyncClient,
-                                                  clock: Clock) -> None:
+async def test_a_model_goes_round_the_whole_cycle(
+    life: Simulator, http: httpx.AsyncClient, clock: Clock
+) -> None:
     model = life.model_ids[0]
     assert await state_of(http, model) == "deployed"
     undeploy = await post(http, model, "undeploy")
@@ -105,14 +113,20 @@ async def test_a_model_goes_round_the_whole_cycle(life: Simulator, http: httpx.A
     assert body["jobType"] == "MODELS" and body["status"] == "IN_PROGRESS"
     assert await state_of(http, model) == "deploying"
     status = (await http.get(f"/api/public/dock-status/{body['dock-statusId']}")).json()
-    assert status == {"_id": body["dock-statusId"], "toolId": model, "jobType": "MODELS",
-                      "action": "DEPLOY", "status": "IN_PROGRESS"}
+    assert status == {
+        "_id": body["dock-statusId"],
+        "toolId": model,
+        "jobType": "MODELS",
+        "action": "DEPLOY",
+        "status": "IN_PROGRESS",
+    }
     clock.now += 10
     assert await state_of(http, model) == "deployed"
 
 
-async def test_a_tool_goes_round_the_whole_cycle(life: Simulator, http: httpx.AsyncClient,
-                                                 clock: Clock) -> None:
+async def test_a_tool_goes_round_the_whole_cycle(
+    life: Simulator, http: httpx.AsyncClient, clock: Clock
+) -> None:
     tool = life.tool_ids[0]
     assert await state_of(http, tool) == "deployed"
     undeploy = await post(http, tool, "undeploy")
@@ -122,8 +136,13 @@ async def test_a_tool_goes_round_the_whole_cycle(life: Simulator, http: httpx.As
     assert await state_of(http, tool) == "undeploying"
     ds = undeploy.json()["dockStatusId"]
     status = (await http.get(f"/api/public/dock-status/{ds}")).json()
-    assert status == {"_id": ds, "toolId": tool, "jobType": "TOOLS", "action": "UNDEPLOY",
-                      "status": "IN_PROGRESS"}
+    assert status == {
+        "_id": ds,
+        "toolId": tool,
+        "jobType": "TOOLS",
+        "action": "UNDEPLOY",
+        "status": "IN_PROGRESS",
+    }
     clock.now += 10
     assert await state_of(http, tool) == "ready_to_deploy"
     deploy = await post(http, tool, "deploy", json={"isAsync": True})
@@ -138,7 +157,7 @@ async def test_a_failed_job_leaves_the_state_it_found(kind: str, clock: Clock) -
     sim = await started(clock=clock, job_seconds=(5.0, 5.0), fail_rate=1.0, tools=2)
     try:
         async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
-            first, second = (sim.model_ids[:2] if kind == "model" else sim.tool_ids)
+            first, second = sim.model_ids[:2] if kind == "model" else sim.tool_ids
             await post(http, first, "undeploy")
             clock.now += 5
             assert await state_of(http, first) == "deployed"
@@ -152,8 +171,7 @@ async def test_a_failed_job_leaves_the_state_it_found(kind: str, clock: Clock) -
         await sim.stop()
 
 
-async def test_conflicts_for_models(life: Simulator, http: httpx.AsyncClient,
-                                    clock: Clock) -> None:
+async def test_conflicts_for_models(life: Simulator, http: httpx.AsyncClient, clock: Clock) -> None:
     deployed, ready = life.model_ids[0], life.ready_model_ids[0]
     again = await post(http, deployed, "deploy")
     assert again.status_code == 409 and message(again) == "Model is already deployed"
@@ -173,7 +191,8 @@ async def test_conflicts_for_models(life: Simulator, http: httpx.AsyncClient,
 
 
 async def test_a_model_never_deployed_must_go_through_the_web_ui_first(
-        life: Simulator, http: httpx.AsyncClient) -> None:
+    life: Simulator, http: httpx.AsyncClient
+) -> None:
     (model,) = life.never_deployed_model_ids
     assert await state_of(http, model) == "never_deployed"
     deploy = await post(http, model, "deploy")
@@ -184,8 +203,7 @@ async def test_a_model_never_deployed_must_go_through_the_web_ui_first(
     assert (await http.get("/_sim/jobs")).json()["jobs"] == []
 
 
-async def test_conflicts_for_tools(life: Simulator, http: httpx.AsyncClient,
-                                   clock: Clock) -> None:
+async def test_conflicts_for_tools(life: Simulator, http: httpx.AsyncClient, clock: Clock) -> None:
     tool = life.tool_ids[1]
     again = await post(http, tool, "deploy")
     assert again.status_code == 409 and message(again) == "Tool is already deployed"
@@ -198,7 +216,8 @@ async def test_conflicts_for_tools(life: Simulator, http: httpx.AsyncClient,
 
 
 async def test_unknown_resources_and_wrong_kinds_are_not_found(
-        life: Simulator, http: httpx.AsyncClient) -> None:
+    life: Simulator, http: httpx.AsyncClient
+) -> None:
     tool, model = life.tool_ids[0], life.model_ids[0]
     cases = [
         (f"/api/public/models/{tool}/undeploy", "Model"),
@@ -208,8 +227,7 @@ async def test_unknown_resources_and_wrong_kinds_are_not_found(
         ("/api/public/models/cm-00000000-0000-4000-8000-000000000000/deploy", "Model"),
     ]
     for path, noun in cases:
-        r = await http.post(path, json={"isAsync": True}, params=OPEN if "models" in path
-                            else None)
+        r = await http.post(path, json={"isAsync": True}, params=OPEN if "models" in path else None)
         assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND", path
         assert message(r).startswith(f"{noun} ") and message(r).endswith(" not found")
     counters = (await http.get("/_sim/counters")).json()
@@ -273,12 +291,15 @@ async def test_stop_does_not_wait_for_a_sync_deploy() -> None:
 
 @pytest.mark.parametrize(
     ("spelling", "model_key", "tool_undeploy_key", "tool_deploy_key"),
-    [("documented", "dock-statusId", "dockStatusId", "dock-statusId"),
-     ("dock-statusId", "dock-statusId", "dock-statusId", "dock-statusId"),
-     ("dockStatusId", "dockStatusId", "dockStatusId", "dockStatusId")],
+    [
+        ("documented", "dock-statusId", "dockStatusId", "dock-statusId"),
+        ("dock-statusId", "dock-statusId", "dock-statusId", "dock-statusId"),
+        ("dockStatusId", "dockStatusId", "dockStatusId", "dockStatusId"),
+    ],
 )
 async def test_dock_status_spelling_per_call_or_forced(
-        spelling: str, model_key: str, tool_undeploy_key: str, tool_deploy_key: str) -> None:
+    spelling: str, model_key: str, tool_undeploy_key: str, tool_deploy_key: str
+) -> None:
     sim = await started(spelling=spelling, job_seconds=(0.0, 0.0), tools=1, ready_models=1)
     try:
         async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
@@ -293,7 +314,8 @@ async def test_dock_status_spelling_per_call_or_forced(
 
 
 async def test_counters_per_action_for_models_and_tools(
-        life: Simulator, http: httpx.AsyncClient, clock: Clock) -> None:
+    life: Simulator, http: httpx.AsyncClient, clock: Clock
+) -> None:
     model, tool = life.model_ids[0], life.tool_ids[0]
     await http.post("/_sim/force", json={"responses": [{"status": 503, "match": "/tools/"}]})
     assert (await post(http, tool, "undeploy")).status_code == 503
@@ -314,8 +336,7 @@ async def test_counters_per_action_for_models_and_tools(
 
 async def test_fault_profiles_apply_to_deploys_and_tools(clock: Clock) -> None:
     faults = FaultProfile(name="t", drop_after=1.0, fresh_not_found=1.0, unknown_status=1.0)
-    sim = await started(clock=clock, job_seconds=(2.0, 2.0), tools=1, ready_models=1,
-                        faults=faults)
+    sim = await started(clock=clock, job_seconds=(2.0, 2.0), tools=1, ready_models=1, faults=faults)
     try:
         async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
             for resource in (sim.ready_model_ids[0], sim.tool_ids[0]):
@@ -339,11 +360,18 @@ async def test_fault_profiles_apply_to_deploys_and_tools(clock: Clock) -> None:
 
 
 async def test_forced_answers_and_shapes_reach_the_new_calls(
-        life: Simulator, http: httpx.AsyncClient) -> None:
+    life: Simulator, http: httpx.AsyncClient
+) -> None:
     tool, ready = life.tool_ids[2], life.ready_model_ids[1]
-    await http.post("/_sim/force", json={"responses": [
-        {"status": 429, "retry_after": 2, "match": "/deploy"},
-        {"mode": "drip", "interval": 0.001, "match": "/tools/"}]})
+    await http.post(
+        "/_sim/force",
+        json={
+            "responses": [
+                {"status": 429, "retry_after": 2, "match": "/deploy"},
+                {"mode": "drip", "interval": 0.001, "match": "/tools/"},
+            ]
+        },
+    )
     limited = await post(http, ready, "deploy")
     assert limited.status_code == 429 and limited.headers["retry-after"] == "2"
     assert await state_of(http, ready) == "ready_to_deploy"
@@ -351,11 +379,13 @@ async def test_forced_answers_and_shapes_reach_the_new_calls(
     assert dripped.status_code == 200 and dripped.json()["toolId"] == tool
 
 
-async def test_admin_lists_show_each_resource_state(life: Simulator,
-                                                    http: httpx.AsyncClient) -> None:
+async def test_admin_lists_show_each_resource_state(
+    life: Simulator, http: httpx.AsyncClient
+) -> None:
     models = (await http.get("/_sim/models")).json()["models"]
     assert [m["state"] for m in models] == ["deployed"] * 3 + ["ready_to_deploy"] * 2 + [
-        "never_deployed"]
+        "never_deployed"
+    ]
     assert set(models[0]) == {"modelId", "state", "deployed", "pendingJob"}
     tools = (await http.get("/_sim/tools")).json()["tools"]
     assert [t["toolId"] for t in tools] == life.tool_ids
@@ -371,21 +401,35 @@ def test_seeding_tools_changes_neither_model_ids_nor_job_ids() -> None:
     parsed = parse_ids("\n".join(with_tools.tool_ids + with_tools.ready_model_ids))
     assert parsed.tool_ids == with_tools.tool_ids and parsed.invalid == []
     assert parsed.model_ids == with_tools.ready_model_ids
-    jobs = [sim.state.start_job(sim.state.resources[sim.model_ids[0]], "UNDEPLOY",
-                                fresh_not_found=0, unknown_status=0).dock_status_id
-            for sim in (plain, with_tools)]
+    jobs = [
+        sim.state.start_job(
+            sim.state.resources[sim.model_ids[0]], "UNDEPLOY", fresh_not_found=0, unknown_status=0
+        ).dock_status_id
+        for sim in (plain, with_tools)
+    ]
     assert jobs[0] == jobs[1]
 
 
 async def test_queued_outcomes_decide_the_next_matching_jobs(
-        life: Simulator, http: httpx.AsyncClient, clock: Clock) -> None:
+    life: Simulator, http: httpx.AsyncClient, clock: Clock
+) -> None:
     model, other = life.model_ids[:2]
-    queued = await http.post("/_sim/outcomes", json={"outcomes": [
-        {"status": "FAILED", "action": "DEPLOY", "resource": model},
-        {"status": "FAILED", "resource": other}]})
+    queued = await http.post(
+        "/_sim/outcomes",
+        json={
+            "outcomes": [
+                {"status": "FAILED", "action": "DEPLOY", "resource": model},
+                {"status": "FAILED", "resource": other},
+            ]
+        },
+    )
     assert queued.json() == {"queued": 2}
-    for bad in ({"status": "MAYBE"}, {"status": "FAILED", "action": "RESTART"},
-                {"status": "FAILED", "when": "now"}, {"status": "FAILED", "resource": 3}):
+    for bad in (
+        {"status": "MAYBE"},
+        {"status": "FAILED", "action": "RESTART"},
+        {"status": "FAILED", "when": "now"},
+        {"status": "FAILED", "resource": 3},
+    ):
         r = await http.post("/_sim/outcomes", json={"outcomes": [bad]})
         assert r.status_code == 400 and "expected" in message(r), bad
     # The undeploy does not match the queued DEPLOY outcome: it succeeds (fail_rate 0).
@@ -394,8 +438,10 @@ async def test_queued_outcomes_decide_the_next_matching_jobs(
     second = (await post(http, model, "deploy")).json()["dock-statusId"]
     third = (await post(http, other, "undeploy")).json()["dock-statusId"]
     clock.now += 10
-    statuses = [(await http.get(f"/api/public/dock-status/{ds}")).json()["status"]
-                for ds in (first, second, third)]
+    statuses = [
+        (await http.get(f"/api/public/dock-status/{ds}")).json()["status"]
+        for ds in (first, second, third)
+    ]
     assert statuses == ["SUCCESS", "FAILED", "FAILED"]
     assert await state_of(http, model) == "ready_to_deploy"
     assert await state_of(http, other) == "deployed"

@@ -19,8 +19,10 @@ H = {"x-api-key": SENTINEL_KEY}
 async def test_drip_sends_the_real_answer_one_byte_at_a_time(sim: Simulator) -> None:
     model = sim.model_ids[0]
     async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
-        queued = await http.post("/_sim/force", json={"responses": [
-            {"mode": "drip", "interval": 0.01, "match": "/undeploy"}]})
+        queued = await http.post(
+            "/_sim/force",
+            json={"responses": [{"mode": "drip", "interval": 0.01, "match": "/undeploy"}]},
+        )
         assert queued.status_code == 200
         # The GET is not matched by the forced entry: it is answered at once.
         assert (await http.get("/api/public/dock-status/ds-x")).status_code == 404
@@ -40,8 +42,9 @@ async def test_drip_sends_the_real_answer_one_byte_at_a_time(sim: Simulator) -> 
 
 async def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(sim: Simulator) -> None:
     async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
-        await http.post("/_sim/force", json={"responses": [
-            {"mode": "gzip_bomb", "inflated": 50 * 1024 * 1024}]})
+        await http.post(
+            "/_sim/force", json={"responses": [{"mode": "gzip_bomb", "inflated": 50 * 1024 * 1024}]}
+        )
         async with http.stream("GET", "/api/public/dock-status/ds-x") as r:
             raw = b"".join([c async for c in r.aiter_raw()])
     assert r.headers["content-encoding"] == "gzip" and r.status_code == 404
@@ -53,8 +56,11 @@ async def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(sim: Simulator) 
 
 async def test_unknown_or_bad_shapes_are_refused_when_queued(sim: Simulator) -> None:
     async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
-        for item in ({"mode": "teleport"}, {"mode": "drip", "interval": -1},
-                     {"mode": "gzip_bomb", "inflated": "big"}):
+        for item in (
+            {"mode": "teleport"},
+            {"mode": "drip", "interval": -1},
+            {"mode": "gzip_bomb", "inflated": "big"},
+        ):
             r = await http.post("/_sim/force", json={"responses": [item]})
             assert r.status_code == 400, item
         assert len(sim.forced) == 0

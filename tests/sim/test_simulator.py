@@ -15,8 +15,11 @@ from kore_tui.simulator import SimConfig, Simulator, profile_named
 from tests.conftest import SENTINEL_KEY, sim_config
 
 H = {"x-api-key": SENTINEL_KEY}
-DEPLOY_BODY = {"name": "m", "deviceType": "g5.xlarge",
-               "hyperParameters": {"temperature": 0.5, "maxTokens": 128, "topP": 1, "topK": 50}}
+DEPLOY_BODY = {
+    "name": "m",
+    "deviceType": "g5.xlarge",
+    "hyperParameters": {"temperature": 0.5, "maxTokens": 128, "topP": 1, "topK": 50},
+}
 
 
 async def start(**overrides: Any) -> Simulator:
@@ -30,8 +33,10 @@ async def test_key_check_uses_the_platform_envelope(sim: Simulator) -> None:
         for headers in ({}, {"x-api-key": "kg-wrong"}):
             r = await http.get("/api/public/dock-status/ds-x", headers=headers)
             assert r.status_code == 401
-            assert r.json() == {"success": False, "error": {
-                "code": "UNAUTHORIZED", "message": "Invalid or missing API key"}}
+            assert r.json() == {
+                "success": False,
+                "error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API key"},
+            }
         r = await http.get("/_sim/counters")
         assert r.status_code == 401
 
@@ -47,24 +52,36 @@ async def test_job_lifecycle_and_model_state() -> None:
             again = await http.post(f"/api/public/models/{model}/undeploy")
             assert again.status_code == 409 and "already" in again.json()["error"]["message"]
             status = (await http.get(f"/api/public/dock-status/{ds}")).json()
-            assert status == {"_id": ds, "toolId": model, "jobType": "MODELS",
-                              "action": "UNDEPLOY", "status": "IN_PROGRESS"}
+            assert status == {
+                "_id": ds,
+                "toolId": model,
+                "jobType": "MODELS",
+                "action": "UNDEPLOY",
+                "status": "IN_PROGRESS",
+            }
             await asyncio.sleep(0.35)  # deliberate: the 0.3 s job ends
             assert (await http.get(f"/api/public/dock-status/{ds}")).json()["status"] == "SUCCESS"
             gone = await http.post(f"/api/public/models/{model}/undeploy")
-            assert gone.status_code == 409 and gone.json()["error"]["message"] == \
-                "Model is not deployed"
-            deploy = await http.post(f"/api/public/models/{model}/deploy",
-                                     params={"modelType": "openSource"}, json=DEPLOY_BODY)
+            assert (
+                gone.status_code == 409
+                and gone.json()["error"]["message"] == "Model is not deployed"
+            )
+            deploy = await http.post(
+                f"/api/public/models/{model}/deploy",
+                params={"modelType": "openSource"},
+                json=DEPLOY_BODY,
+            )
             assert deploy.status_code == 200 and deploy.json()["action"] == "DEPLOY"
             await asyncio.sleep(0.35)  # deliberate: the 0.3 s job ends
             models = (await http.get("/_sim/models")).json()["models"]
             assert next(m for m in models if m["modelId"] == model)["deployed"] is True
             missing = await http.post(
-                "/api/public/models/cm-00000000-0000-4000-8000-000000000000/undeploy")
+                "/api/public/models/cm-00000000-0000-4000-8000-000000000000/undeploy"
+            )
             assert missing.status_code == 404
             unknown = await http.get(
-                "/api/public/dock-status/ds-00000000-0000-4000-8000-000000000000")
+                "/api/public/dock-status/ds-00000000-0000-4000-8000-000000000000"
+            )
             assert unknown.status_code == 404
     finally:
         await sim.stop()
@@ -121,8 +138,7 @@ async def test_chaos_profile_produces_every_fault_kind() -> None:
     from dataclasses import replace
 
     faults = replace(profile_named("chaos", 3.0), slow=0.0)
-    sim = await start(models=400, faults=faults, job_seconds=(0.0, 0.05),
-                      seed=3)
+    sim = await start(models=400, faults=faults, job_seconds=(0.0, 0.05), seed=3)
     seen: set[str] = set()
     try:
         async with httpx.AsyncClient(base_url=sim.url, headers=H, timeout=5) as http:
@@ -178,8 +194,21 @@ async def test_refuses_non_loopback_bind() -> None:
 def test_command_prints_ids_then_listening_line_and_starts_fast() -> None:
     started = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kore_tui", "simulator", "--port", "0", "--models", "3",
-         "--seed", "5"], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "kore_tui",
+            "simulator",
+            "--port",
+            "0",
+            "--models",
+            "3",
+            "--seed",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline().strip() for _ in range(4)]
@@ -195,8 +224,23 @@ def test_command_prints_ids_then_listening_line_and_starts_fast() -> None:
 
 def test_command_prints_tool_ids_after_the_models_before_the_listening_line() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kore_tui", "simulator", "--port", "0", "--models", "2",
-         "--tools", "3", "--seed", "5"], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "kore_tui",
+            "simulator",
+            "--port",
+            "0",
+            "--models",
+            "2",
+            "--tools",
+            "3",
+            "--seed",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         lines = [proc.stdout.readline().strip() for _ in range(6)]
@@ -211,7 +255,11 @@ def test_command_prints_tool_ids_after_the_models_before_the_listening_line() ->
 
 @pytest.mark.parametrize("args", [["--tools", "-1"], ["--models", "99999", "--tools", "2"]])
 def test_command_refuses_a_bad_tool_count(args: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "kore_tui", "simulator", "--port", "0", *args],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "kore_tui", "simulator", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert "--tools must be between 0 and 100000 minus --models" in done.stderr

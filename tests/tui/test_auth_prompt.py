@@ -17,7 +17,8 @@ SIZE = (120, 36)
 
 
 async def test_a_refused_key_pauses_asks_for_a_new_one_and_goes_on(
-        simenv: SimulatorThread, monkeypatch: pytest.MonkeyPatch) -> None:
+    simenv: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SIM_KEY", "kg-revoked-0000000000000000")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -28,12 +28,15 @@ def padded_ids(n: int) -> tuple[list[str], str]:
 
 
 async def test_typing_into_a_big_box_parses_off_the_loop_once_per_pause(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     parses: list[str] = []
     real = id_entry.parse_lines
 
-    def spy(lines: list[str], cancelled: Callable[[], bool] = lambda: False,
-            ) -> ParsedIds | None:
+    def spy(
+        lines: list[str],
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> ParsedIds | None:
         parses.append(threading.current_thread().name)
         return real(lines, cancelled)
 
@@ -71,7 +74,8 @@ async def test_typing_into_a_big_box_parses_off_the_loop_once_per_pause(
 
 
 async def test_a_paste_over_4_mib_is_parsed_whole_and_ctrl_u_sees_all_of_it(
-        simenv: SimulatorThread) -> None:
+    simenv: SimulatorThread,
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)

@@ -53,8 +53,10 @@ async def test_paste_feedback_confirm_cancel_then_undeploy(simenv: SimulatorThre
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        junk = (f"modelId,name\n{simenv.model_ids[0]},a\n{simenv.model_ids[1]},b\n"
-                f"{simenv.model_ids[1]},dup\ncm-20xxxxxf-0xx9-5xx0-8xx1-81xxxxxxxx80,doc\n")
+        junk = (
+            f"modelId,name\n{simenv.model_ids[0]},a\n{simenv.model_ids[1]},b\n"
+            f"{simenv.model_ids[1]},dup\ncm-20xxxxxf-0xx9-5xx0-8xx1-81xxxxxxxx80,doc\n"
+        )
         await paste(app, junk)
         feedback = str(app.main.query_one("#feedback", Static).render())
         assert "2 model ID(s)" in feedback and "1 duplicate(s) removed" in feedback
@@ -122,8 +124,11 @@ async def test_read_only_blocks_undeploy_in_ui_and_engine(simenv: SimulatorThrea
 
 
 async def test_pick_environment_and_marks_clear_on_switch(simenv: SimulatorThread) -> None:
-    write_config('default = "sim"\n' + env_block("sim", simenv.url)
-                 + env_block("other", simenv.url, 'colour = "green"'))
+    write_config(
+        'default = "sim"\n'
+        + env_block("sim", simenv.url)
+        + env_block("other", simenv.url, 'colour = "green"')
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
@@ -143,14 +148,20 @@ async def test_pick_environment_and_marks_clear_on_switch(simenv: SimulatorThrea
         assert "other" in banner
 
 
-async def test_watch_filter_sort_select_detail_export(simenv: SimulatorThread,
-                                                     tmp_path: Path) -> None:
+async def test_watch_filter_sort_select_detail_export(
+    simenv: SimulatorThread, tmp_path: Path
+) -> None:
     first = make_app()
     async with first.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: first.host is not None)
         await undeploy_in_ui(first, pilot, simenv.model_ids[:4])
-        await until(pilot, lambda: len(first.main.model.jobs) == 4 and all(
-            j.dock_status_id for j in first.main.model.jobs.values()))
+        await until(
+            pilot,
+            lambda: (
+                len(first.main.model.jobs) == 4
+                and all(j.dock_status_id for j in first.main.model.jobs.values())
+            ),
+        )
         ds_ids = [j.dock_status_id or "" for j in first.main.model.jobs.values()]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -168,8 +179,10 @@ async def test_watch_filter_sort_select_detail_export(simenv: SimulatorThread,
         await pilot.press("space")
         assert len(app.main.model.marks) == 1
         filter_box.value = "no-such-thing"
-        await until(pilot, lambda: "hidden by the filter" in str(
-            app.main.query_one("#summary", Static).render()))
+        await until(
+            pilot,
+            lambda: "hidden by the filter" in str(app.main.query_one("#summary", Static).render()),
+        )
         filter_box.value = ""
         await until(pilot, lambda: len(app.main.model.visible) == len(app.main.model.jobs))
         table.focus()
@@ -218,13 +231,17 @@ async def test_retry_unknown_after_a_server_error(simenv: SimulatorThread) -> No
         await pilot.press("R")
         assert isinstance(app.screen, ConfirmUndeploy)
         await pilot.click("#confirm")
-        await until(pilot, lambda: next(iter(app.main.model.jobs.values())).state
-                    is JobState.SUCCESS)
+        await until(
+            pilot, lambda: next(iter(app.main.model.jobs.values())).state is JobState.SUCCESS
+        )
 
 
 async def test_history_and_resume_after_restart(simenv: SimulatorThread) -> None:
-    slow = SimulatorThread(__import__("tests.conftest", fromlist=["sim_config"]).sim_config(
-        models=3, job_seconds=(2.0, 2.0)))
+    slow = SimulatorThread(
+        __import__("tests.conftest", fromlist=["sim_config"]).sim_config(
+            models=3, job_seconds=(2.0, 2.0)
+        )
+    )
     slow.start()
     try:
         write_config('default = "slow"\n' + env_block("slow", slow.url))
@@ -234,8 +251,13 @@ async def test_history_and_resume_after_restart(simenv: SimulatorThread) -> None
             await paste(app, "\n".join(slow.model_ids))
             await pilot.press("ctrl+u")
             await pilot.click("#confirm")
-            await until(pilot, lambda: len(app.main.model.jobs) == 3 and all(
-                j.state is JobState.IN_PROGRESS for j in app.main.model.jobs.values()))
+            await until(
+                pilot,
+                lambda: (
+                    len(app.main.model.jobs) == 3
+                    and all(j.state is JobState.IN_PROGRESS for j in app.main.model.jobs.values())
+                ),
+            )
         again = make_app("slow")
         async with again.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: again.host is not None)
@@ -244,8 +266,10 @@ async def test_history_and_resume_after_restart(simenv: SimulatorThread) -> None
             assert {j.state for j in again.main.model.jobs.values()} == {JobState.SUCCESS}
             await pilot.press("f3")
             assert isinstance(again.screen, HistoryScreen)
-            await until(pilot, lambda: isinstance(again.screen, HistoryScreen)
-                        and len(again.screen.jobs) == 3)
+            await until(
+                pilot,
+                lambda: isinstance(again.screen, HistoryScreen) and len(again.screen.jobs) == 3,
+            )
         counters = admin_sync(slow.url, "/_sim/counters")
         assert set(counters["undeployAccepted"].values()) == {1}
     finally:
@@ -259,8 +283,12 @@ async def test_server_strings_render_literally_and_inert(simenv: SimulatorThread
     app = make_app()
     async with app.run_test(size=(220, 36)) as pilot:
         await until(pilot, lambda: app.host is not None)
-        admin_sync(simenv.url, "/_sim/force", "POST",
-                   json={"responses": [{"status": 409, "message": HOSTILE}]})
+        admin_sync(
+            simenv.url,
+            "/_sim/force",
+            "POST",
+            json={"responses": [{"status": 409, "message": HOSTILE}]},
+        )
         await undeploy_in_ui(app, pilot, [simenv.model_ids[6]])
         await until(pilot, lambda: all_final(app))
         text = screen_text(app)

@@ -18,8 +18,9 @@ from tests.tui.test_console import SIZE
 
 @pytest.fixture
 def commented(simenv: SimulatorThread) -> str:
-    text = ("# hand-written: keep this comment\ndefault = \"sim\"  # the simulator\n\n"
-            + env_block("sim", simenv.url, "colour = \"blue\"  # calm"))
+    text = '# hand-written: keep this comment\ndefault = "sim"  # the simulator\n\n' + env_block(
+        "sim", simenv.url, 'colour = "blue"  # calm'
+    )
     write_config(text)
     return text
 
@@ -34,7 +35,8 @@ async def open_editor_for_sim(pilot: Pilot[int]) -> EnvironmentEditor:
 
 
 async def test_saving_an_edit_keeps_an_environment_added_meanwhile_and_comments(
-        simenv: SimulatorThread, commented: str) -> None:
+    simenv: SimulatorThread, commented: str
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
@@ -54,7 +56,8 @@ async def test_saving_an_edit_keeps_an_environment_added_meanwhile_and_comments(
 
 
 async def test_saving_over_a_conflicting_change_is_refused(
-        simenv: SimulatorThread, commented: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    simenv: SimulatorThread, commented: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     said: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
@@ -72,8 +75,9 @@ async def test_saving_over_a_conflicting_change_is_refused(
     assert paths.config_path().read_text() == changed
 
 
-async def test_theme_is_saved_without_rewriting_the_file(simenv: SimulatorThread,
-                                                         commented: str) -> None:
+async def test_theme_is_saved_without_rewriting_the_file(
+    simenv: SimulatorThread, commented: str
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)

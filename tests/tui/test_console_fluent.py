@@ -54,8 +54,9 @@ async def test_sort_leaves_the_id_box_alone(simenv: SimulatorThread) -> None:
     from kore_tui.core.config import load_config
 
     config = load_config()
-    app = KoreApp(config=config, env=config.environments["sim"],
-                  prefill="\n".join(simenv.model_ids[:3]))
+    app = KoreApp(
+        config=config, env=config.environments["sim"], prefill="\n".join(simenv.model_ids[:3])
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         await pilot.press("ctrl+u")
@@ -74,7 +75,8 @@ async def test_sort_leaves_the_id_box_alone(simenv: SimulatorThread) -> None:
 
 
 async def test_protected_confirm_name_field_has_focus_and_enter_confirms(
-        simenv: SimulatorThread) -> None:
+    simenv: SimulatorThread,
+) -> None:
     """Bug 3: focus was on Cancel, the placeholder was the name itself, Enter cancelled."""
     write_config('default = "prod"\n' + env_block("prod", simenv.url, "protected = true"))
     app = make_app("prod")
@@ -194,9 +196,14 @@ async def _open(app: KoreApp, pilot: object, which: str) -> None:
         env = envs["prod"] if which == "confirm-protected" else envs["dev"]
         await app.push_screen(ConfirmUndeploy(env, demo_model_ids()))
     elif which == "quit":
-        await app.push_screen(YesNo("24 job(s) are not final yet. Quit anyway? They stay in "
-                                    "the journal and resume the next time you open this "
-                                    "environment.", yes="Quit"))
+        await app.push_screen(
+            YesNo(
+                "24 job(s) are not final yet. Quit anyway? They stay in "
+                "the journal and resume the next time you open this "
+                "environment.",
+                yes="Quit",
+            )
+        )
     elif which == "picker":
         await app.push_screen(EnvironmentPicker(envs, "prod", "prod"))
     elif which == "editor":
@@ -234,8 +241,9 @@ async def test_every_modal_fits_80x24(which: str) -> None:
             assert "PROTECTED" in svg and "READ-ONLY" in svg
 
 
-async def test_history_reads_the_journal_this_console_writes(simenv: SimulatorThread,
-                                                              tmp_path: object) -> None:
+async def test_history_reads_the_journal_this_console_writes(
+    simenv: SimulatorThread, tmp_path: object
+) -> None:
     """Bug 4: F3 in --demo read the default journal (always empty) instead of the demo's."""
     from pathlib import Path
 
@@ -246,8 +254,9 @@ async def test_history_reads_the_journal_this_console_writes(simenv: SimulatorTh
 
     config = load_config()
     journal = Path(str(tmp_path)) / "demo-journal.sqlite3"
-    app = KoreApp(config=None, env=config.environments["sim"], key=Secret(SENTINEL_KEY),
-                  journal_path=journal)
+    app = KoreApp(
+        config=None, env=config.environments["sim"], key=Secret(SENTINEL_KEY), journal_path=journal
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         await paste(app, "\n".join(simenv.model_ids[:2]))
@@ -256,8 +265,9 @@ async def test_history_reads_the_journal_this_console_writes(simenv: SimulatorTh
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
         await pilot.press("f3")
         assert isinstance(app.screen, HistoryScreen)
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen)
-                    and len(app.screen.jobs) == 2)
+        await until(
+            pilot, lambda: isinstance(app.screen, HistoryScreen) and len(app.screen.jobs) == 2
+        )
 
 
 async def test_help_is_derived_from_the_bindings_and_fits_80_columns() -> None:
@@ -315,12 +325,16 @@ async def test_empty_views_say_why_and_what_to_press() -> None:
         app.main._drain()
         table.focus()
         await pilot.press("slash", *"xyz")
-        await until(pilot, lambda: "nothing matches 'xyz' — esc clears the filter" in "".join(
-            seg.text for seg in table.render_line(1)))
+        await until(
+            pilot,
+            lambda: (
+                "nothing matches 'xyz' — esc clears the filter"
+                in "".join(seg.text for seg in table.render_line(1))
+            ),
+        )
 
 
-async def test_batch_end_summary_and_retry_confirmation_counts(
-        simenv: SimulatorThread) -> None:
+async def test_batch_end_summary_and_retry_confirmation_counts(simenv: SimulatorThread) -> None:
     """Habits: a one-line outcome when a batch ends, with keys for the failed ones; the
     retry confirmation counts by state and warns that UNKNOWN may have succeeded."""
     app = make_app()

@@ -20,8 +20,9 @@ from tests.tui.conftest import env_block, make_app, until, write_config
 from tests.tui.test_console import SIZE, all_final, paste, undeploy_in_ui
 
 
-async def test_add_edit_remove_environment_and_key_prompt(simenv: SimulatorThread,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_add_edit_remove_environment_and_key_prompt(
+    simenv: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
@@ -73,8 +74,10 @@ async def test_add_edit_remove_environment_and_key_prompt(simenv: SimulatorThrea
         await pilot.press("d")
         await until(pilot, lambda: isinstance(app.screen, YesNo))
         await pilot.click("#yes")
-        await until(pilot, lambda: "qa" not in tomllib.loads(
-            paths.config_path().read_text())["environments"])
+        await until(
+            pilot,
+            lambda: "qa" not in tomllib.loads(paths.config_path().read_text())["environments"],
+        )
         assert "qa" not in tomllib.loads(creds.read_text()).get("keys", {})
 
 
@@ -164,9 +167,16 @@ async def test_quit_with_active_jobs_asks_and_detail_stays_live() -> None:
             await until(pilot, lambda: len(app.main.model.jobs) == 1)
             await pilot.press("enter")
             assert isinstance(app.screen, JobDetail)
-            await until(pilot, lambda: "SUCCESS" in str(
-                app.screen.query_one("#detail", Static).render()).split("\n")[0]
-                if isinstance(app.screen, JobDetail) else False, timeout=10)
+            await until(
+                pilot,
+                lambda: (
+                    "SUCCESS"
+                    in str(app.screen.query_one("#detail", Static).render()).split("\n")[0]
+                    if isinstance(app.screen, JobDetail)
+                    else False
+                ),
+                timeout=10,
+            )
             await pilot.press("escape")
             await undeploy_in_ui(app, pilot, [slow.model_ids[1]])
             await until(pilot, lambda: len(app.main.model.jobs) == 2)

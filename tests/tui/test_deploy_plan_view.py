@@ -46,9 +46,17 @@ def test_without_record_or_profile_the_models_go_to_the_form() -> None:
 
 
 def test_detail_shows_a_deploys_parameters_and_cost() -> None:
-    job = Job(key="k", environment="dev", host="h", origin="sent", model_id=M1,
-              dock_status_id=None, state=JobState.QUEUED, action="DEPLOY",
-              params=demo_profile().to_json())
+    job = Job(
+        key="k",
+        environment="dev",
+        host="h",
+        origin="sent",
+        model_id=M1,
+        dock_status_id=None,
+        state=JobState.QUEUED,
+        action="DEPLOY",
+        params=demo_profile().to_json(),
+    )
     text = detail_text(job).plain
     assert "Deploy parameters" in text and "g5.xlarge, 1-3 replicas" in text
     assert '"max_replicas": 3' in text

@@ -29,18 +29,30 @@ def fit_line(text: Text, width: int) -> str:
 
 def test_banner_urgent_states_first_and_never_cut() -> None:
     """Bug 8: at 80 columns PAUSED was off screen; at 120 "rate limited" was cut."""
-    env = Environment("preprod", "https://preprod-eu-west.agent-platform.kore.ai",
-                      protected=True, read_only=True)
+    env = Environment(
+        "preprod", "https://preprod-eu-west.agent-platform.kore.ai", protected=True, read_only=True
+    )
     store = JobStore()
     now = FROZEN.timestamp()
-    store.set_health(HostHealth(last_success_wall=now - 5, errors=7, user_paused=True,
-                                paused_until_wall=now + 42, journal_error="disk full",
-                                last_error="HTTP 401 UNAUTHORIZED: bad key"))
+    store.set_health(
+        HostHealth(
+            last_success_wall=now - 5,
+            errors=7,
+            user_paused=True,
+            paused_until_wall=now + 42,
+            journal_error="disk full",
+            last_error="HTTP 401 UNAUTHORIZED: bad key",
+        )
+    )
     shown80 = fit_line(banner_text(env, store, True, now, tracking=True), 80)
     for urgent in ("JOURNAL ERROR", "PAUSED", "rate limited: waiting 42s", "AUTH FAILED"):
         assert urgent in shown80
-    assert shown80.index("JOURNAL ERROR") < shown80.index("PAUSED") < shown80.index(
-        "rate limited") < shown80.index("AUTH")
+    assert (
+        shown80.index("JOURNAL ERROR")
+        < shown80.index("PAUSED")
+        < shown80.index("rate limited")
+        < shown80.index("AUTH")
+    )
     shown120 = fit_line(banner_text(env, store, True, now, tracking=True), 120)
     assert "PROTECTED" in shown120 and "READ-ONLY" in shown120 and "errors 7" in shown120
 
@@ -74,10 +86,20 @@ def test_elapsed_sort_is_by_elapsed_not_submit_time() -> None:
     env = Environment("dev", "https://dev.kore.ai")
     jobs = scripted_jobs(env)
     base = jobs[0]
-    quick = replace(base, key="quick", state=JobState.SUCCESS,
-                    submitted_at="2026-11-29T03:00:00.000Z", updated_at="2026-11-29T03:00:05.000Z")
-    slow = replace(base, key="slow", state=JobState.SUCCESS,
-                   submitted_at="2026-11-29T03:05:00.000Z", updated_at="2026-11-29T03:10:00.000Z")
+    quick = replace(
+        base,
+        key="quick",
+        state=JobState.SUCCESS,
+        submitted_at="2026-11-29T03:00:00.000Z",
+        updated_at="2026-11-29T03:00:05.000Z",
+    )
+    slow = replace(
+        base,
+        key="slow",
+        state=JobState.SUCCESS,
+        submitted_at="2026-11-29T03:05:00.000Z",
+        updated_at="2026-11-29T03:10:00.000Z",
+    )
     model = JobsModel(clock=FROZEN.timestamp)
     model.apply([quick, slow])
     model.sort = "elapsed"
@@ -87,8 +109,10 @@ def test_elapsed_sort_is_by_elapsed_not_submit_time() -> None:
 
 def table_lines(app: KoreApp) -> list[str]:
     table = app.main.query_one(JobsTable)
-    return ["".join(seg.text for seg in table.render_line(y))
-            for y in range(len(app.main.model.visible))]
+    return [
+        "".join(seg.text for seg in table.render_line(y))
+        for y in range(len(app.main.model.visible))
+    ]
 
 
 async def _run(size: tuple[int, int]) -> tuple[JobsModel, list[str], str, str]:
@@ -154,8 +178,9 @@ def test_failed_and_error_differ_by_more_than_a_shade_and_tags_have_contrast() -
 
     failed, error = STATE_STYLES[JobState.FAILED], STATE_STYLES[JobState.ERROR]
     assert (failed.bgcolor is None) != (error.bgcolor is None)
-    label = env_label(Environment("audit", "https://gale.kore.ai", read_only=True,
-                                  protected=True), default=True)
+    label = env_label(
+        Environment("audit", "https://gale.kore.ai", read_only=True, protected=True), default=True
+    )
     for flag in ("READ-ONLY", "PROTECTED", "default"):
         start = label.plain.index(flag)
         styles = [str(s.style) for s in label.spans if s.start <= start < s.end]

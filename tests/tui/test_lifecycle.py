@@ -44,8 +44,9 @@ def lifesim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
     from tests.conftest import SENTINEL_KEY
 
     monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
-    with SimulatorThread(sim_config(models=6, tools=3, ready_models=2,
-                                    job_seconds=(0.2, 0.5))) as sim:
+    with SimulatorThread(
+        sim_config(models=6, tools=3, ready_models=2, job_seconds=(0.2, 0.5))
+    ) as sim:
         yield sim
 
 
@@ -79,8 +80,7 @@ def confirm_text(app: KoreApp) -> str:
     return "\n".join(str(w.render()) for w in screen.query(Static))
 
 
-async def test_mixed_paste_counts_each_kind_and_undeploys_both(
-        lifesim: SimulatorThread) -> None:
+async def test_mixed_paste_counts_each_kind_and_undeploys_both(lifesim: SimulatorThread) -> None:
     configure(lifesim, profile=True)
     app = make_app()
     models, tools = lifesim.model_ids[:2], lifesim.tool_ids[:1]
@@ -103,7 +103,8 @@ async def test_mixed_paste_counts_each_kind_and_undeploys_both(
 
 
 async def test_undo_from_the_panel_redeploys_with_the_environment_profile(
-        lifesim: SimulatorThread) -> None:
+    lifesim: SimulatorThread,
+) -> None:
     configure(lifesim, profile=True)
     app = make_app()
     model, tool = lifesim.model_ids[0], lifesim.tool_ids[0]
@@ -132,7 +133,8 @@ async def test_undo_from_the_panel_redeploys_with_the_environment_profile(
 
 
 async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
-        lifesim: SimulatorThread) -> None:
+    lifesim: SimulatorThread,
+) -> None:
     configure(lifesim, profile=False)  # no journal record, no default profile: the form
     app = make_app()
     model = lifesim.model_ids[1]
@@ -141,8 +143,13 @@ async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
         await undeploy_in_ui(app, pilot, [model])
         await until(pilot, lambda: all_final(app, 1))
         await pilot.press("f3")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen)
-                    and app.screen.query_one(DataTable).row_count == 1)
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, HistoryScreen)
+                and app.screen.query_one(DataTable).row_count == 1
+            ),
+        )
         # the rows have the keys (the hidden filter box had the focus: u typed into it)
         assert isinstance(app.focused, DataTable)
         await pilot.press("u")
@@ -167,8 +174,7 @@ async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
         assert "g5.xlarge, 1-2 replicas" in text and "the deploy form" in text
         await pilot.click("#confirm")
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
-        await until(pilot, lambda: any(j.state is JobState.SUCCESS
-                                       for j in jobs_of(app, "DEPLOY")))
+        await until(pilot, lambda: any(j.state is JobState.SUCCESS for j in jobs_of(app, "DEPLOY")))
         assert counters(lifesim)["accepted"]["DEPLOY"] == {model: 1}
         (deploy,) = jobs_of(app, "DEPLOY")
         assert deploy.params is not None
@@ -176,7 +182,8 @@ async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
 
 
 async def test_deploy_from_the_id_box_reuses_the_journal_parameters(
-        lifesim: SimulatorThread) -> None:
+    lifesim: SimulatorThread,
+) -> None:
     configure(lifesim, profile=False)
     app = make_app()
     ready = lifesim.ready_model_ids[0]
@@ -200,12 +207,17 @@ async def test_deploy_from_the_id_box_reuses_the_journal_parameters(
 
 
 async def test_bounce_with_a_failed_first_half_never_sends_the_redeploy(
-        lifesim: SimulatorThread) -> None:
+    lifesim: SimulatorThread,
+) -> None:
     configure(lifesim, profile=True)
     app = make_app()
     failing, fine = lifesim.model_ids[2], lifesim.model_ids[3]
-    admin_sync(lifesim.url, "/_sim/outcomes", "POST", json={"outcomes": [
-        {"status": "FAILED", "action": "UNDEPLOY", "resource": failing}]})
+    admin_sync(
+        lifesim.url,
+        "/_sim/outcomes",
+        "POST",
+        json={"outcomes": [{"status": "FAILED", "action": "UNDEPLOY", "resource": failing}]},
+    )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         await paste(app, f"{failing}\n{fine}")
@@ -216,8 +228,11 @@ async def test_bounce_with_a_failed_first_half_never_sends_the_redeploy(
         assert "redeployed once its undeploy is verified SUCCESS" in text
         await pilot.click("#confirm")
         # the failing one stops after its undeploy; the other gets its redeploy row
-        await until(pilot, lambda: all_final(app, 3) and not any(
-            j.then for j in app.main.model.jobs.values()), timeout=20)
+        await until(
+            pilot,
+            lambda: all_final(app, 3) and not any(j.then for j in app.main.model.jobs.values()),
+            timeout=20,
+        )
         (stopped,) = [j for j in jobs_of(app, "UNDEPLOY") if j.model_id == failing]
         assert stopped.state is JobState.FAILED
         assert stopped.error is not None and "bounce stopped" in stopped.error
@@ -236,8 +251,7 @@ async def test_read_only_refuses_every_action_and_says_so(lifesim: SimulatorThre
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         await paste(app, f"{lifesim.model_ids[0]}\n{lifesim.tool_ids[0]}")
-        for key, action in (("ctrl+u", "undeploy"), ("ctrl+d", "deploy"),
-                            ("ctrl+r", "bounce")):
+        for key, action in (("ctrl+u", "undeploy"), ("ctrl+d", "deploy"), ("ctrl+r", "bounce")):
             await pilot.press(key)
             await until(pilot, lambda: f"read-only: {action} is disabled" in messages(app))
             assert not isinstance(app.screen, ConfirmUndeploy | DeployForm), key
@@ -250,6 +264,7 @@ async def test_read_only_refuses_every_action_and_says_so(lifesim: SimulatorThre
         assert host is not None
         from kore_tui.core.deploy_params import DeployParams
         from kore_tui.core.engine import ReadOnlyError
+
         with pytest.raises(ReadOnlyError):
             host.call_wait(lambda e: e.deploy([lifesim.tool_ids[0]], DeployParams()))
         sent = counters(lifesim)["received"]

@@ -22,10 +22,12 @@ def _messages(app: KoreApp) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
 
 
-@pytest.mark.parametrize("kind,expected", [("fifo", "FIFO"), ("dir", "directory"),
-                                           ("huge", "limit is 16 MiB")])
-async def test_load_refuses_what_is_not_a_small_regular_file(tmp_path: Path, kind: str,
-                                                             expected: str) -> None:
+@pytest.mark.parametrize(
+    "kind,expected", [("fifo", "FIFO"), ("dir", "directory"), ("huge", "limit is 16 MiB")]
+)
+async def test_load_refuses_what_is_not_a_small_regular_file(
+    tmp_path: Path, kind: str, expected: str
+) -> None:
     target = tmp_path / kind
     if kind == "fifo":
         os.mkfifo(target)
@@ -44,5 +46,8 @@ async def test_load_refuses_what_is_not_a_small_regular_file(tmp_path: Path, kin
         await until(pilot, lambda: expected in _messages(app), timeout=5)
         assert "Not loaded" in _messages(app)
         assert app.main.query_one(IdEntry).text_area.text == "cm-keep", "nothing is lost"
-        await until(pilot, lambda: not [w for w in app.workers if w.group == "files"
-                                        and w.is_running], timeout=5)
+        await until(
+            pilot,
+            lambda: not [w for w in app.workers if w.group == "files" and w.is_running],
+            timeout=5,
+        )

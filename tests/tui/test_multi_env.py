@@ -45,9 +45,13 @@ async def pick(app: KoreApp, pilot: Pilot[Any], name: str) -> None:
 
 
 async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
-        simenv: SimulatorThread, slow_sim: SimulatorThread) -> None:
-    write_config('default = "slow"\n' + env_block("slow", slow_sim.url)
-                 + env_block("fast", simenv.url, 'colour = "green"'))
+    simenv: SimulatorThread, slow_sim: SimulatorThread
+) -> None:
+    write_config(
+        'default = "slow"\n'
+        + env_block("slow", slow_sim.url)
+        + env_block("fast", simenv.url, 'colour = "green"')
+    )
     app = make_app("slow")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
@@ -83,9 +87,11 @@ async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
 
 
 async def test_all_environments_view_has_an_env_column_and_acts_only_here(
-        simenv: SimulatorThread, slow_sim: SimulatorThread) -> None:
-    write_config('default = "slow"\n' + env_block("slow", slow_sim.url)
-                 + env_block("fast", simenv.url))
+    simenv: SimulatorThread, slow_sim: SimulatorThread
+) -> None:
+    write_config(
+        'default = "slow"\n' + env_block("slow", slow_sim.url) + env_block("fast", simenv.url)
+    )
     app = make_app("slow")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
@@ -107,22 +113,27 @@ async def test_all_environments_view_has_an_env_column_and_acts_only_here(
         assert sum("slow" in r for r in rows) == 2 and sum("fast" in r for r in rows) == 1
         await until(pilot, lambda: all(j.is_final for j in app.main.model.jobs.values()))
         # Acting on another environment's job from here is refused, not sent to this one.
-        table.cursor = next(i for i, k in enumerate(app.main.model.visible)
-                            if app.main.model.jobs[k].environment == "slow")
+        table.cursor = next(
+            i
+            for i, k in enumerate(app.main.model.visible)
+            if app.main.model.jobs[k].environment == "slow"
+        )
         await pilot.press("r")
-        await until(pilot, lambda: any("switch to it" in str(n.message)
-                                       for n in app._notifications))
+        await until(
+            pilot, lambda: any("switch to it" in str(n.message) for n in app._notifications)
+        )
         await pilot.press("E")
         assert not table.show_environment and len(app.main.model.jobs) == 1
         assert "Env" not in str(app.main.query_one("#jobs-header").render())
 
 
-async def test_one_engine_per_environment_with_a_slow_key_command(
-        simenv: SimulatorThread) -> None:
+async def test_one_engine_per_environment_with_a_slow_key_command(simenv: SimulatorThread) -> None:
     slow_key = '["sh", "-c", "sleep 1.5; printf %s \\"$SIM_KEY\\""]'
-    write_config('default = "slowkey"\n'
-                 + f'[environments.slowkey]\nhost = "{simenv.url}"\nkey_command = {slow_key}\n'
-                 + env_block("other", simenv.url))
+    write_config(
+        'default = "slowkey"\n'
+        + f'[environments.slowkey]\nhost = "{simenv.url}"\nkey_command = {slow_key}\n'
+        + env_block("other", simenv.url)
+    )
     app = make_app("slowkey")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.2)  # deliberate: the key command is still running
@@ -138,15 +149,22 @@ async def test_one_engine_per_environment_with_a_slow_key_command(
 
 
 async def test_reopening_shows_recent_jobs_and_quit_names_the_resume_command(
-        simenv: SimulatorThread, slow_sim: SimulatorThread) -> None:
-    write_config('default = "fast"\n' + env_block("fast", simenv.url)
-                 + env_block("slow", slow_sim.url))
+    simenv: SimulatorThread, slow_sim: SimulatorThread
+) -> None:
+    write_config(
+        'default = "fast"\n' + env_block("fast", simenv.url) + env_block("slow", slow_sim.url)
+    )
     app = make_app("fast")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
-        await until(pilot, lambda: len(app.main.model.jobs) == 2
-                    and all(j.is_final for j in app.main.model.jobs.values()))
+        await until(
+            pilot,
+            lambda: (
+                len(app.main.model.jobs) == 2
+                and all(j.is_final for j in app.main.model.jobs.values())
+            ),
+        )
     again = make_app("fast")
     async with again.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: len(again.main.model.jobs) == 2)
@@ -168,6 +186,7 @@ async def test_reopening_shows_recent_jobs_and_quit_names_the_resume_command(
 
 def test_main_screen_does_not_import_the_app() -> None:
     source = Path("kore_tui/tui/screens/main.py").read_text()
-    imported = {node.module for node in ast.walk(ast.parse(source))
-                if isinstance(node, ast.ImportFrom)}
+    imported = {
+        node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)
+    }
     assert "kore_tui.tui.app" not in imported

@@ -21,14 +21,13 @@ def test_screen_matches_snapshot(scene: Scene, snap_compare: Any) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-SIZED = [(s, size) for s in SCENES if s.name in AT_EVERY_SIZE for size in SIZES
-         if size != SIZE]
+SIZED = [(s, size) for s in SCENES if s.name in AT_EVERY_SIZE for size in SIZES if size != SIZE]
 
 
-@pytest.mark.parametrize(("scene", "size"), SIZED,
-                         ids=[f"{s.name}-{w}x{h}" for s, (w, h) in SIZED])
-def test_screen_matches_snapshot_at_size(scene: Scene, size: tuple[int, int],
-                                         snap_compare: Any) -> None:
+@pytest.mark.parametrize(("scene", "size"), SIZED, ids=[f"{s.name}-{w}x{h}" for s, (w, h) in SIZED])
+def test_screen_matches_snapshot_at_size(
+    scene: Scene, size: tuple[int, int], snap_compare: Any
+) -> None:
     app = build_app(scene)
 
     async def run_before(pilot: Pilot[int]) -> None:

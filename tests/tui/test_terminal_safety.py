@@ -30,9 +30,26 @@ LINE = " ".join(sorted((p for p in PAYLOADS if len(p) < 200), key=str.isprintabl
 LINE = LINE.replace("\n", " ").replace("\r", " ")
 # What the payloads would do if they reached the terminal. Rich's own SGR styling
 # (ESC [ … m) is legitimate output, so the check is for these sequences, not for ESC.
-FORBIDDEN = ["\x1b]", "\x1bP", "\x1b[2J", "\x1b[6n", "\x9b", "\x07", "\x00", "\x08",
-             "\x7f", "\u202e", "\u202c", "\u2066", "\u2069", "\u200b", "\ufeff", "\u2028",
-             "\u2029", "\udcff"]
+FORBIDDEN = [
+    "\x1b]",
+    "\x1bP",
+    "\x1b[2J",
+    "\x1b[6n",
+    "\x9b",
+    "\x07",
+    "\x00",
+    "\x08",
+    "\x7f",
+    "\u202e",
+    "\u202c",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\ufeff",
+    "\u2028",
+    "\u2029",
+    "\udcff",
+]
 SIZE = (120, 36)
 
 

@@ -49,9 +49,17 @@ async def test_undeploy_sends_key_only_as_header_and_parses_sample_spelling() ->
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"dock-statusId": DS, "modelId": MODEL,
-                                         "jobType": "MODELS", "action": "UNDEPLOY",
-                                         "status": "SUCCESS", "extra": {"ignored": True}})
+        return httpx.Response(
+            200,
+            json={
+                "dock-statusId": DS,
+                "modelId": MODEL,
+                "jobType": "MODELS",
+                "action": "UNDEPLOY",
+                "status": "SUCCESS",
+                "extra": {"ignored": True},
+            },
+        )
 
     async with client_for(handler) as client:
         result = await client.start_job("model", "UNDEPLOY", MODEL.upper())
@@ -77,9 +85,12 @@ async def test_missing_required_field_is_named() -> None:
 
 
 async def test_dock_status_accepts_id_and_tolerates_missing_tool_id() -> None:
-    async with client_for(lambda r: httpx.Response(
-            200, json={"_id": DS, "jobType": "MODELS", "action": "UNDEPLOY",
-                       "status": "IN_PROGRESS"})) as client:
+    async with client_for(
+        lambda r: httpx.Response(
+            200,
+            json={"_id": DS, "jobType": "MODELS", "action": "UNDEPLOY", "status": "IN_PROGRESS"},
+        )
+    ) as client:
         status = await client.dock_status(DS)
     assert status.dock_status_id == DS and status.tool_id is None and not status.is_final
 
@@ -87,27 +98,62 @@ async def test_dock_status_accepts_id_and_tolerates_missing_tool_id() -> None:
 @pytest.mark.parametrize(
     ("response", "cls", "text"),
     [
-        (httpx.Response(404, json={"success": False, "error": {"code": "NOT_FOUND",
-                                                               "message": "Model not found"}}),
-         errors.NotFoundError, "HTTP 404 NOT_FOUND: Model not found"),
-        (httpx.Response(409, json={"error": "Model is not deployed"}),
-         errors.ConflictError, "HTTP 409: Model is not deployed"),
-        (httpx.Response(401, json={"success": False, "error": {"code": "UNAUTHORIZED",
-                                                               "message": "bad key"}}),
-         errors.AuthError, "HTTP 401 UNAUTHORIZED: bad key"),
-        (httpx.Response(403, json={"error": "key lacks scope"}), errors.AuthError,
-         "HTTP 403: key lacks scope"),
-        (httpx.Response(400, json={"success": False, "error": {"code": "VALIDATION_ERROR",
-                                                               "message": "bad id"}}),
-         errors.BadRequestError, "HTTP 400 VALIDATION_ERROR: bad id"),
-        (httpx.Response(502, html="<html><head><title>502 Bad Gateway</title></head>"
-                                  "<body>nginx</body></html>"),
-         errors.ServerError, "HTTP 502: HTML page: 502 Bad Gateway"),
+        (
+            httpx.Response(
+                404,
+                json={
+                    "success": False,
+                    "error": {"code": "NOT_FOUND", "message": "Model not found"},
+                },
+            ),
+            errors.NotFoundError,
+            "HTTP 404 NOT_FOUND: Model not found",
+        ),
+        (
+            httpx.Response(409, json={"error": "Model is not deployed"}),
+            errors.ConflictError,
+            "HTTP 409: Model is not deployed",
+        ),
+        (
+            httpx.Response(
+                401,
+                json={"success": False, "error": {"code": "UNAUTHORIZED", "message": "bad key"}},
+            ),
+            errors.AuthError,
+            "HTTP 401 UNAUTHORIZED: bad key",
+        ),
+        (
+            httpx.Response(403, json={"error": "key lacks scope"}),
+            errors.AuthError,
+            "HTTP 403: key lacks scope",
+        ),
+        (
+            httpx.Response(
+                400,
+                json={"success": False, "error": {"code": "VALIDATION_ERROR", "message": "bad id"}},
+            ),
+            errors.BadRequestError,
+            "HTTP 400 VALIDATION_ERROR: bad id",
+        ),
+        (
+            httpx.Response(
+                502,
+                html="<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+            ),
+            errors.ServerError,
+            "HTTP 502: HTML page: 502 Bad Gateway",
+        ),
         (httpx.Response(503, content=b""), errors.ServerError, "HTTP 503: (empty body)"),
-        (httpx.Response(500, content=b"upstream \x1b]52;c;ZXZpbA==\x07 exploded"),
-         errors.ServerError, "HTTP 500: upstream"),
-        (httpx.Response(302, headers={"location": "https://evil.example/steal"}),
-         errors.UnexpectedStatusError, "HTTP 302: redirect to https://evil.example/steal not"),
+        (
+            httpx.Response(500, content=b"upstream \x1b]52;c;ZXZpbA==\x07 exploded"),
+            errors.ServerError,
+            "HTTP 500: upstream",
+        ),
+        (
+            httpx.Response(302, headers={"location": "https://evil.example/steal"}),
+            errors.UnexpectedStatusError,
+            "HTTP 302: redirect to https://evil.example/steal not",
+        ),
     ],
 )
 async def test_failures_map_to_typed_errors_with_readable_messages(
@@ -123,12 +169,20 @@ async def test_failures_map_to_typed_errors_with_readable_messages(
 
 async def test_rate_limited_carries_retry_after_from_header_or_body() -> None:
     with pytest.raises(errors.RateLimitedError) as info:
-        await undeploy_with(httpx.Response(429, headers={"Retry-After": "7"},
-                                           json={"error": "slow down"}))
+        await undeploy_with(
+            httpx.Response(429, headers={"Retry-After": "7"}, json={"error": "slow down"})
+        )
     assert info.value.retry_after == 7 and info.value.certainly_not_sent
     with pytest.raises(errors.RateLimitedError) as info:
-        await undeploy_with(httpx.Response(429, json={"success": False, "error": {
-            "code": "QUEUE_FULL", "message": "busy", "retryAfterMs": 2500}}))
+        await undeploy_with(
+            httpx.Response(
+                429,
+                json={
+                    "success": False,
+                    "error": {"code": "QUEUE_FULL", "message": "busy", "retryAfterMs": 2500},
+                },
+            )
+        )
     assert info.value.retry_after == 2.5
 
 
@@ -158,8 +212,9 @@ async def test_oversized_body_is_refused_before_it_is_buffered() -> None:
             yield b"x" * 65536
 
     with pytest.raises(errors.ResponseFormatError, match="larger than"):
-        async with client_for(lambda r: httpx.Response(200, content=body()),
-                              max_body_bytes=1024 * 1024) as c:
+        async with client_for(
+            lambda r: httpx.Response(200, content=body()), max_body_bytes=1024 * 1024
+        ) as c:
             await c.start_job("model", "UNDEPLOY", MODEL)
     assert chunks_sent < 40
 
@@ -205,9 +260,16 @@ async def test_ids_are_validated_before_reaching_the_path() -> None:
     assert calls == []
 
 
-@pytest.mark.parametrize("host", ["http://agent-platform.kore.ai", "ftp://x.kore.ai",
-                                  "http://10.0.0.5:8080", "https://user:pw@x.kore.ai",
-                                  "https://x.kore.ai/api"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "http://agent-platform.kore.ai",
+        "ftp://x.kore.ai",
+        "http://10.0.0.5:8080",
+        "https://user:pw@x.kore.ai",
+        "https://x.kore.ai/api",
+    ],
+)
 def test_insecure_or_odd_hosts_are_refused(host: str) -> None:
     with pytest.raises(errors.InsecureHostError):
         KoreClient(host, Secret(SENTINEL_KEY))
@@ -233,20 +295,25 @@ def test_secret_never_shows_in_full() -> None:
 
 def stalling_after(*events: tuple[str, object]) -> AsyncHandler:
     """A handler that reports httpcore trace events, then never answers."""
+
     async def handler(request: httpx.Request) -> httpx.Response:
         trace = request.extensions["trace"]
         for name, sent in events:
             await trace(name, {"request": sent})
         await asyncio.sleep(3600)
         raise AssertionError("unreachable")
+
     return handler
 
 
-async def timed_undeploy(handler: AsyncHandler, **kw: Any) -> tuple[
-        errors.KoreError, float]:
+async def timed_undeploy(handler: AsyncHandler, **kw: Any) -> tuple[errors.KoreError, float]:
     started = time.monotonic()
-    client = KoreClient(HOST, Secret(SENTINEL_KEY), budget=kw.pop("budget", 0.3),
-                        transport=httpx.MockTransport(handler))
+    client = KoreClient(
+        HOST,
+        Secret(SENTINEL_KEY),
+        budget=kw.pop("budget", 0.3),
+        transport=httpx.MockTransport(handler),
+    )
     async with client:
         with pytest.raises(errors.KoreError) as info:
             await client.start_job("model", "UNDEPLOY", MODEL, **kw)
@@ -264,13 +331,22 @@ CONNECT = SimpleNamespace(method=b"CONNECT")
         # (A real wait for a pool connection is tested over the wire in the audit suite.)
         ((), errors.RequestTimeoutError, False),
         ((("connection.connect_tcp.started", None),), errors.ConnectFailedError, True),
-        ((("connection.connect_tcp.started", None), ("connection.start_tls.started", None)),
-         errors.ConnectFailedError, True),
+        (
+            (("connection.connect_tcp.started", None), ("connection.start_tls.started", None)),
+            errors.ConnectFailedError,
+            True,
+        ),
         # A proxy tunnel's CONNECT goes out with our trace hook but none of our bytes.
         ((("http11.send_request_headers.started", CONNECT),), errors.ConnectFailedError, True),
         ((("http11.send_request_headers.started", OURS),), errors.RequestTimeoutError, False),
-        ((("http11.send_request_headers.started", OURS),
-          ("http11.receive_response_headers.started", OURS)), errors.RequestTimeoutError, False),
+        (
+            (
+                ("http11.send_request_headers.started", OURS),
+                ("http11.receive_response_headers.started", OURS),
+            ),
+            errors.RequestTimeoutError,
+            False,
+        ),
     ],
 )
 async def test_budget_ends_a_stalled_request_and_says_whether_it_was_sent(
@@ -286,8 +362,9 @@ async def test_budget_ends_a_stalled_request_and_says_whether_it_was_sent(
 async def test_per_call_budget_overrides_the_client_budget() -> None:
     handler = stalling_after(("http11.send_request_headers.started", OURS))
     started = time.monotonic()
-    async with KoreClient(HOST, Secret(SENTINEL_KEY), budget=30.0,
-                          transport=httpx.MockTransport(handler)) as client:
+    async with KoreClient(
+        HOST, Secret(SENTINEL_KEY), budget=30.0, transport=httpx.MockTransport(handler)
+    ) as client:
         with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
             await client.dock_status(DS, budget=0.2)
         with pytest.raises(errors.RequestTimeoutError, match=r"0\.2s budget"):
@@ -308,10 +385,11 @@ def gzip_stream(payload: bytes, chunk: int = 16384) -> Callable[[httpx.Request],
 
     async def body() -> Any:
         for i in range(0, len(packed), chunk):
-            yield packed[i:i + chunk]
+            yield packed[i : i + chunk]
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-encoding": "gzip"}, content=body())
+
     return handler
 
 
@@ -347,13 +425,17 @@ async def test_gzip_bomb_is_refused_at_the_cap_after_decompression() -> None:
     assert peak < 8 * 1024 * 1024, f"peak {peak} bytes while refusing a 64 MB bomb"
 
 
-@pytest.mark.parametrize(("encoding", "body", "match"), [
-    ("br", b"\x00\x01", "unsupported Content-Encoding 'br'"),
-    ("gzip", b"not gzip at all", "corrupt gzip body"),
-    ("gzip", gzip.compress(b'{"a": 1}', mtime=0)[:-12], "truncated gzip body"),
-])
-async def test_bad_or_unknown_encodings_are_format_errors(encoding: str, body: bytes,
-                                                          match: str) -> None:
+@pytest.mark.parametrize(
+    ("encoding", "body", "match"),
+    [
+        ("br", b"\x00\x01", "unsupported Content-Encoding 'br'"),
+        ("gzip", b"not gzip at all", "corrupt gzip body"),
+        ("gzip", gzip.compress(b'{"a": 1}', mtime=0)[:-12], "truncated gzip body"),
+    ],
+)
+async def test_bad_or_unknown_encodings_are_format_errors(
+    encoding: str, body: bytes, match: str
+) -> None:
     async def stream() -> Any:
         yield body
 
@@ -385,8 +467,9 @@ async def test_a_transport_that_reports_no_send_phase_is_never_called_not_sent()
         await asyncio.sleep(30)
         return httpx.Response(200, json={})
 
-    client = KoreClient("http://127.0.0.1:9", Secret(SENTINEL_KEY), budget=0.2,
-                        transport=httpx.MockTransport(stall))
+    client = KoreClient(
+        "http://127.0.0.1:9", Secret(SENTINEL_KEY), budget=0.2, transport=httpx.MockTransport(stall)
+    )
     try:
         with pytest.raises(errors.RequestTimeoutError):
             await client.start_job("model", "UNDEPLOY", "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")

@@ -45,17 +45,24 @@ def test_ca_bundle_is_loaded_and_shown(bundle: Path) -> None:
     write(CONFIG.format(bundle=bundle))
     assert load_config().environments["corp"].ca_bundle == str(bundle)
     assert load_config().environments["other"].ca_bundle is None
-    done = subprocess.run([sys.executable, "-m", "kore_tui", "env", "show", "corp"],
-                          capture_output=True, text=True, timeout=30,
-                          env={**os.environ, "CORP_KEY": "kg-corp-0000000000000000"})
+    done = subprocess.run(
+        [sys.executable, "-m", "kore_tui", "env", "show", "corp"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "CORP_KEY": "kg-corp-0000000000000000"},
+    )
     assert f"ca bundle:  {bundle}" in done.stdout, done.stderr
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ("/nonexistent/ca.pem", "'ca_bundle' file '/nonexistent/ca.pem' does not exist"),
-    ("relative/ca.pem", "'ca_bundle' must be an absolute path"),
-    ("NOT_PEM", "holds no PEM CA certificate"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("/nonexistent/ca.pem", "'ca_bundle' file '/nonexistent/ca.pem' does not exist"),
+        ("relative/ca.pem", "'ca_bundle' must be an absolute path"),
+        ("NOT_PEM", "holds no PEM CA certificate"),
+    ],
+)
 def test_bad_ca_bundle_is_a_file_line_error(value: str, reason: str, tmp_path: Path) -> None:
     if value == "NOT_PEM":
         value = str(tmp_path / "junk.pem")

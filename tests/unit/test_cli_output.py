@@ -21,9 +21,20 @@ DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
 def raw_job(payload: str) -> Job:
     """Every string field straight from a server (or a journal written by an older version),
     not cleaned by anyone."""
-    return Job(key="k", environment=payload, host="h", origin="watch", model_id=payload,
-               dock_status_id=payload, state=JobState.IN_PROGRESS, server_status=payload,
-               action=payload, job_type=payload, error=payload, created_at=payload)
+    return Job(
+        key="k",
+        environment=payload,
+        host="h",
+        origin="watch",
+        model_id=payload,
+        dock_status_id=payload,
+        state=JobState.IN_PROGRESS,
+        server_status=payload,
+        action=payload,
+        job_type=payload,
+        error=payload,
+        created_at=payload,
+    )
 
 
 def written(jobs: list[Job], as_json: bool) -> bytes:
@@ -53,32 +64,67 @@ def test_json_output_of_raw_server_strings_is_escaped_and_lossless(payload: str)
 
 
 def test_job_objects_carry_kind_and_action_as_the_contract_says() -> None:
-    undeploy = Job(key="k", environment="e", host="h", origin="sent", model_id=MODEL,
-                   dock_status_id=DS, state=JobState.SUCCESS)
+    undeploy = Job(
+        key="k",
+        environment="e",
+        host="h",
+        origin="sent",
+        model_id=MODEL,
+        dock_status_id=DS,
+        state=JobState.SUCCESS,
+    )
     doc = job_document(undeploy)
     assert (doc["kind"], doc["action"], doc["origin"]) == ("model", "UNDEPLOY", "sent")
-    tool = Job(key="k", environment="e", host="h", origin="watch", model_id="a-1",
-               dock_status_id=DS, state=JobState.IN_PROGRESS, job_type="TOOLS", action="DEPLOY")
+    tool = Job(
+        key="k",
+        environment="e",
+        host="h",
+        origin="watch",
+        model_id="a-1",
+        dock_status_id=DS,
+        state=JobState.IN_PROGRESS,
+        job_type="TOOLS",
+        action="DEPLOY",
+    )
     assert (job_document(tool)["kind"], job_document(tool)["action"]) == ("tool", "DEPLOY")
-    unknown = Job(key="k", environment="e", host="h", origin="watch", model_id=None,
-                  dock_status_id=DS, state=JobState.IN_PROGRESS, job_type=None)
+    unknown = Job(
+        key="k",
+        environment="e",
+        host="h",
+        origin="watch",
+        model_id=None,
+        dock_status_id=DS,
+        state=JobState.IN_PROGRESS,
+        job_type=None,
+    )
     assert job_document(unknown)["kind"] is None
-    for field in ("modelId", "dockStatusId", "environment", "status", "error", "submittedAt",
-                  "updatedAt"):
+    for field in (
+        "modelId",
+        "dockStatusId",
+        "environment",
+        "status",
+        "error",
+        "submittedAt",
+        "updatedAt",
+    ):
         assert field in doc
 
 
-@pytest.mark.parametrize(("argv", "code", "says"), [
-    (["undeploy", "--bogus", "--json"], "usage", "unrecognized arguments: --bogus"),
-    (["--json", "status", "--timeout", "-1"], "usage", "must be greater than 0"),
-    (["history", "--json", "--limit", "0"], "usage", "must be at least 1"),
-    (["history", "--json", "--env", "NOSUCH"], "config", "no environment named 'NOSUCH'"),
-    (["undeploy", "--json", "--yes", MODEL], "config", "no environment"),
-    (["status", "--json", "--env", "a", DS, "--env", "b"], "usage", "conflicting environments"),
-    (["undeploy", "--json", "--file", "/nonexistent/ids.txt"], "io", "cannot read"),
-])
+@pytest.mark.parametrize(
+    ("argv", "code", "says"),
+    [
+        (["undeploy", "--bogus", "--json"], "usage", "unrecognized arguments: --bogus"),
+        (["--json", "status", "--timeout", "-1"], "usage", "must be greater than 0"),
+        (["history", "--json", "--limit", "0"], "usage", "must be at least 1"),
+        (["history", "--json", "--env", "NOSUCH"], "config", "no environment named 'NOSUCH'"),
+        (["undeploy", "--json", "--yes", MODEL], "config", "no environment"),
+        (["status", "--json", "--env", "a", DS, "--env", "b"], "usage", "conflicting environments"),
+        (["undeploy", "--json", "--file", "/nonexistent/ids.txt"], "io", "cannot read"),
+    ],
+)
 def test_exit_2_under_json_prints_exactly_one_error_document(
-        argv: list[str], code: str, says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv: list[str], code: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 2
     out, err = capsys.readouterr()
     document = json.loads(out)  # exactly one document: json.loads refuses trailing data
@@ -106,10 +152,13 @@ def test_config_errors_under_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert error["code"] == "config" and f"{path}:1" in error["message"]
 
 
-@pytest.mark.parametrize("host", ["https://[::1", "https://host:99999", "https://a b",
-                                  "https://[not-an-ip]", "https://host:0"])
+@pytest.mark.parametrize(
+    "host",
+    ["https://[::1", "https://host:99999", "https://a b", "https://[not-an-ip]", "https://host:0"],
+)
 def test_a_malformed_kore_host_is_a_config_error_not_a_traceback(
-        host: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    host: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("KORE_HOST", host)
     monkeypatch.setenv("KORE_API_KEY", "kg-x")
     assert main(["status", "--json", DS]) == 2

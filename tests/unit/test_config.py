@@ -92,12 +92,18 @@ def test_missing_file_is_an_empty_config() -> None:
         ('default = "prod"\n[environments.prod\nhost = "x"\n', 2, "not valid TOML"),
         ('[environments.prod]\nhost = "http://agent-platform.kore.ai"\n', 1, "must use https"),
         ('[environments.prod]\nhost = "https://a.kore.ai"\ncolour = "plaid"\n', 1, "colour"),
-        ('\n\n[environments.p]\nhost = "https://a.kore.ai"\nkey_command = "pass x"\n', 3,
-         "no shell"),
-        ('default = "nope"\n[environments.p]\nhost = "https://a.kore.ai"\n', 1,
-         "default environment 'nope'"),
-        ('[settings]\nconcurrency = 0\n', 1, "'concurrency' must be between"),
-        ('colour = 1\n', 1, "unknown top-level key"),
+        (
+            '\n\n[environments.p]\nhost = "https://a.kore.ai"\nkey_command = "pass x"\n',
+            3,
+            "no shell",
+        ),
+        (
+            'default = "nope"\n[environments.p]\nhost = "https://a.kore.ai"\n',
+            1,
+            "default environment 'nope'",
+        ),
+        ("[settings]\nconcurrency = 0\n", 1, "'concurrency' must be between"),
+        ("colour = 1\n", 1, "unknown top-level key"),
     ],
 )
 def test_bad_config_names_file_line_and_reason_and_is_untouched(
@@ -182,9 +188,11 @@ def test_failing_key_command_reports_stderr_not_stdout(tmp_path: Path) -> None:
     # The script builds the key at run time so that no file on disk holds it (the session
     # scan in conftest.py checks every file the tests write).
     half = len(SENTINEL_KEY) // 2
-    script.write_text(f"#!{sys.executable}\nimport sys\n"
-                      f"print({SENTINEL_KEY[:half]!r} + {SENTINEL_KEY[half:]!r})\n"
-                      "print('vault locked', file=sys.stderr)\nsys.exit(3)\n")
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        f"print({SENTINEL_KEY[:half]!r} + {SENTINEL_KEY[half:]!r})\n"
+        "print('vault locked', file=sys.stderr)\nsys.exit(3)\n"
+    )
     script.chmod(0o700)
     with pytest.raises(KeyUnavailableError) as info:
         resolve_key(Environment("x", "https://a.kore.ai", key_command=(str(script),)))

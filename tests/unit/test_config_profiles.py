@@ -56,8 +56,12 @@ def test_profiles_load_as_validated_params() -> None:
     assert set(config.deploy_profiles) == {"gpu", "small"}
     gpu = config.deploy_profiles["gpu"]
     assert gpu.cost_summary() == "g5.xlarge, 1-3 replicas"
-    assert gpu.body()["hyperParameters"] == {"temperature": 0.7, "maxTokens": 256,
-                                             "topP": 0.9, "topK": 50}
+    assert gpu.body()["hyperParameters"] == {
+        "temperature": 0.7,
+        "maxTokens": 256,
+        "topP": 0.9,
+        "topK": 50,
+    }
     assert config.deploy_profiles["small"].model_type == "fineTune"
     assert config.environments["prod"].deploy_profile == "gpu"
 
@@ -66,29 +70,70 @@ def _line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-@pytest.mark.parametrize(("old", "new", "needle", "reason"), [
-    ("temperature = 0.7", "temperature = 3.5", "temperature = 3.5",
-     "deploy profile 'gpu': hyper_parameters.temperature must be a number from 0 to 2 "
-     "(got 3.5)"),
-    ("max_replicas = 3", "max_replicas = 60", "max_replicas = 60",
-     "scaling_parameters.max_replicas must be a whole number from 1 to 50"),
-    ("min_replicas = 1", "min_replicas = 5", "min_replicas = 5",
-     "min_replicas must not exceed max_replicas"),
-    ('device_type = "g5.xlarge"', 'device_type = "p5.huge"', 'device_type = "p5.huge"',
-     "device_type must be one of g4dn.xlarge"),
-    ('model_type = "openSource"', 'model_type = "closed"', 'model_type = "closed"',
-     "model_type must be one of openSource, fineTune"),
-    ("top_k = 1 }", "top_k = 0 }", "top_k = 0 }",
-     "deploy profile 'small': hyper_parameters.top_k must be a whole number from 1 to 100"),
-    ('deploy_profile = "gpu"', 'deploy_profile = "gpu2"', 'deploy_profile = "gpu2"',
-     "environment 'prod': deploy_profile 'gpu2' is not defined under [deploy_profiles] "
-     "(gpu, small)"),
-    ('name = "small"\n', "", "[deploy_profiles.small]", "deploy profile 'small': name is required"),
-    ("[deploy_profiles.small]", "[deploy_profiles.'bad name']", "[deploy_profiles.'bad name']",
-     "deploy profile name 'bad name' must be"),
-])
-def test_bad_profile_names_file_line_and_field(old: str, new: str, needle: str,
-                                               reason: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "reason"),
+    [
+        (
+            "temperature = 0.7",
+            "temperature = 3.5",
+            "temperature = 3.5",
+            "deploy profile 'gpu': hyper_parameters.temperature must be a number from 0 to 2 "
+            "(got 3.5)",
+        ),
+        (
+            "max_replicas = 3",
+            "max_replicas = 60",
+            "max_replicas = 60",
+            "scaling_parameters.max_replicas must be a whole number from 1 to 50",
+        ),
+        (
+            "min_replicas = 1",
+            "min_replicas = 5",
+            "min_replicas = 5",
+            "min_replicas must not exceed max_replicas",
+        ),
+        (
+            'device_type = "g5.xlarge"',
+            'device_type = "p5.huge"',
+            'device_type = "p5.huge"',
+            "device_type must be one of g4dn.xlarge",
+        ),
+        (
+            'model_type = "openSource"',
+            'model_type = "closed"',
+            'model_type = "closed"',
+            "model_type must be one of openSource, fineTune",
+        ),
+        (
+            "top_k = 1 }",
+            "top_k = 0 }",
+            "top_k = 0 }",
+            "deploy profile 'small': hyper_parameters.top_k must be a whole number from 1 to 100",
+        ),
+        (
+            'deploy_profile = "gpu"',
+            'deploy_profile = "gpu2"',
+            'deploy_profile = "gpu2"',
+            "environment 'prod': deploy_profile 'gpu2' is not defined under [deploy_profiles] "
+            "(gpu, small)",
+        ),
+        (
+            'name = "small"\n',
+            "",
+            "[deploy_profiles.small]",
+            "deploy profile 'small': name is required",
+        ),
+        (
+            "[deploy_profiles.small]",
+            "[deploy_profiles.'bad name']",
+            "[deploy_profiles.'bad name']",
+            "deploy profile name 'bad name' must be",
+        ),
+    ],
+)
+def test_bad_profile_names_file_line_and_field(
+    old: str, new: str, needle: str, reason: str
+) -> None:
     assert old in PROFILES
     text = PROFILES.replace(old, new, 1)
     path = write(text)

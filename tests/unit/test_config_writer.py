@@ -38,9 +38,14 @@ key_env = "KORE_PROD_KEY"
 host = "https://dev-agent-platform.kore.ai"
 """
 
-COMMENTS = ["# kore-tui config, kept in git by the ops team", "# never change without a ticket",
-            "# the platform team asked for 8", "# The real thing.", "# EU region",
-            "# american spelling on purpose"]
+COMMENTS = [
+    "# kore-tui config, kept in git by the ops team",
+    "# never change without a ticket",
+    "# the platform team asked for 8",
+    "# The real thing.",
+    "# EU region",
+    "# american spelling on purpose",
+]
 
 
 def write(text: str) -> Path:
@@ -53,8 +58,9 @@ def write(text: str) -> Path:
 
 def test_adding_an_environment_keeps_every_comment_and_the_order() -> None:
     path = write(HAND_WRITTEN)
-    config = put_environment(Environment("qa", "https://qa.kore.ai", colour="green"),
-                             expected=MISSING)
+    config = put_environment(
+        Environment("qa", "https://qa.kore.ai", colour="green"), expected=MISSING
+    )
     text = path.read_text()
     assert text.startswith(HAND_WRITTEN), "the new environment is appended, nothing else moves"
     assert config.environments["qa"].colour == "green"
@@ -65,8 +71,16 @@ def test_adding_an_environment_keeps_every_comment_and_the_order() -> None:
 def test_editing_one_environment_changes_only_its_changed_keys() -> None:
     path = write(HAND_WRITTEN)
     prod = load_config().environments["prod"]
-    put_environment(Environment("prod", "https://agent-platform.kore.ai", protected=True,
-                                colour="magenta", key_env="KORE_PROD_KEY"), expected=prod)
+    put_environment(
+        Environment(
+            "prod",
+            "https://agent-platform.kore.ai",
+            protected=True,
+            colour="magenta",
+            key_env="KORE_PROD_KEY",
+        ),
+        expected=prod,
+    )
     text = path.read_text()
     assert 'color = "magenta"      # american spelling on purpose' in text
     assert "colour" not in text, "the spelling the operator chose is kept"
@@ -141,8 +155,11 @@ def test_a_corrupt_file_is_reported_and_not_touched(raw: bytes) -> None:
     path = write("")
     path.write_bytes(raw)
     before = path.read_bytes()
-    for change in (lambda: put_environment(Environment("qa", "https://qa.kore.ai")),
-                   lambda: remove_environment("qa"), lambda: set_setting("theme", "nord")):
+    for change in (
+        lambda: put_environment(Environment("qa", "https://qa.kore.ai")),
+        lambda: remove_environment("qa"),
+        lambda: set_setting("theme", "nord"),
+    ):
         with pytest.raises(ConfigError):
             change()
         assert path.read_bytes() == before
@@ -166,12 +183,15 @@ def test_no_file_yet() -> None:
 def test_credentials_writers_keep_other_keys_and_comments() -> None:
     path = paths.credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text('# written by kore-tui; mode 0600\n[keys]\nprod = "kg-prod-0000000000"'
-                    "  # rotated monthly\n")
+    path.write_text(
+        '# written by kore-tui; mode 0600\n[keys]\nprod = "kg-prod-0000000000"  # rotated monthly\n'
+    )
     path.chmod(0o600)
     remember_key("dev.eu", Secret("kg-dev-1111111111"))
     assert {n: s.reveal() for n, s in read_credentials().items()} == {
-        "prod": "kg-prod-0000000000", "dev.eu": "kg-dev-1111111111"}
+        "prod": "kg-prod-0000000000",
+        "dev.eu": "kg-dev-1111111111",
+    }
     assert forget_key("prod") and not forget_key("prod")
     text = path.read_text()
     assert "# written by kore-tui; mode 0600" in text and "kg-prod" not in text
@@ -183,8 +203,12 @@ def test_a_setting_the_editor_does_not_show_survives_its_save(tmp_path: Path) ->
 
     ca = tmp_path / "corp-ca.pem"
     trustme.CA().cert_pem.write_to_path(str(ca))
-    path = write(HAND_WRITTEN.replace('key_env = "KORE_PROD_KEY"\n',
-                                      f'key_env = "KORE_PROD_KEY"\nca_bundle = "{ca}"  # proxy\n'))
+    path = write(
+        HAND_WRITTEN.replace(
+            'key_env = "KORE_PROD_KEY"\n',
+            f'key_env = "KORE_PROD_KEY"\nca_bundle = "{ca}"  # proxy\n',
+        )
+    )
     prod = load_config().environments["prod"]
     assert prod.ca_bundle == str(ca)
     put_environment(dataclass_replace(prod, protected=False), expected=prod)

@@ -87,19 +87,23 @@ RULES = [
     ("scaling_parameters.scale_down_delay", 49, "must be a whole number from 50 to 2000"),
     ("scaling_parameters.scale_down_delay", 2001, "must be a whole number from 50 to 2000"),
     ("scaling_parameters.replicas", 2, "is not a known key"),
-    ("optimization_info.optimization_type", "tensorrt",
-     "must be one of ctranslate2, vllm (or empty)"),
-    ("optimization_info.quantization_type", "int4",
-     "must be one of no_quantization, int8_float16 (or empty)"),
+    (
+        "optimization_info.optimization_type",
+        "tensorrt",
+        "must be one of ctranslate2, vllm (or empty)",
+    ),
+    (
+        "optimization_info.quantization_type",
+        "int4",
+        "must be one of no_quantization, int8_float16 (or empty)",
+    ),
     ("is_deployed_previously", "yes", "must be true or false"),
     ("colour", "red", "is not a known key"),
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "words"), RULES,
-                         ids=[f"{p}={v!r}" for p, v, _ in RULES])
-def test_each_rule_names_the_field_and_what_is_allowed(path: str, value: Any,
-                                                       words: str) -> None:
+@pytest.mark.parametrize(("path", "value", "words"), RULES, ids=[f"{p}={v!r}" for p, v, _ in RULES])
+def test_each_rule_names_the_field_and_what_is_allowed(path: str, value: Any, words: str) -> None:
     with pytest.raises(DeployParamsError) as caught:
         parse_model_params(_with(path, value), source="deploy profile 'gpu'")
     message = str(caught.value)
@@ -110,29 +114,42 @@ def test_each_rule_names_the_field_and_what_is_allowed(path: str, value: Any,
 
 
 def test_the_documented_example_message() -> None:
-    with pytest.raises(DeployParamsError, match=r"^deploy profile 'gpu': hyper_parameters\."
-                       r"temperature must be a number from 0 to 2 \(got 3\.5\)$"):
-        parse_model_params(_with("hyper_parameters.temperature", 3.5),
-                           source="deploy profile 'gpu'")
+    with pytest.raises(
+        DeployParamsError,
+        match=r"^deploy profile 'gpu': hyper_parameters\."
+        r"temperature must be a number from 0 to 2 \(got 3\.5\)$",
+    ):
+        parse_model_params(
+            _with("hyper_parameters.temperature", 3.5), source="deploy profile 'gpu'"
+        )
 
 
 def test_min_replicas_may_not_exceed_max_replicas() -> None:
     data = _with("scaling_parameters", {"min_replicas": 4, "max_replicas": 3})
     with pytest.raises(DeployParamsError, match=r"min_replicas must not exceed max_replicas"):
         parse_model_params(data, source="form")
-    ok = parse_model_params(_with("scaling_parameters", {"min_replicas": 3, "max_replicas": 3}),
-                            source="form")
+    ok = parse_model_params(
+        _with("scaling_parameters", {"min_replicas": 3, "max_replicas": 3}), source="form"
+    )
     assert ok.cost_summary() == "g5.xlarge, 3 replicas"
 
 
-@pytest.mark.parametrize("edge", [
-    ("hyper_parameters.temperature", 0), ("hyper_parameters.temperature", 2),
-    ("hyper_parameters.max_tokens", 0), ("hyper_parameters.max_tokens", 512),
-    ("hyper_parameters.top_p", 0), ("hyper_parameters.top_p", 1),
-    ("hyper_parameters.top_k", 1), ("hyper_parameters.top_k", 100),
-    ("scaling_parameters.scale_down_delay", 50), ("scaling_parameters.scale_down_delay", 2000),
-    ("optimization_info.optimization_type", ""),
-])
+@pytest.mark.parametrize(
+    "edge",
+    [
+        ("hyper_parameters.temperature", 0),
+        ("hyper_parameters.temperature", 2),
+        ("hyper_parameters.max_tokens", 0),
+        ("hyper_parameters.max_tokens", 512),
+        ("hyper_parameters.top_p", 0),
+        ("hyper_parameters.top_p", 1),
+        ("hyper_parameters.top_k", 1),
+        ("hyper_parameters.top_k", 100),
+        ("scaling_parameters.scale_down_delay", 50),
+        ("scaling_parameters.scale_down_delay", 2000),
+        ("optimization_info.optimization_type", ""),
+    ],
+)
 def test_documented_bounds_are_inclusive(edge: tuple[str, Any]) -> None:
     parse_model_params(_with(*edge), source="form")
 
@@ -145,19 +162,36 @@ def test_every_documented_device_type_is_accepted(device: str) -> None:
 def test_body_and_query_are_the_documented_camel_case_shape() -> None:
     data = copy.deepcopy(VALID)
     data["hyper_parameters"]["stop_sequence"] = ["</s>"]
-    data["scaling_parameters"] = {"max_batch_size": 8, "min_replicas": 1, "max_replicas": 3,
-                                  "scale_up_delay": 30, "scale_down_delay": 600}
-    data["optimization_info"] = {"optimization_type": "vllm",
-                                 "quantization_type": "no_quantization"}
+    data["scaling_parameters"] = {
+        "max_batch_size": 8,
+        "min_replicas": 1,
+        "max_replicas": 3,
+        "scale_up_delay": 30,
+        "scale_down_delay": 600,
+    }
+    data["optimization_info"] = {
+        "optimization_type": "vllm",
+        "quantization_type": "no_quantization",
+    }
     data["is_deployed_previously"] = True
     params = parse_model_params(data, source="form")
     assert params.query() == {"modelType": "openSource"}
     assert params.body() == {
         "name": "llama-prod",
-        "hyperParameters": {"temperature": 0.7, "maxTokens": 256, "topP": 0.9, "topK": 50,
-                            "stopSequence": ["</s>"]},
-        "scalingParameters": {"maxBatchSize": 8, "minReplicas": 1, "maxReplicas": 3,
-                              "scaleUpDelay": 30, "scaleDownDelay": 600},
+        "hyperParameters": {
+            "temperature": 0.7,
+            "maxTokens": 256,
+            "topP": 0.9,
+            "topK": 50,
+            "stopSequence": ["</s>"],
+        },
+        "scalingParameters": {
+            "maxBatchSize": 8,
+            "minReplicas": 1,
+            "maxReplicas": 3,
+            "scaleUpDelay": 30,
+            "scaleDownDelay": 600,
+        },
         "deviceType": "g5.xlarge",
         "optimizationInfo": {"optimizationType": "vllm", "quantizationType": "no_quantization"},
         "isDeployedPreviously": True,

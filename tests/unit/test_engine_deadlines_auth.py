@@ -89,8 +89,9 @@ async def test_stop_on_a_submitting_job_is_unknown_and_on_a_queued_one_not_sent(
         await asyncio.sleep(30)
         return httpx.Response(200, json=ACCEPTED)
 
-    engine = make_engine(URL, transport=httpx.MockTransport(slow_post),
-                         settings=replace(FAST, concurrency=1))
+    engine = make_engine(
+        URL, transport=httpx.MockTransport(slow_post), settings=replace(FAST, concurrency=1)
+    )
     engine.start()
     first, second = engine.undeploy([MODEL, OTHER_MODELS[0]])
 
@@ -122,8 +123,9 @@ async def test_a_refused_key_holds_every_post_until_a_new_key_comes() -> None:
             return httpx.Response(200, json=ACCEPTED)
         return status("SUCCESS")
 
-    engine = make_engine(URL, transport=httpx.MockTransport(platform),
-                         settings=replace(FAST, concurrency=1))
+    engine = make_engine(
+        URL, transport=httpx.MockTransport(platform), settings=replace(FAST, concurrency=1)
+    )
     engine.start()
     jobs = engine.undeploy(OTHER_MODELS)
     await until(lambda: engine.auth_blocked and len(engine.held_keys) == len(jobs), 5)
@@ -153,10 +155,12 @@ async def test_without_a_new_key_held_jobs_end_as_auth_errors() -> None:
 
 async def test_a_dock_status_still_not_found_cannot_outlive_the_deadline() -> None:
     # The 404 grace (15 s here) is longer than the deadline: the deadline wins.
-    platform = Platform([httpx.Response(200, json=ACCEPTED)],
-                        [httpx.Response(404, json={"error": "not found"})])
-    engine = make_engine(URL, transport=httpx.MockTransport(platform),
-                         settings=replace(SHORT, not_found_grace=15.0))
+    platform = Platform(
+        [httpx.Response(200, json=ACCEPTED)], [httpx.Response(404, json={"error": "not found"})]
+    )
+    engine = make_engine(
+        URL, transport=httpx.MockTransport(platform), settings=replace(SHORT, not_found_grace=15.0)
+    )
     engine.start()
     engine.undeploy([MODEL])
     took = await settle(engine, 20)

@@ -15,22 +15,30 @@ from tests.helpers import job_of, make_engine
 from tests.unit.test_engine_rules import DS, MODEL, URL, Platform, status
 
 TOOL = "a-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-PARAMS = parse_model_params({
-    "model_type": "fineTune", "name": "n", "device_type": "g6e.xlarge",
-    "hyper_parameters": {"temperature": 1, "max_tokens": 0, "top_p": 0, "top_k": 100}},
-    source="test")
+PARAMS = parse_model_params(
+    {
+        "model_type": "fineTune",
+        "name": "n",
+        "device_type": "g6e.xlarge",
+        "hyper_parameters": {"temperature": 1, "max_tokens": 0, "top_p": 0, "top_k": 100},
+    },
+    source="test",
+)
 
 
 async def test_tampered_recorded_params_are_refused_before_the_post() -> None:
-    platform = Platform([httpx.Response(200, json={"dock-statusId": DS, "status": "SUCCESS"})],
-                        [status("SUCCESS")])
+    platform = Platform(
+        [httpx.Response(200, json={"dock-statusId": DS, "status": "SUCCESS"})], [status("SUCCESS")]
+    )
     engine = make_engine(URL, transport=httpx.MockTransport(platform), journal=Journal())
     try:
         engine.pause()  # queued, not sent yet
         engine.start()
         (job,) = engine.deploy([MODEL], DeployParams(model=PARAMS))
-        tampered = dict(job.params or {}, hyper_parameters={"temperature": 9, "max_tokens": 1,
-                                                            "top_p": 1, "top_k": 1})
+        tampered = dict(
+            job.params or {},
+            hyper_parameters={"temperature": 9, "max_tokens": 1, "top_p": 1, "top_k": 1},
+        )
         engine.store.put(replace(job, params=tampered))
         engine.resume()
         await asyncio.wait_for(engine.wait_settled(), 5)
@@ -51,11 +59,26 @@ async def test_a_sync_tool_deploy_sends_is_async_false() -> None:
     def platform(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if request.method == "POST":
-            return httpx.Response(200, json={"dock-statusId": DS, "toolId": TOOL,
-                                             "jobType": "TOOLS", "action": "DEPLOY",
-                                             "status": "SUCCESS"})
-        return httpx.Response(200, json={"_id": DS, "toolId": TOOL, "jobType": "TOOLS",
-                                         "action": "DEPLOY", "status": "SUCCESS"})
+            return httpx.Response(
+                200,
+                json={
+                    "dock-statusId": DS,
+                    "toolId": TOOL,
+                    "jobType": "TOOLS",
+                    "action": "DEPLOY",
+                    "status": "SUCCESS",
+                },
+            )
+        return httpx.Response(
+            200,
+            json={
+                "_id": DS,
+                "toolId": TOOL,
+                "jobType": "TOOLS",
+                "action": "DEPLOY",
+                "status": "SUCCESS",
+            },
+        )
 
     engine = make_engine(URL, transport=httpx.MockTransport(platform))
     try:

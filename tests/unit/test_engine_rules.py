@@ -20,13 +20,26 @@ from tests.helpers import FAST, make_engine, until
 MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
 URL = "http://127.0.0.1:9"
-ACCEPTED = {"dock-statusId": DS, "modelId": MODEL, "jobType": "MODELS", "action": "UNDEPLOY",
-            "status": "IN_PROGRESS"}
+ACCEPTED = {
+    "dock-statusId": DS,
+    "modelId": MODEL,
+    "jobType": "MODELS",
+    "action": "UNDEPLOY",
+    "status": "IN_PROGRESS",
+}
 
 
 def status(value: str) -> httpx.Response:
-    return httpx.Response(200, json={"_id": DS, "toolId": MODEL, "jobType": "MODELS",
-                                     "action": "UNDEPLOY", "status": value})
+    return httpx.Response(
+        200,
+        json={
+            "_id": DS,
+            "toolId": MODEL,
+            "jobType": "MODELS",
+            "action": "UNDEPLOY",
+            "status": value,
+        },
+    )
 
 
 class Platform:
@@ -54,10 +67,15 @@ class Platform:
         return item
 
 
-async def run(platform: Platform, settings: EngineSettings = FAST, journal: Journal | None = None,
-              timeout: float = 10.0) -> Engine:
-    engine = make_engine(URL, transport=httpx.MockTransport(platform), settings=settings,
-                         journal=journal)
+async def run(
+    platform: Platform,
+    settings: EngineSettings = FAST,
+    journal: Journal | None = None,
+    timeout: float = 10.0,
+) -> Engine:
+    engine = make_engine(
+        URL, transport=httpx.MockTransport(platform), settings=settings, journal=journal
+    )
     engine.start()
     engine.undeploy([MODEL])
     try:
@@ -74,8 +92,9 @@ def only(engine: Engine) -> Job:
 
 
 async def test_immediate_success_is_still_verified() -> None:
-    platform = Platform([httpx.Response(200, json={**ACCEPTED, "status": "SUCCESS"})],
-                        [status("SUCCESS")])
+    platform = Platform(
+        [httpx.Response(200, json={**ACCEPTED, "status": "SUCCESS"})], [status("SUCCESS")]
+    )
     job = only(await run(platform))
     assert job.state is JobState.SUCCESS and platform.get_count == 1 and job.polls == 1
 
@@ -120,15 +139,18 @@ def test_unwritable_journal_location_is_a_clear_error(tmp_path: Path) -> None:
     assert blocker.read_text() == "not a directory"
 
 
-@pytest.mark.parametrize("failure", [
-    httpx.Response(500, json={"error": "boom"}),
-    httpx.Response(503, content=b""),
-    httpx.ReadTimeout("slow"),
-    httpx.RemoteProtocolError("Server disconnected without sending a response."),
-    httpx.Response(200, content=b'{"status": "IN_'),
-    httpx.Response(200, json={"modelId": MODEL, "status": "IN_PROGRESS"}),
-    httpx.Response(200, json={**ACCEPTED, "dock-statusId": "ds-../../etc/passwd"}),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(500, json={"error": "boom"}),
+        httpx.Response(503, content=b""),
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.Response(200, content=b'{"status": "IN_'),
+        httpx.Response(200, json={"modelId": MODEL, "status": "IN_PROGRESS"}),
+        httpx.Response(200, json={**ACCEPTED, "dock-statusId": "ds-../../etc/passwd"}),
+    ],
+)
 async def test_doubtful_post_outcome_is_unknown_and_never_re_sent(failure: object) -> None:
     platform = Platform([failure], [status("SUCCESS")])
     job = only(await run(platform))
@@ -137,12 +159,16 @@ async def test_doubtful_post_outcome_is_unknown_and_never_re_sent(failure: objec
     assert platform.post_count == 1 and platform.get_count == 0
 
 
-@pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("x"),
-                                     httpx.Response(429, json={"error": "slow down",
-                                                               "retryAfterMs": 10})])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("x"),
+        httpx.Response(429, json={"error": "slow down", "retryAfterMs": 10}),
+    ],
+)
 async def test_certainly_unsent_post_is_re_sent(failure: object) -> None:
-    platform = Platform([failure, failure, httpx.Response(200, json=ACCEPTED)],
-                        [status("SUCCESS")])
+    platform = Platform([failure, failure, httpx.Response(200, json=ACCEPTED)], [status("SUCCESS")])
     job = only(await run(platform))
     assert job.state is JobState.SUCCESS and platform.post_count == 3
     assert [t.state for t in job.timeline].count(JobState.SUBMITTING) == 3
@@ -156,13 +182,19 @@ async def test_connect_failures_give_up_with_error() -> None:
     assert platform.post_count == 3
 
 
-@pytest.mark.parametrize(("response", "kind"), [
-    (httpx.Response(409, json={"error": "Model is not deployed"}), "conflict"),
-    (httpx.Response(404, json={"success": False, "error": {"code": "NOT_FOUND",
-                                                          "message": "no model"}}), "not_found"),
-])
-async def test_definite_rejection_is_error_with_reason(response: httpx.Response,
-                                                       kind: str) -> None:
+@pytest.mark.parametrize(
+    ("response", "kind"),
+    [
+        (httpx.Response(409, json={"error": "Model is not deployed"}), "conflict"),
+        (
+            httpx.Response(
+                404, json={"success": False, "error": {"code": "NOT_FOUND", "message": "no model"}}
+            ),
+            "not_found",
+        ),
+    ],
+)
+async def test_definite_rejection_is_error_with_reason(response: httpx.Response, kind: str) -> None:
     platform = Platform([response])
     job = only(await run(platform))
     assert job.state is JobState.ERROR and job.error_kind == kind
@@ -185,25 +217,31 @@ async def test_unknown_status_value_is_shown_and_ends_at_deadline() -> None:
 
 async def test_fresh_404_gets_a_grace_period() -> None:
     not_found = httpx.Response(404, json={"error": "not found"})
-    platform = Platform([httpx.Response(200, json=ACCEPTED)],
-                        [not_found, not_found, status("SUCCESS")])
+    platform = Platform(
+        [httpx.Response(200, json=ACCEPTED)], [not_found, not_found, status("SUCCESS")]
+    )
     job = only(await run(platform))
     assert job.state is JobState.SUCCESS and platform.get_count == 3
 
 
 async def test_404_after_grace_is_an_error() -> None:
-    platform = Platform([httpx.Response(200, json=ACCEPTED)],
-                        [httpx.Response(404, json={"error": "not found"})])
+    platform = Platform(
+        [httpx.Response(200, json=ACCEPTED)], [httpx.Response(404, json={"error": "not found"})]
+    )
     job = only(await run(platform, settings=replace(FAST, not_found_grace=0.3)))
     assert job.state is JobState.ERROR and job.error_kind == "not_found"
 
 
 async def test_consecutive_poll_failures_mark_stale_not_failed() -> None:
     flaky = httpx.Response(503, json={"error": "busy"})
-    platform = Platform([httpx.Response(200, json=ACCEPTED)],
-                        [flaky, flaky, flaky, status("SUCCESS")])
-    engine = make_engine(URL, transport=httpx.MockTransport(platform),
-                         settings=replace(FAST, schedule=replace(FAST.schedule, initial=0.02)))
+    platform = Platform(
+        [httpx.Response(200, json=ACCEPTED)], [flaky, flaky, flaky, status("SUCCESS")]
+    )
+    engine = make_engine(
+        URL,
+        transport=httpx.MockTransport(platform),
+        settings=replace(FAST, schedule=replace(FAST.schedule, initial=0.02)),
+    )
     stale_seen = False
     engine.start()
     engine.undeploy([MODEL])
@@ -217,8 +255,10 @@ async def test_consecutive_poll_failures_mark_stale_not_failed() -> None:
 
 
 async def test_retry_only_on_request_and_recheck_of_timed_out() -> None:
-    platform = Platform([httpx.Response(500, json={"error": "boom"}),
-                         httpx.Response(200, json=ACCEPTED)], [status("SUCCESS")])
+    platform = Platform(
+        [httpx.Response(500, json={"error": "boom"}), httpx.Response(200, json=ACCEPTED)],
+        [status("SUCCESS")],
+    )
     engine = make_engine(URL, transport=httpx.MockTransport(platform))
     engine.start()
     (job,) = engine.undeploy([MODEL])

@@ -27,17 +27,26 @@ def engine_view(s: EngineSettings) -> dict[str, Any]:
 def test_every_engine_setting_has_the_config_default() -> None:
     defaults = Settings()
     view = engine_view(EngineSettings())
-    assert set(view) == {f.name for f in fields(Settings)} - UI_ONLY, \
+    assert set(view) == {f.name for f in fields(Settings)} - UI_ONLY, (
         "a setting the engine does not map (or a new one to map)"
+    )
     assert view == {name: getattr(defaults, name) for name in view}
     assert EngineSettings.from_settings(defaults) == EngineSettings()
 
 
 def test_from_settings_carries_every_value() -> None:
-    custom = Settings(concurrency=3, requests_per_second=7.0, poll_initial=0.5, poll_growth=0.3,
-                      poll_max=9.0, job_timeout=60.0, not_found_grace=4.0)
+    custom = Settings(
+        concurrency=3,
+        requests_per_second=7.0,
+        poll_initial=0.5,
+        poll_growth=0.3,
+        poll_max=9.0,
+        job_timeout=60.0,
+        not_found_grace=4.0,
+    )
     assert engine_view(EngineSettings.from_settings(custom)) == {
-        name: getattr(custom, name) for name in engine_view(EngineSettings())}
+        name: getattr(custom, name) for name in engine_view(EngineSettings())
+    }
 
 
 def test_every_numeric_setting_declares_bounds_around_its_default() -> None:

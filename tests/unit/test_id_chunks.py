@@ -10,8 +10,15 @@ from kore_tui.tui.widgets.id_entry import CHUNK_LINES, parse_lines
 
 def test_chunked_parse_equals_a_whole_parse_across_chunk_borders() -> None:
     ids = [f"cm-{uuid.UUID(int=i + 1, version=4)}" for i in range(CHUNK_LINES + 10)]
-    lines = ["modelId,name", *ids, ids[0], ids[-1].upper(), "cm-123", "cm-123",
-             f"ds-{uuid.UUID(int=7, version=4)}"]
+    lines = [
+        "modelId,name",
+        *ids,
+        ids[0],
+        ids[-1].upper(),
+        "cm-123",
+        "cm-123",
+        f"ds-{uuid.UUID(int=7, version=4)}",
+    ]
     whole = parse_ids("\n".join(lines))
     chunked = parse_lines(lines)
     assert chunked == whole

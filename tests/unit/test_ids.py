@@ -23,14 +23,16 @@ MESSY = {
     "commas": (f"{A},{B}, {C}", [A, B, C]),
     "tabs": (f"{A}\t{B}\t{C}", [A, B, C]),
     "windows line endings": (f"{A}\r\n{B}\r\n{C}\r\n", [A, B, C]),
-    "csv with header": (f"modelId,name,status\n{A},gpt,deployed\n{B},llama,deployed\n",
-                        [A, B]),
+    "csv with header": (f"modelId,name,status\n{A},gpt,deployed\n{B},llama,deployed\n", [A, B]),
     "tsv with header and quotes": (f'"modelId"\t"name"\n"{A}"\t"x"\n"{C}"\t"y"\n', [A, C]),
     "json array": (json.dumps([A, B, C]), [A, B, C]),
     "json objects": (json.dumps([{"modelId": A, "name": "m1"}, {"modelId": B}]), [A, B]),
     "json object with nested ids": (json.dumps({"models": {"x": A, "y": [B]}}), [A, B]),
-    "urls": (f"https://agent-platform.kore.ai/api/public/models/{A}/undeploy\n"
-             f"https://gale.kore.ai/api/public/models/{B}/undeploy?x=1#frag", [A, B]),
+    "urls": (
+        f"https://agent-platform.kore.ai/api/public/models/{A}/undeploy\n"
+        f"https://gale.kore.ai/api/public/models/{B}/undeploy?x=1#frag",
+        [A, B],
+    ),
     "bullets and stray spaces": (f"  - {A}  \n  * {B}\n • {C}\n", [A, B, C]),
     "upper case and duplicates": (f"{A.upper()}\n{A}\n{B}\n{B.upper()}", [A, B]),
     "markdown table": (f"| id | name |\n|---|---|\n| {A} | a |\n| {B} | b |", [A, B]),
@@ -59,7 +61,8 @@ def test_dock_status_ids_are_separated_and_reported_for_undeploy() -> None:
     undeploy = for_undeploy(parsed)
     assert undeploy.model_ids == [A]
     assert [i.reason for i in undeploy.invalid] == [
-        "this is a dock status ID, not a model or tool ID (watch it with `status`)"]
+        "this is a dock status ID, not a model or tool ID (watch it with `status`)"
+    ]
     status = for_status(parsed)
     assert status.dock_status_ids == [DS]
     assert status.invalid[0].reason == "this is a model ID, not a dock status ID"
@@ -109,8 +112,9 @@ def test_parse_never_crashes_and_accepts_only_well_formed(text: str) -> None:
         assert _ACCEPTED.fullmatch(value)
     assert len(set(parsed.model_ids)) == len(parsed.model_ids)
     assert len(set(parsed.tool_ids)) == len(parsed.tool_ids)
-    assert parsed.resource_ids == [v for v in parsed.paste_order
-                                   if v in set(parsed.model_ids + parsed.tool_ids)]
+    assert parsed.resource_ids == [
+        v for v in parsed.paste_order if v in set(parsed.model_ids + parsed.tool_ids)
+    ]
 
 
 _HEXISH = st.text(alphabet="0123456789abcdefABCDEFxg-", min_size=0, max_size=45)
@@ -126,19 +130,22 @@ def test_near_miss_ids_are_accepted_only_if_valid(prefix: str, body: str) -> Non
         assert parsed.model_ids == parsed.tool_ids == parsed.dock_status_ids == []
 
 
-@given(st.lists(st.uuids(), min_size=1, max_size=20),
-       st.sampled_from(["\n", ",", "\t", " ; ", "\r\n"]))
+@given(
+    st.lists(st.uuids(), min_size=1, max_size=20), st.sampled_from(["\n", ",", "\t", " ; ", "\r\n"])
+)
 def test_valid_ids_roundtrip_through_any_separator(uuids: list[object], sep: str) -> None:
     ids = [f"cm-{u}" for u in uuids]
     parsed = parse_ids(sep.join(ids))
     assert parsed.model_ids == list(dict.fromkeys(ids))
 
 
-@given(st.lists(st.tuples(st.sampled_from(["cm-", "a-", "A-"]), st.uuids()), min_size=1,
-                max_size=20),
-       st.sampled_from(["\n", ",", "\t", " ; ", "\r\n", " "]))
+@given(
+    st.lists(st.tuples(st.sampled_from(["cm-", "a-", "A-"]), st.uuids()), min_size=1, max_size=20),
+    st.sampled_from(["\n", ",", "\t", " ; ", "\r\n", " "]),
+)
 def test_mixed_models_and_tools_roundtrip_in_paste_order(
-        pairs: list[tuple[str, object]], sep: str) -> None:
+    pairs: list[tuple[str, object]], sep: str
+) -> None:
     ids = [f"{prefix}{u}" for prefix, u in pairs]
     parsed = parse_ids(sep.join(ids))
     expected = list(dict.fromkeys(i.lower() for i in ids))
@@ -157,8 +164,11 @@ def test_wrong_kind_tokens_are_typed_not_worded() -> None:
 
 
 TOOL_MESSY = {
-    "tool urls": (f"https://gale.kore.ai/api/public/tools/{T1}/deploy\n"
-                  f"https://gale.kore.ai/api/public/tools/{T2}/undeploy", [T1, T2]),
+    "tool urls": (
+        f"https://gale.kore.ai/api/public/tools/{T1}/deploy\n"
+        f"https://gale.kore.ai/api/public/tools/{T2}/undeploy",
+        [T1, T2],
+    ),
     "json objects with toolId": (json.dumps([{"toolId": T1}, {"toolId": T2.upper()}]), [T1, T2]),
     "csv with header": (f"toolId,name\n{T2},search\n{T1},crm\n", [T2, T1]),
 }
@@ -185,7 +195,11 @@ def test_a_mixed_paste_keeps_models_and_tools_in_paste_order() -> None:
     status = for_status(parsed)
     assert status.dock_status_ids == [DS] and status.resource_ids == []
     assert [(i.token, i.kind) for i in status.invalid] == [
-        (A, "model_id"), (T1, "tool_id"), (B, "model_id"), (T2, "tool_id")]
+        (A, "model_id"),
+        (T1, "tool_id"),
+        (B, "model_id"),
+        (T2, "tool_id"),
+    ]
     assert status.invalid[1].reason == "this is a tool ID, not a dock status ID"
 
 

@@ -20,8 +20,11 @@ def _typing_only(tree: ast.AST) -> set[int]:
     """Line numbers inside ``if TYPE_CHECKING:`` blocks (imports for annotations only)."""
     lines: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) \
-                and node.test.id == "TYPE_CHECKING":
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING"
+        ):
             for child in node.body:
                 lines.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
     return lines
@@ -41,8 +44,11 @@ def import_graph(*, runtime_only: bool = False) -> dict[str, set[str]]:
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 # ``from pkg import mod`` imports the module pkg.mod when there is one
-                targets = [f"{node.module}.{a.name}" for a in node.names
-                           if f"{node.module}.{a.name}" in modules] or [node.module]
+                targets = [
+                    f"{node.module}.{a.name}"
+                    for a in node.names
+                    if f"{node.module}.{a.name}" in modules
+                ] or [node.module]
             graph[name] |= {t for t in targets if t in modules and t != name}
     return graph
 
@@ -52,7 +58,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
     def visit(node: str, path: list[str]) -> list[str] | None:
         if node in path:
-            return [*path[path.index(node):], node]
+            return [*path[path.index(node) :], node]
         if node in done:
             return None
         for nxt in sorted(graph[node]):
@@ -70,10 +76,17 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_the_core_has_no_import_cycle() -> None:
-    graph = {m: {t for t in targets if t.startswith("kore_tui.core")}
-             for m, targets in import_graph().items() if m.startswith("kore_tui.core")}
-    assert {"kore_tui.core.engine", "kore_tui.core.outcomes", "kore_tui.core.scheduler",
-            "kore_tui.core.following"} <= set(graph)
+    graph = {
+        m: {t for t in targets if t.startswith("kore_tui.core")}
+        for m, targets in import_graph().items()
+        if m.startswith("kore_tui.core")
+    }
+    assert {
+        "kore_tui.core.engine",
+        "kore_tui.core.outcomes",
+        "kore_tui.core.scheduler",
+        "kore_tui.core.following",
+    } <= set(graph)
     assert "kore_tui.core.outcomes" in graph["kore_tui.core.protocol"]  # the walk sees imports
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
 

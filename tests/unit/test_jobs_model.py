@@ -9,9 +9,17 @@ from kore_tui.tui.jobs_model import JobsModel
 
 
 def job(i: int, state: JobState, error: str | None = None) -> Job:
-    return Job(key=f"k{i}", environment="e", host="h", origin="sent",
-               model_id=f"cm-{i:08d}-0000-4000-8000-000000000000", dock_status_id=None,
-               state=state, error=error, submitted_at=f"2026-11-29T03:00:{i:02d}.000Z")
+    return Job(
+        key=f"k{i}",
+        environment="e",
+        host="h",
+        origin="sent",
+        model_id=f"cm-{i:08d}-0000-4000-8000-000000000000",
+        dock_status_id=None,
+        state=state,
+        error=error,
+        submitted_at=f"2026-11-29T03:00:{i:02d}.000Z",
+    )
 
 
 def test_counts_follow_state_changes() -> None:
@@ -24,8 +32,14 @@ def test_counts_follow_state_changes() -> None:
 
 def test_status_filter_text_filter_and_sort() -> None:
     model = JobsModel()
-    model.apply([job(1, JobState.SUCCESS), job(2, JobState.ERROR, "HTTP 409 CONFLICT"),
-                 job(3, JobState.IN_PROGRESS), job(4, JobState.UNKNOWN, "HTTP 503")])
+    model.apply(
+        [
+            job(1, JobState.SUCCESS),
+            job(2, JobState.ERROR, "HTTP 409 CONFLICT"),
+            job(3, JobState.IN_PROGRESS),
+            job(4, JobState.UNKNOWN, "HTTP 503"),
+        ]
+    )
     model.rebuild()
     assert model.visible == ["k1", "k2", "k3", "k4"]
     model.status_filter = "problems"

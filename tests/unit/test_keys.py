@@ -55,8 +55,9 @@ def test_a_good_key_passes_unchanged() -> None:
 
 
 @pytest.mark.parametrize(("value", "reason"), BAD_KEYS[:3])
-def test_every_source_is_checked(value: str, reason: str, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_source_is_checked(
+    value: str, reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KORE_X_KEY", value)
     with pytest.raises(InvalidKeyError, match=r"the key in \$KORE_X_KEY"):
         resolve_key(Environment("x", HOST, key_env="KORE_X_KEY"))
@@ -110,25 +111,32 @@ def _gone(pid: int) -> bool:
 
 def test_key_command_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild.pid"
-    cmd = script(tmp_path, f"""
+    cmd = script(
+        tmp_path,
+        f"""
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 open({str(pid_file)!r}, "w").write(str(child.pid))
 time.sleep(60)
-""")
+""",
+    )
     with pytest.raises(KeyUnavailableError, match=r"longer than 1s"):
         keys.run_key_command((cmd,), timeout=1.0)
     grandchild = int(pid_file.read_text())
-    until_sync(lambda: _gone(grandchild), 3,
-               what="the key_command's grandchild is gone after the timeout")
+    until_sync(
+        lambda: _gone(grandchild), 3, what="the key_command's grandchild is gone after the timeout"
+    )
 
 
 def test_key_command_stderr_is_bounded_inert_and_masks_the_key(tmp_path: Path) -> None:
-    cmd = script(tmp_path, f"""
+    cmd = script(
+        tmp_path,
+        f"""
 key = {KEY_EXPR}
 print(key)
 sys.stderr.write("vault said: \\x1b[31mexpired\\x1b[0m for " + key + " " + "x" * 100000)
 sys.exit(2)
-""")
+""",
+    )
     with pytest.raises(KeyUnavailableError) as info:
         keys.run_key_command((cmd,))
     message = str(info.value)

@@ -8,17 +8,27 @@ import sys
 import pytest
 
 CORE_MODULES = [
-    "kore_tui.core.api_client", "kore_tui.core.ids", "kore_tui.core.config", "kore_tui.core.keys",
-    "kore_tui.core.engine", "kore_tui.core.journal", "kore_tui.core.store",
-    "kore_tui.simulator", "kore_tui.cli.undeploy_cmd", "kore_tui.cli.status_cmd",
-    "kore_tui.cli.history_cmd", "kore_tui.cli.env_cmd",
+    "kore_tui.core.api_client",
+    "kore_tui.core.ids",
+    "kore_tui.core.config",
+    "kore_tui.core.keys",
+    "kore_tui.core.engine",
+    "kore_tui.core.journal",
+    "kore_tui.core.store",
+    "kore_tui.simulator",
+    "kore_tui.cli.undeploy_cmd",
+    "kore_tui.cli.status_cmd",
+    "kore_tui.cli.history_cmd",
+    "kore_tui.cli.env_cmd",
 ]
 
 
 def loaded_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sys.modules))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return set(out.split())
 
@@ -36,6 +46,7 @@ def test_fast_paths_import_neither_textual_nor_httpx(argv: list[str]) -> None:
         "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'httpx', 'rich')]\n"
         "print('BAD', bad)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert "BAD []" in out

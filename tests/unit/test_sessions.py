@@ -8,14 +8,24 @@ from kore_tui.tui.sessions import Sessions
 
 
 def job(key: str, env: str, state: JobState, tracking: bool = True) -> Job:
-    return Job(key=key, environment=env, host="http://127.0.0.1:1", origin="sent",
-               model_id=None, dock_status_id=None, state=state, tracking=tracking)
+    return Job(
+        key=key,
+        environment=env,
+        host="http://127.0.0.1:1",
+        origin="sent",
+        model_id=None,
+        dock_status_id=None,
+        state=state,
+        tracking=tracking,
+    )
 
 
 def test_one_session_per_environment_and_marks_do_not_carry() -> None:
     sessions = Sessions()
-    staging, prod = Environment("staging", "http://127.0.0.1:1"), Environment(
-        "prod", "http://127.0.0.1:2")
+    staging, prod = (
+        Environment("staging", "http://127.0.0.1:1"),
+        Environment("prod", "http://127.0.0.1:2"),
+    )
     first = sessions.open(staging)
     first.model.apply([job("a", "staging", JobState.IN_PROGRESS)])
     first.model.marks.add("a")
@@ -32,10 +42,14 @@ def test_one_session_per_environment_and_marks_do_not_carry() -> None:
 def test_unfinished_counts_and_work_elsewhere() -> None:
     sessions = Sessions()
     staging = sessions.open(Environment("staging", "http://127.0.0.1:1"))
-    staging.model.apply([job("a", "staging", JobState.IN_PROGRESS),
-                         job("b", "staging", JobState.QUEUED),
-                         job("c", "staging", JobState.SUCCESS),
-                         job("d", "staging", JobState.IN_PROGRESS, tracking=False)])
+    staging.model.apply(
+        [
+            job("a", "staging", JobState.IN_PROGRESS),
+            job("b", "staging", JobState.QUEUED),
+            job("c", "staging", JobState.SUCCESS),
+            job("d", "staging", JobState.IN_PROGRESS, tracking=False),
+        ]
+    )
     prod = sessions.open(Environment("prod", "http://127.0.0.1:2"))
     assert sessions.active_elsewhere() == {"staging": 2}
     assert sessions.unfinished() == {"staging": 2}

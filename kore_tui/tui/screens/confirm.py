@@ -28,9 +28,16 @@ UNDEPLOY_WARNING = "They stop serving. u (jobs panel or history) redeploys them.
 class ConfirmUndeploy(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, env: Environment, model_ids: list[str], verb: str = "Undeploy",
-                 note: Text | None = None, *, costs: list[str] | None = None,
-                 warning: str = UNDEPLOY_WARNING) -> None:
+    def __init__(
+        self,
+        env: Environment,
+        model_ids: list[str],
+        verb: str = "Undeploy",
+        note: Text | None = None,
+        *,
+        costs: list[str] | None = None,
+        warning: str = UNDEPLOY_WARNING,
+    ) -> None:
         super().__init__()
         self.env = env
         self.model_ids = model_ids  # model and tool IDs: the counts say which is which
@@ -54,23 +61,35 @@ class ConfirmUndeploy(ModalScreen[bool]):
             yield Static(title, id="title")
             if self.costs:
                 # Above the scrolling list: what costs money is never scrolled out of sight.
-                yield Static(Text("\n".join(f"cost: {inert(line, 200)}" for line in self.costs),
-                                  style="bold"), id="costs")
+                yield Static(
+                    Text(
+                        "\n".join(f"cost: {inert(line, 200)}" for line in self.costs), style="bold"
+                    ),
+                    id="costs",
+                )
             with VerticalScroll(classes="body"):
                 if self.note is not None:
                     yield Static(self.note, id="note")
                 yield Static(Text(ids), id="ids", classes="dim")
             yield Static(self.warning, classes="warning")
             if env.protected:
-                yield Static(Text.assemble("Type the environment name ",
-                                           (inert(env.name, 40), "bold"),
-                                           " to confirm, then press Enter:"))
+                yield Static(
+                    Text.assemble(
+                        "Type the environment name ",
+                        (inert(env.name, 40), "bold"),
+                        " to confirm, then press Enter:",
+                    )
+                )
                 yield SafeInput(placeholder="type the environment name", id="typed")
                 yield Static("", id="why", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", variant="default")
-                yield Button(f"{self.verb} {len(self.model_ids)}", id="confirm", variant="error",
-                             disabled=env.protected)
+                yield Button(
+                    f"{self.verb} {len(self.model_ids)}",
+                    id="confirm",
+                    variant="error",
+                    disabled=env.protected,
+                )
 
     def on_mount(self) -> None:
         self.query_one("#typed" if self.env.protected else "#cancel").focus()
@@ -85,9 +104,12 @@ class ConfirmUndeploy(ModalScreen[bool]):
             self.dismiss(True)
             return
         typed = inert(event.value, 40)
-        why = ("Type the name first; Escape cancels." if not event.value else
-               f"{typed!r} is not {inert(self.env.name, 40)!r} (names are case-sensitive); "
-               "nothing was sent.")
+        why = (
+            "Type the name first; Escape cancels."
+            if not event.value
+            else f"{typed!r} is not {inert(self.env.name, 40)!r} (names are case-sensitive); "
+            "nothing was sent."
+        )
         self.query_one("#why", Static).update(Text(why))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -69,8 +69,7 @@ def form_mapping(values: Mapping[str, str]) -> dict[str, Any]:
 
 def form_values(params: ModelDeployParams) -> dict[str, str]:
     """A profile's parameters as the form's texts."""
-    out = {"model_type": params.model_type, "name": params.name,
-           "device_type": params.device_type}
+    out = {"model_type": params.model_type, "name": params.name, "device_type": params.device_type}
     for key, *_ in NUMBER_FIELDS:
         value = getattr(params, key)
         out[key] = "" if value is None else str(value)
@@ -86,8 +85,13 @@ class DeployForm(ModalScreen[ModelDeployParams | None]):
     DeployForm .body { max-height: 60vh; }
     """
 
-    def __init__(self, env_name: str, model_ids: list[str], reason: str,
-                 profiles: Mapping[str, ModelDeployParams]) -> None:
+    def __init__(
+        self,
+        env_name: str,
+        model_ids: list[str],
+        reason: str,
+        profiles: Mapping[str, ModelDeployParams],
+    ) -> None:
         super().__init__()
         self.env_name = env_name
         self.model_ids = model_ids
@@ -95,24 +99,32 @@ class DeployForm(ModalScreen[ModelDeployParams | None]):
         self.profiles = dict(profiles)
 
     def compose(self) -> ComposeResult:
-        title = Text(f"Deploy parameters for {len(self.model_ids)} model(s) in "
-                     f"{inert(self.env_name, 40)}", style="bold")
+        title = Text(
+            f"Deploy parameters for {len(self.model_ids)} model(s) in {inert(self.env_name, 40)}",
+            style="bold",
+        )
         title.append(f"\n{inert(self.reason, 300)}", style="dim")
         with Vertical(classes="dialog"):
             yield Static(title, id="title")
             with VerticalScroll(classes="body"), Vertical(classes="grid"):
                 if self.profiles:
                     yield Label("Profile")
-                    yield Select([(inert(n, 40), n) for n in sorted(self.profiles)],
-                                 prompt="fill from a profile…", id="profile", compact=True)
+                    yield Select(
+                        [(inert(n, 40), n) for n in sorted(self.profiles)],
+                        prompt="fill from a profile…",
+                        id="profile",
+                        compact=True,
+                    )
                 yield Label("Model type")
-                yield Select([(t, t) for t in MODEL_TYPES], prompt="choose…",
-                             id="model_type", compact=True)
+                yield Select(
+                    [(t, t) for t in MODEL_TYPES], prompt="choose…", id="model_type", compact=True
+                )
                 yield Label("Name")
                 yield SafeInput(placeholder="deployment name", id="name", compact=True)
                 yield Label("Device type")
-                yield Select([(t, t) for t in DEVICE_TYPES], prompt="choose…",
-                             id="device_type", compact=True)
+                yield Select(
+                    [(t, t) for t in DEVICE_TYPES], prompt="choose…", id="device_type", compact=True
+                )
                 for key, label, _path, hint in NUMBER_FIELDS:
                     yield Label(label)
                     yield SafeInput(placeholder=hint, id=key, compact=True)

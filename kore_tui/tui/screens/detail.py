@@ -46,18 +46,30 @@ def params_text(params: dict[str, Any]) -> Text:
 def detail_text(job: Job) -> Text:
     text = Text()
     fields = [
-        ("Resource", job.model_id), ("Kind", job.resource), ("Dock status", job.dock_status_id),
-        ("Environment", job.environment), ("Host", job.host), ("Action", job.action),
-        ("Origin", job.origin), ("Bounce", _bounce(job)),
-        ("Job type", job.job_type), ("Server status", job.server_status),
-        ("Error", job.error), ("HTTP status", job.http_status), ("Attempts", job.attempts),
-        ("Polls", job.polls), ("Tracking", "yes" if job.tracking else "stopped"),
-        ("Created", job.created_at), ("Submitted", job.submitted_at),
-        ("Updated", job.updated_at), ("Last checked", job.last_checked_at),
+        ("Resource", job.model_id),
+        ("Kind", job.resource),
+        ("Dock status", job.dock_status_id),
+        ("Environment", job.environment),
+        ("Host", job.host),
+        ("Action", job.action),
+        ("Origin", job.origin),
+        ("Bounce", _bounce(job)),
+        ("Job type", job.job_type),
+        ("Server status", job.server_status),
+        ("Error", job.error),
+        ("HTTP status", job.http_status),
+        ("Attempts", job.attempts),
+        ("Polls", job.polls),
+        ("Tracking", "yes" if job.tracking else "stopped"),
+        ("Created", job.created_at),
+        ("Submitted", job.submitted_at),
+        ("Updated", job.updated_at),
+        ("Last checked", job.last_checked_at),
     ]
     text.append("Status        ", style="bold")
-    text.append(job.status_label + ("  (stale)" if job.stale else ""),
-                style=STATE_STYLES.get(job.state))
+    text.append(
+        job.status_label + ("  (stale)" if job.stale else ""), style=STATE_STYLES.get(job.state)
+    )
     text.append("\n")
     for label, value in fields:
         text.append(f"{label:<14}", style="bold")

@@ -33,8 +33,9 @@ class EntryActions(PanelScreen):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self._send(lambda e: e.undeploy(ids),
-                           f"Queued {len(ids)} undeploy(s): {kind_counts(ids)}.")
+                self._send(
+                    lambda e: e.undeploy(ids), f"Queued {len(ids)} undeploy(s): {kind_counts(ids)}."
+                )
                 self.query_one(IdEntry).set_text("")
                 self.query_one(JobsTable).focus()
             else:
@@ -48,8 +49,11 @@ class EntryActions(PanelScreen):
         parsed = for_undeploy(await self.query_one(IdEntry).current())
         real_invalid = [i for i in parsed.invalid if i.kind == "malformed"]
         if real_invalid:
-            self.notify(f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
-                        "first (a mangled paste is a warning sign).", severity="error")
+            self.notify(
+                f"{len(real_invalid)} invalid ID-like token(s): fix or remove them "
+                "first (a mangled paste is a warning sign).",
+                severity="error",
+            )
             return None
         if not parsed.resource_ids:
             self.notify(f"No model or tool IDs to {verb}.", severity="warning")
@@ -83,8 +87,14 @@ class EntryActions(PanelScreen):
     @on(Button.Pressed, "#entry Button")
     async def _entry_button(self, event: Button.Pressed) -> None:
         # run_action awaits the async ones (undeploy and watch wait for a fresh parse).
-        actions = {"undeploy": "undeploy", "deploy": "deploy", "bounce": "bounce_ids",
-                   "watch": "watch", "load": "load_file", "clear": "clear_ids"}
+        actions = {
+            "undeploy": "undeploy",
+            "deploy": "deploy",
+            "bounce": "bounce_ids",
+            "watch": "watch",
+            "load": "load_file",
+            "clear": "clear_ids",
+        }
         if event.button.id in actions:
             await self.run_action(actions[event.button.id])
 
@@ -105,8 +115,9 @@ class EntryActions(PanelScreen):
             return
         area = self.query_one(IdEntry).text_area
         text = area.text
-        area.insert(("\n" if text and not text.endswith("\n") else "") + event.text,
-                    area.document.end)
+        area.insert(
+            ("\n" if text and not text.endswith("\n") else "") + event.text, area.document.end
+        )
         area.move_cursor(area.document.end)
         area.focus()
         self.notify("Pasted into the ID box.")
@@ -124,8 +135,9 @@ class EntryActions(PanelScreen):
         try:
             text = read_id_file(path)
         except IdFileError as exc:
-            self.app.call_from_thread(self.notify, f"Not loaded: {inert(path, 100)}: {exc}",
-                                      severity="error", timeout=8)
+            self.app.call_from_thread(
+                self.notify, f"Not loaded: {inert(path, 100)}: {exc}", severity="error", timeout=8
+            )
             return
         self.app.call_from_thread(self.query_one(IdEntry).set_text, text)
         self.app.call_from_thread(self.notify, f"Loaded {inert(path, 100)}")

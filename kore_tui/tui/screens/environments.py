@@ -28,8 +28,7 @@ class PickerResult:
     name: str | None = None
 
 
-def env_label(env: Environment, default: bool, name_width: int = 20,
-              host_width: int = 44) -> Text:
+def env_label(env: Environment, default: bool, name_width: int = 20, host_width: int = 44) -> Text:
     """One row of the picker; columns only as wide as the longest name and host, so the
     flags (PROTECTED above all) stay on screen at 80 columns."""
     text = Text()
@@ -38,9 +37,11 @@ def env_label(env: Environment, default: bool, name_width: int = 20,
     text.append(f" {inert(env.host, 50):<{host_width}}")
     # Tags carry their own foreground and background: legible on any theme and on the
     # highlighted row (a bare colour on the highlight was grey on bright green).
-    for flag, on, style in (("default", default, "black on cyan"),
-                            ("PROTECTED", env.protected, "white on red"),
-                            ("READ-ONLY", env.read_only, "black on yellow")):
+    for flag, on, style in (
+        ("default", default, "black on cyan"),
+        ("PROTECTED", env.protected, "white on red"),
+        ("READ-ONLY", env.read_only, "black on yellow"),
+    ):
         if on:
             text.append(" ")
             text.append(f" {flag} ", style=f"bold {style}")
@@ -55,8 +56,9 @@ class EnvironmentPicker(ModalScreen[PickerResult | None]):
         Binding("delete,d", "remove", "Remove"),
     ]
 
-    def __init__(self, environments: dict[str, Environment], default: str | None,
-                 current: str | None) -> None:
+    def __init__(
+        self, environments: dict[str, Environment], default: str | None, current: str | None
+    ) -> None:
         super().__init__()
         self.environments = environments
         self.default = default
@@ -68,8 +70,10 @@ class EnvironmentPicker(ModalScreen[PickerResult | None]):
             envs = sorted(self.environments.items())
             name_width = max((len(inert(n, 40)) for n, _ in envs), default=0)
             host_width = max((len(inert(e.host, 50)) for _, e in envs), default=0)
-            options = [Option(env_label(env, name == self.default, name_width, host_width),
-                              id=name) for name, env in envs]
+            options = [
+                Option(env_label(env, name == self.default, name_width, host_width), id=name)
+                for name, env in envs
+            ]
             if not options:
                 yield Label("No environments yet: press n to add one.", classes="dim")
             yield OptionList(*options, id="envs")
@@ -95,8 +99,12 @@ class EnvironmentPicker(ModalScreen[PickerResult | None]):
         self.dismiss(PickerResult("select", event.option.id))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        actions = {"add": self.action_add, "edit": self.action_edit,
-                   "remove": self.action_remove, "close": self.action_cancel}
+        actions = {
+            "add": self.action_add,
+            "edit": self.action_edit,
+            "remove": self.action_remove,
+            "close": self.action_cancel,
+        }
         actions[event.button.id or "close"]()
 
     def action_add(self) -> None:
@@ -138,25 +146,38 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
         with Vertical(classes="dialog editor"):
             yield Label("Edit environment" if env else "New environment")
             with VerticalScroll(classes="body"):
-                yield SafeInput(value=env.name if env else "", placeholder="name (e.g. prod)",
-                                id="name", disabled=env is not None)
-                yield SafeInput(value=env.host if env else "", id="host",
-                                placeholder="https://agent-platform.kore.ai")
-                yield Select([(c, c) for c in COLOURS], value=env.colour if env and env.colour
-                             in COLOURS else "blue", id="colour", allow_blank=False)
-                yield SafeInput(value=env.key_env or "" if env else "", id="key_env",
-                                placeholder="key from environment variable (optional, "
-                                "e.g. KORE_PROD_KEY)")
-                yield SafeInput(password=True, id="key",
-                                placeholder="API key (optional; kept in memory unless "
-                                "remembered)")
+                yield SafeInput(
+                    value=env.name if env else "",
+                    placeholder="name (e.g. prod)",
+                    id="name",
+                    disabled=env is not None,
+                )
+                yield SafeInput(
+                    value=env.host if env else "",
+                    id="host",
+                    placeholder="https://agent-platform.kore.ai",
+                )
+                yield Select(
+                    [(c, c) for c in COLOURS],
+                    value=env.colour if env and env.colour in COLOURS else "blue",
+                    id="colour",
+                    allow_blank=False,
+                )
+                yield SafeInput(
+                    value=env.key_env or "" if env else "",
+                    id="key_env",
+                    placeholder="key from environment variable (optional, e.g. KORE_PROD_KEY)",
+                )
+                yield SafeInput(
+                    password=True,
+                    id="key",
+                    placeholder="API key (optional; kept in memory unless remembered)",
+                )
                 with Grid(id="flags", classes="flags"):
                     yield Checkbox("Show key", id="reveal")
                     yield Checkbox("Remember key", id="remember")
-                    yield Checkbox("Protected", value=bool(env and env.protected),
-                                   id="protected")
-                    yield Checkbox("Read-only", value=bool(env and env.read_only),
-                                   id="read_only")
+                    yield Checkbox("Protected", value=bool(env and env.protected), id="protected")
+                    yield Checkbox("Read-only", value=bool(env and env.read_only), id="read_only")
                     yield Checkbox("Default", value=self.is_default, id="default")
             yield Static("", id="error", classes="error")
             with Horizontal(classes="buttons"):
@@ -173,16 +194,23 @@ class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
         key_env = self.query_one("#key_env", Input).value.strip() or None
         key_text = self.query_one("#key", Input).value
         env = Environment(
-            name=name, host=host, colour=colour, key_env=key_env,
+            name=name,
+            host=host,
+            colour=colour,
+            key_env=key_env,
             protected=self.query_one("#protected", Checkbox).value,
             read_only=self.query_one("#read_only", Checkbox).value,
             # Settings the editor has no field for are kept, not dropped on save.
             key_command=self.env.key_command if self.env else None,
             ca_bundle=self.env.ca_bundle if self.env else None,
         )
-        return EditorResult(env, Secret(key_text) if key_text.strip() else None,
-                            self.query_one("#remember", Checkbox).value,
-                            self.query_one("#default", Checkbox).value, original=self.env)
+        return EditorResult(
+            env,
+            Secret(key_text) if key_text.strip() else None,
+            self.query_one("#remember", Checkbox).value,
+            self.query_one("#default", Checkbox).value,
+            original=self.env,
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "save":

@@ -14,9 +14,11 @@ from textual.widgets import Static
 from kore_tui.tui.keys import KeyHelp
 
 # Textual's own keys, which kore-tui does not declare.
-_BUILT_IN = [("ctrl+p", "anywhere", "Command palette: every action above, and themes"),
-             ("tab", "anywhere", "Move between the ID box, its buttons and the jobs panel"),
-             ("ctrl+q", "anywhere", "Quit (asks while jobs are not final)")]
+_BUILT_IN = [
+    ("ctrl+p", "anywhere", "Command palette: every action above, and themes"),
+    ("tab", "anywhere", "Move between the ID box, its buttons and the jobs panel"),
+    ("ctrl+q", "anywhere", "Quit (asks while jobs are not final)"),
+]
 
 STATES = (
     "Actions apply to the marked jobs, or to the job under the cursor when none is marked. "
@@ -24,7 +26,7 @@ STATES = (
     "the focus is.\n\n"
     "States: QUEUED, SUBMITTING, IN_PROGRESS, SUCCESS, FAILED, TIMED_OUT (deadline passed, "
     "re-checkable), UNKNOWN (the request may have reached the server: check before you "
-    "retry), ERROR (rejected or unreachable, with the reason). A ⚠ next to \"checked\" "
+    'retry), ERROR (rejected or unreachable, with the reason). A ⚠ next to "checked" '
     "means the last checks failed and the row is stale.\n\n"
     "Action: UNDEPLOY or DEPLOY; ↻ marks the two halves of a bounce (its redeploy is sent "
     "only after the undeploy is verified SUCCESS). Resource: cm- is a model, a- a tool. "
@@ -41,8 +43,9 @@ def help_renderable(keys: list[KeyHelp]) -> Group:
         table.add_row(row.key, row.where, row.text)
     for key, where, text in _BUILT_IN:
         table.add_row(key, where, text)
-    return Group(Text("kore-tui keys", style="bold underline"), Text(""), table, Text(""),
-                 Text(STATES))
+    return Group(
+        Text("kore-tui keys", style="bold underline"), Text(""), table, Text(""), Text(STATES)
+    )
 
 
 class HelpScreen(ModalScreen[None]):

@@ -22,10 +22,14 @@ from kore_tui.tui.widgets.safe_text import SafeInput
 
 
 class HistoryScreen(Screen[None]):
-    BINDINGS = [Binding("escape", "back", "Back / clear filter"), Binding("q", "close", "Back"),
-                Binding("enter", "detail", "Detail"), Binding("slash", "filter", "Filter"),
-                Binding("t", "toggle_scope", "This env / all"),
-                Binding("u", "undo", "Undo (redeploy)")]
+    BINDINGS = [
+        Binding("escape", "back", "Back / clear filter"),
+        Binding("q", "close", "Back"),
+        Binding("enter", "detail", "Detail"),
+        Binding("slash", "filter", "Filter"),
+        Binding("t", "toggle_scope", "This env / all"),
+        Binding("u", "undo", "Undo (redeploy)"),
+    ]
     DEFAULT_CSS = """
     HistoryScreen DataTable { height: 1fr; }
     HistoryScreen #history-filter { display: none; height: 1; border: none; padding: 0 1; }
@@ -33,9 +37,13 @@ class HistoryScreen(Screen[None]):
     """
     REFRESH_SECONDS = 2.0  # the journal changes while jobs run: history follows it
 
-    def __init__(self, environment: str | None, limit: int = 500,
-                 journal_path: Path | None = None,
-                 undo: Callable[[Job], None] | None = None) -> None:
+    def __init__(
+        self,
+        environment: str | None,
+        limit: int = 500,
+        journal_path: Path | None = None,
+        undo: Callable[[Job], None] | None = None,
+    ) -> None:
         super().__init__()
         self._undo = undo  # the main screen's undo: confirmed like any deploy
         self.journal_path = journal_path
@@ -49,16 +57,25 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Label("", id="title")
-        yield SafeInput(placeholder="filter history: model, dock status, status, error "
-                        "(esc clears)", id="history-filter")
+        yield SafeInput(
+            placeholder="filter history: model, dock status, status, error (esc clears)",
+            id="history-filter",
+        )
         table: DataTable[object] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield table
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title, width in (("Created", 24), ("Env", 12), ("Action", 10), ("Status", 12),
-                             ("Resource", 17), ("Dock status", 17), ("Error", 40)):
+        for title, width in (
+            ("Created", 24),
+            ("Env", 12),
+            ("Action", 10),
+            ("Status", 12),
+            ("Resource", 17),
+            ("Dock status", 17),
+            ("Error", 40),
+        ):
             table.add_column(title, width=width)
         # The hidden filter box took the focus otherwise: q, t and u typed into it.
         table.focus()
@@ -72,8 +89,9 @@ class HistoryScreen(Screen[None]):
             journal = Journal(self.journal_path)
             try:
                 jobs = journal.history(env, self.limit)
-                jobs = [j.__class__(**{**j.__dict__, "timeline": journal.timeline(j.key)})
-                        for j in jobs]
+                jobs = [
+                    j.__class__(**{**j.__dict__, "timeline": journal.timeline(j.key)}) for j in jobs
+                ]
             finally:
                 journal.close()
         except JournalError as exc:
@@ -90,25 +108,42 @@ class HistoryScreen(Screen[None]):
 
     def _render_rows(self) -> None:
         needle = self.query_one("#history-filter", Input).value.strip().lower()
-        jobs = [j for j in self._loaded if not needle or needle in " ".join(filter(None, (
-            j.model_id, j.dock_status_id, j.state.value, j.error, j.environment,
-            j.action))).lower()]
+        jobs = [
+            j
+            for j in self._loaded
+            if not needle
+            or needle
+            in " ".join(
+                filter(
+                    None,
+                    (j.model_id, j.dock_status_id, j.state.value, j.error, j.environment, j.action),
+                )
+            ).lower()
+        ]
         if [j.key for j in jobs] == [j.key for j in self.jobs] and jobs == self.jobs:
             return  # a refresh with nothing new keeps the cursor where it is
         self.jobs = jobs
         shown = f"{len(jobs)} of {len(self._loaded)}" if needle else f"{len(jobs)}"
         self.query_one("#title", Label).update(
-            Text(f"History: {shown} most recent job(s) in {self._scope}  "
-                 "(t: toggle scope · /: filter · refreshes every 2 s)"))
+            Text(
+                f"History: {shown} most recent job(s) in {self._scope}  "
+                "(t: toggle scope · /: filter · refreshes every 2 s)"
+            )
+        )
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
         for job in jobs:
-            table.add_row(Text(inert(job.created_at, 30)), Text(inert(job.environment, 12)),
-                          Text(action_text(job)),
-                          Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
-                          Text(short_id(job.model_id)), Text(short_id(job.dock_status_id)),
-                          Text(inert(job.error or "", 200)), key=job.key)
+            table.add_row(
+                Text(inert(job.created_at, 30)),
+                Text(inert(job.environment, 12)),
+                Text(action_text(job)),
+                Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
+                Text(short_id(job.model_id)),
+                Text(short_id(job.dock_status_id)),
+                Text(inert(job.error or "", 200)),
+                key=job.key,
+            )
         if jobs:
             table.move_cursor(row=min(row, len(jobs) - 1))
 
@@ -144,8 +179,11 @@ class HistoryScreen(Screen[None]):
             return
         job = self.jobs[table.cursor_row]
         if not undoable(job):
-            self.notify(f"Undo applies to a finished UNDEPLOY that is SUCCESS; this is "
-                        f"{inert(job.action, 12)} {job.state.value}.", severity="warning")
+            self.notify(
+                f"Undo applies to a finished UNDEPLOY that is SUCCESS; this is "
+                f"{inert(job.action, 12)} {job.state.value}.",
+                severity="warning",
+            )
             return
         self._undo(job)
 

@@ -57,14 +57,23 @@ class JobActions(PanelScreen):
         jobs = self._selected_jobs(here=True)
         if jobs is None or not self._require_host():
             return
-        checkable = [j.key for j in jobs if j.dock_status_id
-                     and j.state not in {JobState.SUCCESS, JobState.FAILED}]
+        checkable = [
+            j.key
+            for j in jobs
+            if j.dock_status_id and j.state not in {JobState.SUCCESS, JobState.FAILED}
+        ]
         if not checkable:
-            self.notify(f"Nothing to re-check: {count_states(jobs)} "
-                        "(SUCCESS and FAILED are final; R retries FAILED).", severity="warning")
+            self.notify(
+                f"Nothing to re-check: {count_states(jobs)} "
+                "(SUCCESS and FAILED are final; R retries FAILED).",
+                severity="warning",
+            )
             return
-        self._send(lambda e: e.recheck(checkable), "Re-checking {n} job(s) now.",
-                   none_done="Nothing re-checked: the job(s) changed state meanwhile.")
+        self._send(
+            lambda e: e.recheck(checkable),
+            "Re-checking {n} job(s) now.",
+            none_done="Nothing re-checked: the job(s) changed state meanwhile.",
+        )
 
     def action_retry(self) -> None:
         if not self._require_host():
@@ -85,18 +94,23 @@ class JobActions(PanelScreen):
         keys = [j.key for j in retryable]
         models = [j.model_id or j.dock_status_id or "?" for j in retryable]
         actions = sorted({j.action for j in retryable})
-        note = Text(f"Retrying {count_states(retryable)}: each sends its own action again "
-                    f"({', '.join(inert(a, 12) for a in actions)}), a deploy with its recorded "
-                    "parameters", style="bold")
+        note = Text(
+            f"Retrying {count_states(retryable)}: each sends its own action again "
+            f"({', '.join(inert(a, 12) for a in actions)}), a deploy with its recorded "
+            "parameters",
+            style="bold",
+        )
         skipped = len(jobs) - len(retryable)
         if skipped:
-            note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left "
-                        "alone)")
+            note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left alone)")
         unknown = sum(1 for j in retryable if j.state is JobState.UNKNOWN)
         if unknown:
-            note.append(f"\n{unknown} UNKNOWN job(s) may already have succeeded: the first "
-                        "request may have reached the server. If it did, the retry comes "
-                        "back 409 Model is not deployed.", style="bold yellow")
+            note.append(
+                f"\n{unknown} UNKNOWN job(s) may already have succeeded: the first "
+                "request may have reached the server. If it did, the retry comes "
+                "back 409 Model is not deployed.",
+                style="bold yellow",
+            )
 
         def confirmed(ok: bool | None) -> None:
             if ok:
@@ -121,15 +135,20 @@ class JobActions(PanelScreen):
             return
         done = [j for j in jobs if undoable(j)]
         if not done:
-            self.notify(f"Undo applies to a finished UNDEPLOY that is SUCCESS; selected: "
-                        f"{count_states(jobs)} ({', '.join(sorted({j.action for j in jobs}))})."
-                        , severity="warning")
+            self.notify(
+                f"Undo applies to a finished UNDEPLOY that is SUCCESS; selected: "
+                f"{count_states(jobs)} ({', '.join(sorted({j.action for j in jobs}))}).",
+                severity="warning",
+            )
             return
         ids = list(dict.fromkeys(j.model_id for j in done if j.model_id))
         note = None
         if len(done) < len(jobs):
-            note = Text(f"{len(jobs) - len(done)} selected job(s) that are not a successful "
-                        "undeploy are left alone.", style="bold")
+            note = Text(
+                f"{len(jobs) - len(done)} selected job(s) that are not a successful "
+                "undeploy are left alone.",
+                style="bold",
+            )
         self.lifecycle.start(ids, UNDO, note)
 
     def action_bounce(self) -> None:
@@ -141,14 +160,20 @@ class JobActions(PanelScreen):
             return
         chosen = [j for j in jobs if bounceable(j)]
         if not chosen:
-            self.notify(f"Nothing to bounce: {count_states(jobs)} (a job must be final and "
-                        "name a model or tool).", severity="warning")
+            self.notify(
+                f"Nothing to bounce: {count_states(jobs)} (a job must be final and "
+                "name a model or tool).",
+                severity="warning",
+            )
             return
         ids = list(dict.fromkeys(j.model_id for j in chosen if j.model_id))
         note = None
         if len(chosen) < len(jobs):
-            note = Text(f"{len(jobs) - len(chosen)} selected job(s) still running or without "
-                        "a model or tool are left alone.", style="bold")
+            note = Text(
+                f"{len(jobs) - len(chosen)} selected job(s) still running or without "
+                "a model or tool are left alone.",
+                style="bold",
+            )
         self.lifecycle.start(ids, BOUNCE, note)
 
     def action_stop_tracking(self) -> None:
@@ -157,12 +182,18 @@ class JobActions(PanelScreen):
             return
         keys = [j.key for j in jobs if j.state in ACTIVE_STATES and j.tracking]
         if not keys:
-            self.notify(f"Nothing to stop: {count_states(jobs)} (only QUEUED, SUBMITTING "
-                        "or IN_PROGRESS jobs are tracked).", severity="warning")
+            self.notify(
+                f"Nothing to stop: {count_states(jobs)} (only QUEUED, SUBMITTING "
+                "or IN_PROGRESS jobs are tracked).",
+                severity="warning",
+            )
             return
-        self._send(lambda e: e.stop_tracking(keys), "Stopped tracking {n} job(s).",
-                   none_done="Nothing stopped: a SUBMITTING job's request is on the wire; "
-                   "its outcome is always recorded.")
+        self._send(
+            lambda e: e.stop_tracking(keys),
+            "Stopped tracking {n} job(s).",
+            none_done="Nothing stopped: a SUBMITTING job's request is on the wire; "
+            "its outcome is always recorded.",
+        )
 
     def action_copy_ids(self) -> None:
         jobs = self._selected_jobs()
@@ -186,8 +217,9 @@ class JobActions(PanelScreen):
             if path:
                 self._export(keys, path)
 
-        self.app.push_screen(PathPrompt(f"Export {len(keys)} job(s) to (.csv or .json)",
-                                        value=default), chosen)
+        self.app.push_screen(
+            PathPrompt(f"Export {len(keys)} job(s) to (.csv or .json)", value=default), chosen
+        )
 
     @work(thread=True, group="files", exit_on_error=False)
     def _export(self, keys: list[str], path: str) -> None:
@@ -195,8 +227,9 @@ class JobActions(PanelScreen):
         try:
             written = export_jobs(jobs, Path(path))
         except (OSError, ValueError) as exc:
-            self.app.call_from_thread(self.notify, f"Export failed: {inert(str(exc), 200)}",
-                                      severity="error")
+            self.app.call_from_thread(
+                self.notify, f"Export failed: {inert(str(exc), 200)}", severity="error"
+            )
             return
         self.app.call_from_thread(self.notify, f"Exported {len(jobs)} job(s) to {written}")
 
@@ -215,16 +248,22 @@ class JobActions(PanelScreen):
 
     def action_history(self) -> None:
         env = self.kore.env
-        self.app.push_screen(HistoryScreen(env.name if env else None,
-                                           journal_path=self.kore.journal_path,
-                                           undo=self._undo_from_history))
+        self.app.push_screen(
+            HistoryScreen(
+                env.name if env else None,
+                journal_path=self.kore.journal_path,
+                undo=self._undo_from_history,
+            )
+        )
 
     def _undo_from_history(self, job: Job) -> None:
         """History rows are read from the journal: undo acts on the environment on screen,
         so a row of another environment is refused with the way to get there."""
         env = self.kore.env
         if env is None or job.environment != env.name:
-            self.notify(f"This job belongs to {inert(job.environment, 40)}: switch to it "
-                        "(F2) to undo it.", severity="warning")
+            self.notify(
+                f"This job belongs to {inert(job.environment, 40)}: switch to it (F2) to undo it.",
+                severity="warning",
+            )
             return
         self.undo([job])

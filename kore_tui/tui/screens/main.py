@@ -24,8 +24,9 @@ from kore_tui.tui.widgets.safe_text import SafeInput
 
 
 class FilterInput(SafeInput):
-    BINDINGS = [Binding("escape", "screen.escape", "Clear filter",
-                        tooltip="Clear the filter and close it")]
+    BINDINGS = [
+        Binding("escape", "screen.escape", "Clear filter", tooltip="Clear the filter and close it")
+    ]
 
 
 class MainScreen(EntryActions, JobActions, ViewActions):
@@ -33,28 +34,68 @@ class MainScreen(EntryActions, JobActions, ViewActions):
     # the command palette are derived from these (kore_tui.tui.keys). Priority: a
     # TextArea's own ctrl+u/ctrl+w/ctrl+l (line editing) must not win in the ID box.
     BINDINGS = [
-        Binding("ctrl+u", "undeploy", "Undeploy", show=False, priority=True,
-                tooltip="Undeploy the pasted model and tool IDs (asks to confirm)"),
-        Binding("ctrl+d", "deploy", "Deploy", show=False, priority=True,
-                tooltip="Deploy the pasted model and tool IDs (parameters: journal, profile "
-                "or form; asks to confirm)"),
-        Binding("ctrl+r", "bounce_ids", "Bounce", show=False, priority=True,
-                tooltip="Bounce the pasted IDs: undeploy, then redeploy with the same "
-                "parameters once the undeploy is SUCCESS (asks to confirm)"),
-        Binding("ctrl+w", "watch", "Watch", show=False, priority=True,
-                tooltip="Watch the pasted dock status IDs (jobs started elsewhere)"),
-        Binding("ctrl+o", "load_file", "Load", show=False, priority=True,
-                tooltip="Load IDs from a file into the ID box"),
-        Binding("ctrl+l", "clear_ids", "Clear", show=False, priority=True,
-                tooltip="Clear the ID box"),
-        Binding("f2", "environments", "Envs",
-                tooltip="Environments: switch, add, edit or remove"),
+        Binding(
+            "ctrl+u",
+            "undeploy",
+            "Undeploy",
+            show=False,
+            priority=True,
+            tooltip="Undeploy the pasted model and tool IDs (asks to confirm)",
+        ),
+        Binding(
+            "ctrl+d",
+            "deploy",
+            "Deploy",
+            show=False,
+            priority=True,
+            tooltip="Deploy the pasted model and tool IDs (parameters: journal, profile "
+            "or form; asks to confirm)",
+        ),
+        Binding(
+            "ctrl+r",
+            "bounce_ids",
+            "Bounce",
+            show=False,
+            priority=True,
+            tooltip="Bounce the pasted IDs: undeploy, then redeploy with the same "
+            "parameters once the undeploy is SUCCESS (asks to confirm)",
+        ),
+        Binding(
+            "ctrl+w",
+            "watch",
+            "Watch",
+            show=False,
+            priority=True,
+            tooltip="Watch the pasted dock status IDs (jobs started elsewhere)",
+        ),
+        Binding(
+            "ctrl+o",
+            "load_file",
+            "Load",
+            show=False,
+            priority=True,
+            tooltip="Load IDs from a file into the ID box",
+        ),
+        Binding(
+            "ctrl+l", "clear_ids", "Clear", show=False, priority=True, tooltip="Clear the ID box"
+        ),
+        Binding("f2", "environments", "Envs", tooltip="Environments: switch, add, edit or remove"),
         Binding("f3", "history", "History", tooltip="History of past jobs from the journal"),
         Binding("f1", "help", "Help", tooltip="Help: every key and what the states mean"),
-        Binding("E", "toggle_all_environments", "All envs", show=False,
-                tooltip="Every open environment's jobs in one panel (Env column), or back"),
-        Binding("ctrl+k", "replace_key", "New key", show=False,
-                tooltip="Enter a new API key for this environment (after a 401/403)"),
+        Binding(
+            "E",
+            "toggle_all_environments",
+            "All envs",
+            show=False,
+            tooltip="Every open environment's jobs in one panel (Env column), or back",
+        ),
+        Binding(
+            "ctrl+k",
+            "replace_key",
+            "New key",
+            show=False,
+            tooltip="Enter a new API key for this environment (after a 401/403)",
+        ),
     ]
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
@@ -75,8 +116,11 @@ class MainScreen(EntryActions, JobActions, ViewActions):
             yield Static("", id="summary")
             yield ProgressBar(id="progress", show_eta=False, total=1)
         yield Static("", id="batch")
-        yield FilterInput(placeholder="filter: text in model, dock status, status or error "
-                          "(enter: to the jobs · esc: clear)", id="filter")
+        yield FilterInput(
+            placeholder="filter: text in model, dock status, status or error "
+            "(enter: to the jobs · esc: clear)",
+            id="filter",
+        )
         yield JobsHeader(id="jobs-header")
         yield JobsTable(self.model, id="jobs", clock=self.kore.clock)
         yield Footer(compact=True)
@@ -85,9 +129,15 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         self.model.clock = self.kore.clock
         self.query_one(JobsHeader).set_sort(self.model.sort)
         entry = self.query_one(IdEntry)
-        entry.border_title = "IDs (" + " · ".join(
-            f"{key_label(b.key)} {b.description.lower()}" for b in self.BINDINGS
-            if isinstance(b, Binding) and b.priority) + ")"
+        entry.border_title = (
+            "IDs ("
+            + " · ".join(
+                f"{key_label(b.key)} {b.description.lower()}"
+                for b in self.BINDINGS
+                if isinstance(b, Binding) and b.priority
+            )
+            + ")"
+        )
         if self._prefill:
             entry.set_text(self._prefill)
         self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste

@@ -26,8 +26,16 @@ from kore_tui.tui.lifecycle import Lifecycle
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
 
-_ORDER = [JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PROGRESS, JobState.SUCCESS,
-          JobState.FAILED, JobState.TIMED_OUT, JobState.UNKNOWN, JobState.ERROR]
+_ORDER = [
+    JobState.QUEUED,
+    JobState.SUBMITTING,
+    JobState.IN_PROGRESS,
+    JobState.SUCCESS,
+    JobState.FAILED,
+    JobState.TIMED_OUT,
+    JobState.UNKNOWN,
+    JobState.ERROR,
+]
 
 PROBLEMS = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT})
 
@@ -89,9 +97,14 @@ class PanelScreen(Screen[None]):
     def refresh_banner(self) -> None:
         host = self.kore.host
         tracking = any(self.model.counts.get(state) for state in ACTIVE_STATES)
-        self.query_one(EnvBanner).show(self.kore.env, host.store if host else None,
-                                       self.kore.read_only, self.kore.clock(), tracking,
-                                       self.kore.sessions.active_elsewhere())
+        self.query_one(EnvBanner).show(
+            self.kore.env,
+            host.store if host else None,
+            self.kore.read_only,
+            self.kore.clock(),
+            tracking,
+            self.kore.sessions.active_elsewhere(),
+        )
 
     def show_session(self) -> None:
         """The environment on screen changed (or got its engine): show its own jobs."""
@@ -127,8 +140,9 @@ class PanelScreen(Screen[None]):
         text.append(f" {total} job(s)", style="bold")
         for state in _ORDER:
             if model.counts.get(state):
-                text.append(f" · {model.counts[state]} {state.value}",
-                            style=STATE_STYLES.get(state))
+                text.append(
+                    f" · {model.counts[state]} {state.value}", style=STATE_STYLES.get(state)
+                )
         text.append(f"   view: {model.status_filter} · sort: {model.sort}", style="dim")
         if model.text_filter:
             text.append(f" · filter: {inert(model.text_filter, 30)!r}", style="dim")
@@ -173,12 +187,17 @@ class PanelScreen(Screen[None]):
     def _here(self, keys: list[str]) -> list[str] | None:
         """``keys`` if they all belong to the environment in the banner; else say so."""
         env = self.kore.env
-        elsewhere = {self.model.jobs[k].environment for k in keys if k in self.model.jobs
-                     and (env is None or self.model.jobs[k].environment != env.name)}
+        elsewhere = {
+            self.model.jobs[k].environment
+            for k in keys
+            if k in self.model.jobs and (env is None or self.model.jobs[k].environment != env.name)
+        }
         if elsewhere:
             names = ", ".join(sorted(inert(name, 20) for name in elsewhere))
-            self.notify(f"Selected jobs belong to {names}: switch to it (F2) to act on them.",
-                        severity="warning")
+            self.notify(
+                f"Selected jobs belong to {names}: switch to it (F2) to act on them.",
+                severity="warning",
+            )
             return None
         return keys
 
@@ -190,8 +209,10 @@ class PanelScreen(Screen[None]):
         ``here``: the action sends requests, so every job must be the banner's environment's."""
         jobs = [self.model.jobs[k] for k in self._selection() if k in self.model.jobs]
         if not jobs:
-            self.notify("No job selected: move the cursor to a job or mark some with space.",
-                        severity="warning")
+            self.notify(
+                "No job selected: move the cursor to a job or mark some with space.",
+                severity="warning",
+            )
             return None
         if here and self._here([j.key for j in jobs]) is None:
             return None
@@ -206,8 +227,9 @@ class PanelScreen(Screen[None]):
         return True
 
     @work(exclusive=False, group="engine-calls", exit_on_error=False)
-    async def _send(self, fn: Callable[[Engine], object], message: str,
-                    none_done: str | None = None) -> None:
+    async def _send(
+        self, fn: Callable[[Engine], object], message: str, none_done: str | None = None
+    ) -> None:
         """Run ``fn`` on the engine; ``message`` (``{n}`` = the count it returns), or
         ``none_done`` when it did nothing: every action says what it did or why not."""
         host = self.kore.host

@@ -23,8 +23,10 @@ class ViewActions(PanelScreen):
             everything.apply(session.model.jobs.values())
         self._all = everything
         self._show_model(everything)
-        self.notify("Showing every environment's jobs (E to go back). Re-check, retry and "
-                    "stop act only on the environment in the banner.")
+        self.notify(
+            "Showing every environment's jobs (E to go back). Re-check, retry and "
+            "stop act only on the environment in the banner."
+        )
 
     def action_focus_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -60,14 +62,14 @@ class ViewActions(PanelScreen):
 
     def action_cycle_status_filter(self) -> None:
         names = list(STATUS_FILTERS)
-        self.model.status_filter = names[(names.index(self.model.status_filter) + 1)
-                                         % len(names)]
+        self.model.status_filter = names[(names.index(self.model.status_filter) + 1) % len(names)]
         self.query_one(JobsTable).rebuild()
         self._update_summary()
 
     def action_cycle_sort(self) -> None:
         self.model.sort = SORTS[(SORTS.index(self.model.sort) + 1) % len(SORTS)]
-        self.query_one(JobsHeader).set_sort(self.model.sort,
-                                            self.query_one(JobsTable).show_environment)
+        self.query_one(JobsHeader).set_sort(
+            self.model.sort, self.query_one(JobsTable).show_environment
+        )
         self.query_one(JobsTable).rebuild()
         self._update_summary()

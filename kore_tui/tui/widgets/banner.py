@@ -31,13 +31,17 @@ def elsewhere_text(elsewhere: Mapping[str, int]) -> Text:
 
 
 def _is_auth(error: str | None) -> bool:
-    return error is not None and any(m in error for m in ("401", "403", "nauthorized",
-                                                          "orbidden"))
+    return error is not None and any(m in error for m in ("401", "403", "nauthorized", "orbidden"))
 
 
-def banner_text(env: Environment | None, store: JobStore | None, read_only: bool,
-                now: float | None = None, tracking: bool | None = None,
-                elsewhere: Mapping[str, int] | None = None) -> Text:
+def banner_text(
+    env: Environment | None,
+    store: JobStore | None,
+    read_only: bool,
+    now: float | None = None,
+    tracking: bool | None = None,
+    elsewhere: Mapping[str, int] | None = None,
+) -> Text:
     """One line, most urgent first: what is cut at a narrow width is the least urgent.
 
     ``tracking``: whether any job is being followed; only then is a long silence from
@@ -63,8 +67,10 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
             text.append(" ⏸ PAUSED ", style="bold black on yellow")
             text.append(" ")
         if health.paused_until_wall and health.paused_until_wall > now:
-            text.append(f" rate limited: waiting {health.paused_until_wall - now:.0f}s ",
-                        style="bold black on yellow")
+            text.append(
+                f" rate limited: waiting {health.paused_until_wall - now:.0f}s ",
+                style="bold black on yellow",
+            )
             text.append(" ")
         if health.auth_error:  # the engine holds every POST until a new key is given
             text.append(" KEY REFUSED: sending paused ", style="bold white on red")
@@ -100,8 +106,10 @@ def banner_text(env: Environment | None, store: JobStore | None, read_only: bool
     else:
         age = max(0.0, now - health.last_success_wall)
         late = tracking and age >= 30
-        text.append(f"last OK {age:.0f}s ago", style="bold yellow" if late else
-                    "green" if tracking else "dim")
+        text.append(
+            f"last OK {age:.0f}s ago",
+            style="bold yellow" if late else "green" if tracking else "dim",
+        )
     text.append(f" · in flight {store.in_flight}  ", style="dim")
     text.append(inert(env.host, 60), style="bold")
     return text
@@ -112,7 +120,13 @@ class EnvBanner(Static):
     EnvBanner { height: 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    def show(self, env: Environment | None, store: JobStore | None, read_only: bool,
-             now: float | None = None, tracking: bool | None = None,
-             elsewhere: Mapping[str, int] | None = None) -> None:
+    def show(
+        self,
+        env: Environment | None,
+        store: JobStore | None,
+        read_only: bool,
+        now: float | None = None,
+        tracking: bool | None = None,
+        elsewhere: Mapping[str, int] | None = None,
+    ) -> None:
         self.update(banner_text(env, store, read_only, now, tracking, elsewhere))

@@ -44,8 +44,10 @@ DEBOUNCE_SECONDS = 0.15
 CHUNK_LINES = 2_000
 
 
-def parse_lines(lines: list[str], cancelled: Callable[[], bool] = lambda: False,
-                ) -> ParsedIds | None:
+def parse_lines(
+    lines: list[str],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> ParsedIds | None:
     """Parse in chunks; None if ``cancelled()`` turned true on the way."""
     if len(lines) <= CHUNK_LINES:
         return parse_ids("\n".join(lines))
@@ -53,7 +55,7 @@ def parse_lines(lines: list[str], cancelled: Callable[[], bool] = lambda: False,
     for start in range(0, len(lines), CHUNK_LINES):
         if cancelled():
             return None
-        parser.feed("\n".join(lines[start:start + CHUNK_LINES]))
+        parser.feed("\n".join(lines[start : start + CHUNK_LINES]))
         # Without this the UI thread can wait a whole switch interval (5 ms) for the
         # interpreter after every system call: a convoy that cost 30+ ms a frame.
         time.sleep(0)
@@ -63,9 +65,12 @@ def parse_lines(lines: list[str], cancelled: Callable[[], bool] = lambda: False,
 def feedback_text(parsed: ParsedIds) -> Text:
     text = Text()
     if not parsed.total_valid and not parsed.invalid:
-        text.append("Paste model (cm-…) or tool (a-…) IDs to undeploy, deploy or bounce, or "
-                    "dock status IDs (ds-…) to watch.\n"
-                    "Lines, commas, CSV, JSON, URLs: anything goes.", style="dim")
+        text.append(
+            "Paste model (cm-…) or tool (a-…) IDs to undeploy, deploy or bounce, or "
+            "dock status IDs (ds-…) to watch.\n"
+            "Lines, commas, CSV, JSON, URLs: anything goes.",
+            style="dim",
+        )
         return text
     text.append(f"{len(parsed.model_ids)} model ID(s)", style="bold green")
     if parsed.tool_ids:
@@ -121,8 +126,12 @@ class IdsTextArea(SafeTextArea):
         # Without soft wrap there is nothing to re-wrap on a resize or a new document
         # (already wrapped at width 0 when it was made); skipping saves O(lines) work.
         wrapped = self.wrapped_document
-        if (self.soft_wrap or wrapped._width or wrapped._tab_width != self.indent_width
-                or len(wrapped._line_index_to_offsets) != self.document.line_count):
+        if (
+            self.soft_wrap
+            or wrapped._width
+            or wrapped._tab_width != self.indent_width
+            or len(wrapped._line_index_to_offsets) != self.document.line_count
+        ):
             super()._rewrap_and_refresh_virtual_size()
             return
         self._line_cache.clear()
@@ -142,7 +151,7 @@ class IdsTextArea(SafeTextArea):
             self._width = max(self.virtual_size.width - self.gutter_width - 1, 0)
             return
         first = edit.top[0]
-        lines = self.document.lines[first: first + edit.text.count("\n") + 1]
+        lines = self.document.lines[first : first + edit.text.count("\n") + 1]
         tab = self.indent_width
         self._width = max([self._width, *(cell_len(line.expandtabs(tab)) for line in lines)])
         self.virtual_size = Size(self._width + self.gutter_width + 1, self.document.line_count)
@@ -242,8 +251,9 @@ class IdEntry(Vertical):
             if self._debounce is not None:
                 self._debounce.stop()
                 self._debounce = None
-            parsed = await asyncio.to_thread(parse_lines, self._snapshot(),
-                                             functools.partial(self._stale, version))
+            parsed = await asyncio.to_thread(
+                parse_lines, self._snapshot(), functools.partial(self._stale, version)
+            )
             if parsed is not None:
                 self._parsed(parsed, version)
         return self.parsed

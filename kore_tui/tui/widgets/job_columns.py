@@ -56,19 +56,34 @@ def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...
     elapsed = Column("elapsed", "Elapsed", 9)
     error = Column("error", "Error", 0)
     if width < 110:
-        return (model, Column("dock", "Dock status", 13), Column("action", "Action", 8),
-                status, elapsed, error)
+        return (
+            model,
+            Column("dock", "Dock status", 13),
+            Column("action", "Action", 8),
+            status,
+            elapsed,
+            error,
+        )
     dock = Column("dock", "Dock status", id_width)
     wide = (Column("kind", "Kind", 5),) if width >= 170 else ()
-    return (*wide, model, dock, Column("action", "Action", 10), status, elapsed,
-            Column("checked", "Checked", 8), Column("polls", "Polls", 5), error)
+    return (
+        *wide,
+        model,
+        dock,
+        Column("action", "Action", 10),
+        status,
+        elapsed,
+        Column("checked", "Checked", 8),
+        Column("polls", "Polls", 5),
+        error,
+    )
 
 
 def short_id(value: str | None, width: int = 17) -> str:
     if not value:
         return "-"
     value = inert(value, 80)
-    return value if len(value) <= width else f"{value[:width - 6]}…{value[-4:]}"
+    return value if len(value) <= width else f"{value[: width - 6]}…{value[-4:]}"
 
 
 def ago(seconds: float | None) -> str:
@@ -94,15 +109,19 @@ def action_text(job: Job) -> str:
     return inert(job.action or "-", 20) + bounce
 
 
-def row_cells(job: Job, now: float, id_width: int = 17,
-              dock_width: int | None = None) -> dict[str, tuple[str, Style | None]]:
+def row_cells(
+    job: Job, now: float, id_width: int = 17, dock_width: int | None = None
+) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
     status = job.status_label + (" ⏸" if not job.tracking and not job.is_final else "")
     checked_text = ago(now - checked) if checked else "-"
     if job.stale:
         checked_text = "⚠ " + checked_text
-    error_style = Style(color="bright_red" if job.state in {
-        JobState.ERROR, JobState.UNKNOWN, JobState.FAILED} else "grey70")
+    error_style = Style(
+        color="bright_red"
+        if job.state in {JobState.ERROR, JobState.UNKNOWN, JobState.FAILED}
+        else "grey70"
+    )
     return {
         "env": (inert(job.environment, 40), Style(bold=True)),
         "kind": (inert(job.resource or "?", 10), None),
@@ -117,8 +136,9 @@ def row_cells(job: Job, now: float, id_width: int = 17,
     }
 
 
-def render_cells(cells: Mapping[str, tuple[str, Style | None]], columns: tuple[Column, ...],
-                 width: int) -> list[tuple[str, Style | None]]:
+def render_cells(
+    cells: Mapping[str, tuple[str, Style | None]], columns: tuple[Column, ...], width: int
+) -> list[tuple[str, Style | None]]:
     """Cells padded to their columns; the last column takes what is left of ``width``."""
     used = 2 + sum(c.width + 1 for c in columns if c.width)
     out = []
@@ -127,4 +147,3 @@ def render_cells(cells: Mapping[str, tuple[str, Style | None]], columns: tuple[C
         size = column.width or max(width - used, 1)
         out.append((fit(text, size) + (" " if column.width else ""), style))
     return out
-

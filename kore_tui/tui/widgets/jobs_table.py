@@ -54,8 +54,7 @@ class JobsHeader(Widget):
         width = self.size.width
         target = {"model": "Resource", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
         columns = columns_for(width, self.show_environment)
-        titles = {c.key: (c.title + (" ▾" if c.title == target else ""), None)
-                  for c in columns}
+        titles = {c.key: (c.title + (" ▾" if c.title == target else ""), None) for c in columns}
         # The mark column's title is the mark itself: an SVG export drops leading blanks,
         # which shifted every title two columns left.
         text = "● " + "".join(cell for cell, _ in render_cells(titles, columns, width))
@@ -75,47 +74,131 @@ class JobsTable(ScrollView, can_focus=True):
         Binding("end", "cursor_to(-1)", "Bottom", show=False),
         # Shown in the footer: the few that fit at 80 columns next to F2/F3/F1 (more
         # overflowed and left a stray character); F1 lists them all.
-        Binding("space", "toggle_mark", "Mark", tooltip="Mark or unmark the job under the "
-                "cursor (actions apply to the marked jobs, else to the cursor's)"),
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            tooltip="Mark or unmark the job under the "
+            "cursor (actions apply to the marked jobs, else to the cursor's)",
+        ),
         Binding("a", "mark_all", "All", show=False, tooltip="Mark every job shown"),
-        Binding("escape", "screen.escape", "Clear", show=False,
-                tooltip="Clear the filter; pressed again, clear the marks"),
-        Binding("enter", "open_detail", "Detail",
-                tooltip="Job detail: every field, raw last response, timeline"),
+        Binding(
+            "escape",
+            "screen.escape",
+            "Clear",
+            show=False,
+            tooltip="Clear the filter; pressed again, clear the marks",
+        ),
+        Binding(
+            "enter",
+            "open_detail",
+            "Detail",
+            tooltip="Job detail: every field, raw last response, timeline",
+        ),
         # Not in the footer: at 80 columns it made room for u Undo (F1 lists it).
-        Binding("slash", "screen.focus_filter", "Filter", show=False,
-                tooltip="Filter jobs by text (model, dock status, status, error)"),
-        Binding("f", "screen.cycle_status_filter", "View", show=False,
-                tooltip="Cycle the status filter: all, active, problems, success"),
-        Binding("s", "screen.cycle_sort", "Sort", show=False,
-                tooltip="Cycle the sort: created, status, elapsed (longest first), model"),
-        Binding("r", "screen.recheck", "Recheck", show=False,
-                tooltip="Re-check the selected jobs' status now"),
-        Binding("R", "screen.retry", "Retry", tooltip="Retry the selected FAILED / UNKNOWN / "
-                "ERROR jobs: sends each one's action again (asks to confirm)"),
-        Binding("u", "screen.undo", "Undo", tooltip="Undo the selected finished undeploys "
-                "(SUCCESS): redeploy them with the journal's, a profile's or the form's "
-                "parameters (asks to confirm)"),
-        Binding("b", "screen.bounce", "Bounce", show=False, tooltip="Bounce the selected "
-                "jobs' models and tools: undeploy, then redeploy once the undeploy is SUCCESS "
-                "(asks to confirm)"),
-        Binding("x", "screen.stop_tracking", "Stop", show=False,
-                tooltip="Stop tracking the selected jobs (no more polls)"),
-        Binding("c", "screen.copy_ids", "Copy", show=False,
-                tooltip="Copy the selected jobs' dock status IDs (else model or tool IDs)"),
-        Binding("e", "screen.export", "Export", show=False,
-                tooltip="Export the marked (else shown) jobs to CSV or JSON"),
-        Binding("p", "screen.toggle_pause", "Pause", show=False,
-                tooltip="Pause or resume all requests to this environment"),
-        Binding("F", "screen.mark_failed", "Mark failed", show=False,
-                tooltip="Mark the jobs that did not succeed (FAILED, UNKNOWN, ERROR, "
-                "TIMED_OUT)"),
-        Binding("C", "screen.copy_failed_models", "Copy failed", show=False,
-                tooltip="Copy the model IDs of the jobs that did not succeed"),
+        Binding(
+            "slash",
+            "screen.focus_filter",
+            "Filter",
+            show=False,
+            tooltip="Filter jobs by text (model, dock status, status, error)",
+        ),
+        Binding(
+            "f",
+            "screen.cycle_status_filter",
+            "View",
+            show=False,
+            tooltip="Cycle the status filter: all, active, problems, success",
+        ),
+        Binding(
+            "s",
+            "screen.cycle_sort",
+            "Sort",
+            show=False,
+            tooltip="Cycle the sort: created, status, elapsed (longest first), model",
+        ),
+        Binding(
+            "r",
+            "screen.recheck",
+            "Recheck",
+            show=False,
+            tooltip="Re-check the selected jobs' status now",
+        ),
+        Binding(
+            "R",
+            "screen.retry",
+            "Retry",
+            tooltip="Retry the selected FAILED / UNKNOWN / "
+            "ERROR jobs: sends each one's action again (asks to confirm)",
+        ),
+        Binding(
+            "u",
+            "screen.undo",
+            "Undo",
+            tooltip="Undo the selected finished undeploys "
+            "(SUCCESS): redeploy them with the journal's, a profile's or the form's "
+            "parameters (asks to confirm)",
+        ),
+        Binding(
+            "b",
+            "screen.bounce",
+            "Bounce",
+            show=False,
+            tooltip="Bounce the selected "
+            "jobs' models and tools: undeploy, then redeploy once the undeploy is SUCCESS "
+            "(asks to confirm)",
+        ),
+        Binding(
+            "x",
+            "screen.stop_tracking",
+            "Stop",
+            show=False,
+            tooltip="Stop tracking the selected jobs (no more polls)",
+        ),
+        Binding(
+            "c",
+            "screen.copy_ids",
+            "Copy",
+            show=False,
+            tooltip="Copy the selected jobs' dock status IDs (else model or tool IDs)",
+        ),
+        Binding(
+            "e",
+            "screen.export",
+            "Export",
+            show=False,
+            tooltip="Export the marked (else shown) jobs to CSV or JSON",
+        ),
+        Binding(
+            "p",
+            "screen.toggle_pause",
+            "Pause",
+            show=False,
+            tooltip="Pause or resume all requests to this environment",
+        ),
+        Binding(
+            "F",
+            "screen.mark_failed",
+            "Mark failed",
+            show=False,
+            tooltip="Mark the jobs that did not succeed (FAILED, UNKNOWN, ERROR, TIMED_OUT)",
+        ),
+        Binding(
+            "C",
+            "screen.copy_failed_models",
+            "Copy failed",
+            show=False,
+            tooltip="Copy the model IDs of the jobs that did not succeed",
+        ),
         Binding("h", "screen.history", "History", show=False),
         Binding("question_mark", "screen.help", "Help", show=False),
-        Binding("q", "app.quit", "Quit", show=False,
-                tooltip="Quit (asks while jobs are not final; they resume next time)"),
+        Binding(
+            "q",
+            "app.quit",
+            "Quit",
+            show=False,
+            tooltip="Quit (asks while jobs are not final; they resume next time)",
+        ),
     ]
 
     cursor = reactive(0, always_update=True, repaint=False)
@@ -128,8 +211,9 @@ class JobsTable(ScrollView, can_focus=True):
     class MarksChanged(Message):
         pass
 
-    def __init__(self, model: JobsModel, *, id: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, model: JobsModel, *, id: str | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
         super().__init__(id=id)
         self.model = model
         self.show_environment = False
@@ -194,8 +278,12 @@ class JobsTable(ScrollView, can_focus=True):
         row_style = base + Style(bgcolor="grey23") if is_cursor else base
         if is_cursor and self.has_focus:
             row_style = base + Style(bgcolor="dark_blue")
-        segments = [Segment("● " if key in self.model.marks else "  ",
-                            row_style + Style(color="yellow", bold=True))]
+        segments = [
+            Segment(
+                "● " if key in self.model.marks else "  ",
+                row_style + Style(color="yellow", bold=True),
+            )
+        ]
         columns = columns_for(width, self.show_environment)
         widths = {c.key: c.width for c in columns}
         cells = row_cells(job, self._clock(), widths["model"], widths["dock"])
@@ -207,8 +295,10 @@ class JobsTable(ScrollView, can_focus=True):
         """An empty panel says why, and what to press."""
         model = self.model
         if not model.jobs:
-            return ("No jobs yet: paste model or tool IDs above, then ctrl+u (ctrl+d deploys, "
-                    "ctrl+w watches ds- IDs)")
+            return (
+                "No jobs yet: paste model or tool IDs above, then ctrl+u (ctrl+d deploys, "
+                "ctrl+w watches ds- IDs)"
+            )
         if model.text_filter:
             return f"nothing matches {inert(model.text_filter, 40)!r} — esc clears the filter"
         return f"no {model.status_filter} jobs — f cycles the view (all, active, problems, …)"
