@@ -17,16 +17,13 @@ from kore_tui.cli import failure
 from kore_tui.cli.common import (
     dump_json,
     err,
-    exit_code_for,
     get_key,
     handle_errors,
     load_target,
-    print_jobs,
-    run_async,
 )
 from kore_tui.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from kore_tui.cli.failure import CliError
-from kore_tui.cli.session import interrupted_hint, run_engine
+from kore_tui.cli.session import run_and_report
 from kore_tui.cli.undeploy_cmd import (
     ask,
     counts,
@@ -171,14 +168,7 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
             jobs += send(parsed.tool_ids, DeployParams(tool=tool))
         return jobs
 
-    async def main() -> int:
-        jobs = await run_engine(
-            env, key, settings, start, wait=args.wait, on_interrupt=interrupted_hint(env)
-        )
-        print_jobs(jobs, args.json)
-        return exit_code_for(jobs, waited=args.wait)
-
-    return run_async(main)
+    return run_and_report(env, key, settings, start, wait=args.wait, as_json=args.json)
 
 
 def run_deploy(args: argparse.Namespace) -> int:

@@ -6,7 +6,15 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from kore_tui.cli.common import Progress, err, track, with_second_halves
+from kore_tui.cli.common import (
+    Progress,
+    err,
+    exit_code_for,
+    print_jobs,
+    run_async,
+    track,
+    with_second_halves,
+)
 from kore_tui.core.clients import client_for
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
@@ -99,3 +107,25 @@ def interrupted_hint(env: Environment) -> Callable[[list[Job]], None]:
         )
 
     return hint
+
+
+def run_and_report(
+    env: Environment,
+    key: Secret,
+    settings: EngineSettings,
+    start: Callable[[Engine], list[Job]],
+    *,
+    wait: bool,
+    as_json: bool,
+) -> int:
+    """One headless command's run: the engine to the end (Ctrl-C leaves the resume hint),
+    the jobs printed, the exit code they call for. Shared by undeploy, deploy/bounce, status."""
+
+    async def main() -> int:
+        jobs = await run_engine(
+            env, key, settings, start, wait=wait, on_interrupt=interrupted_hint(env)
+        )
+        print_jobs(jobs, as_json)
+        return exit_code_for(jobs, waited=wait)
+
+    return run_async(main)

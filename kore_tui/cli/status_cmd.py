@@ -10,15 +10,12 @@ from datetime import UTC, datetime
 from kore_tui.cli import failure
 from kore_tui.cli.common import (
     err,
-    exit_code_for,
     get_key,
     handle_errors,
     load_target,
-    print_jobs,
-    run_async,
 )
 from kore_tui.cli.failure import CliError
-from kore_tui.cli.session import interrupted_hint, run_engine
+from kore_tui.cli.session import run_and_report
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.ids import for_status, parse_ids
 from kore_tui.core.job import Job, JobState
@@ -77,14 +74,7 @@ def _run(args: argparse.Namespace) -> int:
         wanted += engine.watch([d for d in ids if d not in by_ds])
         return wanted
 
-    async def main() -> int:
-        jobs = await run_engine(
-            env, key, settings, start, wait=args.wait, on_interrupt=interrupted_hint(env)
-        )
-        print_jobs(jobs, args.json)
-        return exit_code_for(jobs, waited=args.wait)
-
-    return run_async(main)
+    return run_and_report(env, key, settings, start, wait=args.wait, as_json=args.json)
 
 
 def run_status(args: argparse.Namespace) -> int:

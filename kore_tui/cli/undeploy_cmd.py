@@ -15,16 +15,13 @@ from kore_tui.cli.common import (
     Target,
     dump_json,
     err,
-    exit_code_for,
     get_key,
     handle_errors,
     load_target,
-    print_jobs,
-    run_async,
 )
 from kore_tui.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from kore_tui.cli.failure import CliError
-from kore_tui.cli.session import interrupted_hint, run_engine
+from kore_tui.cli.session import run_and_report
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import EngineSettings
 from kore_tui.core.ids import ParsedIds, for_undeploy, parse_ids
@@ -196,19 +193,9 @@ def _run(args: argparse.Namespace) -> int:
     settings = engine_settings(target, args)
     resource_ids = parsed.resource_ids
 
-    async def main() -> int:
-        jobs = await run_engine(
-            env,
-            key,
-            settings,
-            lambda e: e.undeploy(resource_ids),
-            wait=args.wait,
-            on_interrupt=interrupted_hint(env),
-        )
-        print_jobs(jobs, args.json)
-        return exit_code_for(jobs, waited=args.wait)
-
-    return run_async(main)
+    return run_and_report(
+        env, key, settings, lambda e: e.undeploy(resource_ids), wait=args.wait, as_json=args.json
+    )
 
 
 def run_undeploy(args: argparse.Namespace) -> int:
