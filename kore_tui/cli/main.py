@@ -9,53 +9,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from kore_tui import __version__
 from kore_tui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
 from kore_tui.cli.failure import CliError, report, wants_json
-from kore_tui.cli.global_options import (
-    add_global_options,
-    add_subcommand_options,
-    apply_global_options,
-    reject_global_options,
+from kore_tui.cli.global_options import add_global_options, apply_global_options
+from kore_tui.cli.parsers import (
+    EPILOG,
+    Handler,
+    add_change_commands,
+    add_env_command,
+    add_read_commands,
+    add_serve_command,
+    add_simulator_command,
 )
-
-Handler = Callable[[argparse.Namespace], int]
-
-_EPILOG = """\
-exit codes (undeploy, deploy, bounce, status; the most severe that applies):
-  3  authentication or permission error (HTTP 401/403)
-  2  usage or configuration error
-  5  outcome UNKNOWN for at least one job (the request may have reached the server)
-  4  deadline reached with a job still not final
-  1  at least one job FAILED or was rejected by the server (ERROR)
-  0  every job SUCCESS
-
-environment: KORE_HOST + KORE_API_KEY give an ad-hoc environment when no --env
-is given and no default is configured. KORE_TUI_CONFIG overrides the config path.
-"""
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0: {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kore-tui",
         description="Undeploy Kore.ai Agent Platform models and watch their dock-status jobs. "
         "Without a command, opens the console.",
-        epilog=_EPILOG,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(handler=_console, command_name=None, takes_globals=True)
@@ -144,241 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler, command_name=name, takes_globals=True)
         return p
 
-    def tracking(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--wait", action="store_true", help="track every job until it is final")
-        p.add_argument(
-            "--timeout",
-            type=_positive_float,
-            metavar="S",
-            help="per-job deadline in seconds (default: config, 1800)",
-        )
-        p.add_argument(
-            "--json",
-            action="store_true",
-            help="print one JSON document on stdout (progress goes to stderr)",
-        )
-
-    def acting(p: argparse.ArgumentParser, verb: str) -> None:
-        """The options of every command that changes the platform."""
-        add_subcommand_options(p, read_only_help=f"refuse to {verb} (exit 2, nothing sent)")
-        p.add_argument(
-            "--file",
-            metavar="PATH",
-            help="read IDs from a file ('-' for stdin); any format: lines, CSV, JSON, URLs",
-        )
-        tracking(p)
-        p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-        p.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="print the plan; send nothing (exit code as the real run's)",
-        )
-        p.add_argument(
-            "--skip-invalid",
-            action="store_true",
-            help="go ahead even if some ID-like tokens are invalid",
-        )
-        p.add_argument(
-            "--concurrency",
-            type=_positive_int,
-            metavar="N",
-            help="requests in flight at once (default: config, 16)",
-        )
-
-    def deploying(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--profile",
-            metavar="NAME",
-            help="model parameters from [deploy_profiles.NAME] (default: the "
-            "journal's record of the model's last deploy, then the environment's "
-            "deploy_profile)",
-        )
-        p.add_argument(
-            "--model-type",
-            metavar="T",
-            help="openSource or fineTune (overrides the profile's or the journal's)",
-        )
-        p.add_argument("--name", metavar="N", help="deployment name (overrides)")
-        p.add_argument(
-            "--sync", action="store_true", help='tools: deploy synchronously ({"isAsync": false})'
-        )
-        p.add_argument("ids", nargs="*", metavar="ID")
-
-    und = command(
-        "undeploy",
-        _undeploy,
-        help="undeploy models and tools and (with --wait) track the jobs",
-        description="Undeploy the given models (cm-) and tools (a-). Without --wait, each POST "
-        "is sent and its dock status verified once. IDs may come as arguments, from --file, "
-        "or both.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    acting(und, "undeploy")
-    und.add_argument("ids", nargs="*", metavar="ID")
-
-    dep = command(
-        "deploy",
-        _deploy,
-        help="deploy (redeploy) models and tools",
-        description="Deploy the given models (Ready to Deploy) and tools. A deployment runs on "
-        "paid GPU machines: the confirmation shows the device type and replicas.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    acting(dep, "deploy")
-    deploying(dep)
-
-    bnc = command(
-        "bounce",
-        _bounce,
-        help="undeploy, then redeploy with the same parameters",
-        description="The on-call restart: undeploy each resource, and deploy it again once the "
-        "undeploy is verified SUCCESS. A failed or UNKNOWN undeploy stops its redeploy. The "
-        "command waits for every undeploy (the redeploy is sent by this process).",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    acting(bnc, "bounce")
-    deploying(bnc)
-
-    st = command(
-        "status",
-        _status,
-        help="watch existing dock-status jobs",
-        description="Check dock status IDs (jobs started here or elsewhere); resumes any "
-        "unfinished jobs from the journal when no ID is given.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_subcommand_options(st, read_only_help="accepted: status never undeploys")
-    tracking(st)
-    st.add_argument("ids", nargs="*", metavar="DOCK_STATUS_ID")
-
-    hist = command("history", _history, help="list past jobs from the journal")
-    add_subcommand_options(hist, read_only_help="accepted: history changes nothing")
-    hist.add_argument(
-        "--limit",
-        type=_positive_int,
-        default=50,
-        metavar="N",
-        help="at most N jobs, newest first (default 50)",
-    )
-    hist.add_argument("--json", action="store_true", help="print one JSON document")
-
-    srv = command(
-        "serve",
-        _serve,
-        help="serve the console in a browser (demo or read-only)",
-        description="Serve the console on 127.0.0.1 through textual-serve: each browser visit "
-        "gets its own console process. Only a console that cannot change the platform is "
-        "served: the demo, or a read-only environment. The printed URL holds a random access "
-        "token. Needs the 'serve' extra: pip install 'kore-tui[serve]'.",
-    )
-    add_subcommand_options(
-        srv,
-        read_only_help="serve a watch-only console: the engine refuses "
-        "undeploy (needed unless the environment has read_only = true)",
-    )
-    # dest serve_demo, not demo: the subparser's default would overwrite the top-level --demo.
-    srv.add_argument(
-        "--demo",
-        dest="serve_demo",
-        action="store_true",
-        help="serve the demo console against a local simulator (undeploy works)",
-    )
-    srv.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
-
-    env = command("env", _env, help="list, show, add or remove environments")
-    env.set_defaults(takes_globals=False)
-    reject_global_options(env)
-    env_sub = env.add_subparsers(dest="env_command", metavar="ACTION", required=True)
-    listing = env_sub.add_parser("list", help="list environments")
-    reject_global_options(listing)
-    show = env_sub.add_parser("show", help="show one environment (the key is masked)")
-    reject_global_options(show)
-    show.add_argument("name")
-    add = env_sub.add_parser("add", help="add or replace an environment")
-    # --read-only here is the environment's own flag, written to the config.
-    reject_global_options(add, read_only=False)
-    add.add_argument("name")
-    add.add_argument("--host", required=True, help="base URL, https:// (http only for loopback)")
-    add.add_argument("--key-env", metavar="VAR", help="read the key from this variable")
-    add.add_argument(
-        "--key-command",
-        metavar="CMD",
-        nargs="+",
-        help="program (and arguments) that prints the key; run without a shell",
-    )
-    add.add_argument(
-        "--remember-key",
-        action="store_true",
-        help="prompt for the key and store it in the 0600 credentials file",
-    )
-    add.add_argument(
-        "--protected",
-        action="store_true",
-        help="undeploy needs the environment's name typed to confirm",
-    )
-    add.add_argument(
-        "--read-only", action="store_true", help="never undeploy here (saved in the environment)"
-    )
-    add.add_argument(
-        "--colour",
-        "--color",
-        dest="colour",
-        default="blue",
-        help="banner colour (blue, green, yellow, red, magenta, cyan, ... or #rrggbb)",
-    )
-    add.add_argument("--default", action="store_true", help="make it the default environment")
-    remove = env_sub.add_parser("remove", help="remove an environment and its stored key")
-    reject_global_options(remove)
-    remove.add_argument("name")
-
-    sim = command("simulator", _simulator, help="run the platform simulator on loopback")
-    sim.set_defaults(takes_globals=False)
-    reject_global_options(sim)
-    sim.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
-    sim.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
-    sim.add_argument(
-        "--allow-non-loopback",
-        action="store_true",
-        help="bind a non-loopback address anyway (you should not need this)",
-    )
-    sim.add_argument(
-        "--api-key",
-        metavar="KEY",
-        help="key the simulator accepts (default: $KORE_SIM_API_KEY or 'kg-demo')",
-    )
-    sim.add_argument("--models", type=int, default=20, help="deployed models to seed")
-    sim.add_argument(
-        "--tools",
-        type=int,
-        default=0,
-        help="deployed tools to seed (their IDs are printed after the models')",
-    )
-    sim.add_argument("--seed", type=int, default=1, help="random seed (deterministic runs)")
-    sim.add_argument("--faults", default="none", help="fault profile: none, flaky or chaos")
-    sim.add_argument(
-        "--fault-rate",
-        type=float,
-        metavar="SCALE",
-        help="multiply the profile's fault rates by this factor",
-    )
-    sim.add_argument(
-        "--job-seconds",
-        default="3:12",
-        metavar="MIN:MAX",
-        help="how long a job stays IN_PROGRESS (default 3:12)",
-    )
-    sim.add_argument("--fail-rate", type=float, default=0.1, help="share of jobs that FAIL")
-    sim.add_argument(
-        "--dock-status-spelling",
-        choices=["documented", "dock-statusId", "dockStatusId"],
-        default="documented",
-        help="dock status key spelling in job answers (default: each call's "
-        "documented sample: dockStatusId for tool undeploy, else dock-statusId)",
-    )
+    add_change_commands(command, undeploy=_undeploy, deploy=_deploy, bounce=_bounce)
+    add_read_commands(command, status=_status, history=_history)
+    add_serve_command(command, _serve)
+    add_env_command(command, _env)
+    add_simulator_command(command, _simulator)
     return parser
 
 
