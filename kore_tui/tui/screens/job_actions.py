@@ -4,6 +4,7 @@ The ones that send go through the engine (``_send``) or the deploy flow (lifecyc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from kore_tui.core.engine import Engine
 from kore_tui.core.export import export_jobs
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
-from kore_tui.tui.lifecycle import BOUNCE, UNDO, bounceable, undoable
+from kore_tui.tui.lifecycle import BOUNCE, UNDO, Kind, bounceable, undoable
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
@@ -133,23 +134,14 @@ class JobActions(PanelScreen):
         """Undo from the panel or from history: the same flow as a deploy."""
         if self.lifecycle.refused(UNDO):
             return
-        done = [j for j in jobs if undoable(j)]
-        if not done:
+        if not any(undoable(j) for j in jobs):
             self.notify(
                 f"Undo applies to a finished UNDEPLOY that is SUCCESS; selected: "
                 f"{count_states(jobs)} ({', '.join(sorted({j.action for j in jobs}))}).",
                 severity="warning",
             )
             return
-        ids = list(dict.fromkeys(j.model_id for j in done if j.model_id))
-        note = None
-        if len(done) < len(jobs):
-            note = Text(
-                f"{len(jobs) - len(done)} selected job(s) that are not a successful "
-                "undeploy are left alone.",
-                style="bold",
-            )
-        self.lifecycle.start(ids, UNDO, note)
+        self._start_lifecycle(jobs, undoable, UNDO, "that are not a successful undeploy")
 
     def action_bounce(self) -> None:
         """Bounce the selected jobs' models and tools (undeploy, then redeploy)."""
@@ -158,23 +150,28 @@ class JobActions(PanelScreen):
         jobs = self._selected_jobs(here=True)
         if jobs is None:
             return
-        chosen = [j for j in jobs if bounceable(j)]
-        if not chosen:
+        if not any(bounceable(j) for j in jobs):
             self.notify(
                 f"Nothing to bounce: {count_states(jobs)} (a job must be final and "
                 "name a model or tool).",
                 severity="warning",
             )
             return
+        self._start_lifecycle(jobs, bounceable, BOUNCE, "still running or without a model or tool")
+
+    def _start_lifecycle(
+        self, jobs: list[Job], eligible: Callable[[Job], bool], flow: Kind, skipped: str
+    ) -> None:
+        """Undo and bounce alike: act on the eligible jobs' resources, say what was skipped."""
+        chosen = [j for j in jobs if eligible(j)]
         ids = list(dict.fromkeys(j.model_id for j in chosen if j.model_id))
         note = None
         if len(chosen) < len(jobs):
             note = Text(
-                f"{len(jobs) - len(chosen)} selected job(s) still running or without "
-                "a model or tool are left alone.",
+                f"{len(jobs) - len(chosen)} selected job(s) {skipped} are left alone.",
                 style="bold",
             )
-        self.lifecycle.start(ids, BOUNCE, note)
+        self.lifecycle.start(ids, flow, note)
 
     def action_stop_tracking(self) -> None:
         jobs = self._selected_jobs(here=True)
