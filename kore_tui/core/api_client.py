@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from kore_tui import __version__
-from kore_tui.core import errors
+from kore_tui.core import errors, tls
 from kore_tui.core.api_body import MAX_BODY_BYTES, read_capped, single
 from kore_tui.core.api_errors import error_for_response, parse_retry_after, transport_error
 from kore_tui.core.api_routes import check_query, encode_body, route_for
@@ -69,17 +69,24 @@ class _ApiKeyAuth(httpx.Auth):
         return f"_ApiKeyAuth({self._key!r})"
 
 
-def ssl_context(ca_bundle: str | None) -> ssl.SSLContext | bool:
-    """TLS verification: the system/certifi default, or only the CAs in ``ca_bundle``."""
+def ssl_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """TLS verification: the system/certifi default, or only the CAs in ``ca_bundle``
+    (each loaded once per process: core/tls)."""
     if ca_bundle is None:
-        return True
+        return tls.default_context()
     try:
-        return ssl.create_default_context(cafile=ca_bundle)
+        return tls.bundle_context(ca_bundle)
     except (OSError, ssl.SSLError) as exc:
         raise errors.KoreError(
             f"ca_bundle {inert(ca_bundle, 120)!r} is not a readable PEM CA file: "
             f"{inert(str(exc), 120)}"
         ) from None
+
+
+def _verification(verify: ssl.SSLContext | str | bool) -> ssl.SSLContext | bool:
+    if verify is True:
+        return tls.default_context()  # httpx would parse the CA file again for each client
+    return ssl_context(verify) if isinstance(verify, str) else verify
 
 
 class KoreClient:
@@ -121,7 +128,7 @@ class KoreClient:
             },
             timeout=timeout,
             follow_redirects=False,
-            verify=ssl_context(verify) if isinstance(verify, str) else verify,
+            verify=_verification(verify),
             # Loopback is plain http: never hand it (and its key header) to a proxy.
             trust_env=not is_loopback_host(hostname),
             limits=httpx.Limits(

@@ -113,7 +113,7 @@ async def sim() -> AsyncIterator[Simulator]:
 
 async def test_every_documented_call_answers_in_its_documented_shape(sim: Simulator) -> None:
     model, tool = sim.model_ids[0], sim.tool_ids[0]
-    async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
         # curl --location --request POST '{host}/api/public/models/{id}/undeploy'
         #   --header 'x-api-key: …'  (no body)
         r = await http.post(f"/api/public/models/{model}/undeploy")
@@ -178,7 +178,7 @@ async def test_both_error_envelopes_are_documented_shapes() -> None:
     await sim.start()
     seen: set[str] = set()
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             for _ in range(30):
                 r = await http.post(
                     "/api/public/tools/a-00000000-0000-4000-8000-000000000000/undeploy"

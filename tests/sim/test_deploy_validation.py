@@ -203,7 +203,7 @@ async def sim() -> AsyncIterator[Simulator]:
 
 async def refused(sim: Simulator, path: str, **kw: Any) -> str:
     """POST, check the 400 VALIDATION_ERROR and that nothing started; the message."""
-    async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
         r = await http.post(path, **kw)
         assert r.status_code == 400, r.text
         error = r.json()["error"]
@@ -301,7 +301,7 @@ async def test_a_tool_deploy_needs_a_boolean_is_async(
 
 
 async def test_documented_bounds_nulls_and_extras_are_accepted(sim: Simulator) -> None:
-    async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
         for model, (name, body) in zip(sim.ready_model_ids, GOOD_BODIES.items(), strict=True):
             r = await http.post(
                 f"/api/public/models/{model}/deploy", params={"modelType": "openSource"}, json=body
@@ -319,7 +319,7 @@ async def test_validation_errors_come_in_both_envelopes() -> None:
     await sim.start()
     shapes: set[str] = set()
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             for _ in range(30):
                 r = await http.post(
                     f"/api/public/models/{sim.ready_model_ids[0]}/deploy",
@@ -343,7 +343,7 @@ async def test_validation_errors_come_in_both_envelopes() -> None:
 
 
 async def test_an_oversized_body_gets_a_413_in_the_platform_envelope(sim: Simulator) -> None:
-    async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
         r = await http.post(
             f"/api/public/models/{sim.ready_model_ids[0]}/deploy",
             params={"modelType": "openSource"},

@@ -68,7 +68,7 @@ async def life(clock: Clock) -> AsyncIterator[Simulator]:
 
 @pytest.fixture
 async def http(life: Simulator) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=life.url, headers=H) as client:
+    async with httpx.AsyncClient(verify=False, base_url=life.url, headers=H) as client:
         yield client
 
 
@@ -156,7 +156,7 @@ async def test_a_tool_goes_round_the_whole_cycle(
 async def test_a_failed_job_leaves_the_state_it_found(kind: str, clock: Clock) -> None:
     sim = await started(clock=clock, job_seconds=(5.0, 5.0), fail_rate=1.0, tools=2)
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             first, second = sim.model_ids[:2] if kind == "model" else sim.tool_ids
             await post(http, first, "undeploy")
             clock.now += 5
@@ -238,7 +238,7 @@ async def test_unknown_resources_and_wrong_kinds_are_not_found(
 async def test_sync_tool_deploy_answers_only_when_the_job_is_done() -> None:
     sim = await started(job_seconds=(0.4, 0.4), tools=2)
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H, timeout=10) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H, timeout=10) as http:
             tools = sim.tool_ids
             for tool in tools:
                 await post(http, tool, "undeploy")
@@ -260,7 +260,7 @@ async def test_sync_tool_deploy_answers_only_when_the_job_is_done() -> None:
 async def test_a_failed_sync_tool_deploy_says_failed_in_its_answer(clock: Clock) -> None:
     sim = await started(job_seconds=(0.2, 0.2), tools=1, fail_rate=0.0)
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H, timeout=10) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H, timeout=10) as http:
             (tool,) = sim.tool_ids
             await post(http, tool, "undeploy")
             await asyncio.sleep(0.25)  # deliberate: the 0.2 s undeploy ends
@@ -277,7 +277,7 @@ async def test_stop_does_not_wait_for_a_sync_deploy() -> None:
     sim.state.resources[sim.tool_ids[0]].phase = Phase.READY
 
     async def slow_call() -> None:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             with contextlib.suppress(httpx.HTTPError):
                 await post(http, sim.tool_ids[0], "deploy", json={"isAsync": False})
 
@@ -302,7 +302,7 @@ async def test_dock_status_spelling_per_call_or_forced(
 ) -> None:
     sim = await started(spelling=spelling, job_seconds=(0.0, 0.0), tools=1, ready_models=1)
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             assert model_key in (await post(http, sim.model_ids[0], "undeploy")).json()
             assert model_key in (await post(http, sim.ready_model_ids[0], "deploy")).json()
             assert tool_undeploy_key in (await post(http, sim.tool_ids[0], "undeploy")).json()
@@ -338,7 +338,7 @@ async def test_fault_profiles_apply_to_deploys_and_tools(clock: Clock) -> None:
     faults = FaultProfile(name="t", drop_after=1.0, fresh_not_found=1.0, unknown_status=1.0)
     sim = await started(clock=clock, job_seconds=(2.0, 2.0), tools=1, ready_models=1, faults=faults)
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             for resource in (sim.ready_model_ids[0], sim.tool_ids[0]):
                 action = "deploy" if resource.startswith("cm-") else "undeploy"
                 with pytest.raises(httpx.TransportError):

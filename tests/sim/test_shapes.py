@@ -18,7 +18,7 @@ H = {"x-api-key": SENTINEL_KEY}
 
 async def test_drip_sends_the_real_answer_one_byte_at_a_time(sim: Simulator) -> None:
     model = sim.model_ids[0]
-    async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
         queued = await http.post(
             "/_sim/force",
             json={"responses": [{"mode": "drip", "interval": 0.01, "match": "/undeploy"}]},
@@ -41,7 +41,7 @@ async def test_drip_sends_the_real_answer_one_byte_at_a_time(sim: Simulator) -> 
 
 
 async def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(sim: Simulator) -> None:
-    async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
         await http.post(
             "/_sim/force", json={"responses": [{"mode": "gzip_bomb", "inflated": 50 * 1024 * 1024}]}
         )
@@ -55,7 +55,7 @@ async def test_gzip_bomb_is_small_on_the_wire_and_huge_inflated(sim: Simulator) 
 
 
 async def test_unknown_or_bad_shapes_are_refused_when_queued(sim: Simulator) -> None:
-    async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
         for item in (
             {"mode": "teleport"},
             {"mode": "drip", "interval": -1},
@@ -72,7 +72,7 @@ async def test_stop_does_not_wait_for_a_slow_drip() -> None:
     sim.forced.append({"mode": "drip", "interval": 60})
 
     async def slow_call() -> None:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             with contextlib.suppress(httpx.HTTPError):
                 await http.post(f"/api/public/models/{sim.model_ids[0]}/undeploy")
 

@@ -29,7 +29,7 @@ async def start(**overrides: Any) -> Simulator:
 
 
 async def test_key_check_uses_the_platform_envelope(sim: Simulator) -> None:
-    async with httpx.AsyncClient(base_url=sim.url) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url) as http:
         for headers in ({}, {"x-api-key": "kg-wrong"}):
             r = await http.get("/api/public/dock-status/ds-x", headers=headers)
             assert r.status_code == 401
@@ -45,7 +45,7 @@ async def test_job_lifecycle_and_model_state() -> None:
     sim = await start(job_seconds=(0.3, 0.3), fail_rate=0.0)
     model = sim.model_ids[0]
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             r = await http.post(f"/api/public/models/{model}/undeploy")
             ds = r.json()["dock-statusId"]
             assert r.json()["status"] == "IN_PROGRESS"
@@ -90,7 +90,7 @@ async def test_job_lifecycle_and_model_state() -> None:
 async def test_failed_job_leaves_model_deployed_and_zero_second_job_is_immediate() -> None:
     sim = await start(job_seconds=(0.0, 0.0), fail_rate=1.0)
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             model = sim.model_ids[0]
             r = await http.post(f"/api/public/models/{model}/undeploy")
             assert r.json()["status"] == "FAILED"
@@ -100,7 +100,7 @@ async def test_failed_job_leaves_model_deployed_and_zero_second_job_is_immediate
         await sim.stop()
     sim = await start(job_seconds=(0.0, 0.0), fail_rate=0.0, spelling="dockStatusId")
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             r = await http.post(f"/api/public/models/{sim.model_ids[0]}/undeploy")
             assert r.json()["status"] == "SUCCESS" and "dockStatusId" in r.json()
     finally:
@@ -116,7 +116,7 @@ def test_seeded_models_are_deterministic() -> None:
 
 
 async def test_counters_reset_and_forced_faults(sim: Simulator) -> None:
-    async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+    async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
         await http.post("/_sim/force", json={"responses": [{"status": 429, "retry_after": 3}]})
         model = sim.model_ids[0]
         limited = await http.post(f"/api/public/models/{model}/undeploy")
@@ -141,7 +141,7 @@ async def test_chaos_profile_produces_every_fault_kind() -> None:
     sim = await start(models=400, faults=faults, job_seconds=(0.0, 0.05), seed=3)
     seen: set[str] = set()
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H, timeout=5) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H, timeout=5) as http:
             for model in sim.model_ids:
                 try:
                     r = await http.post(f"/api/public/models/{model}/undeploy")
@@ -174,7 +174,7 @@ async def test_chaos_fresh_not_found_and_unknown_status() -> None:
     faults = FaultProfile(name="t", fresh_not_found=1.0, unknown_status=1.0)
     sim = await start(faults=faults, job_seconds=(0.6, 0.6))
     try:
-        async with httpx.AsyncClient(base_url=sim.url, headers=H) as http:
+        async with httpx.AsyncClient(verify=False, base_url=sim.url, headers=H) as http:
             r = await http.post(f"/api/public/models/{sim.model_ids[0]}/undeploy")
             ds = r.json()["dock-statusId"]
             assert (await http.get(f"/api/public/dock-status/{ds}")).status_code == 404
