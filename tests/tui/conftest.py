@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import textual.app
+import textual.pilot
 from textual.pilot import Pilot
 
 from kore_tui.core import paths
@@ -36,8 +40,41 @@ def make_app(default_env: str | None = "sim", read_only: bool = False) -> KoreAp
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    """tests.helpers.until, pausing through the pilot so the app runs between checks."""
-    await helpers.until(condition, timeout, pause=pilot.pause, interval=0.05)
+    """tests.helpers.until, sleeping on the app's own event loop between checks.
+
+    The app runs on this loop (run_test), so a plain sleep lets it process its messages.
+    ``pilot.pause(t)`` did too, but first walked every widget of the screen and posted a
+    callback to each, on every check: CPU spent for nothing, since ``condition`` reads
+    state, not the screen's pending messages."""
+    del pilot  # kept in the signature: the caller's app runs while we sleep
+    await helpers.until(condition, timeout, interval=0.02)
+
+
+async def _wait_for_idle_of_this_thread(min_sleep: float = 0.02, max_sleep: float = 1) -> None:
+    """textual._wait.wait_for_idle, measuring the CPU of the UI thread only.
+
+    Textual's version compares wall time with ``process_time()``: the CPU of the whole
+    process. Here the simulator and the engine run on threads of the test process, so
+    the process was rarely "idle" and every ``pilot.press`` / ``pilot.pause()`` slept
+    towards its 1 s cap (76 s of the tui tests' 270 s summed wall). What these waits are
+    for is the app's own messages, which run on this (the event loop's) thread; work on
+    other threads (engine, simulator, workers) is waited for explicitly with ``until``."""
+    start = time.monotonic()
+    while True:
+        cpu = time.thread_time()
+        await asyncio.sleep(0.02)
+        elapsed = time.monotonic() - start
+        if elapsed >= max_sleep:
+            break
+        if elapsed > min_sleep and time.thread_time() - cpu < 0.001:
+            break
+
+
+@pytest.fixture(autouse=True)
+def _idle_means_the_ui_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both modules import the name; Pilot.press goes through App._press_keys.
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", _wait_for_idle_of_this_thread)
+    monkeypatch.setattr(textual.app, "wait_for_idle", _wait_for_idle_of_this_thread)
 
 
 @pytest.fixture
