@@ -75,7 +75,8 @@ async def test_paste_feedback_confirm_cancel_then_undeploy(simenv: SimulatorThre
         await pilot.click("#confirm")
         await until(pilot, lambda: all_final(app))
         assert {j.state for j in app.main.model.jobs.values()} == {JobState.SUCCESS}
-        assert "SUCCESS" in screen_text(app)
+        # The table shows the model on its next (throttled) rebuild, not at once.
+        await until(pilot, lambda: "SUCCESS" in screen_text(app))
         counters = admin_sync(simenv.url, "/_sim/counters")
         assert set(counters["undeployAccepted"].values()) == {1}
 
@@ -225,7 +226,8 @@ async def test_retry_unknown_after_a_server_error(simenv: SimulatorThread) -> No
         await until(pilot, lambda: all_final(app))
         (job,) = app.main.model.jobs.values()
         assert job.state is JobState.UNKNOWN
-        assert "HTTP 500" in screen_text(app)
+        # The table shows the model on its next (throttled) rebuild, not at once.
+        await until(pilot, lambda: "HTTP 500" in screen_text(app))
         assert "may have reached the server" in (job.error or "")
         app.main.query_one(JobsTable).focus()
         await pilot.press("R")
@@ -291,8 +293,9 @@ async def test_server_strings_render_literally_and_inert(simenv: SimulatorThread
         )
         await undeploy_in_ui(app, pilot, [simenv.model_ids[6]])
         await until(pilot, lambda: all_final(app))
+        # The table shows the model on its next (throttled) rebuild, not at once.
+        await until(pilot, lambda: "[bold red]pwned[/]" in screen_text(app))
         text = screen_text(app)
-        assert "[bold red]pwned[/]" in text
         assert "[link=https://evil.example]x[/link]" in text
         assert "\x1b" not in text and "\x07" not in text
         app.main.query_one(JobsTable).focus()

@@ -16,6 +16,7 @@ from kore_tui.tui.app import KoreApp
 from kore_tui.tui.jobs_model import JobsModel
 from kore_tui.tui.widgets.banner import banner_text
 from kore_tui.tui.widgets.jobs_table import JobsTable, ago
+from tests.tui.conftest import until
 
 
 async def _noop(app: KoreApp, pilot: object) -> None:
@@ -223,6 +224,8 @@ async def test_footer_fits_80_columns_in_every_focus() -> None:
         for focus in ("#ids", "#jobs", "#undeploy"):
             app.main.query_one(focus).focus()
             await pilot.pause()
+            # The footer recomposes for the new focus after a refresh or two: wait for that.
+            await until(pilot, lambda: screen_lines(app)[-1].rstrip().endswith("^p palette"), 5)
             footer = screen_lines(app)[-1]
             assert footer.rstrip().endswith("^p palette"), f"{focus}: {footer!r}"
             keys = footer[: footer.index("▏")].rstrip()
