@@ -9,8 +9,10 @@ run to the next, and the files must be byte-identical.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +38,7 @@ from kore_tui.tui.deploy_plan_view import plan_deploy
 from kore_tui.tui.launch import DEMO_PROFILE_NAME, demo_deploy_config
 from kore_tui.tui.lifecycle import UNDO
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 
@@ -197,9 +200,20 @@ async def _history(app: KoreApp, pilot: Pilot[int]) -> None:
     journal.close()
     await settle(app, pilot)
     await pilot.press("f3")
-    await pilot.pause(0.5)
+    await _until_history_shows(app, pilot, "environment prod")
     await pilot.press("t")
-    await pilot.pause(0.5)
+    await _until_history_shows(app, pilot, "all environments")
+
+
+async def _until_history_shows(app: KoreApp, pilot: Pilot[int], scope: str) -> None:
+    """The journal is read on a worker thread: wait for its rows, not a fixed time (it was
+    two 0.5 s sleeps, most of a snapshot test's time, and still a guess on a busy machine)."""
+    deadline = time.monotonic() + 10
+    while not (isinstance(screen := app.screen, HistoryScreen) and screen.scope == scope):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"history did not show {scope} within 10 s")
+        await asyncio.sleep(0.01)
+    await pilot.pause()
 
 
 async def _help(app: KoreApp, pilot: Pilot[int]) -> None:

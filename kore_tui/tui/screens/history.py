@@ -145,6 +145,12 @@ class HistoryScreen(Screen[None]):
         if jobs:
             table.move_cursor(row=min(row, len(jobs) - 1))
 
+    @property
+    def scope(self) -> str:
+        """What the rows on screen are from ("environment X", "all environments"); empty
+        until the first read of the journal is shown."""
+        return self._scope
+
     def action_filter(self) -> None:
         box = self.query_one("#history-filter", Input)
         box.add_class("visible")
