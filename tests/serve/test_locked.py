@@ -16,7 +16,12 @@ from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.environments import EnvironmentPicker
 from kore_tui.tui.screens.prompts import PathPrompt, YesNo
 from tests.conftest import SENTINEL_KEY
-from tests.tui.conftest import FAST, simenv, until  # noqa: F401 (simenv: a fixture)
+from tests.tui.conftest import (  # noqa: F401 (fixtures: simenv, pilot idle = UI thread idle)
+    FAST,
+    _idle_means_the_ui_thread,
+    simenv,
+    until,
+)
 
 SIZE = (120, 36)
 

@@ -6,6 +6,7 @@ import stat
 import tomllib
 
 import pytest
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 
 from kore_tui.core import paths
@@ -113,8 +114,18 @@ async def test_palette_copy_and_pause(simenv: SimulatorThread) -> None:
         assert sorted(copied) == sorted(ds_ids)
         # The palette runs the command, not just lists it.
         await pilot.press("ctrl+p")
-        await pilot.press(*"pause or resume all")
-        await pilot.pause(0.5)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        # Set the search directly (style: not a key press per letter), then wait for its hits.
+        palette.query_one(CommandInput).value = "pause or resume all"
+        hits = palette.query_one(CommandList)
+        await until(
+            pilot,
+            lambda: (
+                hits.option_count > 0
+                and "Pause or resume all" in str(hits.get_option_at_index(0).prompt)
+            ),
+        )
         await pilot.press("enter")
         await until(pilot, lambda: app.host is not None and app.host.store.health.user_paused)
         app.main.refresh_banner()
