@@ -56,6 +56,7 @@ class PanelScreen(Screen[None]):
         self._all: JobsModel | None = None
         self._prefill = prefill
         self._batch_active = False  # jobs were being tracked: their end gets a summary
+        self._summary_shown: Text | None = None
         self.lifecycle = Lifecycle(self)
 
     @property
@@ -151,7 +152,11 @@ class PanelScreen(Screen[None]):
             hidden = model.hidden_marks
             if hidden:
                 text.append(f" ({hidden} hidden by the filter!)", style="bold red")
-        self.query_one("#summary", Static).update(text)
+        if text != self._summary_shown:
+            # Most drains bring polls that change no count: the same line would still
+            # re-lay out the whole screen (a Static's update does), 10 times a second.
+            self._summary_shown = text
+            self.query_one("#summary", Static).update(text)
         self._update_batch()
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=model.final_count if total else 0)

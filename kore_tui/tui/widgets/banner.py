@@ -119,6 +119,7 @@ class EnvBanner(Static):
     DEFAULT_CSS = """
     EnvBanner { height: 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis; }
     """
+    _shown: Text | None = None
 
     def show(
         self,
@@ -129,4 +130,10 @@ class EnvBanner(Static):
         tracking: bool | None = None,
         elsewhere: Mapping[str, int] | None = None,
     ) -> None:
-        self.update(banner_text(env, store, read_only, now, tracking, elsewhere))
+        text = banner_text(env, store, read_only, now, tracking, elsewhere)
+        if text == self._shown:
+            return  # the once-a-second refresh with nothing new: no repaint
+        self._shown = text
+        # One line of a fixed box (height 1, the screen's width): new text never changes
+        # the layout, so repaint this line instead of re-laying out the whole screen.
+        self.update(text, layout=False)
