@@ -106,7 +106,8 @@ async def test_palette_copy_and_pause(simenv: SimulatorThread) -> None:
         assert "Theme" in titles
         assert {k.text for k in console_keys() if not k.action.startswith("app.")} <= titles
         await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
-        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
+        # The keys act on the rows the table shows, which follow the model on its next rebuild.
+        await until(pilot, lambda: all_final(app) and len(app.main.model.visible) == 2)
         app.main.query_one(JobsTable).focus()
         await pilot.press("a", "c")
         copied = app.clipboard.splitlines()
@@ -175,7 +176,8 @@ async def test_quit_with_active_jobs_asks_and_detail_stays_live() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.host is not None)
             await undeploy_in_ui(app, pilot, [slow.model_ids[0]])
-            await until(pilot, lambda: len(app.main.model.jobs) == 1)
+            # The keys act on the rows the table shows, which follow the model on its next rebuild.
+            await until(pilot, lambda: len(app.main.model.visible) == 1)
             await pilot.press("enter")
             assert isinstance(app.screen, JobDetail)
             await until(

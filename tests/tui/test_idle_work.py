@@ -11,7 +11,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from kore_tui.core.job import ACTIVE_STATES
 from kore_tui.tools.scenes import FROZEN, Scene, build_app, settle
@@ -66,3 +69,44 @@ async def test_ticks_and_polls_that_change_no_count_do_not_re_lay_out(
         assert str(main.query_one("#summary").render()) == summary
         assert {j.polls for j in main.model.jobs.values() if j.state in ACTIVE_STATES} != {0}
         assert layouts == [], f"re-layouts asked for by {layouts}"
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Textual's Footer re-mounts all its keys on every focus move and every modal closed
+    over its screen, ~10 ms each: most of them showed the same keys again."""
+    app = build_app(Scene("footer", "", "prod", _noop))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        main = app.main
+        footer = main.query_one(Footer)
+        rebuilt: list[Screen[object]] = []
+        original = Footer.recompose
+
+        async def recompose(self: Footer) -> None:
+            rebuilt.append(self.screen)
+            await original(self)
+
+        monkeypatch.setattr(Footer, "recompose", recompose)
+
+        def keys() -> list[str]:
+            return [key.description for key in footer.query(FooterKey)]
+
+        async def focus(selector: str) -> None:
+            main.query_one(selector).focus()
+            await pilot.pause()
+
+        await focus("#undeploy")
+        before = keys()
+        await focus("#deploy")  # another button: the same keys
+        await pilot.press("f1")
+        assert app.screen is not main
+        await pilot.press("escape")
+        assert app.screen is main and app.focused is main.query_one("#deploy")
+        await pilot.pause()
+        assert [s for s in rebuilt if s is main] == []
+        assert keys() == before
+        await focus("#jobs")  # the jobs panel has keys of its own: those must show
+        assert [s for s in rebuilt if s is main] != []
+        assert keys() != before and "Mark" in keys()

@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import DataTable, Input, Label
 
 from kore_tui.core.job import Job
 from kore_tui.core.journal import Journal, JournalError
@@ -18,6 +18,7 @@ from kore_tui.core.text import inert
 from kore_tui.tui.lifecycle import undoable
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.widgets.job_columns import STATE_STYLES, action_text, short_id
+from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 
@@ -63,7 +64,7 @@ class HistoryScreen(Screen[None]):
         )
         table: DataTable[object] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

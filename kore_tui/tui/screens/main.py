@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from kore_tui.tui.keys import KeyHelp, all_keys, key_label
 from kore_tui.tui.screens.entry_actions import EntryActions
@@ -20,6 +20,7 @@ from kore_tui.tui.screens.view_actions import ViewActions
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsHeader, JobsTable
+from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 
@@ -123,7 +124,7 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         )
         yield JobsHeader(id="jobs-header")
         yield JobsTable(self.model, id="jobs", clock=self.kore.clock)
-        yield Footer(compact=True)
+        yield QuietFooter(compact=True)
 
     def on_mount(self) -> None:
         self.model.clock = self.kore.clock

@@ -1,0 +1,46 @@
+"""Textual's Footer, re-built only when what it shows changes.
+
+Textual's Footer removes and mounts all its keys again whenever the screen's bindings
+may have changed: every focus move and every modal opened or closed over its screen
+(when the modal closes, the footer below re-builds the very keys it already had).
+Each re-build mounts a dozen widgets and re-lays out the screen: ~10 ms of the UI
+thread, ~10 times per console test. This one compares what it would show with what it
+shows, and keeps its keys when they are the same.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+
+class QuietFooter(Footer):
+    _shown: object = None
+
+    def _what_it_shows(self) -> object:
+        """Everything Footer.compose reads: the shown bindings (key, label, action, group,
+        enabled, tooltip), the palette's binding, and the footer's own options."""
+        app = self.app
+        active = self.screen.active_bindings
+        keys = tuple(
+            (binding, enabled, tooltip, app.get_key_display(binding))
+            for _node, binding, enabled, tooltip in active.values()
+            if binding.show
+        )
+        palette = active.get(app.COMMAND_PALETTE_BINDING)
+        palette_key = palette[1:] if palette is not None else None
+        return (keys, palette_key, self.compact, self.show_command_palette)
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if (
+            self._bindings_ready
+            and self.is_attached
+            and screen is self.screen
+            and self._what_it_shows() == self._shown
+        ):
+            return
+        super().bindings_changed(screen)
+
+    async def recompose(self) -> None:
+        self._shown = self._what_it_shows() if self.is_attached else None
+        await super().recompose()
