@@ -89,9 +89,10 @@ def summary(jobs: Iterable[Job]) -> str:
 class Progress:
     """A progress line on stderr: rewritten in place on a terminal, every 5 s otherwise."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream: TextIO | None = None) -> None:
+        # sys.stderr as it is now, not as it was when this module was imported.
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.started = time.monotonic()
         self._last = 0.0
 
