@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import getpass
 import json
 import sys
 import time
@@ -52,6 +50,8 @@ def load_target(env_name: str | None) -> Target:
 def tty_prompt(env: Environment) -> Secret | None:
     if not sys.stdin.isatty():
         return None
+    import getpass  # termios: only when there is a terminal to ask on
+
     value = getpass.getpass(f"API key for {env.name} ({env.host}): ")
     return Secret(value) if value.strip() else None
 
@@ -156,6 +156,8 @@ async def track(
 ) -> list[Job]:
     """Poll the store (not the network) until ``until`` holds for our jobs (a bounce's
     redeploy counts as ours as soon as it exists)."""
+    import asyncio  # here: history and env print jobs from this module without a loop
+
     while True:
         current = with_second_halves(store, keys)
         jobs = [j for j in store.snapshot() if j.key in current]
@@ -170,6 +172,8 @@ async def track(
 
 
 def run_async(main: Callable[[], Awaitable[int]]) -> int:
+    import asyncio
+
     try:
         return asyncio.run(main())  # type: ignore[arg-type]
     except KeyboardInterrupt:
