@@ -39,7 +39,7 @@ def received(url: str) -> Counter[str]:
 
 
 def test_the_same_undeploy_twice_posts_each_model_once() -> None:
-    with SimulatorThread(sim_config(models=20, job_seconds=(2.0, 3.0))) as s:
+    with SimulatorThread(sim_config(models=20, job_seconds=(1.0, 1.5))) as s:
         write_config(s.url)
         first = kore("undeploy", "--yes", *s.model_ids)
         assert first.returncode == 0, first.stderr[-400:]
@@ -138,7 +138,7 @@ def test_a_key_refused_mid_run_stops_sending_and_exits_3() -> None:
 
 
 def test_status_wait_rechecks_jobs_that_timed_out() -> None:
-    with SimulatorThread(sim_config(models=3, job_seconds=(3.0, 3.0))) as s:
+    with SimulatorThread(sim_config(models=3, job_seconds=(1.5, 1.5))) as s:
         write_config(s.url)
         short = kore("undeploy", "--yes", "--wait", "--timeout", "0.5", *s.model_ids)
         assert short.returncode == 4, short.stderr[-400:]
