@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import getpass
 import json
 import sys
 import time
@@ -52,6 +50,8 @@ def load_target(env_name: str | None) -> Target:
 def tty_prompt(env: Environment) -> Secret | None:
     if not sys.stdin.isatty():
         return None
+    import getpass  # termios: only when there is a terminal to ask on
+
     value = getpass.getpass(f"API key for {env.name} ({env.host}): ")
     return Secret(value) if value.strip() else None
 
@@ -89,9 +89,10 @@ def summary(jobs: Iterable[Job]) -> str:
 class Progress:
     """A progress line on stderr: rewritten in place on a terminal, every 5 s otherwise."""
 
-    def __init__(self, stream: TextIO = sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream: TextIO | None = None) -> None:
+        # sys.stderr as it is now, not as it was when this module was imported.
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.started = time.monotonic()
         self._last = 0.0
 
@@ -155,6 +156,8 @@ async def track(
 ) -> list[Job]:
     """Poll the store (not the network) until ``until`` holds for our jobs (a bounce's
     redeploy counts as ours as soon as it exists)."""
+    import asyncio  # here: history and env print jobs from this module without a loop
+
     while True:
         current = with_second_halves(store, keys)
         jobs = [j for j in store.snapshot() if j.key in current]
@@ -169,6 +172,8 @@ async def track(
 
 
 def run_async(main: Callable[[], Awaitable[int]]) -> int:
+    import asyncio
+
     try:
         return asyncio.run(main())  # type: ignore[arg-type]
     except KeyboardInterrupt:

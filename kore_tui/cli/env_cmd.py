@@ -11,7 +11,6 @@ from kore_tui.cli.common import handle_errors
 from kore_tui.cli.exit_codes import EXIT_OK
 from kore_tui.cli.failure import CliError
 from kore_tui.core.config import Environment, load_config, validate_colour, validate_name
-from kore_tui.core.config_writer import put_environment, remove_environment
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.keys import KeyUnavailableError, forget_key, remember_key, resolve_key
 from kore_tui.core.secret import Secret
@@ -67,7 +66,10 @@ def _show(name: str) -> int:
     return EXIT_OK
 
 
+# config_writer brings tomlkit: imported by the two subcommands that write the config only.
 def _add(args: argparse.Namespace) -> int:
+    from kore_tui.core.config_writer import put_environment
+
     try:
         env = Environment(
             name=validate_name(args.name),
@@ -97,6 +99,8 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(name: str) -> int:
+    from kore_tui.core.config_writer import remove_environment
+
     config, removed = remove_environment(name)
     if not removed:
         raise CliError(f"no environment named {inert(name, 40)!r} in {config.path}", failure.CONFIG)

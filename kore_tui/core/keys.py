@@ -25,16 +25,18 @@ import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-
-import tomlkit
-from tomlkit.toml_document import TOMLDocument
+from typing import TYPE_CHECKING
 
 from kore_tui.core import paths
 from kore_tui.core.config import Environment
 from kore_tui.core.errors import KoreError
 from kore_tui.core.secret import Secret, mask_key
 from kore_tui.core.text import inert
-from kore_tui.core.toml_edit import edit_toml_file
+
+# tomlkit (~0.03 s to import) only where the credentials file is written: reading a key,
+# which every command that talks to the platform does, needs only tomllib.
+if TYPE_CHECKING:
+    from tomlkit.toml_document import TOMLDocument
 
 KEY_COMMAND_TIMEOUT = 15.0
 MAX_KEY_LENGTH = 4096
@@ -121,6 +123,10 @@ def _verify_credentials(path: Path) -> Callable[[str, dict[str, Secret]], None]:
 
 def remember_key(env_name: str, key: Secret, path: Path | None = None) -> Path:
     """Store one key; other keys, comments and layout of the file stay as they are."""
+    import tomlkit
+
+    from kore_tui.core.toml_edit import edit_toml_file
+
     path = path or paths.credentials_path()
 
     def change(doc: TOMLDocument, existing: dict[str, Secret]) -> dict[str, Secret]:
@@ -137,6 +143,7 @@ def forget_key(env_name: str, path: Path | None = None) -> bool:
     path = path or paths.credentials_path()
     if env_name not in read_credentials(path):
         return False
+    from kore_tui.core.toml_edit import edit_toml_file
 
     def change(doc: TOMLDocument, existing: dict[str, Secret]) -> dict[str, Secret]:
         keys = doc.get("keys")

@@ -190,6 +190,17 @@ def _connect_failed(
 
 # -- the dock-status GET ------------------------------------------------------------------
 
+# What a POST's answer can say that ends a job, if Get Dock Status confirms it.
+FINAL_SERVER_STATUSES = frozenset({"SUCCESS", "FAILED"})
+
+
+def first_check_delay(post_status: str, first_poll: float) -> float:
+    """When to verify a job the platform accepted. An answer that is already final is
+    verified at once (the docs ask for it even after SUCCESS); a job the platform has just
+    started is not done a moment later, so its first check waits for the polling schedule's
+    first step like every later one (asking at once only cost one request per job)."""
+    return 0.0 if post_status in FINAL_SERVER_STATUSES else first_poll
+
 
 def after_status(
     status: str,

@@ -188,8 +188,14 @@ class JobRunner(PollPath):
             job_type=inert(reply.job_type, 30) if reply.job_type else job.job_type,
             detail=f"accepted: server says {reply.status}; verifying with Get Dock Status",
         )
-        # Verify at once in this task and slot (the docs ask for it even after SUCCESS),
-        # still honouring the host's rate cap and any 429 pause.
+        first_check = outcomes.first_check_delay(
+            reply.status, self._settings.schedule.next_delay(0.0, self._rng)
+        )
+        if first_check > 0:
+            self._scheduler.schedule(job.key, first_check)
+            return
+        # A final answer is verified at once in this task and slot, still honouring the
+        # host's rate cap and any 429 pause.
         accepted = self._store.get(job.key)
         await self._scheduler.rate_slot()
         if accepted is None or self._scheduler.held_back():

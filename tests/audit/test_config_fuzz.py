@@ -1,5 +1,9 @@
 """A fuzzed or corrupted config or credentials file never crashes anything and is never
-overwritten."""
+overwritten.
+
+The console's refusal runs as a real ``python -m kore_tui`` (the console's entry, kept as
+a process); the env commands run in this process (tests/cli_runner.py).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from hypothesis import strategies as st
 from kore_tui.core import paths
 from kore_tui.core.config import ConfigError, load_config
 from kore_tui.core.keys import CredentialsFileError, read_credentials
+from tests.cli_runner import run_cli
 
 FIXTURES = HealthCheck.function_scoped_fixture  # the isolated paths are the same per example
 VALID = b'default = "p"\n[environments.p]\nhost = "https://a.kore.ai"\nprotected = true\n'
@@ -84,12 +89,7 @@ def test_env_add_never_replaces_a_corrupt_config() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not = [valid\n")
     path.chmod(0o600)
-    done = subprocess.run(
-        [sys.executable, "-m", "kore_tui", "env", "add", "x", "--host", "https://a.kore.ai"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_cli("env", "add", "x", "--host", "https://a.kore.ai")
     assert done.returncode == 2
     assert path.read_bytes() == b"not = [valid\n"
 
@@ -109,11 +109,6 @@ def test_group_writable_and_symlinked_configs() -> None:
     real.chmod(0o600)
     config = load_config()
     assert config.default == "p"
-    done = subprocess.run(
-        [sys.executable, "-m", "kore_tui", "env", "remove", "p"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_cli("env", "remove", "p")
     assert done.returncode == 2 and "symbolic link" in done.stderr
     assert real.read_bytes() == VALID and paths.config_path().is_symlink()

@@ -1,4 +1,9 @@
-"""The key never reaches output, tracebacks, exports or process arguments."""
+"""The key never reaches output, tracebacks, exports or process arguments.
+
+The undeploy runs as a real process: its /proc/PID/cmdline is what is checked. The
+commands after it run in this process (tests/cli_runner.py), where the autouse
+``no_key_in_logs`` fixture also sees every log record they make.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 
 from kore_tui.core import paths
 from kore_tui.simulator import SimulatorThread
+from tests.cli_runner import run_cli
 from tests.conftest import SENTINEL_KEY, sim_config
 from tests.helpers import until_sync
 
@@ -26,14 +32,7 @@ def _config(url: str) -> None:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kore_tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "SIM_KEY": SENTINEL_KEY},
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli(*args, env={"SIM_KEY": SENTINEL_KEY})
 
 
 def test_cli_output_journal_and_arguments_hold_no_key(tmp_path: Path) -> None:

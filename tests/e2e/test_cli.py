@@ -1,4 +1,12 @@
-"""The headless commands as an operator runs them: subprocesses against the simulator."""
+"""The headless commands as an operator runs them, against the simulator.
+
+Most runs are in this process (tests/cli_runner.py: the console script's own entry, with
+its environment, stdin and argv): what they prove is what a command answers. Real
+processes are kept where the process is the point:
+
+- kill -9 mid-run, then resume: only a killed process leaves the journal half-written;
+- Ctrl-C: SIGINT delivered to a process, the exit code 130 and the resume hint.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ import pytest
 
 from kore_tui.core import paths
 from kore_tui.simulator import SimulatorThread
+from tests.cli_runner import run_cli
 from tests.conftest import SENTINEL_KEY, sim_config
 from tests.helpers import admin_sync, until_sync
 
@@ -38,18 +47,10 @@ def write_config(url: str, extra: str = "", settings: str = FAST_SETTINGS) -> No
 
 
 def kore(
-    *args: str, stdin: str | None = None, key: str = SENTINEL_KEY, timeout: float = 120
+    *args: str, stdin: str | None = None, key: str = SENTINEL_KEY
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SIM_KEY": key}
-    return subprocess.run(
-        [sys.executable, "-m", "kore_tui", *args],
-        input=stdin,
-        text=True,
-        capture_output=True,
-        env=env,
-        timeout=timeout,
-        stdin=None if stdin is not None else subprocess.DEVNULL,
-    )
+    """``kore-tui ARGS`` (in this process) with the simulator's key in ``$SIM_KEY``."""
+    return run_cli(*args, env={"SIM_KEY": key}, stdin=stdin)
 
 
 @pytest.fixture
@@ -295,3 +296,13 @@ def test_corrupt_config_is_reported_with_line_and_left_alone() -> None:
         if args[0] != "history":
             assert done.returncode == 2 and f"{path}:3" in done.stderr, done.stderr
     assert path.read_bytes() == before
+
+
+def test_each_run_shows_its_progress_on_its_own_stderr(sim_thread: SimulatorThread) -> None:
+    # The progress meter once bound sys.stderr when its module was imported: a second run
+    # in the same process wrote its progress to the first run's stream.
+    write_config(sim_thread.url)
+    for model in sim_thread.model_ids[:2]:
+        done = kore("undeploy", "--yes", "--wait", model)
+        assert done.returncode == 0, done.stderr
+        assert "1/1 final: 1 SUCCESS" in done.stderr

@@ -3,14 +3,14 @@
 Two simulators play two platforms: ``prod`` (the default) and ``staging``; ``ro`` is a
 read-only environment on prod's simulator. Counters on each simulator prove where requests
 went, and that a refused undeploy sent no POST anywhere.
+
+Every run is in this process (tests/cli_runner.py): these tests prove how arguments are
+read and where requests go, not that a process starts (test_cli_processes.py does).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,6 +18,7 @@ import pytest
 
 from kore_tui.core import paths
 from kore_tui.simulator import SimulatorThread
+from tests.cli_runner import run_cli
 from tests.conftest import sim_config
 from tests.e2e.test_cli import FAST_SETTINGS, kore
 from tests.helpers import admin_sync
@@ -196,7 +197,7 @@ def test_options_that_do_not_apply_are_refused_saying_so(
     platforms: Platforms, argv: list[str]
 ) -> None:
     before = paths.config_path().read_bytes()
-    done = kore(*argv, timeout=30)
+    done = kore(*argv)
     assert done.returncode == 2
     assert "does not apply" in done.stderr, done.stderr
     assert paths.config_path().read_bytes() == before, "nothing was changed"
@@ -212,15 +213,7 @@ def test_env_add_keeps_its_own_read_only_flag(platforms: Platforms) -> None:
 
 @pytest.mark.parametrize("host", ["https://[::1", "https://host:99999", "https://a b"])
 def test_the_console_entry_reports_a_malformed_host_without_a_traceback(host: str) -> None:
-    env = {**os.environ, "KORE_HOST": host, "KORE_API_KEY": "kg-x"}
-    done = subprocess.run(
-        [sys.executable, "-m", "kore_tui"],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
+    done = run_cli(env={"KORE_HOST": host, "KORE_API_KEY": "kg-x"})
     assert done.returncode == 2
     assert "KORE_HOST: host " in done.stderr and "Traceback" not in done.stderr
     path = paths.config_path()

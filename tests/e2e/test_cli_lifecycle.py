@@ -1,5 +1,8 @@
-"""deploy, bounce and tool IDs on the command line: subprocesses against the simulator,
-whose per-action counters prove what was (never) sent."""
+"""deploy, bounce and tool IDs on the command line against the simulator, whose
+per-action counters prove what was (never) sent.
+
+Every run is in this process (tests/cli_runner.py): what is proven is what each command
+sends and answers; test_cli_processes.py runs deploy and bounce as real processes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,21 @@
 """Safety across processes, as operators cause it: the same command twice, two runs at once,
-a refused key mid-run, and `status --wait` after a deadline."""
+a refused key mid-run, and `status --wait` after a deadline; and each command family
+answering as a real process, through ``python -m kore_tui`` and the ``kore-tui`` script.
+
+Real processes where the process is the point:
+
+- two runs at once: two processes racing on one journal and one platform;
+- a key refused mid-run: the server is changed while the command runs, so the command
+  must run beside the test, not inside its call;
+- the entry points: ``python -m kore_tui`` and the installed ``kore-tui`` console script
+  are wired for each command family (undeploy, deploy, bounce, status, history, env;
+  simulator, serve and the console have theirs in test_simulator.py, test_serve_cli.py
+  and test_config_fuzz.py).
+
+The same command twice and `status --wait` after a deadline run in this process
+(tests/cli_runner.py): they are sequential, and what the second run reads is the
+journal on disk, as it would be from another process.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +24,14 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from kore_tui.simulator import SimulatorThread
 from tests.conftest import SENTINEL_KEY, sim_config
 from tests.e2e.test_cli import FAST_SETTINGS, kore, write_config
-from tests.helpers import admin_sync
+from tests.helpers import admin_sync, until_sync
 
 
 def received(url: str) -> Counter[str]:
@@ -20,7 +39,7 @@ def received(url: str) -> Counter[str]:
 
 
 def test_the_same_undeploy_twice_posts_each_model_once() -> None:
-    with SimulatorThread(sim_config(models=20, job_seconds=(2.0, 3.0))) as s:
+    with SimulatorThread(sim_config(models=20, job_seconds=(1.0, 1.5))) as s:
         write_config(s.url)
         first = kore("undeploy", "--yes", *s.model_ids)
         assert first.returncode == 0, first.stderr[-400:]
@@ -89,8 +108,8 @@ def test_a_key_refused_mid_run_stops_sending_and_exits_3() -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
-        while sum(received(s.url).values()) < 5:
-            assert proc.poll() is None
+        until_sync(lambda: sum(received(s.url).values()) >= 5 or proc.poll() is not None, 30)
+        assert proc.poll() is None, "the run ended before the key was refused"
         admin_sync(
             s.url,
             "/_sim/force",
@@ -119,7 +138,7 @@ def test_a_key_refused_mid_run_stops_sending_and_exits_3() -> None:
 
 
 def test_status_wait_rechecks_jobs_that_timed_out() -> None:
-    with SimulatorThread(sim_config(models=3, job_seconds=(3.0, 3.0))) as s:
+    with SimulatorThread(sim_config(models=3, job_seconds=(1.5, 1.5))) as s:
         write_config(s.url)
         short = kore("undeploy", "--yes", "--wait", "--timeout", "0.5", *s.model_ids)
         assert short.returncode == 4, short.stderr[-400:]
@@ -128,3 +147,47 @@ def test_status_wait_rechecks_jobs_that_timed_out() -> None:
         assert "3 of them timed out" in done.stderr
         assert {j["status"] for j in json.loads(done.stdout)["jobs"]} == {"SUCCESS"}
         assert max(received(s.url).values()) == 1
+
+
+MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
+SCRIPT = Path(sys.executable).parent / "kore-tui"
+
+
+# Each family's cheapest real answer: it parses, loads config and journal, and reports,
+# without a platform (the runs against the simulator are the tests above and test_cli.py).
+@pytest.mark.parametrize(
+    ("argv", "code", "says"),
+    [
+        (["undeploy", "--json", MODEL], 2, '"code": "usage"'),
+        (["deploy", "--yes", "--json", MODEL], 2, '"code": "deploy_params"'),
+        (["bounce", "--yes", "--json", MODEL], 2, '"code": "deploy_params"'),
+        (["status", "--json", "ds-nope"], 2, '"code": "invalid_ids"'),
+        (["history", "--json"], 0, '"jobs": []'),
+        (["env", "list"], 0, "no environments in"),
+    ],
+    ids=lambda v: v[0] if isinstance(v, list) else None,
+)
+def test_python_m_kore_tui_runs_each_command_family(argv: list[str], code: int, says: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kore_tui", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "KORE_HOST": "https://agent-platform.kore.ai", "KORE_API_KEY": "kg-x"},
+    )
+    assert done.returncode == code, done.stderr
+    assert says in done.stdout and "Traceback" not in done.stderr
+
+
+def test_the_installed_kore_tui_script_runs_the_cli() -> None:
+    assert SCRIPT.exists(), f"no kore-tui console script beside {sys.executable} (pip install -e .)"
+    done = subprocess.run(
+        [str(SCRIPT), "history", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert (done.returncode, json.loads(done.stdout)) == (0, {"jobs": []}), done.stderr

@@ -318,7 +318,7 @@ async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent(
 
 
 async def test_one_live_job_per_resource_whatever_the_action_across_engines() -> None:
-    sim = await started(models=1, job_seconds=(1.0, 1.0))
+    sim = await started(models=1, job_seconds=(0.5, 0.5))
     model = sim.model_ids[0]
     first, second = make_engine(sim.url, journal=Journal()), make_engine(sim.url, journal=Journal())
     try:

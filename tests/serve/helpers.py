@@ -81,20 +81,6 @@ def serving(
                 process.wait(10)
 
 
-def run_serve(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 30.0
-) -> subprocess.CompletedProcess[str]:
-    """``kore-tui serve ARGS`` expected to end by itself (a refusal)."""
-    return subprocess.run(
-        [sys.executable, "-m", "kore_tui", "serve", *args],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=_env(env),
-        timeout=timeout,
-    )
-
-
 def cmdlines() -> dict[int, list[str]]:
     """Every process's argv, from /proc."""
     out = {}

@@ -1,4 +1,8 @@
-"""``kore-tui serve`` refusals: each exits 2 with the reason, before anything listens."""
+"""``kore-tui serve`` refusals: each exits 2 with the reason, before anything listens.
+
+Refusals run in this process (tests/cli_runner.py); Ctrl-C on a serving process is a
+real process (a signal, and the serve family's ``python -m kore_tui`` wiring).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ import pytest
 
 from kore_tui.cli.main import main
 from kore_tui.serve.console import HOST_VARIABLE, KEY_VARIABLE, ServedConsoleError, demo_target
+from tests.cli_runner import run_cli
 from tests.conftest import SENTINEL_KEY
-from tests.serve.helpers import run_serve
 
 
 def write_config(isolated: Path, body: str) -> None:
@@ -24,7 +28,7 @@ PROD = '[environments.prod]\nhost = "https://agent-platform.kore.ai"\nprotected 
 
 def test_an_environment_that_can_undeploy_is_not_served(isolated: Path) -> None:
     write_config(isolated, PROD)
-    result = run_serve("--env", "prod")
+    result = run_cli("serve", "--env", "prod")
     assert result.returncode == 2
     assert "refusing to serve environment 'prod': it can undeploy" in result.stderr
     assert "--read-only" in result.stderr and "--demo" in result.stderr
@@ -33,7 +37,7 @@ def test_an_environment_that_can_undeploy_is_not_served(isolated: Path) -> None:
 
 def test_the_default_environment_is_refused_too(isolated: Path) -> None:
     write_config(isolated, 'default = "prod"\n' + PROD)
-    result = run_serve()
+    result = run_cli("serve")
     assert result.returncode == 2
     assert "refusing to serve environment 'prod'" in result.stderr
 

@@ -1,4 +1,5 @@
-"""The simulator over real HTTP on loopback."""
+"""The simulator over real HTTP on loopback; its command as a real process (it serves until
+stopped), except a refusal, which runs in this process (tests/cli_runner.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from kore_tui.simulator import SimConfig, Simulator, profile_named
+from tests.cli_runner import run_cli
 from tests.conftest import SENTINEL_KEY, sim_config
 
 H = {"x-api-key": SENTINEL_KEY}
@@ -255,11 +257,6 @@ def test_command_prints_tool_ids_after_the_models_before_the_listening_line() ->
 
 @pytest.mark.parametrize("args", [["--tools", "-1"], ["--models", "99999", "--tools", "2"]])
 def test_command_refuses_a_bad_tool_count(args: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "kore_tui", "simulator", "--port", "0", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_cli("simulator", "--port", "0", *args)  # refused before it listens
     assert done.returncode == 2 and done.stdout == ""
     assert "--tools must be between 0 and 100000 minus --models" in done.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import trustme
 
 from kore_tui.core import paths
 from kore_tui.core.config import ConfigError, load_config
+from tests.cli_runner import run_cli
 
 
 def write(text: str) -> Path:
@@ -45,13 +44,7 @@ def test_ca_bundle_is_loaded_and_shown(bundle: Path) -> None:
     write(CONFIG.format(bundle=bundle))
     assert load_config().environments["corp"].ca_bundle == str(bundle)
     assert load_config().environments["other"].ca_bundle is None
-    done = subprocess.run(
-        [sys.executable, "-m", "kore_tui", "env", "show", "corp"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={**os.environ, "CORP_KEY": "kg-corp-0000000000000000"},
-    )
+    done = run_cli("env", "show", "corp", env={"CORP_KEY": "kg-corp-0000000000000000"})
     assert f"ca bundle:  {bundle}" in done.stdout, done.stderr
 
 

@@ -91,6 +91,35 @@ def only(engine: Engine) -> Job:
     return job
 
 
+async def test_a_started_job_is_first_checked_at_the_first_poll_not_at_once() -> None:
+    """The platform just said IN_PROGRESS: asking again a moment later only costs a request
+    (benchmarks/bulk.py: 300 -> 200 requests for 100 models); a final answer is verified
+    at once (next test)."""
+    get_times: list[float] = []
+    post_times: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            post_times.append(loop.time())
+            return httpx.Response(200, json=ACCEPTED)
+        get_times.append(loop.time())
+        return status("SUCCESS")
+
+    settings = replace(FAST, schedule=replace(FAST.schedule, initial=0.4))
+    engine = make_engine(URL, transport=httpx.MockTransport(platform), settings=settings)
+    engine.start()
+    engine.undeploy([MODEL])
+    try:
+        await asyncio.wait_for(engine.wait_settled(), 10)
+    finally:
+        await engine.aclose()
+        await engine.client.aclose()
+    assert only(engine).state is JobState.SUCCESS
+    assert len(get_times) == 1, "one check: at the first poll, already SUCCESS"
+    assert get_times[0] - post_times[0] >= 0.4 * 0.9  # poll_initial less its 10 % jitter
+
+
 async def test_immediate_success_is_still_verified() -> None:
     platform = Platform(
         [httpx.Response(200, json={**ACCEPTED, "status": "SUCCESS"})], [status("SUCCESS")]

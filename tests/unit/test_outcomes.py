@@ -21,6 +21,7 @@ from kore_tui.core.outcomes import (
     after_status,
     after_status_error,
     check_failed,
+    first_check_delay,
     not_sent_by_deadline,
     post_cut_by_deadline,
     unknown,
@@ -416,3 +417,13 @@ def test_only_certainly_unsent_posts_are_ever_re_sent() -> None:
         assert post(exc).resend == (
             exc.certainly_not_sent and not isinstance(exc, errors.TlsError)
         ), exc
+
+
+@pytest.mark.parametrize(
+    ("post_status", "expected"),
+    [("SUCCESS", 0.0), ("FAILED", 0.0), ("IN_PROGRESS", 2.0), ("QUEUED", 2.0), ("", 2.0)],
+)
+def test_a_final_post_answer_is_verified_at_once_a_started_job_at_the_first_poll(
+    post_status: str, expected: float
+) -> None:
+    assert first_check_delay(post_status, first_poll=2.0) == expected
