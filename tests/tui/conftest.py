@@ -82,6 +82,7 @@ def simenv(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
     from tests.conftest import SENTINEL_KEY
 
     monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
-    with SimulatorThread(sim_config(models=12, job_seconds=(0.2, 0.6))) as sim:
+    # Jobs here only have to end (tests that need one in flight start a slower simulator).
+    with SimulatorThread(sim_config(models=12, job_seconds=(0.05, 0.2))) as sim:
         write_config('default = "sim"\n' + env_block("sim", sim.url))
         yield sim
