@@ -54,15 +54,18 @@ async def test_two_engines_on_the_same_models_post_each_once() -> None:
 
 async def test_a_run_after_an_ended_run_takes_over_and_never_reposts() -> None:
     # `undeploy --yes` (no --wait) leaves IN_PROGRESS jobs; the same command again joins them.
-    sim = Simulator(sim_config(models=20, job_seconds=(1.0, 1.5)))
+    # Jobs long enough that none can end before the hand-over, even on a loaded machine (a
+    # job that ended first would be undeployed again: a different scenario).
+    sim = Simulator(sim_config(models=20, job_seconds=(2.0, 2.5)))
     await sim.start()
     journal = Journal()
     try:
         first = make_engine(sim.url, journal=journal)
         first.start()
         first.undeploy(sim.model_ids)
-        await until(lambda: all(j.polls for j in first.store.snapshot()))
+        await until(lambda: all(j.dock_status_id for j in first.store.snapshot()))
         await close(first)
+        assert not [j for j in first.store.snapshot() if j.is_final], "ended before hand-over"
         second = make_engine(sim.url, journal=Journal())
         second.start()
         jobs = second.undeploy(sim.model_ids)
