@@ -70,7 +70,7 @@ async def test_chaos_1000_undeploys_all_explicit_no_duplicate_post(
     await sim.start()
     journal = Journal()
     try:
-        settings = replace(FAST, concurrency=32, job_timeout=8.0)
+        settings = replace(FAST, concurrency=16, job_timeout=8.0)
         engine = make_engine(sim.url, journal=journal, settings=settings)
         await run_to_end(engine, sim.model_ids, timeout=120)
         jobs = engine.store.snapshot()
