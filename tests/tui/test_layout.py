@@ -140,9 +140,41 @@ async def test_jobs_panel_uses_the_width(size: tuple[int, int]) -> None:
     job = next(j for j in model.jobs.values() if j.state is JobState.ERROR)
     row = next(line for line in lines if (job.model_id or "")[:11] in line)
     assert "HTTP 409" in row, f"the error is off screen at {width}: {row!r}"
+    # Enough of it to tell a conflict from a refusal: at 80 columns the Error column
+    # was 8 cells ("HTTP 409") behind a shortened dock status ID that Enter shows whole.
+    assert "HTTP 409 CONFLICT: Model" in row, f"the error is cut at {width}: {row!r}"
     if width >= 170:
         assert job.model_id is not None and job.model_id in row, "full IDs at 250 columns"
         assert "HTTP 409 CONFLICT: Model is not deployed" in row
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_a_watched_dock_status_id_names_its_row_at_every_width(
+    size: tuple[int, int],
+) -> None:
+    """Below 100 columns the Dock status column gives way to Error; a job watched by its
+    dock status ID has no resource, so its row would say "-" and nothing else."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        model = app.main.model
+        sample = next(iter(model.jobs.values()))
+        watched = replace(
+            sample,
+            key="watch:ds-0123456789abcdef",
+            model_id=None,
+            resource=None,
+            dock_status_id="ds-0123456789abcdef",
+            action="?",
+            state=JobState.IN_PROGRESS,
+        )
+        model.apply([watched], [])
+        app.main.query_one(JobsTable).rebuild()
+        await pilot.pause()
+        rows = [line for line in table_lines(app) if "ds-01234567" in line]
+        assert len(rows) == 1, "the watched job's row names its dock status ID"
+        assert rows[0].count("ds-01234567") == 1, "once, not twice"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])
@@ -164,12 +196,43 @@ async def test_summary_is_not_overdrawn_by_the_progress_bar(size: tuple[int, int
         strips = summary.render_lines(Region(0, 0, summary.size.width, summary.size.height))
         shown = " ".join("".join(seg.text for seg in strip) for strip in strips)
         shown = " ".join(shown.split())
-        assert "sort: created" in shown
+        assert "filter: 'no-such-thing'" in shown
         assert "16 marked (16 hidden by the filter!)" in shown
         region, clip = app.screen._compositor.visible_widgets[summary]
         assert region.intersection(clip) == region, "part of the summary is hidden"
         bar = app.main.query_one("#progress")
         assert summary.region.right <= bar.region.x
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_the_summary_is_one_line_and_names_only_a_view_or_sort_that_is_not_the_default(
+    size: tuple[int, int],
+) -> None:
+    """At 80 columns "· sort: created" wrapped to a second line under five state counts:
+    the default view and sort said nothing the header does not, and cost a row."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        # What a batch looks like near its end (the scene has all eight states at once,
+        # which takes two lines at 80 columns whatever else the line says).
+        model = app.main.model
+        keep = {JobState.IN_PROGRESS, JobState.SUCCESS, JobState.FAILED, JobState.ERROR}
+        model.apply([], [k for k, j in model.jobs.items() if j.state not in keep])
+        app.main.query_one(JobsTable).rebuild()
+        app.main._update_summary()
+        await pilot.pause()
+        summary = app.main.query_one("#summary")
+        shown = str(summary.render())
+        assert {state for state, n in model.counts.items() if n} == keep, shown
+        assert "view:" not in shown and "sort:" not in shown
+        assert summary.size.height == 1, shown
+        app.main.model.status_filter = "problems"
+        app.main.model.sort = "elapsed"
+        app.main._update_summary()
+        await pilot.pause()
+        shown = str(summary.render())
+        assert "view: problems" in shown and "sort: elapsed" in shown
 
 
 def test_failed_and_error_differ_by_more_than_a_shade_and_tags_have_contrast() -> None:

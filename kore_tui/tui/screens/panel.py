@@ -144,9 +144,17 @@ class PanelScreen(Screen[None]):
                 text.append(
                     f" · {model.counts[state]} {state.value}", style=STATE_STYLES.get(state)
                 )
-        text.append(f"   view: {model.status_filter} · sort: {model.sort}", style="dim")
+        # Only what differs from the defaults: "view: all · sort: created" repeated what
+        # the header shows and wrapped the line at 80 columns.
+        narrowed = []
+        if model.status_filter != "all":
+            narrowed.append(f"view: {model.status_filter}")
+        if model.sort != "created":
+            narrowed.append(f"sort: {model.sort}")
         if model.text_filter:
-            text.append(f" · filter: {inert(model.text_filter, 30)!r}", style="dim")
+            narrowed.append(f"filter: {inert(model.text_filter, 30)!r}")
+        if narrowed:
+            text.append("   " + " · ".join(narrowed), style="dim")
         if model.marks:
             text.append(f" · {len(model.marks)} marked", style="bold yellow")
             hidden = model.hidden_marks

@@ -44,10 +44,11 @@ ENV_COLUMN = Column("env", "Env", 10)
 
 
 def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...]:
-    """The columns that fit ``width``: at 80 columns the resource (its cm-/a- prefix says
-    model or tool), the action, Status and Error stay on screen, the dock status ID
-    shortened (Checked and Polls are in the detail view); from 170, IDs are shown in
-    full and a Kind column spells the kind out."""
+    """The columns that fit ``width``: below 100 columns the resource (its cm-/a- prefix
+    says model or tool), the action, Status, Elapsed and Error, which then has 24 cells
+    at 80 columns; the dock status ID joins from 100 (shortened), Checked and Polls from
+    110 (Enter shows them all at any width); from 170, IDs are shown in full and a Kind
+    column spells the kind out."""
     if show_environment:
         return (ENV_COLUMN, *columns_for(width))
     id_width = 39 if width >= 170 else 17
@@ -55,6 +56,16 @@ def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...
     status = Column("status", "Status", 16)
     elapsed = Column("elapsed", "Elapsed", 9)
     error = Column("error", "Error", 0)
+    if width < 100:
+        # Why a job failed is what an operator on a small terminal needs; the dock
+        # status ID (a handle, the same for every row's reading) is in the detail view.
+        return (
+            model,
+            Column("action", "Action", 8),
+            Column("status", "Status", 14),
+            elapsed,
+            error,
+        )
     if width < 110:
         return (
             model,
