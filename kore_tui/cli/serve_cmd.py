@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 
 _EXTRA_HINT = "kore-tui serve needs the 'serve' extra: pip install 'kore-tui[serve]'"
 _SERVE_PACKAGES = {"textual_serve", "aiohttp_jinja2", "jinja2", "markupsafe"}
-DEMO_MODELS = 24
-DEMO_TOOLS = 6  # as the terminal demo (tui/launch.py): a paste of models and tools
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -54,21 +52,13 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
 
     from kore_tui.serve.console import HOST_VARIABLE, KEY_VARIABLE
-    from kore_tui.simulator import SimConfig, SimulatorThread
+    from kore_tui.simulator import SimulatorThread
+    from kore_tui.simulator.demo import demo_sim_config
 
     # KORE_SIM_API_KEY, as for 'kore-tui simulator': lets a script (the browser test) read
     # the simulator's admin counters.
     key = os.environ.get("KORE_SIM_API_KEY") or "kg-demo-" + secrets.token_hex(16)
-    sim = SimulatorThread(
-        SimConfig(
-            api_key=key,
-            models=DEMO_MODELS,
-            seed=2026,
-            job_seconds=(3.0, 15.0),
-            fail_rate=0.15,
-            tools=DEMO_TOOLS,
-        )
-    ).start()
+    sim = SimulatorThread(demo_sim_config(key)).start()
     try:
         print(f"demo simulator: {sim.url}", flush=True)
         server = ConsoleServer(

@@ -8,10 +8,10 @@ why. No I/O, no clock, no randomness: the engine gathers the facts (drawing any
 jitter itself), applies the outcome, and tests/unit/test_outcomes.py checks
 each rule as one row of a table.
 
-The rule that matters most: the POST that starts a job (undeploy or deploy, model
-or tool) is not idempotent, so it is sent
-again only when it certainly never reached the server (connection refused or
-timed out while connecting, 429). Any other doubt ends in UNKNOWN.
+The rule that matters most: the POST that starts a job (undeploy or deploy, model or
+tool) is not idempotent, so it is sent again only when it certainly never reached the
+server (connection refused or timed out while connecting, 429). Any other doubt ends
+in UNKNOWN.
 """
 
 from __future__ import annotations
@@ -195,10 +195,9 @@ FINAL_SERVER_STATUSES = frozenset({"SUCCESS", "FAILED"})
 
 
 def first_check_delay(post_status: str, first_poll: float) -> float:
-    """When to verify a job the platform accepted. An answer that is already final is
-    verified at once (the docs ask for it even after SUCCESS); a job the platform has just
-    started is not done a moment later, so its first check waits for the polling schedule's
-    first step like every later one (asking at once only cost one request per job)."""
+    """When to verify a job the platform accepted: a final answer at once (the docs ask for
+    it even after SUCCESS); a job just started is not done a moment later, so its first check
+    waits for the polling schedule's first step (asking at once cost a request per job)."""
     return 0.0 if post_status in FINAL_SERVER_STATUSES else first_poll
 
 

@@ -18,8 +18,6 @@ from kore_tui.core.config import (
 from kore_tui.core.deploy_params import ModelDeployParams, parse_model_params
 from kore_tui.core.secret import Secret
 
-DEMO_MODELS = 24
-DEMO_TOOLS = 6
 DEMO_PROFILE_NAME = "demo-gpu"
 
 
@@ -66,19 +64,11 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
     from kore_tui.tui.app import KoreApp
 
     if demo:
-        from kore_tui.simulator import SimConfig, SimulatorThread
+        from kore_tui.simulator import SimulatorThread
+        from kore_tui.simulator.demo import demo_sim_config
 
         key = Secret("kg-demo-" + secrets.token_hex(16))
-        sim = SimulatorThread(
-            SimConfig(
-                api_key=key.reveal(),
-                models=DEMO_MODELS,
-                seed=2026,
-                job_seconds=(3.0, 15.0),
-                fail_rate=0.15,
-                tools=DEMO_TOOLS,
-            )
-        ).start()
+        sim = SimulatorThread(demo_sim_config(key.reveal())).start()
         try:
             with tempfile.TemporaryDirectory(prefix="kore-tui-demo-") as tmp:
                 app = KoreApp(

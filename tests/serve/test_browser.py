@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kore_tui.cli.serve_cmd import DEMO_MODELS, DEMO_TOOLS
+from kore_tui.simulator.demo import DEMO_MODELS, DEMO_TOOLS
 from tests.conftest import SENTINEL_KEY
 from tests.serve.cdp import chromium_page, find_chromium, wait_for
 from tests.serve.helpers import children, serving

@@ -52,42 +52,19 @@ def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...
     if show_environment:
         return (ENV_COLUMN, *columns_for(width))
     id_width = 39 if width >= 170 else 17
-    model = Column("model", "Resource", id_width)
-    status = Column("status", "Status", 16)
-    elapsed = Column("elapsed", "Elapsed", 9)
-    error = Column("error", "Error", 0)
-    if width < 100:
-        # Why a job failed is what an operator on a small terminal needs; the dock
-        # status ID (a handle, the same for every row's reading) is in the detail view.
-        return (
-            model,
-            Column("action", "Action", 8),
-            Column("status", "Status", 14),
-            elapsed,
-            error,
-        )
-    if width < 110:
-        return (
-            model,
-            Column("dock", "Dock status", 13),
-            Column("action", "Action", 8),
-            status,
-            elapsed,
-            error,
-        )
-    dock = Column("dock", "Dock status", id_width)
-    wide = (Column("kind", "Kind", 5),) if width >= 170 else ()
-    return (
-        *wide,
-        model,
-        dock,
-        Column("action", "Action", 10),
-        status,
-        elapsed,
-        Column("checked", "Checked", 8),
-        Column("polls", "Polls", 5),
-        error,
-    )
+    mid, wide = width >= 100, width >= 110
+    columns = [Column("kind", "Kind", 5)] if width >= 170 else []
+    columns.append(Column("model", "Resource", id_width))
+    if mid:
+        # Narrower, why a job failed matters more to an operator than its dock status ID
+        # (the same handle on every reading, shown by Enter).
+        columns.append(Column("dock", "Dock status", id_width if wide else 13))
+    columns.append(Column("action", "Action", 10 if wide else 8))
+    columns.append(Column("status", "Status", 16 if mid else 14))
+    columns.append(Column("elapsed", "Elapsed", 9))
+    if wide:
+        columns += [Column("checked", "Checked", 8), Column("polls", "Polls", 5)]
+    return (*columns, Column("error", "Error", 0))
 
 
 def short_id(value: str | None, width: int = 17) -> str:
