@@ -147,6 +147,21 @@ async def test_paste_with_focus_elsewhere_goes_to_the_id_box() -> None:
         assert entry.text_area.text.endswith("\ncm-third")
 
 
+async def test_a_paste_into_the_focused_id_box_is_inserted_once() -> None:
+    """A paste with the ID box focused went in twice: Textual's TextArea inserts it and
+    lets the event bubble, and the screen's catch-all for pastes elsewhere added it again
+    ("3 model ID(s) · 3 duplicate(s) removed" for 3 distinct IDs)."""
+    app = scene_app(with_jobs=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        entry = app.main.query_one(IdEntry)
+        entry.text_area.focus()
+        await pilot.pause()
+        entry.text_area.post_message(events.Paste("cm-one\ncm-two"))
+        await pilot.pause()
+        assert entry.text_area.text == "cm-one\ncm-two"
+
+
 async def test_actions_on_final_jobs_say_why_nothing_happened(simenv: SimulatorThread) -> None:
     """Bug 16: `r` said "Re-checking 0 job(s)", `x` was silent, `c` said "ID(s)"."""
     app = make_app()

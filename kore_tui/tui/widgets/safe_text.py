@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.document._document import EditResult
 from textual.document._edit import Edit
 from textual.widgets import Input, TextArea
@@ -37,3 +38,10 @@ class SafeTextArea(TextArea):
     def edit(self, edit: Edit) -> EditResult:
         edit.text = scrub(edit.text, keep="\n\r\t")
         return super().edit(edit)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # Textual's TextArea inserts the paste and lets the event bubble on (its Input
+        # stops it): the main screen, which puts a paste that no input took into the ID
+        # box, inserted it a second time. Textual calls the handler of each class in the
+        # MRO, so TextArea's own still inserts after this one (no super() call here).
+        event.stop()
