@@ -141,10 +141,28 @@ async def test_paste_with_focus_elsewhere_goes_to_the_id_box() -> None:
         assert entry.text_area.text == "cm-first\ncm-pasted-1\ncm-pasted-2"
         assert app.focused is entry.text_area
         button = app.main.query_one("#clear", Button)
-        button.focus()
-        button.post_message(events.Paste("cm-third"))
+        button.post_message(events.Paste("cm-third"))  # a paste that reaches a button
         await pilot.pause()
         assert entry.text_area.text.endswith("\ncm-third")
+
+
+async def test_tab_moves_between_the_id_box_and_the_jobs_panel_in_one_press() -> None:
+    """Tab stopped on the feedback pane and six buttons: eight presses from the ID box to
+    the jobs panel. Each button has its key (ctrl+u/d/r/w/o/l) and takes a click."""
+    app = scene_app(with_jobs=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        ids, jobs = app.main.query_one("#ids"), app.main.query_one(JobsTable)
+        ids.focus()
+        await pilot.pause()
+        await pilot.press("tab")
+        assert app.focused is jobs
+        await pilot.press("tab")
+        assert app.focused is ids
+        await pilot.press("shift+tab")
+        assert app.focused is jobs
+        await pilot.click("#clear")  # a click still works, and leaves the focus usable
+        assert app.main.query_one(IdEntry).text_area.text == ""
 
 
 async def test_a_paste_into_the_focused_id_box_is_inserted_once() -> None:

@@ -284,7 +284,7 @@ async def test_footer_fits_80_columns_in_every_focus() -> None:
     app = build_app(Scene("layout", "", "prod", _noop))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        for focus in ("#ids", "#jobs", "#undeploy"):
+        for focus in ("#ids", "#jobs"):
             app.main.query_one(focus).focus()
             await pilot.pause()
             # The footer recomposes for the new focus after a refresh or two: wait for that.

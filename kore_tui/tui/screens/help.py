@@ -16,7 +16,7 @@ from kore_tui.tui.keys import KeyHelp
 # Textual's own keys, which kore-tui does not declare.
 _BUILT_IN = [
     ("ctrl+p", "anywhere", "Command palette: every action above, and themes"),
-    ("tab", "anywhere", "Move between the ID box, its buttons and the jobs panel"),
+    ("tab", "anywhere", "Move between the ID box and the jobs panel"),
     ("ctrl+q", "anywhere", "Quit (asks while jobs are not final)"),
 ]
 

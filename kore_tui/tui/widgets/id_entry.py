@@ -158,6 +158,10 @@ class IdsTextArea(SafeTextArea):
         self._refresh_scrollbars()
 
 
+class ClickButton(Button, can_focus=False):
+    """A button for the mouse: its action has a key, so it needs no stop in the Tab chain."""
+
+
 class IdEntry(Vertical):
     DEFAULT_CSS = """
     IdEntry { height: 25vh; min-height: 9; max-height: 20; border: round $primary-darken-2;
@@ -187,15 +191,18 @@ class IdEntry(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield IdsTextArea(id="ids", soft_wrap=False, show_line_numbers=False)
-            with VerticalScroll(id="feedback-scroll"):
+            # Out of the Tab chain, like the buttons: Tab goes from the box to the jobs
+            # panel in one press (it took eight). The wheel scrolls the reasons; each
+            # button has its key (ctrl+u/d/r/w/o/l, in the box's title) and takes a click.
+            with VerticalScroll(id="feedback-scroll", can_focus=False):
                 yield Static(feedback_text(self.parsed), id="feedback")
         with Horizontal(id="buttons"):
-            yield Button("Undeploy 0", id="undeploy", variant="error")
-            yield Button("Deploy 0", id="deploy", variant="warning")
-            yield Button("Bounce 0", id="bounce", variant="warning")
-            yield Button("Watch 0", id="watch", variant="primary")
-            yield Button("Load file", id="load")
-            yield Button("Clear", id="clear")
+            yield ClickButton("Undeploy 0", id="undeploy", variant="error")
+            yield ClickButton("Deploy 0", id="deploy", variant="warning")
+            yield ClickButton("Bounce 0", id="bounce", variant="warning")
+            yield ClickButton("Watch 0", id="watch", variant="primary")
+            yield ClickButton("Load file", id="load")
+            yield ClickButton("Clear", id="clear")
 
     @property
     def text_area(self) -> TextArea:
