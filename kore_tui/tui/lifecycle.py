@@ -10,6 +10,7 @@ screen, so the modals are awaited in order and the UI loop never blocks.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,10 +71,20 @@ class Lifecycle:
     def __init__(self, screen: PanelScreen) -> None:
         self.screen = screen
 
-    def start(self, ids: list[str], kind: Kind, note: Text | None = None) -> None:
-        """Ask for what is missing, confirm, send (in a worker: the modals are awaited)."""
+    def start(
+        self,
+        ids: list[str],
+        kind: Kind,
+        note: Text | None = None,
+        on_sent: Callable[[], str] | None = None,
+    ) -> None:
+        """Ask for what is missing, confirm, send (in a worker: the modals are awaited).
+        ``on_sent`` runs once the operator has confirmed; what it returns ends the toast."""
         self.screen.run_worker(
-            self._run(ids, kind, note), group="lifecycle", exclusive=True, exit_on_error=False
+            self._run(ids, kind, note, on_sent),
+            group="lifecycle",
+            exclusive=True,
+            exit_on_error=False,
         )
 
     def refused(self, kind: Kind) -> bool:
@@ -92,7 +103,9 @@ class Lifecycle:
             return True
         return False
 
-    async def _run(self, ids: list[str], kind: Kind, note: Text | None) -> None:
+    async def _run(
+        self, ids: list[str], kind: Kind, note: Text | None, on_sent: Callable[[], str] | None
+    ) -> None:
         screen = self.screen
         kore = screen.kore
         host, env = kore.host, kore.env
@@ -132,9 +145,9 @@ class Lifecycle:
         if not ok:
             screen.notify("Cancelled: nothing was sent.")
             return
-        self._send(plan, kind)
+        self._send(plan, kind, on_sent() if on_sent else "")
 
-    def _send(self, plan: DeployPlan, kind: Kind) -> None:
+    def _send(self, plan: DeployPlan, kind: Kind, tail: str) -> None:
         batches = plan.batches()
 
         def start(engine: Engine) -> int:
@@ -142,4 +155,4 @@ class Lifecycle:
             return sum(len(send(ids, params)) for ids, params in batches)
 
         what = "bounce(s)" if kind.bounce else "deploy(s)"
-        self.screen._send(start, f"Queued {{n}} {what}: {kind_counts(plan.ids)}.")
+        self.screen._send(start, f"Queued {{n}} {what}: {kind_counts(plan.ids)}.{tail}")

@@ -165,6 +165,34 @@ async def test_tab_moves_between_the_id_box_and_the_jobs_panel_in_one_press() ->
         assert app.main.query_one(IdEntry).text_area.text == ""
 
 
+async def test_an_action_leaves_in_the_box_the_ids_it_did_not_take(
+    simenv: SimulatorThread,
+) -> None:
+    """ctrl+w on a box of models and dock status IDs emptied it: the models, never acted
+    on, were gone; ctrl+u did the same to the dock status IDs. Each action now leaves
+    the IDs of the other sort, one per line, and says so."""
+    app = make_app()
+    models = simenv.model_ids[:2]
+    docks = [f"ds-00000000-0000-4000-8000-00000000000{i}" for i in (1, 2)]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        box = app.main.query_one(IdEntry)
+        await paste(app, f"id,kind\n{models[0]},m\n{docks[0]},d\n{models[1]},m\n{docks[1]},d\n")
+        await pilot.press("ctrl+w")
+        await until(pilot, lambda: len(app.main.model.jobs) == 2)
+        assert box.text_area.text.split() == models
+        await until(pilot, lambda: any("keeps 2 model or tool ID(s)" in m for m in messages(app)))
+        await paste(app, "\n".join([docks[0], *models]))
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: len(app.main.model.jobs) == 4)
+        assert box.text_area.text.split() == [docks[0]]
+        await paste(app, "\n".join(models[:1]))  # all of it used: the box empties
+        await pilot.press("ctrl+w")
+        await until(pilot, lambda: any("No dock status IDs" in m for m in messages(app)))
+        assert box.text_area.text.split() == models[:1], "a refused action leaves the box"
+
+
 async def test_a_paste_into_the_focused_id_box_is_inserted_once() -> None:
     """A paste with the ID box focused went in twice: Textual's TextArea inserts it and
     lets the event bubble, and the screen's catch-all for pastes elsewhere added it again

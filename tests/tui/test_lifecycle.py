@@ -15,6 +15,7 @@ from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.deploy_form import DeployForm
 from kore_tui.tui.screens.history import HistoryScreen
+from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.conftest import sim_config
 from tests.helpers import admin_sync
@@ -193,7 +194,8 @@ async def test_deploy_from_the_id_box_reuses_the_journal_parameters(
     ready = lifesim.ready_model_ids[0]
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        await paste(app, ready)
+        dock = "ds-00000000-0000-4000-8000-000000000001"
+        await paste(app, f"{ready}\n{dock}")
         await pilot.press("ctrl+d")
         await until(pilot, lambda: isinstance(app.screen, DeployForm))
         app.screen.query_one("#profile", Select).value = "gpu"
@@ -202,6 +204,8 @@ async def test_deploy_from_the_id_box_reuses_the_journal_parameters(
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         await pilot.click("#confirm")
         await until(pilot, lambda: all_final(app, 1))
+        # ctrl+d left the box as it was; like ctrl+u it keeps only what it did not take.
+        assert app.main.query_one(IdEntry).text_area.text.split() == [dock]
         await undeploy_in_ui(app, pilot, [ready])
         await until(pilot, lambda: all_final(app, 2))
         await paste(app, ready)

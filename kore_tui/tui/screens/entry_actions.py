@@ -27,26 +27,37 @@ class EntryActions(PanelScreen):
         if self.kore.read_only or env.read_only:
             self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
             return
-        ids = await self._pasted_resources("undeploy")
-        if ids is None:
+        pasted = await self._pasted_resources("undeploy")
+        if pasted is None:
             return
+        ids, docks = pasted
 
         def confirmed(ok: bool | None) -> None:
             if ok:
+                kept = self.keep_in_box(docks, "dock status ID(s)")
                 self._send(
-                    lambda e: e.undeploy(ids), f"Queued {len(ids)} undeploy(s): {kind_counts(ids)}."
+                    lambda e: e.undeploy(ids),
+                    f"Queued {len(ids)} undeploy(s): {kind_counts(ids)}.{kept}",
                 )
-                self.query_one(IdEntry).set_text("")
                 self.query_one(JobsTable).focus()
             else:
                 self.notify("Cancelled: nothing was sent.")
 
         self.app.push_screen(ConfirmUndeploy(env, ids), confirmed)
 
-    async def _pasted_resources(self, verb: str) -> list[str] | None:
-        """The model and tool IDs in the box, in paste order; None (after saying why) when
-        there are none or the paste holds mangled ID-like tokens."""
-        parsed = for_undeploy(await self.query_one(IdEntry).current())
+    def keep_in_box(self, unused: list[str], what: str) -> str:
+        """Once an action has taken the box's IDs of one sort, the box holds the IDs it did
+        not take, one per line, or nothing: emptying it lost them (ctrl+w on a CSV of
+        models and dock status IDs dropped the models). The toast's note on what stayed."""
+        self.query_one(IdEntry).set_text("".join(f"{value}\n" for value in unused))
+        return f" The ID box keeps {len(unused)} {what} it did not use." if unused else ""
+
+    async def _pasted_resources(self, verb: str) -> tuple[list[str], list[str]] | None:
+        """The model and tool IDs in the box, in paste order, and the dock status IDs the
+        action leaves there; None (after saying why) when there are no model or tool IDs
+        or the paste holds mangled ID-like tokens."""
+        pasted = await self.query_one(IdEntry).current()
+        parsed = for_undeploy(pasted)
         real_invalid = [i for i in parsed.invalid if i.kind == "malformed"]
         if real_invalid:
             self.notify(
@@ -58,7 +69,7 @@ class EntryActions(PanelScreen):
         if not parsed.resource_ids:
             self.notify(f"No model or tool IDs to {verb}.", severity="warning")
             return None
-        return parsed.resource_ids
+        return parsed.resource_ids, list(pasted.dock_status_ids)
 
     async def action_deploy(self) -> None:
         await self._from_box(DEPLOY)
@@ -69,19 +80,23 @@ class EntryActions(PanelScreen):
     async def _from_box(self, kind: Kind) -> None:
         if self.lifecycle.refused(kind):
             return
-        ids = await self._pasted_resources(kind.name)
-        if ids is not None:
-            self.lifecycle.start(ids, kind)
+        pasted = await self._pasted_resources(kind.name)
+        if pasted is not None:
+            ids, docks = pasted
+            self.lifecycle.start(
+                ids, kind, on_sent=lambda: self.keep_in_box(docks, "dock status ID(s)")
+            )
 
     async def action_watch(self) -> None:
         if not self._require_host():
             return
-        ds_ids = (await self.query_one(IdEntry).current()).dock_status_ids
+        pasted = await self.query_one(IdEntry).current()
+        ds_ids = pasted.dock_status_ids
         if not ds_ids:
             self.notify("No dock status IDs (ds-…) to watch.", severity="warning")
             return
-        self._send(lambda e: e.watch(ds_ids), f"Watching {len(ds_ids)} job(s).")
-        self.query_one(IdEntry).set_text("")
+        kept = self.keep_in_box(pasted.resource_ids, "model or tool ID(s)")
+        self._send(lambda e: e.watch(ds_ids), f"Watching {len(ds_ids)} job(s).{kept}")
         self.query_one(JobsTable).focus()
 
     @on(Button.Pressed, "#entry Button")
