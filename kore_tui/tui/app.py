@@ -20,6 +20,7 @@ from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
 from kore_tui.tui.config_saving import ConfigSaving
 from kore_tui.tui.palette import console_commands
+from kore_tui.tui.quitting import quit_question
 from kore_tui.tui.screens.main import MainScreen
 from kore_tui.tui.screens.prompts import YesNo
 from kore_tui.tui.sessions import Sessions
@@ -123,9 +124,14 @@ class KoreApp(ConfigSaving):
             )
 
     async def action_quit(self) -> None:
-        """Quitting with jobs in flight is allowed (they resume next time), but asked."""
+        """Quitting with jobs in flight is allowed (they resume next time), but asked; the
+        demo asks whenever it has jobs (kore_tui.tui.quitting)."""
         unfinished = self.sessions.unfinished()
-        if not unfinished:
+        temporary = {
+            s.env.name: n for s in self.sessions if s.env.ephemeral and (n := len(s.model.jobs))
+        }
+        question = quit_question(unfinished, temporary, self.env.name if self.env else None)
+        if question is None:
             self.exit(0)
             return
 
@@ -134,18 +140,6 @@ class KoreApp(ConfigSaving):
                 self._left_unfinished = unfinished
                 self.exit(0)
 
-        total = sum(unfinished.values())
-        if list(unfinished) == [self.env.name if self.env else None]:
-            question = (
-                f"{total} job(s) are not final yet. Quit anyway? They stay in the "
-                "journal and resume the next time you open this environment."
-            )
-        else:
-            where = ", ".join(f"{n} in {inert(name, 40)}" for name, n in unfinished.items())
-            question = (
-                f"{total} job(s) are not final yet ({where}). Quit anyway? They stay "
-                "in the journal and resume the next time you open the environment."
-            )
         self.push_screen(YesNo(question, yes="Quit"), answer)
 
     def resume_hints(self) -> list[str]:

@@ -3,6 +3,8 @@ tui1 brief in the test names' docstrings)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual import events
 from textual.widget import Widget
@@ -12,6 +14,7 @@ from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tools.scenes import Scene, build_app, scripted_jobs
 from kore_tui.tui.app import KoreApp
+from kore_tui.tui.quitting import quit_question
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
 from kore_tui.tui.screens.help import HelpScreen
@@ -193,6 +196,37 @@ async def test_an_action_leaves_in_the_box_the_ids_it_did_not_take(
         assert box.text_area.text.split() == models[:1], "a refused action leaves the box"
 
 
+async def test_q_in_the_demo_asks_before_its_jobs_and_history_end(
+    simenv: SimulatorThread, tmp_path: Path
+) -> None:
+    """F3, q, q ended the demo at once with every job final: its journal is a temporary
+    folder, so the session was gone. A configured environment's journal stays."""
+    from kore_tui.core.secret import Secret
+    from kore_tui.tui.launch import demo_environment
+    from tests.conftest import SENTINEL_KEY
+    from tests.tui.conftest import FAST
+
+    app = KoreApp(
+        config=None,
+        env=demo_environment(simenv.url),
+        key=Secret(SENTINEL_KEY),
+        journal_path=tmp_path / "demo-journal.sqlite3",
+        settings=FAST,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app))
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        assert "1 job(s) end with the console" in app.screen.question  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        assert app.is_running and not isinstance(app.screen, YesNo)
+
+
 async def test_a_paste_into_the_focused_id_box_is_inserted_once() -> None:
     """A paste with the ID box focused went in twice: Textual's TextArea inserts it and
     lets the event bubble, and the screen's catch-all for pastes elsewhere added it again
@@ -258,14 +292,9 @@ async def _open(app: KoreApp, pilot: object, which: str) -> None:
         env = envs["prod"] if which == "confirm-protected" else envs["dev"]
         await app.push_screen(ConfirmUndeploy(env, demo_model_ids()))
     elif which == "quit":
-        await app.push_screen(
-            YesNo(
-                "24 job(s) are not final yet. Quit anyway? They stay in "
-                "the journal and resume the next time you open this "
-                "environment.",
-                yes="Quit",
-            )
-        )
+        question = quit_question({"prod": 24}, {}, "prod")
+        assert question is not None
+        await app.push_screen(YesNo(question, yes="Quit"))
     elif which == "picker":
         await app.push_screen(EnvironmentPicker(envs, "prod", "prod"))
     elif which == "editor":
@@ -296,8 +325,8 @@ async def test_every_modal_fits_80x24(which: str) -> None:
                 continue  # help and detail scroll by design; their frame is checked above
             assert fully_visible(app, text), f"{which}: {text.id or 'text'} is cut"
         if which == "quit":
-            shown = " ".join(app.export_screenshot().replace("&#160;", " ").split())
-            assert "resume the next time you open this environment." in shown
+            shown = screen_lines(app)
+            assert any("Quit anyway?" in line for line in shown), "the question's end is cut"
         if which == "picker":
             svg = app.export_screenshot()
             assert "PROTECTED" in svg and "READ-ONLY" in svg

@@ -1,0 +1,43 @@
+"""What quitting would leave behind, as the question to ask (or None: nothing to ask).
+
+Unfinished jobs of a configured environment stay in its journal and resume when it is
+opened again (``kore-tui status --env NAME --wait`` too). The demo's journal lives in a
+temporary folder, deleted on exit: its jobs and history end with the console, so a
+stray ``q`` there asks first even when every job is final, and never promises a resume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kore_tui.core.text import inert
+
+
+def quit_question(
+    unfinished: Mapping[str, int], temporary: Mapping[str, int], current: str | None
+) -> str | None:
+    """``unfinished``: jobs not final, by environment; ``temporary``: jobs of environments
+    whose journal ends with the console (the demo), by environment."""
+    lasting = {name: n for name, n in unfinished.items() if name not in temporary}
+    parts = []
+    if lasting:
+        total = sum(lasting.values())
+        if list(lasting) == [current]:
+            parts.append(
+                f"{total} job(s) are not final yet. They stay in the journal and resume "
+                "the next time you open this environment."
+            )
+        else:
+            where = ", ".join(f"{n} in {inert(name, 40)}" for name, n in lasting.items())
+            parts.append(
+                f"{total} job(s) are not final yet ({where}). They stay in the journal "
+                "and resume the next time you open the environment."
+            )
+    for name, jobs in temporary.items():
+        open_ = unfinished.get(name, 0)
+        state = f", {open_} not final yet" if open_ else ""
+        parts.append(
+            f"The {inert(name, 40)} environment's {jobs} job(s){state} end with the console: "
+            "its journal is temporary and nothing resumes."
+        )
+    return " ".join(parts) + " Quit anyway?" if parts else None

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from kore_tui.tui.quitting import quit_question
+
+
+def test_nothing_unfinished_and_nothing_temporary_quits_without_asking() -> None:
+    assert quit_question({}, {}, "prod") is None
+
+
+def test_unfinished_jobs_of_a_configured_environment_resume() -> None:
+    question = quit_question({"prod": 3}, {}, "prod")
+    assert question is not None
+    assert "3 job(s) are not final yet" in question and "resume" in question
+    several = quit_question({"prod": 3, "staging": 2}, {}, "prod")
+    assert several is not None and "5 job(s)" in several and "2 in staging" in several
+
+
+def test_the_demo_asks_even_when_final_and_never_promises_a_resume() -> None:
+    """An operator's F3, q, q ended the demo at once: its journal is a temporary folder,
+    so the session's jobs and history were gone; with jobs in flight the question said
+    they would resume next time, which the demo cannot do."""
+    final = quit_question({}, {"demo": 30}, "demo")
+    assert final is not None and "30 job(s) end with the console" in final
+    assert "resume the next" not in final
+    flying = quit_question({"demo": 25}, {"demo": 30}, "demo")
+    assert flying is not None and "25 not final yet" in flying
+    assert "resume the next" not in flying
+    assert quit_question({}, {}, "demo") is None, "an empty demo quits at once"
