@@ -60,7 +60,7 @@ def resolve_model_params(
     else:
         return None, (
             f"no parameters for {model_id}: the journal has no deploy of it through "
-            f"kore-tui, no --profile was given and environment {env.name!r} names "
+            f"kore-tui, no deploy profile was chosen and environment {env.name!r} names "
             "no deploy_profile"
         )
     if overrides and any(v is not None for v in overrides.values()):

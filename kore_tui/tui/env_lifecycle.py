@@ -174,7 +174,9 @@ class EnvLifecycle(App[int]):
         error = session.auth_error
         session.auth_prompted = error or ""
         reason = (
-            f"The platform refused the key ({inert(error, 120)}). Nothing more is sent "
+            # The engine's reason already says who refused what ("the platform refused the
+            # API key (HTTP 401 …)"): said once, not wrapped in the same words again.
+            f"{inert(error, 120)[:1].upper()}{inert(error, 120)[1:]}. Nothing more is sent "
             "to this host until a new key is given; queued jobs wait."
             if error
             else "Replace the key used for this environment in this session."

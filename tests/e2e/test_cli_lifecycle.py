@@ -105,7 +105,9 @@ def test_deploy_without_parameters_says_what_is_missing_and_sends_nothing(
     assert done.returncode == 2
     error = json.loads(done.stdout)["error"]
     assert error["code"] == "deploy_params"
-    assert "no --profile was given" in error["message"] and "--profile NAME" in error["message"]
+    assert (
+        "no deploy profile was chosen" in error["message"] and "--profile NAME" in error["message"]
+    )
     assert counters(life, "DEPLOY") == {}
 
 

@@ -440,9 +440,10 @@ async def test_batch_end_summary_and_retry_confirmation_counts(simenv: Simulator
         await until(pilot, lambda: batch.display)
         text = str(batch.render())
         assert "Batch done: 2 SUCCESS, 0 FAILED, 1 UNKNOWN, 0 ERROR" in text
-        assert "F mark failed · R retry · C copy model IDs" in text
+        assert "F mark failed · R retry · C copy their IDs" in text
         app.main.query_one(JobsTable).focus()
         await pilot.press("C")
+        assert "Copied the IDs of 1 model(s) that did not succeed." in messages(app)
         (unknown,) = [j for j in app.main.model.jobs.values() if j.state is JobState.UNKNOWN]
         assert app.clipboard == unknown.model_id
         await pilot.press("F")
@@ -452,6 +453,7 @@ async def test_batch_end_summary_and_retry_confirmation_counts(simenv: Simulator
         assert isinstance(modal, ConfirmUndeploy)
         note = str(modal.query_one("#note", Static).render())
         assert "Retrying 1 UNKNOWN" in note and "may already have succeeded" in note
+        assert "a deploy" not in note, "an undeploy retry names no deploy"
         await pilot.click("#confirm")
         await until(pilot, lambda: app.main.model.jobs[unknown.key].state is JobState.SUCCESS)
 
@@ -480,3 +482,26 @@ async def test_history_filters_and_refreshes_while_open(simenv: SimulatorThread)
         assert len(history.jobs) == 3 and app.screen is history
         await pilot.press("escape")
         assert app.screen is not history
+
+
+async def test_history_title_says_when_it_is_empty_and_follows_the_scope(
+    simenv: SimulatorThread,
+) -> None:
+    """An empty history had a blank title (the first load, like a t with the same jobs,
+    changed no row, so the title was never written): no "no jobs", and t showed nothing."""
+    from kore_tui.tui.screens.history import HistoryScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await pilot.press("f3")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+
+        def title() -> str:
+            return str(history.query_one("#title", Static).render())
+
+        await until(pilot, lambda: "no jobs" in title())
+        assert "environment sim" in title()
+        await pilot.press("t")
+        await until(pilot, lambda: "all environments" in title())

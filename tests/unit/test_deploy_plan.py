@@ -43,7 +43,7 @@ WITH_DEFAULT = Environment("prod", "https://a.kore.ai", deploy_profile="small")
             PLAIN,
             None,
             None,
-            "no --profile was given and environment 'prod' names no deploy_profile",
+            "no deploy profile was chosen and environment 'prod' names no deploy_profile",
         ),
     ],
 )

@@ -54,6 +54,7 @@ class HistoryScreen(Screen[None]):
         self.jobs: list[Job] = []
         self._loaded: list[Job] = []
         self._scope = ""
+        self._title = ""
         self._last_error = ""
 
     def compose(self) -> ComposeResult:
@@ -119,16 +120,21 @@ class HistoryScreen(Screen[None]):
                 )
             ).lower()
         ]
+        # Written whatever the rows: an empty first load, or t over the same jobs, changes
+        # no row but does change what the title says (it stayed blank).
+        if not jobs:
+            shown = "no jobs match the filter" if needle else "no jobs yet"
+        elif needle:
+            shown = f"{len(jobs)} of {len(self._loaded)} most recent job(s)"
+        else:
+            shown = f"{len(jobs)} most recent job(s)"
+        title = f"History: {shown} in {self._scope}  (t: this environment / all · /: filter)"
+        if title != self._title:  # the 2 s refresh: no re-layout for the same words
+            self._title = title
+            self.query_one("#title", Label).update(Text(title))
         if [j.key for j in jobs] == [j.key for j in self.jobs] and jobs == self.jobs:
             return  # a refresh with nothing new keeps the cursor where it is
         self.jobs = jobs
-        shown = f"{len(jobs)} of {len(self._loaded)}" if needle else f"{len(jobs)}"
-        self.query_one("#title", Label).update(
-            Text(
-                f"History: {shown} most recent job(s) in {self._scope}  "
-                "(t: toggle scope · /: filter · refreshes every 2 s)"
-            )
-        )
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()

@@ -15,6 +15,7 @@ from kore_tui.core.engine import Engine
 from kore_tui.core.export import export_jobs
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
+from kore_tui.tui.deploy_plan_view import kind_counts
 from kore_tui.tui.lifecycle import BOUNCE, UNDO, Kind, bounceable, undoable
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
@@ -39,12 +40,13 @@ class JobActions(PanelScreen):
         self.notify(f"Marked the {len(keys)} job(s) that did not succeed; R retries them.")
 
     def action_copy_failed_models(self) -> None:
-        models = [m for k in self._problems() if (m := self.model.jobs[k].model_id)]
-        if not models:
-            self.notify("No model IDs of failed jobs to copy.")
+        # model_id holds the resource's ID: a model's or a tool's.
+        ids = [m for k in self._problems() if (m := self.model.jobs[k].model_id)]
+        if not ids:
+            self.notify("No model or tool IDs of failed jobs to copy.")
             return
-        self.app.copy_to_clipboard("\n".join(models))
-        self.notify(f"Copied {len(models)} model ID(s) of the jobs that did not succeed.")
+        self.app.copy_to_clipboard("\n".join(ids))
+        self.notify(f"Copied the IDs of {kind_counts(ids)} that did not succeed.")
 
     def on_jobs_table_marks_changed(self) -> None:
         self._update_summary()
@@ -95,10 +97,10 @@ class JobActions(PanelScreen):
         keys = [j.key for j in retryable]
         models = [j.model_id or j.dock_status_id or "?" for j in retryable]
         actions = sorted({j.action for j in retryable})
+        deploys = ", a deploy with its recorded parameters" if "DEPLOY" in actions else ""
         note = Text(
             f"Retrying {count_states(retryable)}: each sends its own action again "
-            f"({', '.join(inert(a, 12) for a in actions)}), a deploy with its recorded "
-            "parameters",
+            f"({', '.join(inert(a, 12) for a in actions)}){deploys}",
             style="bold",
         )
         skipped = len(jobs) - len(retryable)

@@ -188,7 +188,7 @@ class PanelScreen(Screen[None]):
         if counts.get(JobState.TIMED_OUT):
             text.append(f", {counts[JobState.TIMED_OUT]} TIMED_OUT")
         if self._problems():
-            text.append("  F mark failed · R retry · C copy model IDs", style="bold yellow")
+            text.append("  F mark failed · R retry · C copy their IDs", style="bold yellow")
         line.update(text)
         line.display = True
 

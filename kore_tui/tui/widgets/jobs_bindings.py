@@ -128,7 +128,7 @@ JOBS_TABLE_BINDINGS: list[BindingType] = [
         "screen.copy_failed_models",
         "Copy failed",
         show=False,
-        tooltip="Copy the model IDs of the jobs that did not succeed",
+        tooltip="Copy the model and tool IDs of the jobs that did not succeed",
     ),
     Binding("h", "screen.history", "History", show=False),
     Binding("question_mark", "screen.help", "Help", show=False),

@@ -171,7 +171,10 @@ class JobsTable(ScrollView, can_focus=True):
             )
         if model.text_filter:
             return f"nothing matches {inert(model.text_filter, 40)!r} — esc clears the filter"
-        return f"no {model.status_filter} jobs — f cycles the view (all, active, problems, …)"
+        view = {"problems": "jobs with problems", "success": "successful jobs"}.get(
+            model.status_filter, f"{model.status_filter} jobs"
+        )
+        return f"no {view} — f cycles the view (all, active, problems, …)"
 
     # -- cursor and marks --------------------------------------------------------------
 
