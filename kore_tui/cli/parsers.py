@@ -169,7 +169,7 @@ def add_read_commands(command: Command, *, status: Handler, history: Handler) ->
         status,
         help="watch existing dock-status jobs",
         description="Check dock status IDs (jobs started here or elsewhere); resumes any "
-        "unfinished jobs from the journal when no ID is given.",
+        "unfinished jobs from the journal when no ID is given (none left: exit 0).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -51,9 +51,12 @@ def _run(args: argparse.Namespace) -> int:
         resumed = engine.resume_unfinished(timed_out_since=since)
         if not ids:
             if not resumed:
-                raise CliError(
-                    f"no dock status IDs given and no unfinished jobs to resume in {env.name!r}"
-                )
+                # Nothing to resume is a successful no-op, not a usage error: the console and
+                # Ctrl-C print this very command, and a runbook re-runs it once all is done.
+                # Exit 0 holds vacuously (0 = every job SUCCESS, and there are none); --json
+                # prints the usual document with an empty list.
+                err(f"nothing to resume in {env.name!r}: no unfinished jobs")
+                return []
             rechecked = sum(
                 1
                 for j in resumed
