@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
             err(f"invalid: {bad.token!r}: {bad.reason}")
         raise CliError(f"{len(parsed.invalid)} invalid dock status ID(s)", failure.INVALID_IDS)
     target = load_target(args.env)
-    # status never undeploys; with --read-only the engine is told so too.
+    # status changes nothing; with --read-only the engine is told so too.
     env = replace(target.env, read_only=True) if args.read_only else target.env
     key = get_key(env)
     settings = EngineSettings.from_settings(target.config.settings)
