@@ -193,7 +193,7 @@ CHANGES = ("undeploy", "deploy", "bounce", "retry")
         (["env", "add", "--help"], CHANGES),
         (["status", "--help"], ("changes nothing",)),
     ],
-    ids=" ".join,
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
 )
 def test_read_only_help_names_every_action_it_refuses(argv: list[str], names: tuple[str]) -> None:
     # It once said "undeploy is refused": read-only refuses every action that changes the
