@@ -49,8 +49,10 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
         "--read-only",
         dest="read_only_before",
         action="store_true",
-        help="watch only: undeploy is refused (exit 2) and the engine sends "
-        "no undeploy; may also follow the subcommand",
+        # Every action that changes the platform, not only undeploy: the engine refuses
+        # deploy, bounce and retry too, for models and tools alike.
+        help="watch only: undeploy, deploy, bounce and retry (models and tools) are "
+        "refused (exit 2) and the engine sends none of them; may also follow the subcommand",
     )
 
 

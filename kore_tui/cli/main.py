@@ -35,6 +35,27 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{message} (see: {self.prog} --help)", usage=self.format_usage())
 
 
+def _version_alone(arguments: list[str], args: argparse.Namespace) -> int:
+    """``--version`` alone prints the version; with any other option or a command it is a
+    usage error naming them (product contract: nothing is silently ignored). argparse's
+    own version action printed and exited on the spot, so ``--version --env prod``
+    answered 0. ``--help`` is not covered: argparse answers it while parsing."""
+    # --version as typed: argparse also accepts an abbreviation (--vers).
+    others = [a for a in arguments if not (len(a) > 2 and "--version".startswith(a))]
+    if others:
+        # Named: the options (not their values) and the command, each one argparse knows;
+        # values and IDs are left out.
+        named = [
+            a.split("=", 1)[0] if a.startswith("--") else a
+            for a in others
+            if (a.startswith("--") and a != "--") or a == args.command_name
+        ]
+        got = ", ".join(dict.fromkeys(named)) or others[0]
+        raise CliError(f"--version takes no other option or command (got {got})")
+    print(f"kore-tui {__version__}")
+    return 0
+
+
 # Each handler imports its module only when it runs: --version and --help stay cheap.
 def _console(args: argparse.Namespace) -> int:
     from kore_tui.cli.console_cmd import run_console
@@ -99,7 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(handler=_console, command_name=None, takes_globals=True)
-    parser.add_argument("--version", action="version", version=f"kore-tui {__version__}")
+    parser.add_argument(
+        "--version",
+        dest="version_asked",
+        action="store_true",
+        help="print the version and exit (alone: with anything else, exit 2)",
+    )
     add_global_options(parser)
     parser.add_argument(
         "--demo",
@@ -126,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = wants_json(arguments)
     try:
         args = build_parser().parse_args(arguments)
+        if args.version_asked:
+            return _version_alone(arguments, args)
         apply_global_options(args)
     except CliError as exc:
         report(exc.code, exc.message, as_json=as_json, usage=exc.usage)

@@ -169,11 +169,11 @@ def add_read_commands(command: Command, *, status: Handler, history: Handler) ->
         status,
         help="watch existing dock-status jobs",
         description="Check dock status IDs (jobs started here or elsewhere); resumes any "
-        "unfinished jobs from the journal when no ID is given.",
+        "unfinished jobs from the journal when no ID is given (none left: exit 0).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_subcommand_options(st, read_only_help="accepted: status never undeploys")
+    add_subcommand_options(st, read_only_help="accepted: status changes nothing")
     tracking(st)
     st.add_argument("ids", nargs="*", metavar="DOCK_STATUS_ID")
 
@@ -202,8 +202,8 @@ def add_serve_command(command: Command, handler: Handler) -> None:
     )
     add_subcommand_options(
         srv,
-        read_only_help="serve a watch-only console: the engine refuses "
-        "undeploy (needed unless the environment has read_only = true)",
+        read_only_help="serve a watch-only console: the engine refuses undeploy, deploy, "
+        "bounce and retry (needed unless the environment has read_only = true)",
     )
     # dest serve_demo, not demo: the subparser's default would overwrite the top-level --demo.
     srv.add_argument(
@@ -249,7 +249,9 @@ def add_env_command(command: Command, handler: Handler) -> None:
         help="undeploy needs the environment's name typed to confirm",
     )
     add.add_argument(
-        "--read-only", action="store_true", help="never undeploy here (saved in the environment)"
+        "--read-only",
+        action="store_true",
+        help="refuse undeploy, deploy, bounce and retry here (saved in the environment)",
     )
     add.add_argument(
         "--colour",

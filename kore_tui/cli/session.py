@@ -60,7 +60,8 @@ async def run_engine(
             if note:
                 err(f"{job.model_id or job.dock_status_id}: {note}")
         keys = {j.key for j in started}
-        meter = Progress() if progress else None
+        # No jobs (status with nothing to resume): a "0/0 final" meter would say nothing.
+        meter = Progress() if progress and keys else None
         done = _settled if wait else _first_check_done
 
         def finished(jobs: list[Job]) -> bool:

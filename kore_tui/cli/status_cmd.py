@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
             err(f"invalid: {bad.token!r}: {bad.reason}")
         raise CliError(f"{len(parsed.invalid)} invalid dock status ID(s)", failure.INVALID_IDS)
     target = load_target(args.env)
-    # status never undeploys; with --read-only the engine is told so too.
+    # status changes nothing; with --read-only the engine is told so too.
     env = replace(target.env, read_only=True) if args.read_only else target.env
     key = get_key(env)
     settings = EngineSettings.from_settings(target.config.settings)
@@ -51,9 +51,12 @@ def _run(args: argparse.Namespace) -> int:
         resumed = engine.resume_unfinished(timed_out_since=since)
         if not ids:
             if not resumed:
-                raise CliError(
-                    f"no dock status IDs given and no unfinished jobs to resume in {env.name!r}"
-                )
+                # Nothing to resume is a successful no-op, not a usage error: the console and
+                # Ctrl-C print this very command, and a runbook re-runs it once all is done.
+                # Exit 0 holds vacuously (0 = every job SUCCESS, and there are none); --json
+                # prints the usual document with an empty list.
+                err(f"nothing to resume in {env.name!r}: no unfinished jobs")
+                return []
             rechecked = sum(
                 1
                 for j in resumed

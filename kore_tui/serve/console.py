@@ -4,9 +4,9 @@
     python -m kore_tui.serve.console --read-only [--env=NAME]
 
 It is the terminal console locked for a visitor (``locked``). Its mode is on its command
-line, so ``ps`` shows what it is, and ``--read-only`` makes the engine refuse undeploy
-whatever a visitor does. Without ``--demo`` the console refuses to start unless it has
-``--read-only``.
+line, so ``ps`` shows what it is, and ``--read-only`` makes the engine refuse undeploy,
+deploy, bounce and retry whatever a visitor does. Without ``--demo`` the console refuses
+to start unless it has ``--read-only``.
 
 The demo runs against the simulator the server started. There is one for all visits, so
 the server can show what reached it. Its URL and key come in environment variables,
@@ -49,7 +49,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--demo", action="store_true", help="the demo, against the server's simulator"
     )
-    parser.add_argument("--read-only", action="store_true", help="undeploy refused by the engine")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="undeploy, deploy, bounce and retry refused by the engine",
+    )
     parser.add_argument("--env", metavar="NAME", help="environment (with --read-only)")
     args = parser.parse_args(list(argv))
     if args.demo and args.env is not None:

@@ -2,9 +2,9 @@
 
 Every visitor's console runs as the serving user, so it must not be able to change the
 platform: the demo (its own simulator) or a watch-only console. The read-only mode goes
-on the console process's command line, so the engine itself refuses undeploy whatever a
-visitor does in the page. The key is never on a command line: the console reads it from
-the environment or the config as it always does.
+on the console process's command line, so the engine itself refuses undeploy, deploy,
+bounce and retry whatever a visitor does in the page. The key is never on a command line:
+the console reads it from the environment or the config as it always does.
 """
 
 from __future__ import annotations

@@ -228,3 +228,29 @@ def test_the_console_entry_reports_a_malformed_host_without_a_traceback(host: st
 def test_demo_with_an_environment_is_refused() -> None:
     done = kore("--demo", "--env", "prod")
     assert done.returncode == 2 and "--demo" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--version", "--env", "prod"], "--env"),
+        (["--env", "prod", "--version"], "--env"),
+        (["--version", "--env=prod", "--read-only"], "--env, --read-only"),
+        (["--vers", "--demo"], "--demo"),
+        (["--version", "history", "--limit", "5"], "history, --limit"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_version_with_anything_else_is_a_usage_error(argv: list[str], named: str) -> None:
+    # It printed the version and exit 0, dropping the rest: nothing is silently ignored.
+    done = run_cli(*argv)
+    assert (done.returncode, done.stdout) == (2, ""), done.stdout
+    assert f"--version takes no other option or command (got {named})" in done.stderr
+
+
+def test_version_with_json_still_answers_one_error_document() -> None:
+    done = run_cli("--version", "status", "--json")
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == "usage" and "(got status, --json)" in error["message"]
+    assert run_cli("--version").stdout.startswith("kore-tui ")

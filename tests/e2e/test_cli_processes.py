@@ -1,6 +1,7 @@
 """Safety across processes, as operators cause it: the same command twice, two runs at once,
-a refused key mid-run, and `status --wait` after a deadline; and each command family
-answering as a real process, through ``python -m kore_tui`` and the ``kore-tui`` script.
+a refused key mid-run, `status --wait` after a deadline and with nothing left to resume;
+and each command family answering as a real process, through ``python -m kore_tui`` and
+the ``kore-tui`` script.
 
 Real processes where the process is the point:
 
@@ -12,7 +13,7 @@ Real processes where the process is the point:
   simulator, serve and the console have theirs in test_simulator.py, test_serve_cli.py
   and test_config_fuzz.py).
 
-The same command twice and `status --wait` after a deadline run in this process
+The same command twice and the `status --wait` runs are in this process
 (tests/cli_runner.py): they are sequential, and what the second run reads is the
 journal on disk, as it would be from another process.
 """
@@ -36,6 +37,11 @@ from tests.helpers import admin_sync, until_sync
 
 def received(url: str) -> Counter[str]:
     return Counter(admin_sync(url, "/_sim/counters")["undeployReceived"])
+
+
+def platform_requests(url: str) -> int:
+    counts = admin_sync(url, "/_sim/counters")["requests"]
+    return sum(n for route, n in counts.items() if "/_sim/" not in route)
 
 
 def test_the_same_undeploy_twice_posts_each_model_once() -> None:
@@ -147,6 +153,26 @@ def test_status_wait_rechecks_jobs_that_timed_out() -> None:
         assert "3 of them timed out" in done.stderr
         assert {j["status"] for j in json.loads(done.stdout)["jobs"]} == {"SUCCESS"}
         assert max(received(s.url).values()) == 1
+
+
+def test_status_wait_run_again_with_nothing_left_is_a_successful_no_op() -> None:
+    # The resume step of a runbook, re-run once every job is final: "nothing to do" is
+    # exit 0 with an empty job list, not a usage error.
+    with SimulatorThread(sim_config(models=2, job_seconds=(0.0, 0.1))) as s:
+        write_config(s.url)
+        assert kore("undeploy", "--yes", "--wait", *s.model_ids).returncode == 0
+        requests = platform_requests(s.url)
+        note = "kore-tui: nothing to resume in 'sim': no unfinished jobs\n"
+        done = kore("status", "--env", "sim", "--wait", "--json")
+        assert (done.returncode, json.loads(done.stdout)) == (0, {"jobs": []}), done.stderr
+        assert done.stderr == note
+        plain = kore("status", "--env", "sim")
+        assert (plain.returncode, plain.stdout, plain.stderr) == (0, "", note)
+        assert platform_requests(s.url) == requests, "nothing was sent or polled"
+        # Still a refusal: no environment to resume in.
+        unknown = kore("status", "--env", "NOSUCH", "--wait", "--json")
+        assert unknown.returncode == 2
+        assert json.loads(unknown.stdout)["error"]["code"] == "config"
 
 
 MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"

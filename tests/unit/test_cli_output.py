@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -13,6 +14,7 @@ from kore_tui.cli.failure import ERROR_CODES
 from kore_tui.cli.main import main
 from kore_tui.core.job import Job, JobState
 from tests.audit.corpus import PAYLOADS, assert_inert
+from tests.cli_runner import run_cli
 
 MODEL = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 DS = "ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41"
@@ -166,3 +168,38 @@ def test_a_malformed_kore_host_is_a_config_error_not_a_traceback(
     error = json.loads(out)["error"]
     assert error["code"] == "config" and error["message"].startswith("KORE_HOST: host ")
     assert "Traceback" not in err
+
+
+def option_help(page: str, option: str) -> str:
+    """The help of ``option`` on a ``--help`` page, its wrapped lines joined."""
+    lines = page.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(option))
+    entry = [lines[start].strip().removeprefix(option)]
+    for line in lines[start + 1 :]:
+        if not line.strip() or line.strip().startswith("-"):
+            break
+        entry.append(line.strip())
+    return " ".join(" ".join(entry).split())
+
+
+CHANGES = ("undeploy", "deploy", "bounce", "retry")
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["--help"], CHANGES),
+        (["serve", "--help"], CHANGES),
+        (["env", "add", "--help"], CHANGES),
+        (["status", "--help"], ("changes nothing",)),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
+def test_read_only_help_names_every_action_it_refuses(argv: list[str], names: tuple[str]) -> None:
+    # It once said "undeploy is refused": read-only refuses every action that changes the
+    # platform, models and tools alike.
+    page = run_cli(*argv, env={"COLUMNS": "200"})
+    assert page.returncode == 0, page.stderr
+    said = option_help(page.stdout, "--read-only")
+    for name in names:
+        assert re.search(rf"\b{name}\b", said), f"{name!r} not in {said!r}"
