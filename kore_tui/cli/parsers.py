@@ -246,7 +246,7 @@ def add_env_command(command: Command, handler: Handler) -> None:
     add.add_argument(
         "--protected",
         action="store_true",
-        help="undeploy needs the environment's name typed to confirm",
+        help="undeploy, deploy and bounce need the environment's name typed to confirm",
     )
     add.add_argument(
         "--read-only",
