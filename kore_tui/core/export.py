@@ -27,6 +27,7 @@ CSV_FIELDS = (
     "httpStatus",
     "action",
     "origin",
+    "parent",
     "polls",
     "attempts",
     "createdAt",

@@ -1,15 +1,17 @@
-"""Exports: a new file or nothing (never a replaced file, never a made folder), and
-the absolute path in every answer."""
+"""Exports: a new file or nothing (never a replaced file, never a made folder), the
+absolute path in every answer, and the same fields in CSV as in JSON."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from kore_tui.core.export import ExportError, export_jobs
+from kore_tui.core.export import CSV_FIELDS, ExportError, export_jobs, render
 from kore_tui.core.job import Job, JobState
 
 
@@ -103,3 +105,22 @@ def test_an_unknown_suffix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match=r"\.csv or \.json"):
         export_jobs(JOBS, tmp_path / "x.txt")
     assert os.listdir(tmp_path) == []
+
+
+def test_every_json_field_is_a_csv_column(tmp_path: Path) -> None:
+    # A tool's ID sits in its own toolId column; every other JSON key has a column.
+    for one in JOBS:
+        assert set(one.to_json()) - set(CSV_FIELDS) == set()
+
+
+def test_csv_carries_the_parent_link(tmp_path: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(render(JOBS, tmp_path / "x.csv").decode())))
+    assert [r["parent"] for r in rows] == ["", "first"]
+    # Where the JSON has it: after origin, before polls.
+    assert CSV_FIELDS[CSV_FIELDS.index("origin") + 1] == "parent"
+
+
+def test_csv_neutralizes_formulas_in_the_parent_too(tmp_path: Path) -> None:
+    text = render([job("x", parent="=HYPERLINK(1)", error="@SUM(1)")], tmp_path / "x.csv")
+    (row,) = csv.DictReader(io.StringIO(text.decode()))
+    assert row["parent"] == "'=HYPERLINK(1)" and row["error"] == "'@SUM(1)"
