@@ -41,11 +41,11 @@ def create_private(path: Path, data: bytes) -> None:
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb") as handle:  # closes fd even if fchmod fails
+            os.fchmod(fd, 0o600)
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            os.fsync(fd)
         os.link(tmp, path)
     finally:
         with contextlib.suppress(OSError):
