@@ -1,13 +1,18 @@
-"""Write jobs to CSV or JSON (chosen by the file name). Never includes the key."""
+"""Write jobs to CSV or JSON (chosen by the file name). Never includes the key.
+
+An export only ever creates a new file: an operator typing the name of a file they
+keep must not lose it, and a typo in a folder name must not leave a new folder behind.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
-from kore_tui.core.atomic import write_private
+from kore_tui.core.atomic import create_private
 from kore_tui.core.job import Job
 
 CSV_FIELDS = (
@@ -22,6 +27,7 @@ CSV_FIELDS = (
     "httpStatus",
     "action",
     "origin",
+    "parent",
     "polls",
     "attempts",
     "createdAt",
@@ -50,9 +56,26 @@ def render(jobs: list[Job], path: Path) -> bytes:
     return buffer.getvalue().encode()
 
 
+class ExportError(Exception):
+    """Nothing was written; the message names the absolute path and why."""
+
+
 def export_jobs(jobs: list[Job], path: Path) -> Path:
-    path = path.expanduser()
+    """Write ``jobs`` to the new file ``path``; return its absolute path.
+
+    The absolute path is what an operator needs to find the file (a relative name is
+    relative to wherever the console was started)."""
+    # os.path's expanduser leaves "~nosuchuser" as typed (then "no such folder");
+    # Path.expanduser raises RuntimeError, which the callers do not expect.
+    path = Path(os.path.expanduser(path)).absolute()
     if path.suffix.lower() not in {".csv", ".json"}:
-        raise ValueError("export file name must end in .csv or .json")
-    write_private(path, render(jobs, path))
+        raise ExportError(f"{path}: the file name must end in .csv or .json; nothing was written")
+    try:
+        create_private(path, render(jobs, path))
+    except FileExistsError as exc:
+        raise ExportError(f"{path} exists: nothing was written; choose another name") from exc
+    except FileNotFoundError as exc:
+        raise ExportError(f"folder {path.parent} does not exist: nothing was written") from exc
+    except OSError as exc:
+        raise ExportError(f"{path}: {exc.strerror or exc}: nothing was written") from exc
     return path

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import work
 
 from kore_tui.core.engine import Engine
-from kore_tui.core.export import export_jobs
+from kore_tui.core.export import ExportError, export_jobs
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
@@ -225,12 +225,13 @@ class JobActions(PanelScreen):
         jobs = [self.model.jobs[k] for k in keys if k in self.model.jobs]
         try:
             written = export_jobs(jobs, Path(path))
-        except (OSError, ValueError) as exc:
-            self.app.call_from_thread(
-                self.notify, f"Export failed: {inert(str(exc), 200)}", severity="error"
-            )
+        except ExportError as exc:
+            # The message names the absolute path and says nothing was written.
+            self.app.call_from_thread(self.notify, inert(str(exc), 300), severity="error")
             return
-        self.app.call_from_thread(self.notify, f"Exported {len(jobs)} job(s) to {written}")
+        self.app.call_from_thread(
+            self.notify, f"Exported {len(jobs)} job(s) to {inert(str(written), 300)}"
+        )
 
     def action_toggle_pause(self) -> None:
         host = self.kore.host

@@ -1,0 +1,56 @@
+"""`e`: an export creates a new file or says why it wrote nothing, with the absolute path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+from kore_tui.tools.scenes import Scene, build_app
+from kore_tui.tui.app import KoreApp
+from kore_tui.tui.screens.prompts import PathPrompt
+from kore_tui.tui.widgets.jobs_table import JobsTable
+from tests.tui.conftest import until
+
+
+async def _noop(app: KoreApp, pilot: object) -> None:
+    return None
+
+
+def _said(app: KoreApp, text: str) -> Callable[[], bool]:
+    return lambda: any(text in str(n.message) for n in app._notifications)
+
+
+async def test_export_never_replaces_a_file_nor_makes_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where a relative name lands
+    kept = tmp_path / "important.json"
+    kept.write_text("the operator's data\n")
+    nodir = tmp_path / "nodir"
+    app = build_app(Scene("export", "", "dev", _noop))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.main.query_one(JobsTable).focus()
+        shown = len(app.main.model.visible)
+        assert shown > 0
+        for typed, expected in [
+            (str(kept), f"{kept} exists: nothing was written; choose another name"),
+            (str(nodir / "x.csv"), f"folder {nodir} does not exist: nothing was written"),
+            ("jobs.csv", f"Exported {shown} job(s) to {tmp_path / 'jobs.csv'}"),
+        ]:
+            await pilot.press("e")
+            assert isinstance(app.screen, PathPrompt)
+            app.screen.query_one(Input).value = typed
+            await pilot.press("enter")
+            await until(pilot, _said(app, expected), timeout=5)
+        assert kept.read_text() == "the operator's data\n"
+        assert not nodir.exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["important.json", "jobs.csv"]
+        await until(
+            pilot,
+            lambda: not [w for w in app.workers if w.group == "files" and w.is_running],
+            timeout=5,
+        )
