@@ -98,10 +98,16 @@ class ConfirmUndeploy(ModalScreen[bool]):
         self.query_one("#confirm", Button).disabled = event.value != self.env.name
         self.query_one("#why", Static).update("")
 
+    def _confirmed(self) -> None:
+        # What earlier toasts said ("Cancelled: nothing was sent.") no longer holds once a
+        # send is confirmed; left on screen they sat over the new batch's rows.
+        self.app.clear_notifications()
+        self.dismiss(True)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.value == self.env.name:
-            self.dismiss(True)
+            self._confirmed()
             return
         typed = inert(event.value, 40)
         why = (
@@ -113,7 +119,10 @@ class ConfirmUndeploy(ModalScreen[bool]):
         self.query_one("#why", Static).update(Text(why))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm" and not event.button.disabled)
+        if event.button.id == "confirm" and not event.button.disabled:
+            self._confirmed()
+        else:
+            self.dismiss(False)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -183,10 +183,11 @@ class PanelScreen(Screen[None]):
             return
         self._batch_active = False
         states = (JobState.SUCCESS, JobState.FAILED, JobState.UNKNOWN, JobState.ERROR)
+        # SUCCESS always, the others when there are any: "0 UNKNOWN, 0 ERROR" pushed the
+        # keys for what to do next onto a second row at 80 columns.
+        shown = [s for s in (*states, JobState.TIMED_OUT) if s is JobState.SUCCESS or counts.get(s)]
         text = Text(" Batch done: ", style="bold")
-        text.append(", ".join(f"{counts.get(state, 0)} {state.value}" for state in states))
-        if counts.get(JobState.TIMED_OUT):
-            text.append(f", {counts[JobState.TIMED_OUT]} TIMED_OUT")
+        text.append(", ".join(f"{counts.get(state, 0)} {state.value}" for state in shown))
         if self._problems():
             text.append("  F mark failed · R retry · C copy their IDs", style="bold yellow")
         line.update(text)
