@@ -521,3 +521,33 @@ async def test_history_title_says_when_it_is_empty_and_follows_the_scope(
         assert "environment sim" in title()
         await pilot.press("t")
         await until(pilot, lambda: "all environments" in title())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (250, 70)])
+async def test_history_shows_why_a_job_failed_at_every_width(
+    simenv: SimulatorThread, size: tuple[int, int]
+) -> None:
+    """History had fixed widths (132 cells): at 80 columns its Error column was off screen,
+    at 250 it stopped at 40 cells next to 100 free ones."""
+    from kore_tui.tui.screens.history import HistoryScreen
+
+    app = make_app()
+    unknown = "ds-00000000-0000-4000-8000-000000000001"
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, unknown)
+        await pilot.press("ctrl+w")
+        await until(pilot, lambda: all_final(app))
+        (job,) = app.main.model.jobs.values()
+        assert job.error and len(job.error) > 40, job.error
+        await pilot.press("f3")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await until(pilot, lambda: len(history.jobs) == 1)
+        await pilot.pause()
+        row = next(line for line in screen_lines(app) if "ERROR" in line and "ds-0000" in line)
+        assert len(row.rstrip()) <= size[0]
+        shown = job.error[:90] if size[0] >= 200 else job.error[:20]  # was 40 at any width
+        assert shown in row, row
+        title = str(history.query_one("#title", Static).render())
+        assert len(title) <= size[0] and "1 most recent job(s) in environment sim" in title

@@ -17,7 +17,8 @@ from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.text import inert
 from kore_tui.tui.lifecycle import undoable
 from kore_tui.tui.screens.detail import JobDetail
-from kore_tui.tui.widgets.job_columns import STATE_STYLES, action_text, short_id
+from kore_tui.tui.widgets.history_columns import history_cells, history_columns
+from kore_tui.tui.widgets.job_columns import Column
 from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
 
@@ -55,6 +56,7 @@ class HistoryScreen(Screen[None]):
         self._loaded: list[Job] = []
         self._scope = ""
         self._title = ""
+        self._columns: tuple[Column, ...] = ()
         self._last_error = ""
 
     def compose(self) -> ComposeResult:
@@ -69,16 +71,6 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title, width in (
-            ("Created", 24),
-            ("Env", 12),
-            ("Action", 10),
-            ("Status", 12),
-            ("Resource", 17),
-            ("Dock status", 17),
-            ("Error", 40),
-        ):
-            table.add_column(title, width=width)
         # The hidden filter box took the focus otherwise: q, t and u typed into it.
         table.focus()
         self.load()
@@ -128,27 +120,30 @@ class HistoryScreen(Screen[None]):
             shown = f"{len(jobs)} of {len(self._loaded)} most recent job(s)"
         else:
             shown = f"{len(jobs)} most recent job(s)"
-        title = f"History: {shown} in {self._scope}  (t: this environment / all · /: filter)"
+        # The keys (t: scope, /: filter) are in the footer: at 80 columns the title cut them.
+        title = f"History: {shown} in {self._scope}"
         if title != self._title:  # the 2 s refresh: no re-layout for the same words
             self._title = title
             self.query_one("#title", Label).update(Text(title))
-        if [j.key for j in jobs] == [j.key for j in self.jobs] and jobs == self.jobs:
+        columns = history_columns(self.size.width, self.all_envs)
+        if (
+            columns == self._columns
+            and [j.key for j in jobs] == [j.key for j in self.jobs]
+            and jobs == self.jobs
+        ):
             return  # a refresh with nothing new keeps the cursor where it is
         self.jobs = jobs
         table = self.query_one(DataTable)
         row = table.cursor_row
-        table.clear()
+        if columns != self._columns:  # a new width or scope: columns and rows again
+            self._columns = columns
+            table.clear(columns=True)
+            for column in columns:
+                table.add_column(column.title, width=column.width)
+        else:
+            table.clear()
         for job in jobs:
-            table.add_row(
-                Text(inert(job.created_at, 30)),
-                Text(inert(job.environment, 12)),
-                Text(action_text(job)),
-                Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
-                Text(short_id(job.model_id)),
-                Text(short_id(job.dock_status_id)),
-                Text(inert(job.error or "", 200)),
-                key=job.key,
-            )
+            table.add_row(*history_cells(job, columns), key=job.key)
         if jobs:
             table.move_cursor(row=min(row, len(jobs) - 1))
 
@@ -200,6 +195,10 @@ class HistoryScreen(Screen[None]):
 
     def on_data_table_row_selected(self) -> None:
         self.action_detail()
+
+    def on_resize(self) -> None:
+        if self._loaded or self._scope:
+            self._render_rows()
 
     def action_toggle_scope(self) -> None:
         self.all_envs = not self.all_envs

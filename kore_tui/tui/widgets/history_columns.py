@@ -1,0 +1,68 @@
+"""History's columns for a width: what each row shows, and how wide.
+
+The history table had fixed widths (132 cells): at 80 columns the Error column was off
+screen behind Env and Dock status, at 250 it stopped at 40 cells with 100 free. Here, as
+in the jobs panel (job_columns), the error takes what is left; narrower, the dock status
+ID (in the detail view, Enter) and the Env column (one environment's history) give way.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+from kore_tui.core.job import Job
+from kore_tui.core.text import inert
+from kore_tui.tui.widgets.job_columns import STATE_STYLES, Column, action_text, short_id
+
+_CELL_PADDING = 2  # DataTable pads each cell by one on both sides
+_MIN_ERROR = 20
+_ISO = re.compile(r"(\d{4})-(\d\d-\d\d)T(\d\d:\d\d:\d\d)")
+
+
+def history_columns(width: int, all_environments: bool) -> tuple[Column, ...]:
+    wide = width >= 120
+    id_width = 39 if width >= 200 else 17
+    columns = [Column("created", "Created (UTC)", 19 if wide else 11)]
+    if all_environments or wide:
+        columns.append(Column("env", "Env", 12))
+    columns += [
+        Column("action", "Action", 10 if wide else 8),
+        Column("status", "Status", 11),  # IN_PROGRESS
+        Column("model", "Resource", id_width),
+    ]
+    if wide:
+        columns.append(Column("dock", "Dock status", id_width))
+    # + the vertical scrollbar (2) that a long history shows: without it, a horizontal one.
+    used = sum(c.width + _CELL_PADDING for c in columns) + 2
+    return (*columns, Column("error", "Error", max(width - used, _MIN_ERROR)))
+
+
+def created_text(created_at: str | None, width: int) -> str:
+    """2026-12-03T08:17:32.123Z as "2026-12-03 08:17:32", or "12-03 08:17" narrow."""
+    value = inert(created_at or "-", 40)
+    match = _ISO.match(value)
+    if not match:
+        return value[:width]
+    year, day, time = match.groups()
+    return f"{year}-{day} {time}" if width >= 19 else f"{day} {time[:5]}"
+
+
+def history_cells(job: Job, columns: tuple[Column, ...]) -> list[Text]:
+    widths = {c.key: c.width for c in columns}
+    cells = {
+        "created": lambda: Text(created_text(job.created_at, widths["created"])),
+        "env": lambda: Text(inert(job.environment, 12)),
+        "action": lambda: Text(action_text(job)),
+        "status": lambda: Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
+        # A watched job has no resource: without a Dock status column its ID names the row.
+        "model": lambda: Text(
+            short_id(
+                job.model_id or (None if "dock" in widths else job.dock_status_id), widths["model"]
+            )
+        ),
+        "dock": lambda: Text(short_id(job.dock_status_id, widths.get("dock", 17))),
+        "error": lambda: Text(inert(job.error or "", 400), overflow="ellipsis", no_wrap=True),
+    }
+    return [cells[c.key]() for c in columns]
