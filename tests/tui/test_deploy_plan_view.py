@@ -60,3 +60,22 @@ def test_detail_shows_a_deploys_parameters_and_cost() -> None:
     text = detail_text(job).plain
     assert "Deploy parameters" in text and "g5.xlarge, 1-3 replicas" in text
     assert '"max_replicas": 3' in text
+
+
+def test_detail_says_a_final_job_is_no_longer_tracked() -> None:
+    """ "Tracking yes" on a FAILED or SUCCESS job read as if it were still polled."""
+    from dataclasses import replace
+
+    job = Job(
+        key="k",
+        environment="dev",
+        host="h",
+        origin="sent",
+        model_id=M1,
+        dock_status_id="ds-00000000-0000-4000-8000-000000000001",
+        state=JobState.IN_PROGRESS,
+        action="UNDEPLOY",
+    )
+    assert "Tracking      yes" in detail_text(job).plain
+    assert "Tracking      ended (final)" in detail_text(replace(job, state=JobState.FAILED)).plain
+    assert "Tracking      stopped" in detail_text(replace(job, tracking=False)).plain

@@ -60,7 +60,8 @@ def detail_text(job: Job) -> Text:
         ("HTTP status", job.http_status),
         ("Attempts", job.attempts),
         ("Polls", job.polls),
-        ("Tracking", "yes" if job.tracking else "stopped"),
+        # "yes" on a final job read as if it were still being polled.
+        ("Tracking", "ended (final)" if job.is_final else "yes" if job.tracking else "stopped"),
         ("Created", job.created_at),
         ("Submitted", job.submitted_at),
         ("Updated", job.updated_at),
