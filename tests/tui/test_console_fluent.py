@@ -243,6 +243,22 @@ async def test_a_confirmed_send_clears_what_earlier_toasts_said(simenv: Simulato
         assert "Cancelled: nothing was sent." not in messages(app)
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r", "\r\n"])
+async def test_every_line_of_a_paste_is_measured_whatever_its_line_breaks(newline: str) -> None:
+    """A terminal paste (tmux sends CR) showed lines 2+ cut at the first line's width: the
+    box measured the lines an edit wrote by counting "\n" only, so an ID on line 2 was
+    counted and sent but hidden."""
+    app = scene_app(with_jobs=False)
+    long_line = "cm-9531985d-5d9d-49f8-9818-e811892f902b, cm-36f675cc-81e7-4ef5-a8e2-5d940ed90475"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        area = app.main.query_one(IdEntry).text_area
+        area.focus()
+        area.post_message(events.Paste(f"x{newline}{long_line}"))
+        await pilot.pause()
+        assert area.virtual_size.width >= len(long_line), area.virtual_size
+
+
 async def test_a_paste_into_the_focused_id_box_is_inserted_once() -> None:
     """A paste with the ID box focused went in twice: Textual's TextArea inserts it and
     lets the event bubble, and the screen's catch-all for pastes elsewhere added it again

@@ -151,7 +151,11 @@ class IdsTextArea(SafeTextArea):
             self._width = max(self.virtual_size.width - self.gutter_width - 1, 0)
             return
         first = edit.top[0]
-        lines = self.document.lines[first : first + edit.text.count("\n") + 1]
+        # Every line break the document knows (\r, \r\n, \n: a terminal paste sends \r):
+        # counting "\n" alone measured one line of a pasted block, and the rest showed cut
+        # at that line's width, IDs hidden that ctrl+u would send.
+        written = len(edit.text.splitlines()) + 1  # +1: a trailing break starts a line
+        lines = self.document.lines[first : first + written]
         tab = self.indent_width
         self._width = max([self._width, *(cell_len(line.expandtabs(tab)) for line in lines)])
         self.virtual_size = Size(self._width + self.gutter_width + 1, self.document.line_count)
