@@ -567,3 +567,28 @@ async def test_history_shows_why_a_job_failed_at_every_width(
         assert shown in row, row
         title = str(history.query_one("#title", Static).render())
         assert len(title) <= size[0] and "1 most recent job(s) in environment sim" in title
+
+
+async def test_history_cursor_stays_on_its_job_when_new_jobs_arrive(
+    simenv: SimulatorThread,
+) -> None:
+    """The cursor kept its row number across a refresh: new jobs come on top, so u (undo,
+    a redeploy) acted on the job that had moved under it, not the one the operator chose."""
+    from kore_tui.tui.screens.history import HistoryScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        assert app.host is not None
+        app.host.call_wait(lambda e: e.undeploy(simenv.model_ids[:2]))
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
+        await pilot.press("f3")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await until(pilot, lambda: len(history.jobs) == 2)
+        await pilot.press("down")
+        table = history.query_one("#history")
+        chosen = history.jobs[table.cursor_row].key  # type: ignore[attr-defined]
+        app.host.call_wait(lambda e: e.undeploy(simenv.model_ids[2:4]))
+        await until(pilot, lambda: len(history.jobs) == 4, timeout=10)
+        assert history.jobs[table.cursor_row].key == chosen  # type: ignore[attr-defined]

@@ -132,9 +132,12 @@ class HistoryScreen(Screen[None]):
             and jobs == self.jobs
         ):
             return  # a refresh with nothing new keeps the cursor where it is
-        self.jobs = jobs
         table = self.query_one(DataTable)
-        row = table.cursor_row
+        # The cursor follows its job, not its row number: a refresh puts new jobs on top,
+        # and a row number kept would put u (undo: a redeploy) on another resource.
+        under = self.jobs[table.cursor_row].key if 0 <= table.cursor_row < len(self.jobs) else None
+        row = next((i for i, j in enumerate(jobs) if j.key == under), table.cursor_row)
+        self.jobs = jobs
         if columns != self._columns:  # a new width or scope: columns and rows again
             self._columns = columns
             table.clear(columns=True)
@@ -192,6 +195,7 @@ class HistoryScreen(Screen[None]):
             )
             return
         self._undo(job)
+        self.load()  # the redeploy's row, at once rather than at the next 2 s refresh
 
     def on_data_table_row_selected(self) -> None:
         self.action_detail()
