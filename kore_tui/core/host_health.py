@@ -37,7 +37,11 @@ class HostMonitor:
         self.update(last_success_wall=time.time())
 
     def record_error(self, exc: BaseException) -> None:
-        self.update(errors=self._health.errors + 1, last_error=inert(str(exc), 160))
+        self.update(
+            errors=self._health.errors + 1,
+            last_error=inert(str(exc), 160),
+            last_error_wall=time.time(),
+        )
 
     def rate_limit_pause(self, retry_after: float | None) -> float:
         """How long the whole host waits after this 429: Retry-After when given, else a

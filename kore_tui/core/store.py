@@ -22,6 +22,7 @@ class HostHealth:
     user_paused: bool = False
     journal_error: str | None = None
     last_error: str | None = None
+    last_error_wall: float | None = None  # when last_error happened: is it still news?
     # Set while the platform refuses the key (401/403): nothing is sent until a new key.
     auth_error: str | None = None
 

@@ -74,6 +74,21 @@ def test_banner_age_is_a_warning_only_while_tracking() -> None:
     assert "yellow" in age_style(True)
 
 
+def test_auth_failed_is_shown_only_until_a_request_succeeds() -> None:
+    """The banner kept AUTH FAILED for minutes after a new key worked: the tag followed the
+    last error's text, which a success does not replace."""
+    env = Environment("prod", "https://prod.kore.ai")
+    store = JobStore()
+    refused = HostHealth(
+        errors=1, last_error="HTTP 401 UNAUTHORIZED: bad key", last_error_wall=100.0
+    )
+    store.set_health(replace(refused, last_success_wall=90.0))
+    assert "AUTH FAILED" in banner_text(env, store, False, 120.0).plain
+    store.set_health(replace(refused, last_success_wall=110.0))
+    shown = banner_text(env, store, False, 120.0).plain
+    assert "AUTH FAILED" not in shown and "errors 1" in shown
+
+
 def test_durations_round_once() -> None:
     """Bug 10: 119.6 s printed 1m60s and 59.6 s printed 60s."""
     assert ago(59.6) == "1m00s"

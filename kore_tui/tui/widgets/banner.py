@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from kore_tui.core.config import Environment
-from kore_tui.core.store import JobStore
+from kore_tui.core.store import HostHealth, JobStore
 from kore_tui.core.text import inert
 
 _COLOURS = {"orange": "dark_orange", "purple": "purple"}
@@ -75,7 +75,7 @@ def banner_text(
         if health.auth_error:  # the engine holds every POST until a new key is given
             text.append(" KEY REFUSED: sending paused ", style="bold white on red")
             text.append(" ")
-        elif _is_auth(health.last_error):
+        elif _is_auth(health.last_error) and not _answered_since(health):
             text.append(" AUTH FAILED ", style="bold white on red")
             text.append(" ")
     if env.protected:
@@ -137,3 +137,10 @@ class EnvBanner(Static):
         # One line of a fixed box (height 1, the screen's width): new text never changes
         # the layout, so repaint this line instead of re-laying out the whole screen.
         self.update(text, layout=False)
+
+
+def _answered_since(health: HostHealth) -> bool:
+    """A request succeeded after the last error: a 401 before a new key is history, not
+    the state of the key (AUTH FAILED stayed on after the new key worked)."""
+    error, success = health.last_error_wall, health.last_success_wall
+    return error is not None and success is not None and success > error
