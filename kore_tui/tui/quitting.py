@@ -35,7 +35,7 @@ def quit_question(
             )
     for name, jobs in temporary.items():
         open_ = unfinished.get(name, 0)
-        state = f", {open_} not final yet" if open_ else ""
+        state = f" ({open_} not final yet)" if open_ else ""
         parts.append(
             f"The {inert(name, 40)} environment's {jobs} job(s){state} end with the console: "
             "its journal is temporary and nothing resumes."

@@ -592,3 +592,29 @@ async def test_history_cursor_stays_on_its_job_when_new_jobs_arrive(
         app.host.call_wait(lambda e: e.undeploy(simenv.model_ids[2:4]))
         await until(pilot, lambda: len(history.jobs) == 4, timeout=10)
         assert history.jobs[table.cursor_row].key == chosen  # type: ignore[attr-defined]
+
+
+async def test_a_re_check_while_paused_says_nothing_is_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """p, then r: "Re-checking 1 job(s) now." while no request went out."""
+    from tests.conftest import SENTINEL_KEY, sim_config
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(models=1, job_seconds=(30.0, 30.0))) as sim:
+        write_config('default = "sim"\n' + env_block("sim", sim.url))
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.host is not None)
+            await paste(app, sim.model_ids[0])
+            await pilot.press("ctrl+u")
+            await pilot.click("#confirm")
+            await until(pilot, lambda: len(app.main.model.jobs) == 1)
+            table = app.main.query_one(JobsTable)
+            await until(pilot, lambda: table.cursor_key is not None)
+            table.focus()
+            await pilot.press("p")
+            await until(pilot, lambda: app.host is not None and app.host.store.health.user_paused)
+            await pilot.press("r")
+            await until(pilot, lambda: any("queued: paused" in m for m in messages(app)))
+            assert not any(m.startswith("Re-checking") for m in messages(app))

@@ -23,6 +23,6 @@ def test_the_demo_asks_even_when_final_and_never_promises_a_resume() -> None:
     assert final is not None and "30 job(s) end with the console" in final
     assert "resume the next" not in final
     flying = quit_question({"demo": 25}, {"demo": 30}, "demo")
-    assert flying is not None and "25 not final yet" in flying
+    assert flying is not None and "30 job(s) (25 not final yet) end" in flying
     assert "resume the next" not in flying
     assert quit_question({}, {}, "demo") is None, "an empty demo quits at once"

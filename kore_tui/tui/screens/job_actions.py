@@ -72,9 +72,14 @@ class JobActions(PanelScreen):
                 severity="warning",
             )
             return
+        host = self.kore.host
+        paused = host is not None and host.store.health.user_paused
         self._send(
             lambda e: e.recheck(checkable),
-            "Re-checking {n} job(s) now.",
+            # Paused, the re-check is queued but nothing is sent: "now" was not true.
+            "Re-check of {n} job(s) queued: paused, nothing is sent until p resumes."
+            if paused
+            else "Re-checking {n} job(s) now.",
             none_done="Nothing re-checked: the job(s) changed state meanwhile.",
         )
 
