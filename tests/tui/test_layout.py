@@ -158,6 +158,9 @@ async def test_jobs_panel_uses_the_width(size: tuple[int, int]) -> None:
     # Enough of it to tell a conflict from a refusal: at 80 columns the Error column
     # was 8 cells ("HTTP 409") behind a shortened dock status ID that Enter shows whole.
     assert "HTTP 409 CONFLICT: Model" in row, f"the error is cut at {width}: {row!r}"
+    bounce = next(j for j in model.jobs.values() if j.then)
+    bounce_row = next(line for line in lines if (bounce.model_id or "")[:11] in line)
+    assert "UNDEPLOY ↻" in bounce_row, f"a bounce's mark is cut at {width}: {bounce_row!r}"
     if width >= 170:
         assert job.model_id is not None and job.model_id in row, "full IDs at 250 columns"
         assert "HTTP 409 CONFLICT: Model is not deployed" in row

@@ -24,11 +24,11 @@ _ISO = re.compile(r"(\d{4})-(\d\d-\d\d)T(\d\d:\d\d:\d\d)")
 def history_columns(width: int, all_environments: bool) -> tuple[Column, ...]:
     wide = width >= 120
     id_width = 39 if width >= 200 else 17
-    columns = [Column("created", "Created (UTC)", 19 if wide else 11)]
+    columns = [Column("created", "Created (UTC)" if wide else "Created", 19 if wide else 11)]
     if all_environments or wide:
         columns.append(Column("env", "Env", 12))
     columns += [
-        Column("action", "Action", 10 if wide else 8),
+        Column("action", "Action", 10),  # "UNDEPLOY ↻": a bounce's half keeps its mark
         Column("status", "Status", 11),  # IN_PROGRESS
         Column("model", "Resource", id_width),
     ]

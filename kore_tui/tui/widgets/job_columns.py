@@ -45,7 +45,7 @@ ENV_COLUMN = Column("env", "Env", 10)
 
 def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...]:
     """The columns that fit ``width``: below 100 columns the resource (its cm-/a- prefix
-    says model or tool), the action, Status, Elapsed and Error, which then has 24 cells
+    says model or tool), the action, Status, Elapsed and Error, which then has 23 cells
     at 80 columns; the dock status ID joins from 100 (shortened), Checked and Polls from
     110 (Enter shows them all at any width); from 170, IDs are shown in full and a Kind
     column spells the kind out."""
@@ -59,8 +59,9 @@ def columns_for(width: int, show_environment: bool = False) -> tuple[Column, ...
         # Narrower, why a job failed matters more to an operator than its dock status ID
         # (the same handle on every reading, shown by Enter).
         columns.append(Column("dock", "Dock status", id_width if wide else 13))
-    columns.append(Column("action", "Action", 10 if wide else 8))
-    columns.append(Column("status", "Status", 16 if mid else 14))
+    # 10: "UNDEPLOY ↻", a bounce's first half (at 8 the ↻ was cut); 13: "IN_PROGRESS ⏸".
+    columns.append(Column("action", "Action", 10))
+    columns.append(Column("status", "Status", 16 if mid else 13))
     columns.append(Column("elapsed", "Elapsed", 9))
     if wide:
         columns += [Column("checked", "Checked", 8), Column("polls", "Polls", 5)]
