@@ -488,6 +488,8 @@ async def test_batch_end_summary_and_retry_confirmation_counts(simenv: Simulator
         assert "a deploy" not in note, "an undeploy retry names no deploy"
         await pilot.click("#confirm")
         await until(pilot, lambda: app.main.model.jobs[unknown.key].state is JobState.SUCCESS)
+        # The retry's own summary, not the panel's ("Batch done: 3 SUCCESS" for 1 job).
+        await until(pilot, lambda: "Batch done: 1 SUCCESS" in str(batch.render()))
 
 
 async def test_history_filters_and_refreshes_while_open(simenv: SimulatorThread) -> None:

@@ -9,6 +9,7 @@ entry_actions), each a subclass of this one, composed in screens/main.py.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 from typing import cast
 
@@ -56,6 +57,10 @@ class PanelScreen(Screen[None]):
         self._all: JobsModel | None = None
         self._prefill = prefill
         self._batch_active = False  # jobs were being tracked: their end gets a summary
+        # The jobs of the batch under way (any job seen live since the last summary): the
+        # summary counts them, not the whole panel ("Batch done: 24 SUCCESS" for a retry
+        # of 3).
+        self._batch_keys: set[str] = set()
         self._summary_shown: Text | None = None
         self.lifecycle = Lifecycle(self)
 
@@ -83,6 +88,7 @@ class PanelScreen(Screen[None]):
             if not changed and not removed:
                 continue
             if session is current and not shown_all:
+                self._batch_keys.update(j.key for j in changed if not j.is_final)
                 self.query_one(JobsTable).apply(changed, removed)
                 self._update_summary()
                 continue
@@ -127,6 +133,7 @@ class PanelScreen(Screen[None]):
             # The batch line tells how the jobs on screen ended; another environment's
             # batch is not this one's ("Batch done: 0 SUCCESS").
             self._batch_active = False
+            self._batch_keys.clear()
             self.query_one("#batch", Static).display = False
         table.show_environment = self._all is not None
         self.query_one(JobsHeader).set_sort(model.sort, table.show_environment)
@@ -182,13 +189,17 @@ class PanelScreen(Screen[None]):
         if not self._batch_active:
             return
         self._batch_active = False
+        jobs = self.model.jobs
+        batch = [jobs[k].state for k in self._batch_keys if k in jobs]
+        self._batch_keys.clear()
+        counts = Counter(batch) if batch else counts
         states = (JobState.SUCCESS, JobState.FAILED, JobState.UNKNOWN, JobState.ERROR)
         # SUCCESS always, the others when there are any: "0 UNKNOWN, 0 ERROR" pushed the
         # keys for what to do next onto a second row at 80 columns.
         shown = [s for s in (*states, JobState.TIMED_OUT) if s is JobState.SUCCESS or counts.get(s)]
         text = Text(" Batch done: ", style="bold")
         text.append(", ".join(f"{counts.get(state, 0)} {state.value}" for state in shown))
-        if self._problems():
+        if any(state in PROBLEMS for state in batch) or (not batch and self._problems()):
             text.append("  F mark failed · R retry · C copy their IDs", style="bold yellow")
         line.update(text)
         line.display = True
