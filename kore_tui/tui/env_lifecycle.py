@@ -187,7 +187,7 @@ class EnvLifecycle(App[int]):
                 if error:
                     self.notify(
                         f"{inert(env.name, 40)} stays paused: the key was refused. "
-                        "Use the palette's 'Enter a new API key' to go on.",
+                        "Press ctrl+k (or the palette's 'Enter a new API key') to go on.",
                         severity="warning",
                         timeout=10,
                     )

@@ -25,6 +25,7 @@ from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import DeployPlan, kind_counts, plan_deploy, split_kinds
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.deploy_form import DeployForm
+from kore_tui.tui.widgets.jobs_table import JobsTable
 
 if TYPE_CHECKING:
     from kore_tui.tui.screens.panel import PanelScreen
@@ -146,6 +147,8 @@ class Lifecycle:
             screen.notify("Cancelled: nothing was sent.")
             return
         self._send(plan, kind, on_sent() if on_sent else "")
+        if on_sent is not None:  # from the ID box: the jobs panel next, as after ctrl+u
+            screen.query_one(JobsTable).focus()
 
     def _send(self, plan: DeployPlan, kind: Kind, tail: str) -> None:
         batches = plan.batches()

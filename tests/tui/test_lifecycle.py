@@ -204,8 +204,10 @@ async def test_deploy_from_the_id_box_reuses_the_journal_parameters(
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         await pilot.click("#confirm")
         await until(pilot, lambda: all_final(app, 1))
-        # ctrl+d left the box as it was; like ctrl+u it keeps only what it did not take.
+        # ctrl+d left the box as it was; like ctrl+u it keeps only what it did not take,
+        # and the focus goes to the jobs panel (it stayed in the box).
         assert app.main.query_one(IdEntry).text_area.text.split() == [dock]
+        assert app.focused is app.main.query_one("#jobs")
         await undeploy_in_ui(app, pilot, [ready])
         await until(pilot, lambda: all_final(app, 2))
         await paste(app, ready)
