@@ -54,15 +54,20 @@ def _show(name: str) -> int:
         key_line = f"{key.masked} (from {source})"
     except (KeyUnavailableError, OSError) as exc:
         key_line = f"unavailable: {exc}"
-    print(f"name:       {env.name}{'  (default)' if config.default == name else ''}")
-    print(f"host:       {env.host}")
-    print(f"protected:  {'yes' if env.protected else 'no'}")
-    print(f"read-only:  {'yes' if env.read_only else 'no'}")
-    print(f"colour:     {env.colour}")
-    print(f"key source: {key_source(env)}")
-    print(f"ca bundle:  {env.ca_bundle or 'default trust store'}")
-    print(f"deploy profile: {env.deploy_profile or '-'}")
-    print(f"key:        {key_line}")
+    fields = [
+        ("name", f"{env.name}{'  (default)' if config.default == name else ''}"),
+        ("host", env.host),
+        ("protected", "yes" if env.protected else "no"),
+        ("read-only", "yes" if env.read_only else "no"),
+        ("colour", env.colour),
+        ("key source", key_source(env)),
+        ("ca bundle", str(env.ca_bundle or "default trust store")),
+        ("deploy profile", env.deploy_profile or "-"),
+        ("key", key_line),
+    ]
+    width = max(len(label) for label, _ in fields) + 2  # values in one column
+    for label, value in fields:
+        print(f"{label + ':':<{width}}{inert(value, 400)}")
     return EXIT_OK
 
 

@@ -279,6 +279,9 @@ def test_env_commands_mask_the_key(tmp_path: Path) -> None:
     assert "prod" in listed.stdout and "protected" in listed.stdout and "default" in listed.stdout
     shown = kore("env", "show", "prod")
     assert "kg-…4b5c" in shown.stdout and SENTINEL_KEY not in shown.stdout
+    # One column of values ("deploy profile:" was one label out of line).
+    starts = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in shown.stdout.splitlines()}
+    assert len(starts) == 1, shown.stdout
     insecure = kore("env", "add", "bad", "--host", "http://agent-platform.kore.ai")
     assert insecure.returncode == 2 and "https" in insecure.stderr
     assert kore("env", "remove", "prod").returncode == 0

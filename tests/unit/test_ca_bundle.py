@@ -45,7 +45,7 @@ def test_ca_bundle_is_loaded_and_shown(bundle: Path) -> None:
     assert load_config().environments["corp"].ca_bundle == str(bundle)
     assert load_config().environments["other"].ca_bundle is None
     done = run_cli("env", "show", "corp", env={"CORP_KEY": "kg-corp-0000000000000000"})
-    assert f"ca bundle:  {bundle}" in done.stdout, done.stderr
+    assert f"ca bundle:      {bundle}" in done.stdout, done.stderr
 
 
 @pytest.mark.parametrize(
