@@ -92,5 +92,11 @@ class Sessions:
             if s is not self.current and (n := s.unfinished)
         }
 
+    def paused(self) -> frozenset[str]:
+        """Environments whose engine the operator paused (p): nothing is sent there."""
+        return frozenset(
+            s.env.name for s in self._by_name.values() if s.host and s.host.store.health.user_paused
+        )
+
     def unfinished(self) -> dict[str, int]:
         return {s.env.name: n for s in self._by_name.values() if (n := s.unfinished)}

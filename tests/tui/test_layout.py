@@ -89,6 +89,18 @@ def test_auth_failed_is_shown_only_until_a_request_succeeds() -> None:
     assert "AUTH FAILED" not in shown and "errors 1" in shown
 
 
+def test_another_environment_paused_is_named_paused_not_active() -> None:
+    """Pause prod, switch to staging: the banner said "⟳ 21 active in prod"."""
+    env = Environment("staging", "https://staging.kore.ai")
+    store = JobStore()
+    running = banner_text(env, store, False, 0.0, elsewhere={"prod": 21}).plain
+    assert "⟳ 21 active in prod" in running
+    paused = banner_text(
+        env, store, False, 0.0, elsewhere={"prod": 21, "dev": 2}, paused_elsewhere={"prod"}
+    ).plain
+    assert "⏸ 21 paused in prod, 2 active in dev" in paused
+
+
 def test_durations_round_once() -> None:
     """Bug 10: 119.6 s printed 1m60s and 59.6 s printed 60s."""
     assert ago(59.6) == "1m00s"

@@ -111,6 +111,7 @@ class PanelScreen(Screen[None]):
             self.kore.clock(),
             tracking,
             self.kore.sessions.active_elsewhere(),
+            self.kore.sessions.paused(),
         )
 
     def show_session(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from rich.text import Text
 from textual.widgets import Static
@@ -20,12 +20,16 @@ def rich_colour(colour: str) -> str:
     return _COLOURS.get(colour, colour)
 
 
-def elsewhere_text(elsewhere: Mapping[str, int]) -> Text:
-    """Work still running in environments not on screen: switching never hides it."""
+def elsewhere_text(elsewhere: Mapping[str, int], paused: Collection[str] = ()) -> Text:
+    """Work still running in environments not on screen: switching never hides it. One
+    paused there (p) says so: "⟳ 21 active in prod" let an operator think it progressed."""
     text = Text()
     if elsewhere:
-        shown = ", ".join(f"{n} active in {inert(name, 20)}" for name, n in elsewhere.items())
-        text.append(f"⟳ {shown}", style="bold magenta")
+        shown = ", ".join(
+            f"{n} {'paused' if name in paused else 'active'} in {inert(name, 20)}"
+            for name, n in elsewhere.items()
+        )
+        text.append(f"{'⏸' if set(elsewhere) & set(paused) else '⟳'} {shown}", style="bold magenta")
         text.append("  ")
     return text
 
@@ -41,6 +45,7 @@ def banner_text(
     now: float | None = None,
     tracking: bool | None = None,
     elsewhere: Mapping[str, int] | None = None,
+    paused_elsewhere: Collection[str] = (),
 ) -> Text:
     """One line, most urgent first: what is cut at a narrow width is the least urgent.
 
@@ -53,7 +58,7 @@ def banner_text(
     if env is None:
         text.append(" no environment ", style="bold reverse")
         text.append("  press F2 to pick or add one  ")
-        text.append_text(elsewhere_text(elsewhere or {}))
+        text.append_text(elsewhere_text(elsewhere or {}, paused_elsewhere))
         return text
     colour = rich_colour(env.colour)
     text.append(f" ● {inert(env.name, 40)} ", style=f"bold white on {colour}")
@@ -89,7 +94,7 @@ def banner_text(
         text.append(" ")
     # Work still running in another environment is what an operator must not lose sight
     # of: before the host and the counters, which a narrow terminal cuts first.
-    text.append_text(elsewhere_text(elsewhere or {}))
+    text.append_text(elsewhere_text(elsewhere or {}, paused_elsewhere))
     if store is None or health is None:
         text.append(inert(env.host, 60), style="bold")
         text.append("   connecting…", style="dim")
@@ -129,8 +134,9 @@ class EnvBanner(Static):
         now: float | None = None,
         tracking: bool | None = None,
         elsewhere: Mapping[str, int] | None = None,
+        paused_elsewhere: Collection[str] = (),
     ) -> None:
-        text = banner_text(env, store, read_only, now, tracking, elsewhere)
+        text = banner_text(env, store, read_only, now, tracking, elsewhere, paused_elsewhere)
         if text == self._shown:
             return  # the once-a-second refresh with nothing new: no repaint
         self._shown = text
