@@ -57,9 +57,9 @@ class PanelScreen(Screen[None]):
         self._all: JobsModel | None = None
         self._prefill = prefill
         self._batch_active = False  # jobs were being tracked: their end gets a summary
-        # The jobs of the batch under way (any job seen live since the last summary): the
-        # summary counts them, not the whole panel ("Batch done: 24 SUCCESS" for a retry
-        # of 3).
+        # The jobs of the batch under way (every job that changed since the last summary):
+        # the summary counts them, not the whole panel ("Batch done: 24 SUCCESS" for a
+        # retry of 3).
         self._batch_keys: set[str] = set()
         self._summary_shown: Text | None = None
         self.lifecycle = Lifecycle(self)
@@ -88,7 +88,9 @@ class PanelScreen(Screen[None]):
             if not changed and not removed:
                 continue
             if session is current and not shown_all:
-                self._batch_keys.update(j.key for j in changed if not j.is_final)
+                # Every job that changed, final ones too: a POST answered 409 or cut off is
+                # final before any drain sees it live, and is what the summary must count.
+                self._batch_keys.update(j.key for j in changed)
                 self.query_one(JobsTable).apply(changed, removed)
                 self._update_summary()
                 continue
