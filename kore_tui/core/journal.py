@@ -20,6 +20,7 @@ from pathlib import Path
 from kore_tui.core import paths
 from kore_tui.core.errors import KoreError
 from kore_tui.core.job import Job, Transition, utc_now
+from kore_tui.core.journal_open import open_database
 from kore_tui.core.journal_schema import (
     INSERT_TRANSITION,
     MIGRATE_TO_V2,
@@ -52,15 +53,15 @@ class Journal:
         self.owner: Owner | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
+            self._db = open_database(self.path, self._migrate_on)  # retried on a lock
         except (OSError, sqlite3.Error) as exc:
             raise JournalError(f"cannot open the journal at {self.path}: {exc}") from None
         with contextlib.suppress(OSError):
             self.path.chmod(0o600)
+
+    def _migrate_on(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._migrate()
 
     def _migrate(self) -> None:
         """Bring the schema to SCHEMA_VERSION, in one transaction per step."""
