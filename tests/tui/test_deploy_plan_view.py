@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from kore_tui.core.config import Config, Environment
 from kore_tui.core.job import Job, JobState
@@ -45,18 +46,15 @@ def test_without_record_or_profile_the_models_go_to_the_form() -> None:
     assert done.groups[0].model_ids == (M1, M2)
 
 
-def test_detail_shows_a_deploys_parameters_and_cost() -> None:
-    job = Job(
-        key="k",
-        environment="dev",
-        host="h",
-        origin="sent",
-        model_id=M1,
-        dock_status_id=None,
-        state=JobState.QUEUED,
-        action="DEPLOY",
-        params=demo_profile().to_json(),
+def _job(**fields: Any) -> Job:
+    base: dict[str, Any] = dict(
+        key="k", environment="dev", host="h", origin="sent", model_id=M1, dock_status_id=None
     )
+    return Job(**{**base, **fields})
+
+
+def test_detail_shows_a_deploys_parameters_and_cost() -> None:
+    job = _job(state=JobState.QUEUED, action="DEPLOY", params=demo_profile().to_json())
     text = detail_text(job).plain
     assert "Deploy parameters" in text and "g5.xlarge, 1-3 replicas" in text
     assert '"max_replicas": 3' in text
@@ -66,12 +64,7 @@ def test_detail_says_a_final_job_is_no_longer_tracked() -> None:
     """ "Tracking yes" on a FAILED or SUCCESS job read as if it were still polled."""
     from dataclasses import replace
 
-    job = Job(
-        key="k",
-        environment="dev",
-        host="h",
-        origin="sent",
-        model_id=M1,
+    job = _job(
         dock_status_id="ds-00000000-0000-4000-8000-000000000001",
         state=JobState.IN_PROGRESS,
         action="UNDEPLOY",

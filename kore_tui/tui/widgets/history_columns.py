@@ -14,7 +14,13 @@ from rich.text import Text
 
 from kore_tui.core.job import Job
 from kore_tui.core.text import inert
-from kore_tui.tui.widgets.job_columns import STATE_STYLES, Column, action_text, short_id
+from kore_tui.tui.widgets.job_columns import (
+    STATE_STYLES,
+    Column,
+    action_text,
+    resource_cell,
+    short_id,
+)
 
 _CELL_PADDING = 2  # DataTable pads each cell by one on both sides
 _MIN_ERROR = 20
@@ -56,12 +62,7 @@ def history_cells(job: Job, columns: tuple[Column, ...]) -> list[Text]:
         "env": lambda: Text(inert(job.environment, 12)),
         "action": lambda: Text(action_text(job)),
         "status": lambda: Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
-        # A watched job has no resource: without a Dock status column its ID names the row.
-        "model": lambda: Text(
-            short_id(
-                job.model_id or (None if "dock" in widths else job.dock_status_id), widths["model"]
-            )
-        ),
+        "model": lambda: Text(resource_cell(job, widths["model"], "dock" in widths)),
         "dock": lambda: Text(short_id(job.dock_status_id, widths.get("dock", 17))),
         "error": lambda: Text(inert(job.error or "", 400), overflow="ellipsis", no_wrap=True),
     }

@@ -75,6 +75,12 @@ def short_id(value: str | None, width: int = 17) -> str:
     return value if len(value) <= width else f"{value[: width - 6]}…{value[-4:]}"
 
 
+def resource_cell(job: Job, width: int, dock_shown: bool) -> str:
+    """The row's name: its resource; a watched job has none, so without a Dock status
+    column its dock status ID names it (the jobs panel and history below 100/120 cells)."""
+    return short_id(job.model_id or (None if dock_shown else job.dock_status_id), width)
+
+
 def ago(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -99,7 +105,7 @@ def action_text(job: Job) -> str:
 
 
 def row_cells(
-    job: Job, now: float, id_width: int = 17, dock_width: int | None = None
+    job: Job, now: float, id_width: int = 17, dock_width: int | None = None, dock_shown: bool = True
 ) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
     status = job.status_label + (" ⏸" if not job.tracking and not job.is_final else "")
@@ -114,7 +120,7 @@ def row_cells(
     return {
         "env": (inert(job.environment, 40), Style(bold=True)),
         "kind": (inert(job.resource or "?", 10), None),
-        "model": (short_id(job.model_id, id_width), None),
+        "model": (resource_cell(job, id_width, dock_shown), None),
         "dock": (short_id(job.dock_status_id, dock_width or id_width), None),
         "action": (action_text(job), Style(color="cyan") if job.action == "DEPLOY" else None),
         "status": (status, STATE_STYLES.get(job.state)),

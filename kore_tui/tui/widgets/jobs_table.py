@@ -152,11 +152,9 @@ class JobsTable(ScrollView, can_focus=True):
         ]
         columns = columns_for(width, self.show_environment)
         widths = {c.key: c.width for c in columns}
-        cells = row_cells(job, self._clock(), widths["model"], widths.get("dock"))
-        if "dock" not in widths and not job.model_id:
-            # Narrow, the Dock status column gives way to Error; a job watched by its
-            # dock status ID has no resource, so that ID names the row instead.
-            cells["model"] = cells["dock"]
+        cells = row_cells(
+            job, self._clock(), widths["model"], widths.get("dock"), dock_shown="dock" in widths
+        )
         for text, style in render_cells(cells, columns, width):
             segments.append(Segment(text, row_style + style if style else row_style))
         return Strip(segments).crop(0, width)
