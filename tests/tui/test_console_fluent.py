@@ -24,7 +24,7 @@ from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.helpers import admin_sync
 from tests.tui.conftest import env_block, make_app, until, write_config
-from tests.tui.test_console import SIZE, all_final, paste
+from tests.tui.test_console import SIZE, all_final, paste, undeploy_in_ui
 
 
 async def _noop(app: KoreApp, pilot: object) -> None:
@@ -185,9 +185,7 @@ async def test_an_action_leaves_in_the_box_the_ids_it_did_not_take(
         await until(pilot, lambda: len(app.main.model.jobs) == 2)
         assert box.text_area.text.split() == models
         await until(pilot, lambda: any("keeps 2 model or tool ID(s)" in m for m in messages(app)))
-        await paste(app, "\n".join([docks[0], *models]))
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, [docks[0], *models])
         await until(pilot, lambda: len(app.main.model.jobs) == 4)
         assert box.text_area.text.split() == [docks[0]]
         await paste(app, "\n".join(models[:1]))  # all of it used: the box empties
@@ -215,9 +213,7 @@ async def test_q_in_the_demo_asks_before_its_jobs_and_history_end(
     )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        await paste(app, simenv.model_ids[0])
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, [simenv.model_ids[0]])
         await until(pilot, lambda: all_final(app))
         app.main.query_one(JobsTable).focus()
         await pilot.press("q")
@@ -283,9 +279,7 @@ async def test_actions_on_final_jobs_say_why_nothing_happened(simenv: SimulatorT
         table.focus()
         await pilot.press("r")
         assert any("No job selected" in m for m in messages(app))
-        await paste(app, "\n".join(simenv.model_ids[:2]))
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
         # The keys act on the rows the table shows, which follow the model on its next rebuild.
         await until(pilot, lambda: all_final(app) and len(app.main.model.visible) == 2)
         assert {j.state for j in app.main.model.jobs.values()} == {JobState.SUCCESS}
@@ -382,9 +376,7 @@ async def test_history_reads_the_journal_this_console_writes(
     )
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        await paste(app, "\n".join(simenv.model_ids[:2]))
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 2)
         await pilot.press("f3")
         assert isinstance(app.screen, HistoryScreen)
@@ -464,9 +456,7 @@ async def test_batch_end_summary_and_retry_confirmation_counts(simenv: Simulator
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         admin_sync(simenv.url, "/_sim/force", "POST", json={"responses": [{"status": 500}]})
-        await paste(app, "\n".join(simenv.model_ids[:3]))
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:3])
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 3)
         batch = app.main.query_one("#batch", Static)
         await until(pilot, lambda: batch.display)
@@ -498,9 +488,7 @@ async def test_history_filters_and_refreshes_while_open(simenv: SimulatorThread)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
-        await paste(app, simenv.model_ids[0])
-        await pilot.press("ctrl+u")
-        await pilot.click("#confirm")
+        await undeploy_in_ui(app, pilot, [simenv.model_ids[0]])
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 1)
         await pilot.press("f3")
         history = app.screen
@@ -608,9 +596,7 @@ async def test_a_re_check_while_paused_says_nothing_is_sent(
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.host is not None)
-            await paste(app, sim.model_ids[0])
-            await pilot.press("ctrl+u")
-            await pilot.click("#confirm")
+            await undeploy_in_ui(app, pilot, [sim.model_ids[0]])
             await until(pilot, lambda: len(app.main.model.jobs) == 1)
             table = app.main.query_one(JobsTable)
             await until(pilot, lambda: table.cursor_key is not None)
