@@ -118,8 +118,13 @@ class JobsTable(ScrollView, can_focus=True):
         """Once a second: ages move, and a throttled rebuild may be due."""
         if self.model.dirty:
             self.rebuild()
-        else:
-            self.refresh()
+            return
+        # Only the rows on screen hold ages; the empty lines below them (and the message of
+        # an empty panel) never change. Repainting the whole panel wrote the same lines to
+        # the terminal each second: ~3.9 KB/s at 120x36 from a console with no jobs.
+        rows = min(len(self.model.visible) - int(self.scroll_offset.y), self.size.height)
+        if rows > 0:
+            self.refresh(Region(0, 0, self.size.width, rows))
 
     # -- rendering ---------------------------------------------------------------------
 

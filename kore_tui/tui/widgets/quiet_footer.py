@@ -10,6 +10,7 @@ shows, and keeps its keys when they are the same.
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -41,6 +42,14 @@ class QuietFooter(Footer):
             return
         super().bindings_changed(screen)
 
+    def compose(self) -> ComposeResult:
+        self._shown = self._what_it_shows() if self._bindings_ready else None
+        yield from super().compose()
+
     async def recompose(self) -> None:
-        self._shown = self._what_it_shows() if self.is_attached else None
+        # Footer.bindings_changed queues a rebuild after the next refresh; at start-up the
+        # screen announces its bindings several times before the first one runs, and each
+        # queued a rebuild of the same keys. Compare again when the rebuild is due.
+        if self.is_attached and self._bindings_ready and self._what_it_shows() == self._shown:
+            return
         await super().recompose()
