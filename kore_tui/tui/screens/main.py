@@ -8,9 +8,9 @@ panel) and view_actions (filter, sort, views), each on panel.py (state, drain, s
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Button, ProgressBar, Static
 
 from kore_tui.tui.keys import KeyHelp, all_keys, key_label
 from kore_tui.tui.screens.entry_actions import EntryActions
@@ -30,7 +30,17 @@ class FilterInput(SafeInput):
     ]
 
 
+# The actions that change a deployment (the ID box's and the jobs panel's), by action
+# name without its namespace; the ID box's buttons carry the same names as their ids.
+WRITE_ACTIONS = frozenset({"undeploy", "deploy", "bounce_ids", "bounce", "retry", "undo"})
+
+
+def is_write(action: str) -> bool:
+    return action.removeprefix("screen.") in WRITE_ACTIONS
+
+
 class MainScreen(EntryActions, JobActions, ViewActions):
+    _shown_writable: bool | None = None
     # Every key is declared once, here or on the ID box / jobs panel; footer, F1 help and
     # the command palette are derived from these (kore_tui.tui.keys). Priority: a
     # TextArea's own ctrl+u/ctrl+w/ctrl+l (line editing) must not win in the ID box.
@@ -130,15 +140,6 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         self.model.clock = self.kore.clock
         self.query_one(JobsHeader).set_sort(self.model.sort)
         entry = self.query_one(IdEntry)
-        entry.border_title = (
-            "IDs ("
-            + " · ".join(
-                f"{key_label(b.key)} {b.description.lower()}"
-                for b in self.BINDINGS
-                if isinstance(b, Binding) and b.priority
-            )
-            + ")"
-        )
         if self._prefill:
             entry.set_text(self._prefill)
         self.query_one(IdEntry).text_area.focus()  # the first thing an operator does: paste
@@ -146,6 +147,50 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         self.set_interval(1.0, self._second)
         self._update_summary()
         self.refresh_banner()
+
+    # -- read-only: the writes are shown disabled ------------------------------------------
+
+    @property
+    def writable(self) -> bool:
+        env = self.kore.env
+        return not (self.kore.read_only or (env is not None and env.read_only))
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The footer's keys: a write is shown disabled where it cannot run. Only the
+        footer reads this; the key itself stays bound and, pressed, says why nothing
+        happens (a binding disabled through check_action would do nothing, silently)."""
+        bindings = super().active_bindings
+        if self.writable:
+            return bindings
+        return {
+            key: shown._replace(enabled=False) if is_write(shown.binding.action) else shown
+            for key, shown in bindings.items()
+        }
+
+    def refresh_banner(self) -> None:
+        super().refresh_banner()
+        self.show_write_access()  # the environment, or its read-only setting, may have changed
+
+    def show_write_access(self) -> None:
+        writable = self.writable
+        if writable == self._shown_writable:
+            return
+        self._shown_writable = writable
+        entry = self.query_one(IdEntry)
+        keys = [
+            f"{key_label(b.key)} {b.description.lower()}"
+            for b in self.BINDINGS
+            if isinstance(b, Binding) and b.priority and (writable or not is_write(b.action))
+        ]
+        entry.border_title = f"IDs ({'' if writable else 'read-only: '}{' · '.join(keys)})"
+        for button in entry.query(Button):
+            if is_write(button.id or ""):
+                button.disabled = not writable
+        table = self.query_one(JobsTable)
+        table.writable = writable
+        table.refresh()
+        self.refresh_bindings()
 
     def action_environments(self) -> None:
         self.kore.action_environments()

@@ -178,6 +178,10 @@ class IdEntry(Vertical):
     IdEntry #buttons { height: 1; width: 100%; }
     IdEntry #buttons Button { width: auto; min-width: 10; height: 1; border: none;
         margin: 0 1 0 0; padding: 0 1; }
+    /* A write in a read-only environment: Textual's disabled button only dims the text,
+       and a red Undeploy still looked live. */
+    IdEntry #buttons Button:disabled { background: $panel; color: $text-disabled;
+        text-style: none; }
     """
 
     class Parsed(Message):

@@ -85,6 +85,7 @@ class JobsTable(ScrollView, can_focus=True):
         self.show_environment = False
         self._last_rebuild = 0.0
         self._clock = clock
+        self.writable = True  # False: the empty panel's hint offers only what can run
 
     # -- feeding -----------------------------------------------------------------------
 
@@ -167,6 +168,8 @@ class JobsTable(ScrollView, can_focus=True):
     def empty_message(self) -> str:
         """An empty panel says why, and what to press."""
         model = self.model
+        if not model.jobs and not self.writable:
+            return "No jobs yet. Read-only: paste dock status IDs (ds-…) above, then ctrl+w"
         if not model.jobs:
             return (
                 "No jobs yet: paste model or tool IDs above, then ctrl+u (ctrl+d deploys, "

@@ -1,0 +1,78 @@
+"""A read-only environment looks read-only: its write actions are shown disabled.
+
+Before, only the banner's READ-ONLY tag said so: the red Undeploy button, the ID box's
+"ctrl+u undeploy" and the footer's Retry / Undo / Bounce looked live until pressed.
+Their keys stay bound (pressed, each says why nothing happens); the buttons, the title,
+the footer and the empty panel's hint stop offering them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button
+from textual.widgets._footer import FooterKey
+
+from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
+from kore_tui.tui.widgets.id_entry import IdEntry
+from kore_tui.tui.widgets.jobs_table import JobsTable
+from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.test_multi_env import pick
+
+SIZE = (120, 36)
+WRITE_BUTTONS = {"undeploy", "deploy", "bounce"}
+WRITE_KEYS = {"screen.retry", "screen.undo", "screen.bounce"}
+
+
+def offered(app: KoreApp) -> dict[str, bool]:
+    """What the main screen offers: each button and footer key, and whether it is live."""
+    main = app.main
+    shown = {f"button:{b.id}": not b.disabled for b in main.query_one(IdEntry).query(Button)}
+    # A footer key shows itself disabled with a class (FooterKey does not use Widget.disabled).
+    shown.update({f"key:{k.action}": not k.has_class("-disabled") for k in main.query(FooterKey)})
+    return shown
+
+
+async def look_at_jobs(app: KoreApp, pilot: Pilot[Any]) -> dict[str, bool]:
+    app.main.query_one(JobsTable).focus()
+    await until(pilot, lambda: any(k.startswith("key:screen.") for k in offered(app)))
+    return offered(app)
+
+
+async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_not(
+    simenv: SimulatorThread,
+) -> None:
+    write_config(
+        'default = "audit"\n'
+        + env_block("audit", simenv.url, "read_only = true\n")
+        + env_block("sim", simenv.url)
+    )
+    app = make_app("audit")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        entry = app.main.query_one(IdEntry)
+        title = str(entry.border_title)
+        assert title.startswith("IDs (read-only:") and "ctrl+w watch" in title, title
+        assert "undeploy" not in title and "deploy" not in title, title
+        table = app.main.query_one(JobsTable)
+        assert "ctrl+u" not in table.empty_message() and "ctrl+w" in table.empty_message()
+        shown = await look_at_jobs(app, pilot)
+        for name in WRITE_BUTTONS:
+            assert shown[f"button:{name}"] is False, name
+        for name in ("watch", "load", "clear"):
+            assert shown[f"button:{name}"] is True, name
+        assert {k for k, live in shown.items() if k.startswith("key:") and not live} == {
+            f"key:{action}" for action in WRITE_KEYS if f"key:{action}" in shown
+        }
+        assert any(f"key:{action}" in shown for action in WRITE_KEYS), shown
+        assert shown["key:toggle_mark"] and shown["key:open_detail"]
+
+        await pick(app, pilot, "sim")  # a writable environment: everything is live again
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "sim")
+        await until(pilot, lambda: not str(entry.border_title).startswith("IDs (read-only"))
+        assert "ctrl+u undeploy" in str(entry.border_title)
+        assert "ctrl+u" in table.empty_message()
+        shown = await look_at_jobs(app, pilot)
+        assert all(shown.values()), shown
