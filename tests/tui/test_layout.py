@@ -13,8 +13,10 @@ from kore_tui.core.job import JobState
 from kore_tui.core.store import HostHealth, JobStore
 from kore_tui.tools.scenes import FROZEN, Scene, build_app, scripted_jobs
 from kore_tui.tui.app import KoreApp
-from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.jobs_model import JobsModel, epoch
+from kore_tui.tui.screens.detail import detail_text
 from kore_tui.tui.widgets.banner import banner_text
+from kore_tui.tui.widgets.job_columns import row_cells
 from kore_tui.tui.widgets.jobs_table import JobsTable, ago
 from tests.tui.conftest import until
 
@@ -133,6 +135,26 @@ def test_elapsed_sort_is_by_elapsed_not_submit_time() -> None:
     model.sort = "elapsed"
     model.rebuild()
     assert model.visible == ["slow", "quick"]
+
+
+def test_a_watched_job_s_elapsed_is_a_lower_bound() -> None:
+    """A watched ds- job started elsewhere, before the watch: Get Dock Status carries no
+    start time, so its Elapsed counted from the watch and read as the job's age ("5s"
+    for a deploy running for 20 minutes). It says "at least" now."""
+    env = Environment("dev", "https://dev.kore.ai")
+    base = replace(
+        scripted_jobs(env)[0],
+        state=JobState.IN_PROGRESS,
+        submitted_at="2026-11-29T03:00:00.000Z",
+        updated_at="2026-11-29T03:00:00.000Z",
+    )
+    now = epoch("2026-11-29T03:02:05.000Z")
+    assert now is not None
+    assert row_cells(replace(base, origin="sent"), now)["elapsed"][0] == "2m05s"
+    watched = row_cells(replace(base, origin="watch"), now)["elapsed"][0]
+    assert watched == "≥2m05s" and len(watched) <= 9  # the column's width
+    assert "Watched since" in detail_text(replace(base, origin="watch")).plain
+    assert "Submitted" in detail_text(replace(base, origin="sent")).plain
 
 
 def table_lines(app: KoreApp) -> list[str]:

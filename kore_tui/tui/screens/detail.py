@@ -63,7 +63,8 @@ def detail_text(job: Job) -> Text:
         # "yes" on a final job read as if it were still being polled.
         ("Tracking", "ended (final)" if job.is_final else "yes" if job.tracking else "stopped"),
         ("Created", job.created_at),
-        ("Submitted", job.submitted_at),
+        # A watched job was submitted elsewhere, at a time no answer tells.
+        ("Watched since" if job.origin == "watch" else "Submitted", job.submitted_at),
         ("Updated", job.updated_at),
         ("Last checked", job.last_checked_at),
     ]

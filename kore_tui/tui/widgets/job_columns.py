@@ -112,6 +112,11 @@ def row_cells(
     checked_text = ago(now - checked) if checked else "-"
     if job.stale:
         checked_text = "⚠ " + checked_text
+    elapsed = ago(elapsed_seconds(job, now))
+    if job.origin == "watch" and elapsed != "-":
+        # Started elsewhere, before the watch, and Get Dock Status carries no start time:
+        # what is known is a lower bound ("5s" read as the age of a 20-minute deploy).
+        elapsed = "≥" + elapsed
     error_style = Style(
         color="bright_red"
         if job.state in {JobState.ERROR, JobState.UNKNOWN, JobState.FAILED}
@@ -124,7 +129,7 @@ def row_cells(
         "dock": (short_id(job.dock_status_id, dock_width or id_width), None),
         "action": (action_text(job), Style(color="cyan") if job.action == "DEPLOY" else None),
         "status": (status, STATE_STYLES.get(job.state)),
-        "elapsed": (ago(elapsed_seconds(job, now)), None),
+        "elapsed": (elapsed, None),
         "checked": (checked_text, Style(color="yellow") if job.stale else None),
         "polls": (str(job.polls), None),
         "error": (inert(job.error, 400) if job.error else "", error_style),
