@@ -3,7 +3,8 @@
 Before, only the banner's READ-ONLY tag said so: the red Undeploy button, the ID box's
 "ctrl+u undeploy" and the footer's Retry / Undo / Bounce looked live until pressed.
 Their keys stay bound (pressed, each says why nothing happens); the buttons, the title,
-the footer and the empty panel's hint stop offering them.
+the footers (the main screen's and the history's) and the empty panel's hint stop
+offering them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.widgets._footer import FooterKey
 
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
+from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.tui.conftest import env_block, make_app, until, write_config
@@ -39,6 +41,18 @@ async def look_at_jobs(app: KoreApp, pilot: Pilot[Any]) -> dict[str, bool]:
     app.main.query_one(JobsTable).focus()
     await until(pilot, lambda: any(k.startswith("key:screen.") for k in offered(app)))
     return offered(app)
+
+
+async def history_offers_undo(app: KoreApp, pilot: Pilot[Any]) -> bool:
+    """Open the history (f3), read whether its footer's Undo is live, and close it."""
+    await pilot.press("f3")
+    await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+    await until(pilot, lambda: bool(app.screen.query(FooterKey)))
+    (undo,) = [k for k in app.screen.query(FooterKey) if k.action == "undo"]
+    live = not undo.has_class("-disabled")
+    await pilot.press("q")
+    await until(pilot, lambda: app.screen is app.main)
+    return live
 
 
 async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_not(
@@ -68,6 +82,7 @@ async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_no
         }
         assert any(f"key:{action}" in shown for action in WRITE_KEYS), shown
         assert shown["key:toggle_mark"] and shown["key:open_detail"]
+        assert await history_offers_undo(app, pilot) is False
 
         await pick(app, pilot, "sim")  # a writable environment: everything is live again
         await until(pilot, lambda: app.host is not None and app.host.env.name == "sim")
@@ -76,3 +91,4 @@ async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_no
         assert "ctrl+u" in table.empty_message()
         shown = await look_at_jobs(app, pilot)
         assert all(shown.values()), shown
+        assert await history_offers_undo(app, pilot) is True

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label
 
@@ -21,6 +21,7 @@ from kore_tui.tui.widgets.history_columns import history_cells, history_columns
 from kore_tui.tui.widgets.job_columns import Column
 from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
+from kore_tui.tui.write_access import shown_disabled
 
 
 class HistoryScreen(Screen[None]):
@@ -45,9 +46,11 @@ class HistoryScreen(Screen[None]):
         limit: int = 500,
         journal_path: Path | None = None,
         undo: Callable[[Job], None] | None = None,
+        writable: bool = True,
     ) -> None:
         super().__init__()
         self._undo = undo  # the main screen's undo: confirmed like any deploy
+        self.writable = writable  # False: undo is shown disabled (pressed, it says why)
         self.journal_path = journal_path
         self.environment = environment
         self.limit = limit
@@ -58,6 +61,11 @@ class HistoryScreen(Screen[None]):
         self._title = ""
         self._columns: tuple[Column, ...] = ()
         self._last_error = ""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        bindings = super().active_bindings
+        return bindings if self.writable else shown_disabled(bindings)
 
     def compose(self) -> ComposeResult:
         yield Label("", id="title")

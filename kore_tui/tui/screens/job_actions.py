@@ -258,6 +258,7 @@ class JobActions(PanelScreen):
                 env.name if env else None,
                 journal_path=self.kore.journal_path,
                 undo=self._undo_from_history,
+                writable=self.writable,
             )
         )
 

@@ -22,21 +22,13 @@ from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsHeader, JobsTable
 from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
+from kore_tui.tui.write_access import is_write, shown_disabled
 
 
 class FilterInput(SafeInput):
     BINDINGS = [
         Binding("escape", "screen.escape", "Clear filter", tooltip="Clear the filter and close it")
     ]
-
-
-# The actions that change a deployment (the ID box's and the jobs panel's), by action
-# name without its namespace; the ID box's buttons carry the same names as their ids.
-WRITE_ACTIONS = frozenset({"undeploy", "deploy", "bounce_ids", "bounce", "retry", "undo"})
-
-
-def is_write(action: str) -> bool:
-    return action.removeprefix("screen.") in WRITE_ACTIONS
 
 
 class MainScreen(EntryActions, JobActions, ViewActions):
@@ -151,22 +143,10 @@ class MainScreen(EntryActions, JobActions, ViewActions):
     # -- read-only: the writes are shown disabled ------------------------------------------
 
     @property
-    def writable(self) -> bool:
-        env = self.kore.env
-        return not (self.kore.read_only or (env is not None and env.read_only))
-
-    @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
-        """The footer's keys: a write is shown disabled where it cannot run. Only the
-        footer reads this; the key itself stays bound and, pressed, says why nothing
-        happens (a binding disabled through check_action would do nothing, silently)."""
+        """The footer's keys: a write is shown disabled where it cannot run."""
         bindings = super().active_bindings
-        if self.writable:
-            return bindings
-        return {
-            key: shown._replace(enabled=False) if is_write(shown.binding.action) else shown
-            for key, shown in bindings.items()
-        }
+        return bindings if self.writable else shown_disabled(bindings)
 
     def refresh_banner(self) -> None:
         super().refresh_banner()

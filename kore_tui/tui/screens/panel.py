@@ -69,6 +69,12 @@ class PanelScreen(Screen[None]):
         return cast(Console, self.app)
 
     @property
+    def writable(self) -> bool:
+        """Neither the console (--read-only) nor the environment on screen is read-only."""
+        env = self.kore.env
+        return not (self.kore.read_only or (env is not None and env.read_only))
+
+    @property
     def model(self) -> JobsModel:
         """The jobs of the environment on screen; each environment keeps its own."""
         if self._all is not None:

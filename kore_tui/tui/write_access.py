@@ -1,0 +1,26 @@
+"""Which actions change a deployment, and how a read-only screen shows them.
+
+In a read-only console or environment the write actions stay bound: pressed, each says
+why nothing happens (a binding disabled through ``check_action`` would do nothing,
+silently). What changes is what the screen offers: the footer shows them disabled.
+"""
+
+from __future__ import annotations
+
+from textual.binding import ActiveBinding
+
+# By action name without its namespace; the ID box's buttons carry the same names as ids.
+WRITE_ACTIONS = frozenset({"undeploy", "deploy", "bounce_ids", "bounce", "retry", "undo"})
+
+
+def is_write(action: str) -> bool:
+    return action.removeprefix("screen.") in WRITE_ACTIONS
+
+
+def shown_disabled(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBinding]:
+    """``bindings`` (a screen's ``active_bindings``) with every write shown disabled.
+    Only the footer and the key panel read ``active_bindings``; key dispatch does not."""
+    return {
+        key: shown._replace(enabled=False) if is_write(shown.binding.action) else shown
+        for key, shown in bindings.items()
+    }
