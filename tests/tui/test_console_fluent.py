@@ -482,6 +482,41 @@ async def test_batch_end_summary_and_retry_confirmation_counts(simenv: Simulator
         await until(pilot, lambda: "Batch done: 1 SUCCESS" in str(batch.render()))
 
 
+async def test_a_batch_that_ends_between_two_drains_still_gets_its_summary(
+    simenv: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch line came only after a drain had seen a job live. On a loaded machine
+    (or with jobs quicker than the 0.1 s drain) every job of a batch was final by the
+    first drain that saw it, and the batch ended without its summary (seen as a flaky
+    test under a busy loop: the line never came)."""
+    from kore_tui.tui.screens.panel import PanelScreen
+
+    held = [False]
+    drain = PanelScreen._drain
+
+    def late_drain(self: PanelScreen) -> None:
+        if not held[0]:
+            drain(self)
+
+    monkeypatch.setattr(PanelScreen, "_drain", late_drain)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        host = app.host
+        assert host is not None
+        held[0] = True  # from here on, the panel sees nothing until every job has ended
+        await paste(app, "\n".join(simenv.model_ids[:3]))
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        snapshot = host.store.snapshot
+        await until(pilot, lambda: len(snapshot()) == 3 and all(j.is_final for j in snapshot()))
+        held[0] = False
+        batch = app.main.query_one("#batch", Static)
+        await until(pilot, lambda: batch.display)
+        assert "Batch done: 3 SUCCESS" in str(batch.render())
+
+
 async def test_history_filters_and_refreshes_while_open(simenv: SimulatorThread) -> None:
     from kore_tui.tui.screens.history import HistoryScreen
 

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import ProgressBar, Static
 
 from kore_tui.core.engine import Engine, ReadOnlyError
-from kore_tui.core.job import ACTIVE_STATES, Job, JobState
+from kore_tui.core.job import ACTIVE_STATES, Job, JobState, utc_now
 from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import JobsModel
@@ -61,6 +61,7 @@ class PanelScreen(Screen[None]):
         # the summary counts them, not the whole panel ("Batch done: 24 SUCCESS" for a
         # retry of 3).
         self._batch_keys: set[str] = set()
+        self._opened = utc_now()  # a job's steps before this belong to an earlier run
         self._summary_shown: Text | None = None
         self.lifecycle = Lifecycle(self)
 
@@ -97,6 +98,8 @@ class PanelScreen(Screen[None]):
                 # Every job that changed, final ones too: a POST answered 409 or cut off is
                 # final before any drain sees it live, and is what the summary must count.
                 self._batch_keys.update(j.key for j in changed)
+                if not self._batch_active and any(self._went_live(j) for j in changed):
+                    self._batch_active = True
                 self.query_one(JobsTable).apply(changed, removed)
                 self._update_summary()
                 continue
@@ -149,6 +152,19 @@ class PanelScreen(Screen[None]):
         table.rebuild()
         self._update_summary()
         self.refresh_banner()
+
+    def _went_live(self, job: Job) -> bool:
+        """The job was queued, sent or polled since the panel last saw it, this session.
+
+        A batch can start and end between two drains (jobs quicker than the 0.1 s drain,
+        or a busy machine): the summary then only sees final jobs, so "was it live" is
+        read from the timeline, not from the states a drain happened to see. Journal rows
+        of an earlier run (loaded final at start) were live before ``_opened``: no batch."""
+        before = self.model.jobs.get(job.key)
+        seen = len(before.timeline) if before is not None else 0
+        return any(
+            step.state in ACTIVE_STATES and step.at >= self._opened for step in job.timeline[seen:]
+        )
 
     def _update_summary(self) -> None:
         model = self.model
