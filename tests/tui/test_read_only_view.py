@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Button
+from textual.widgets import Button, Static
 from textual.widgets._footer import FooterKey
 
 from kore_tui.simulator import SimulatorThread
@@ -72,6 +72,8 @@ async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_no
         assert "undeploy" not in title and "deploy" not in title, title
         table = app.main.query_one(JobsTable)
         assert "ctrl+u" not in table.empty_message() and "ctrl+w" in table.empty_message()
+        hint = str(entry.query_one("#feedback", Static).render())
+        assert hint.startswith("Read-only: paste dock status IDs") and "undeploy" not in hint
         shown = await look_at_jobs(app, pilot)
         for name in WRITE_BUTTONS:
             assert shown[f"button:{name}"] is False, name
@@ -89,6 +91,7 @@ async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_no
         await until(pilot, lambda: not str(entry.border_title).startswith("IDs (read-only"))
         assert "ctrl+u undeploy" in str(entry.border_title)
         assert "ctrl+u" in table.empty_message()
+        assert "to undeploy, deploy or bounce" in str(entry.query_one("#feedback", Static).render())
         shown = await look_at_jobs(app, pilot)
         assert all(shown.values()), shown
         assert await history_offers_undo(app, pilot) is True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from kore_tui.tui.keys import KeyHelp, all_keys, key_label
 from kore_tui.tui.screens.entry_actions import EntryActions
@@ -164,9 +164,7 @@ class MainScreen(EntryActions, JobActions, ViewActions):
             if isinstance(b, Binding) and b.priority and (writable or not is_write(b.action))
         ]
         entry.border_title = f"IDs ({'' if writable else 'read-only: '}{' · '.join(keys)})"
-        for button in entry.query(Button):
-            if is_write(button.id or ""):
-                button.disabled = not writable
+        entry.set_writable(writable)
         table = self.query_one(JobsTable)
         table.writable = writable
         table.refresh()

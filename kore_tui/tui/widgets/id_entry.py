@@ -62,15 +62,17 @@ def parse_lines(
     return parser.result
 
 
-def feedback_text(parsed: ParsedIds) -> Text:
+def feedback_text(parsed: ParsedIds, writable: bool = True) -> Text:
     text = Text()
     if not parsed.total_valid and not parsed.invalid:
         text.append(
             "Paste model (cm-…) or tool (a-…) IDs to undeploy, deploy or bounce, or "
             "dock status IDs (ds-…) to watch.\n"
-            "Lines, commas, CSV, JSON, URLs: anything goes.",
+            if writable
+            else "Read-only: paste dock status IDs (ds-…) to watch.\n",
             style="dim",
         )
+        text.append("Lines, commas, CSV, JSON, URLs: anything goes.", style="dim")
         return text
     text.append(f"{len(parsed.model_ids)} model ID(s)", style="bold green")
     if parsed.tool_ids:
@@ -195,6 +197,7 @@ class IdEntry(Vertical):
         self._version = 0  # bumped by every edit
         self._parsed_version = 0  # the version self.parsed belongs to
         self._debounce: Timer | None = None
+        self.writable = True
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -276,8 +279,15 @@ class IdEntry(Vertical):
     def _stale(self, version: int) -> bool:
         return version != self._version
 
+    def set_writable(self, writable: bool) -> None:
+        """Read-only: the write buttons are greyed out and the hint offers only a watch."""
+        self.writable = writable
+        for name in ("undeploy", "deploy", "bounce"):
+            self.query_one(f"#{name}", Button).disabled = not writable
+        self.query_one("#feedback", Static).update(feedback_text(self.parsed, writable))
+
     def _show(self, parsed: ParsedIds) -> None:
-        self.query_one("#feedback", Static).update(feedback_text(parsed))
+        self.query_one("#feedback", Static).update(feedback_text(parsed, self.writable))
         resources = len(parsed.model_ids) + len(parsed.tool_ids)
         for name in ("undeploy", "deploy", "bounce"):
             self.query_one(f"#{name}", Button).label = f"{name.title()} {resources}"
