@@ -1,4 +1,5 @@
-"""`e`: an export creates a new file or says why it wrote nothing, with the absolute path."""
+"""`e`: an export creates a new file, or says why it wrote nothing (with the absolute path)
+and asks again with the path as typed."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from kore_tui.tools.scenes import Scene, build_app
 from kore_tui.tui.app import KoreApp
@@ -37,16 +38,30 @@ async def test_export_never_replaces_a_file_nor_makes_a_folder(
         await until(pilot, lambda: len(app.main.model.visible) > 0)
         app.main.query_one(JobsTable).focus()
         shown = len(app.main.model.visible)
+        await pilot.press("e")
         for typed, expected in [
             (str(kept), f"{kept} exists: nothing was written; choose another name"),
             (str(nodir / "x.csv"), f"folder {nodir} does not exist: nothing was written"),
-            ("jobs.csv", f"Exported {shown} job(s) to {tmp_path / 'jobs.csv'}"),
         ]:
-            await pilot.press("e")
-            assert isinstance(app.screen, PathPrompt)
-            app.screen.query_one(Input).value = typed
+            asked = app.screen
+            assert isinstance(asked, PathPrompt)
+            asked.query_one(Input).value = typed
             await pilot.press("enter")
-            await until(pilot, _said(app, expected), timeout=5)
+            # Refused: the prompt is back with the path as typed and why, to fix it there.
+            await until(
+                pilot,
+                lambda: app.screen is not asked and bool(app.screen.query("#refused")),
+                timeout=5,
+            )
+            prompt = app.screen
+            assert isinstance(prompt, PathPrompt)
+            assert prompt.query_one(Input).value == typed
+            assert expected in str(prompt.query_one("#refused", Label).render())
+            assert not _said(app, expected)(), "said once, in the prompt, not in a toast too"
+        app.screen.query_one(Input).value = "jobs.csv"
+        await pilot.press("enter")
+        await until(pilot, _said(app, f"Exported {shown} job(s) to {tmp_path / 'jobs.csv'}"))
+        assert app.screen is app.main, "a written export asks nothing more"
         assert kept.read_text() == "the operator's data\n"
         assert not nodir.exists()
         assert sorted(p.name for p in tmp_path.iterdir()) == ["important.json", "jobs.csv"]

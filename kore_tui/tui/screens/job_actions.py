@@ -216,14 +216,15 @@ class JobActions(PanelScreen):
         env = self.kore.env.name if self.kore.env else "jobs"
         default = f"kore-jobs-{env}-{stamp}.csv"
         keys = self._selection() if self.model.marks else list(self.model.visible)
+        self._ask_export_path(keys, default)
 
+    def _ask_export_path(self, keys: list[str], value: str, refused: str = "") -> None:
         def chosen(path: str | None) -> None:
             if path:
                 self._export(keys, path)
 
-        self.app.push_screen(
-            PathPrompt(f"Export {len(keys)} job(s) to (.csv or .json)", value=default), chosen
-        )
+        title = f"Export {len(keys)} job(s) to (.csv or .json)"
+        self.app.push_screen(PathPrompt(title, value=value, error=refused), chosen)
 
     @work(thread=True, group="files", exit_on_error=False)
     def _export(self, keys: list[str], path: str) -> None:
@@ -232,11 +233,19 @@ class JobActions(PanelScreen):
             written = export_jobs(jobs, Path(path))
         except ExportError as exc:
             # The message names the absolute path and says nothing was written.
-            self.app.call_from_thread(self.notify, inert(str(exc), 300), severity="error")
+            self.app.call_from_thread(self._export_refused, keys, path, inert(str(exc), 300))
             return
         self.app.call_from_thread(
             self.notify, f"Exported {len(jobs)} job(s) to {inert(str(written), 300)}"
         )
+
+    def _export_refused(self, keys: list[str], path: str, why: str) -> None:
+        """Say why, and ask again with the path as typed: a name that exists, or a folder
+        mistyped, is fixed with a few keys, not typed again over a fresh default name."""
+        if self.app.screen is self:  # not over whatever the operator opened meanwhile
+            self._ask_export_path(keys, path, why)  # the prompt says why: no toast over it
+        else:
+            self.notify(why, severity="error")
 
     def action_toggle_pause(self) -> None:
         host = self.kore.host

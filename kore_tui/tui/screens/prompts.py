@@ -81,15 +81,18 @@ class KeyPrompt(RevealKey, ModalScreen[KeyEntry | None]):
 class PathPrompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
+    def __init__(self, title: str, placeholder: str = "", value: str = "", error: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.value = value
+        self.error = error  # why the last path was refused, shown above the field
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog narrow"):
             yield Label(Text(self.title_text))
+            if self.error:
+                yield Label(Text(self.error), id="refused", classes="error")
             yield SafeInput(value=self.value, placeholder=self.placeholder, id="path")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
