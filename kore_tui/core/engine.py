@@ -32,7 +32,7 @@ Safety rules, in the order they matter at 3 a.m.:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from kore_tui.core.deploy_params import DeployParams, DeployParamsError, ModelDeployParams
 from kore_tui.core.engine_settings import EngineSettings
@@ -45,6 +45,13 @@ from kore_tui.core.resources import Action
 from kore_tui.core.secret import Secret
 
 __all__ = ["Engine", "EngineSettings", "ReadOnlyError"]
+
+
+@dataclass(frozen=True)
+class WatchOutcome:
+    new: list[Job]  # rows started for IDs not shown before
+    rechecked: list[Job]  # already shown, checked again now (as they were before it)
+    final: list[Job]  # already shown and verified final: nothing to check
 
 
 class Engine(EngineSetup):
@@ -132,6 +139,18 @@ class Engine(EngineSetup):
                 self.journal.record(jobs, "watching an existing dock status ID")
             self._track_new(jobs)
         return jobs
+
+    def watch_or_recheck(self, dock_status_ids: Iterable[str]) -> WatchOutcome:
+        """What "watch these IDs" means to an operator: a new row per ID not shown yet; an
+        ID already shown is checked again (a stopped one is tracked again, as re-check
+        does) unless it is verified final (SUCCESS, FAILED). Never a second row."""
+        wanted = list(dict.fromkeys(path_segment(d, DOCK_STATUS_PREFIX) for d in dock_status_ids))
+        shown = {j.dock_status_id: j for j in self.store.snapshot()}
+        again = [shown[d] for d in wanted if d in shown]
+        new = self.watch([d for d in wanted if d not in shown])
+        rechecked = [j for j in again if self._commands.recheck(j.key)]
+        final = [j for j in again if j not in rechecked]
+        return WatchOutcome(new, rechecked, final)
 
     def resume_unfinished(self, *, timed_out_since: str | None = None) -> list[Job]:
         """Pick up the journal's unfinished jobs for this environment; never re-POST.

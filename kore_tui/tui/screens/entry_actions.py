@@ -6,16 +6,31 @@ from __future__ import annotations
 from textual import events, on, work
 from textual.widgets import Button
 
+from kore_tui.core.engine import Engine, WatchOutcome
 from kore_tui.core.idfile import IdFileError, read_id_file
 from kore_tui.core.ids import for_undeploy
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
 from kore_tui.tui.lifecycle import BOUNCE, DEPLOY, Kind
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
-from kore_tui.tui.screens.panel import PanelScreen
+from kore_tui.tui.screens.panel import PanelScreen, count_states
 from kore_tui.tui.screens.prompts import PathPrompt
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
+
+
+def watch_told(outcome: WatchOutcome) -> str:
+    """What a watch did: "Watching 1 job(s)." for an ID already in the panel, with nothing
+    new sent, read as if a second watch had started."""
+    said = []
+    if outcome.new:
+        said.append(f"Watching {len(outcome.new)} new job(s)")
+    if outcome.rechecked:
+        said.append(f"{len(outcome.rechecked)} already in the panel: checked again")
+    if outcome.final:
+        states = count_states(outcome.final)
+        said.append(f"{len(outcome.final)} already in the panel and final ({states})")
+    return "; ".join(said) + "."
 
 
 class EntryActions(PanelScreen):
@@ -96,7 +111,11 @@ class EntryActions(PanelScreen):
             self.notify("No dock status IDs (ds-…) to watch.", severity="warning")
             return
         kept = self.keep_in_box(pasted.resource_ids, "model or tool ID(s)")
-        self._send(lambda e: e.watch(ds_ids), f"Watching {len(ds_ids)} job(s).{kept}")
+
+        def watch(engine: Engine) -> str:
+            return watch_told(engine.watch_or_recheck(ds_ids)) + kept
+
+        self._send(watch, "")
         self.query_one(JobsTable).focus()
 
     @on(Button.Pressed, "#entry Button")

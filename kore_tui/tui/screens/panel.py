@@ -298,4 +298,6 @@ class PanelScreen(Screen[None]):
                 self.notify(none_done, severity="warning")
                 return
             message = message.format(n=result)
+        elif isinstance(result, str):
+            message = result  # the engine call said what it did in its own words
         self.notify(message)

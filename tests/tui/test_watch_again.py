@@ -1,0 +1,69 @@
+"""ctrl+w on a dock status ID the panel already shows: it says so, and checks it again.
+
+It said "Watching 1 job(s)." and did nothing: no row (one per job is right), but also no
+check, so a job whose tracking had been stopped (x) stayed "IN_PROGRESS ⏸" for good.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kore_tui.core.job import JobState
+from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
+from kore_tui.tui.widgets.jobs_table import JobsTable
+from tests.conftest import sim_config
+from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.test_console import paste, undeploy_in_ui
+
+SIZE = (120, 36)
+NOT_SHOWN = "ds-00000000-0000-4000-8000-00000000beef"
+
+
+@pytest.fixture
+def slow_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(models=4, job_seconds=(2.0, 2.0))) as sim:
+        write_config('default = "sim"\n' + env_block("sim", sim.url))
+        yield sim
+
+
+def said(app: KoreApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_watching_shown_ids_says_what_it_did_and_revives_a_stopped_one(
+    slow_sim: SimulatorThread,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:1])
+        model = app.main.model
+        await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
+        (job,) = model.jobs.values()
+        assert job.dock_status_id is not None and not job.is_final
+        table = app.main.query_one(JobsTable)
+        await until(pilot, lambda: table.cursor_key == job.key)
+        table.focus()
+        await pilot.press("x")
+        await until(pilot, lambda: not model.jobs[job.key].tracking)
+
+        await paste(app, f"{job.dock_status_id}\n{NOT_SHOWN}")
+        await pilot.press("ctrl+w")
+        told = "Watching 1 new job(s); 1 already in the panel: checked again."
+        await until(pilot, lambda: told in said(app))
+        await until(pilot, lambda: len(model.jobs) == 2)  # the new ID's row, on the next drain
+        assert {j.dock_status_id for j in model.jobs.values()} == {job.dock_status_id, NOT_SHOWN}
+        await until(pilot, lambda: model.jobs[job.key].tracking)
+        await until(pilot, lambda: model.jobs[job.key].state is JobState.SUCCESS)
+
+        await paste(app, job.dock_status_id)
+        await pilot.press("ctrl+w")
+        told = "1 already in the panel and final (1 SUCCESS)."
+        await until(pilot, lambda: told in said(app))
+        assert len(model.jobs) == 2
