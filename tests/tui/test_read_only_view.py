@@ -21,11 +21,16 @@ from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.test_console import paste
 from tests.tui.test_multi_env import pick
 
 SIZE = (120, 36)
 WRITE_BUTTONS = {"undeploy", "deploy", "bounce"}
 WRITE_KEYS = {"screen.retry", "screen.undo", "screen.bounce"}
+
+
+def said(app: KoreApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
 
 
 def offered(app: KoreApp) -> dict[str, bool]:
@@ -85,6 +90,24 @@ async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_no
         assert any(f"key:{action}" in shown for action in WRITE_KEYS), shown
         assert shown["key:toggle_mark"] and shown["key:open_detail"]
         assert await history_offers_undo(app, pilot) is False
+
+        # A watch still runs; its batch line offers no retry, and R says read-only first
+        # (not "Retry applies to FAILED…", which sent the operator looking for a job).
+        await paste(app, "ds-00000000-0000-4000-8000-00000000beef")
+        await pilot.press("ctrl+w")
+        batch = app.main.query_one("#batch", Static)
+        await until(pilot, lambda: batch.display)
+        line = str(batch.render())
+        assert "Batch done" in line and "F mark failed · C copy" in line and "R retry" not in line
+        table.focus()
+        await pilot.press("R")
+        await until(pilot, lambda: "audit is read-only: retry is disabled." in said(app))
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await pilot.press("u")
+        await until(pilot, lambda: "audit is read-only: undo (redeploy) is disabled." in said(app))
+        await pilot.press("q")
+        await until(pilot, lambda: app.screen is app.main)
 
         await pick(app, pilot, "sim")  # a writable environment: everything is live again
         await until(pilot, lambda: app.host is not None and app.host.env.name == "sim")

@@ -190,6 +190,11 @@ class HistoryScreen(Screen[None]):
             self.app.push_screen(JobDetail(self.jobs[table.cursor_row]))
 
     def action_undo(self) -> None:
+        if not self.writable:
+            env = self.environment
+            where = f"{inert(env, 40)} is read-only" if env else "Read-only"
+            self.notify(f"{where}: undo (redeploy) is disabled.", severity="error")
+            return
         table = self.query_one(DataTable)
         if not 0 <= table.cursor_row < len(self.jobs) or self._undo is None:
             self.notify("No job selected.", severity="warning")

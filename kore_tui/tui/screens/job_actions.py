@@ -91,13 +91,15 @@ class JobActions(PanelScreen):
         here = self._here(self._selection())
         if here is None:
             return
+        # Read-only first: "Retry applies to FAILED…" sent the operator looking for a job
+        # that could then not be retried anyway.
+        if self.kore.read_only or env.read_only:
+            self.notify(f"{env.name} is read-only: retry is disabled.", severity="error")
+            return
         jobs = [self.model.jobs[k] for k in here if k in self.model.jobs]
         retryable = [j for j in jobs if j.state in RETRYABLE_STATES]
         if not retryable:
             self.notify("Retry applies to FAILED, UNKNOWN or ERROR jobs.", severity="warning")
-            return
-        if self.kore.read_only or env.read_only:
-            self.notify(f"{env.name} is read-only: retry is disabled.", severity="error")
             return
         keys = [j.key for j in retryable]
         models = [j.model_id or j.dock_status_id or "?" for j in retryable]

@@ -225,7 +225,8 @@ class PanelScreen(Screen[None]):
         text = Text(" Batch done: ", style="bold")
         text.append(", ".join(f"{counts.get(state, 0)} {state.value}" for state in shown))
         if any(state in PROBLEMS for state in batch) or (not batch and self._problems()):
-            text.append("  F mark failed · R retry · C copy their IDs", style="bold yellow")
+            retry = " · R retry" if self.writable else ""  # read-only: R would be refused
+            text.append(f"  F mark failed{retry} · C copy their IDs", style="bold yellow")
         line.update(text)
         line.display = True
 
