@@ -67,3 +67,26 @@ async def test_watching_shown_ids_says_what_it_did_and_revives_a_stopped_one(
         told = "1 already in the panel and final (1 SUCCESS)."
         await until(pilot, lambda: told in said(app))
         assert len(model.jobs) == 2
+
+
+async def test_retry_on_a_watched_job_re_checks_it_without_a_send_confirmation(
+    slow_sim: SimulatorThread,
+) -> None:
+    """R on a watched ERROR job asked "Retry ? 1 model(s) … They stop serving" for a job
+    whose action is not ours to send; the engine only re-checks it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, NOT_SHOWN)
+        await pilot.press("ctrl+w")
+        model = app.main.model
+        await until(pilot, lambda: [j.state for j in model.jobs.values()] == [JobState.ERROR])
+        (job,) = model.jobs.values()
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        await until(pilot, lambda: table.cursor_key == job.key)
+        await pilot.press("R")
+        told = "Re-checking 1 watched job(s): a job started elsewhere is never re-sent."
+        await until(pilot, lambda: told in said(app))
+        assert app.screen is app.main, "no confirmation: nothing is sent"
+        await until(pilot, lambda: model.jobs[job.key].polls > job.polls)

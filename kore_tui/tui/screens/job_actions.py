@@ -101,6 +101,18 @@ class JobActions(PanelScreen):
         if not retryable:
             self.notify("Retry applies to FAILED, UNKNOWN or ERROR jobs.", severity="warning")
             return
+        # A job started elsewhere (watched) has no action of ours to send again: the engine
+        # checks it again instead. That needs no confirmation ("Retry ? 1 model(s)… They
+        # stop serving" described a send that never happens), and is said as what it is.
+        watched = [j.key for j in retryable if j.origin != "sent" or not j.model_id]
+        if watched:
+            self._send(
+                lambda e: e.recheck(watched),
+                "Re-checking {n} watched job(s): a job started elsewhere is never re-sent.",
+            )
+            retryable = [j for j in retryable if j.key not in watched]
+            if not retryable:
+                return
         keys = [j.key for j in retryable]
         models = [j.model_id or j.dock_status_id or "?" for j in retryable]
         actions = sorted({j.action for j in retryable})
