@@ -107,7 +107,9 @@ def banner_text(
     if tracking is None:
         tracking = store.in_flight > 0
     if health.last_success_wall is None:
-        text.append("no answer yet", style="yellow" if tracking else "dim")
+        # After an error the host has answered, just not with an OK.
+        silence = "no OK answer yet" if health.errors else "no answer yet"
+        text.append(silence, style="yellow" if tracking else "dim")
     else:
         age = max(0.0, now - health.last_success_wall)
         late = tracking and age >= 30
