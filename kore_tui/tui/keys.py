@@ -46,8 +46,16 @@ def described(bindings: Iterable[BindingType], where: str) -> list[KeyHelp]:
     out = []
     for binding in bindings:
         if isinstance(binding, Binding) and binding.tooltip:
-            out.append(KeyHelp(key_label(binding.key), where, binding.action, binding.tooltip))
+            # A printable key without priority is text where a text box has the focus
+            # ("E anywhere" typed an E into the ID box): it works from the jobs panel, the
+            # one place with the focus that is not a text box.
+            here = "jobs" if where == "anywhere" and _typed(binding) else where
+            out.append(KeyHelp(key_label(binding.key), here, binding.action, binding.tooltip))
     return out
+
+
+def _typed(binding: Binding) -> bool:
+    return not binding.priority and all(len(key) == 1 for key in binding.key.split(","))
 
 
 def _bare(action: str) -> str:

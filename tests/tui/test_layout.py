@@ -102,6 +102,16 @@ def test_a_host_that_only_answered_errors_is_not_called_silent() -> None:
     assert "errors 1" in shown and "no OK answer yet" in shown, shown
 
 
+def test_help_says_where_a_printable_key_works() -> None:
+    """Help said "E anywhere"; in the ID box E is typed as text. ctrl+u, with priority,
+    is the ID box's too."""
+    from kore_tui.tui.screens.main import console_keys
+
+    where = {row.action: row.where for row in console_keys()}
+    assert where["toggle_all_environments"] == "jobs"
+    assert where["undeploy"] == "anywhere" and where["environments"] == "anywhere"
+
+
 def test_another_environment_paused_is_named_paused_not_active() -> None:
     """Pause prod, switch to staging: the banner said "⟳ 21 active in prod"."""
     env = Environment("staging", "https://staging.kore.ai")
