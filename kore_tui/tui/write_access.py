@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.binding import ActiveBinding
 
-# By action name without its namespace; the ID box's buttons carry the same names as ids.
+# By action name without its namespace ("screen.retry" is "retry").
 WRITE_ACTIONS = frozenset({"undeploy", "deploy", "bounce_ids", "bounce", "retry", "undo"})
 
 
