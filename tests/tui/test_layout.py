@@ -15,6 +15,7 @@ from kore_tui.tools.scenes import FROZEN, Scene, build_app, scripted_jobs
 from kore_tui.tui.app import KoreApp
 from kore_tui.tui.jobs_model import JobsModel, epoch
 from kore_tui.tui.screens.detail import detail_text
+from kore_tui.tui.screens.panel import action_words
 from kore_tui.tui.widgets.banner import banner_text
 from kore_tui.tui.widgets.job_columns import row_cells
 from kore_tui.tui.widgets.jobs_table import JobsTable, ago
@@ -176,6 +177,8 @@ def test_a_watched_job_s_elapsed_is_a_lower_bound() -> None:
     assert watched == "≥2m05s" and len(watched) <= 9  # the column's width
     assert "Watched since" in detail_text(replace(base, origin="watch")).plain
     assert "Submitted" in detail_text(replace(base, origin="sent")).plain
+    # A watched ID the server did not know has no action: "this is ? ERROR" in a sentence.
+    assert action_words("?") == "of unknown action" and action_words("UNDEPLOY") == "UNDEPLOY"
 
 
 def table_lines(app: KoreApp) -> list[str]:

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from textual.widgets import Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.conftest import sim_config
+from tests.helpers import admin_sync
 from tests.tui.conftest import env_block, make_app, until, write_config
 from tests.tui.test_console import paste, undeploy_in_ui
 
@@ -90,3 +93,30 @@ async def test_retry_on_a_watched_job_re_checks_it_without_a_send_confirmation(
         await until(pilot, lambda: told in said(app))
         assert app.screen is app.main, "no confirmation: nothing is sent"
         await until(pilot, lambda: model.jobs[job.key].polls > job.polls)
+
+
+async def test_a_retry_of_sent_and_watched_jobs_counts_each_for_what_it_is(
+    simenv: SimulatorThread,
+) -> None:
+    """Marked FAILED/ERROR jobs, one of them watched: the confirmation said the watched
+    one was "not FAILED, UNKNOWN or ERROR" and "left alone" while it was being re-checked."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        admin_sync(simenv.url, "/_sim/force", "POST", json={"responses": [{"status": 500}]})
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:1])
+        await paste(app, NOT_SHOWN)
+        await pilot.press("ctrl+w")
+        model = app.main.model
+        await until(
+            pilot,
+            lambda: sorted(j.state.value for j in model.jobs.values()) == ["ERROR", "UNKNOWN"],
+        )
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("a", "R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        note = str(app.screen.query_one("#note", Static).render())
+        assert "Retrying 1 UNKNOWN" in note, note
+        assert "1 watched job(s) are re-checked now, never re-sent" in note, note
+        assert "left alone" not in note, note
+        await pilot.press("escape")

@@ -17,6 +17,7 @@ from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.text import inert
 from kore_tui.tui.lifecycle import undoable
 from kore_tui.tui.screens.detail import JobDetail
+from kore_tui.tui.screens.panel import action_words
 from kore_tui.tui.widgets.history_columns import history_cells, history_columns
 from kore_tui.tui.widgets.job_columns import Column
 from kore_tui.tui.widgets.quiet_footer import QuietFooter
@@ -202,8 +203,8 @@ class HistoryScreen(Screen[None]):
         job = self.jobs[table.cursor_row]
         if not undoable(job):
             self.notify(
-                f"Undo applies to a finished UNDEPLOY that is SUCCESS; this is "
-                f"{inert(job.action, 12)} {job.state.value}.",
+                f"Undo applies to a finished UNDEPLOY that is SUCCESS; this one is "
+                f"{job.state.value} {action_words(job.action)}.",
                 severity="warning",
             )
             return

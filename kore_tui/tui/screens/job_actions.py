@@ -20,7 +20,7 @@ from kore_tui.tui.lifecycle import BOUNCE, UNDO, Kind, bounceable, undoable
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
-from kore_tui.tui.screens.panel import PanelScreen, count_states
+from kore_tui.tui.screens.panel import PanelScreen, action_words, count_states
 from kore_tui.tui.screens.prompts import PathPrompt
 from kore_tui.tui.widgets.jobs_table import JobsTable
 
@@ -122,9 +122,11 @@ class JobActions(PanelScreen):
             f"({', '.join(inert(a, 12) for a in actions)}){deploys}",
             style="bold",
         )
-        skipped = len(jobs) - len(retryable)
+        skipped = len(jobs) - len(retryable) - len(watched)
         if skipped:
             note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left alone)")
+        if watched:
+            note.append(f" ({len(watched)} watched job(s) are re-checked now, never re-sent)")
         unknown = sum(1 for j in retryable if j.state is JobState.UNKNOWN)
         if unknown:
             note.append(
@@ -158,7 +160,8 @@ class JobActions(PanelScreen):
         if not any(undoable(j) for j in jobs):
             self.notify(
                 f"Undo applies to a finished UNDEPLOY that is SUCCESS; selected: "
-                f"{count_states(jobs)} ({', '.join(sorted({j.action for j in jobs}))}).",
+                f"{count_states(jobs)} "
+                f"({', '.join(sorted({action_words(j.action) for j in jobs}))}).",
                 severity="warning",
             )
             return

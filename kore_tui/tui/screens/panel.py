@@ -41,6 +41,12 @@ _ORDER = [
 PROBLEMS = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT})
 
 
+def action_words(action: str) -> str:
+    """A job's action in a sentence: a watched job whose ID the server did not know has
+    no action ("?" in the table), which read as "this is ? ERROR"."""
+    return "of unknown action" if action == "?" else inert(action, 12)
+
+
 def count_states(jobs: list[Job]) -> str:
     """ "2 SUCCESS, 1 FAILED": what the selected jobs are, in words for a toast."""
     counts: dict[str, int] = {}
