@@ -71,17 +71,19 @@ def all_keys(
     screen and no screen import loops back here."""
     screen, jobs = list(screen), list(jobs)
     rows = described(screen, "anywhere") + described(jobs, "jobs") + described(filter_box, "filter")
-    aliases: dict[str, list[str]] = {}
-    for bindings in (screen, jobs):
+    # An alias works where its own bindings do: "F3 / h" is F3 anywhere, h in the jobs
+    # panel ("anywhere" for both typed an h into the ID box).
+    aliases: dict[str, list[tuple[str, str]]] = {}
+    for bindings, where in ((screen, "anywhere"), (jobs, "jobs")):
         for binding in bindings:
             if isinstance(binding, Binding) and not binding.tooltip:
-                aliases.setdefault(_bare(binding.action), []).append(key_label(binding.key))
-    return [
-        KeyHelp(
-            " / ".join([row.key, *aliases.get(_bare(row.action), [])]),
-            row.where,
-            row.action,
-            row.text,
-        )
-        for row in rows
-    ]
+                here = "jobs" if _typed(binding) else where
+                aliases.setdefault(_bare(binding.action), []).append((key_label(binding.key), here))
+    rows_out = []
+    for row in rows:
+        also = aliases.get(_bare(row.action), [])
+        wheres = [row.where, *(where for _key, where in also)]
+        shown_where = row.where if len(set(wheres)) == 1 else " / ".join(wheres)
+        keys = " / ".join([row.key, *(key for key, _where in also)])
+        rows_out.append(KeyHelp(keys, shown_where, row.action, row.text))
+    return rows_out

@@ -111,6 +111,9 @@ def test_help_says_where_a_printable_key_works() -> None:
     where = {row.action: row.where for row in console_keys()}
     assert where["toggle_all_environments"] == "jobs"
     assert where["undeploy"] == "anywhere" and where["environments"] == "anywhere"
+    # F3 works anywhere, its alias h only in the jobs panel (in the ID box h is text).
+    rows = {row.action: row for row in console_keys()}
+    assert (rows["history"].key, rows["history"].where) == ("F3 / h", "anywhere / jobs")
 
 
 def test_another_environment_paused_is_named_paused_not_active() -> None:
