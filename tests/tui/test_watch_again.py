@@ -112,8 +112,12 @@ async def test_a_retry_of_sent_and_watched_jobs_counts_each_for_what_it_is(
             pilot,
             lambda: sorted(j.state.value for j in model.jobs.values()) == ["ERROR", "UNKNOWN"],
         )
+        # `a` marks the rows shown, which follow the model on the table's next rebuild.
+        await until(pilot, lambda: len(model.visible) == 2)
         app.main.query_one(JobsTable).focus()
-        await pilot.press("a", "R")
+        await pilot.press("a")
+        assert len(model.marks) == 2
+        await pilot.press("R")
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         note = str(app.screen.query_one("#note", Static).render())
         assert "Retrying 1 UNKNOWN" in note, note
