@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +78,20 @@ def _idle_means_the_ui_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(textual.app, "wait_for_idle", _wait_for_idle_of_this_thread)
 
 
-@pytest.fixture
-def simenv(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
+@contextmanager
+def configured_sim(monkeypatch: pytest.MonkeyPatch, **sim: Any) -> Iterator[SimulatorThread]:
+    """A simulator (``sim_config(**sim)``) with the sentinel key, as the config's default
+    environment "sim"."""
     from tests.conftest import SENTINEL_KEY
 
     monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(**sim)) as thread:
+        write_config('default = "sim"\n' + env_block("sim", thread.url))
+        yield thread
+
+
+@pytest.fixture
+def simenv(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
     # Jobs here only have to end (tests that need one in flight start a slower simulator).
-    with SimulatorThread(sim_config(models=12, job_seconds=(0.05, 0.2))) as sim:
-        write_config('default = "sim"\n' + env_block("sim", sim.url))
+    with configured_sim(monkeypatch, models=12, job_seconds=(0.05, 0.2)) as sim:
         yield sim

@@ -16,9 +16,8 @@ from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.widgets.jobs_table import JobsTable
-from tests.conftest import sim_config
 from tests.helpers import admin_sync
-from tests.tui.conftest import env_block, make_app, until, write_config
+from tests.tui.conftest import configured_sim, make_app, until
 from tests.tui.test_console import paste, undeploy_in_ui
 
 SIZE = (120, 36)
@@ -27,11 +26,7 @@ NOT_SHOWN = "ds-00000000-0000-4000-8000-00000000beef"
 
 @pytest.fixture
 def slow_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
-    from tests.conftest import SENTINEL_KEY
-
-    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
-    with SimulatorThread(sim_config(models=4, job_seconds=(2.0, 2.0))) as sim:
-        write_config('default = "sim"\n' + env_block("sim", sim.url))
+    with configured_sim(monkeypatch, models=4, job_seconds=(2.0, 2.0)) as sim:
         yield sim
 
 
