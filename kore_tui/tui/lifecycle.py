@@ -26,6 +26,7 @@ from kore_tui.tui.deploy_plan_view import DeployPlan, kind_counts, plan_deploy, 
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.deploy_form import DeployForm
 from kore_tui.tui.widgets.jobs_table import JobsTable
+from kore_tui.tui.write_access import refusal
 
 if TYPE_CHECKING:
     from kore_tui.tui.screens.panel import PanelScreen
@@ -98,9 +99,7 @@ class Lifecycle:
             screen.notify("No environment connected: press F2.", severity="warning")
             return True
         if kore.read_only or env.read_only:
-            screen.notify(
-                f"{inert(env.name, 40)} is read-only: {kind.name} is disabled.", severity="error"
-            )
+            screen.notify(refusal(kore.read_only, env.name, kind.name), severity="error")
             return True
         return False
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from textual.binding import ActiveBinding
 
+from kore_tui.core.text import inert
+
 # By action name without its namespace ("screen.retry" is "retry").
 WRITE_ACTIONS = frozenset({"undeploy", "deploy", "bounce_ids", "bounce", "retry", "undo"})
 
@@ -24,3 +26,12 @@ def shown_disabled(bindings: dict[str, ActiveBinding]) -> dict[str, ActiveBindin
         key: shown._replace(enabled=False) if is_write(shown.binding.action) else shown
         for key, shown in bindings.items()
     }
+
+
+def refusal(console_read_only: bool, environment: str | None, what: str) -> str:
+    """Why a write is refused, naming what is read-only: with --read-only it is the
+    console, whatever the environment ("demo is read-only" blamed the environment)."""
+    if console_read_only:
+        return f"This console is read-only: {what} is disabled (opened with --read-only)."
+    who = f"{inert(environment, 40)} is read-only" if environment else "Read-only"
+    return f"{who}: {what} is disabled."

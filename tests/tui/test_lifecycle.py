@@ -266,6 +266,11 @@ async def test_read_only_refuses_every_action_and_says_so(lifesim: SimulatorThre
             await pilot.press(key)
             await until(pilot, lambda: f"read-only: {action} is disabled" in messages(app))
             assert not isinstance(app.screen, ConfirmUndeploy | DeployForm), key
+        # The console is read-only (--read-only), not the environment: the message says so.
+        assert "This console is read-only: undeploy is disabled (opened with --read-only)." in (
+            messages(app)
+        )
+        assert "sim is read-only" not in messages(app)
         app.main.query_one(JobsTable).focus()
         for key, action in (("u", "undo (redeploy)"), ("b", "bounce")):
             await pilot.press(key)

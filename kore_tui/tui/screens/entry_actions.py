@@ -17,6 +17,7 @@ from kore_tui.tui.screens.panel import PanelScreen, count_states
 from kore_tui.tui.screens.prompts import PathPrompt
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
+from kore_tui.tui.write_access import refusal
 
 
 def watch_told(outcome: WatchOutcome) -> str:
@@ -40,7 +41,7 @@ class EntryActions(PanelScreen):
         env = self.kore.env
         assert env is not None
         if self.kore.read_only or env.read_only:
-            self.notify(f"{env.name} is read-only: undeploy is disabled.", severity="error")
+            self.notify(refusal(self.kore.read_only, env.name, "undeploy"), severity="error")
             return
         pasted = await self._pasted_resources("undeploy")
         if pasted is None:

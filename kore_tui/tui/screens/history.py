@@ -47,11 +47,13 @@ class HistoryScreen(Screen[None]):
         limit: int = 500,
         journal_path: Path | None = None,
         undo: Callable[[Job], None] | None = None,
-        writable: bool = True,
+        refused_undo: str = "",
     ) -> None:
         super().__init__()
         self._undo = undo  # the main screen's undo: confirmed like any deploy
-        self.writable = writable  # False: undo is shown disabled (pressed, it says why)
+        # Read-only: why undo is refused; undo is then shown disabled and, pressed, says it.
+        self.refused_undo = refused_undo
+        self.writable = not refused_undo
         self.journal_path = journal_path
         self.environment = environment
         self.limit = limit
@@ -191,10 +193,8 @@ class HistoryScreen(Screen[None]):
             self.app.push_screen(JobDetail(self.jobs[table.cursor_row]))
 
     def action_undo(self) -> None:
-        if not self.writable:
-            env = self.environment
-            where = f"{inert(env, 40)} is read-only" if env else "Read-only"
-            self.notify(f"{where}: undo (redeploy) is disabled.", severity="error")
+        if self.refused_undo:
+            self.notify(self.refused_undo, severity="error")
             return
         table = self.query_one(DataTable)
         if not 0 <= table.cursor_row < len(self.jobs) or self._undo is None:

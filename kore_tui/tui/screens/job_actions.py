@@ -23,6 +23,7 @@ from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.screens.panel import PanelScreen, action_words, count_states
 from kore_tui.tui.screens.prompts import PathPrompt
 from kore_tui.tui.widgets.jobs_table import JobsTable
+from kore_tui.tui.write_access import refusal
 
 
 class JobActions(PanelScreen):
@@ -94,7 +95,7 @@ class JobActions(PanelScreen):
         # Read-only first: "Retry applies to FAILED…" sent the operator looking for a job
         # that could then not be retried anyway.
         if self.kore.read_only or env.read_only:
-            self.notify(f"{env.name} is read-only: retry is disabled.", severity="error")
+            self.notify(refusal(self.kore.read_only, env.name, "retry"), severity="error")
             return
         jobs = [self.model.jobs[k] for k in here if k in self.model.jobs]
         retryable = [j for j in jobs if j.state in RETRYABLE_STATES]
@@ -284,9 +285,13 @@ class JobActions(PanelScreen):
                 env.name if env else None,
                 journal_path=self.kore.journal_path,
                 undo=self._undo_from_history,
-                writable=self.writable,
+                refused_undo="" if self.writable else self._undo_refusal(),
             )
         )
+
+    def _undo_refusal(self) -> str:
+        env = self.kore.env
+        return refusal(self.kore.read_only, env.name if env else None, "undo (redeploy)")
 
     def _undo_from_history(self, job: Job) -> None:
         """History rows are read from the journal: undo acts on the environment on screen,
