@@ -48,11 +48,12 @@ def epoch(stamp: str | None) -> float | None:
 
 
 def elapsed_seconds(job: Job, now: float) -> float | None:
-    """Submit to final state (or to now, while active): what "Elapsed" shows and sorts by."""
+    """Submit to final state (or to now, while tracked): what "Elapsed" shows and sorts by."""
     submitted = epoch(job.submitted_at)
     if submitted is None:
         return None
-    if job.is_final:
+    if job.is_final or not job.tracking:
+        # A stopped job's clock stops with its tracking: nothing is known after that.
         return (epoch(job.updated_at) or now) - submitted
     return now - submitted
 

@@ -103,6 +103,19 @@ def test_a_host_that_only_answered_errors_is_not_called_silent() -> None:
     assert "errors 1" in shown and "no OK answer yet" in shown, shown
 
 
+def test_the_paste_feedback_counts_only_what_is_there() -> None:
+    """ "0 model ID(s) · 1 dock status ID(s)" for a lone dock status ID was noise."""
+    from kore_tui.core.ids import parse_ids
+    from kore_tui.tui.widgets.id_entry import feedback_text
+
+    def said(text: str) -> str:
+        return feedback_text(parse_ids(text)).plain
+
+    assert said("ds-2475263c-0000-4000-8000-000000000000") == "1 dock status ID(s)"
+    assert said("cm-2475263c-0000-4000-8000-000000000000") == "1 model ID(s)"
+    assert said("a-2475263c-0000-4000-8000-000000000000") == "1 tool ID(s)"
+
+
 def test_help_says_where_a_printable_key_works() -> None:
     """Help said "E anywhere"; in the ID box E is typed as text. ctrl+u, with priority,
     is the ID box's too."""
@@ -180,6 +193,9 @@ def test_a_watched_job_s_elapsed_is_a_lower_bound() -> None:
     assert watched == "≥2m05s" and len(watched) <= 9  # the column's width
     assert "Watched since" in detail_text(replace(base, origin="watch")).plain
     assert "Submitted" in detail_text(replace(base, origin="sent")).plain
+    # Stopped (x) at 03:01:00: its Elapsed no longer counts on.
+    stopped = replace(base, origin="sent", tracking=False, updated_at="2026-11-29T03:01:00.000Z")
+    assert row_cells(stopped, now)["elapsed"][0] == "1m00s"
     # A watched ID the server did not know has no action: "this is ? ERROR" in a sentence.
     assert action_words("?") == "of unknown action" and action_words("UNDEPLOY") == "UNDEPLOY"
 

@@ -74,11 +74,15 @@ def feedback_text(parsed: ParsedIds, writable: bool = True) -> Text:
         )
         text.append("Lines, commas, CSV, JSON, URLs: anything goes.", style="dim")
         return text
-    text.append(f"{len(parsed.model_ids)} model ID(s)", style="bold green")
+    counts = []  # what the paste holds: "0 model ID(s)" beside a lone ds- ID was noise
+    if parsed.model_ids or not (parsed.tool_ids or parsed.dock_status_ids):
+        counts.append((f"{len(parsed.model_ids)} model ID(s)", "bold green"))
     if parsed.tool_ids:
-        text.append(f" · {len(parsed.tool_ids)} tool ID(s)", style="bold green")
+        counts.append((f"{len(parsed.tool_ids)} tool ID(s)", "bold green"))
     if parsed.dock_status_ids:
-        text.append(f" · {len(parsed.dock_status_ids)} dock status ID(s)", style="bold cyan")
+        counts.append((f"{len(parsed.dock_status_ids)} dock status ID(s)", "bold cyan"))
+    for index, (count, style) in enumerate(counts):
+        text.append((" · " if index else "") + count, style=style)
     if parsed.duplicates:
         text.append(f" · {parsed.duplicates} duplicate(s) removed", style="yellow")
     if parsed.invalid:
