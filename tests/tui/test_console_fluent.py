@@ -517,6 +517,25 @@ async def test_a_batch_that_ends_between_two_drains_still_gets_its_summary(
         assert "Batch done: 3 SUCCESS" in str(batch.render())
 
 
+async def test_the_batch_line_survives_the_all_environments_view_and_back(
+    simenv: SimulatorThread,
+) -> None:
+    """E, then E again: the same environment is in the banner, and its "Batch done" line
+    had gone (the view change reset it like an environment switch)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:2])
+        batch = app.main.query_one("#batch", Static)
+        await until(pilot, lambda: batch.display and "Batch done: 2 SUCCESS" in str(batch.render()))
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("E")
+        assert app.main._all is not None
+        await pilot.press("E")
+        assert app.main._all is None
+        assert batch.display and "Batch done: 2 SUCCESS" in str(batch.render())
+
+
 async def test_history_filters_and_refreshes_while_open(simenv: SimulatorThread) -> None:
     from kore_tui.tui.screens.history import HistoryScreen
 

@@ -138,7 +138,9 @@ class PanelScreen(Screen[None]):
         self._all = None
         self._show_model(self.model)
 
-    def _show_model(self, model: JobsModel) -> None:
+    def _show_model(self, model: JobsModel, same_environment: bool = False) -> None:
+        """``same_environment``: the all-environments view (E) or back, around the same
+        environment in the banner; its batch line stays (E twice lost "Batch done")."""
         table = self.query_one(JobsTable)
         if table.model is not model:
             # The view (filter, status view, sort) is the operator's, not the environment's.
@@ -148,11 +150,12 @@ class PanelScreen(Screen[None]):
             old.marks.clear()
             table.model = model
             table.cursor = 0
-            # The batch line tells how the jobs on screen ended; another environment's
-            # batch is not this one's ("Batch done: 0 SUCCESS").
-            self._batch_active = False
-            self._batch_keys.clear()
-            self.query_one("#batch", Static).display = False
+            if not same_environment:
+                # The batch line tells how this environment's jobs ended; another
+                # environment's batch is not this one's ("Batch done: 0 SUCCESS").
+                self._batch_active = False
+                self._batch_keys.clear()
+                self.query_one("#batch", Static).display = False
         table.show_environment = self._all is not None
         self.query_one(JobsHeader).set_sort(model.sort, table.show_environment)
         table.rebuild()

@@ -16,13 +16,13 @@ class ViewActions(PanelScreen):
         """Every open environment's jobs in one panel (read-only), or back to one."""
         if self._all is not None:
             self._all = None
-            self._show_model(self.model)
+            self._show_model(self.model, same_environment=True)
             return
         everything = JobsModel()
         for session in self.kore.sessions:
             everything.apply(session.model.jobs.values())
         self._all = everything
-        self._show_model(everything)
+        self._show_model(everything, same_environment=True)
         self.notify(
             "Showing every environment's jobs (E to go back). Re-check, retry and "
             "stop act only on the environment in the banner."
