@@ -241,12 +241,22 @@ class IdEntry(Vertical):
             self._debounce.stop()
         # A parse of an older text is now useless: let it stop at its next check.
         self.workers.cancel_group(self, "id-parse")
-        self._debounce = self.set_timer(delay, self._start_parse)
+        if delay > 0:
+            self._debounce = self.set_timer(delay, self._start_parse)
+        else:
+            # Not set_timer(0): Textual 8.2's timer divides by its interval on its first
+            # step, so a 0 s timer never calls back and its task dies (re-raised at quit).
+            self._debounce = None
+            self.call_later(self._start_parse_if_current, self._version)
 
     def _snapshot(self) -> list[str]:
         # A shallow copy of the line list (strings are immutable): O(lines) pointer copies
         # on the loop; joining and parsing happen on the worker's thread.
         return list(self.text_area.document.lines)
+
+    def _start_parse_if_current(self, version: int) -> None:
+        if version == self._version:  # a later edit has its own debounce
+            self._start_parse()
 
     def _start_parse(self) -> None:
         self._debounce = None
