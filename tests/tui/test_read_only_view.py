@@ -22,15 +22,12 @@ from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.tui.conftest import env_block, make_app, until, write_config
 from tests.tui.test_console import paste
+from tests.tui.test_console_fluent import messages
 from tests.tui.test_multi_env import pick
 
 SIZE = (120, 36)
 WRITE_BUTTONS = {"undeploy", "deploy", "bounce"}
 WRITE_KEYS = {"screen.retry", "screen.undo", "screen.bounce"}
-
-
-def said(app: KoreApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def offered(app: KoreApp) -> dict[str, bool]:
@@ -101,11 +98,12 @@ async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_no
         assert "Batch done" in line and "F mark failed · C copy" in line and "R retry" not in line
         table.focus()
         await pilot.press("R")
-        await until(pilot, lambda: "audit is read-only: retry is disabled." in said(app))
+        await until(pilot, lambda: "audit is read-only: retry is disabled." in messages(app))
         await pilot.press("f3")
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
         await pilot.press("u")
-        await until(pilot, lambda: "audit is read-only: undo (redeploy) is disabled." in said(app))
+        refused = "audit is read-only: undo (redeploy) is disabled."
+        await until(pilot, lambda: refused in messages(app))
         await pilot.press("q")
         await until(pilot, lambda: app.screen is app.main)
 

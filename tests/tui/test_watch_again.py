@@ -13,12 +13,12 @@ from textual.widgets import Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
-from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.helpers import admin_sync
 from tests.tui.conftest import configured_sim, make_app, until
 from tests.tui.test_console import paste, undeploy_in_ui
+from tests.tui.test_console_fluent import messages
 
 SIZE = (120, 36)
 NOT_SHOWN = "ds-00000000-0000-4000-8000-00000000beef"
@@ -28,10 +28,6 @@ NOT_SHOWN = "ds-00000000-0000-4000-8000-00000000beef"
 def slow_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
     with configured_sim(monkeypatch, models=4, job_seconds=(2.0, 2.0)) as sim:
         yield sim
-
-
-def said(app: KoreApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def test_watching_shown_ids_says_what_it_did_and_revives_a_stopped_one(
@@ -54,7 +50,7 @@ async def test_watching_shown_ids_says_what_it_did_and_revives_a_stopped_one(
         await paste(app, f"{job.dock_status_id}\n{NOT_SHOWN}")
         await pilot.press("ctrl+w")
         told = "Watching 1 new job(s); 1 already in the panel: checked again."
-        await until(pilot, lambda: told in said(app))
+        await until(pilot, lambda: told in messages(app))
         await until(pilot, lambda: len(model.jobs) == 2)  # the new ID's row, on the next drain
         assert {j.dock_status_id for j in model.jobs.values()} == {job.dock_status_id, NOT_SHOWN}
         await until(pilot, lambda: model.jobs[job.key].tracking)
@@ -63,7 +59,7 @@ async def test_watching_shown_ids_says_what_it_did_and_revives_a_stopped_one(
         await paste(app, job.dock_status_id)
         await pilot.press("ctrl+w")
         told = "1 already in the panel and final (1 SUCCESS)."
-        await until(pilot, lambda: told in said(app))
+        await until(pilot, lambda: told in messages(app))
         assert len(model.jobs) == 2
 
 
@@ -85,7 +81,7 @@ async def test_retry_on_a_watched_job_re_checks_it_without_a_send_confirmation(
         await until(pilot, lambda: table.cursor_key == job.key)
         await pilot.press("R")
         told = "Re-checking 1 watched job(s): a job started elsewhere is never re-sent."
-        await until(pilot, lambda: told in said(app))
+        await until(pilot, lambda: told in messages(app))
         assert app.screen is app.main, "no confirmation: nothing is sent"
         await until(pilot, lambda: model.jobs[job.key].polls > job.polls)
 

@@ -53,7 +53,6 @@ class HistoryScreen(Screen[None]):
         self._undo = undo  # the main screen's undo: confirmed like any deploy
         # Read-only: why undo is refused; undo is then shown disabled and, pressed, says it.
         self.refused_undo = refused_undo
-        self.writable = not refused_undo
         self.journal_path = journal_path
         self.environment = environment
         self.limit = limit
@@ -68,7 +67,7 @@ class HistoryScreen(Screen[None]):
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         bindings = super().active_bindings
-        return bindings if self.writable else shown_disabled(bindings)
+        return shown_disabled(bindings) if self.refused_undo else bindings
 
     def compose(self) -> ComposeResult:
         yield Label("", id="title")
