@@ -234,7 +234,8 @@ async def test_jobs_panel_uses_the_width(size: tuple[int, int]) -> None:
     assert "HTTP 409" in row, f"the error is off screen at {width}: {row!r}"
     # Enough of it to tell a conflict from a refusal: at 80 columns the Error column
     # was 8 cells ("HTTP 409") behind a shortened dock status ID that Enter shows whole.
-    assert "HTTP 409 CONFLICT: Model" in row, f"the error is cut at {width}: {row!r}"
+    # Now 23 cells beside the scrollbar, the cut marked.
+    assert "HTTP 409 CONFLICT: Mod" in row, f"the error is cut at {width}: {row!r}"
     bounce = next(j for j in model.jobs.values() if j.then)
     bounce_row = next(line for line in lines if (bounce.model_id or "")[:11] in line)
     assert "UNDEPLOY ↻" in bounce_row, f"a bounce's mark is cut at {width}: {bounce_row!r}"
@@ -388,3 +389,25 @@ async def test_footer_fits_80_columns_in_every_focus() -> None:
             assert footer.rstrip().endswith("^p palette"), f"{focus}: {footer!r}"
             keys = footer[: footer.index("▏")].rstrip()
             assert keys and not keys.endswith("…"), f"{focus}: {footer!r}"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 24)])
+async def test_a_cut_error_ends_in_an_ellipsis_on_screen(size: tuple[int, int]) -> None:
+    """The rows were laid out for the panel's whole width, then the scrollbar took its two
+    columns: the "…" that says "Enter shows the rest" was what got cut ("…reported F")."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        table = app.main.query_one(JobsTable)
+        table.rebuild()
+        table.focus()
+        # More rows than fit: the scrollbar comes with the next layout.
+        await until(pilot, lambda: table.scrollbars_enabled[0], 5)
+        right = table.scrollable_content_region.right
+        job = next(j for j in app.main.model.jobs.values() if j.state is JobState.UNKNOWN)
+        table.cursor = app.main.model.visible.index(job.key)
+        await pilot.pause()
+        row = next(line for line in screen_lines(app) if (job.model_id or "")[:11] in line)
+        assert row[:right].endswith("…"), f"cut with no sign at {size}: {row!r}"
+        assert "HTTP 503" in row

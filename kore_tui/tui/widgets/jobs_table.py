@@ -136,7 +136,9 @@ class JobsTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = int(self.scroll_offset.y) + y
-        width = self.size.width
+        # Not size.width: that includes the scrollbar's two columns, which then covered
+        # the row's last cells, and a long error lost the "…" that says Enter shows it all.
+        width = self.scrollable_content_region.width
         base = self.rich_style
         visible = self.model.visible
         if not visible and y == 1:
