@@ -241,6 +241,14 @@ def test_kill_9_then_resume_finishes_every_job_without_a_second_post() -> None:
         assert "resuming" in done.stderr
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A process started in the background of a script (``cmd &``, ``nohup``, some CI
+    runners) inherits SIGINT ignored, and Python then leaves it ignored: kore-tui would
+    rightly sit through the signal. Measured: every full run launched that way timed out
+    here (the child's SigIgn had SIGINT set). The test is about a terminal's Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_sigint_stops_cleanly_and_says_how_to_resume() -> None:
     with SimulatorThread(sim_config(models=20, job_seconds=(30.0, 30.0))) as s:
         write_config(s.url)
@@ -251,6 +259,7 @@ def test_sigint_stops_cleanly_and_says_how_to_resume() -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_ctrl_c_as_in_a_terminal,
         )
         until_sync(lambda: _journal_counts().get("IN_PROGRESS", 0) >= 20, 20)
         proc.send_signal(signal.SIGINT)
