@@ -38,6 +38,11 @@ _STATUS_ORDER = {
 }
 
 
+def is_stopped(job: Job) -> bool:
+    """Its tracking was stopped (x) before it was final: shown "⏸", polled by no one."""
+    return not job.tracking and not job.is_final
+
+
 def epoch(stamp: str | None) -> float | None:
     if not stamp:
         return None
@@ -67,6 +72,9 @@ class JobsModel:
         self._index: dict[str, int] = {}
         self.marks: set[str] = set()
         self.counts: Counter[JobState] = Counter()
+        # Of those, the jobs no one tracks any more (x): not final, yet nothing will tell
+        # when they are. The summary counts them apart from the state they were left in.
+        self.stopped: Counter[JobState] = Counter()
         self.dirty = False
         self._seq = 0
         self.text_filter = ""
@@ -81,6 +89,7 @@ class JobsModel:
         self._index = {}
         self.marks.clear()
         self.counts.clear()
+        self.stopped.clear()
         self.dirty = False
 
     # -- feeding -----------------------------------------------------------------------
@@ -95,12 +104,14 @@ class JobsModel:
                 self._seq += 1
                 self.dirty = True
             else:
-                self.counts[old.state] -= 1
+                self._uncount(old)
                 if old.state is not job.state and (
                     self.status_filter != "all" or self.sort == "status"
                 ):
                     self.dirty = True
             self.counts[job.state] += 1
+            if is_stopped(job):
+                self.stopped[job.state] += 1
             self.jobs[job.key] = job
             index = self._index.get(job.key)
             if index is not None:
@@ -108,10 +119,15 @@ class JobsModel:
         for key in removed:
             old = self.jobs.pop(key, None)
             if old is not None:
-                self.counts[old.state] -= 1
+                self._uncount(old)
                 self.marks.discard(key)
                 self.dirty = True
         return rows
+
+    def _uncount(self, job: Job) -> None:
+        self.counts[job.state] -= 1
+        if is_stopped(job):
+            self.stopped[job.state] -= 1
 
     # -- view --------------------------------------------------------------------------
 

@@ -411,3 +411,26 @@ async def test_a_cut_error_ends_in_an_ellipsis_on_screen(size: tuple[int, int]) 
         row = next(line for line in screen_lines(app) if (job.model_id or "")[:11] in line)
         assert row[:right].endswith("…"), f"cut with no sign at {size}: {row!r}"
         assert "HTTP 503" in row
+
+
+async def test_stopped_jobs_are_counted_as_stopped_not_as_their_last_state() -> None:
+    """x (stop tracking) left "4 IN_PROGRESS" in the summary: two of them were no longer
+    watched by anyone, and nothing on the line said so."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        model = app.main.model
+        running = [j for j in model.jobs.values() if j.state is JobState.IN_PROGRESS]
+        assert len(running) == 4
+        app.main.model.apply([replace(j, tracking=False) for j in running[:2]], [])
+        app.main._update_summary()
+        await pilot.pause()
+        summary = str(app.main.query_one("#summary").render())
+        assert "· 2 IN_PROGRESS ·" in summary and "2 stopped ⏸" in summary, summary
+        assert model.final_count == 9, "stopped is not final: the bar does not count them"
+        app.main.model.apply([replace(j, tracking=True) for j in running[:2]], [])
+        app.main._update_summary()
+        await pilot.pause()
+        summary = str(app.main.query_one("#summary").render())
+        assert "4 IN_PROGRESS" in summary and "stopped" not in summary, summary

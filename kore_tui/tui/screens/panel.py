@@ -181,10 +181,10 @@ class PanelScreen(Screen[None]):
         text = Text()
         text.append(f" {total} job(s)", style="bold")
         for state in _ORDER:
-            if model.counts.get(state):
-                text.append(
-                    f" · {model.counts[state]} {state.value}", style=STATE_STYLES.get(state)
-                )
+            if shown := model.counts.get(state, 0) - model.stopped.get(state, 0):
+                text.append(f" · {shown} {state.value}", style=STATE_STYLES.get(state))
+        if stopped := model.stopped.total():
+            text.append(f" · {stopped} stopped ⏸", style="yellow")
         # Only what differs from the defaults: "view: all · sort: created" repeated what
         # the header shows and wrapped the line at 80 columns.
         narrowed = []

@@ -16,7 +16,7 @@ from rich.style import Style
 
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.text import inert
-from kore_tui.tui.jobs_model import elapsed_seconds, epoch
+from kore_tui.tui.jobs_model import elapsed_seconds, epoch, is_stopped
 
 STATE_STYLES: dict[JobState, Style] = {
     JobState.QUEUED: Style(color="grey62"),
@@ -108,7 +108,7 @@ def row_cells(
     job: Job, now: float, id_width: int = 17, dock_width: int | None = None, dock_shown: bool = True
 ) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
-    status = job.status_label + (" ⏸" if not job.tracking and not job.is_final else "")
+    status = job.status_label + (" ⏸" if is_stopped(job) else "")
     checked_text = ago(now - checked) if checked else "-"
     if job.stale:
         checked_text = "⚠ " + checked_text
