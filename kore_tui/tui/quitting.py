@@ -36,8 +36,11 @@ def quit_question(
     for name, jobs in temporary.items():
         open_ = unfinished.get(name, 0)
         state = f" ({open_} not final yet)" if open_ else ""
+        # "The demo's 30 job(s) end with the console" read, for finished jobs, as if
+        # quitting would do something to them: what ends is the record of them.
         parts.append(
-            f"The {inert(name, 40)} environment's {jobs} job(s){state} end with the console: "
-            "its journal is temporary and nothing resumes."
+            f"The {inert(name, 40)} environment's journal is temporary: its {jobs} job(s)"
+            f"{state} and their history are deleted when the console quits, and nothing "
+            "resumes."
         )
     return " ".join(parts) + " Quit anyway?" if parts else None

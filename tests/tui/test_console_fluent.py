@@ -218,7 +218,7 @@ async def test_q_in_the_demo_asks_before_its_jobs_and_history_end(
         app.main.query_one(JobsTable).focus()
         await pilot.press("q")
         await until(pilot, lambda: isinstance(app.screen, YesNo))
-        assert "1 job(s) end with the console" in app.screen.question  # type: ignore[attr-defined]
+        assert "its 1 job(s) and their history are deleted" in app.screen.question  # type: ignore[attr-defined]
         await pilot.press("escape")
         assert app.is_running and not isinstance(app.screen, YesNo)
 

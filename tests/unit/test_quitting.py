@@ -20,9 +20,13 @@ def test_the_demo_asks_even_when_final_and_never_promises_a_resume() -> None:
     so the session's jobs and history were gone; with jobs in flight the question said
     they would resume next time, which the demo cannot do."""
     final = quit_question({}, {"demo": 30}, "demo")
-    assert final is not None and "30 job(s) end with the console" in final
+    assert final is not None and "its 30 job(s) and their history are deleted" in final
+    assert "end with the console" not in final, "said of finished jobs, it read as a threat"
     assert "resume the next" not in final
     flying = quit_question({"demo": 25}, {"demo": 30}, "demo")
-    assert flying is not None and "30 job(s) (25 not final yet) end" in flying
+    assert (
+        flying is not None
+        and "30 job(s) (25 not final yet) and their history are deleted" in flying
+    )
     assert "resume the next" not in flying
     assert quit_question({}, {}, "demo") is None, "an empty demo quits at once"
