@@ -434,3 +434,31 @@ async def test_stopped_jobs_are_counted_as_stopped_not_as_their_last_state() -> 
         await pilot.pause()
         summary = str(app.main.query_one("#summary").render())
         assert "4 IN_PROGRESS" in summary and "stopped" not in summary, summary
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_a_long_detail_value_wraps_under_its_value_not_under_the_labels(
+    size: tuple[int, int],
+) -> None:
+    """The Error of a job wrapped to the dialog's first column, where it read as a label."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        table = app.main.query_one(JobsTable)
+        table.rebuild()
+        table.focus()
+        job = next(j for j in app.main.model.jobs.values() if j.state is JobState.UNKNOWN)
+        table.cursor = app.main.model.visible.index(job.key)
+        await pilot.press("enter")
+        await until(pilot, lambda: any("Job detail" in line for line in screen_lines(app)))
+        await pilot.pause()
+        lines = screen_lines(app)
+        first = next(i for i, line in enumerate(lines) if "Error" in line and "HTTP 503" in line)
+        value_column = lines[first].index("HTTP 503")
+        following = lines[first + 1]
+        label_column = lines[first].index("Error")
+        assert following[label_column:value_column].strip() == "", f"{following!r}"
+        assert following[value_column:].strip(), "the error goes on on the next line"
+        words = " ".join(line[value_column:].strip(" █▌▐") for line in lines[first : first + 4])
+        assert "the request may have reached" in " ".join(words.split())

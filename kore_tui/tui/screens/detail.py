@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +44,21 @@ def params_text(params: dict[str, Any]) -> Text:
     return text
 
 
-def detail_text(job: Job) -> Text:
+_LABEL = 14  # "Server status " and every value after it
+
+
+def hanging(value: str, width: int | None, indent: int) -> str:
+    """``value`` wrapped to ``width`` cells, its next lines indented by ``indent``: a
+    wrapped value went on at the first column, under the labels, and read as one."""
+    if width is None or width - indent < 20:
+        return value
+    lines = textwrap.wrap(value, width - indent, break_on_hyphens=False) or [value]
+    return ("\n" + " " * indent).join(lines)
+
+
+def detail_text(job: Job, width: int | None = None) -> Text:
+    """Every field of ``job``; given the ``width`` it is shown at, long values wrap
+    under their own column."""
     text = Text()
     fields = [
         ("Resource", job.model_id),
@@ -74,8 +89,8 @@ def detail_text(job: Job) -> Text:
     )
     text.append("\n")
     for label, value in fields:
-        text.append(f"{label:<14}", style="bold")
-        text.append(inert(value if value is not None else "-", 600))
+        text.append(f"{label:<{_LABEL}}", style="bold")
+        text.append(hanging(inert(value if value is not None else "-", 600), width, _LABEL))
         text.append("\n")
     if job.params:
         text.append("\nDeploy parameters\n", style="bold underline")
@@ -89,14 +104,33 @@ def detail_text(job: Job) -> Text:
             text.append(inert(line, 300) + "\n")
     text.append("\nTimeline\n", style="bold underline")
     for t in job.timeline:
+        start = len(text.plain)
         text.append(f"{t.at}  ", style="dim")
         text.append(f"{t.state.value:<12}", style=STATE_STYLES.get(t.state))
         if t.http_status:
             text.append(f" HTTP {t.http_status}", style="dim")
         if t.detail:
-            text.append("  " + inert(t.detail, 300))
+            text.append("  ")
+            # Wrapped under the timestamp's end: the state column stays readable down
+            # the timeline, and the detail no longer restarts at the first column.
+            step = len(text.plain) - start
+            first = width - step if width is not None else None
+            detail = inert(t.detail, 300)
+            if first is not None and first >= 20 and len(detail) > first:
+                head, _, rest = _split_at(detail, first)
+                text.append(head + "\n" + " " * len(t.at) + "  ")
+                detail = hanging(rest, width, len(t.at) + 2)
+            text.append(detail)
         text.append("\n")
     return text
+
+
+def _split_at(value: str, width: int) -> tuple[str, str, str]:
+    """The longest head of ``value`` that fits ``width`` at a space (else cut there)."""
+    cut = value.rfind(" ", 0, width + 1)
+    if cut <= 0:
+        return value[:width], "", value[width:]
+    return value[:cut], " ", value[cut + 1 :]
 
 
 class JobDetail(ModalScreen[None]):
@@ -109,7 +143,7 @@ class JobDetail(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog tall"):
-            yield Static(detail_text(self.job), id="detail")
+            yield _DetailBody(self.job)
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).border_title = "Job detail (Esc to close)"
@@ -122,7 +156,26 @@ class JobDetail(ModalScreen[None]):
         job = self._latest()
         if job is not None and job != self.job:
             self.job = job
-            self.query_one("#detail", Static).update(detail_text(job))
+            self.query_one(_DetailBody).show(job)
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class _DetailBody(Static):
+    """The detail text, wrapped for the width it has (again when that changes)."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(detail_text(job), id="detail")
+        self.job = job
+        self._width: int | None = None
+
+    def show(self, job: Job) -> None:
+        self.job = job
+        self.update(detail_text(job, self._width))
+
+    def on_resize(self) -> None:
+        width = self.content_region.width or None
+        if width != self._width:  # a new height alone (the text itself) changes nothing
+            self._width = width
+            self.update(detail_text(self.job, width))
