@@ -31,7 +31,7 @@ import pytest
 
 from kore_tui.simulator import SimulatorThread
 from tests.conftest import SENTINEL_KEY, sim_config
-from tests.e2e.test_cli import FAST_SETTINGS, kore, write_config
+from tests.e2e.test_cli import FAST_SETTINGS, _journal_counts, kore, write_config
 from tests.helpers import admin_sync, until_sync
 
 
@@ -45,10 +45,15 @@ def platform_requests(url: str) -> int:
 
 
 def test_the_same_undeploy_twice_posts_each_model_once() -> None:
-    with SimulatorThread(sim_config(models=20, job_seconds=(1.0, 1.5))) as s:
+    # Jobs of 3 s: the second run must find the first one's jobs still in flight. With
+    # 1-1.5 s jobs, a loaded machine (a full suite at 2 runs at once) had the first run
+    # take longer than some jobs: those were SUCCESS, so undeploying them again was a new
+    # request (the platform's 409, ERROR), and the test failed for the wrong reason.
+    with SimulatorThread(sim_config(models=20, job_seconds=(3.0, 3.5))) as s:
         write_config(s.url)
         first = kore("undeploy", "--yes", *s.model_ids)
         assert first.returncode == 0, first.stderr[-400:]
+        assert _journal_counts() == {"IN_PROGRESS": 20}, "the first run's jobs are in flight"
         again = kore("undeploy", "--yes", "--wait", "--json", *s.model_ids)
         assert again.returncode == 0, again.stderr[-400:]
         assert again.stderr.count("tracking it") == 20
