@@ -64,7 +64,10 @@ def test_the_same_undeploy_twice_posts_each_model_once() -> None:
 
 
 def test_two_runs_at_once_on_the_same_200_models_post_each_once() -> None:
-    with SimulatorThread(sim_config(models=200, job_seconds=(0.2, 0.6))) as s:
+    # Jobs of about 1 s: "at once" means the second run starts while the first one's jobs
+    # are in flight. With 0.2-0.6 s jobs, a second process started late on a loaded
+    # machine found some verified SUCCESS and rightly sent them again (a new request).
+    with SimulatorThread(sim_config(models=200, job_seconds=(0.8, 1.2))) as s:
         write_config(s.url)
         env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
         runs = [
