@@ -9,16 +9,20 @@ from functools import partial
 from textual.app import SystemCommand
 
 from kore_tui.tui.screens.main import MainScreen, console_keys
+from kore_tui.tui.write_access import is_write
 
 
 def console_commands(main: Callable[[], MainScreen]) -> Iterable[SystemCommand]:
-    """One command per key; ``main`` finds the main screen when a command runs."""
+    """One command per key; ``main`` finds the main screen when a command runs. In a
+    read-only console or environment a write says so before it is picked."""
+    refused = not main().writable
     for row in console_keys():
         if row.action.startswith("app."):
             continue  # Textual lists quit itself
-        yield SystemCommand(
-            row.text, f"key: {row.key} ({row.where})", partial(run_console_action, main, row.action)
-        )
+        where = f"key: {row.key} ({row.where})"
+        if refused and is_write(row.action):
+            where += " · refused here: read-only"
+        yield SystemCommand(row.text, where, partial(run_console_action, main, row.action))
 
 
 async def run_console_action(main: Callable[[], MainScreen], action: str) -> None:

@@ -35,3 +35,12 @@ def refusal(console_read_only: bool, environment: str | None, what: str) -> str:
         return f"This console is read-only: {what} is disabled (opened with --read-only)."
     who = f"{inert(environment, 40)} is read-only" if environment else "Read-only"
     return f"{who}: {what} is disabled."
+
+
+def read_only_note(console_read_only: bool, environment: str | None) -> str:
+    """Help's line on top, in a read-only console or environment: why the greyed keys
+    do nothing here (each, pressed, says so too)."""
+    if console_read_only:
+        return "This console is read-only (opened with --read-only): the greyed keys are refused."
+    who = f"{inert(environment, 40)} is read-only" if environment else "Read-only"
+    return f"{who}: the greyed keys are refused in this environment."

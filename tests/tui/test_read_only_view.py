@@ -9,15 +9,19 @@ offering them.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Button, Static
 from textual.widgets._footer import FooterKey
 
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
+from kore_tui.tui.screens.help import HelpScreen, help_renderable
 from kore_tui.tui.screens.history import HistoryScreen
+from kore_tui.tui.screens.main import console_keys
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.tui.conftest import env_block, make_app, until, write_config
@@ -116,3 +120,33 @@ async def test_read_only_greys_out_the_writes_and_a_writable_environment_does_no
         shown = await look_at_jobs(app, pilot)
         assert all(shown.values()), shown
         assert await history_offers_undo(app, pilot) is True
+
+
+def help_lines(renderable: object) -> list[str]:
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text().splitlines()
+
+
+async def test_help_and_the_palette_say_which_keys_are_refused_in_read_only(
+    simenv: SimulatorThread,
+) -> None:
+    """F1 and ctrl+p listed ctrl+u "Undeploy the pasted model and tool IDs" in a read-only
+    console as if it would: only pressing it said otherwise."""
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        lines = help_lines(app.screen.query_one("#help", Static).content)
+        assert any("This console is read-only (opened with --read-only)" in line for line in lines)
+        undeploy = next(line for line in lines if line.startswith("ctrl+u"))
+        watch = next(line for line in lines if line.startswith("ctrl+w"))
+        assert "refused here: read-only" in undeploy, undeploy
+        assert "refused" not in watch, watch
+        await pilot.press("escape")
+        commands = {c.title.split(" (")[0]: c.help for c in app.get_system_commands(app.main)}
+        assert "refused here" in commands["Undeploy the pasted model and tool IDs"]
+        assert "refused" not in commands["Watch the pasted dock status IDs"]
+    writable = help_lines(help_renderable(console_keys()))
+    assert not any("refused" in line or "read-only" in line for line in writable)

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from kore_tui.tui.keys import KeyHelp
+from kore_tui.tui.write_access import is_write
 
 # Textual's own keys, which kore-tui does not declare.
 _BUILT_IN = [
@@ -34,31 +35,42 @@ STATES = (
 )
 
 
-def help_renderable(keys: list[KeyHelp]) -> Group:
+def help_renderable(keys: list[KeyHelp], refused: str | None = None) -> Group:
+    """Every key; ``refused``: why the writes do nothing here (a read-only console or
+    environment), said on top, and each write's row greyed and marked "refused here"."""
     table = Table(box=None, expand=True, show_edge=False, pad_edge=False, padding=(0, 1))
     table.add_column("Key", style="bold cyan", no_wrap=True)
     table.add_column("Where", style="dim", no_wrap=True)
     table.add_column("What", ratio=1)
     for row in keys:
-        table.add_row(row.key, row.where, row.text)
+        if refused and is_write(row.action):
+            table.add_row(
+                Text(row.key, style="dim"),
+                row.where,
+                Text(f"{row.text} — refused here: read-only", style="dim"),
+            )
+        else:
+            table.add_row(row.key, row.where, row.text)
     for key, where, text in _BUILT_IN:
         table.add_row(key, where, text)
-    return Group(
-        Text("kore-tui keys", style="bold underline"), Text(""), table, Text(""), Text(STATES)
-    )
+    head = [Text("kore-tui keys", style="bold underline"), Text("")]
+    if refused:
+        head += [Text(refused, style="bold yellow"), Text("")]
+    return Group(*head, table, Text(""), Text(STATES))
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
 
-    def __init__(self, keys: list[KeyHelp]) -> None:
+    def __init__(self, keys: list[KeyHelp], refused: str | None = None) -> None:
         super().__init__()
         self._keys = keys
+        self._refused = refused
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog tall") as body:
             body.border_title = "Help: Esc, q or F1 closes; ↑ ↓ PgUp PgDn scroll"
-            yield Static(help_renderable(self._keys), id="help")
+            yield Static(help_renderable(self._keys, self._refused), id="help")
 
     def action_close(self) -> None:
         self.dismiss(None)

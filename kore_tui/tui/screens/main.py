@@ -22,7 +22,7 @@ from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsHeader, JobsTable
 from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
-from kore_tui.tui.write_access import is_write, shown_disabled
+from kore_tui.tui.write_access import is_write, read_only_note, shown_disabled
 
 
 class FilterInput(SafeInput):
@@ -177,7 +177,9 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         self.kore.action_replace_key()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(console_keys()))
+        env = self.kore.env
+        note = None if self.writable else read_only_note(self.kore.read_only, env and env.name)
+        self.app.push_screen(HelpScreen(console_keys(), note))
 
 
 def console_keys() -> list[KeyHelp]:
