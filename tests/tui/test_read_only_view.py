@@ -145,7 +145,7 @@ async def test_help_and_the_palette_say_which_keys_are_refused_in_read_only(
         assert "refused here: read-only" in undeploy, undeploy
         assert "refused" not in watch, watch
         await pilot.press("escape")
-        commands = {c.title.split(" (")[0]: c.help for c in app.get_system_commands(app.main)}
+        commands = {c.title.split(" (")[0]: c.help for c in app.get_system_commands(app.screen)}
         assert "refused here" in commands["Undeploy the pasted model and tool IDs"]
         assert "refused" not in commands["Watch the pasted dock status IDs"]
     writable = help_lines(help_renderable(console_keys()))

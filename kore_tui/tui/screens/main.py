@@ -178,7 +178,8 @@ class MainScreen(EntryActions, JobActions, ViewActions):
 
     def action_help(self) -> None:
         env = self.kore.env
-        note = None if self.writable else read_only_note(self.kore.read_only, env and env.name)
+        name = env.name if env is not None else None
+        note = None if self.writable else read_only_note(self.kore.read_only, name)
         self.app.push_screen(HelpScreen(console_keys(), note))
 
 
