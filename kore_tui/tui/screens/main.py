@@ -104,7 +104,9 @@ class MainScreen(EntryActions, JobActions, ViewActions):
     MainScreen { layout: vertical; }
     #summary-row { height: auto; }
     #summary { width: 1fr; height: auto; }
-    #progress { width: 16; }
+    /* 1 column apart from the summary ("5 SUCCESS━━━" read as one word), in the width
+       the bar had: the summary keeps its 104 columns at 120. */
+    #progress { width: 15; margin-left: 1; }
     #progress Bar { width: 1fr; }
     #batch { display: none; height: auto; background: $boost; }
     #filter { display: none; height: 1; border: none; padding: 0 1; }

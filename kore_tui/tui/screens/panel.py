@@ -182,7 +182,9 @@ class PanelScreen(Screen[None]):
         text.append(f" {total} job(s)", style="bold")
         for state in _ORDER:
             if shown := model.counts.get(state, 0) - model.stopped.get(state, 0):
-                text.append(f" · {shown} {state.value}", style=STATE_STYLES.get(state))
+                # The separator unstyled: ERROR's white-on-red chip took it in.
+                text.append(" · ")
+                text.append(f"{shown} {state.value}", style=STATE_STYLES.get(state))
         if stopped := model.stopped.total():
             text.append(f" · {stopped} stopped ⏸", style="yellow")
         # Only what differs from the defaults: "view: all · sort: created" repeated what
