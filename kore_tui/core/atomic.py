@@ -4,6 +4,7 @@ or link (create only)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -38,6 +39,10 @@ def create_private(path: Path, data: bytes) -> None:
     and ``os.link`` publishes it: the link is atomic, fails if the name is taken (the
     check and the creation are one step, unlike exists() then rename), and never follows
     a symlink. A crash leaves no file or the whole file (at worst a hidden complete temp).
+
+    A filesystem without hard links (vfat, some network mounts: EPERM, EOPNOTSUPP,
+    EXDEV) gets an exclusive open instead: still never a replaced file, but a crash
+    mid-write there can leave a partial file under the name.
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -46,7 +51,30 @@ def create_private(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(fd)
-        os.link(tmp, path)
+        try:
+            os.link(tmp, path)
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            _create_exclusive(path, data)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+
+
+# What link(2) answers where the filesystem has no hard links (not "the name exists").
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}
+
+
+def _create_exclusive(path: Path, data: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # ours (O_EXCL made it): half a file is worse than none
+        raise

@@ -4,6 +4,7 @@ absolute path in every answer, and the same fields in CSV as in JSON."""
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -124,3 +125,26 @@ def test_csv_neutralizes_formulas_in_the_parent_too(tmp_path: Path) -> None:
     text = render([job("x", parent="=HYPERLINK(1)", error="@SUM(1)")], tmp_path / "x.csv")
     (row,) = csv.DictReader(io.StringIO(text.decode()))
     assert row["parent"] == "'=HYPERLINK(1)" and row["error"] == "'@SUM(1)"
+
+
+@pytest.mark.parametrize("code", [errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV])
+def test_a_filesystem_without_hard_links_still_gets_a_new_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    """A USB stick (vfat) or some network mounts refuse link(2): every export there was
+    refused ("Operation not permitted") though the folder was writable."""
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "link", no_links)
+    written = export_jobs(JOBS, tmp_path / "jobs.json")
+    assert [j["modelId"] for j in json.loads(written.read_text())["jobs"]] == [
+        "cm-first",
+        "cm-second",
+    ]
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jobs.json"], "no temp file left"
+    with pytest.raises(ExportError, match="exists"):
+        export_jobs(JOBS, written)
+    assert json.loads(written.read_text())["jobs"], "still the first export"
