@@ -88,6 +88,26 @@ class Engine(EngineSetup):
         self._bounces.mine.update(j.key for j in jobs if j.then == Action.DEPLOY)
         return jobs
 
+    def redeployed_since(self, undeploy: Job) -> Job | None:
+        """A deploy of ``undeploy``'s resource created after it that has not failed (an
+        undo, a deploy, a bounce's second half; this process's or another's): undoing
+        ``undeploy`` again would deploy the resource twice. None: nothing since."""
+        if not undeploy.model_id:
+            return None
+        if self.journal is not None:
+            return self.journal.deploy_since(
+                self.client.host, undeploy.model_id, undeploy.created_at
+            )
+        later = [
+            j
+            for j in self.store.snapshot()
+            if j.model_id == undeploy.model_id
+            and j.action == Action.DEPLOY
+            and j.created_at > undeploy.created_at
+            and j.state not in (JobState.FAILED, JobState.ERROR)
+        ]
+        return max(later, key=lambda j: j.created_at, default=None)
+
     def recorded_deploy_params(self, model_id: str) -> ModelDeployParams | None:
         """The parameters of the last deploy of this model on this host made through
         kore-tui (the journal's record), or None."""

@@ -282,6 +282,17 @@ class Journal:
         ).fetchone()
         return job_from_row(row) if row is not None else None
 
+    def deploy_since(self, host: str, resource_id: str, since: str) -> Job | None:
+        """The newest DEPLOY of the resource on the host created after ``since`` that has
+        not failed (SUCCESS, in flight, TIMED_OUT or UNKNOWN), from any process."""
+        row = self._db.execute(
+            "SELECT * FROM jobs WHERE host = ? AND model_id = ? AND action = 'DEPLOY' "
+            "AND created_at > ? AND state NOT IN ('FAILED', 'ERROR') "
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (host, resource_id, since),
+        ).fetchone()
+        return job_from_row(row) if row is not None else None
+
     def stranded_bounces(self, environment: str) -> list[Job]:
         """Bounces whose undeploy is SUCCESS but whose redeploy was never admitted (the
         process stopped in between): reported, never sent on their own."""
@@ -304,16 +315,11 @@ class Journal:
     def history(
         self, environment: str | None = None, limit: int = 50, *, with_timelines: bool = False
     ) -> list[Job]:
-        if environment:
-            rows = self._db.execute(
-                "SELECT * FROM jobs WHERE environment = ? ORDER BY created_at DESC, rowid DESC "
-                "LIMIT ?",
-                (environment, limit),
-            ).fetchall()
-        else:
-            rows = self._db.execute(
-                "SELECT * FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,)
-            ).fetchall()
+        where, args = ("WHERE environment = ? ", (environment,)) if environment else ("", ())
+        rows = self._db.execute(
+            f"SELECT * FROM jobs {where}ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (*args, limit),
+        ).fetchall()
         if not with_timelines:
             return [job_from_row(r) for r in rows]
         timelines = self.timelines([r["key"] for r in rows])

@@ -25,6 +25,7 @@ from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import DeployPlan, kind_counts, plan_deploy, split_kinds
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.deploy_form import DeployForm
+from kore_tui.tui.widgets.job_columns import short_id
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from kore_tui.tui.write_access import refusal
 
@@ -79,11 +80,13 @@ class Lifecycle:
         kind: Kind,
         note: Text | None = None,
         on_sent: Callable[[], str] | None = None,
+        undoing: list[Job] | None = None,
     ) -> None:
         """Ask for what is missing, confirm, send (in a worker: the modals are awaited).
-        ``on_sent`` runs once the operator has confirmed; what it returns ends the toast."""
+        ``on_sent`` runs once the operator has confirmed; what it returns ends the toast.
+        ``undoing``: the undeploys an undo redeploys (one redeployed since is left out)."""
         self.screen.run_worker(
-            self._run(ids, kind, note, on_sent),
+            self._run(ids, kind, note, on_sent, undoing or []),
             group="lifecycle",
             exclusive=True,
             exit_on_error=False,
@@ -104,13 +107,33 @@ class Lifecycle:
         return False
 
     async def _run(
-        self, ids: list[str], kind: Kind, note: Text | None, on_sent: Callable[[], str] | None
+        self,
+        ids: list[str],
+        kind: Kind,
+        note: Text | None,
+        on_sent: Callable[[], str] | None,
+        undoing: list[Job],
     ) -> None:
         screen = self.screen
         kore = screen.kore
         host, env = kore.host, kore.env
         if self.refused(kind) or host is None or env is None:
             return
+        if undoing:
+            # The same undo twice sent a second deploy (the platform's 409, an ERROR row).
+            def since(engine: Engine) -> dict[str, Job]:
+                later = {j.model_id: engine.redeployed_since(j) for j in undoing if j.model_id}
+                return {m: d for m, d in later.items() if d is not None}
+
+            done = await asyncio.wrap_future(host.call(since))
+            if done:
+                ids = [i for i in ids if i not in done]
+                said = already_redeployed(done)
+                if not ids:
+                    screen.notify(f"Nothing sent: {said}", severity="warning", timeout=10)
+                    return
+                line = Text(said, style="bold")
+                note = Text.assemble(note, "\n", line) if note is not None else line
         models, _tools = split_kinds(ids)
 
         def recorded(engine: Engine) -> dict[str, ModelDeployParams | None]:
@@ -158,3 +181,16 @@ class Lifecycle:
 
         what = "bounce(s)" if kind.bounce else "deploy(s)"
         self.screen._send(start, f"Queued {{n}} {what}: {kind_counts(plan.ids)}.{tail}")
+
+
+def already_redeployed(done: dict[str, Job]) -> str:
+    """ "1 already redeployed since its undeploy (cm-…: DEPLOY SUCCESS): left alone, an
+    undo again would deploy it twice." """
+    shown = ", ".join(
+        f"{short_id(m)}: DEPLOY {job.state.value}" for m, job in list(done.items())[:3]
+    )
+    more = f", … {len(done) - 3} more" if len(done) > 3 else ""
+    return (
+        f"{len(done)} already redeployed since its undeploy ({shown}{more}): left alone, "
+        "an undo again would deploy it twice."
+    )

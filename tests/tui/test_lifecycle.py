@@ -133,6 +133,18 @@ async def test_undo_from_the_panel_redeploys_with_the_environment_profile(
         await until(pilot, lambda: "DEPLOY" in screen_text(app))
         assert "Queued 2 deploy(s): 1 model(s) and 1 tool(s)." in messages(app)
 
+        # Undo again on the same undeploy: it offered the same confirmation and sent a
+        # second deploy (the platform's 409, an ERROR row, the banner's error count).
+        table.action_clear_marks()
+        (undeploy,) = [j for j in jobs_of(app, "UNDEPLOY") if j.model_id == model]
+        await until(pilot, lambda: app.main.model.index_of(undeploy.key) is not None)
+        table.cursor = app.main.model.index_of(undeploy.key) or 0
+        await pilot.press("u")
+        said = "Nothing sent: 1 already redeployed since its undeploy"
+        await until(pilot, lambda: said in messages(app))
+        assert not isinstance(app.screen, ConfirmUndeploy)
+        assert counters(lifesim)["received"]["DEPLOY"] == {model: 1, tool: 1}
+
 
 async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
     lifesim: SimulatorThread,

@@ -196,7 +196,7 @@ class JobActions(PanelScreen):
                 f"{len(jobs) - len(chosen)} selected job(s) {skipped} are left alone.",
                 style="bold",
             )
-        self.lifecycle.start(ids, flow, note)
+        self.lifecycle.start(ids, flow, note, undoing=chosen if flow is UNDO else None)
 
     def action_stop_tracking(self) -> None:
         jobs = self._selected_jobs(here=True)
