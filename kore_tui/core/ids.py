@@ -85,10 +85,11 @@ def _shown(token: str) -> str:
 
 
 def _uuid_problem(body: str) -> str | None:
-    """Why ``body`` (already lower case) is not an 8-4-4-4-12 hex UUID, or None."""
-    if _UUID.fullmatch(body):
+    """Why ``body`` (as pasted: any case) is not an 8-4-4-4-12 hex UUID, or None. A bad
+    character is named as pasted ("contains 'x'" for a stray X sent the eye hunting)."""
+    if _UUID.fullmatch(body.lower()):
         return None
-    bad = sorted({ch for ch in body if ch not in "0123456789abcdef-"})
+    bad = sorted({ch for ch in body if ch.lower() not in "0123456789abcdef-"})
     if bad:
         shown = "".join(bad[:5])
         return f"not hex: contains {shown!r}"
@@ -120,7 +121,8 @@ def classify_token(token: str) -> tuple[str, str] | InvalidToken | None:
             body = lower[len(prefix) :]
             if prefix == TOOL_PREFIX and not _claims_tool_id(body):
                 return None
-            problem = _uuid_problem(body)
+            # The prefixes are ASCII: the body as pasted starts where the lowered one does.
+            problem = _uuid_problem(stripped[len(prefix) :])
             if problem is None:
                 return kind, lower
             return InvalidToken(_shown(stripped), problem)

@@ -180,11 +180,15 @@ async def test_an_action_leaves_in_the_box_the_ids_it_did_not_take(
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
         box = app.main.query_one(IdEntry)
-        await paste(app, f"id,kind\n{models[0]},m\n{docks[0]},d\n{models[1]},m\n{docks[1]},d\n")
+        typo = f"{models[1][:-1]}X"  # a mangled ID: ctrl+w dropped it with the rest
+        await paste(
+            app, f"id,kind\n{models[0]},m\n{docks[0]},d\n{models[1]},m\n{docks[1]},d\n{typo}\n"
+        )
         await pilot.press("ctrl+w")
         await until(pilot, lambda: len(app.main.model.jobs) == 2)
-        assert box.text_area.text.split() == models
-        await until(pilot, lambda: any("keeps 2 model or tool ID(s)" in m for m in messages(app)))
+        assert box.text_area.text.split() == [*models, typo]
+        kept = "keeps 2 model or tool ID(s) and 1 invalid token(s) it did not use"
+        await until(pilot, lambda: any(kept in m for m in messages(app)))
         await undeploy_in_ui(app, pilot, [docks[0], *models])
         await until(pilot, lambda: len(app.main.model.jobs) == 4)
         assert box.text_area.text.split() == [docks[0]]

@@ -74,6 +74,8 @@ def test_dock_status_ids_are_separated_and_reported_for_undeploy() -> None:
         ("cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c", "too short"),
         ("cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d00", "too long"),
         ("cm-20xxxxxf-0xx9-5xx0-8xx1-81xxxxxxxx80", "not hex: contains 'x'"),
+        # The character as pasted: "contains 'x'" for a stray X sent the eye hunting.
+        ("cm-f3f49249-dc28-4f90-a5ae-c7978306d03X", "not hex: contains 'X'"),
         ("cm-0a1b2c3d4e5f-4a6b-8c7d-9e0f-1a2b3c4d", "not in 8-4-4-4-12"),
         ("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "missing the cm- (model), a- (tool) or ds-"),
         ("0a1b2c3d4e5f4a6b-8c7d", "looks like an ID but has no cm-, a- or ds- prefix"),

@@ -50,7 +50,7 @@ class EntryActions(PanelScreen):
 
         def confirmed(ok: bool | None) -> None:
             if ok:
-                kept = self.keep_in_box(docks, "dock status ID(s)")
+                kept = self.keep_in_box((docks, "dock status ID(s)"))
                 self._send(
                     lambda e: e.undeploy(ids),
                     f"Queued {len(ids)} undeploy(s): {kind_counts(ids)}.{kept}",
@@ -61,12 +61,15 @@ class EntryActions(PanelScreen):
 
         self.app.push_screen(ConfirmUndeploy(env, ids), confirmed)
 
-    def keep_in_box(self, unused: list[str], what: str) -> str:
-        """Once an action has taken the box's IDs of one sort, the box holds the IDs it did
-        not take, one per line, or nothing: emptying it lost them (ctrl+w on a CSV of
-        models and dock status IDs dropped the models). The toast's note on what stayed."""
-        self.query_one(IdEntry).set_text("".join(f"{value}\n" for value in unused))
-        return f" The ID box keeps {len(unused)} {what} it did not use." if unused else ""
+    def keep_in_box(self, *unused: tuple[list[str], str]) -> str:
+        """Once an action has taken the box's IDs of one sort, the box holds what it did
+        not take (``(values, "what they are")`` groups), one per line, or nothing: emptying
+        it lost them (ctrl+w on a CSV of models and dock status IDs dropped the models).
+        The toast's note on what stayed."""
+        kept = [value for values, _ in unused for value in values]
+        self.query_one(IdEntry).set_text("".join(f"{value}\n" for value in kept))
+        said = " and ".join(f"{len(values)} {what}" for values, what in unused if values)
+        return f" The ID box keeps {said} it did not use." if said else ""
 
     async def _pasted_resources(self, verb: str) -> tuple[list[str], list[str]] | None:
         """The model and tool IDs in the box, in paste order, and the dock status IDs the
@@ -100,7 +103,7 @@ class EntryActions(PanelScreen):
         if pasted is not None:
             ids, docks = pasted
             self.lifecycle.start(
-                ids, kind, on_sent=lambda: self.keep_in_box(docks, "dock status ID(s)")
+                ids, kind, on_sent=lambda: self.keep_in_box((docks, "dock status ID(s)"))
             )
 
     async def action_watch(self) -> None:
@@ -111,7 +114,12 @@ class EntryActions(PanelScreen):
         if not ds_ids:
             self.notify("No dock status IDs (ds-…) to watch.", severity="warning")
             return
-        kept = self.keep_in_box(pasted.resource_ids, "model or tool ID(s)")
+        # The invalid tokens too: they are not a watch's to fix or drop (a mangled model ID
+        # vanished from the box while the toast said the box kept what it did not use).
+        kept = self.keep_in_box(
+            (pasted.resource_ids, "model or tool ID(s)"),
+            ([i.token for i in pasted.invalid], "invalid token(s)"),
+        )
 
         def watch(engine: Engine) -> str:
             return watch_told(engine.watch_or_recheck(ds_ids)) + kept
