@@ -297,3 +297,30 @@ async def test_read_only_refuses_every_action_and_says_so(lifesim: SimulatorThre
             host.call_wait(lambda e: e.deploy([lifesim.tool_ids[0]], DeployParams()))
         sent = counters(lifesim)["received"]
         assert sent["UNDEPLOY"] == {} and sent["DEPLOY"] == {}
+
+
+async def test_stopping_a_bounce_s_undeploy_says_its_redeploy_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """x on a bounce's first half said only "Stopped tracking 1 job(s).": its redeploy is
+    sent once the undeploy is verified SUCCESS, which no one checks any more, so the model
+    stayed down with nothing on screen saying why."""
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(models=2, job_seconds=(3.0, 3.0))) as sim:
+        configure(sim, profile=True)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.host is not None)
+            await paste(app, sim.model_ids[0])
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+            await pilot.click("#confirm")
+            model = app.main.model
+            await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
+            table = app.main.query_one(JobsTable)
+            table.focus()
+            await pilot.press("x")
+            said = "Stopped tracking 1 job(s). 1 bounce(s) will not redeploy until r re-checks"
+            await until(pilot, lambda: said in messages(app))

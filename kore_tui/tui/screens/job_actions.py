@@ -202,7 +202,17 @@ class JobActions(PanelScreen):
         jobs = self._selected_jobs(here=True)
         if jobs is None or not self._require_host():
             return
-        keys = [j.key for j in jobs if j.state in ACTIVE_STATES and j.tracking]
+        stopping = [j for j in jobs if j.state in ACTIVE_STATES and j.tracking]
+        keys = [j.key for j in stopping]
+        # A bounce's redeploy goes out once its undeploy is verified SUCCESS: stopped, that
+        # check never comes, and the resource stays down with nothing saying why.
+        held = sum(1 for j in stopping if j.then)
+        waits = (
+            f" {held} bounce(s) will not redeploy until r re-checks the undeploy (the "
+            "redeploy is sent once the undeploy is verified SUCCESS)."
+            if held
+            else ""
+        )
         if not keys:
             self.notify(
                 f"Nothing to stop: {count_states(jobs)} (only QUEUED, SUBMITTING "
@@ -212,7 +222,7 @@ class JobActions(PanelScreen):
             return
         self._send(
             lambda e: e.stop_tracking(keys),
-            "Stopped tracking {n} job(s).",
+            "Stopped tracking {n} job(s)." + waits,
             none_done="Nothing stopped: a SUBMITTING job's request is on the wire; "
             "its outcome is always recorded.",
         )
