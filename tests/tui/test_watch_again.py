@@ -115,3 +115,25 @@ async def test_a_retry_of_sent_and_watched_jobs_counts_each_for_what_it_is(
         assert "1 watched job(s) are re-checked now, never re-sent" in note, note
         assert "left alone" not in note, note
         await pilot.press("escape")
+
+
+async def test_a_batch_with_a_stopped_job_still_ends_and_counts_it(
+    slow_sim: SimulatorThread,
+) -> None:
+    """The batch line waited for every job to be final: one stopped (x) job, which no one
+    polls any more, kept the batch open for good and its summary never came."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:2])
+        model = app.main.model
+        await until(pilot, lambda: len(model.jobs) == 2)
+        await until(pilot, lambda: all(j.dock_status_id for j in model.jobs.values()))
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        table.cursor = 0
+        await pilot.press("x")
+        await until(pilot, lambda: sum(not j.tracking for j in model.jobs.values()) == 1)
+        line = app.main.query_one("#batch", Static)
+        await until(pilot, lambda: line.display, timeout=10)
+        assert "Batch done: 1 SUCCESS, 1 stopped ⏸" in str(line.render())

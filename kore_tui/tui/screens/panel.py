@@ -22,7 +22,7 @@ from kore_tui.core.engine import Engine, ReadOnlyError
 from kore_tui.core.job import ACTIVE_STATES, Job, JobState, utc_now
 from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
-from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.jobs_model import JobsModel, is_stopped
 from kore_tui.tui.lifecycle import Lifecycle
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
@@ -215,8 +215,9 @@ class PanelScreen(Screen[None]):
     def _update_batch(self) -> None:
         """When the last tracked job turns final: one line with the outcome and what to do
         about the ones that did not succeed. It stays until new work starts."""
-        counts = self.model.counts
-        active = sum(counts.get(state, 0) for state in ACTIVE_STATES)
+        counts, stopped = self.model.counts, self.model.stopped
+        # A stopped job (x) is polled by no one: waiting for it kept the batch open for good.
+        active = sum(counts.get(state, 0) - stopped.get(state, 0) for state in ACTIVE_STATES)
         line = self.query_one("#batch", Static)
         if active:
             self._batch_active = True
@@ -226,18 +227,24 @@ class PanelScreen(Screen[None]):
             return
         self._batch_active = False
         jobs = self.model.jobs
-        batch = [jobs[k].state for k in self._batch_keys if k in jobs]
+        mine = [jobs[k] for k in self._batch_keys if k in jobs]
         self._batch_keys.clear()
-        counts = Counter(batch) if batch else counts
+        batch = [j.state for j in mine if not is_stopped(j)]
+        held = sum(1 for j in mine if is_stopped(j)) if mine else stopped.total()
+        counts = Counter(batch) if mine else counts - stopped
         states = (JobState.SUCCESS, JobState.FAILED, JobState.UNKNOWN, JobState.ERROR)
         # SUCCESS always, the others when there are any: "0 UNKNOWN, 0 ERROR" pushed the
         # keys for what to do next onto a second row at 80 columns.
         shown = [s for s in (*states, JobState.TIMED_OUT) if s is JobState.SUCCESS or counts.get(s)]
         text = Text(" Batch done: ", style="bold")
         text.append(", ".join(f"{counts.get(state, 0)} {state.value}" for state in shown))
-        if any(state in PROBLEMS for state in batch) or (not batch and self._problems()):
-            retry = " · R retry" if self.writable else ""  # read-only: R would be refused
-            text.append(f"  F mark failed{retry} · C copy their IDs", style="bold yellow")
+        if held:
+            text.append(f", {held} stopped ⏸")
+        if any(state in PROBLEMS for state in batch) or (not mine and self._problems()):
+            # "F mark failed · R retry" read as two keys for the same rows: R on the cursor's
+            # SUCCESS row said "Retry applies to FAILED…". F first, then R.
+            keys = "F then R: retry failed" if self.writable else "F mark failed"
+            text.append(f"  {keys} · C copy their IDs", style="bold yellow")
         line.update(text)
         line.display = True
 
