@@ -17,6 +17,7 @@ from kore_tui.tui.jobs_model import JobsModel, epoch
 from kore_tui.tui.screens.detail import detail_text
 from kore_tui.tui.screens.panel import action_words
 from kore_tui.tui.widgets.banner import banner_text
+from kore_tui.tui.widgets.history_columns import history_cells, history_columns
 from kore_tui.tui.widgets.job_columns import row_cells
 from kore_tui.tui.widgets.jobs_table import JobsTable, ago
 from tests.tui.conftest import until
@@ -467,3 +468,19 @@ async def test_a_long_detail_value_wraps_under_its_value_not_under_the_labels(
         assert following[value_column:].strip(), "the error goes on on the next line"
         words = " ".join(line[value_column:].strip(" █▌▐") for line in lines[first : first + 4])
         assert "the request may have reached" in " ".join(words.split())
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_a_cut_history_error_ends_in_an_ellipsis(width: int) -> None:
+    """History's Error column showed "HTTP 409 CONFLICT: M" at 80 columns, cut with no
+    sign (the table crops a cell; the Text's own ellipsis never showed)."""
+    columns = history_columns(width, all_environments=False)
+    error_width = next(c.width for c in columns if c.key == "error")
+    long_error = "HTTP 409 CONFLICT: Model is not deployed " * 4
+    job = replace(
+        scripted_jobs(Environment("prod", "https://example.invalid"))[9], error=long_error
+    )
+    cell = history_cells(job, columns)[-1].plain
+    assert len(cell) <= error_width and cell.endswith("…"), (cell, error_width)
+    short = replace(job, error="HTTP 409")
+    assert history_cells(short, columns)[-1].plain == "HTTP 409"

@@ -18,6 +18,7 @@ from kore_tui.tui.widgets.job_columns import (
     STATE_STYLES,
     Column,
     action_text,
+    cut,
     resource_cell,
     short_id,
 )
@@ -64,6 +65,7 @@ def history_cells(job: Job, columns: tuple[Column, ...]) -> list[Text]:
         "status": lambda: Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
         "model": lambda: Text(resource_cell(job, widths["model"], "dock" in widths)),
         "dock": lambda: Text(short_id(job.dock_status_id, widths.get("dock", 17))),
-        "error": lambda: Text(inert(job.error or "", 400), overflow="ellipsis", no_wrap=True),
+        # Cut here, with its "…": the table crops a cell without the Text's own ellipsis.
+        "error": lambda: Text(cut(inert(job.error or "", 400), widths["error"])),
     }
     return [cells[c.key]() for c in columns]

@@ -92,10 +92,13 @@ def ago(seconds: float | None) -> str:
     return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
+def cut(text: str, width: int) -> str:
+    """``text`` in ``width`` cells, a cut one ending in "…" (Enter shows it all)."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 def fit(text: str, width: int) -> str:
-    if len(text) > width:
-        text = text[: max(width - 1, 0)] + "…"
-    return text.ljust(width)
+    return cut(text, width).ljust(width)
 
 
 def action_text(job: Job) -> str:
