@@ -75,6 +75,8 @@ class JobsModel:
         # Of those, the jobs no one tracks any more (x): not final, yet nothing will tell
         # when they are. The summary counts them apart from the state they were left in.
         self.stopped: Counter[JobState] = Counter()
+        # Keys of bounce first halves whose redeploy is shown: they keep their ↻.
+        self.parents: set[str] = set()
         self.dirty = False
         self._seq = 0
         self.text_filter = ""
@@ -90,6 +92,7 @@ class JobsModel:
         self.marks.clear()
         self.counts.clear()
         self.stopped.clear()
+        self.parents.clear()
         self.dirty = False
 
     # -- feeding -----------------------------------------------------------------------
@@ -110,6 +113,9 @@ class JobsModel:
                 ):
                     self.dirty = True
             self.counts[job.state] += 1
+            if job.parent and job.parent not in self.parents:
+                self.parents.add(job.parent)
+                self.dirty = True  # the parent's row changes (its ↻)
             if is_stopped(job):
                 self.stopped[job.state] += 1
             self.jobs[job.key] = job

@@ -484,3 +484,21 @@ def test_a_cut_history_error_ends_in_an_ellipsis(width: int) -> None:
     assert len(cell) <= error_width and cell.endswith("…"), (cell, error_width)
     short = replace(job, error="HTTP 409")
     assert history_cells(short, columns)[-1].plain == "HTTP 409"
+
+
+def test_a_bounce_s_first_half_keeps_its_mark_once_its_redeploy_is_queued() -> None:
+    """The ↻ of a bounce's undeploy went with its "then" once the redeploy was queued:
+    "UNDEPLOY ↻ IN_PROGRESS", then "UNDEPLOY SUCCESS", while help says ↻ marks both
+    halves."""
+    env = Environment("prod", "https://example.invalid")
+    first = replace(scripted_jobs(env)[0], key="first", then=None, state=JobState.SUCCESS)
+    second = replace(first, key="second", action="DEPLOY", parent="first")
+    model = JobsModel()
+    model.apply([first, second])
+    assert row_cells(first, 0.0, bounced="first" in model.parents)["action"][0] == "UNDEPLOY ↻"
+    assert row_cells(second, 0.0)["action"][0] == "DEPLOY ↻"
+    columns = history_columns(120, all_environments=False)
+    action = next(i for i, c in enumerate(columns) if c.key == "action")
+    assert history_cells(first, columns, bounced=True)[action].plain == "UNDEPLOY ↻"
+    alone = replace(first, key="alone")
+    assert row_cells(alone, 0.0, bounced="alone" in model.parents)["action"][0] == "UNDEPLOY"

@@ -24,7 +24,8 @@ def _bounce(job: Job) -> str | None:
     if job.then:
         return f"first half: {job.then} follows once this undeploy is verified SUCCESS"
     if job.parent:
-        return f"second half (after undeploy job {job.parent[:12]})"
+        # Not the undeploy's job key: an internal handle that no other view shows.
+        return "second half: the redeploy, sent once this resource's undeploy was verified SUCCESS"
     return None
 
 

@@ -155,8 +155,9 @@ class HistoryScreen(Screen[None]):
                 table.add_column(column.title, width=column.width)
         else:
             table.clear()
+        parents = {j.parent for j in self._loaded if j.parent}
         for job in jobs:
-            table.add_row(*history_cells(job, columns), key=job.key)
+            table.add_row(*history_cells(job, columns, job.key in parents), key=job.key)
         if jobs:
             table.move_cursor(row=min(row, len(jobs) - 1))
 

@@ -56,12 +56,13 @@ def created_text(created_at: str | None, width: int) -> str:
     return f"{year}-{day} {time}" if width >= 19 else f"{day} {time[:5]}"
 
 
-def history_cells(job: Job, columns: tuple[Column, ...]) -> list[Text]:
+def history_cells(job: Job, columns: tuple[Column, ...], bounced: bool = False) -> list[Text]:
+    """``bounced``: the job is a bounce's first half (the parent of a shown job)."""
     widths = {c.key: c.width for c in columns}
     cells = {
         "created": lambda: Text(created_text(job.created_at, widths["created"])),
         "env": lambda: Text(inert(job.environment, 12)),
-        "action": lambda: Text(action_text(job)),
+        "action": lambda: Text(action_text(job, bounced)),
         "status": lambda: Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
         "model": lambda: Text(resource_cell(job, widths["model"], "dock" in widths)),
         "dock": lambda: Text(short_id(job.dock_status_id, widths.get("dock", 17))),

@@ -101,14 +101,21 @@ def fit(text: str, width: int) -> str:
     return cut(text, width).ljust(width)
 
 
-def action_text(job: Job) -> str:
-    """UNDEPLOY / DEPLOY; ↻ marks either half of a bounce (the detail view says which)."""
-    bounce = " ↻" if job.then or job.parent else ""
+def action_text(job: Job, bounced: bool = False) -> str:
+    """UNDEPLOY / DEPLOY; ↻ marks either half of a bounce (the detail view says which).
+    ``bounced``: a job is the parent of another (a first half whose redeploy is queued:
+    its ``then`` is cleared then, and the mark went with it)."""
+    bounce = " ↻" if job.then or job.parent or bounced else ""
     return inert(job.action or "-", 20) + bounce
 
 
 def row_cells(
-    job: Job, now: float, id_width: int = 17, dock_width: int | None = None, dock_shown: bool = True
+    job: Job,
+    now: float,
+    id_width: int = 17,
+    dock_width: int | None = None,
+    dock_shown: bool = True,
+    bounced: bool = False,
 ) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
     status = job.status_label + (" ⏸" if is_stopped(job) else "")
@@ -130,7 +137,10 @@ def row_cells(
         "kind": (inert(job.resource or "?", 10), None),
         "model": (resource_cell(job, id_width, dock_shown), None),
         "dock": (short_id(job.dock_status_id, dock_width or id_width), None),
-        "action": (action_text(job), Style(color="cyan") if job.action == "DEPLOY" else None),
+        "action": (
+            action_text(job, bounced),
+            Style(color="cyan") if job.action == "DEPLOY" else None,
+        ),
         "status": (status, STATE_STYLES.get(job.state)),
         "elapsed": (elapsed, None),
         "checked": (checked_text, Style(color="yellow") if job.stale else None),

@@ -161,7 +161,12 @@ class JobsTable(ScrollView, can_focus=True):
         columns = columns_for(width, self.show_environment)
         widths = {c.key: c.width for c in columns}
         cells = row_cells(
-            job, self._clock(), widths["model"], widths.get("dock"), dock_shown="dock" in widths
+            job,
+            self._clock(),
+            widths["model"],
+            widths.get("dock"),
+            dock_shown="dock" in widths,
+            bounced=key in self.model.parents,
         )
         for text, style in render_cells(cells, columns, width):
             segments.append(Segment(text, row_style + style if style else row_style))
