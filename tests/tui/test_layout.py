@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from rich.text import Text
 from textual.geometry import Region
+from textual.widgets import Button
 
 from kore_tui.core.config import Environment
 from kore_tui.core.job import JobState
@@ -18,6 +19,7 @@ from kore_tui.tui.screens.detail import detail_text
 from kore_tui.tui.screens.panel import action_words
 from kore_tui.tui.widgets.banner import banner_text
 from kore_tui.tui.widgets.history_columns import history_cells, history_columns
+from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.job_columns import row_cells
 from kore_tui.tui.widgets.jobs_table import JobsTable, ago
 from tests.tui.conftest import until
@@ -502,3 +504,25 @@ def test_a_bounce_s_first_half_keeps_its_mark_once_its_redeploy_is_queued() -> N
     assert history_cells(first, columns, bounced=True)[action].plain == "UNDEPLOY ↻"
     alone = replace(first, key="alone")
     assert row_cells(alone, 0.0, bounced="alone" in model.parents)["action"][0] == "UNDEPLOY"
+
+
+WRITES = ("undeploy", "deploy", "bounce")
+
+
+async def test_the_write_buttons_are_greyed_while_the_box_holds_a_mangled_id() -> None:
+    """ "Undeploy 4" looked ready next to 4 invalid tokens; pressed, ctrl+u refused ("fix
+    or remove them first"). The buttons now say so by being greyed, as the keys do."""
+    app = build_app(Scene("layout", "", "dev", _noop, with_jobs=False))
+    good = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    async with app.run_test(size=(120, 36)) as pilot:
+        entry = app.main.query_one(IdEntry)
+
+        async def writes_live(text: str) -> list[bool]:
+            entry.set_text(text)
+            await entry.current()
+            await pilot.pause()
+            return [not entry.query_one(f"#{n}", Button).disabled for n in WRITES]
+
+        assert await writes_live(f"{good}\ncm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3cX\n") == [False] * 3
+        assert not entry.query_one("#watch", Button).disabled, "a watch keeps what it skips"
+        assert await writes_live(good) == [True] * 3

@@ -296,12 +296,19 @@ class IdEntry(Vertical):
     def set_writable(self, writable: bool) -> None:
         """Read-only: the write buttons are greyed out and the hint offers only a watch."""
         self.writable = writable
-        for name in ("undeploy", "deploy", "bounce"):
-            self.query_one(f"#{name}", Button).disabled = not writable
+        self._grey_writes(self.parsed)
         self.query_one("#feedback", Static).update(feedback_text(self.parsed, writable))
+
+    def _grey_writes(self, parsed: ParsedIds) -> None:
+        """Greyed where they would be refused: read-only, or a mangled ID in the box (the
+        keys say why: "fix or remove them first"). Watch keeps what it does not take."""
+        mangled = any(token.kind == "malformed" for token in parsed.invalid)
+        for name in ("undeploy", "deploy", "bounce"):
+            self.query_one(f"#{name}", Button).disabled = not self.writable or mangled
 
     def _show(self, parsed: ParsedIds) -> None:
         self.query_one("#feedback", Static).update(feedback_text(parsed, self.writable))
+        self._grey_writes(parsed)
         resources = len(parsed.model_ids) + len(parsed.tool_ids)
         for name in ("undeploy", "deploy", "bounce"):
             self.query_one(f"#{name}", Button).label = f"{name.title()} {resources}"
