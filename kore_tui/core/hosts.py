@@ -50,6 +50,9 @@ def normalize_host(url: str) -> str:
         raise InsecureHostError(f"host is not a valid URL: {shown!r}") from None
     if parts.scheme not in {"http", "https"}:
         raise InsecureHostError(f"host must start with https:// (got {shown!r})")
+    # "kore.ai." is "kore.ai" (the root's dot): one spelling per host, see below.
+    if hostname and hostname.endswith(".") and not _is_ip(hostname):
+        hostname = hostname[:-1]
     if not hostname:
         raise InsecureHostError(f"host has no host name: {shown!r}")
     if not _HOSTNAME.fullmatch(hostname) and not _is_ip(hostname):
@@ -68,7 +71,32 @@ def normalize_host(url: str) -> str:
         raise InsecureHostError(f"host has an invalid port (1-65535): {shown!r}") from None
     if port == 0:
         raise InsecureHostError(f"host has an invalid port (1-65535): {shown!r}")
+    # The journal knows a job by its host as written here: two spellings of one platform
+    # ("…kore.ai:443" in a config, "…kore.ai" in KORE_HOST) were two hosts, and two runs
+    # each POSTed every model. A default port is dropped (the URL is the same one).
+    if _DEFAULT_PORTS.get(parts.scheme) == port:
+        port = None
     netloc = hostname if ":" not in hostname else f"[{hostname}]"
     if port is not None:
         netloc += f":{port}"
     return f"{parts.scheme}://{netloc.lower()}"
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# One machine's loopback under the names it answers to: connected to as written (a server
+# may listen on one of them only), but one platform to the journal.
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+def same_platform(host: str) -> tuple[str, ...]:
+    """Every spelling of the normalized ``host`` that names the same platform, itself
+    first: loopback's names (localhost, 127.0.0.1, ::1), and the default port written
+    out (as journals kept it before normalize_host dropped it)."""
+    parts = urlsplit(host)
+    hostname = parts.hostname or ""
+    netloc = f"[{hostname}]" if ":" in hostname else hostname
+    names = _LOOPBACK_NAMES if netloc in _LOOPBACK_NAMES else (netloc,)
+    port = parts.port
+    ports = [f":{port}"] if port is not None else ["", f":{_DEFAULT_PORTS[parts.scheme]}"]
+    spellings = [f"{parts.scheme}://{name}{p}" for name in names for p in ports]
+    return tuple(dict.fromkeys([host, *spellings]))

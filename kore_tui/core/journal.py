@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kore_tui.core import paths
 from kore_tui.core.errors import KoreError
+from kore_tui.core.hosts import same_platform
 from kore_tui.core.job import Job, Transition, utc_now
 from kore_tui.core.journal_open import open_database
 from kore_tui.core.journal_schema import (
@@ -28,8 +29,10 @@ from kore_tui.core.journal_schema import (
     SCHEMA_V1,
     SCHEMA_VERSION,
     UPSERT,
+    chunks,
     job_from_row,
     job_row,
+    marks,
     state_of,
     statements,
     transition_row,
@@ -38,8 +41,6 @@ from kore_tui.core.lease import Owner, OwnerRecord
 
 _BLOCKING = "('QUEUED', 'SUBMITTING', 'IN_PROGRESS', 'UNKNOWN')"
 _LIVE = frozenset({"QUEUED", "SUBMITTING", "IN_PROGRESS"})
-# SQLite's default limit on host parameters is 999 on older builds.
-_CHUNK = 500
 
 
 class JournalError(KoreError):
@@ -184,9 +185,10 @@ class Journal:
         # Jobs this tool sent, any action: a deploy waits for an undeploy and the reverse.
         # A watched job is someone else's; it never blocks.
         row = self._db.execute(
-            f"SELECT * FROM jobs WHERE host = ? AND model_id = ? AND origin = 'sent' "
+            f"SELECT * FROM jobs WHERE host IN {marks(hosts := same_platform(job.host))} "
+            f"AND model_id = ? AND origin = 'sent' "
             f"AND key != ? AND state IN {states} ORDER BY created_at DESC LIMIT 1",
-            (job.host, job.model_id, job.key),
+            (*hosts, job.model_id, job.key),
         ).fetchone()
         return job_from_row(row) if row is not None else None
 
@@ -240,10 +242,8 @@ class Journal:
     def owner_records(self, ids: Iterable[str]) -> dict[str, OwnerRecord]:
         wanted = list({i for i in ids if i})
         out: dict[str, OwnerRecord] = {}
-        for chunk in _chunks(wanted):
-            rows = self._db.execute(
-                f"SELECT * FROM owners WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-            )
+        for chunk in chunks(wanted):
+            rows = self._db.execute(f"SELECT * FROM owners WHERE id IN {marks(chunk)}", chunk)
             for r in rows:
                 owner = Owner(r["id"], r["pid"], r["hostname"], r["proc_start"])
                 out[r["id"]] = OwnerRecord(owner, r["heartbeat"], bool(r["ended"]))
@@ -253,10 +253,8 @@ class Journal:
 
     def jobs(self, keys: Iterable[str]) -> dict[str, Job]:
         out: dict[str, Job] = {}
-        for chunk in _chunks(list(keys)):
-            rows = self._db.execute(
-                f"SELECT * FROM jobs WHERE key IN ({', '.join('?' * len(chunk))})", chunk
-            )
+        for chunk in chunks(list(keys)):
+            rows = self._db.execute(f"SELECT * FROM jobs WHERE key IN {marks(chunk)}", chunk)
             for r in rows:
                 out[r["key"]] = job_from_row(r)
         return out
@@ -275,10 +273,10 @@ class Journal:
         """The last DEPLOY this tool sent for the resource on the host that has parameters
         (a verified SUCCESS first, else the newest)."""
         row = self._db.execute(
-            "SELECT * FROM jobs WHERE host = ? AND model_id = ? AND origin = 'sent' "
-            "AND action = 'DEPLOY' AND params IS NOT NULL "
+            f"SELECT * FROM jobs WHERE host IN {marks(hosts := same_platform(host))} "
+            "AND model_id = ? AND origin = 'sent' AND action = 'DEPLOY' AND params IS NOT NULL "
             "ORDER BY state = 'SUCCESS' DESC, created_at DESC, rowid DESC LIMIT 1",
-            (host, resource_id),
+            (*hosts, resource_id),
         ).fetchone()
         return job_from_row(row) if row is not None else None
 
@@ -286,10 +284,10 @@ class Journal:
         """The newest DEPLOY of the resource on the host created after ``since`` that has
         not failed (SUCCESS, in flight, TIMED_OUT or UNKNOWN), from any process."""
         row = self._db.execute(
-            "SELECT * FROM jobs WHERE host = ? AND model_id = ? AND action = 'DEPLOY' "
-            "AND created_at > ? AND state NOT IN ('FAILED', 'ERROR') "
-            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            (host, resource_id, since),
+            f"SELECT * FROM jobs WHERE host IN {marks(hosts := same_platform(host))} "
+            "AND model_id = ? AND action = 'DEPLOY' AND created_at > ? "
+            "AND state NOT IN ('FAILED', 'ERROR') ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (*hosts, resource_id, since),
         ).fetchone()
         return job_from_row(row) if row is not None else None
 
@@ -331,10 +329,10 @@ class Journal:
     def timelines(self, keys: list[str]) -> dict[str, tuple[Transition, ...]]:
         """Every transition of these jobs in one query per 500 keys (not one per job)."""
         out: dict[str, list[Transition]] = {}
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             rows = self._db.execute(
                 "SELECT job_key, at, state, http_status, detail FROM transitions "
-                f"WHERE job_key IN ({', '.join('?' * len(chunk))}) ORDER BY id",
+                f"WHERE job_key IN {marks(chunk)} ORDER BY id",
                 chunk,
             )
             for r in rows:
@@ -342,8 +340,3 @@ class Journal:
                     Transition(r["at"], state_of(r["state"]), r["detail"], r["http_status"])
                 )
         return {k: tuple(v) for k, v in out.items()}
-
-
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kore_tui.core.job import Job, JobState, Transition
@@ -224,3 +225,17 @@ def state_of(text: str) -> JobState:
 
 def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
+
+
+# SQLite's default limit on host parameters is 999 on older builds.
+CHUNK = 500
+
+
+def chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i : i + CHUNK]
+
+
+def marks(values: Sequence[str]) -> str:
+    """``(?, ?, ?)``: one placeholder per value of an ``IN`` list."""
+    return f"({', '.join('?' * len(values))})"

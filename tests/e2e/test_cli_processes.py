@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from kore_tui.core import paths
 from kore_tui.simulator import SimulatorThread
 from tests.conftest import SENTINEL_KEY, sim_config
 from tests.e2e.test_cli import FAST_SETTINGS, _journal_counts, kore, write_config
@@ -61,6 +62,26 @@ def test_the_same_undeploy_twice_posts_each_model_once() -> None:
         assert {j["status"] for j in jobs} == {"SUCCESS"}
         counts = received(s.url)
         assert len(counts) == 20 and max(counts.values()) == 1
+
+
+def test_two_spellings_of_one_host_are_one_platform() -> None:
+    """Environment a at 127.0.0.1, b at localhost, same port: the second run did not see
+    the first one's jobs (the journal knew them by the host as written) and POSTed every
+    model again (a break-it run: 40 POSTs for 20 models, and 20 ERROR)."""
+    with SimulatorThread(sim_config(models=5, job_seconds=(3.0, 3.5))) as s:
+        port = s.url.rsplit(":", 1)[1]
+        write_config(s.url)
+        with paths.config_path().open("a") as config:
+            config.write(
+                f'[environments.b]\nhost = "http://localhost:{port}"\nkey_env = "SIM_KEY"\n'
+            )
+        first = kore("undeploy", "--yes", *s.model_ids)
+        assert first.returncode == 0, first.stderr[-400:]
+        again = kore("undeploy", "--env", "b", "--yes", "--wait", "--json", *s.model_ids)
+        assert again.returncode == 0, again.stderr[-600:]
+        assert again.stderr.count("tracking it") == 5
+        counts = received(s.url)
+        assert len(counts) == 5 and max(counts.values()) == 1
 
 
 def test_two_runs_at_once_on_the_same_200_models_post_each_once() -> None:
