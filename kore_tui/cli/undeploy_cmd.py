@@ -36,8 +36,10 @@ def read_input(ids: list[str], file: str | None) -> str:
         parts.append(sys.stdin.read())
     elif file:
         try:
+            # All of it, as from stdin: read(16 MiB) dropped what came after, silently
+            # (an ID on the last line of a 17 MB export was never sent, exit 0).
             with open(file, encoding="utf-8", errors="replace") as handle:
-                parts.append(handle.read(16 * 1024 * 1024))
+                parts.append(handle.read())
         except OSError as exc:
             raise CliError(
                 f"cannot read {inert(file, 200)!r}: {exc.strerror}", failure.IO

@@ -123,6 +123,18 @@ def test_dry_run_json_sends_nothing(sim_thread: SimulatorThread) -> None:
     assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
 
 
+def test_a_file_over_16_mib_is_read_to_its_end(sim_thread: SimulatorThread, tmp_path: Path) -> None:
+    """--file read 16 MiB and dropped the rest, silently: an ID on the last line of a
+    17 MB export was never planned (exit 0). stdin (--file -) was read whole."""
+    write_config(sim_thread.url)
+    first, last = sim_thread.model_ids[:2]
+    big = tmp_path / "export.csv"
+    big.write_text(f"modelId\n{first}\n" + " " * (16 * 2**20 + 1024) + f"\n{last}\n")
+    done = kore("undeploy", "--dry-run", "--json", "--file", str(big))
+    assert done.returncode == 0, done.stderr[-300:]
+    assert json.loads(done.stdout)["modelIds"] == [first, last]
+
+
 def test_invalid_tokens_refuse_unless_skip_invalid(sim_thread: SimulatorThread) -> None:
     write_config(sim_thread.url)
     args = ["undeploy", "--yes", sim_thread.model_ids[0], "cm-20xxxxxf-0xx9-5xx0-8xx1-81xxxxxxxx80"]
