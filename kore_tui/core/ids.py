@@ -40,6 +40,11 @@ _TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 _HEXISH = re.compile(r"[0-9A-Fa-f\-]+")
 _OTHER_PREFIX = re.compile(r"([A-Za-z]{1,4})-([0-9A-Za-z]+-){2,}[0-9A-Za-z]+")
 _SHOWN_TOKEN_LIMIT = 60
+# Terminal escapes (CSI, OSC, two-byte): a coloured paste (grep --color) wrapped IDs in
+# them, and "\x1b[31mcm-…" read as the plain word "31mcm-…". Dropped before tokens.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# A whole ID inside a longer token: reported, not taken and not ignored.
+_EMBEDDED = re.compile(r"(cm-|a-|ds-)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 InvalidKind = Literal["malformed", "dock_status_id", "model_id", "tool_id"]
@@ -135,6 +140,12 @@ def classify_token(token: str) -> tuple[str, str] | InvalidToken | None:
     other = _OTHER_PREFIX.fullmatch(stripped)
     if other and len(stripped) >= 16 and sum(ch.isdigit() for ch in stripped) >= 4:
         return InvalidToken(_shown(stripped), f"unsupported prefix {other.group(1).lower()!r}-")
+    embedded = _EMBEDDED.search(lower)
+    if embedded:
+        lead = stripped[: embedded.start()]
+        return InvalidToken(
+            _shown(stripped), f"text before its {embedded.group(1)} prefix: {lead[:20]!r}"
+        )
     return None
 
 
@@ -152,6 +163,8 @@ class IdParser:
         self._seen_invalid: set[str] = set()
 
     def feed(self, text: str) -> None:
+        if "\x1b" in text:
+            text = _ESCAPES.sub("", text)
         result = self.result
         seen = self._seen
         for match in _TOKEN.finditer(text):

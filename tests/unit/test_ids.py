@@ -237,3 +237,17 @@ def test_tool_path_segment_and_resource_kind() -> None:
     with pytest.raises(InvalidIdError, match="not a model \\(cm-\\) or tool \\(a-\\) ID"):
         resource_kind(DS)
     assert [str(a) for a in Action] == ["UNDEPLOY", "DEPLOY"]
+
+
+def test_a_coloured_paste_keeps_its_ids() -> None:
+    """grep --color output: "\\x1b[31mcm-…\\x1b[0m" lost the ID, silently (the token read
+    "31mcm-…", a plain word). Terminal escapes are dropped before tokens are read."""
+    parsed = parse_ids(f"\x1b[01;31m\x1b[K{A}\x1b[m\x1b[K,name\n\x1b]0;title\x07{B}\n")
+    assert parsed.model_ids == [A, B] and parsed.invalid == []
+
+
+def test_an_id_behind_other_text_is_reported_not_ignored() -> None:
+    """ "31mcm-<uuid>" (a colour code whose escape character was lost) was a plain word."""
+    parsed = parse_ids(f"31m{A}")
+    assert parsed.model_ids == []
+    assert [i.reason for i in parsed.invalid] == ["text before its cm- prefix: '31m'"]
