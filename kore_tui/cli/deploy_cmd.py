@@ -28,8 +28,8 @@ from kore_tui.cli.undeploy_cmd import (
     ask,
     counts,
     engine_settings,
+    parse_input,
     plan_document,
-    read_input,
     refusal,
     report_invalid,
 )
@@ -37,7 +37,7 @@ from kore_tui.core.config import Config, Environment
 from kore_tui.core.deploy_params import DeployParams, ModelDeployParams, ToolDeployParams
 from kore_tui.core.deploy_plan import resolve_model_params
 from kore_tui.core.engine import Engine
-from kore_tui.core.ids import ParsedIds, for_undeploy, parse_ids
+from kore_tui.core.ids import ParsedIds
 from kore_tui.core.job import Job
 from kore_tui.core.journal import Journal
 
@@ -123,7 +123,7 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
     action, verb = (
         ("bounce", "Bounce (undeploy, then redeploy)") if bounce else ("deploy", "Deploy")
     )
-    parsed = for_undeploy(parse_ids(read_input(args.ids, args.file)))
+    parsed = parse_input(args.ids, args.file)
     target = load_target(args.env)
     env = target.env
     refused = refusal(

@@ -17,7 +17,7 @@ from kore_tui.cli.common import (
 from kore_tui.cli.failure import CliError
 from kore_tui.cli.session import run_and_report
 from kore_tui.core.engine import Engine, EngineSettings
-from kore_tui.core.ids import for_status, parse_ids
+from kore_tui.core.ids import for_status, parse_ids, stray_words
 from kore_tui.core.job import Job, JobState
 
 # Timed-out jobs older than this are left alone by `status --wait` (pass their IDs instead).
@@ -31,6 +31,7 @@ def _iso(epoch: float) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     parsed = for_status(parse_ids("\n".join(args.ids)))
+    parsed.invalid.extend(stray_words(args.ids))
     if parsed.invalid:
         for bad in parsed.invalid:
             err(f"invalid: {bad.token!r}: {bad.reason}")

@@ -24,7 +24,7 @@ from kore_tui.cli.failure import CliError
 from kore_tui.cli.session import run_and_report
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import EngineSettings
-from kore_tui.core.ids import ParsedIds, for_undeploy, parse_ids
+from kore_tui.core.ids import ParsedIds, for_undeploy, parse_ids, stray_words
 from kore_tui.core.text import inert
 
 _SHOWN_IDS = 10
@@ -45,6 +45,14 @@ def read_input(ids: list[str], file: str | None) -> str:
                 f"cannot read {inert(file, 200)!r}: {exc.strerror}", failure.IO
             ) from None
     return "\n".join(parts)
+
+
+def parse_input(ids: list[str], file: str | None) -> ParsedIds:
+    """The model and tool IDs of the arguments and the file; a plain word among the
+    arguments is an invalid token, as a mangled ID is."""
+    parsed = for_undeploy(parse_ids(read_input(ids, file)))
+    parsed.invalid.extend(stray_words(ids))
+    return parsed
 
 
 def report_invalid(parsed: ParsedIds) -> None:
@@ -176,8 +184,7 @@ def ask(
 
 
 def _run(args: argparse.Namespace) -> int:
-    text = read_input(args.ids, args.file)
-    parsed = for_undeploy(parse_ids(text))
+    parsed = parse_input(args.ids, args.file)
     target = load_target(args.env)
     env = target.env
     refused = refusal(parsed, env, read_only=args.read_only, skip_invalid=args.skip_invalid)

@@ -12,6 +12,7 @@ reported with a specific reason. Plain words (a CSV header, ``https``,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import quote
@@ -30,6 +31,7 @@ __all__ = [
     "for_undeploy",
     "parse_ids",
     "path_segment",
+    "stray_words",
 ]
 
 DOCK_STATUS_PREFIX = "ds-"
@@ -185,6 +187,19 @@ class IdParser:
             {"model": result.model_ids, "tool": result.tool_ids, "dock": result.dock_status_ids}[
                 kind
             ].append(value)
+
+
+def stray_words(arguments: Iterable[str]) -> list[InvalidToken]:
+    """Command-line arguments are each meant as an ID: a plain word among them ("--env"
+    after ``--``, an environment's name) is reported, where a file's words (a CSV header)
+    are rightly ignored. It went unnoticed, and the run went to the default environment."""
+    reason = "not an ID (each argument is read as an ID; options go before --)"
+    return [
+        InvalidToken(_shown(match.group(0)), reason)
+        for argument in arguments
+        for match in _TOKEN.finditer(_ESCAPES.sub("", argument))
+        if classify_token(match.group(0)) is None
+    ]
 
 
 def parse_ids(text: str) -> ParsedIds:

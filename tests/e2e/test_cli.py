@@ -135,6 +135,25 @@ def test_a_file_over_16_mib_is_read_to_its_end(sim_thread: SimulatorThread, tmp_
     assert json.loads(done.stdout)["modelIds"] == [first, last]
 
 
+def test_a_word_among_the_id_arguments_is_refused_not_ignored(
+    sim_thread: SimulatorThread,
+) -> None:
+    """`undeploy -- --env other cm-…` planned the undeploy in the default environment:
+    "--env" and "other" were read as words and dropped (a break-it run)."""
+    write_config(sim_thread.url)
+    model = sim_thread.model_ids[0]
+    done = kore("undeploy", "--dry-run", "--json", "--", "--env", "other", model)
+    assert done.returncode == 2
+    plan = json.loads(done.stdout)
+    assert plan["error"]["code"] == "invalid_ids"
+    assert [i["token"] for i in plan["invalid"]] == ["--env", "other"]
+    assert "options go before --" in plan["invalid"][0]["reason"]
+    status = kore("status", "--json", "sim", "ds-00000000-0000-4000-8000-000000000001")
+    assert status.returncode == 2 and "'sim'" in status.stderr
+    csv = kore("undeploy", "--dry-run", "--json", "--file", "-", stdin=f"modelId,env\n{model},x\n")
+    assert csv.returncode == 0, "a file's words (a CSV header) are still ignored"
+
+
 def test_invalid_tokens_refuse_unless_skip_invalid(sim_thread: SimulatorThread) -> None:
     write_config(sim_thread.url)
     args = ["undeploy", "--yes", sim_thread.model_ids[0], "cm-20xxxxxf-0xx9-5xx0-8xx1-81xxxxxxxx80"]
