@@ -36,31 +36,54 @@ is given and no default is configured. KORE_TUI_CONFIG overrides the config path
 """
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0: {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
+def positive_int(text: str, most: int = 1_000_000) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    if value > most:  # --limit 99999999999999999999 overflowed SQLite: a traceback
+        raise argparse.ArgumentTypeError(f"must be at most {most}: {text!r}")
     return value
+
+
+def setting_flag(name: str) -> Callable[[str], float]:
+    """A flag that overrides a [settings] value, held to the same bounds (one place:
+    Settings' fields). --concurrency 100000 and --timeout inf went past them."""
+
+    def parse(text: str) -> float:
+        # Imported here: the parser is built at every start, --version and --help included.
+        from dataclasses import fields
+
+        from kore_tui.core.config_model import Settings
+
+        low, high = next(f.metadata["bounds"] for f in fields(Settings) if f.name == name)
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:  # NaN fails this too
+            raise argparse.ArgumentTypeError(
+                f"must be between {low:g} and {high:g} (the config's bounds): {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def concurrency_flag(text: str) -> int:
+    value = setting_flag("concurrency")(text)
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(value)
 
 
 def tracking(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wait", action="store_true", help="track every job until it is final")
     p.add_argument(
         "--timeout",
-        type=positive_float,
+        type=setting_flag("job_timeout"),
         metavar="S",
         help="per-job deadline in seconds (default: config, 1800)",
     )
@@ -93,7 +116,7 @@ def acting(p: argparse.ArgumentParser, verb: str) -> None:
     )
     p.add_argument(
         "--concurrency",
-        type=positive_int,
+        type=concurrency_flag,
         metavar="N",
         help="requests in flight at once (default: config, 16)",
     )

@@ -75,6 +75,8 @@ def parse_config(path: Path, text: str) -> Config:
         line = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError(path, f"not valid TOML: {reason}", line) from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ConfigError(path, "not valid TOML: nested too deeply") from None
     config = Config(path=path)
     unknown = set(data) - {"default", "environments", "settings", "deploy_profiles"}
     if unknown:

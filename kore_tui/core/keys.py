@@ -101,6 +101,8 @@ def _credentials_from_bytes(path: Path, raw: bytes | None) -> dict[str, Secret]:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CredentialsFileError(f"{path}: not valid TOML: {inert(str(exc), 120)}") from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise CredentialsFileError(f"{path}: not valid TOML: nested too deeply") from None
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
         raise CredentialsFileError(f"{path}: [keys] must be a table")

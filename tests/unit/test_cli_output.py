@@ -116,8 +116,14 @@ def test_job_objects_carry_kind_and_action_as_the_contract_says() -> None:
     ("argv", "code", "says"),
     [
         (["undeploy", "--bogus", "--json"], "usage", "unrecognized arguments: --bogus"),
-        (["--json", "status", "--timeout", "-1"], "usage", "must be greater than 0"),
+        (["--json", "status", "--timeout", "-1"], "usage", "between 0.1 and 604800"),
         (["history", "--json", "--limit", "0"], "usage", "must be at least 1"),
+        # An OverflowError from SQLite, a traceback and exit 1 (a break-it run).
+        (["history", "--json", "--limit", "9" * 20], "usage", "must be at most 1000000"),
+        # The config's own bounds, for the flags that override them (both were accepted).
+        (["undeploy", "--json", "--concurrency", "100000", MODEL], "usage", "between 1 and 256"),
+        (["undeploy", "--json", "--timeout", "inf", MODEL], "usage", "between 0.1 and 604800"),
+        (["status", "--json", "--timeout", "1e309"], "usage", "between 0.1 and 604800"),
         (["history", "--json", "--env", "NOSUCH"], "config", "no environment named 'NOSUCH'"),
         (["undeploy", "--json", "--yes", MODEL], "config", "no environment"),
         (["status", "--json", "--env", "a", DS, "--env", "b"], "usage", "conflicting environments"),

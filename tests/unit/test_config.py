@@ -104,6 +104,8 @@ def test_missing_file_is_an_empty_config() -> None:
         ),
         ("[settings]\nconcurrency = 0\n", 1, "'concurrency' must be between"),
         ("colour = 1\n", 1, "unknown top-level key"),
+        # RecursionError from tomllib: a traceback and exit 1 (a break-it run).
+        ("key = " + "[" * 2000 + "]" * 2000 + "\n", None, "nested too deeply"),
     ],
 )
 def test_bad_config_names_file_line_and_reason_and_is_untouched(
@@ -219,6 +221,13 @@ def test_credentials_file_is_0600_and_a_readable_one_is_refused() -> None:
         read_credentials()
     assert f"chmod 600 {path}" in str(info.value)
     assert SENTINEL_KEY not in str(info.value)
+
+
+def test_a_credentials_file_nested_too_deeply_is_reported_not_a_traceback() -> None:
+    path = remember_key("prod", Secret(SENTINEL_KEY))
+    path.write_text("a = " + "[" * 2000 + "]" * 2000 + "\n")
+    with pytest.raises(CredentialsFileError, match="nested too deeply"):
+        read_credentials()
 
 
 def test_settings_defaults_match_documented_values() -> None:
