@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -44,7 +45,15 @@ def err(message: str) -> None:
 
 def load_target(env_name: str | None) -> Target:
     config = load_config()
-    return Target(config, resolve_environment(config, env_name))
+    env = resolve_environment(config, env_name)
+    if env_name is None and config.default and os.environ.get("KORE_HOST"):
+        # The documented order (--env, the default, then KORE_HOST) sent a run meant for the
+        # platform in KORE_HOST to the default environment, without a word.
+        err(
+            f"KORE_HOST is set but not used: the default environment {inert(env.name, 40)!r} "
+            f"({inert(env.host, 80)}) is; pass --env NAME to choose"
+        )
+    return Target(config, env)
 
 
 def tty_prompt(env: Environment) -> Secret | None:

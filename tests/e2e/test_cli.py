@@ -154,6 +154,21 @@ def test_a_word_among_the_id_arguments_is_refused_not_ignored(
     assert csv.returncode == 0, "a file's words (a CSV header) are still ignored"
 
 
+def test_kore_host_beside_a_default_environment_is_named_as_unused(
+    sim_thread: SimulatorThread,
+) -> None:
+    """KORE_HOST set to reach another platform went, as documented, to the config's
+    default environment instead, without a word: at 3 a.m. that default is prod."""
+    write_config(sim_thread.url)
+    model = sim_thread.model_ids[0]
+    env = {"SIM_KEY": SENTINEL_KEY, "KORE_HOST": "https://staging.example.invalid"}
+    done = run_cli("undeploy", "--dry-run", model, env=env)
+    assert done.returncode == 0
+    assert "KORE_HOST is set but not used: the default environment 'sim'" in done.stderr
+    named = run_cli("undeploy", "--dry-run", "--env", "sim", model, env=env)
+    assert "KORE_HOST" not in named.stderr, "--env chose: nothing to point out"
+
+
 def test_invalid_tokens_refuse_unless_skip_invalid(sim_thread: SimulatorThread) -> None:
     write_config(sim_thread.url)
     args = ["undeploy", "--yes", sim_thread.model_ids[0], "cm-20xxxxxf-0xx9-5xx0-8xx1-81xxxxxxxx80"]
