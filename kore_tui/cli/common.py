@@ -199,6 +199,10 @@ def classify(exc: BaseException) -> tuple[str, str] | None:
         return failure.KEY, str(exc)
     if isinstance(exc, DeployParamsError | UnknownProfileError):
         return failure.PARAMS, str(exc)
+    from kore_tui.core.journal import JournalError  # only once something failed
+
+    if isinstance(exc, JournalError):  # a folder, garbage or a full disk where it should be
+        return failure.IO, str(exc)
     if isinstance(exc, KoreError):
         return failure.USAGE, str(exc)
     if isinstance(exc, OSError):  # unreadable file, full disk, symlinked config...

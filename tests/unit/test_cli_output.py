@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -140,6 +141,21 @@ def test_exit_2_under_json_prints_exactly_one_error_document(
     assert code in ERROR_CODES
     assert says in document["error"]["message"]
     assert says in err, "diagnostics still go to stderr"
+
+
+def test_a_journal_that_cannot_be_opened_is_an_io_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """It was code "usage": nothing the operator typed was wrong."""
+    journal = tmp_path / "journal.sqlite3"
+    journal.mkdir()
+    monkeypatch.setenv("KORE_TUI_JOURNAL", str(journal))
+    assert main(["history", "--json"]) == 2
+    document = json.loads(capsys.readouterr().out)
+    assert (
+        document["error"]["code"] == "io"
+        and "cannot open the journal" in (document["error"]["message"])
+    )
 
 
 def test_without_json_errors_go_to_stderr_only(capsys: pytest.CaptureFixture[str]) -> None:
