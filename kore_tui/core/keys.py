@@ -256,7 +256,7 @@ def resolve_key(
         value = os.environ.get(env.key_env)
         if value and value.strip():
             return check_key(Secret(value), f"the key in ${env.key_env}"), f"${env.key_env}"
-        tried.append(f"${env.key_env} is not set")
+        tried.append(f"${env.key_env} is {'empty' if value is not None else 'not set'}")
     if env.key_command:
         return run_key_command(env.key_command), "key_command"
     if not env.ephemeral:

@@ -183,6 +183,13 @@ def test_key_sources_in_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     assert source == "prompt"
     with pytest.raises(KeyUnavailableError, match="no API key for 'qa'"):
         resolve_key(nothing)
+    empty = Environment("stage", "https://a.kore.ai", key_env="KORE_STAGE_KEY")
+    monkeypatch.setenv("KORE_STAGE_KEY", "")  # set, to nothing: "is not set" sent people looking
+    with pytest.raises(KeyUnavailableError, match=r"\$KORE_STAGE_KEY is empty"):
+        resolve_key(empty)
+    monkeypatch.delenv("KORE_STAGE_KEY")
+    with pytest.raises(KeyUnavailableError, match=r"\$KORE_STAGE_KEY is not set"):
+        resolve_key(empty)
 
 
 def test_failing_key_command_reports_stderr_not_stdout(tmp_path: Path) -> None:
