@@ -29,6 +29,9 @@ class AdminRoutes:
         router.add_post("/_sim/outcomes", self.outcomes)
 
     async def counters(self, request: web.Request) -> web.StreamResponse:
+        """Per action and resource: "received", every POST that arrived (faults included);
+        "accepted", every POST that reached an existing resource, whatever it answered (a
+        409 too): what "was this model POSTed twice?" counts, not only the 200s."""
         state = self.sim.state
         received = {action: dict(c) for action, c in state.received.items()}
         accepted = {action: dict(c) for action, c in state.accepted.items()}
