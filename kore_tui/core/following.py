@@ -175,7 +175,8 @@ class Following:
             self._notes[job.key] = (
                 f"not sent: its {job.action.lower()} of {since} has an "
                 "UNKNOWN outcome "
-                "(it may have reached the server); retry that job explicitly"
+                "(it may have reached the server); check the resource, then retry that "
+                "job in the console (R on its row): the command line has no retry"
             )
             return job
         record = self._journal.owner_records([job.owner or ""]).get(job.owner or "")
