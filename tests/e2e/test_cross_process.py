@@ -137,7 +137,7 @@ async def test_unknown_blocks_a_new_undeploy_and_retry_is_refused_while_one_is_l
         other.start()
         (shown,) = other.undeploy(sim.model_ids)
         assert shown.key == unknown.key and shown.state is JobState.UNKNOWN
-        assert "retry that job explicitly" in other.notes[shown.key]
+        assert "retry that job in the console (R on its row)" in other.notes[shown.key]
         # The explicit retry in one process makes a live job; the same retry elsewhere,
         # at the same time, is refused: one POST.
         assert engine.retry([unknown.key]) == 1

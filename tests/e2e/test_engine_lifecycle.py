@@ -415,7 +415,10 @@ async def test_a_doubtful_deploy_answer_is_unknown_and_never_resent() -> None:
         assert await received(sim.url, "DEPLOY") == {model: 1}
         # The UNKNOWN blocks a new deploy and an undeploy alike: only a retry sends.
         (again,) = engine.deploy([model], DeployParams(model=PARAMS))
-        assert again.key == job.key and "retry that job explicitly" in engine.notes[job.key]
+        assert (
+            again.key == job.key
+            and "retry that job in the console (R on its row)" in engine.notes[job.key]
+        )
     finally:
         await close(engine)
         await sim.stop()
