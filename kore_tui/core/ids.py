@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from kore_tui.core.errors import InvalidIdError
 from kore_tui.core.resources import MODEL_PREFIX, TOOL_PREFIX
+from kore_tui.core.text import strip_escapes
 
 __all__ = [
     "DOCK_STATUS_PREFIX",
@@ -42,11 +43,12 @@ _TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
 _HEXISH = re.compile(r"[0-9A-Fa-f\-]+")
 _OTHER_PREFIX = re.compile(r"([A-Za-z]{1,4})-([0-9A-Za-z]+-){2,}[0-9A-Za-z]+")
 _SHOWN_TOKEN_LIMIT = 60
-# Terminal escapes (CSI, OSC, two-byte): a coloured paste (grep --color) wrapped IDs in
-# them, and "\x1b[31mcm-…" read as the plain word "31mcm-…". Dropped before tokens.
-_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-# A whole ID inside a longer token: reported, not taken and not ignored.
-_EMBEDDED = re.compile(r"(cm-|a-|ds-)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# An ID behind other text in one token: reported, not taken and not ignored. cm- and ds-
+# with 8 hex digits are enough (a mangled paste cuts IDs too); a- needs the whole UUID
+# ("data-…" is a word).
+_EMBEDDED = re.compile(
+    r"(cm-|ds-)[0-9a-f]{8}|(a-)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
 
 
 InvalidKind = Literal["malformed", "dock_status_id", "model_id", "tool_id"]
@@ -145,9 +147,8 @@ def classify_token(token: str) -> tuple[str, str] | InvalidToken | None:
     embedded = _EMBEDDED.search(lower)
     if embedded:
         lead = stripped[: embedded.start()]
-        return InvalidToken(
-            _shown(stripped), f"text before its {embedded.group(1)} prefix: {lead[:20]!r}"
-        )
+        prefix = embedded.group(1) or embedded.group(2)
+        return InvalidToken(_shown(stripped), f"text before its {prefix} prefix: {lead[:20]!r}")
     return None
 
 
@@ -165,8 +166,7 @@ class IdParser:
         self._seen_invalid: set[str] = set()
 
     def feed(self, text: str) -> None:
-        if "\x1b" in text:
-            text = _ESCAPES.sub("", text)
+        text = strip_escapes(text)
         result = self.result
         seen = self._seen
         for match in _TOKEN.finditer(text):
@@ -197,7 +197,7 @@ def stray_words(arguments: Iterable[str]) -> list[InvalidToken]:
     return [
         InvalidToken(_shown(match.group(0)), reason)
         for argument in arguments
-        for match in _TOKEN.finditer(_ESCAPES.sub("", argument))
+        for match in _TOKEN.finditer(strip_escapes(argument))
         if classify_token(match.group(0)) is None
     ]
 

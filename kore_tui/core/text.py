@@ -10,6 +10,7 @@ Rich markup is not interpreted here: callers render with ``rich.text.Text``
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 DEFAULT_LIMIT = 300
@@ -62,3 +63,14 @@ def scrub(value: str, keep: str = "") -> str:
     if value.isprintable() and value.isascii():  # the common case, a fast exit
         return value
     return "".join(ch if ch in keep or not _is_unsafe(ch) else _PLACEHOLDER for ch in value)
+
+
+# Terminal escapes (CSI, OSC, two-byte ESC sequences): what colours a `grep --color` or
+# `ls` output. In pasted text they are never the operator's words, and "\x1b[31mcm-…"
+# read as the plain word "31mcm-…" (its ID lost, silently).
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def strip_escapes(value: str) -> str:
+    """``value`` without its terminal escape sequences (a lone ESC stays, for scrub)."""
+    return _ESCAPES.sub("", value) if "\x1b" in value else value

@@ -162,3 +162,33 @@ def test_the_checker_sees_a_raw_input() -> None:
     import asyncio
 
     asyncio.run(run())
+
+
+async def test_a_coloured_paste_keeps_its_ids_in_the_id_box() -> None:
+    """A paste from `grep --color`: each ESC became "�" in the box, "[31mcm-…" then read as
+    the word "31mcm-…", and the ID was gone from the count (an operator run). The escape
+    sequences go whole, the IDs stay."""
+    app = new_app()
+    first = "cm-f38b2ffc-80a4-4f5a-91c9-bc701e7ea419"
+    second = "cm-d7a7a3cc-8c3d-4f16-9293-de8fc88b2875"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        entry = app.main.query_one(IdEntry)
+        paste_into(
+            entry.text_area, f"\x1b[01;31m\x1b[K{first}\x1b[m\x1b[K\n\x1b[31m{second}\x1b[0m\n"
+        )
+        await until(pilot, lambda: second in entry.text_area.text)
+        assert "\x1b" not in entry.text_area.text and "\N{REPLACEMENT CHARACTER}" not in (
+            entry.text_area.text
+        )
+        parsed = await entry.current()
+        assert parsed.model_ids == [first, second] and parsed.invalid == []
+
+
+def test_an_id_cut_behind_other_text_is_reported() -> None:
+    """What a mangled colour code leaves ("31mcm-d7a7a3cc-8c3d-…" cut short) was a word."""
+    from kore_tui.core.ids import parse_ids
+
+    parsed = parse_ids("31mcm-d7a7a3cc-8c3d-4f16-9293-d")
+    assert [i.reason for i in parsed.invalid] == ["text before its cm- prefix: '31m'"]
+    assert parse_ids("data-1234abcd and a-team").invalid == [], "words stay words"

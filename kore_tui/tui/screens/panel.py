@@ -67,6 +67,8 @@ class PanelScreen(Screen[None]):
         # the summary counts them, not the whole panel ("Batch done: 24 SUCCESS" for a
         # retry of 3).
         self._batch_keys: set[str] = set()
+        self._last_batch: set[str] = set()  # the jobs the batch line counts
+        self._batch_shown: Text | None = None
         self._opened = utc_now()  # a job's steps before this belong to an earlier run
         self._summary_shown: Text | None = None
         self.lifecycle = Lifecycle(self)
@@ -223,12 +225,26 @@ class PanelScreen(Screen[None]):
             self._batch_active = True
             line.display = False
             return
-        if not self._batch_active:
+        if self._batch_active:
+            self._batch_active = False
+            self._last_batch = set(self._batch_keys)
+            self._batch_keys.clear()
+        elif not line.display:
             return
-        self._batch_active = False
+        # Shown, the line follows its jobs: a stopped one tracked again (r) can end before a
+        # drain sees it live, and "1 stopped ⏸" stayed under a summary that had none.
+        text = self._batch_text()
+        if text != self._batch_shown:
+            self._batch_shown = text
+            line.update(text)
+        line.display = True
+
+    def _batch_text(self) -> Text:
+        """The last batch's outcome (its jobs, else the whole panel's) and the keys for
+        what did not succeed."""
+        counts, stopped = self.model.counts, self.model.stopped
         jobs = self.model.jobs
-        mine = [jobs[k] for k in self._batch_keys if k in jobs]
-        self._batch_keys.clear()
+        mine = [jobs[k] for k in self._last_batch if k in jobs]
         batch = [j.state for j in mine if not is_stopped(j)]
         held = sum(1 for j in mine if is_stopped(j)) if mine else stopped.total()
         counts = Counter(batch) if mine else counts - stopped
@@ -245,8 +261,7 @@ class PanelScreen(Screen[None]):
             # SUCCESS row said "Retry applies to FAILED…". F first, then R.
             keys = "F then R: retry failed" if self.writable else "F mark failed"
             text.append(f"  {keys} · C copy their IDs", style="bold yellow")
-        line.update(text)
-        line.display = True
+        return text
 
     def _problems(self) -> list[str]:
         return [k for k, j in self.model.jobs.items() if j.state in PROBLEMS]

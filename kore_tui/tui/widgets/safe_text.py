@@ -16,7 +16,7 @@ from textual.document._document import EditResult
 from textual.document._edit import Edit
 from textual.widgets import Input, TextArea
 
-from kore_tui.core.text import scrub
+from kore_tui.core.text import scrub, strip_escapes
 
 
 class SafeInput(Input):
@@ -36,7 +36,9 @@ class SafeTextArea(TextArea):
         super().load_text(scrub(text, keep="\n\r\t"))
 
     def edit(self, edit: Edit) -> EditResult:
-        edit.text = scrub(edit.text, keep="\n\r\t")
+        # A pasted colour code goes whole, not as "�[31m" glued to the ID after it. Only
+        # the inserted text changes length: the edit's range and the cursor stay valid.
+        edit.text = scrub(strip_escapes(edit.text), keep="\n\r\t")
         return super().edit(edit)
 
     async def _on_paste(self, event: events.Paste) -> None:
