@@ -130,7 +130,9 @@ class KoreApp(ConfigSaving):
         temporary = {
             s.env.name: n for s in self.sessions if s.env.ephemeral and (n := len(s.model.jobs))
         }
-        question = quit_question(unfinished, temporary, self.env.name if self.env else None)
+        current = self.env.name if self.env else None
+        bounces = self.sessions.pending_bounces()
+        question = quit_question(unfinished, temporary, current, bounces)
         if question is None:
             self.exit(0)
             return

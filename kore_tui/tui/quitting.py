@@ -14,12 +14,22 @@ from kore_tui.core.text import inert
 
 
 def quit_question(
-    unfinished: Mapping[str, int], temporary: Mapping[str, int], current: str | None
+    unfinished: Mapping[str, int],
+    temporary: Mapping[str, int],
+    current: str | None,
+    pending_bounces: int = 0,
 ) -> str | None:
     """``unfinished``: jobs not final, by environment; ``temporary``: jobs of environments
-    whose journal ends with the console (the demo), by environment."""
+    whose journal ends with the console (the demo), by environment; ``pending_bounces``:
+    bounces whose redeploy is not sent yet (only this console sends it)."""
     lasting = {name: n for name, n in unfinished.items() if name not in temporary}
     parts = []
+    if pending_bounces:
+        parts.append(
+            f"{pending_bounces} bounce(s) have not sent their redeploy yet: only this console "
+            "sends it, so their models and tools are left undeployed (reported the next time, "
+            "never sent on their own)."
+        )
     if lasting:
         total = sum(lasting.values())
         if list(lasting) == [current]:

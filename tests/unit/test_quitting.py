@@ -30,3 +30,16 @@ def test_the_demo_asks_even_when_final_and_never_promises_a_resume() -> None:
     )
     assert "resume the next" not in flying
     assert quit_question({}, {}, "demo") is None, "an empty demo quits at once"
+
+
+def test_a_bounce_whose_redeploy_is_not_sent_yet_is_named() -> None:
+    """q mid-bounce asked only about jobs that resume: a bounce's redeploy is sent by this
+    console alone, so quitting leaves the model undeployed (reported next time, never
+    sent on its own) and the question did not say so."""
+    question = quit_question({"prod": 2}, {}, "prod", pending_bounces=1)
+    assert question is not None
+    assert "1 bounce(s) have not sent their redeploy" in question
+    assert "left undeployed" in question
+    assert "bounce" not in (quit_question({"prod": 2}, {}, "prod") or "")
+    alone = quit_question({}, {}, "prod", pending_bounces=1)
+    assert alone is not None and "left undeployed" in alone
