@@ -526,3 +526,17 @@ async def test_the_write_buttons_are_greyed_while_the_box_holds_a_mangled_id() -
         assert await writes_live(f"{good}\ncm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3cX\n") == [False] * 3
         assert not entry.query_one("#watch", Button).disabled, "a watch keeps what it skips"
         assert await writes_live(good) == [True] * 3
+
+
+def test_the_banner_s_last_error_uses_a_wide_terminal() -> None:
+    """The last error was cut at 28 characters at any width: "HTTP 409 CONFLICT: Model
+    is…" at 250 columns with 120 free."""
+    env = Environment("prod", "https://agent-platform.kore.ai")
+    store = JobStore()
+    error = "HTTP 409 CONFLICT: Model is not deployed (it was undeployed by another run)"
+    store.set_health(HostHealth(errors=1, last_error=error, last_error_wall=1.0))
+    narrow = banner_text(env, store, False, 10.0).plain
+    wide = banner_text(env, store, False, 10.0, width=250).plain
+    assert "HTTP 409 CONFLICT: Model is…" in narrow, "a narrow banner keeps room for the host"
+    assert error in wide and wide.endswith("agent-platform.kore.ai")
+    assert len(wide) <= 250

@@ -46,8 +46,10 @@ def banner_text(
     tracking: bool | None = None,
     elsewhere: Mapping[str, int] | None = None,
     paused_elsewhere: Collection[str] = (),
+    width: int = 120,
 ) -> Text:
     """One line, most urgent first: what is cut at a narrow width is the least urgent.
+    ``width``: the line's; the last error gets what a wide terminal has beyond 120.
 
     ``tracking``: whether any job is being followed; only then is a long silence from
     the host a warning (idle, "last OK 75s ago" is just the truth). None: jobs in flight.
@@ -102,7 +104,8 @@ def banner_text(
     if health.errors:
         text.append(f"errors {health.errors}", style="bold red")
         if health.last_error:
-            text.append(f" (last: {inert(health.last_error, 28)})", style="red")
+            room = 28 + max(0, width - 120)  # 28 at 120: the host still fits after it
+            text.append(f" (last: {inert(health.last_error, room)})", style="red")
         text.append(" · ")
     if tracking is None:
         tracking = store.in_flight > 0
@@ -138,7 +141,10 @@ class EnvBanner(Static):
         elsewhere: Mapping[str, int] | None = None,
         paused_elsewhere: Collection[str] = (),
     ) -> None:
-        text = banner_text(env, store, read_only, now, tracking, elsewhere, paused_elsewhere)
+        width = self.size.width or 120
+        text = banner_text(
+            env, store, read_only, now, tracking, elsewhere, paused_elsewhere, width=width
+        )
         if text == self._shown:
             return  # the once-a-second refresh with nothing new: no repaint
         self._shown = text
