@@ -540,3 +540,14 @@ def test_the_banner_s_last_error_uses_a_wide_terminal() -> None:
     assert "HTTP 409 CONFLICT: Model is…" in narrow, "a narrow banner keeps room for the host"
     assert error in wide and wide.endswith("agent-platform.kore.ai")
     assert len(wide) <= 250
+
+
+def test_a_final_job_without_an_answer_says_none_and_its_timeline_says_http_once() -> None:
+    """A POST answered 409: "Last response (none yet)" on a job that is over, and its
+    timeline read "HTTP 409  HTTP 409 CONFLICT: …"."""
+    env = Environment("prod", "https://example.invalid")
+    job = next(j for j in scripted_jobs(env) if j.state is JobState.ERROR)
+    text = detail_text(job).plain
+    assert "(none yet)" not in text and "(none: no dock status was read)" in text
+    line = next(x for x in text.splitlines() if "HTTP 409 CONFLICT" in x and x.startswith("20"))
+    assert line.count("HTTP 409") == 1, line

@@ -98,7 +98,8 @@ def detail_text(job: Job, width: int | None = None) -> Text:
         text.append_text(params_text(job.params))
     text.append("\nLast response\n", style="bold underline")
     if job.last_response is None:
-        text.append("(none yet)\n", style="dim")
+        said = "(none: no dock status was read)" if job.is_final else "(none yet)"
+        text.append(f"{said}\n", style="dim")
     else:
         raw = json.dumps(job.last_response, indent=2, ensure_ascii=False)[:8000]
         for line in raw.splitlines()[:200]:
@@ -108,8 +109,8 @@ def detail_text(job: Job, width: int | None = None) -> Text:
         start = len(text.plain)
         text.append(f"{t.at}  ", style="dim")
         text.append(f"{t.state.value:<12}", style=STATE_STYLES.get(t.state))
-        if t.http_status:
-            text.append(f" HTTP {t.http_status}", style="dim")
+        if t.http_status and not (t.detail or "").startswith(f"HTTP {t.http_status}"):
+            text.append(f" HTTP {t.http_status}", style="dim")  # else the detail says it
         if t.detail:
             text.append("  ")
             # Wrapped under the timestamp's end: the state column stays readable down
