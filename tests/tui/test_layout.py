@@ -551,3 +551,28 @@ def test_a_final_job_without_an_answer_says_none_and_its_timeline_says_http_once
     assert "(none yet)" not in text and "(none: no dock status was read)" in text
     line = next(x for x in text.splitlines() if "HTTP 409 CONFLICT" in x and x.startswith("20"))
     assert line.count("HTTP 409") == 1, line
+
+
+async def test_the_cursor_row_stays_in_sight_when_the_batch_line_appears() -> None:
+    """At 80x24 the batch line pushed the panel down a row and the selected row fell
+    below the view: the next x or u acted on a row the operator could not see."""
+    from kore_tui.core.job import ACTIVE_STATES
+
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.main._drain()
+        model = app.main.model
+        model.apply([], [k for k, j in model.jobs.items() if j.state in ACTIVE_STATES])
+        table = app.main.query_one(JobsTable)
+        table.rebuild()
+        table.focus()
+        await pilot.pause()
+        table.cursor = int(table.scroll_offset.y) + table.size.height - 1  # the last row shown
+        await pilot.pause()
+        app.main._batch_active = True
+        app.main._update_summary()
+        await until(pilot, lambda: app.main.query_one("#batch").display)
+        await pilot.pause()
+        top = int(table.scroll_offset.y)
+        assert top <= table.cursor < top + table.size.height, (top, table.cursor, table.size)

@@ -321,6 +321,7 @@ async def test_stopping_a_bounce_s_undeploy_says_its_redeploy_waits(
             await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
             table = app.main.query_one(JobsTable)
             table.focus()
+            await until(pilot, lambda: table.cursor_key is not None)  # its row, rebuilt
             await pilot.press("x")
             said = "Stopped tracking 1 job(s). 1 bounce(s) will not redeploy until r re-checks"
             await until(pilot, lambda: said in messages(app))

@@ -237,7 +237,11 @@ class PanelScreen(Screen[None]):
         if text != self._batch_shown:
             self._batch_shown = text
             line.update(text)
-        line.display = True
+        if not line.display:
+            line.display = True
+            # The line takes a row from the panel: the cursor's row stays in sight (it fell
+            # below the view at 80x24, and the next x or u acted on a row out of sight).
+            self.call_after_refresh(self.query_one(JobsTable).scroll_to_cursor)
 
     def _batch_text(self) -> Text:
         """The last batch's outcome (its jobs, else the whole panel's) and the keys for

@@ -196,7 +196,10 @@ class JobsTable(ScrollView, can_focus=True):
         for row in {old, new}:
             if top <= row < top + self.size.height:
                 self.refresh(Region(0, row - top, self.size.width, 1))
-        self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
+        self.scroll_to_cursor()
+
+    def scroll_to_cursor(self) -> None:
+        self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True)
 
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, len(self.model.visible) - 1)) if self.model.visible else 0
