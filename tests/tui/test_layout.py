@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from rich.text import Text
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widgets import Button
 
 from kore_tui.core.config import Environment
@@ -27,6 +29,16 @@ from tests.tui.conftest import until
 
 async def _noop(app: KoreApp, pilot: object) -> None:
     return None
+
+
+async def panel_of(app: KoreApp, pilot: Pilot[Any]) -> JobsTable:
+    """The scene's jobs in the panel's rows, the focus on the panel."""
+    await pilot.pause()
+    app.main._drain()
+    table = app.main.query_one(JobsTable)
+    table.rebuild()
+    table.focus()
+    return table
 
 
 def fit_line(text: Text, width: int) -> str:
@@ -281,11 +293,7 @@ async def test_summary_is_not_overdrawn_by_the_progress_bar(size: tuple[int, int
     """Bug 9: `5 marked (5` and `view: all━━━━` at 80 columns."""
     app = build_app(Scene("layout", "", "prod", _noop))
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        app.main._drain()
-        table = app.main.query_one(JobsTable)
-        table.rebuild()
-        table.focus()
+        table = await panel_of(app, pilot)
         await pilot.press("a")
         app.main.model.text_filter = "no-such-thing"
         table.rebuild()
@@ -405,11 +413,7 @@ async def test_a_cut_error_ends_in_an_ellipsis_on_screen(size: tuple[int, int]) 
     columns: the "…" that says "Enter shows the rest" was what got cut ("…reported F")."""
     app = build_app(Scene("layout", "", "prod", _noop))
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        app.main._drain()
-        table = app.main.query_one(JobsTable)
-        table.rebuild()
-        table.focus()
+        table = await panel_of(app, pilot)
         # More rows than fit: the scrollbar comes with the next layout.
         await until(pilot, lambda: table.scrollbars_enabled[0], 5)
         right = table.scrollable_content_region.right
@@ -451,11 +455,7 @@ async def test_a_long_detail_value_wraps_under_its_value_not_under_the_labels(
     """The Error of a job wrapped to the dialog's first column, where it read as a label."""
     app = build_app(Scene("layout", "", "prod", _noop))
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        app.main._drain()
-        table = app.main.query_one(JobsTable)
-        table.rebuild()
-        table.focus()
+        table = await panel_of(app, pilot)
         job = next(j for j in app.main.model.jobs.values() if j.state is JobState.UNKNOWN)
         table.cursor = app.main.model.visible.index(job.key)
         await pilot.press("enter")
