@@ -466,7 +466,7 @@ async def test_batch_end_summary_and_retry_confirmation_counts(simenv: Simulator
         await until(pilot, lambda: batch.display)
         text = str(batch.render())
         assert "Batch done: 2 SUCCESS, 1 UNKNOWN  F" in text, "no zero counts"
-        assert "F then R: retry failed · C copy their IDs" in text
+        assert "F then R: retry · C copy IDs" in text
         app.main.query_one(JobsTable).focus()
         await pilot.press("C")
         assert "Copied the IDs of 1 model(s) that did not succeed." in messages(app)

@@ -263,8 +263,9 @@ class PanelScreen(Screen[None]):
         if any(state in PROBLEMS for state in batch) or (not mine and self._problems()):
             # "F mark failed · R retry" read as two keys for the same rows: R on the cursor's
             # SUCCESS row said "Retry applies to FAILED…". F first, then R.
-            keys = "F then R: retry failed" if self.writable else "F mark failed"
-            text.append(f"  {keys} · C copy their IDs", style="bold yellow")
+            # Short: with a stopped job the line wrapped at 80 columns ("their IDs" alone).
+            keys = "F then R: retry" if self.writable else "F mark failed"
+            text.append(f"  {keys} · C copy IDs", style="bold yellow")
         return text
 
     def _problems(self) -> list[str]:
