@@ -140,6 +140,7 @@ async def test_a_batch_with_a_stopped_job_still_ends_and_counts_it(
         line = app.main.query_one("#batch", Static)
         await until(pilot, lambda: line.display, timeout=10)
         assert "Batch done: 1 SUCCESS, 1 stopped ⏸" in str(line.render())
+        await until(pilot, lambda: line.size.height > 0)  # laid out on the next refresh
         assert line.size.height == 1, "one row at 120 columns"
         # r tracks it again; its end comes before a drain sees it live: the line said
         # "1 stopped ⏸" under a summary that no longer had one.
