@@ -92,7 +92,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-class _Collector(logging.Handler):
+class LogCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.texts: list[str] = []
@@ -104,18 +104,34 @@ class _Collector(logging.Handler):
         self.texts.append(text)
 
 
-@pytest.fixture(autouse=True)
-def no_key_in_logs() -> Iterator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+    """The root logger runs at DEBUG through a test's setup, call and teardown.
+
+    A fixture cannot set this: pytest's logging plugin (``log_level = "WARNING"``, see
+    pyproject.toml) enters each phase with the root at ``min(current, WARNING)`` and puts the
+    level it found back when the phase ends, so a level set by a fixture during setup was
+    undone before the test body ran, and ``no_key_in_logs`` saw WARNING and up only. Set
+    here, around all three phases, the level pytest finds and restores is DEBUG; its own
+    handlers still keep WARNING and up (they do not format the DEBUG records)."""
     root = logging.getLogger()
-    collector = _Collector()
     old_level = root.level
     root.setLevel(logging.DEBUG)
+    try:
+        return (yield)
+    finally:
+        root.setLevel(old_level)
+
+
+@pytest.fixture(autouse=True)
+def no_key_in_logs() -> Iterator[LogCollector]:
+    root = logging.getLogger()
+    collector = LogCollector()
     root.addHandler(collector)
     try:
-        yield
+        yield collector
     finally:
         root.removeHandler(collector)
-        root.setLevel(old_level)
     leaked = [t for t in collector.texts if SENTINEL_KEY in t]
     assert not leaked, f"the API key reached a log record: {leaked[0][:200]}"
 

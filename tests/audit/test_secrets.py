@@ -13,10 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from kore_tui.core import paths
 from kore_tui.simulator import SimulatorThread
 from tests.cli_runner import run_cli
-from tests.conftest import SENTINEL_KEY, sim_config
+from tests.conftest import SENTINEL_KEY, LogCollector, sim_config
 from tests.helpers import until_sync
 
 
@@ -103,3 +105,14 @@ def test_console_export_holds_no_key(tmp_path: Path) -> None:
     for name in ("out.csv", "out.json"):
         path = export_jobs(jobs, tmp_path / name)
         assert SENTINEL_KEY.encode() not in path.read_bytes()
+
+
+def test_the_log_check_sees_the_debug_records_of_every_library(
+    sim_thread: SimulatorThread, no_key_in_logs: LogCollector
+) -> None:
+    # The fixture's promise ("no record, at DEBUG, from any library, holds the key") holds
+    # only if DEBUG records reach it during the test body: pytest's logging plugin used to
+    # put the root level back to WARNING before the body ran.
+    with httpx.Client(verify=False, headers={"x-api-key": SENTINEL_KEY}) as http:
+        http.get(sim_thread.url + "/")
+    assert any("send_request_headers" in text for text in no_key_in_logs.texts)
