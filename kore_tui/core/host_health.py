@@ -8,9 +8,12 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from kore_tui.core.errors import BadRequestError, ConflictError, NotFoundError
 from kore_tui.core.job import JobState
 from kore_tui.core.store import HostHealth, JobStore
 from kore_tui.core.text import inert
+
+ANSWERS_ABOUT_ONE_JOB = (BadRequestError, NotFoundError, ConflictError)
 
 
 class HostMonitor:
@@ -37,6 +40,13 @@ class HostMonitor:
         self.update(last_success_wall=time.time())
 
     def record_error(self, exc: BaseException) -> None:
+        """A request failed. A refusal about the one model or job asked for (400, 404, 409)
+        is the host answering, and answering well: the job's row says why it was refused.
+        What counts as the host's errors is its trouble: no answer, a timeout, a 5xx, a
+        refused key, a reply that cannot be read."""
+        if isinstance(exc, ANSWERS_ABOUT_ONE_JOB):
+            self.record_success()
+            return
         self.update(
             errors=self._health.errors + 1,
             last_error=inert(str(exc), 160),

@@ -108,12 +108,12 @@ def test_auth_failed_is_shown_only_until_a_request_succeeds() -> None:
 
 
 def test_a_host_that_only_answered_errors_is_not_called_silent() -> None:
-    """An operator's run: "errors 1 (last: HTTP 404 …) · no answer yet" — the host had
+    """An operator's run: "errors 1 (last: HTTP 502 …) · no answer yet" — the host had
     answered, with an error. What has not come yet is an OK answer."""
     env = Environment("prod", "https://prod.kore.ai")
     store = JobStore()
     assert "no answer yet" in banner_text(env, store, False, 120.0).plain
-    store.set_health(HostHealth(errors=1, last_error="HTTP 404 NOT_FOUND", last_error_wall=100.0))
+    store.set_health(HostHealth(errors=1, last_error="HTTP 502: gateway", last_error_wall=100.0))
     shown = banner_text(env, store, False, 120.0).plain
     assert "errors 1" in shown and "no OK answer yet" in shown, shown
 

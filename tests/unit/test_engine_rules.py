@@ -225,9 +225,30 @@ async def test_connect_failures_give_up_with_error() -> None:
 )
 async def test_definite_rejection_is_error_with_reason(response: httpx.Response, kind: str) -> None:
     platform = Platform([response])
-    job = only(await run(platform))
+    engine = await run(platform)
+    job = only(engine)
     assert job.state is JobState.ERROR and job.error_kind == kind
     assert job.http_status == response.status_code and platform.post_count == 1
+    # The host answered about this one model (the row says what): the banner's "errors"
+    # counts the host's trouble, and two operators read a 409 there as a broken connection.
+    health = engine.store.health
+    assert health.errors == 0 and health.last_success_wall is not None
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(502, text="bad gateway"),
+        httpx.Response(200, text="<html>not json</html>"),
+        httpx.ConnectError("refused"),
+    ],
+)
+async def test_the_host_s_trouble_counts_in_its_errors(failure: object) -> None:
+    platform = Platform([failure])
+    settings = replace(FAST, max_connect_retries=0, job_timeout=0.5)
+    engine = await run(platform, settings=settings)
+    health = engine.store.health
+    assert health.errors >= 1 and health.last_success_wall is None and health.last_error
 
 
 async def test_unknown_status_value_is_shown_and_ends_at_deadline() -> None:
