@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +23,7 @@ from kore_tui.tui.screens.panel import action_words
 from kore_tui.tui.widgets.banner import banner_text
 from kore_tui.tui.widgets.history_columns import history_cells, history_columns
 from kore_tui.tui.widgets.id_entry import IdEntry
+from kore_tui.tui.widgets.items_line import ItemsLine
 from kore_tui.tui.widgets.job_columns import row_cells
 from kore_tui.tui.widgets.jobs_table import JobsTable, ago
 from tests.tui.conftest import until
@@ -312,6 +314,31 @@ async def test_summary_is_not_overdrawn_by_the_progress_bar(size: tuple[int, int
         assert summary.region.right < bar.region.x
 
 
+@pytest.mark.parametrize("width", [60, 80, 100])
+async def test_the_summary_wraps_between_items_never_inside_one(width: int) -> None:
+    """At 80 columns with every state on the panel, "12 SUCCESS" broke into "12" at the
+    end of one line and "SUCCESS" at the start of the next (a count read as the state
+    before it's)."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(width, 24)) as pilot:
+        table = await panel_of(app, pilot)
+        await pilot.press("a")  # "16 marked" too
+        app.main.model.status_filter = "problems"
+        table.rebuild()
+        app.main._update_summary()
+        await pilot.pause()
+        summary = app.main.query_one("#summary")
+        strips = summary.render_lines(Region(0, 0, summary.size.width, summary.size.height))
+        lines = ["".join(seg.text for seg in strip).rstrip() for strip in strips]
+        assert len(lines) >= 2, lines  # the eight states do not fit on one line here
+        states = "|".join(state.value for state in JobState)
+        marked = r"\d+ marked \(\d+ hidden by the filter!\)"
+        item = rf"\d+ job\(s\)|\d+ ({states})|\d+ stopped ⏸|view: \w+|{marked}"
+        for line in lines:
+            pieces = [p for p in re.split(r" · |   ", line.strip()) if p]
+            assert all(re.fullmatch(item, p) for p in pieces), (line, lines)
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)])
 async def test_the_summary_is_one_line_and_names_only_a_view_or_sort_that_is_not_the_default(
     size: tuple[int, int],
@@ -322,8 +349,7 @@ async def test_the_summary_is_one_line_and_names_only_a_view_or_sort_that_is_not
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         app.main._drain()
-        line = app.main._summary_shown
-        assert isinstance(line, Text)
+        line = app.main.query_one("#summary", ItemsLine).shown
         for span in line.spans:  # ERROR's white-on-red chip took in the " · " before it
             assert "·" not in line.plain[span.start : span.end], (span, line.plain)
         # What a batch looks like near its end (the scene has all eight states at once,

@@ -19,6 +19,7 @@ from kore_tui.tui.screens.job_actions import JobActions
 from kore_tui.tui.screens.view_actions import ViewActions
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
+from kore_tui.tui.widgets.items_line import ItemsLine
 from kore_tui.tui.widgets.jobs_table import JobsHeader, JobsTable
 from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
@@ -118,7 +119,7 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         yield EnvBanner(id="banner")
         yield IdEntry(id="entry")
         with Horizontal(id="summary-row"):
-            yield Static("", id="summary")
+            yield ItemsLine(id="summary")
             yield ProgressBar(id="progress", show_eta=False, total=1)
         yield Static("", id="batch")
         yield FilterInput(

@@ -25,6 +25,7 @@ from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import JobsModel, is_stopped
 from kore_tui.tui.lifecycle import Lifecycle
 from kore_tui.tui.widgets.banner import EnvBanner
+from kore_tui.tui.widgets.items_line import Item, ItemsLine
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
 
 _ORDER = [
@@ -70,7 +71,6 @@ class PanelScreen(Screen[None]):
         self._last_batch: set[str] = set()  # the jobs the batch line counts
         self._batch_shown: Text | None = None
         self._opened = utc_now()  # a job's steps before this belong to an earlier run
-        self._summary_shown: Text | None = None
         self.lifecycle = Lifecycle(self)
 
     @property
@@ -180,15 +180,15 @@ class PanelScreen(Screen[None]):
     def _update_summary(self) -> None:
         model = self.model
         total = len(model.jobs)
-        text = Text()
-        text.append(f" {total} job(s)", style="bold")
+        items = [Item(Text(f" {total} job(s)", style="bold"))]
         for state in _ORDER:
             if shown := model.counts.get(state, 0) - model.stopped.get(state, 0):
                 # The separator unstyled: ERROR's white-on-red chip took it in.
-                text.append(" · ")
-                text.append(f"{shown} {state.value}", style=STATE_STYLES.get(state))
+                items.append(
+                    Item(Text(f"{shown} {state.value}", style=STATE_STYLES.get(state, "")))
+                )
         if stopped := model.stopped.total():
-            text.append(f" · {stopped} stopped ⏸", style="yellow")
+            items.append(Item(Text(f"{stopped} stopped ⏸", style="yellow")))
         # Only what differs from the defaults: "view: all · sort: created" repeated what
         # the header shows and wrapped the line at 80 columns.
         narrowed = []
@@ -198,18 +198,16 @@ class PanelScreen(Screen[None]):
             narrowed.append(f"sort: {model.sort}")
         if model.text_filter:
             narrowed.append(f"filter: {inert(model.text_filter, 30)!r}")
-        if narrowed:
-            text.append("   " + " · ".join(narrowed), style="dim")
+        for index, what in enumerate(narrowed):
+            items.append(Item(Text(what, style="dim"), " · " if index else "   "))
         if model.marks:
-            text.append(f" · {len(model.marks)} marked", style="bold yellow")
-            hidden = model.hidden_marks
-            if hidden:
-                text.append(f" ({hidden} hidden by the filter!)", style="bold red")
-        if text != self._summary_shown:
-            # Most drains bring polls that change no count: the same line would still
-            # re-lay out the whole screen (a Static's update does), 10 times a second.
-            self._summary_shown = text
-            self.query_one("#summary", Static).update(text)
+            marked = Text(f"{len(model.marks)} marked", style="bold yellow")
+            if hidden := model.hidden_marks:
+                marked.append(f" ({hidden} hidden by the filter!)", style="bold red")
+            items.append(Item(marked))
+        # Most drains bring polls that change no count: the same items are not shown again
+        # (a Static's update re-lays out the whole screen, 10 times a second).
+        self.query_one("#summary", ItemsLine).show_items(items)
         self._update_batch()
         bar = self.query_one(ProgressBar)
         bar.update(total=max(total, 1), progress=model.final_count if total else 0)
