@@ -349,11 +349,28 @@ def test_corrupt_config_is_reported_with_line_and_left_alone() -> None:
     path.write_text('[environments.x]\nhost = "https://a.kore.ai"\n[[broken\n')
     path.chmod(0o600)
     before = path.read_bytes()
-    for args in (["env", "list"], ["env", "add", "y", "--host", "https://b.kore.ai"], ["history"]):
+    for args in (["env", "list"], ["env", "add", "y", "--host", "https://b.kore.ai"]):
         done = kore(*args)
-        if args[0] != "history":
-            assert done.returncode == 2 and f"{path}:3" in done.stderr, done.stderr
+        assert done.returncode == 2 and f"{path}:3" in done.stderr, done.stderr
+    # History reads only the journal, so it still answers; it says the config is broken
+    # (it was silent: the next command failed without warning), and that it is empty.
+    done = kore("history")
+    assert done.returncode == 0 and done.stdout == "", done
+    assert f"warning: {path}:3" in done.stderr and "history reads only the journal" in done.stderr
+    assert f"no jobs in the journal {paths.journal_path()}" in done.stderr, done.stderr
     assert path.read_bytes() == before
+
+
+def test_an_empty_history_says_so_on_stderr_and_stays_empty_on_stdout() -> None:
+    done = kore("history", "--env", "nosuch-yet")  # no config: the name is unknown
+    assert done.returncode == 2 and "nosuch-yet" in done.stderr
+    write_config("http://127.0.0.1:9")
+    done = kore("history", "--env", "sim")
+    assert done.returncode == 0 and done.stdout == ""
+    assert "no jobs for sim in the journal" in done.stderr
+    as_json = kore("history", "--json")
+    assert as_json.returncode == 0 and json.loads(as_json.stdout) == {"jobs": []}
+    assert as_json.stderr == ""
 
 
 def test_each_run_shows_its_progress_on_its_own_stderr(sim_thread: SimulatorThread) -> None:
