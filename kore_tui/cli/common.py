@@ -215,6 +215,8 @@ def handle_errors(fn: Callable[[], int], *, as_json: bool = False) -> int:
     ``--json``, one ``{"error": ...}`` document on stdout."""
     try:
         return fn()
+    except BrokenPipeError:
+        raise  # the reader went away: not an error to report (to it), see cli.main
     except (KoreError, CliError, OSError) as exc:
         code, message = classify(exc) or (failure.USAGE, str(exc))
         failure.report(code, message, as_json=as_json)

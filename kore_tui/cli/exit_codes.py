@@ -13,3 +13,4 @@ EXIT_AUTH = 3
 EXIT_DEADLINE = 4
 EXIT_UNKNOWN = 5
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `… | head`

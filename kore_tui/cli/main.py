@@ -8,12 +8,13 @@ and ``--help`` must answer without paying for Textual (~0.2 s) or httpx
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from kore_tui import __version__
-from kore_tui.cli.exit_codes import EXIT_INTERRUPTED, EXIT_USAGE
+from kore_tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE
 from kore_tui.cli.failure import CliError, report, wants_json
 from kore_tui.cli.global_options import add_global_options, apply_global_options
 from kore_tui.cli.parsers import (
@@ -160,7 +161,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     handler: Handler = args.handler
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # here, where a reader gone away is handled, not at exit
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """stdout's reader went away (``kore-tui history --json | head -5``): end quietly, as
+    a tool killed by SIGPIPE does (exit 141), instead of a traceback. Whatever the command
+    sent is journaled already; only its report was not read. stdout is pointed at
+    /dev/null so that the interpreter's own flush at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a file descriptor (tests, embedding)
+        pass
+    return EXIT_BROKEN_PIPE

@@ -246,3 +246,18 @@ def test_the_installed_kore_tui_script_runs_the_cli() -> None:
         stdin=subprocess.DEVNULL,
     )
     assert (done.returncode, json.loads(done.stdout)) == (0, {"jobs": []}), done.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """`kore-tui history --json | head -5` printed a BrokenPipeError traceback (exit 1)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kore_tui", "history", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the command writes a byte
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 141, stderr  # what a shell shows for SIGPIPE
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
