@@ -80,7 +80,7 @@ def exit_code_for(jobs: Iterable[Job], *, waited: bool) -> int:
     not_final = [j for j in states if not j.is_final]
     if any(j.state is JobState.TIMED_OUT for j in states) or (waited and not_final):
         return EXIT_DEADLINE
-    if any(j.state in {JobState.FAILED, JobState.ERROR} for j in states):
+    if any(j.state in {JobState.FAILED, JobState.ERROR} or j.redeploy_missing for j in states):
         return EXIT_FAILED
     return EXIT_OK
 

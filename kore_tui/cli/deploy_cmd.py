@@ -2,7 +2,7 @@
 as ``undeploy``, plus the deploy parameters and what they cost.
 
 A model's parameters come from deploy_plan (``--profile``, else the journal's record of
-its last deploy through kore-tui, else the environment's ``deploy_profile``), with
+its last deploy or bounce through kore-tui, else the environment's ``deploy_profile``), with
 ``--model-type``/``--name`` on top; a model without any is refused before anything is
 sent, saying which flag or profile is missing. A tool deploy sends ``{"isAsync": true}``
 unless ``--sync``.

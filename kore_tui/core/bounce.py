@@ -21,7 +21,7 @@ import asyncio
 from collections.abc import Callable
 
 from kore_tui.core.admission import Admission
-from kore_tui.core.job import Job, JobState
+from kore_tui.core.job import BOUNCE_INCOMPLETE, Job, JobState
 from kore_tui.core.job_writer import JobWriter
 from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.resources import Action
@@ -118,7 +118,17 @@ class Bounces:
         )
 
     def _stop(self, job: Job, message: str) -> None:
-        self._writer.set(job, then=None, error=message, force_transition=True, detail=message)
+        # A stop after a verified undeploy leaves the resource down under a SUCCESS row:
+        # its own kind, so that every interface counts it as a problem (Job.redeploy_missing).
+        kind = BOUNCE_INCOMPLETE if job.state is JobState.SUCCESS else job.error_kind
+        self._writer.set(
+            job,
+            then=None,
+            error=message,
+            error_kind=kind,
+            force_transition=True,
+            detail=message,
+        )
 
     def report_stranded(self, jobs: list[Job]) -> list[Job]:
         """First halves found SUCCESS with no second half (their process stopped)."""

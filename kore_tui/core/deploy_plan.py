@@ -53,7 +53,7 @@ def resolve_model_params(
     if profile_name is not None:
         found, source = profile_named(config, profile_name), f"deploy profile {profile_name!r}"
     elif recorded is not None:
-        found, source = recorded, "the journal (its last deploy through kore-tui)"
+        found, source = recorded, "the journal (its last deploy or bounce through kore-tui)"
     elif env.deploy_profile is not None:
         found = profile_named(config, env.deploy_profile)
         source = f"deploy profile {env.deploy_profile!r} (environment {env.name!r} default)"

@@ -119,8 +119,7 @@ class Engine(EngineSetup):
                 j
                 for j in self.store.snapshot()
                 if j.model_id == normalized
-                and j.action == Action.DEPLOY
-                and j.params
+                and j.params  # a DEPLOY's, or a bounce's first half's (see last_deploy)
                 and j.origin == "sent"
             ]
             job = max(

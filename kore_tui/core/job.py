@@ -56,6 +56,10 @@ class Transition:
     http_status: int | None = None
 
 
+# error_kind of a bounce whose undeploy is SUCCESS and whose redeploy was never sent.
+BOUNCE_INCOMPLETE = "bounce_incomplete"
+
+
 @dataclass(frozen=True)
 class Job:
     key: str
@@ -102,8 +106,17 @@ class Job:
         return self.state in FINAL_STATES
 
     @property
+    def redeploy_missing(self) -> bool:
+        """A bounce's first half that is SUCCESS but whose redeploy was never sent (its
+        process stopped, or the redeploy could not be admitted): the resource is down
+        although the row reads SUCCESS."""
+        return self.error_kind == BOUNCE_INCOMPLETE and self.state is JobState.SUCCESS
+
+    @property
     def status_label(self) -> str:
         """The state, with a server status we do not know shown as is."""
+        if self.redeploy_missing:
+            return "SUCCESS (no redeploy)"
         if (
             self.state is JobState.IN_PROGRESS
             and self.server_status

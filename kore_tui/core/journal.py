@@ -271,10 +271,12 @@ class Journal:
 
     def last_deploy(self, host: str, resource_id: str) -> Job | None:
         """The last DEPLOY this tool sent for the resource on the host that has parameters
-        (a verified SUCCESS first, else the newest)."""
+        (a verified SUCCESS first, else the newest). A bounce's first half counts: its
+        parameters are the ones typed for its redeploy, which a process that stopped
+        before sending it never recorded on a DEPLOY (an undeploy has none otherwise)."""
         row = self._db.execute(
             f"SELECT * FROM jobs WHERE host IN {marks(hosts := same_platform(host))} "
-            "AND model_id = ? AND origin = 'sent' AND action = 'DEPLOY' AND params IS NOT NULL "
+            "AND model_id = ? AND origin = 'sent' AND params IS NOT NULL "
             "ORDER BY state = 'SUCCESS' DESC, created_at DESC, rowid DESC LIMIT 1",
             (*hosts, resource_id),
         ).fetchone()

@@ -38,6 +38,17 @@ _STATUS_ORDER = {
 }
 
 
+def in_view(job: Job, status_filter: str) -> bool:
+    """Is the job in this status view? A bounce that left its resource undeployed (SUCCESS,
+    redeploy never sent) is a problem, not a success: the model is down."""
+    states = STATUS_FILTERS[status_filter]
+    if states is None:
+        return True
+    if job.redeploy_missing:
+        return status_filter == "problems"
+    return job.state in states
+
+
 def is_stopped(job: Job) -> bool:
     """Its tracking was stopped (x) before it was final: shown "⏸", polled by no one."""
     return not job.tracking and not job.is_final
@@ -138,8 +149,7 @@ class JobsModel:
     # -- view --------------------------------------------------------------------------
 
     def _matches(self, job: Job) -> bool:
-        states = STATUS_FILTERS[self.status_filter]
-        if states is not None and job.state not in states:
+        if not in_view(job, self.status_filter):
             return False
         if self.text_filter:
             needle = self.text_filter.lower()

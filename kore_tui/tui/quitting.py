@@ -8,7 +8,7 @@ stray ``q`` there asks first even when every job is final, and never promises a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from kore_tui.core.text import inert
 
@@ -17,18 +17,25 @@ def quit_question(
     unfinished: Mapping[str, int],
     temporary: Mapping[str, int],
     current: str | None,
-    pending_bounces: int = 0,
+    pending_bounces: Sequence[tuple[str, str]] = (),
 ) -> str | None:
     """``unfinished``: jobs not final, by environment; ``temporary``: jobs of environments
     whose journal ends with the console (the demo), by environment; ``pending_bounces``:
-    bounces whose redeploy is not sent yet (only this console sends it)."""
+    (environment, resource ID) of the bounces whose redeploy is not sent yet (only this
+    console sends it)."""
     lasting = {name: n for name, n in unfinished.items() if name not in temporary}
     parts = []
     if pending_bounces:
+        # Named: "1 bounce(s)" did not say which model would be left down, or where.
+        named = ", ".join(
+            f"{inert(resource, 60)} in {inert(env, 40)}" for env, resource in pending_bounces[:3]
+        )
+        more = f" and {len(pending_bounces) - 3} more" if len(pending_bounces) > 3 else ""
         parts.append(
-            f"{pending_bounces} bounce(s) have not sent their redeploy yet: only this console "
-            "sends it, so their models and tools are left undeployed (reported the next time, "
-            "never sent on their own)."
+            f"{len(pending_bounces)} bounce(s) have not sent their redeploy yet ({named}{more}):"
+            " only this console sends it, so they are left undeployed (reported the next "
+            "time, never sent on their own; kore-tui deploy sends it with the parameters "
+            "you gave)."
         )
     if lasting:
         total = sum(lasting.values())

@@ -101,7 +101,13 @@ class Sessions:
     def unfinished(self) -> dict[str, int]:
         return {s.env.name: n for s in self._by_name.values() if (n := s.unfinished)}
 
-    def pending_bounces(self) -> int:
-        """First halves of bounces whose redeploy is not decided yet (``then`` is cleared
-        once it is queued or the bounce stops): quitting leaves those resources down."""
-        return sum(1 for s in self._by_name.values() for j in s.model.jobs.values() if j.then)
+    def pending_bounces(self) -> list[tuple[str, str]]:
+        """(environment, resource ID) of the bounces whose redeploy is not decided yet
+        (``then`` is cleared once it is queued or the bounce stops): quitting leaves those
+        resources down."""
+        return [
+            (s.env.name, j.model_id or "?")
+            for s in self._by_name.values()
+            for j in s.model.jobs.values()
+            if j.then
+        ]

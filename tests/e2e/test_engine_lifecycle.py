@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kore_tui.cli.common import exit_code_for
+from kore_tui.cli.exit_codes import EXIT_FAILED
 from kore_tui.core.deploy_params import (
     DeployParams,
     DeployParamsError,
@@ -308,6 +310,11 @@ async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent(
         assert reported.key == job.key and reported.state is JobState.SUCCESS
         assert reported.error is not None and "bounce incomplete" in reported.error
         assert "redeploy was never sent" in reported.error
+        # The model is down while the row reads SUCCESS: it is a problem, said as one.
+        assert reported.redeploy_missing and reported.status_label == "SUCCESS (no redeploy)"
+        assert exit_code_for([reported], waited=True) == EXIT_FAILED
+        # The parameters typed for the redeploy are the ones a deploy or an undo now uses.
+        assert second.recorded_deploy_params(model) == PARAMS
         await asyncio.sleep(0.2)  # deliberate: time for a redeploy that must not go out
         assert await received(sim.url, "DEPLOY") == {}
         assert second.resume_unfinished() == [], "reported once"

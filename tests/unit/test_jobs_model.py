@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kore_tui.core.job import Job, JobState
+from kore_tui.core.job import BOUNCE_INCOMPLETE, Job, JobState
 from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.widgets.job_columns import STATE_STYLES, row_cells
 
 
 def job(i: int, state: JobState, error: str | None = None) -> Job:
@@ -53,6 +54,26 @@ def test_status_filter_text_filter_and_sort() -> None:
     model.sort = "status"
     model.rebuild()
     assert model.visible == ["k2", "k4", "k3", "k1"]
+
+
+def test_a_bounce_that_left_its_model_down_is_a_problem_not_a_success() -> None:
+    """An operator's run: the bounce's console quit before the redeploy; the row read a
+    plain green SUCCESS and the problems view (f) left it out, with the model down."""
+    stranded = replace(
+        job(1, JobState.SUCCESS, "bounce incomplete: … redeploy was never sent"),
+        error_kind=BOUNCE_INCOMPLETE,
+    )
+    model = JobsModel()
+    model.apply([stranded, job(2, JobState.SUCCESS), job(3, JobState.FAILED)])
+    model.status_filter = "problems"
+    model.rebuild()
+    assert model.visible == ["k1", "k3"]
+    model.status_filter = "success"
+    model.rebuild()
+    assert model.visible == ["k2"]
+    cells = row_cells(stranded, now=0.0)
+    assert cells["status"][0] == "SUCCESS (no redeploy)"
+    assert cells["status"][1] == STATE_STYLES[JobState.FAILED]
 
 
 def test_changed_rows_are_reported_by_visible_index() -> None:

@@ -36,10 +36,13 @@ def test_a_bounce_whose_redeploy_is_not_sent_yet_is_named() -> None:
     """q mid-bounce asked only about jobs that resume: a bounce's redeploy is sent by this
     console alone, so quitting leaves the model undeployed (reported next time, never
     sent on its own) and the question did not say so."""
-    question = quit_question({"prod": 2}, {}, "prod", pending_bounces=1)
+    model = "cm-9b810e76-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    question = quit_question({"prod": 2}, {}, "prod", pending_bounces=[("prod", model)])
     assert question is not None
-    assert "1 bounce(s) have not sent their redeploy" in question
-    assert "left undeployed" in question
+    assert f"1 bounce(s) have not sent their redeploy yet ({model} in prod)" in question
+    assert "left undeployed" in question and "kore-tui deploy" in question
     assert "bounce" not in (quit_question({"prod": 2}, {}, "prod") or "")
-    alone = quit_question({}, {}, "prod", pending_bounces=1)
+    alone = quit_question({}, {}, "prod", pending_bounces=[("prod", model)])
     assert alone is not None and "left undeployed" in alone
+    many = quit_question({}, {}, "prod", pending_bounces=[("prod", f"cm-{i}") for i in range(5)])
+    assert many is not None and "5 bounce(s)" in many and "cm-2 in prod and 2 more" in many

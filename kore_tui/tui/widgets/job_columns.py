@@ -30,6 +30,7 @@ STATE_STYLES: dict[JobState, Style] = {
     # unreachable) must be told apart at a glance, so ERROR is a white-on-red chip.
     JobState.ERROR: Style(color="bright_white", bgcolor="red", bold=True),
 }
+FAILED_STYLE = STATE_STYLES[JobState.FAILED]
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def row_cells(
             action_text(job, bounced),
             Style(color="cyan") if job.action == "DEPLOY" else None,
         ),
-        "status": (status, STATE_STYLES.get(job.state)),
+        # Not SUCCESS green: the resource is down (see Job.redeploy_missing).
+        "status": (status, FAILED_STYLE if job.redeploy_missing else STATE_STYLES.get(job.state)),
         "elapsed": (elapsed, None),
         "checked": (checked_text, Style(color="yellow") if job.stale else None),
         "polls": (str(job.polls), None),
