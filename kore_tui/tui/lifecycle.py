@@ -81,12 +81,15 @@ class Lifecycle:
         note: Text | None = None,
         on_sent: Callable[[], str] | None = None,
         undoing: list[Job] | None = None,
+        after_confirm: Callable[[], str] | None = None,
     ) -> None:
         """Ask for what is missing, confirm, send (in a worker: the modals are awaited).
-        ``on_sent`` runs once the operator has confirmed; what it returns ends the toast.
-        ``undoing``: the undeploys an undo redeploys (one redeployed since is left out)."""
+        ``on_sent`` (the ID box's) runs once the operator has confirmed, and the jobs panel
+        takes the focus; what it returns ends the toast. ``after_confirm`` (the panel's)
+        does the same without moving the focus. ``undoing``: the undeploys an undo
+        redeploys (one redeployed since is left out)."""
         self.screen.run_worker(
-            self._run(ids, kind, note, on_sent, undoing or []),
+            self._run(ids, kind, note, on_sent, undoing or [], after_confirm),
             group="lifecycle",
             exclusive=True,
             exit_on_error=False,
@@ -113,6 +116,7 @@ class Lifecycle:
         note: Text | None,
         on_sent: Callable[[], str] | None,
         undoing: list[Job],
+        after_confirm: Callable[[], str] | None = None,
     ) -> None:
         screen = self.screen
         kore = screen.kore
@@ -168,7 +172,8 @@ class Lifecycle:
         if not ok:
             screen.notify("Cancelled: nothing was sent.")
             return
-        self._send(plan, kind, on_sent() if on_sent else "")
+        tail = on_sent() if on_sent else after_confirm() if after_confirm else ""
+        self._send(plan, kind, tail)
         if on_sent is not None:  # from the ID box: the jobs panel next, as after ctrl+u
             screen.query_one(JobsTable).focus()
 

@@ -481,6 +481,10 @@ async def test_batch_end_summary_and_retry_confirmation_counts(simenv: Simulator
         assert "Retrying 1 UNKNOWN" in note and "may already have succeeded" in note
         assert "a deploy" not in note, "an undeploy retry names no deploy"
         await pilot.click("#confirm")
+        # The marks were for this retry: kept, a later b or u acted on them too, rows the
+        # problems view (f) had hidden included.
+        await until(pilot, lambda: not app.main.model.marks)
+        assert "Marks cleared" in messages(app)[-1]
         await until(pilot, lambda: app.main.model.jobs[unknown.key].state is JobState.SUCCESS)
         # The retry's own summary, not the panel's ("Batch done: 3 SUCCESS" for 1 job).
         await until(pilot, lambda: "Batch done: 1 SUCCESS" in str(batch.render()))

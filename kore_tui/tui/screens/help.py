@@ -23,7 +23,8 @@ _BUILT_IN = [
 
 STATES = (
     "Actions apply to the marked jobs, or to the job under the cursor when none is marked. "
-    "Marks are cleared when you switch environments. A paste goes to the ID box wherever "
+    "Marks are cleared when you switch environments, and once a retry, undo or bounce of "
+    "them is confirmed. A paste goes to the ID box wherever "
     "the focus is.\n\n"
     "States: QUEUED, SUBMITTING, IN_PROGRESS, SUCCESS, FAILED, TIMED_OUT (deadline passed, "
     "re-checkable), UNKNOWN (the request may have reached the server: check before you "

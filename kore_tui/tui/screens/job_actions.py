@@ -137,9 +137,12 @@ class JobActions(PanelScreen):
                 style="bold yellow",
             )
 
+        from_marks = bool(self.model.marks)
+
         def confirmed(ok: bool | None) -> None:
             if ok:
-                self._send(lambda e: e.retry(keys), "Retrying {n} job(s).")
+                tail = self.marks_used() if from_marks else ""
+                self._send(lambda e: e.retry(keys), "Retrying {n} job(s)." + tail)
             else:
                 self.notify("Cancelled: nothing was sent.")
 
@@ -152,10 +155,11 @@ class JobActions(PanelScreen):
             return
         jobs = self._selected_jobs(here=True)
         if jobs is not None:
-            self.undo(jobs)
+            self.undo(jobs, from_marks=bool(self.model.marks))
 
-    def undo(self, jobs: list[Job]) -> None:
-        """Undo from the panel or from history: the same flow as a deploy."""
+    def undo(self, jobs: list[Job], from_marks: bool = False) -> None:
+        """Undo from the panel or from history: the same flow as a deploy. ``from_marks``:
+        the jobs are the panel's marks, cleared once the undo is sent."""
         if self.lifecycle.refused(UNDO):
             return
         if not any(undoable(j) for j in jobs):
@@ -166,7 +170,9 @@ class JobActions(PanelScreen):
                 severity="warning",
             )
             return
-        self._start_lifecycle(jobs, undoable, UNDO, "that are not a successful undeploy")
+        self._start_lifecycle(
+            jobs, undoable, UNDO, "that are not a successful undeploy", from_marks=from_marks
+        )
 
     def action_bounce(self) -> None:
         """Bounce the selected jobs' models and tools (undeploy, then redeploy)."""
@@ -182,12 +188,24 @@ class JobActions(PanelScreen):
                 severity="warning",
             )
             return
-        self._start_lifecycle(jobs, bounceable, BOUNCE, "still running or without a model or tool")
+        self._start_lifecycle(
+            jobs,
+            bounceable,
+            BOUNCE,
+            "still running or without a model or tool",
+            from_marks=bool(self.model.marks),
+        )
 
     def _start_lifecycle(
-        self, jobs: list[Job], eligible: Callable[[Job], bool], flow: Kind, skipped: str
+        self,
+        jobs: list[Job],
+        eligible: Callable[[Job], bool],
+        flow: Kind,
+        skipped: str,
+        from_marks: bool,
     ) -> None:
-        """Undo and bounce alike: act on the eligible jobs' resources, say what was skipped."""
+        """Undo and bounce alike: act on the eligible jobs' resources, say what was skipped.
+        ``from_marks``: the marks are cleared once the operator has confirmed."""
         chosen = [j for j in jobs if eligible(j)]
         ids = list(dict.fromkeys(j.model_id for j in chosen if j.model_id))
         note = None
@@ -196,7 +214,13 @@ class JobActions(PanelScreen):
                 f"{len(jobs) - len(chosen)} selected job(s) {skipped} are left alone.",
                 style="bold",
             )
-        self.lifecycle.start(ids, flow, note, undoing=chosen if flow is UNDO else None)
+        self.lifecycle.start(
+            ids,
+            flow,
+            note,
+            undoing=chosen if flow is UNDO else None,
+            after_confirm=self.marks_used if from_marks else None,
+        )
 
     def action_stop_tracking(self) -> None:
         jobs = self._selected_jobs(here=True)
