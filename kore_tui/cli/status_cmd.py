@@ -51,12 +51,15 @@ def _run(args: argparse.Namespace) -> int:
         since = _iso(time.time() - TIMED_OUT_HORIZON) if args.wait and not ids else None
         resumed = engine.resume_unfinished(timed_out_since=since)
         if not ids:
+            stopped = engine.stopped_unfinished()
             if not resumed:
                 # Nothing to resume is a successful no-op, not a usage error: the console and
                 # Ctrl-C print this very command, and a runbook re-runs it once all is done.
                 # Exit 0 holds vacuously (0 = every job SUCCESS, and there are none); --json
                 # prints the usual document with an empty list.
-                err(f"nothing to resume in {env.name!r}: no unfinished jobs")
+                tracked = " tracked" if stopped else ""
+                err(f"nothing to resume in {env.name!r}: no{tracked} unfinished jobs")
+                _name_the_stopped(env.name, stopped)
                 return []
             rechecked = sum(
                 1
@@ -72,6 +75,7 @@ def _run(args: argparse.Namespace) -> int:
                 f"resuming {len(resumed)} unfinished job(s) from the journal{extra} "
                 "(nothing is re-sent)"
             )
+            _name_the_stopped(env.name, stopped)
             return resumed
         by_ds = {j.dock_status_id: j for j in resumed}
         wanted = [by_ds[d] for d in ids if d in by_ds]
@@ -83,3 +87,20 @@ def _run(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     return handle_errors(lambda: _run(args), as_json=args.json)
+
+
+def _name_the_stopped(env_name: str, stopped: list[Job]) -> None:
+    """Jobs whose tracking the operator stopped (x in the console) are not resumed, but
+    "nothing to resume" alone read as "nothing is unfinished": name them, with the command
+    that checks them."""
+    if not stopped:
+        return
+    ids = [j.dock_status_id for j in stopped if j.dock_status_id]
+    shown = " ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
+    check = f"; to check them: kore-tui status --env {env_name} {shown}" if ids else ""
+    unsent = len(stopped) - len(ids)
+    never = f" ({unsent} never sent)" if unsent else ""
+    err(
+        f"{len(stopped)} unfinished job(s) not resumed: their tracking was stopped (x in "
+        f"the console){never}{check}"
+    )

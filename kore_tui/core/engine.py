@@ -190,6 +190,14 @@ class Engine(EngineSetup):
         gone = [j for j in stranded if not is_alive(owners.get(j.owner or ""))]
         return resumed + self._bounces.report_stranded(gone)
 
+    def stopped_unfinished(self) -> list[Job]:
+        """The journal's jobs of this environment that are not final and whose tracking
+        was stopped (x): never resumed on their own (the operator's word), but not to be
+        forgotten either."""
+        if self.journal is None:
+            return []
+        return [j for j in self.journal.unfinished(self.env.name) if not j.tracking]
+
     def recheck(self, keys: Iterable[str]) -> int:
         """Check ended jobs that have a dock status ID again, with a fresh deadline."""
         return sum(self._commands.recheck(key) for key in keys)

@@ -145,12 +145,20 @@ class KoreApp(ConfigSaving):
         self.push_screen(YesNo(question, yes="Quit"), answer)
 
     def resume_hints(self) -> list[str]:
-        """Commands that pick up what quitting left unfinished (printed after the app exits)."""
-        return [
+        """Commands that pick up what quitting left unfinished (printed after the app exits);
+        jobs whose tracking was stopped are not resumed by the first: named, not forgotten."""
+        resume = [
             f"kore-tui status --env {name} --wait"
             for name in self._left_unfinished
             if (s := self.sessions.get(name)) is not None and not s.env.ephemeral
         ]
+        stopped = [
+            f"kore-tui status --env {name} {' '.join(ids[:10])}"
+            + (f" … ({len(ids) - 10} more)" if len(ids) > 10 else "")
+            + "   (tracking stopped with x)"
+            for name, ids in self.sessions.stopped().items()
+        ]
+        return resume + stopped
 
     def action_help_quit(self) -> None:
         """ctrl+c: Textual's own hint is markup, which ``notify`` above shows literally."""

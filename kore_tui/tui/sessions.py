@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kore_tui.core.config import Environment
 from kore_tui.core.engine_host import EngineHost
 from kore_tui.core.job import Job
-from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.jobs_model import JobsModel, is_stopped
 
 
 @dataclass(eq=False)
@@ -100,6 +100,16 @@ class Sessions:
 
     def unfinished(self) -> dict[str, int]:
         return {s.env.name: n for s in self._by_name.values() if (n := s.unfinished)}
+
+    def stopped(self) -> dict[str, list[str]]:
+        """Dock status IDs of the jobs not final whose tracking was stopped (x), by lasting
+        environment: nobody checks them once the console is closed."""
+        found = {
+            s.env.name: [j.dock_status_id for j in s.model.jobs.values() if is_stopped(j)]
+            for s in self._by_name.values()
+            if not s.env.ephemeral
+        }
+        return {name: [i for i in ids if i] for name, ids in found.items() if any(ids)}
 
     def pending_bounces(self) -> list[tuple[str, str]]:
         """(environment, resource ID) of the bounces whose redeploy is not decided yet

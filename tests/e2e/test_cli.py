@@ -381,3 +381,40 @@ def test_each_run_shows_its_progress_on_its_own_stderr(sim_thread: SimulatorThre
         done = kore("undeploy", "--yes", "--wait", model)
         assert done.returncode == 0, done.stderr
         assert "1/1 final: 1 SUCCESS" in done.stderr
+
+
+def test_status_names_the_unfinished_jobs_whose_tracking_was_stopped() -> None:
+    """An operator stopped a job (x), quit, and ran the resume command the console prints:
+    'nothing to resume in 'prod': no unfinished jobs', while the journal held it IN_PROGRESS.
+    Stopped stays stopped (the operator's word), but it is named, with the command that
+    checks it."""
+    import asyncio
+
+    from kore_tui.core.journal import Journal
+    from tests.helpers import make_engine, until
+
+    with SimulatorThread(sim_config(models=1, job_seconds=(30.0, 30.0))) as sim:
+        write_config(sim.url)
+
+        async def stop_one() -> str:
+            journal = Journal()
+            engine = make_engine(sim.url, journal=journal)
+            engine.start()
+            try:
+                (job,) = engine.undeploy(sim.model_ids)
+                await until(lambda: bool((engine.store.get(job.key) or job).dock_status_id))
+                assert engine.stop_tracking([job.key]) == 1
+                stopped = engine.store.get(job.key)
+                assert stopped is not None and stopped.dock_status_id is not None
+                return stopped.dock_status_id
+            finally:
+                await engine.aclose()
+                await engine.client.aclose()
+                journal.close()
+
+        dock_status_id = asyncio.run(stop_one())
+        done = kore("status", "--env", "sim")
+        assert done.returncode == 0 and done.stdout == "", done.stderr
+        assert "1 unfinished job(s) not resumed: their tracking was stopped" in done.stderr
+        assert f"kore-tui status --env sim {dock_status_id}" in done.stderr
+        assert "no unfinished jobs" not in done.stderr

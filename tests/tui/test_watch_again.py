@@ -149,3 +149,26 @@ async def test_a_batch_with_a_stopped_job_still_ends_and_counts_it(
         await until(pilot, lambda: all(j.state is JobState.SUCCESS for j in model.jobs.values()))
         await until(pilot, lambda: "Batch done: 2 SUCCESS" in str(line.render()))
         assert "stopped" not in str(line.render())
+
+
+async def test_quitting_names_the_command_that_checks_a_stopped_job(
+    slow_sim: SimulatorThread,
+) -> None:
+    """An operator stopped a job (x) and quit: no question (it was their word), but no hint
+    either, and the printed resume command skips stopped jobs: the job was forgotten."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:1])
+        model = app.main.model
+        await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
+        (job,) = model.jobs.values()
+        table = app.main.query_one(JobsTable)
+        await until(pilot, lambda: table.cursor_key == job.key)
+        table.focus()
+        await pilot.press("x")
+        await until(pilot, lambda: not model.jobs[job.key].tracking)
+        await pilot.press("ctrl+q")
+    assert app.resume_hints() == [
+        f"kore-tui status --env sim {job.dock_status_id}   (tracking stopped with x)"
+    ]
