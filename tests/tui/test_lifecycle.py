@@ -325,3 +325,37 @@ async def test_stopping_a_bounce_s_undeploy_says_its_redeploy_waits(
             await pilot.press("x")
             said = "Stopped tracking 1 job(s). 1 bounce(s) will not redeploy until r re-checks"
             await until(pilot, lambda: said in messages(app))
+
+
+async def test_retrying_a_failed_deploy_is_confirmed_as_a_deploy_with_its_cost(
+    lifesim: SimulatorThread,
+) -> None:
+    """R on a DEPLOY FAILED row asked 'Retry deploy 1 model(s)' under the undeploy's
+    warning ('They stop serving…') and showed no cost, unlike every other deploy."""
+    configure(lifesim, profile=True)
+    ready = lifesim.ready_model_ids[0]
+    admin_sync(
+        lifesim.url,
+        "/_sim/outcomes",
+        "POST",
+        json={"outcomes": [{"status": "FAILED", "action": "DEPLOY", "resource": ready}]},
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, ready)
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app, 1))
+        (failed,) = jobs_of(app, "DEPLOY")
+        assert failed.state is JobState.FAILED
+        table = app.main.query_one(JobsTable)
+        await until(pilot, lambda: table.cursor_key == failed.key)
+        table.focus()
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        text = confirm_text(app)
+        assert "Retry deploy 1 model(s)" in text
+        assert "cost: 1 model(s): g5.xlarge, 1-3 replicas" in text, text
+        assert "cost money" in text and "stop serving" not in text, text

@@ -15,9 +15,9 @@ from kore_tui.core.engine import Engine
 from kore_tui.core.export import ExportError, export_jobs
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
-from kore_tui.tui.deploy_plan_view import kind_counts
-from kore_tui.tui.lifecycle import BOUNCE, UNDO, Kind, bounceable, undoable
-from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.deploy_plan_view import kind_counts, recorded_cost_lines
+from kore_tui.tui.lifecycle import BOUNCE, DEPLOY_WARNING, UNDO, Kind, bounceable, undoable
+from kore_tui.tui.screens.confirm import UNDEPLOY_WARNING, ConfirmUndeploy
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.screens.panel import PanelScreen, action_words, count_states
@@ -147,7 +147,21 @@ class JobActions(PanelScreen):
                 self.notify("Cancelled: nothing was sent.")
 
         verb = f"Retry {actions[0].lower()}" if len(actions) == 1 else "Retry"
-        self.app.push_screen(ConfirmUndeploy(env, models, verb=verb, note=note), confirmed)
+        # A deploy's retry is a deploy: its cost and warning, not the undeploy's.
+        warning = " ".join(
+            {"UNDEPLOY": UNDEPLOY_WARNING, "DEPLOY": DEPLOY_WARNING}.get(a, "") for a in actions
+        ).strip()
+        self.app.push_screen(
+            ConfirmUndeploy(
+                env,
+                models,
+                verb=verb,
+                note=note,
+                costs=recorded_cost_lines(retryable),
+                warning=warning or UNDEPLOY_WARNING,
+            ),
+            confirmed,
+        )
 
     def action_undo(self) -> None:
         """Redeploy what the selected finished UNDEPLOY SUCCESS jobs took down."""
