@@ -13,14 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from kore_tui.core.config import Config, Environment
-from kore_tui.core.deploy_params import (
-    DeployParams,
-    DeployParamsError,
-    ModelDeployParams,
-    ToolDeployParams,
-)
+from kore_tui.core.deploy_params import DeployParams, ModelDeployParams, ToolDeployParams
 from kore_tui.core.deploy_plan import resolve_model_params
-from kore_tui.core.job import Job
 from kore_tui.core.resources import TOOL_PREFIX
 
 
@@ -136,30 +130,3 @@ def plan_deploy(
         else:
             rows.append(([model_id], params, source))
     return DeployPlan(tuple(models), tuple(tools), _grouped(rows), tuple(missing), reason)
-
-
-def recorded_cost_lines(jobs: Iterable[Job]) -> list[str]:
-    """A retry's money lines: each DEPLOY job is sent again with the parameters it
-    recorded, grouped as a deploy's confirmation groups them."""
-    groups: dict[tuple[str, str, str], int] = {}
-    tools = {True: 0, False: 0}
-    for job in jobs:
-        if job.action != "DEPLOY" or not job.params:
-            continue
-        try:
-            if job.resource == "tool":
-                tools[ToolDeployParams.from_json(job.params).is_async] += 1
-                continue
-            params = ModelDeployParams.from_json(job.params)
-        except DeployParamsError:
-            continue  # the engine refuses it on its own, saying why
-        key = (params.cost_summary(), params.model_type, params.name)
-        groups[key] = groups.get(key, 0) + 1
-    lines = [
-        f"{n} model(s): {cost} ({model_type}, name {name!r}; from the job's recorded parameters)"
-        for (cost, model_type, name), n in groups.items()
-    ]
-    for is_async, n in tools.items():
-        if n:
-            lines.append(f"{n} tool(s): {'asynchronous' if is_async else 'synchronous'} deploy")
-    return lines

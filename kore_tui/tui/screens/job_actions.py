@@ -15,13 +15,13 @@ from kore_tui.core.engine import Engine
 from kore_tui.core.export import ExportError, export_jobs
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
-from kore_tui.tui.deploy_plan_view import kind_counts, recorded_cost_lines
-from kore_tui.tui.lifecycle import BOUNCE, DEPLOY_WARNING, UNDO, Kind, bounceable, undoable
-from kore_tui.tui.screens.confirm import UNDEPLOY_WARNING, ConfirmUndeploy
+from kore_tui.tui.deploy_plan_view import kind_counts
+from kore_tui.tui.lifecycle import BOUNCE, UNDO, Kind, bounceable, undoable
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.screens.panel import PanelScreen, action_words, count_states
 from kore_tui.tui.screens.prompts import PathPrompt
+from kore_tui.tui.screens.retry_dialog import retry_dialog
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from kore_tui.tui.write_access import refusal
 
@@ -48,6 +48,17 @@ class JobActions(PanelScreen):
             return
         self.app.copy_to_clipboard("\n".join(ids))
         self.notify(f"Copied the IDs of {kind_counts(ids)} that did not succeed.")
+
+    def marks_used(self) -> str:
+        """A confirmed write (retry, undo, bounce) on the marked jobs clears the marks: kept,
+        the next b or u acted on them again, rows a filter hid included. Returns the words
+        that end the action's toast."""
+        if not self.model.marks:
+            return ""
+        self.model.marks.clear()
+        self.query_one(JobsTable).refresh()
+        self._update_summary()
+        return " Marks cleared."
 
     def on_jobs_table_marks_changed(self) -> None:
         self._update_summary()
@@ -115,28 +126,8 @@ class JobActions(PanelScreen):
             if not retryable:
                 return
         keys = [j.key for j in retryable]
-        models = [j.model_id or j.dock_status_id or "?" for j in retryable]
-        actions = sorted({j.action for j in retryable})
-        deploys = ", a deploy with its recorded parameters" if "DEPLOY" in actions else ""
-        note = Text(
-            f"Retrying {count_states(retryable)}: each sends its own action again "
-            f"({', '.join(inert(a, 12) for a in actions)}){deploys}",
-            style="bold",
-        )
         skipped = len(jobs) - len(retryable) - len(watched)
-        if skipped:
-            note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left alone)")
-        if watched:
-            note.append(f" ({len(watched)} watched job(s) are re-checked now, never re-sent)")
-        unknown = sum(1 for j in retryable if j.state is JobState.UNKNOWN)
-        if unknown:
-            note.append(
-                f"\n{unknown} UNKNOWN job(s) may already have succeeded: the first "
-                "request may have reached the server. If it did, the retry comes "
-                "back 409 Model is not deployed.",
-                style="bold yellow",
-            )
-
+        dialog = retry_dialog(env, retryable, skipped=skipped, watched=len(watched))
         from_marks = bool(self.model.marks)
 
         def confirmed(ok: bool | None) -> None:
@@ -146,22 +137,7 @@ class JobActions(PanelScreen):
             else:
                 self.notify("Cancelled: nothing was sent.")
 
-        verb = f"Retry {actions[0].lower()}" if len(actions) == 1 else "Retry"
-        # A deploy's retry is a deploy: its cost and warning, not the undeploy's.
-        warning = " ".join(
-            {"UNDEPLOY": UNDEPLOY_WARNING, "DEPLOY": DEPLOY_WARNING}.get(a, "") for a in actions
-        ).strip()
-        self.app.push_screen(
-            ConfirmUndeploy(
-                env,
-                models,
-                verb=verb,
-                note=note,
-                costs=recorded_cost_lines(retryable),
-                warning=warning or UNDEPLOY_WARNING,
-            ),
-            confirmed,
-        )
+        self.app.push_screen(dialog, confirmed)
 
     def action_undo(self) -> None:
         """Redeploy what the selected finished UNDEPLOY SUCCESS jobs took down."""

@@ -288,17 +288,6 @@ class PanelScreen(Screen[None]):
             return None
         return keys
 
-    def marks_used(self) -> str:
-        """A confirmed write (retry, undo, bounce) on the marked jobs clears the marks: kept,
-        the next b or u acted on them again, rows a filter hid included. Returns the words
-        that end the action's toast."""
-        if not self.model.marks:
-            return ""
-        self.model.marks.clear()
-        self.query_one(JobsTable).refresh()
-        self._update_summary()
-        return " Marks cleared."
-
     def _selection(self) -> list[str]:
         return self.model.selection(self.query_one(JobsTable).cursor_key)
 
