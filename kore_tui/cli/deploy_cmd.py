@@ -127,7 +127,12 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
     target = load_target(args.env)
     env = target.env
     refused = refusal(
-        parsed, env, read_only=args.read_only, skip_invalid=args.skip_invalid, action=action
+        parsed,
+        env,
+        read_only=args.read_only,
+        skip_invalid=args.skip_invalid,
+        action=action,
+        confirm_env=args.confirm_env,
     )
     report_invalid(parsed)
     groups: list[Group] = []

@@ -102,6 +102,12 @@ def acting(p: argparse.ArgumentParser, verb: str) -> None:
         metavar="PATH",
         help="read IDs from a file ('-' for stdin); any format: lines, CSV, JSON, URLs",
     )
+    p.add_argument(
+        "--confirm-env",
+        metavar="NAME",
+        help="the environment's name, as a terminal asks it: needed with --yes in a "
+        "protected environment; a run whose environment is another sends nothing (exit 2)",
+    )
     tracking(p)
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument(

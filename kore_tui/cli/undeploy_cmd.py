@@ -103,9 +103,17 @@ def refusal(
     read_only: bool,
     skip_invalid: bool,
     action: str = "undeploy",
+    confirm_env: str | None = None,
 ) -> CliError | None:
     """Why a run with this input must not start, or None. One decision for the real run and
     --dry-run, so that the plan exits with the code the real run would have."""
+    if confirm_env is not None and confirm_env != env.name:
+        # The script said where it means to act; the flags and config resolved elsewhere.
+        return CliError(
+            f"this run's environment is {inert(env.name, 40)!r}, not "
+            f"{inert(confirm_env, 40)!r} (--confirm-env): nothing was sent",
+            failure.CANCELLED,
+        )
     if parsed.invalid and not skip_invalid:
         return CliError(
             f"{len(parsed.invalid)} invalid ID-like token(s): a mangled paste is a "
@@ -173,6 +181,15 @@ def ask(
 ) -> None:
     """The operator's confirmation (or --yes); CliError when there is none."""
     if args.yes:
+        if env.protected and args.confirm_env is None:
+            # On a terminal a protected environment needs its name typed; --yes alone
+            # skipped that (a script whose default environment became prod, say).
+            raise CliError(
+                f"environment {inert(env.name, 40)!r} is protected: --yes needs "
+                f"--confirm-env {inert(env.name, 40)} too (the name a terminal asks for); "
+                "nothing was sent",
+                failure.CANCELLED,
+            )
         return
     if not sys.stdin.isatty():
         raise CliError(
@@ -187,7 +204,13 @@ def _run(args: argparse.Namespace) -> int:
     parsed = parse_input(args.ids, args.file)
     target = load_target(args.env)
     env = target.env
-    refused = refusal(parsed, env, read_only=args.read_only, skip_invalid=args.skip_invalid)
+    refused = refusal(
+        parsed,
+        env,
+        read_only=args.read_only,
+        skip_invalid=args.skip_invalid,
+        confirm_env=args.confirm_env,
+    )
     report_invalid(parsed)
     if args.dry_run:
         print_plan(env, parsed, args.json, refused)

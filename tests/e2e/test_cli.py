@@ -418,3 +418,35 @@ def test_status_names_the_unfinished_jobs_whose_tracking_was_stopped() -> None:
         assert "1 unfinished job(s) not resumed: their tracking was stopped" in done.stderr
         assert f"kore-tui status --env sim {dock_status_id}" in done.stderr
         assert "no unfinished jobs" not in done.stderr
+
+
+def test_yes_in_a_protected_environment_needs_its_name_given_too(
+    sim_thread: SimulatorThread,
+) -> None:
+    """A script's --yes skipped the typed name that a protected environment asks for on a
+    terminal: --confirm-env NAME is that name, given non-interactively (Heroku's --confirm)."""
+    write_config(sim_thread.url, "protected = true\n")
+    model = sim_thread.model_ids[0]
+    refused = kore("undeploy", "--yes", "--json", model)
+    assert refused.returncode == 2, refused.stderr
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] == "cancelled" and "--confirm-env sim" in error["message"]
+    wrong = kore("undeploy", "--yes", "--confirm-env", "Sim", model)
+    assert wrong.returncode == 2, wrong.stderr
+    assert "this run's environment is 'sim', not 'Sim'" in wrong.stderr
+    counters = admin_sync(sim_thread.url, "/_sim/counters")
+    assert counters["undeployReceived"] == {}, "nothing was sent"
+
+
+def test_confirm_env_names_the_environment_a_run_must_go_to(sim_thread: SimulatorThread) -> None:
+    """--confirm-env is also an assertion any script can make: a run whose environment
+    resolves to another one (a default changed, KORE_HOST) sends nothing, dry run included."""
+    write_config(sim_thread.url)  # environment "sim", not protected
+    model = sim_thread.model_ids[0]
+    for extra in ([], ["--dry-run"]):
+        refused = kore("undeploy", "--yes", "--confirm-env", "prod", *extra, model)
+        assert refused.returncode == 2, refused.stderr
+        assert "this run's environment is 'sim', not 'prod'" in refused.stderr
+    assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
+    done = kore("undeploy", "--yes", "--confirm-env", "sim", "--json", model)
+    assert done.returncode == 0, done.stderr

@@ -218,3 +218,16 @@ def test_the_confirmation_shows_the_cost_and_each_kind_s_count(
     assert "cost: g5.2xlarge, 2-4 replicas for 1 model(s)" in shown
     assert "tools: asynchronous deploy" in shown
     assert model in shown and tool in shown and "Type 'prod' to deploy" in shown
+
+
+@pytest.mark.parametrize("command", ["deploy", "bounce"])
+def test_yes_in_a_protected_environment_needs_confirm_env(command: str) -> None:
+    with SimulatorThread(sim_config(models=1, ready_models=1, job_seconds=(0.0, 0.1))) as sim:
+        write_config(sim.url, 'protected = true\ndeploy_profile = "gpu"\n' + PROFILE)
+        model = (sim.ready_model_ids if command == "deploy" else sim.model_ids)[0]
+        refused = kore(command, "--yes", model)
+        assert refused.returncode == 2 and "--confirm-env sim" in refused.stderr
+        received = admin_sync(sim.url, "/_sim/counters")["received"]
+        assert not any(received.values()), "nothing was sent"
+        done = kore(command, "--yes", "--confirm-env", "sim", "--wait", model)
+        assert done.returncode == 0, done.stderr[-400:]
