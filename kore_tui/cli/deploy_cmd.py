@@ -26,10 +26,10 @@ from kore_tui.cli.failure import CliError
 from kore_tui.cli.session import run_and_report
 from kore_tui.cli.undeploy_cmd import (
     ask,
-    counts,
     engine_settings,
     parse_input,
     plan_document,
+    plan_head,
     refusal,
     report_invalid,
 )
@@ -146,10 +146,7 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
         if args.json:
             dump_json(_plan_json(env, parsed, groups, args, refused, action.upper()))
         else:
-            print(
-                f"environment {env.name} ({env.host}): would {action} {counts(parsed)}; "
-                f"{parsed.duplicates} duplicate(s) removed"
-            )
+            print(plan_head(env, action, parsed, refused))
             for line in cost_lines(groups, parsed, args.sync):
                 print(line)
             for resource_id in parsed.resource_ids:

@@ -154,12 +154,19 @@ def print_plan(
     if as_json:
         dump_json(plan_document(env, parsed, refused))
         return
-    print(
-        f"environment {env.name} ({env.host}): would undeploy "
-        f"{counts(parsed)}; {parsed.duplicates} duplicate(s) removed"
-    )
+    print(plan_head(env, "undeploy", parsed, refused))
     for resource_id in parsed.resource_ids:
         print(resource_id)
+
+
+def plan_head(env: Environment, action: str, parsed: ParsedIds, refused: CliError | None) -> str:
+    """A dry run's first line. A refusal leads it: "would undeploy 3 models" (exit 2, the
+    reason on stderr only) read as an approval when the plan was piped into a review."""
+    where = f"environment {inert(env.name, 40)} ({inert(env.host, 80)})"
+    what = f"{action} {counts(parsed)}; {parsed.duplicates} duplicate(s) removed"
+    if refused is None:
+        return f"{where}: would {what}"
+    return f"{where}: REFUSED (exit 2: {refused.message}); with that fixed it would {what}"
 
 
 def engine_settings(target: Target, args: argparse.Namespace) -> EngineSettings:

@@ -450,3 +450,19 @@ def test_confirm_env_names_the_environment_a_run_must_go_to(sim_thread: Simulato
     assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
     done = kore("undeploy", "--yes", "--confirm-env", "sim", "--json", model)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_refused_dry_run_says_refused_on_stdout_not_just_would() -> None:
+    """'would undeploy 1 model' on stdout, exit 2, the refusal on stderr only: a dry run
+    piped into a review read as an approval."""
+    write_config("http://127.0.0.1:9")
+    model = "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    for command in ("undeploy", "deploy"):
+        done = kore(command, "--dry-run", model, "cm-123")
+        assert done.returncode == 2, done.stderr
+        head = done.stdout.splitlines()[0]
+        assert "REFUSED (exit 2: 1 invalid ID-like token(s)" in head, head
+        assert f"with that fixed it would {command} 1 model" in head, head
+    fine = kore("undeploy", "--dry-run", model)
+    assert fine.returncode == 0 and "REFUSED" not in fine.stdout
+    assert "would undeploy 1 model" in fine.stdout
