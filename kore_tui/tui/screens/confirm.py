@@ -11,12 +11,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from kore_tui.core.config import Environment
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
+from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.widgets.banner import rich_colour
 from kore_tui.tui.widgets.safe_text import SafeInput
 
@@ -25,7 +25,7 @@ _SHOWN = 200  # the list scrolls; beyond this, a count says how many more
 UNDEPLOY_WARNING = "They stop serving. u (jobs panel or history) redeploys them."
 
 
-class ConfirmUndeploy(ModalScreen[bool]):
+class ConfirmUndeploy(Dialog[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(

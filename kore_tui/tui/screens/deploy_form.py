@@ -15,7 +15,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kore_tui.core.deploy_params import (
@@ -26,6 +25,7 @@ from kore_tui.core.deploy_params import (
     parse_model_params,
 )
 from kore_tui.core.text import inert
+from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 # (input id, label, dotted path in the snake_case mapping, hint): the numbers of the form.
@@ -76,7 +76,7 @@ def form_values(params: ModelDeployParams) -> dict[str, str]:
     return out
 
 
-class DeployForm(ModalScreen[ModelDeployParams | None]):
+class DeployForm(Dialog[ModelDeployParams | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     DeployForm .grid { layout: grid; grid-size: 2; grid-columns: 16 1fr; grid-rows: 1;

@@ -11,12 +11,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams
 from kore_tui.core.job import Job
 from kore_tui.core.text import inert
+from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.widgets.job_columns import STATE_STYLES
 
 
@@ -135,7 +135,7 @@ def _split_at(value: str, width: int) -> tuple[str, str, str]:
     return value[:cut], " ", value[cut + 1 :]
 
 
-class JobDetail(ModalScreen[None]):
+class JobDetail(Dialog[None]):
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
 
     def __init__(self, job: Job, latest: Callable[[], Job | None] | None = None) -> None:

@@ -8,7 +8,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -17,6 +16,7 @@ from kore_tui.core.errors import InsecureHostError
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
+from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.screens.prompts import RevealKey
 from kore_tui.tui.widgets.banner import rich_colour
 from kore_tui.tui.widgets.safe_text import SafeInput
@@ -48,7 +48,7 @@ def env_label(env: Environment, default: bool, name_width: int = 20, host_width:
     return text
 
 
-class EnvironmentPicker(ModalScreen[PickerResult | None]):
+class EnvironmentPicker(Dialog[PickerResult | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Close"),
         Binding("n", "add", "New"),
@@ -133,7 +133,7 @@ class EditorResult:
     original: Environment | None = None
 
 
-class EnvironmentEditor(RevealKey, ModalScreen[EditorResult | None]):
+class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal key")]
 
     def __init__(self, env: Environment | None = None, is_default: bool = False) -> None:

@@ -8,10 +8,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from kore_tui.tui.keys import KeyHelp
+from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.write_access import is_write
 
 # Textual's own keys, which kore-tui does not declare.
@@ -60,7 +60,7 @@ def help_renderable(keys: list[KeyHelp], refused: str | None = None) -> Group:
     return Group(*head, table, Text(""), Text(STATES))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
 
     def __init__(self, keys: list[KeyHelp], refused: str | None = None) -> None:

@@ -8,11 +8,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
+from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 
@@ -34,7 +34,7 @@ class KeyEntry:
     remember: bool
 
 
-class KeyPrompt(RevealKey, ModalScreen[KeyEntry | None]):
+class KeyPrompt(RevealKey, Dialog[KeyEntry | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal")]
 
     def __init__(self, env_name: str, host: str, reason: str = "") -> None:
@@ -78,7 +78,7 @@ class KeyPrompt(RevealKey, ModalScreen[KeyEntry | None]):
         self.dismiss(None)
 
 
-class PathPrompt(ModalScreen[str | None]):
+class PathPrompt(Dialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, placeholder: str = "", value: str = "", error: str = "") -> None:
@@ -114,7 +114,7 @@ class PathPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class YesNo(ModalScreen[bool]):
+class YesNo(Dialog[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, yes: str = "Yes") -> None:

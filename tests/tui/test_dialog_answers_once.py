@@ -1,0 +1,68 @@
+"""A dialog answers once, however fast the keys come.
+
+"Enter Tab Enter" in one burst (tmux send-keys, a fast typist) pressed Cancel, moved to the
+confirm button of the dialog being dismissed and pressed it too: Textual's dismiss ran the
+callback again and popped the screen below (the main screen: the console crashed). Under
+a deeper stack the second answer would have been a send after a Cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import events
+
+from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.main import MainScreen
+from kore_tui.tui.screens.prompts import YesNo
+from tests.helpers import admin_sync
+from tests.tui.conftest import make_app, until
+from tests.tui.test_console import paste
+from tests.tui.test_console_fluent import messages
+
+
+def burst(app: object, *keys: tuple[str, str]) -> None:
+    """Keys queued at once, as a terminal delivers a burst: none waits for the last."""
+    for key, character in keys:
+        app.post_message(events.Key(key, character))  # type: ignore[attr-defined]
+
+
+ENTER, TAB = ("enter", "\r"), ("tab", "\t")
+
+
+async def test_cancel_then_confirm_in_one_burst_is_one_cancel(simenv: SimulatorThread) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        burst(app, ENTER, TAB, ENTER)
+        await until(pilot, lambda: "Cancelled: nothing was sent." in messages(app))
+        await asyncio.sleep(0.5)  # deliberate: time for a second answer that must not come
+        assert isinstance(app.screen, MainScreen) and app.is_running
+        assert not app.main.model.jobs
+    assert app.return_code in (0, None)
+    assert admin_sync(simenv.url, "/_sim/counters")["undeployReceived"] == {}
+
+
+async def test_a_dialog_over_a_dialog_answers_once_and_leaves_the_one_below() -> None:
+    """The second answer of a dialog on top of another one (what the burst above does to
+    the confirmation over the main screen) popped the dialog below and answered again."""
+    app = make_app(default_env=None)
+    answers: list[bool | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.push_screen(YesNo("first?", yes="Yes"))
+        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        below = app.screen
+        second = YesNo("second?", yes="Yes")
+        app.push_screen(second, answers.append)
+        await until(pilot, lambda: app.screen is second and app.focused is not None)
+        await until(pilot, lambda: app.focused is second.query_one("#no"))
+        second.dismiss(False)
+        second.dismiss(True)
+        await until(pilot, lambda: app.screen is below)
+        await asyncio.sleep(0.3)  # deliberate: a second answer would pop the dialog below
+        assert app.screen is below and answers == [False]
