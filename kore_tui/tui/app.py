@@ -18,6 +18,7 @@ from kore_tui.core.config import Config, Environment, Settings
 from kore_tui.core.engine_host import stop_all
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
+from kore_tui.tui import termination
 from kore_tui.tui.config_saving import ConfigSaving
 from kore_tui.tui.palette import console_commands
 from kore_tui.tui.quitting import quit_question
@@ -64,6 +65,7 @@ class KoreApp(ConfigSaving):
         if key is not None and env is not None:
             self.session_keys[env.name] = key
         self._left_unfinished: dict[str, int] = {}
+        self._handles_sigterm = False
 
     def notify(
         self,
@@ -83,6 +85,7 @@ class KoreApp(ConfigSaving):
         return MainScreen(prefill=self._prefill)
 
     def on_mount(self) -> None:
+        self._handles_sigterm = termination.install(self)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -95,6 +98,8 @@ class KoreApp(ConfigSaving):
             self.action_environments()
 
     def on_unmount(self) -> None:
+        if self._handles_sigterm:
+            termination.uninstall()
         stop_all(self.sessions.hosts())
         for session in self.sessions:
             session.host = None
@@ -147,9 +152,11 @@ class KoreApp(ConfigSaving):
     def resume_hints(self) -> list[str]:
         """Commands that pick up what quitting left unfinished (printed after the app exits);
         jobs whose tracking was stopped are not resumed by the first: named, not forgotten."""
+        # Ended without the quit question (SIGTERM, an error): whatever was unfinished.
+        left = self._left_unfinished if not self.return_code else self.sessions.unfinished()
         resume = [
             f"kore-tui status --env {name} --wait"
-            for name in self._left_unfinished
+            for name in left
             if (s := self.sessions.get(name)) is not None and not s.env.ephemeral
         ]
         stopped = [

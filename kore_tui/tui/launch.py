@@ -83,7 +83,7 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
                 app.run()
         finally:
             sim.stop()
-        return 0
+        return app.return_code or 0
     try:
         config = load_config()
     except ConfigError as exc:
@@ -106,4 +106,5 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
         )
         for hint in hints:
             print(f"  {hint}", file=sys.stderr)
-    return 0
+    # Not 0 whatever happened: SIGTERM is 143, an error Textual caught is 1.
+    return app.return_code or 0
