@@ -86,6 +86,17 @@ class Engine(EngineSetup):
         self._ensure_owner()
         jobs = self._admission.start(Action.UNDEPLOY, ids, params, then=Action.DEPLOY)
         self._bounces.mine.update(j.key for j in jobs if j.then == Action.DEPLOY)
+        for job in jobs:
+            if job.then != Action.DEPLOY:
+                # A live job of the resource was joined (an undeploy of another run, say):
+                # it is not this bounce's undeploy, so no redeploy follows it. As a bounce
+                # of an already undeployed model stops at its 409, this one does not start.
+                self.unbounced.add(job.key)
+                joined = self.notes.get(job.key, f"a {job.action} job of it is live")
+                self.notes[job.key] = (
+                    f"{joined}; bounce not started: its redeploy will not be sent "
+                    "(deploy it once that job has ended)"
+                )
         return jobs
 
     def redeployed_since(self, undeploy: Job) -> Job | None:

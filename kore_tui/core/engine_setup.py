@@ -80,6 +80,9 @@ class EngineSetup:
         )
         # Why a job the operator asked for was not (re-)sent: joined, or needs a retry.
         self.notes: dict[str, str] = {}
+        # Bounces that joined a live job of their resource instead of starting (its own
+        # undeploy, not theirs): their redeploy is never sent (see Engine.bounce).
+        self.unbounced: set[str] = set()
         self._following = Following(
             journal,
             self.store,

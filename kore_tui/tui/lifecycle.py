@@ -180,12 +180,22 @@ class Lifecycle:
     def _send(self, plan: DeployPlan, kind: Kind, tail: str) -> None:
         batches = plan.batches()
 
-        def start(engine: Engine) -> int:
-            send = engine.bounce if kind.bounce else engine.deploy
-            return sum(len(send(ids, params)) for ids, params in batches)
-
         what = "bounce(s)" if kind.bounce else "deploy(s)"
-        self.screen._send(start, f"Queued {{n}} {what}: {kind_counts(plan.ids)}.{tail}")
+        said = f"Queued {{n}} {what}: {kind_counts(plan.ids)}.{tail}"
+
+        def start(engine: Engine) -> int | str:
+            send = engine.bounce if kind.bounce else engine.deploy
+            jobs = [job for ids, params in batches for job in send(ids, params)]
+            joined = [j for j in jobs if kind.bounce and j.key in engine.unbounced]
+            if not joined:
+                return len(jobs)
+            return (
+                said.format(n=len(jobs) - len(joined))
+                + f" {len(joined)} not started: a live job of theirs was joined (its row); "
+                "their redeploy will not be sent."
+            )
+
+        self.screen._send(start, said)
 
 
 def already_redeployed(done: dict[str, Job]) -> str:

@@ -231,3 +231,20 @@ def test_yes_in_a_protected_environment_needs_confirm_env(command: str) -> None:
         assert not any(received.values()), "nothing was sent"
         done = kore(command, "--yes", "--confirm-env", "sim", "--wait", model)
         assert done.returncode == 0, done.stderr[-400:]
+
+
+def test_a_bounce_that_joins_a_live_undeploy_says_it_did_not_start_and_exits_1() -> None:
+    """A break-it run: 'undeploy' (no --wait) then 'bounce --wait' on the same models.
+    The bounce joined the live undeploys ('already IN_PROGRESS …, tracking it'), printed
+    SUCCESS UNDEPLOY rows, sent no deploy and exited 0: the models were left down."""
+    with SimulatorThread(sim_config(models=2, job_seconds=(1.0, 1.0))) as sim:
+        write_config(sim.url, 'deploy_profile = "gpu"\n' + PROFILE)
+        first = kore("undeploy", "--yes", *sim.model_ids)
+        assert first.returncode == 0, first.stderr[-400:]
+        done = kore("bounce", "--yes", "--wait", "--json", *sim.model_ids)
+        assert done.returncode == 1, done.stderr[-600:]
+        for model in sim.model_ids:
+            assert f"{model}: " in done.stderr and "bounce not started" in done.stderr
+        assert "its redeploy will not be sent" in done.stderr
+        assert counters(sim, "DEPLOY") == {}
+        assert set(counters(sim, "UNDEPLOY").values()) == {1}

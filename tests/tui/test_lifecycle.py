@@ -3,6 +3,7 @@ over real HTTP; what was sent is read from the simulator's admin counters."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -359,3 +360,31 @@ async def test_retrying_a_failed_deploy_is_confirmed_as_a_deploy_with_its_cost(
         assert "Retry deploy 1 model(s)" in text
         assert "cost: 1 model(s): g5.xlarge, 1-3 replicas" in text, text
         assert "cost money" in text and "stop serving" not in text, text
+
+
+async def test_a_bounce_that_joins_a_live_undeploy_says_it_did_not_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """'Queued 1 bounce(s)' for a model whose undeploy was already in flight: the bounce
+    joined that job, and no redeploy ever follows a job that is not its own."""
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(models=1, job_seconds=(3.0, 3.0))) as sim:
+        configure(sim, profile=True)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.host is not None)
+            await undeploy_in_ui(app, pilot, sim.model_ids)
+            await until(pilot, lambda: len(app.main.model.jobs) == 1)
+            await paste(app, sim.model_ids[0])
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+            await pilot.click("#confirm")
+            said = "1 not started: a live job of theirs was joined"
+            await until(pilot, lambda: said in messages(app))
+            assert "Queued 0 bounce(s)" in messages(app)
+            await until(pilot, lambda: all_final(app, 1), timeout=10)
+            await asyncio.sleep(0.3)  # deliberate: time for a redeploy that must not go out
+            assert jobs_of(app, "DEPLOY") == []
+            assert counters(sim)["received"]["DEPLOY"] == {}
