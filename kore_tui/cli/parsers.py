@@ -100,7 +100,9 @@ def acting(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument(
         "--file",
         metavar="PATH",
-        help="read IDs from a file ('-' for stdin); any format: lines, CSV, JSON, URLs",
+        action="append",
+        help="read IDs from a file ('-' for stdin; may be repeated); any format: lines, "
+        "CSV, JSON, URLs",
     )
     p.add_argument(
         "--confirm-env",

@@ -161,5 +161,5 @@ def test_file_names_in_messages(payload: str) -> None:
     from kore_tui.cli.undeploy_cmd import read_input
 
     with pytest.raises(UsageError) as info:
-        read_input([], "/nonexistent/" + payload[:200].replace("\x00", ""))
+        read_input([], ["/nonexistent/" + payload[:200].replace("\x00", "")])
     assert_inert(str(info.value), 400)

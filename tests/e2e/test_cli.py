@@ -466,3 +466,29 @@ def test_a_refused_dry_run_says_refused_on_stdout_not_just_would() -> None:
     fine = kore("undeploy", "--dry-run", model)
     assert fine.returncode == 0 and "REFUSED" not in fine.stdout
     assert "would undeploy 1 model" in fine.stdout
+
+
+def test_file_refuses_devices_and_oversized_input_and_reads_every_file_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'--file /dev/zero' grew to 7.6 GB of memory in 12 s; a second --file was silently
+    ignored (argparse keeps the last), against 'nothing is silently ignored'."""
+    write_config("http://127.0.0.1:9")
+    device = kore("undeploy", "--dry-run", "--file", "/dev/zero")
+    assert device.returncode == 2 and "a device or socket, not a file" in device.stderr
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    models = [f"cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4{i}" for i in range(3)]
+    first.write_text(models[0] + "\n")
+    second.write_text("\n".join(models[1:]) + "\n")
+    both = kore("undeploy", "--dry-run", "--json", "--file", str(first), "--file", str(second))
+    assert both.returncode == 0, both.stderr
+    assert json.loads(both.stdout)["modelIds"] == models
+    twice = kore("undeploy", "--dry-run", "--file", "-", "--file", "-", stdin=models[0])
+    assert twice.returncode == 2 and "'-' (stdin) given twice" in twice.stderr
+    monkeypatch.setattr("kore_tui.cli.undeploy_cmd.MAX_INPUT_BYTES", 100)
+    big = tmp_path / "big.txt"
+    big.write_text("\n".join(models * 3))
+    for args, stdin in ((["--file", str(big)], None), (["--file", "-"], big.read_text())):
+        over = kore("undeploy", "--dry-run", *args, stdin=stdin)
+        assert over.returncode == 2 and "over the 0 MiB limit" not in over.stderr
+        assert "is over 100 bytes" in over.stderr, over.stderr
