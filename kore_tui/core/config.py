@@ -151,7 +151,12 @@ def config_from_bytes(path: Path, raw: bytes | None) -> Config:
     """Validate the file's bytes (None: there is no file, an empty Config)."""
     if raw is None:
         return Config(path=path)
+    if not stat.S_ISREG(path.stat().st_mode):
+        # /dev/null read as an empty file, then "writable by others … chmod go-w /dev/null".
+        raise ConfigError(path, "not a regular file (a device, a FIFO or a socket)")
     check_file_safety(path)
+    if raw.startswith(b"\xef\xbb\xbf"):  # a BOM (Windows editors): TOML does not allow it
+        raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -53,6 +54,13 @@ class Journal:
         self._pending: list[tuple[Job, str | None]] = []
         self.owner: Owner | None = None
         try:
+            # Before SQLite creates its side files next to it, or the chmod below applies:
+            # KORE_TUI_JOURNAL=/dev/null left a world-writable /dev/null-journal (as root).
+            if self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
+                raise JournalError(
+                    f"cannot open the journal at {self.path}: not a regular file "
+                    "(a device, a FIFO, a socket or a directory)"
+                )
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._db = open_database(self.path, self._migrate_on)  # retried on a lock
         except (OSError, sqlite3.Error) as exc:

@@ -240,3 +240,21 @@ def test_a_credentials_file_nested_too_deeply_is_reported_not_a_traceback() -> N
 def test_settings_defaults_match_documented_values() -> None:
     s = Settings()
     assert (s.poll_initial, s.poll_max) == (2.0, 30.0)
+
+
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    """Windows Notepad saves UTF-8 with a BOM: 'config.toml:1: not valid TOML: Invalid
+    statement' for a file that is fine."""
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'\xef\xbb\xbfdefault = "x"\n[environments.x]\nhost = "https://a.kore.ai"\n')
+    path.chmod(0o600)
+    config = load_config(path)
+    assert config.default == "x" and config.environments["x"].host == "https://a.kore.ai"
+
+
+def test_a_config_path_that_is_not_a_file_is_named_as_such() -> None:
+    """KORE_TUI_CONFIG=/dev/null answered 'writable by group or others … Fix: chmod go-w
+    /dev/null': run as root, that advice breaks the machine."""
+    with pytest.raises(ConfigError) as info:
+        load_config(Path("/dev/null"))
+    assert "not a regular file" in str(info.value) and "chmod" not in str(info.value)

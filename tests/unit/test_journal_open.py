@@ -68,3 +68,24 @@ def test_other_errors_and_a_lock_past_the_timeout_are_raised(tmp_path: Path) -> 
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         open_database(tmp_path / "b.sqlite3", locked, timeout=0.3)
     assert time.monotonic() - started < 2
+
+
+def test_a_journal_path_that_is_not_a_file_is_refused_before_anything_is_touched(
+    tmp_path: Path,
+) -> None:
+    """KORE_TUI_JOURNAL=/dev/null left a world-writable /dev/null-journal (as root), and
+    the journal's chmod 0600 would have applied to the device itself."""
+    import socket
+    import stat
+
+    from kore_tui.core.journal import Journal, JournalError
+
+    path = tmp_path / "journal.sock"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        mode = stat.S_IMODE(path.stat().st_mode)
+        with pytest.raises(JournalError) as info:
+            Journal(path)
+        assert "not a regular file" in str(info.value)
+        assert stat.S_IMODE(path.stat().st_mode) == mode, "its mode was changed"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["journal.sock"]
