@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import stat
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from kore_tui.core import paths
 from kore_tui.core.errors import KoreError
 from kore_tui.core.hosts import same_platform
 from kore_tui.core.job import Job, Transition, utc_now
-from kore_tui.core.journal_open import open_database
+from kore_tui.core.journal_open import not_a_file, open_database
 from kore_tui.core.journal_schema import (
     INSERT_TRANSITION,
     MIGRATE_TO_V2,
@@ -54,13 +53,8 @@ class Journal:
         self._pending: list[tuple[Job, str | None]] = []
         self.owner: Owner | None = None
         try:
-            # Before SQLite creates its side files next to it, or the chmod below applies:
-            # KORE_TUI_JOURNAL=/dev/null left a world-writable /dev/null-journal (as root).
-            if self.path.exists() and not stat.S_ISREG(self.path.stat().st_mode):
-                raise JournalError(
-                    f"cannot open the journal at {self.path}: not a regular file "
-                    "(a device, a FIFO, a socket or a directory)"
-                )
+            if (why := not_a_file(self.path)) is not None:  # before SQLite or chmod
+                raise JournalError(f"cannot open the journal at {self.path}: {why}")
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._db = open_database(self.path, self._migrate_on)  # retried on a lock
         except (OSError, sqlite3.Error) as exc:

@@ -12,11 +12,27 @@ wait (``timeout``).
 from __future__ import annotations
 
 import sqlite3
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 _LOCKED = ("database is locked", "database table is locked", "database is busy")
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot hold a journal, or None. Checked before SQLite creates its side
+    files next to it or the journal is chmod-ed: KORE_TUI_JOURNAL=/dev/null left a
+    world-writable /dev/null-journal (as root), and the chmod would have hit the device."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None  # a new journal
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    if stat.S_ISREG(mode):
+        return None
+    return "not a regular file (a device, a FIFO, a socket or a directory)"
 
 
 def open_database(
