@@ -190,8 +190,12 @@ def resolve_environment(config: Config, name: str | None) -> Environment:
     adhoc = adhoc_environment()
     if adhoc:
         return adhoc
+    why = ""
+    if os.environ.get("KORE_HOST"):  # one of the two: say which one is missing
+        key = os.environ.get("KORE_API_KEY")
+        why = f" (KORE_HOST is set but KORE_API_KEY {'is empty' if key == '' else 'is not'})"
     raise ConfigError(
         config.path,
         "no environment: pass --env NAME, set a default in the config, "
-        "or set KORE_HOST and KORE_API_KEY",
+        f"or set KORE_HOST and KORE_API_KEY{why}",
     )

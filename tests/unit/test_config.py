@@ -258,3 +258,19 @@ def test_a_config_path_that_is_not_a_file_is_named_as_such() -> None:
     with pytest.raises(ConfigError) as info:
         load_config(Path("/dev/null"))
     assert "not a regular file" in str(info.value) and "chmod" not in str(info.value)
+
+
+def test_kore_host_without_its_key_names_the_missing_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """'no environment: pass --env NAME, … or set KORE_HOST and KORE_API_KEY' with KORE_HOST
+    set: the operator had set one of the two and was not told which was missing."""
+    monkeypatch.setenv("KORE_HOST", "https://a.kore.ai")
+    monkeypatch.delenv("KORE_API_KEY", raising=False)
+    with pytest.raises(ConfigError) as info:
+        resolve_environment(load_config(), None)
+    assert "KORE_HOST is set but KORE_API_KEY is not" in str(info.value)
+    monkeypatch.setenv("KORE_API_KEY", "")
+    with pytest.raises(ConfigError) as info:
+        resolve_environment(load_config(), None)
+    assert "KORE_API_KEY is empty" in str(info.value)
