@@ -49,6 +49,23 @@ def in_view(job: Job, status_filter: str) -> bool:
     return job.state in states
 
 
+def undeployed(jobs: Iterable[Job], ids: Iterable[str]) -> list[str]:
+    """The IDs whose newest job here is a verified UNDEPLOY SUCCESS (not a bounce's first
+    half): as far as this panel knows, the resource is not deployed now."""
+    wanted = set(ids)
+    newest: dict[str, Job] = {}
+    for job in jobs:
+        if job.model_id in wanted and (
+            job.model_id not in newest or job.created_at > newest[job.model_id].created_at
+        ):
+            newest[job.model_id] = job
+    return [
+        m
+        for m, j in newest.items()
+        if j.action == "UNDEPLOY" and j.state is JobState.SUCCESS and not j.then
+    ]
+
+
 def is_stopped(job: Job) -> bool:
     """Its tracking was stopped (x) before it was final: shown "⏸", polled by no one."""
     return not job.tracking and not job.is_final

@@ -388,3 +388,25 @@ async def test_a_bounce_that_joins_a_live_undeploy_says_it_did_not_start(
             await asyncio.sleep(0.3)  # deliberate: time for a redeploy that must not go out
             assert jobs_of(app, "DEPLOY") == []
             assert counters(sim)["received"]["DEPLOY"] == {}
+
+
+async def test_bouncing_an_undeployed_model_is_warned_before_it_is_sent(
+    lifesim: SimulatorThread,
+) -> None:
+    """An operator bounced a model whose undeploy had just succeeded: the confirmation said
+    'Each stops serving…', and the bounce ended ERROR 409 with no redeploy."""
+    configure(lifesim, profile=True)
+    app = make_app()
+    model = lifesim.model_ids[0]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, [model])
+        await until(pilot, lambda: all_final(app, 1))
+        table = app.main.query_one(JobsTable)
+        (job,) = app.main.model.jobs.values()
+        await until(pilot, lambda: table.cursor_key == job.key)
+        table.focus()
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        text = confirm_text(app)
+        assert "1 of them are undeployed" in text and "u (undo) redeploys them" in text, text

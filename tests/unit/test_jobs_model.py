@@ -96,3 +96,18 @@ def test_marks_selection_and_hidden_marks() -> None:
     assert model.hidden_marks == 1
     model.clear()
     assert model.marks == set() and model.jobs == {} and model.status_filter == "success"
+
+
+def test_undeployed_reads_each_resource_s_newest_job() -> None:
+    from kore_tui.tui.jobs_model import undeployed
+
+    down = replace(job(1, JobState.SUCCESS), created_at="2026-11-29T03:00:01Z")
+    redeployed_model = replace(job(2, JobState.SUCCESS), created_at="2026-11-29T03:00:01Z")
+    redeploy = replace(
+        job(2, JobState.SUCCESS), key="k2b", action="DEPLOY", created_at="2026-11-29T03:00:09Z"
+    )
+    failed = job(3, JobState.FAILED)
+    bouncing = replace(job(4, JobState.SUCCESS), then="DEPLOY")
+    jobs = [down, redeployed_model, redeploy, failed, bouncing]
+    ids = [j.model_id or "" for j in jobs]
+    assert undeployed(jobs, ids) == [down.model_id]

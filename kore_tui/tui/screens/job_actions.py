@@ -16,6 +16,7 @@ from kore_tui.core.export import ExportError, export_jobs
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
+from kore_tui.tui.jobs_model import undeployed
 from kore_tui.tui.lifecycle import BOUNCE, UNDO, Kind, bounceable, undoable
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
@@ -204,6 +205,15 @@ class JobActions(PanelScreen):
                 f"{len(jobs) - len(chosen)} selected job(s) {skipped} are left alone.",
                 style="bold",
             )
+        if flow is BOUNCE and (down := undeployed(self.model.jobs.values(), ids)):
+            # Its undeploy comes back 409 and the bounce stops there: say so before.
+            line = Text(
+                f"{len(down)} of them are undeployed (their last job here is an UNDEPLOY "
+                "SUCCESS): their undeploy will be refused and no redeploy follows; "
+                "u (undo) redeploys them.",
+                style="bold yellow",
+            )
+            note = Text.assemble(note, "\n", line) if note is not None else line
         self.lifecycle.start(
             ids,
             flow,
