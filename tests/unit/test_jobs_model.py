@@ -72,7 +72,7 @@ def test_a_bounce_that_left_its_model_down_is_a_problem_not_a_success() -> None:
     model.rebuild()
     assert model.visible == ["k2"]
     cells = row_cells(stranded, now=0.0)
-    assert cells["status"][0] == "SUCCESS (no redeploy)"
+    assert cells["status"][0] == "NO REDEPLOY"  # whole in the 13-column Status
     assert cells["status"][1] == STATE_STYLES[JobState.FAILED]
 
 

@@ -120,6 +120,8 @@ def row_cells(
 ) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
     status = job.status_label + (" ⏸" if is_stopped(job) else "")
+    if job.redeploy_missing:  # "SUCCESS (no redeploy)" is cut at 13 and 16 columns
+        status = "NO REDEPLOY"
     checked_text = ago(now - checked) if checked else "-"
     if job.stale:
         checked_text = "⚠ " + checked_text
