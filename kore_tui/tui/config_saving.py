@@ -29,7 +29,9 @@ class ConfigSaving(EnvLifecycle):
         config = self.config
         if config is None:
             self.notify(
-                "Environments are not editable here (demo mode or no config).", severity="warning"
+                "The demo has its one environment; yours are kept in the config of a console "
+                "started without --demo (README: Configuration).",
+                severity="warning",
             )
             return
         self.push_screen(

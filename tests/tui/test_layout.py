@@ -389,6 +389,15 @@ def test_failed_and_error_differ_by_more_than_a_shade_and_tags_have_contrast() -
         assert any(" on " in style for style in styles), f"{flag}: no own background"
 
 
+def test_the_picker_marks_the_environment_that_is_open() -> None:
+    """An operator's run: the picker listed prod and staging alike, whichever was open."""
+    from kore_tui.tui.screens.environments import env_label
+
+    env = Environment("prod", "https://a.kore.ai")
+    assert "open" in env_label(env, default=False, current=True).plain
+    assert "open" not in env_label(env, default=False).plain
+
+
 @pytest.mark.parametrize("size", [(80, 24), (250, 70)])
 async def test_every_invalid_reason_can_be_read(size: tuple[int, int]) -> None:
     """Bug 18: the reasons panel was 6 rows at every size: 2 of 10 reasons, "…and 8 more"."""

@@ -28,9 +28,15 @@ class PickerResult:
     name: str | None = None
 
 
-def env_label(env: Environment, default: bool, name_width: int = 20, host_width: int = 44) -> Text:
+def env_label(
+    env: Environment,
+    default: bool,
+    name_width: int = 20,
+    host_width: int = 44,
+    current: bool = False,
+) -> Text:
     """One row of the picker; columns only as wide as the longest name and host, so the
-    flags (PROTECTED above all) stay on screen at 80 columns."""
+    flags (PROTECTED above all) stay on screen at 80 columns. ``current``: the one open."""
     text = Text()
     text.append(" ● ", style=f"bold {rich_colour(env.colour)}")
     text.append(f"{inert(env.name, 40):<{name_width}}", style="bold")
@@ -38,6 +44,7 @@ def env_label(env: Environment, default: bool, name_width: int = 20, host_width:
     # Tags carry their own foreground and background: legible on any theme and on the
     # highlighted row (a bare colour on the highlight was grey on bright green).
     for flag, on, style in (
+        ("open", current, "black on white"),
         ("default", default, "black on cyan"),
         ("PROTECTED", env.protected, "white on red"),
         ("READ-ONLY", env.read_only, "black on yellow"),
@@ -71,7 +78,12 @@ class EnvironmentPicker(Dialog[PickerResult | None]):
             name_width = max((len(inert(n, 40)) for n, _ in envs), default=0)
             host_width = max((len(inert(e.host, 50)) for _, e in envs), default=0)
             options = [
-                Option(env_label(env, name == self.default, name_width, host_width), id=name)
+                Option(
+                    env_label(
+                        env, name == self.default, name_width, host_width, name == self.current
+                    ),
+                    id=name,
+                )
                 for name, env in envs
             ]
             if not options:
