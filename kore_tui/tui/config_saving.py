@@ -58,13 +58,15 @@ class ConfigSaving(EnvLifecycle):
             name = result.name
 
             def answer(ok: bool | None) -> None:
-                if ok:
-                    self._forget_environment(name)
-                    loaded = config.environments.get(name)
-                    self._save_config(
-                        lambda: remove_environment(name, expected=loaded, path=config.path)[0],
-                        removed=name,
-                    )
+                if not ok:  # back to the list the operator was working in
+                    self.action_environments()
+                    return
+                self._forget_environment(name)
+                loaded = config.environments.get(name)
+                self._save_config(
+                    lambda: remove_environment(name, expected=loaded, path=config.path)[0],
+                    removed=name,
+                )
 
             self.push_screen(
                 YesNo(f"Remove environment {inert(name, 40)} and its stored key?", yes="Remove"),
@@ -72,6 +74,9 @@ class ConfigSaving(EnvLifecycle):
             )
 
     def _edited(self, result: EditorResult | None) -> None:
+        if result is None and self.config is not None:
+            self.action_environments()  # Esc in the editor: back to the picker
+            return
         if result is None or self.config is None:
             return
         path = self.config.path

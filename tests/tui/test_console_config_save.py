@@ -89,3 +89,30 @@ async def test_theme_is_saved_without_rewriting_the_file(
     # The console runs with fast test settings: only the theme reaches the file.
     assert config.settings.poll_initial == 2.0
     assert "# hand-written: keep this comment" in paths.config_path().read_text()
+
+
+async def test_cancelling_a_remove_or_an_edit_goes_back_to_the_picker(
+    simenv: SimulatorThread, commented: str
+) -> None:
+    """Esc on 'Remove environment …?' (or in the editor) closed the picker too: the
+    operator had to press F2 again to get back to the list they were working in."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await pilot.press("f2")
+        assert isinstance(app.screen, EnvironmentPicker)
+        await pilot.press("d")
+        await until(pilot, lambda: not isinstance(app.screen, EnvironmentPicker))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, EnvironmentPicker))
+        await open_editor_for_sim_from_picker(pilot)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, EnvironmentPicker))
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, EnvironmentPicker))
+    assert "sim" in load_config().environments, "nothing was removed"
+
+
+async def open_editor_for_sim_from_picker(pilot: Pilot[int]) -> None:
+    await pilot.press("e")
+    await until(pilot, lambda: isinstance(pilot.app.screen, EnvironmentEditor))
