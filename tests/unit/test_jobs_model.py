@@ -111,3 +111,17 @@ def test_undeployed_reads_each_resource_s_newest_job() -> None:
     jobs = [down, redeployed_model, redeploy, failed, bouncing]
     ids = [j.model_id or "" for j in jobs]
     assert undeployed(jobs, ids) == [down.model_id]
+
+
+def test_r_on_a_job_without_a_dock_status_id_says_r_retries_it() -> None:
+    """'Nothing to re-check: 1 UNKNOWN (SUCCESS and FAILED are final; R retries FAILED)'
+    on an UNKNOWN job: R retries UNKNOWN too, and the job has nothing to check."""
+    from kore_tui.tui.screens.retry_dialog import nothing_to_recheck
+
+    lost = job(1, JobState.UNKNOWN, "HTTP 503")
+    said = nothing_to_recheck([lost])
+    assert "1 UNKNOWN or ERROR job(s) have no dock status ID to check: R retries them" in said
+    final = nothing_to_recheck([job(2, JobState.SUCCESS)])
+    assert (
+        final == "Nothing to re-check: 1 SUCCESS (SUCCESS and FAILED are final; R retries FAILED)."
+    )

@@ -22,7 +22,7 @@ from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.screens.panel import PanelScreen, action_words, count_states
 from kore_tui.tui.screens.prompts import PathPrompt
-from kore_tui.tui.screens.retry_dialog import retry_dialog
+from kore_tui.tui.screens.retry_dialog import nothing_to_recheck, retry_dialog
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from kore_tui.tui.write_access import refusal
 
@@ -79,11 +79,7 @@ class JobActions(PanelScreen):
             if j.dock_status_id and j.state not in {JobState.SUCCESS, JobState.FAILED}
         ]
         if not checkable:
-            self.notify(
-                f"Nothing to re-check: {count_states(jobs)} "
-                "(SUCCESS and FAILED are final; R retries FAILED).",
-                severity="warning",
-            )
+            self.notify(nothing_to_recheck(jobs), severity="warning")
             return
         host = self.kore.host
         paused = host is not None and host.store.health.user_paused

@@ -84,3 +84,19 @@ def recorded_cost_lines(jobs: Iterable[Job]) -> list[str]:
         if n:
             lines.append(f"{n} tool(s): {'asynchronous' if is_async else 'synchronous'} deploy")
     return lines
+
+
+def nothing_to_recheck(jobs: list[Job]) -> str:
+    """Why r checks none of ``jobs``. An UNKNOWN or ERROR job without a dock status ID has
+    nothing to check (the POST's answer never came, or it was refused): "R retries FAILED"
+    sent the operator looking for another key."""
+    said = f"Nothing to re-check: {count_states(jobs)} (SUCCESS and FAILED are final"
+    unchecked = [
+        j for j in jobs if not j.dock_status_id and j.state in (JobState.UNKNOWN, JobState.ERROR)
+    ]
+    if unchecked:
+        return (
+            f"{said}; {len(unchecked)} UNKNOWN or ERROR job(s) have no dock status ID to "
+            "check: R retries them, and a 409 'not deployed' then means the first one worked)."
+        )
+    return f"{said}; R retries FAILED)."
