@@ -21,6 +21,7 @@ from kore_tui.core.text import inert
 from kore_tui.tui.screens.main import MainScreen
 from kore_tui.tui.screens.prompts import KeyEntry, KeyPrompt, YesNo
 from kore_tui.tui.sessions import Session, Sessions
+from kore_tui.tui.widgets.id_entry import IdEntry
 
 
 class EnvLifecycle(App[int]):
@@ -57,7 +58,10 @@ class EnvLifecycle(App[int]):
 
     def connect(self, env: Environment, key: Secret | None = None) -> None:
         """Show ``env``; start its engine unless it has one or one is on its way."""
+        switched = self.env is not None and self.env.name != env.name
         self.env = env
+        if switched:
+            self._say_the_box_stays(env)
         session = self.sessions.open(env)
         self.sub_title = env.name
         self._show()
@@ -65,6 +69,18 @@ class EnvLifecycle(App[int]):
             return
         session.connecting = True
         self._connect(session, key or self.session_keys.get(env.name))
+
+    def _say_the_box_stays(self, env: Environment) -> None:
+        """IDs pasted for one environment stay in the box across F2: an operator's run
+        typed a staging ID, switched to prod, and found 'Undeploy 1' ready there."""
+        parsed = self.main.query_one(IdEntry).parsed
+        if held := len(parsed.model_ids) + len(parsed.tool_ids):
+            self.notify(
+                f"The ID box still holds {held} model/tool ID(s): an action now goes to "
+                f"{inert(env.name, 40)}. ctrl+l clears it.",
+                severity="warning",
+                timeout=8,
+            )
 
     def reconnect(self, env: Environment, key: Secret | None = None) -> None:
         """The environment's settings changed: replace its engine (the old one stops first)."""

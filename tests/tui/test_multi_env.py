@@ -191,3 +191,24 @@ def test_main_screen_does_not_import_the_app() -> None:
         node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)
     }
     assert "kore_tui.tui.app" not in imported
+
+
+async def test_ids_left_in_the_box_are_named_when_the_environment_changes(
+    simenv: SimulatorThread, slow_sim: SimulatorThread
+) -> None:
+    """An operator's run: a staging ID typed, F2 to prod, and 'Undeploy 1' ready there
+    without a word that the box had come along."""
+    from tests.tui.test_console import paste
+    from tests.tui.test_console_fluent import messages
+
+    write_config(
+        'default = "slow"\n' + env_block("slow", slow_sim.url) + env_block("fast", simenv.url)
+    )
+    app = make_app("slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, slow_sim.model_ids[0])
+        await pick(app, pilot, "fast")
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
+        said = "The ID box still holds 1 model/tool ID(s): an action now goes to fast."
+        await until(pilot, lambda: any(said in m for m in messages(app)))
