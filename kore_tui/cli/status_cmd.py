@@ -50,6 +50,7 @@ def _run(args: argparse.Namespace) -> int:
         # ends the tracking, not the job on the platform.
         since = _iso(time.time() - TIMED_OUT_HORIZON) if args.wait and not ids else None
         resumed = engine.resume_unfinished(timed_out_since=since)
+        resumed += engine.track_again(ids)  # a stopped job asked for by its ID
         if not ids:
             stopped = engine.stopped_unfinished()
             if not resumed:

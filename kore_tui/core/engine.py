@@ -209,6 +209,18 @@ class Engine(EngineSetup):
             return []
         return [j for j in self.journal.unfinished(self.env.name) if not j.tracking]
 
+    def track_again(self, dock_status_ids: Iterable[str]) -> list[Job]:
+        """The journal's stopped jobs (x) asked for by dock status ID, tracked again:
+        ``status ds-…`` on one made a second row for the same job, and the first stayed
+        'tracking stopped' for good."""
+        wanted = {path_segment(d, DOCK_STATUS_PREFIX) for d in dock_status_ids}
+        again = [
+            replace(j, tracking=True)
+            for j in self.stopped_unfinished()
+            if j.dock_status_id in wanted
+        ]
+        return self._following.resume(again) if again else []
+
     def recheck(self, keys: Iterable[str]) -> int:
         """Check ended jobs that have a dock status ID again, with a fresh deadline."""
         return sum(self._commands.recheck(key) for key in keys)

@@ -492,3 +492,39 @@ def test_file_refuses_devices_and_oversized_input_and_reads_every_file_given(
         over = kore("undeploy", "--dry-run", *args, stdin=stdin)
         assert over.returncode == 2 and "over the 0 MiB limit" not in over.stderr
         assert "is over 100 bytes" in over.stderr, over.stderr
+
+
+def test_status_of_a_stopped_job_s_id_tracks_that_job_not_a_second_row() -> None:
+    """The hint for a stopped job ('kore-tui status --env sim ds-…') made a second journal
+    row for the same dock status, and the first stayed 'tracking stopped' for good: every
+    later exit printed the same hint again."""
+    import asyncio
+
+    from kore_tui.core.journal import Journal
+    from tests.helpers import make_engine, until
+
+    with SimulatorThread(sim_config(models=1, job_seconds=(2.0, 2.0))) as sim:
+        write_config(sim.url)
+
+        async def stop_one() -> str:
+            journal = Journal()
+            engine = make_engine(sim.url, journal=journal)
+            engine.start()
+            try:
+                (job,) = engine.undeploy(sim.model_ids)
+                await until(lambda: bool((engine.store.get(job.key) or job).dock_status_id))
+                assert engine.stop_tracking([job.key]) == 1
+                return str((engine.store.get(job.key) or job).dock_status_id)
+            finally:
+                await engine.aclose()
+                await engine.client.aclose()
+                journal.close()
+
+        dock_status_id = asyncio.run(stop_one())
+        done = kore("status", "--env", "sim", "--wait", "--json", dock_status_id)
+        assert done.returncode == 0, done.stderr
+        assert [j["status"] for j in json.loads(done.stdout)["jobs"]] == ["SUCCESS"]
+        history = json.loads(kore("history", "--json").stdout)["jobs"]
+        assert [j["dockStatusId"] for j in history] == [dock_status_id], "one row"
+        again = kore("status", "--env", "sim")
+        assert "not resumed" not in again.stderr, again.stderr
