@@ -165,7 +165,15 @@ class KoreApp(ConfigSaving):
             + "   (tracking stopped with x)"
             for name, ids in self.sessions.stopped().items()
         ]
-        return resume + stopped
+        # A bounce whose redeploy was not sent leaves its resource down (SIGTERM, a quit
+        # mid-bounce): the command that finishes it, once its undeploy is final.
+        redeploy = [
+            f"kore-tui deploy --env {name} {resource}   (once its undeploy above is final: "
+            "the bounce's redeploy, not sent)"
+            for name, resource in self.sessions.pending_bounces()
+            if (s := self.sessions.get(name)) is not None and not s.env.ephemeral
+        ]
+        return resume + stopped + redeploy
 
     def action_help_quit(self) -> None:
         """ctrl+c: Textual's own hint is markup, which ``notify`` above shows literally."""

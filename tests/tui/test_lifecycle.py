@@ -410,3 +410,34 @@ async def test_bouncing_an_undeployed_model_is_warned_before_it_is_sent(
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         text = confirm_text(app)
         assert "1 of them are undeployed" in text and "u (undo) redeploys them" in text, text
+
+
+async def test_quitting_mid_bounce_prints_the_command_that_redeploys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The quit question said 'kore-tui deploy sends it'; the exit text printed only the
+    status command, and a SIGTERM not even the question."""
+    from textual.widgets import Button as _Button
+
+    from kore_tui.tui.screens.prompts import YesNo
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(models=1, job_seconds=(3.0, 3.0))) as sim:
+        configure(sim, profile=True)
+        app = make_app()
+        model = sim.model_ids[0]
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.host is not None)
+            await paste(app, model)
+            await pilot.press("ctrl+r")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+            await pilot.click("#confirm")
+            await until(pilot, lambda: any(j.then for j in app.main.model.jobs.values()))
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, YesNo))
+            app.screen.query_one("#yes", _Button).press()
+            await until(pilot, lambda: not app.is_running)
+        hints = app.resume_hints()
+        assert "kore-tui status --env sim --wait" in hints
+        assert any(h.startswith(f"kore-tui deploy --env sim {model}") for h in hints), hints
