@@ -103,6 +103,8 @@ class JobsModel:
         # Of those, the jobs no one tracks any more (x): not final, yet nothing will tell
         # when they are. The summary counts them apart from the state they were left in.
         self.stopped: Counter[JobState] = Counter()
+        # Of the SUCCESS ones, bounces that left their resource down (Job.redeploy_missing).
+        self.down = 0
         # Keys of bounce first halves whose redeploy is shown: they keep their ↻.
         self.parents: set[str] = set()
         self.dirty = False
@@ -120,6 +122,7 @@ class JobsModel:
         self.marks.clear()
         self.counts.clear()
         self.stopped.clear()
+        self.down = 0
         self.parents.clear()
         self.dirty = False
 
@@ -146,6 +149,7 @@ class JobsModel:
                 self.dirty = True  # the parent's row changes (its ↻)
             if is_stopped(job):
                 self.stopped[job.state] += 1
+            self.down += job.redeploy_missing
             self.jobs[job.key] = job
             index = self._index.get(job.key)
             if index is not None:
@@ -160,6 +164,7 @@ class JobsModel:
 
     def _uncount(self, job: Job) -> None:
         self.counts[job.state] -= 1
+        self.down -= job.redeploy_missing
         if is_stopped(job):
             self.stopped[job.state] -= 1
 

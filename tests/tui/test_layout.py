@@ -314,6 +314,23 @@ async def test_summary_is_not_overdrawn_by_the_progress_bar(size: tuple[int, int
         assert summary.region.right < bar.region.x
 
 
+async def test_the_summary_counts_a_bounce_left_down_apart_from_success() -> None:
+    """An operator reopened prod after a quit mid-bounce: the row read NO REDEPLOY in red
+    while the summary said '1 job(s) · 1 SUCCESS' in green."""
+    from kore_tui.core.job import BOUNCE_INCOMPLETE
+
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await panel_of(app, pilot)
+        model = app.main.model
+        success = model.counts[JobState.SUCCESS]
+        (done, *_) = [j for j in model.jobs.values() if j.state is JobState.SUCCESS]
+        model.apply([replace(done, error_kind=BOUNCE_INCOMPLETE, action="UNDEPLOY")])
+        app.main._update_summary()
+        shown = app.main.query_one("#summary", ItemsLine).shown.plain
+        assert f"{success - 1} SUCCESS" in shown and "1 NO REDEPLOY" in shown, shown
+
+
 @pytest.mark.parametrize("width", [60, 80, 100])
 async def test_the_summary_wraps_between_items_never_inside_one(width: int) -> None:
     """At 80 columns with every state on the panel, "12 SUCCESS" broke into "12" at the

@@ -125,3 +125,15 @@ def test_r_on_a_job_without_a_dock_status_id_says_r_retries_it() -> None:
     assert (
         final == "Nothing to re-check: 1 SUCCESS (SUCCESS and FAILED are final; R retries FAILED)."
     )
+
+
+def test_bounces_left_down_are_counted_apart_and_follow_changes() -> None:
+    stranded = replace(job(1, JobState.SUCCESS, "bounce incomplete"), error_kind=BOUNCE_INCOMPLETE)
+    model = JobsModel()
+    model.apply([stranded, job(2, JobState.SUCCESS)])
+    assert model.down == 1 and model.counts[JobState.SUCCESS] == 2
+    model.apply([replace(stranded, error_kind=None)])  # redeployed meanwhile, say
+    assert model.down == 0
+    model.apply([stranded])
+    model.apply([], removed=["k1"])
+    assert model.down == 0

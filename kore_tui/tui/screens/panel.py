@@ -26,6 +26,7 @@ from kore_tui.tui.jobs_model import JobsModel, is_stopped
 from kore_tui.tui.lifecycle import Lifecycle
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.items_line import Item, ItemsLine
+from kore_tui.tui.widgets.job_columns import FAILED_STYLE
 from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
 
 _ORDER = [
@@ -182,11 +183,16 @@ class PanelScreen(Screen[None]):
         total = len(model.jobs)
         items = [Item(Text(f" {total} job(s)", style="bold"))]
         for state in _ORDER:
-            if shown := model.counts.get(state, 0) - model.stopped.get(state, 0):
+            shown = model.counts.get(state, 0) - model.stopped.get(state, 0)
+            if state is JobState.SUCCESS:
+                shown -= model.down  # counted apart: their resource is down
+            if shown:
                 # The separator unstyled: ERROR's white-on-red chip took it in.
                 items.append(
                     Item(Text(f"{shown} {state.value}", style=STATE_STYLES.get(state, "")))
                 )
+        if model.down:
+            items.append(Item(Text(f"{model.down} NO REDEPLOY", style=FAILED_STYLE)))
         if stopped := model.stopped.total():
             items.append(Item(Text(f"{stopped} stopped ⏸", style="yellow")))
         # Only what differs from the defaults: "view: all · sort: created" repeated what
