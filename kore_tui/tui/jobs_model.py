@@ -49,19 +49,24 @@ def in_view(job: Job, status_filter: str) -> bool:
     return job.state in states
 
 
+def newest_by_resource(jobs: Iterable[Job]) -> dict[str, Job]:
+    """Each resource's newest job (a job without a resource ID stands for itself): what
+    the panel's older rows of a resource no longer say about it."""
+    newest: dict[str, Job] = {}
+    for job in jobs:
+        resource = job.model_id or job.dock_status_id or job.key
+        if resource not in newest or job.created_at > newest[resource].created_at:
+            newest[resource] = job
+    return newest
+
+
 def undeployed(jobs: Iterable[Job], ids: Iterable[str]) -> list[str]:
     """The IDs whose newest job here is a verified UNDEPLOY SUCCESS (not a bounce's first
     half): as far as this panel knows, the resource is not deployed now."""
     wanted = set(ids)
-    newest: dict[str, Job] = {}
-    for job in jobs:
-        if job.model_id in wanted and (
-            job.model_id not in newest or job.created_at > newest[job.model_id].created_at
-        ):
-            newest[job.model_id] = job
     return [
         m
-        for m, j in newest.items()
+        for m, j in newest_by_resource(j for j in jobs if j.model_id in wanted).items()
         if j.action == "UNDEPLOY" and j.state is JobState.SUCCESS and not j.then
     ]
 

@@ -441,3 +441,29 @@ async def test_quitting_mid_bounce_prints_the_command_that_redeploys(
         hints = app.resume_hints()
         assert "kore-tui status --env sim --wait" in hints
         assert any(h.startswith(f"kore-tui deploy --env sim {model}") for h in hints), hints
+
+
+async def test_f_marks_only_each_resource_s_newest_job(lifesim: SimulatorThread) -> None:
+    """F then R re-sent an old FAILED undeploy whose model a later undeploy had taken down
+    (409 'not deployed'), and listed a resource with two failed rows twice."""
+    configure(lifesim, profile=True)
+    model = lifesim.model_ids[0]
+    admin_sync(
+        lifesim.url,
+        "/_sim/outcomes",
+        "POST",
+        json={"outcomes": [{"status": "FAILED", "action": "UNDEPLOY", "resource": model}]},
+    )
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, [model])
+        await until(pilot, lambda: all_final(app, 1))
+        await undeploy_in_ui(app, pilot, [model])  # again: this one succeeds
+        await until(pilot, lambda: all_final(app, 2))
+        states = sorted(j.state.value for j in app.main.model.jobs.values())
+        assert states == ["FAILED", "SUCCESS"]
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("F")
+        assert "No FAILED, UNKNOWN, ERROR or TIMED_OUT jobs to mark." in messages(app)
+        assert not app.main.model.marks

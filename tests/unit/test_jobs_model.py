@@ -137,3 +137,17 @@ def test_bounces_left_down_are_counted_apart_and_follow_changes() -> None:
     model.apply([stranded])
     model.apply([], removed=["k1"])
     assert model.down == 0
+
+
+def test_newest_by_resource_keeps_one_job_per_resource() -> None:
+    from kore_tui.tui.jobs_model import newest_by_resource
+
+    old = replace(job(1, JobState.FAILED), created_at="2026-11-29T03:00:01Z")
+    again = replace(job(1, JobState.SUCCESS), key="k1b", created_at="2026-11-29T03:00:05Z")
+    twice = [
+        replace(job(2, JobState.FAILED), key=f"k2{n}", created_at=f"2026-11-29T03:00:0{n}Z")
+        for n in (1, 2)
+    ]
+    watched = replace(job(3, JobState.UNKNOWN), model_id=None, dock_status_id="ds-x")
+    newest = newest_by_resource([old, again, *twice, watched])
+    assert {j.key for j in newest.values()} == {"k1b", "k22", "k3"}

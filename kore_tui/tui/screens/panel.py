@@ -22,7 +22,7 @@ from kore_tui.core.engine import Engine, ReadOnlyError
 from kore_tui.core.job import ACTIVE_STATES, Job, JobState, utc_now
 from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
-from kore_tui.tui.jobs_model import JobsModel, is_stopped
+from kore_tui.tui.jobs_model import JobsModel, is_stopped, newest_by_resource
 from kore_tui.tui.lifecycle import Lifecycle
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.items_line import Item, ItemsLine
@@ -273,7 +273,10 @@ class PanelScreen(Screen[None]):
         return text
 
     def _problems(self) -> list[str]:
-        return [k for k, j in self.model.jobs.items() if j.state in PROBLEMS]
+        """Jobs that did not succeed, each resource's newest only (F then R retried old
+        FAILED rows beside a later SUCCESS: 409s; and a resource twice)."""
+        newest = newest_by_resource(self.model.jobs.values())
+        return [j.key for j in newest.values() if j.state in PROBLEMS]
 
     # -- what an action applies to ---------------------------------------------------
 
