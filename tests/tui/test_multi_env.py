@@ -212,3 +212,29 @@ async def test_ids_left_in_the_box_are_named_when_the_environment_changes(
         await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
         said = "The ID box still holds 1 model/tool ID(s): an action now goes to fast."
         await until(pilot, lambda: any(said in m for m in messages(app)))
+
+
+async def test_the_batch_line_of_a_reopened_console_counts_only_what_it_sent(
+    simenv: SimulatorThread,
+) -> None:
+    """'Batch done: 18 SUCCESS, 7 FAILED, 2 ERROR' after sending 5: the rows a reopened
+    console loads from the journal were counted as the new batch's."""
+    write_config('default = "sim"\n' + env_block("sim", simenv.url))
+    first = make_app("sim")
+    async with first.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: first.host is not None)
+        await undeploy_in_ui(first, pilot, simenv.model_ids[:3])
+        await until(
+            pilot,
+            lambda: (
+                len(first.main.model.jobs) == 3
+                and all(j.is_final for j in first.main.model.jobs.values())
+            ),
+        )
+    again = make_app("sim")
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(again.main.model.jobs) == 3)
+        await undeploy_in_ui(again, pilot, simenv.model_ids[3:4])
+        batch = again.main.query_one("#batch", Static)
+        await until(pilot, lambda: batch.display and "Batch done" in str(batch.render()))
+        assert "Batch done: 1 SUCCESS" in str(batch.render()), str(batch.render())

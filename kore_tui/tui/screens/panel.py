@@ -106,7 +106,8 @@ class PanelScreen(Screen[None]):
             if session is current and not shown_all:
                 # Every job that changed, final ones too: a POST answered 409 or cut off is
                 # final before any drain sees it live, and is what the summary must count.
-                self._batch_keys.update(j.key for j in changed)
+                # Not the rows a reopened console loads (written before it opened).
+                self._batch_keys.update(j.key for j in changed if j.updated_at >= self._opened)
                 if not self._batch_active and any(self._went_live(j) for j in changed):
                     self._batch_active = True
                 self.query_one(JobsTable).apply(changed, removed)
