@@ -388,31 +388,9 @@ def test_status_names_the_unfinished_jobs_whose_tracking_was_stopped() -> None:
     'nothing to resume in 'prod': no unfinished jobs', while the journal held it IN_PROGRESS.
     Stopped stays stopped (the operator's word), but it is named, with the command that
     checks it."""
-    import asyncio
-
-    from kore_tui.core.journal import Journal
-    from tests.helpers import make_engine, until
-
     with SimulatorThread(sim_config(models=1, job_seconds=(30.0, 30.0))) as sim:
         write_config(sim.url)
-
-        async def stop_one() -> str:
-            journal = Journal()
-            engine = make_engine(sim.url, journal=journal)
-            engine.start()
-            try:
-                (job,) = engine.undeploy(sim.model_ids)
-                await until(lambda: bool((engine.store.get(job.key) or job).dock_status_id))
-                assert engine.stop_tracking([job.key]) == 1
-                stopped = engine.store.get(job.key)
-                assert stopped is not None and stopped.dock_status_id is not None
-                return stopped.dock_status_id
-            finally:
-                await engine.aclose()
-                await engine.client.aclose()
-                journal.close()
-
-        dock_status_id = asyncio.run(stop_one())
+        dock_status_id = stopped_undeploy(sim)
         done = kore("status", "--env", "sim")
         assert done.returncode == 0 and done.stdout == "", done.stderr
         assert "1 unfinished job(s) not resumed: their tracking was stopped" in done.stderr
@@ -498,29 +476,9 @@ def test_status_of_a_stopped_job_s_id_tracks_that_job_not_a_second_row() -> None
     """The hint for a stopped job ('kore-tui status --env sim ds-…') made a second journal
     row for the same dock status, and the first stayed 'tracking stopped' for good: every
     later exit printed the same hint again."""
-    import asyncio
-
-    from kore_tui.core.journal import Journal
-    from tests.helpers import make_engine, until
-
     with SimulatorThread(sim_config(models=1, job_seconds=(2.0, 2.0))) as sim:
         write_config(sim.url)
-
-        async def stop_one() -> str:
-            journal = Journal()
-            engine = make_engine(sim.url, journal=journal)
-            engine.start()
-            try:
-                (job,) = engine.undeploy(sim.model_ids)
-                await until(lambda: bool((engine.store.get(job.key) or job).dock_status_id))
-                assert engine.stop_tracking([job.key]) == 1
-                return str((engine.store.get(job.key) or job).dock_status_id)
-            finally:
-                await engine.aclose()
-                await engine.client.aclose()
-                journal.close()
-
-        dock_status_id = asyncio.run(stop_one())
+        dock_status_id = stopped_undeploy(sim)
         done = kore("status", "--env", "sim", "--wait", "--json", dock_status_id)
         assert done.returncode == 0, done.stderr
         assert [j["status"] for j in json.loads(done.stdout)["jobs"]] == ["SUCCESS"]
@@ -528,3 +486,30 @@ def test_status_of_a_stopped_job_s_id_tracks_that_job_not_a_second_row() -> None
         assert [j["dockStatusId"] for j in history] == [dock_status_id], "one row"
         again = kore("status", "--env", "sim")
         assert "not resumed" not in again.stderr, again.stderr
+
+
+def stopped_undeploy(sim: SimulatorThread) -> str:
+    """An undeploy of the simulator's first model whose tracking an engine stopped (x),
+    left so in the journal; its dock status ID."""
+    import asyncio
+
+    from kore_tui.core.journal import Journal
+    from tests.helpers import make_engine, until
+
+    async def stop_one() -> str:
+        journal = Journal()
+        engine = make_engine(sim.url, journal=journal)
+        engine.start()
+        try:
+            (job,) = engine.undeploy(sim.model_ids[:1])
+            await until(lambda: bool((engine.store.get(job.key) or job).dock_status_id))
+            assert engine.stop_tracking([job.key]) == 1
+            stopped = engine.store.get(job.key)
+            assert stopped is not None and stopped.dock_status_id is not None
+            return stopped.dock_status_id
+        finally:
+            await engine.aclose()
+            await engine.client.aclose()
+            journal.close()
+
+    return asyncio.run(stop_one())

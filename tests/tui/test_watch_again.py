@@ -7,12 +7,15 @@ check, so a job whose tracking had been stopped (x) stayed "IN_PROGRESS ⏸" for
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
-from kore_tui.core.job import JobState
+from kore_tui.core.job import Job, JobState
 from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.helpers import admin_sync
@@ -30,22 +33,30 @@ def slow_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
         yield sim
 
 
+async def stop_one_in_flight(app: KoreApp, pilot: Pilot[Any], sim: SimulatorThread) -> Job:
+    """Undeploy the simulator's first model and stop tracking it (x) once it is in flight;
+    the job as it was when it was stopped."""
+    await until(pilot, lambda: app.host is not None)
+    await undeploy_in_ui(app, pilot, sim.model_ids[:1])
+    model = app.main.model
+    await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
+    (job,) = model.jobs.values()
+    table = app.main.query_one(JobsTable)
+    await until(pilot, lambda: table.cursor_key == job.key)
+    table.focus()
+    await pilot.press("x")
+    await until(pilot, lambda: not model.jobs[job.key].tracking)
+    return job
+
+
 async def test_watching_shown_ids_says_what_it_did_and_revives_a_stopped_one(
     slow_sim: SimulatorThread,
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.host is not None)
-        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:1])
+        job = await stop_one_in_flight(app, pilot, slow_sim)
         model = app.main.model
-        await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
-        (job,) = model.jobs.values()
         assert job.dock_status_id is not None and not job.is_final
-        table = app.main.query_one(JobsTable)
-        await until(pilot, lambda: table.cursor_key == job.key)
-        table.focus()
-        await pilot.press("x")
-        await until(pilot, lambda: not model.jobs[job.key].tracking)
 
         await paste(app, f"{job.dock_status_id}\n{NOT_SHOWN}")
         await pilot.press("ctrl+w")
@@ -158,16 +169,7 @@ async def test_quitting_names_the_command_that_checks_a_stopped_job(
     either, and the printed resume command skips stopped jobs: the job was forgotten."""
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.host is not None)
-        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:1])
-        model = app.main.model
-        await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
-        (job,) = model.jobs.values()
-        table = app.main.query_one(JobsTable)
-        await until(pilot, lambda: table.cursor_key == job.key)
-        table.focus()
-        await pilot.press("x")
-        await until(pilot, lambda: not model.jobs[job.key].tracking)
+        job = await stop_one_in_flight(app, pilot, slow_sim)
         await pilot.press("ctrl+q")
     assert app.resume_hints() == [
         f"kore-tui status --env sim {job.dock_status_id}   (tracking stopped with x)"
