@@ -175,6 +175,7 @@ class Lifecycle:
         tail = on_sent() if on_sent else after_confirm() if after_confirm else ""
         self._send(plan, kind, tail)
         if on_sent is not None:  # from the ID box: the jobs panel next, as after ctrl+u
+            screen.query_one(JobsTable).follow_next_new()
             screen.query_one(JobsTable).focus()
 
     def _send(self, plan: DeployPlan, kind: Kind, tail: str) -> None:

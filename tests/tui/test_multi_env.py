@@ -238,3 +238,24 @@ async def test_the_batch_line_of_a_reopened_console_counts_only_what_it_sent(
         batch = again.main.query_one("#batch", Static)
         await until(pilot, lambda: batch.display and "Batch done" in str(batch.render()))
         assert "Batch done: 1 SUCCESS" in str(batch.render()), str(batch.render())
+
+
+async def test_the_cursor_goes_to_the_rows_a_send_from_the_id_box_brings(
+    simenv: SimulatorThread,
+) -> None:
+    """An operator's run at 80x24: under a panel of earlier rows the new ones were added
+    below the visible area; only End showed them, and the next key acted on an old row."""
+    write_config('default = "sim"\n' + env_block("sim", simenv.url))
+    app = make_app("sim")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:11])
+        table = app.main.query_one(JobsTable)
+        await until(pilot, lambda: len(app.main.model.visible) == 11)
+        table.cursor = 0
+        await undeploy_in_ui(app, pilot, simenv.model_ids[11:12])
+        await until(pilot, lambda: len(app.main.model.visible) == 12)
+        await until(pilot, lambda: table.cursor == 11)
+        assert app.main.model.jobs[str(table.cursor_key)].model_id == simenv.model_ids[11]
+        top = int(table.scroll_offset.y)
+        assert top <= table.cursor < top + table.size.height, "the new row is in sight"

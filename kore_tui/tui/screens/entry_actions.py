@@ -55,6 +55,7 @@ class EntryActions(PanelScreen):
                     lambda e: e.undeploy(ids),
                     f"Queued {len(ids)} undeploy(s): {kind_counts(ids)}.{kept}",
                 )
+                self.query_one(JobsTable).follow_next_new()
                 self.query_one(JobsTable).focus()
             else:
                 self.notify("Cancelled: nothing was sent.")
@@ -125,6 +126,7 @@ class EntryActions(PanelScreen):
             return watch_told(engine.watch_or_recheck(ds_ids)) + kept
 
         self._send(watch, "")
+        self.query_one(JobsTable).follow_next_new()
         self.query_one(JobsTable).focus()
 
     @on(Button.Pressed, "#entry Button")

@@ -86,11 +86,28 @@ class JobsTable(ScrollView, can_focus=True):
         self._last_rebuild = 0.0
         self._clock = clock
         self.writable = True  # False: the empty panel's hint offers only what can run
+        self._follow_until = 0.0  # see follow_next_new
 
     # -- feeding -----------------------------------------------------------------------
 
+    def follow_next_new(self) -> None:
+        """The operator just sent from the ID box: the cursor goes to the first of the rows
+        it brings (they are added at the bottom, out of sight under a long panel, and the
+        next key acted on the row the cursor had). For a few seconds only: a send that
+        only joined rows already shown must not move the cursor much later."""
+        self._follow_until = time.monotonic() + 5.0
+
     def apply(self, changed: list[Job], removed: list[str]) -> None:
+        following = time.monotonic() < self._follow_until
+        new = [j.key for j in changed if j.key not in self.model.jobs] if following else []
         rows = self.model.apply(changed, removed)
+        if new:
+            self._follow_until = 0.0
+            self.rebuild()
+            shown = [i for k in new if (i := self.model.index_of(k)) is not None]
+            if shown:
+                self.cursor = min(shown)
+            return
         if self.model.dirty and time.monotonic() - self._last_rebuild > 0.3:
             self.rebuild()
             return
