@@ -628,3 +628,18 @@ async def test_the_cursor_row_stays_in_sight_when_the_batch_line_appears() -> No
         await pilot.pause()
         top = int(table.scroll_offset.y)
         assert top <= table.cursor < top + table.size.height, (top, table.cursor, table.size)
+
+
+async def test_a_terminal_under_16_rows_gives_the_id_box_s_rows_to_the_jobs() -> None:
+    """At 40x12 the ID box kept its 9 rows: the jobs panel got one row, none once the
+    summary wrapped, while its keys still acted on rows no one could see."""
+    from kore_tui.tui.widgets.id_entry import IdEntry
+
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        entry = app.main.query_one(IdEntry)
+        assert entry.outer_size.height <= 5, entry.outer_size
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert entry.outer_size.height >= 9, "a normal terminal keeps the full box"

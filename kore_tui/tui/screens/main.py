@@ -105,6 +105,9 @@ class MainScreen(EntryActions, JobActions, ViewActions):
     MainScreen { layout: vertical; }
     #summary-row { height: auto; }
     #summary { width: 1fr; height: auto; }
+    /* A terminal under 16 rows: the ID box gives rows to the jobs panel (at 40x12 one row
+       of jobs was left, none once the summary wrapped, while the panel's keys acted). */
+    MainScreen.-short IdEntry { min-height: 5; }
     /* 1 column apart from the summary ("5 SUCCESS━━━" read as one word), in the width
        the bar had: the summary keeps its 104 columns at 120. */
     #progress { width: 15; margin-left: 1; }
@@ -130,6 +133,9 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         yield JobsHeader(id="jobs-header")
         yield JobsTable(self.model, id="jobs", clock=self.kore.clock)
         yield QuietFooter(compact=True)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 16, "-short")
 
     def on_mount(self) -> None:
         self.model.clock = self.kore.clock
