@@ -66,22 +66,3 @@ async def test_a_dialog_over_a_dialog_answers_once_and_leaves_the_one_below() ->
         await until(pilot, lambda: app.screen is below)
         await asyncio.sleep(0.3)  # deliberate: a second answer would pop the dialog below
         assert app.screen is below and answers == [False]
-
-
-async def test_the_name_typed_is_judged_as_it_was_when_enter_came(
-    simenv: SimulatorThread,
-) -> None:
-    """'prod Enter q' in one burst: Textual resolved Enter after the q had reached the
-    name field, and the confirmation read "'prodq' is not 'prod'"."""
-    from tests.tui.conftest import env_block, write_config
-
-    write_config('default = "sim"\n' + env_block("sim", simenv.url, "protected = true\n"))
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.host is not None)
-        await paste(app, simenv.model_ids[0])
-        await pilot.press("ctrl+u")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
-        burst(app, *((c, c) for c in "sim"), ENTER, ("q", "q"))
-        await until(pilot, lambda: len(app.main.model.jobs) == 1)
-        assert not isinstance(app.screen, ConfirmUndeploy)

@@ -20,22 +20,10 @@ from kore_tui.core.text import scrub, strip_escapes
 
 
 class SafeInput(Input):
-    """A one-line Input whose value is always scrubbed, submitted with what it held when
-    Enter came."""
+    """A one-line Input whose value is always scrubbed."""
 
     def validate_value(self, value: str) -> str:
         return scrub(value)
-
-    async def _on_key(self, event: events.Key) -> None:
-        # Textual resolves Enter through the bindings, after the key has bubbled up to the
-        # app; a key typed right behind it (a burst: "prod Enter q") reached this input
-        # first, and the name was judged as "prodq". Submitted here, in the keys' order.
-        if event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            await self.action_submit()
-            return
-        await super()._on_key(event)
 
 
 class SafeTextArea(TextArea):
