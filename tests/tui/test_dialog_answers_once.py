@@ -66,3 +66,31 @@ async def test_a_dialog_over_a_dialog_answers_once_and_leaves_the_one_below() ->
         await until(pilot, lambda: app.screen is below)
         await asyncio.sleep(0.3)  # deliberate: a second answer would pop the dialog below
         assert app.screen is below and answers == [False]
+
+
+async def test_a_cancel_in_a_burst_is_never_overtaken_by_the_enter_behind_it(
+    simenv: SimulatorThread,
+) -> None:
+    """In the protected-name field, 'Escape Enter' and 'prod Tab Enter' in one burst must
+    cancel: an input that submitted on Enter by itself (to judge 'prod Enter q' as 'prod')
+    let the Enter overtake the Escape or the Tab, which Textual resolves through the
+    bindings later, and sent the undeploy (a break-it run, 3 of 3 times)."""
+    from tests.tui.conftest import env_block, write_config
+
+    write_config('default = "sim"\n' + env_block("sim", simenv.url, "protected = true\n"))
+    app = make_app()
+    escape = ("escape", "\x1b")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        for keys in (
+            [*((c, c) for c in "sim"), escape, ENTER],
+            [*((c, c) for c in "sim"), TAB, ENTER],
+        ):
+            await paste(app, simenv.model_ids[0])
+            await pilot.press("ctrl+u")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+            burst(app, *keys)
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmUndeploy))
+            await asyncio.sleep(0.3)  # deliberate: time for a send that must not happen
+            assert not app.main.model.jobs, keys
+    assert admin_sync(simenv.url, "/_sim/counters")["undeployReceived"] == {}
