@@ -5,9 +5,8 @@ process being killed (kill -9), which is the failure we design for; only an
 OS crash or power loss can drop the last few commits, and then a job shows
 an older state, never a corrupt one. The key is never written here.
 
-One connection per thread (sqlite3's rule); the engine owns the writer.
-What a row looks like (schema, migrations, conversion) is in journal_schema.py.
-"""
+One connection per thread (sqlite3's rule); the engine owns the writer. Rows (schema,
+migrations, conversion) are in journal_schema.py."""
 
 from __future__ import annotations
 
@@ -117,12 +116,9 @@ class Journal:
     def record(
         self, jobs: Iterable[Job], detail: str | None = None, *, defer: bool = False
     ) -> None:
-        """Upsert jobs and append one transition each.
-
-        ``defer=True`` buffers the write until the next :meth:`flush` or the next
-        immediate write (one transaction for all). Use it only for transitions whose
-        loss in a crash is harmless: a final state that a resumed run re-verifies.
-        """
+        """Upsert jobs and append one transition each. ``defer=True`` buffers the write
+        until the next :meth:`flush` or immediate write (one transaction for all): only for
+        transitions whose loss in a crash is harmless (a final state a resume re-verifies)."""
         items = [(j, detail) for j in jobs]
         self._pending.extend(items)
         if not defer:
@@ -261,9 +257,17 @@ class Journal:
                 out[r["key"]] = job_from_row(r)
         return out
 
+    def left_down(self, environment: str, dock_status_ids: list[str]) -> list[Job]:
+        """Bounces of these dock status IDs that left their resource down (no redeploy)."""
+        rows = self._db.execute(
+            f"SELECT * FROM jobs WHERE environment = ? AND error_kind = 'bounce_incomplete' "
+            f"AND dock_status_id IN {marks(dock_status_ids)}",
+            (environment, *dock_status_ids),
+        ).fetchall()
+        return [job_from_row(r) for r in rows]
+
     def unfinished(self, environment: str) -> list[Job]:
-        """Jobs of ``environment`` not final (tracked or not: an untracked IN_PROGRESS job
-        still blocks its model and may be re-checked)."""
+        """Jobs of ``environment`` not final (an untracked one still blocks its model)."""
         rows = self._db.execute(
             "SELECT * FROM jobs WHERE environment = ? AND state IN "
             "('QUEUED', 'SUBMITTING', 'IN_PROGRESS') ORDER BY created_at",

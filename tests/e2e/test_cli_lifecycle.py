@@ -248,3 +248,56 @@ def test_a_bounce_that_joins_a_live_undeploy_says_it_did_not_start_and_exits_1()
         assert "its redeploy will not be sent" in done.stderr
         assert counters(sim, "DEPLOY") == {}
         assert set(counters(sim, "UNDEPLOY").values()) == {1}
+
+
+def test_status_of_a_bounce_left_down_answers_from_the_journal_and_exits_1() -> None:
+    """'kore-tui status ds-…' of a bounce whose redeploy was never sent printed a plain
+    SUCCESS (exit 0) from a second row it made for the same dock status."""
+    import asyncio
+
+    from kore_tui.core.deploy_params import DeployParams, ModelDeployParams
+    from kore_tui.core.journal import Journal
+    from tests.helpers import make_engine, until
+
+    with SimulatorThread(sim_config(models=1, job_seconds=(0.2, 0.2))) as sim:
+        write_config(sim.url, 'deploy_profile = "gpu"\n' + PROFILE)
+
+        async def strand() -> str:
+            journal = Journal()
+            engine = make_engine(sim.url, journal=journal)
+            engine._bounces.on_final = lambda job: None  # type: ignore[method-assign]  # dies
+            engine._writer.on_final = None
+            engine.start()
+            try:
+                params = ModelDeployParams.from_json(
+                    {
+                        "model_type": "openSource",
+                        "name": "x",
+                        "device_type": "g5.xlarge",
+                        "hyper_parameters": {
+                            "temperature": 0.5,
+                            "max_tokens": 256,
+                            "top_p": 0.9,
+                            "top_k": 40,
+                        },
+                        "scaling_parameters": {"min_replicas": 1, "max_replicas": 3},
+                    }
+                )
+                (job,) = engine.bounce(sim.model_ids, DeployParams(model=params))
+                await until(lambda: (engine.store.get(job.key) or job).state.value == "SUCCESS")
+                engine._writer.flush()
+                return str((engine.store.get(job.key) or job).dock_status_id)
+            finally:
+                await engine.aclose()
+                await engine.client.aclose()
+                journal.close()
+
+        dock_status_id = asyncio.run(strand())
+        first = kore("status", "--env", "sim")  # reports the stranded bounce (marks it)
+        assert "bounce incomplete" in first.stdout + first.stderr, first
+        done = kore("status", "--env", "sim", "--json", dock_status_id)
+        assert done.returncode == 1, done.stderr
+        (job,) = json.loads(done.stdout)["jobs"]
+        assert job["status"] == "SUCCESS" and "bounce incomplete" in str(job["error"])
+        history = json.loads(kore("history", "--json").stdout)["jobs"]
+        assert [j["dockStatusId"] for j in history] == [dock_status_id], "one row"
