@@ -151,3 +151,13 @@ def test_newest_by_resource_keeps_one_job_per_resource() -> None:
     watched = replace(job(3, JobState.UNKNOWN), model_id=None, dock_status_id="ds-x")
     newest = newest_by_resource([old, again, *twice, watched])
     assert {j.key for j in newest.values()} == {"k1b", "k22", "k3"}
+
+
+def test_history_shows_a_bounce_left_down_as_in_the_panel() -> None:
+    """F3 showed these rows as a green SUCCESS (a break-it run at 200 columns)."""
+    from kore_tui.tui.widgets.history_columns import history_cells, history_columns
+
+    stranded = replace(job(1, JobState.SUCCESS, "bounce incomplete"), error_kind=BOUNCE_INCOMPLETE)
+    columns = history_columns(200, all_environments=False)
+    status = history_cells(stranded, columns)[[c.key for c in columns].index("status")]
+    assert status.plain == "NO REDEPLOY" and status.style == STATE_STYLES[JobState.FAILED]

@@ -15,6 +15,7 @@ from rich.text import Text
 from kore_tui.core.job import Job
 from kore_tui.core.text import inert
 from kore_tui.tui.widgets.job_columns import (
+    FAILED_STYLE,
     STATE_STYLES,
     Column,
     action_text,
@@ -63,7 +64,12 @@ def history_cells(job: Job, columns: tuple[Column, ...], bounced: bool = False) 
         "created": lambda: Text(created_text(job.created_at, widths["created"])),
         "env": lambda: Text(inert(job.environment, 12)),
         "action": lambda: Text(action_text(job, bounced)),
-        "status": lambda: Text(job.state.value, style=STATE_STYLES.get(job.state) or ""),
+        "status": lambda: (
+            # A bounce that left its resource down: not SUCCESS green (as in the panel).
+            Text("NO REDEPLOY", style=FAILED_STYLE)
+            if job.redeploy_missing
+            else Text(job.state.value, style=STATE_STYLES.get(job.state) or "")
+        ),
         "model": lambda: Text(resource_cell(job, widths["model"], "dock" in widths)),
         "dock": lambda: Text(short_id(job.dock_status_id, widths.get("dock", 17))),
         # Cut here, with its "…": the table crops a cell without the Text's own ellipsis.
