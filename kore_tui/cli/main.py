@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from kore_tui import __version__
-from kore_tui.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USAGE
+from kore_tui.cli.exit_codes import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+)
 from kore_tui.cli.failure import CliError, report, wants_json
 from kore_tui.cli.global_options import add_global_options, apply_global_options
 from kore_tui.cli.parsers import (
@@ -160,15 +166,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         report(exc.code, exc.message, as_json=as_json, usage=exc.usage)
         return EXIT_USAGE
     handler: Handler = args.handler
+    terminated = _sigterm_as_ctrl_c(args.command_name)
     try:
         code = handler(args)
         sys.stdout.flush()  # here, where a reader gone away is handled, not at exit
-        return code
+        return EXIT_TERMINATED if terminated() else code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print("terminated" if terminated() else "interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if terminated() else EXIT_INTERRUPTED
     except BrokenPipeError:
         return _reader_gone()
+    finally:
+        terminated.restore()
+
+
+class _Termination:
+    """SIGTERM (a runbook's `timeout`, `kill`) during a command that runs an engine ends it
+    as Ctrl-C does: requests in flight finish, the resume (and owed redeploy) commands are
+    printed, exit 143. Python's default ended the process at once, silently (exit 124 under
+    `timeout`), a bounce's models left down. The signal is turned into a SIGINT, which
+    asyncio's runner answers by cancelling the run gracefully."""
+
+    def __init__(self, active: bool) -> None:
+        self.fired = False
+        self._previous: object = None
+        if active:
+            try:
+                self._previous = signal.signal(signal.SIGTERM, self._fire)
+            except ValueError:  # not the main thread (embedded): Python's default stays
+                self._previous = None
+
+    def _fire(self, signum: int, frame: object) -> None:
+        self.fired = True
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            # Started in the background (nohup, `cmd &`): SIGINT is ignored, so the run
+            # ends from here; asyncio still cancels its tasks, which finish as on Ctrl-C.
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signal.SIGINT)
+
+    def __call__(self) -> bool:
+        return self.fired
+
+    def restore(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)  # type: ignore[arg-type]
+
+
+def _sigterm_as_ctrl_c(command: str | None) -> _Termination:
+    return _Termination(command in ("undeploy", "deploy", "bounce", "status"))
 
 
 def _reader_gone() -> int:

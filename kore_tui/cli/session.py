@@ -106,6 +106,14 @@ def interrupted_hint(env: Environment) -> Callable[[list[Job]], None]:
             f"with: kore-tui status --env {env.name} --wait",
             file=sys.stderr,
         )
+        # A bounce's redeploy is sent only by the run that undeployed: this one is ending.
+        for job in jobs:
+            if job.then and job.model_id:
+                print(
+                    f"kore-tui: then, once its undeploy is final: kore-tui deploy --env "
+                    f"{env.name} {job.model_id}   (the bounce's redeploy, not sent)",
+                    file=sys.stderr,
+                )
 
     return hint
 

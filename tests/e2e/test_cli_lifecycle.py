@@ -301,3 +301,44 @@ def test_status_of_a_bounce_left_down_answers_from_the_journal_and_exits_1() -> 
         assert job["status"] == "SUCCESS" and "bounce incomplete" in str(job["error"])
         history = json.loads(kore("history", "--json").stdout)["jobs"]
         assert [j["dockStatusId"] for j in history] == [dock_status_id], "one row"
+
+
+def _sigint_ignored() -> None:
+    """As a process started with nohup or `cmd &` has it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("sigint", ["default", "ignored"])
+def test_sigterm_ends_a_bounce_like_ctrl_c_and_names_the_redeploys_not_sent(
+    sigint: str,
+) -> None:
+    """'timeout 2 kore-tui bounce …' ended with exit 124 and nothing printed, the models
+    left down; Ctrl-C printed the resume command but not the deploys the bounce owed."""
+    import os
+    import signal
+    import sys
+
+    from tests.conftest import SENTINEL_KEY
+    from tests.e2e.test_cli import _ctrl_c_as_in_a_terminal, _journal_counts
+    from tests.helpers import until_sync
+
+    with SimulatorThread(sim_config(models=2, job_seconds=(30.0, 30.0))) as sim:
+        write_config(sim.url, 'deploy_profile = "gpu"\n' + PROFILE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kore_tui", "bounce", "--yes", *sim.model_ids],
+            env={**os.environ, "SIM_KEY": SENTINEL_KEY},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_ctrl_c_as_in_a_terminal if sigint == "default" else _sigint_ignored,
+        )
+        until_sync(lambda: _journal_counts().get("IN_PROGRESS", 0) >= 2, 20)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 128 + signal.SIGTERM, err
+        assert "Traceback" not in err
+        assert "kore-tui status --env sim --wait" in err
+        for model in sim.model_ids:
+            assert f"kore-tui deploy --env sim {model}" in err, err
