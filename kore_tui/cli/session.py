@@ -110,7 +110,7 @@ def interrupted_hint(env: Environment) -> Callable[[list[Job]], None]:
         for job in jobs:
             if job.then and job.model_id:
                 print(
-                    f"kore-tui: then, once its undeploy is final: kore-tui deploy --env "
+                    f"kore-tui: then, if its undeploy ends SUCCESS: kore-tui deploy --env "
                     f"{env.name} {job.model_id}   (the bounce's redeploy, not sent)",
                     file=sys.stderr,
                 )

@@ -168,7 +168,7 @@ class KoreApp(ConfigSaving):
         # A bounce whose redeploy was not sent leaves its resource down (SIGTERM, a quit
         # mid-bounce): the command that finishes it, once its undeploy is final.
         redeploy = [
-            f"kore-tui deploy --env {name} {resource}   (once its undeploy above is final: "
+            f"kore-tui deploy --env {name} {resource}   (if its undeploy ends SUCCESS: "
             "the bounce's redeploy, not sent)"
             for name, resource in self.sessions.pending_bounces()
             if (s := self.sessions.get(name)) is not None and not s.env.ephemeral
