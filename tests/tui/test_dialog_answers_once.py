@@ -64,6 +64,8 @@ async def test_a_dialog_over_a_dialog_answers_once_and_leaves_the_one_below() ->
         second.dismiss(False)
         second.dismiss(True)
         await until(pilot, lambda: app.screen is below)
+        # The callback runs on the app's queue: on a loaded machine it came after 0.3 s.
+        await until(pilot, lambda: answers == [False])
         await asyncio.sleep(0.3)  # deliberate: a second answer would pop the dialog below
         assert app.screen is below and answers == [False]
 
