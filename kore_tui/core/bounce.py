@@ -21,7 +21,7 @@ import asyncio
 from collections.abc import Callable
 
 from kore_tui.core.admission import Admission
-from kore_tui.core.job import BOUNCE_INCOMPLETE, Job, JobState
+from kore_tui.core.job import BOUNCE_INCOMPLETE, BOUNCE_REDEPLOYED, Job, JobState
 from kore_tui.core.job_writer import JobWriter
 from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.resources import Action
@@ -57,6 +57,21 @@ class Bounces:
         if job.then is not None and job.key not in self._decided:
             self._decided.add(job.key)
             asyncio.get_running_loop().call_soon(self._decide, job.key)
+        elif job.action == Action.DEPLOY and job.state is JobState.SUCCESS and job.model_id:
+            asyncio.get_running_loop().call_soon(self._redeployed, job)
+
+    def _redeployed(self, deploy: Job) -> None:
+        """A verified deploy of a resource that a bounce left down: that bounce no longer
+        leaves it down (its row read NO REDEPLOY for good, counted among the problems)."""
+        for job in self._store.snapshot():
+            if job.model_id == deploy.model_id and job.redeploy_missing:
+                self._writer.set(
+                    job,
+                    error_kind=BOUNCE_REDEPLOYED,
+                    error=f"{job.error}; redeployed since ({deploy.updated_at})",
+                    force_transition=True,
+                    detail="bounce incomplete, redeployed since by a later deploy",
+                )
 
     def _decide(self, key: str) -> None:
         job = self._store.get(key)

@@ -58,6 +58,7 @@ class Transition:
 
 # error_kind of a bounce whose undeploy is SUCCESS and whose redeploy was never sent.
 BOUNCE_INCOMPLETE = "bounce_incomplete"
+BOUNCE_REDEPLOYED = "bounce_redeployed"  # ... and a later deploy of its resource succeeded
 
 
 @dataclass(frozen=True)

@@ -318,6 +318,13 @@ async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent(
         await asyncio.sleep(0.2)  # deliberate: time for a redeploy that must not go out
         assert await received(sim.url, "DEPLOY") == {}
         assert second.resume_unfinished() == [], "reported once"
+        # Redeployed (by hand, here): the bounce no longer leaves its model down, and the
+        # row stops saying so (it read NO REDEPLOY for good, counted in the summary).
+        (deploy,) = second.deploy([model], DeployParams(model=PARAMS))
+        await until(lambda: job_of(second, deploy.key).state is JobState.SUCCESS, 10)
+        await until(lambda: not job_of(second, job.key).redeploy_missing, 5)
+        cleared = job_of(second, job.key)
+        assert cleared.state is JobState.SUCCESS and "redeployed since" in (cleared.error or "")
         await close(second)
     finally:
         journal.close()
