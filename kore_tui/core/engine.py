@@ -214,6 +214,8 @@ class Engine(EngineSetup):
         ``status ds-…`` on one made a second row for the same job, and the first stayed
         'tracking stopped' for good."""
         wanted = {path_segment(d, DOCK_STATUS_PREFIX) for d in dock_status_ids}
+        if not wanted:  # no journal read for a status run that names no ID
+            return []
         again = [
             replace(j, tracking=True)
             for j in self.stopped_unfinished()

@@ -52,6 +52,18 @@ def lifesim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
         yield sim
 
 
+@pytest.fixture
+def slow_lifesim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
+    """Jobs of 3 s, so that a bounce's first half is still in flight when a test acts;
+    configured with the deploy profile."""
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(models=2, job_seconds=(3.0, 3.0))) as sim:
+        configure(sim, profile=True)
+        yield sim
+
+
 def configure(sim: SimulatorThread, *, profile: bool, read_only: bool = False) -> None:
     extra = 'deploy_profile = "gpu"\n' if profile else ""
     extra += "read_only = true\n" if read_only else ""
@@ -301,31 +313,27 @@ async def test_read_only_refuses_every_action_and_says_so(lifesim: SimulatorThre
 
 
 async def test_stopping_a_bounce_s_undeploy_says_its_redeploy_waits(
-    monkeypatch: pytest.MonkeyPatch,
+    slow_lifesim: SimulatorThread,
 ) -> None:
     """x on a bounce's first half said only "Stopped tracking 1 job(s).": its redeploy is
     sent once the undeploy is verified SUCCESS, which no one checks any more, so the model
     stayed down with nothing on screen saying why."""
-    from tests.conftest import SENTINEL_KEY
-
-    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
-    with SimulatorThread(sim_config(models=2, job_seconds=(3.0, 3.0))) as sim:
-        configure(sim, profile=True)
-        app = make_app()
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.host is not None)
-            await paste(app, sim.model_ids[0])
-            await pilot.press("ctrl+r")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
-            await pilot.click("#confirm")
-            model = app.main.model
-            await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
-            table = app.main.query_one(JobsTable)
-            table.focus()
-            await until(pilot, lambda: table.cursor_key is not None)  # its row, rebuilt
-            await pilot.press("x")
-            said = "Stopped tracking 1 job(s). 1 bounce(s) will not redeploy until r re-checks"
-            await until(pilot, lambda: said in messages(app))
+    sim = slow_lifesim
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, sim.model_ids[0])
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        model = app.main.model
+        await until(pilot, lambda: any(j.dock_status_id for j in model.jobs.values()))
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        await until(pilot, lambda: table.cursor_key is not None)  # its row, rebuilt
+        await pilot.press("x")
+        said = "Stopped tracking 1 job(s). 1 bounce(s) will not redeploy until r re-checks"
+        await until(pilot, lambda: said in messages(app))
 
 
 async def test_retrying_a_failed_deploy_is_confirmed_as_a_deploy_with_its_cost(
@@ -363,31 +371,27 @@ async def test_retrying_a_failed_deploy_is_confirmed_as_a_deploy_with_its_cost(
 
 
 async def test_a_bounce_that_joins_a_live_undeploy_says_it_did_not_start(
-    monkeypatch: pytest.MonkeyPatch,
+    slow_lifesim: SimulatorThread,
 ) -> None:
     """'Queued 1 bounce(s)' for a model whose undeploy was already in flight: the bounce
     joined that job, and no redeploy ever follows a job that is not its own."""
-    from tests.conftest import SENTINEL_KEY
-
-    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
-    with SimulatorThread(sim_config(models=1, job_seconds=(3.0, 3.0))) as sim:
-        configure(sim, profile=True)
-        app = make_app()
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.host is not None)
-            await undeploy_in_ui(app, pilot, sim.model_ids)
-            await until(pilot, lambda: len(app.main.model.jobs) == 1)
-            await paste(app, sim.model_ids[0])
-            await pilot.press("ctrl+r")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
-            await pilot.click("#confirm")
-            said = "1 not started: a live job of theirs was joined"
-            await until(pilot, lambda: said in messages(app))
-            assert "Queued 0 bounce(s)" in messages(app)
-            await until(pilot, lambda: all_final(app, 1), timeout=10)
-            await asyncio.sleep(0.3)  # deliberate: time for a redeploy that must not go out
-            assert jobs_of(app, "DEPLOY") == []
-            assert counters(sim)["received"]["DEPLOY"] == {}
+    sim = slow_lifesim
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, sim.model_ids[:1])
+        await until(pilot, lambda: len(app.main.model.jobs) == 1)
+        await paste(app, sim.model_ids[0])
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        said = "1 not started: a live job of theirs was joined"
+        await until(pilot, lambda: said in messages(app))
+        assert "Queued 0 bounce(s)" in messages(app)
+        await until(pilot, lambda: all_final(app, 1), timeout=10)
+        await asyncio.sleep(0.3)  # deliberate: time for a redeploy that must not go out
+        assert jobs_of(app, "DEPLOY") == []
+        assert counters(sim)["received"]["DEPLOY"] == {}
 
 
 async def test_bouncing_an_undeployed_model_is_warned_before_it_is_sent(
@@ -413,34 +417,31 @@ async def test_bouncing_an_undeployed_model_is_warned_before_it_is_sent(
 
 
 async def test_quitting_mid_bounce_prints_the_command_that_redeploys(
-    monkeypatch: pytest.MonkeyPatch,
+    slow_lifesim: SimulatorThread,
 ) -> None:
     """The quit question said 'kore-tui deploy sends it'; the exit text printed only the
     status command, and a SIGTERM not even the question."""
     from textual.widgets import Button as _Button
 
     from kore_tui.tui.screens.prompts import YesNo
-    from tests.conftest import SENTINEL_KEY
 
-    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
-    with SimulatorThread(sim_config(models=1, job_seconds=(3.0, 3.0))) as sim:
-        configure(sim, profile=True)
-        app = make_app()
-        model = sim.model_ids[0]
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.host is not None)
-            await paste(app, model)
-            await pilot.press("ctrl+r")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
-            await pilot.click("#confirm")
-            await until(pilot, lambda: any(j.then for j in app.main.model.jobs.values()))
-            await pilot.press("ctrl+q")
-            await until(pilot, lambda: isinstance(app.screen, YesNo))
-            app.screen.query_one("#yes", _Button).press()
-            await until(pilot, lambda: not app.is_running)
-        hints = app.resume_hints()
-        assert "kore-tui status --env sim --wait" in hints
-        assert any(h.startswith(f"kore-tui deploy --env sim {model}") for h in hints), hints
+    sim = slow_lifesim
+    app = make_app()
+    model = sim.model_ids[0]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, model)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: any(j.then for j in app.main.model.jobs.values()))
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        app.screen.query_one("#yes", _Button).press()
+        await until(pilot, lambda: not app.is_running)
+    hints = app.resume_hints()
+    assert "kore-tui status --env sim --wait" in hints
+    assert any(h.startswith(f"kore-tui deploy --env sim {model}") for h in hints), hints
 
 
 async def test_f_marks_only_each_resource_s_newest_job(lifesim: SimulatorThread) -> None:

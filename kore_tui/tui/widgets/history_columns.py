@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import re
 
+from rich.style import Style
 from rich.text import Text
 
 from kore_tui.core.job import Job
 from kore_tui.core.text import inert
 from kore_tui.tui.widgets.job_columns import (
-    FAILED_STYLE,
-    STATE_STYLES,
     Column,
     action_text,
     cut,
     resource_cell,
     short_id,
+    status_cell,
 )
 
 _CELL_PADDING = 2  # DataTable pads each cell by one on both sides
@@ -57,6 +57,10 @@ def created_text(created_at: str | None, width: int) -> str:
     return f"{year}-{day} {time}" if width >= 19 else f"{day} {time[:5]}"
 
 
+def _styled(cell: tuple[str, Style | None]) -> tuple[str, Style | str]:
+    return cell[0], cell[1] or ""
+
+
 def history_cells(job: Job, columns: tuple[Column, ...], bounced: bool = False) -> list[Text]:
     """``bounced``: the job is a bounce's first half (the parent of a shown job)."""
     widths = {c.key: c.width for c in columns}
@@ -64,12 +68,7 @@ def history_cells(job: Job, columns: tuple[Column, ...], bounced: bool = False) 
         "created": lambda: Text(created_text(job.created_at, widths["created"])),
         "env": lambda: Text(inert(job.environment, 12)),
         "action": lambda: Text(action_text(job, bounced)),
-        "status": lambda: (
-            # A bounce that left its resource down: not SUCCESS green (as in the panel).
-            Text("NO REDEPLOY", style=FAILED_STYLE)
-            if job.redeploy_missing
-            else Text(job.state.value, style=STATE_STYLES.get(job.state) or "")
-        ),
+        "status": lambda: Text(*_styled(status_cell(job, job.state.value))),
         "model": lambda: Text(resource_cell(job, widths["model"], "dock" in widths)),
         "dock": lambda: Text(short_id(job.dock_status_id, widths.get("dock", 17))),
         # Cut here, with its "…": the table crops a cell without the Text's own ellipsis.

@@ -110,6 +110,15 @@ def action_text(job: Job, bounced: bool = False) -> str:
     return inert(job.action or "-", 20) + bounce
 
 
+def status_cell(job: Job, text: str) -> tuple[str, Style | None]:
+    """A Status cell (the panel's and history's): ``text`` in its state's colour, except a
+    bounce that left its resource down, NO REDEPLOY in red ("SUCCESS (no redeploy)" is
+    cut at 13 and 16 columns, and green read as fine)."""
+    if job.redeploy_missing:
+        return "NO REDEPLOY", FAILED_STYLE
+    return text, STATE_STYLES.get(job.state)
+
+
 def row_cells(
     job: Job,
     now: float,
@@ -119,9 +128,6 @@ def row_cells(
     bounced: bool = False,
 ) -> dict[str, tuple[str, Style | None]]:
     checked = epoch(job.last_checked_at)
-    status = job.status_label + (" ⏸" if is_stopped(job) else "")
-    if job.redeploy_missing:  # "SUCCESS (no redeploy)" is cut at 13 and 16 columns
-        status = "NO REDEPLOY"
     checked_text = ago(now - checked) if checked else "-"
     if job.stale:
         checked_text = "⚠ " + checked_text
@@ -145,7 +151,7 @@ def row_cells(
             Style(color="cyan") if job.action == "DEPLOY" else None,
         ),
         # Not SUCCESS green: the resource is down (see Job.redeploy_missing).
-        "status": (status, FAILED_STYLE if job.redeploy_missing else STATE_STYLES.get(job.state)),
+        "status": status_cell(job, job.status_label + (" ⏸" if is_stopped(job) else "")),
         "elapsed": (elapsed, None),
         "checked": (checked_text, Style(color="yellow") if job.stale else None),
         "polls": (str(job.polls), None),
