@@ -60,6 +60,29 @@ class ViewActions(PanelScreen):
             table.action_clear_marks()
             self.notify(f"Cleared {count} mark(s).")
 
+    @on(JobsTable.SentRowsHidden)
+    def _show_what_was_sent(self, event: JobsTable.SentRowsHidden) -> None:
+        """The operator just sent: the panel shows what the send brought, whatever view or
+        filter was on (sent, then nothing new on screen, read as "it did nothing")."""
+        table = self.query_one(JobsTable)
+        model = table.model
+        narrowed = []
+        if model.status_filter != "all":
+            narrowed.append(f"view {model.status_filter!r}")
+            model.status_filter = "all"
+        if model.text_filter:
+            narrowed.append("filter")
+            box = self.query_one("#filter", Input)
+            with box.prevent(Input.Changed):
+                box.value = ""
+            box.remove_class("visible")
+            model.text_filter = ""
+        table.rebuild()
+        table.show_first_of(event.keys)
+        self._update_summary()
+        if narrowed:
+            self.notify(f"Showing all jobs: the {' and '.join(narrowed)} hid the ones just sent.")
+
     def action_cycle_status_filter(self) -> None:
         names = list(STATUS_FILTERS)
         self.model.status_filter = names[(names.index(self.model.status_filter) + 1) % len(names)]

@@ -77,6 +77,13 @@ class JobsTable(ScrollView, can_focus=True):
     class MarksChanged(Message):
         pass
 
+    class SentRowsHidden(Message):
+        """Rows a send from the ID box brought are hidden by the view or the text filter."""
+
+        def __init__(self, keys: list[str]) -> None:
+            self.keys = keys
+            super().__init__()
+
     def __init__(
         self, model: JobsModel, *, id: str | None = None, clock: Callable[[], float] = time.time
     ) -> None:
@@ -104,9 +111,10 @@ class JobsTable(ScrollView, can_focus=True):
         if new:
             self._follow_until = 0.0
             self.rebuild()
-            shown = [i for k in new if (i := self.model.index_of(k)) is not None]
-            if shown:
-                self.cursor = min(shown)
+            if any(self.model.index_of(k) is None for k in new):
+                self.post_message(self.SentRowsHidden(new))
+            else:
+                self.show_first_of(new)
             return
         if self.model.dirty and time.monotonic() - self._last_rebuild > 0.3:
             self.rebuild()
@@ -116,6 +124,15 @@ class JobsTable(ScrollView, can_focus=True):
         for row in rows:
             if top <= row < bottom:
                 self.refresh(Region(0, row - top, self.size.width, 1))
+
+    def show_first_of(self, keys: list[str]) -> None:
+        """The cursor on the first of these rows that the panel shows."""
+        shown = [i for k in keys if (i := self.model.index_of(k)) is not None]
+        if shown:
+            self.cursor = min(shown)
+            # Once more after the next refresh: the scroll range may still be that of the
+            # rows before the rebuild, and the scroll to a row just past it was cut short.
+            self.call_after_refresh(self.scroll_to_cursor)
 
     def rebuild(self) -> None:
         if self.has_focus:
