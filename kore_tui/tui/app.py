@@ -85,7 +85,7 @@ class KoreApp(ConfigSaving):
         return MainScreen(prefill=self._prefill)
 
     def on_mount(self) -> None:
-        self._handles_sigterm = termination.install(self)
+        self._handles_sigterm = termination.install(self, self._stop_engines)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -100,6 +100,9 @@ class KoreApp(ConfigSaving):
     def on_unmount(self) -> None:
         if self._handles_sigterm:
             termination.uninstall()
+        self._stop_engines()
+
+    def _stop_engines(self) -> None:
         stop_all(self.sessions.hosts())
         for session in self.sessions:
             session.host = None
