@@ -55,23 +55,38 @@ class ConfigSaving(EnvLifecycle):
                 self._edited,
             )
         elif result.action == "remove" and result.name:
-            name = result.name
+            self._ask_remove(result.name)
 
-            def answer(ok: bool | None) -> None:
-                if not ok:  # back to the list the operator was working in
-                    self.action_environments()
-                    return
-                self._forget_environment(name)
-                loaded = config.environments.get(name)
-                self._save_config(
-                    lambda: remove_environment(name, expected=loaded, path=config.path)[0],
-                    removed=name,
-                )
-
-            self.push_screen(
-                YesNo(f"Remove environment {inert(name, 40)} and its stored key?", yes="Remove"),
-                answer,
+    def _ask_remove(self, name: str) -> None:
+        config = self.config
+        assert config is not None
+        session = self.sessions.get(name)
+        unfinished = [j for j in session.model.jobs.values() if not j.is_final] if session else []
+        if unfinished:
+            # A break-it run: the rows vanished, nothing followed them any more, no hint was
+            # printed on quit, and `status --env NAME` no longer knew the environment.
+            self.notify(
+                f"{inert(name, 40)} still has {len(unfinished)} unfinished job(s); removing it "
+                "would leave them unfollowed. Let them end first (x stops following one).",
+                severity="warning",
             )
+            return
+
+        def answer(ok: bool | None) -> None:
+            if not ok:  # back to the list the operator was working in
+                self.action_environments()
+                return
+            loaded = config.environments.get(name)
+            self._save_config(
+                lambda: remove_environment(name, expected=loaded, path=config.path)[0],
+                removed=name,
+                then=lambda: self._forget_environment(name),
+            )
+
+        self.push_screen(
+            YesNo(f"Remove environment {inert(name, 40)} and its stored key?", yes="Remove"),
+            answer,
+        )
 
     def _edited(self, result: EditorResult | None) -> None:
         if result is None and self.config is not None:
@@ -83,27 +98,40 @@ class ConfigSaving(EnvLifecycle):
         # Only this environment (and whether it is the default) is written, over the file
         # as it is now: an environment added by `kore-tui env add` meanwhile survives.
         expected = result.original if result.original is not None else MISSING
+
+        def saved() -> None:
+            # Only once the file has it: a refused save (a conflicting change, a corrupt
+            # file) re-pointed the open environment all the same, its host and protection
+            # the editor's while the file kept the old ones.
+            if result.key is not None:
+                self.session_keys[result.env.name] = result.key
+                if result.remember:
+                    self._offer_remember(result.env, result.key)
+            if self.env is None or self.env.name == result.env.name:
+                self.reconnect(result.env, result.key)
+            elif result.env.name in self.sessions:
+                self.reconnect(result.env, result.key)  # its engine runs behind: new settings
+
         self._save_config(
             lambda: put_environment(
                 result.env,
                 default="set" if result.make_default else "clear",
                 expected=expected,
                 path=path,
-            )
+            ),
+            then=saved,
         )
-        if result.key is not None:
-            self.session_keys[result.env.name] = result.key
-            if result.remember:
-                self._offer_remember(result.env, result.key)
-        if self.env is None or self.env.name == result.env.name:
-            self.reconnect(result.env, result.key)
-        elif result.env.name in self.sessions:
-            self.reconnect(result.env, result.key)  # its engine runs behind: new settings
 
     @work(thread=True, group="config", exit_on_error=False)
-    def _save_config(self, change: Callable[[], Config], removed: str | None = None) -> None:
+    def _save_config(
+        self,
+        change: Callable[[], Config],
+        removed: str | None = None,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         """Run one targeted change of the config file (config_writer), off the UI loop; the
-        console's config becomes the file as written, other processes' changes included."""
+        console's config becomes the file as written, other processes' changes included.
+        ``then`` runs on the UI loop once the change is written, never when it is refused."""
         try:
             config = change()
             if removed:
@@ -114,6 +142,8 @@ class ConfigSaving(EnvLifecycle):
             )
             return
         self.config = config
+        if then is not None:
+            self.call_from_thread(then)
         self.call_from_thread(self.notify, f"Saved {config.path}")
 
     def _theme_changed(self, theme: object) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Checkbox
+from textual.widgets import Checkbox, Input
 
 from kore_tui.core import paths
 from kore_tui.core.config import Environment, load_config
 from kore_tui.core.config_writer import put_environment
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
-from tests.tui.conftest import env_block, make_app, until, write_config
-from tests.tui.test_console import SIZE
+from kore_tui.tui.screens.prompts import YesNo
+from tests.tui.conftest import configured_sim, env_block, make_app, until, write_config
+from tests.tui.test_console import SIZE, undeploy_in_ui
+from tests.tui.test_lifecycle import PROFILE
 
 
 @pytest.fixture
@@ -68,11 +70,37 @@ async def test_saving_over_a_conflicting_change_is_refused(
         changed = commented.replace("# calm", "# calm\nprotected = true")
         write_config(changed)
         editor.query_one("#read_only", Checkbox).value = True
+        editor.query_one("#host", Input).value = "http://127.0.0.1:9"
         await pilot.pause(0.3)  # a Button ignores presses during its 0.2 s press effect
         await pilot.click("#save")
         await until(pilot, lambda: any("Config not saved" in m for m in said))
+        await pilot.pause(0.3)
+        # A break-it run: the refused edit still re-pointed the open environment (host,
+        # protection) while the file kept the old one; a send then went to the new host.
+        assert app.env is not None and app.env.host == simenv.url and not app.env.read_only
+        assert app.host is not None and app.host.env.host == simenv.url
     assert any("'sim' was changed in the file meanwhile" in m for m in said)
     assert paths.config_path().read_text() == changed
+
+
+async def test_saving_an_unchanged_edit_keeps_hex_colour_and_deploy_profile(
+    simenv: SimulatorThread,
+) -> None:
+    """Saved unchanged, an environment lost its hex colour (the list offers names only) and
+    the running session its deploy_profile (undo then asked for parameters)."""
+    text = env_block("sim", simenv.url, 'colour = "#ff8800"\ndeploy_profile = "gpu"')
+    write_config('default = "sim"\n' + text + PROFILE)
+    before = load_config().environments["sim"]
+    assert before.colour == "#ff8800" and before.deploy_profile == "gpu"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await open_editor_for_sim(pilot)
+        await pilot.pause(0.3)
+        await pilot.click("#save")
+        await until(pilot, lambda: app.config is not None and app.env is not before)
+        assert app.env == before, app.env
+    assert load_config().environments["sim"] == before
 
 
 async def test_theme_is_saved_without_rewriting_the_file(
@@ -116,3 +144,26 @@ async def test_cancelling_a_remove_or_an_edit_goes_back_to_the_picker(
 async def open_editor_for_sim_from_picker(pilot: Pilot[int]) -> None:
     await pilot.press("e")
     await until(pilot, lambda: isinstance(pilot.app.screen, EnvironmentEditor))
+
+
+async def test_removing_an_environment_with_unfinished_jobs_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A break-it run: removing the open environment mid-undeploy dropped its rows, nothing
+    followed them any more, quit printed no hint, and `status --env` no longer knew it."""
+    with configured_sim(monkeypatch, models=2, job_seconds=(60.0, 60.0)) as sim:
+        app = make_app()
+        said: list[str] = []
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.host is not None)
+            await undeploy_in_ui(app, pilot, sim.model_ids[:1])
+            await until(pilot, lambda: len(app.main.model.jobs) == 1)
+            monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(message))
+            await pilot.press("f2")
+            assert isinstance(app.screen, EnvironmentPicker)
+            await pilot.press("d")
+            await until(pilot, lambda: any("unfinished" in m for m in said))
+            assert not isinstance(app.screen, YesNo)
+            assert app.host is not None and app.env is not None and app.env.name == "sim"
+            assert len(app.main.model.jobs) == 1
+        assert "sim" in load_config().environments

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -169,9 +169,14 @@ class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
                     id="host",
                     placeholder="https://agent-platform.kore.ai",
                 )
+                # A colour the file spells otherwise (a hex value) is offered as it is, or
+                # saving an unchanged environment would turn it blue.
+                colours = list(COLOURS)
+                if env and env.colour not in colours:
+                    colours.append(env.colour)
                 yield Select(
-                    [(c, c) for c in COLOURS],
-                    value=env.colour if env and env.colour in COLOURS else "blue",
+                    [(c, c) for c in colours],
+                    value=env.colour if env else "blue",
                     id="colour",
                     allow_blank=False,
                 )
@@ -205,16 +210,15 @@ class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
         colour = validate_colour(str(self.query_one("#colour", Select).value))
         key_env = self.query_one("#key_env", Input).value.strip() or None
         key_text = self.query_one("#key", Input).value
-        env = Environment(
-            name=name,
+        # Settings the editor has no field for (key_command, ca_bundle, deploy_profile, …)
+        # are kept, not dropped on save.
+        env = replace(
+            self.env or Environment(name=name, host=host),
             host=host,
             colour=colour,
             key_env=key_env,
             protected=self.query_one("#protected", Checkbox).value,
             read_only=self.query_one("#read_only", Checkbox).value,
-            # Settings the editor has no field for are kept, not dropped on save.
-            key_command=self.env.key_command if self.env else None,
-            ca_bundle=self.env.ca_bundle if self.env else None,
         )
         return EditorResult(
             env,
