@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
         # A bounce that left its resource down is answered from the journal: watching its
         # ID again made a second row that read a plain SUCCESS (exit 0), the model down.
         if engine.journal is not None and (asked := [d for d in ids if d not in by_ds]):
-            for job in engine.journal.left_down(env.name, asked):
+            for job in engine.journal.left_down(env.name, env.host, asked):
                 engine.store.put(job)  # shown as it is: final, nothing to poll
                 by_ds[job.dock_status_id] = job
         wanted = [by_ds[d] for d in ids if d in by_ds]

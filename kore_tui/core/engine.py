@@ -192,11 +192,15 @@ class Engine(EngineSetup):
         if self.journal is None:
             return []
         self._ensure_owner()
-        candidates = [j for j in self.journal.unfinished(self.env.name) if j.tracking]
+        candidates = [
+            j for j in self.journal.unfinished(self.env.name, self.env.host) if j.tracking
+        ]
         if timed_out_since is not None:
-            candidates += self.journal.timed_out_since(self.env.name, timed_out_since)
+            candidates += self.journal.timed_out_since(
+                self.env.name, self.env.host, timed_out_since
+            )
         resumed = self._following.resume(candidates)
-        stranded = self.journal.stranded_bounces(self.env.name)
+        stranded = self.journal.stranded_bounces(self.env.name, self.env.host)
         owners = self.journal.owner_records(j.owner for j in stranded if j.owner)
         gone = [j for j in stranded if not is_alive(owners.get(j.owner or ""))]
         return resumed + self._bounces.report_stranded(gone)
@@ -207,7 +211,7 @@ class Engine(EngineSetup):
         forgotten either."""
         if self.journal is None:
             return []
-        return [j for j in self.journal.unfinished(self.env.name) if not j.tracking]
+        return [j for j in self.journal.unfinished(self.env.name, self.env.host) if not j.tracking]
 
     def track_again(self, dock_status_ids: Iterable[str]) -> list[Job]:
         """The journal's stopped jobs (x) asked for by dock status ID, tracked again:

@@ -71,7 +71,7 @@ class EngineHost(LoopThread):
             # Oldest first, so the panel's creation order matches the journal's.
             recent = [
                 j
-                for j in reversed(journal.history(self.env.name, RECENT_JOBS))
+                for j in reversed(journal.history(self.env.name, RECENT_JOBS, host=self.env.host))
                 if j.is_final or not j.tracking
             ]
             self.store.put_many(recent)

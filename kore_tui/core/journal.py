@@ -19,8 +19,9 @@ from pathlib import Path
 from kore_tui.core import paths
 from kore_tui.core.errors import KoreError
 from kore_tui.core.hosts import same_platform
-from kore_tui.core.job import Job, Transition, utc_now
+from kore_tui.core.job import Job, utc_now
 from kore_tui.core.journal_open import not_a_file, open_database
+from kore_tui.core.journal_queries import JournalQueries
 from kore_tui.core.journal_schema import (
     INSERT_TRANSITION,
     MIGRATE_TO_V2,
@@ -32,7 +33,6 @@ from kore_tui.core.journal_schema import (
     job_from_row,
     job_row,
     marks,
-    state_of,
     statements,
     transition_row,
 )
@@ -46,7 +46,7 @@ class JournalError(KoreError):
     pass
 
 
-class Journal:
+class Journal(JournalQueries):
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.journal_path()
         self._pending: list[tuple[Job, str | None]] = []
@@ -248,103 +248,3 @@ class Journal:
         return out
 
     # -- reads -------------------------------------------------------------------------
-
-    def jobs(self, keys: Iterable[str]) -> dict[str, Job]:
-        out: dict[str, Job] = {}
-        for chunk in chunks(list(keys)):
-            rows = self._db.execute(f"SELECT * FROM jobs WHERE key IN {marks(chunk)}", chunk)
-            for r in rows:
-                out[r["key"]] = job_from_row(r)
-        return out
-
-    def left_down(self, environment: str, dock_status_ids: list[str]) -> list[Job]:
-        """Bounces of these dock status IDs that left their resource down (no redeploy)."""
-        rows = self._db.execute(
-            f"SELECT * FROM jobs WHERE environment = ? AND error_kind = 'bounce_incomplete' "
-            f"AND dock_status_id IN {marks(dock_status_ids)}",
-            (environment, *dock_status_ids),
-        ).fetchall()
-        return [job_from_row(r) for r in rows]
-
-    def unfinished(self, environment: str) -> list[Job]:
-        """Jobs of ``environment`` not final (an untracked one still blocks its model)."""
-        rows = self._db.execute(
-            "SELECT * FROM jobs WHERE environment = ? AND state IN "
-            "('QUEUED', 'SUBMITTING', 'IN_PROGRESS') ORDER BY created_at",
-            (environment,),
-        ).fetchall()
-        return [job_from_row(r) for r in rows]
-
-    def last_deploy(self, host: str, resource_id: str) -> Job | None:
-        """The last DEPLOY this tool sent for the resource on the host that has parameters
-        (a verified SUCCESS first, else the newest). A bounce's first half counts: its
-        parameters are the ones typed for its redeploy, which a process that stopped
-        before sending it never recorded on a DEPLOY (an undeploy has none otherwise)."""
-        row = self._db.execute(
-            f"SELECT * FROM jobs WHERE host IN {marks(hosts := same_platform(host))} "
-            "AND model_id = ? AND origin = 'sent' AND params IS NOT NULL "
-            "ORDER BY state = 'SUCCESS' DESC, created_at DESC, rowid DESC LIMIT 1",
-            (*hosts, resource_id),
-        ).fetchone()
-        return job_from_row(row) if row is not None else None
-
-    def deploy_since(self, host: str, resource_id: str, since: str) -> Job | None:
-        """The newest DEPLOY of the resource on the host created after ``since`` that has
-        not failed (SUCCESS, in flight, TIMED_OUT or UNKNOWN), from any process."""
-        row = self._db.execute(
-            f"SELECT * FROM jobs WHERE host IN {marks(hosts := same_platform(host))} "
-            "AND model_id = ? AND action = 'DEPLOY' AND created_at > ? "
-            "AND state NOT IN ('FAILED', 'ERROR') ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            (*hosts, resource_id, since),
-        ).fetchone()
-        return job_from_row(row) if row is not None else None
-
-    def stranded_bounces(self, environment: str) -> list[Job]:
-        """Bounces whose undeploy is SUCCESS but whose redeploy was never admitted (the
-        process stopped in between): reported, never sent on their own."""
-        rows = self._db.execute(
-            "SELECT * FROM jobs AS j WHERE environment = ? AND then_action IS NOT NULL "
-            "AND state = 'SUCCESS' AND NOT EXISTS (SELECT 1 FROM jobs WHERE parent = j.key) "
-            "ORDER BY created_at",
-            (environment,),
-        ).fetchall()
-        return [job_from_row(r) for r in rows]
-
-    def timed_out_since(self, environment: str, since: str) -> list[Job]:
-        rows = self._db.execute(
-            "SELECT * FROM jobs WHERE environment = ? AND state = 'TIMED_OUT' "
-            "AND dock_status_id IS NOT NULL AND updated_at >= ? ORDER BY created_at",
-            (environment, since),
-        ).fetchall()
-        return [job_from_row(r) for r in rows]
-
-    def history(
-        self, environment: str | None = None, limit: int = 50, *, with_timelines: bool = False
-    ) -> list[Job]:
-        where, args = ("WHERE environment = ? ", (environment,)) if environment else ("", ())
-        rows = self._db.execute(
-            f"SELECT * FROM jobs {where}ORDER BY created_at DESC, rowid DESC LIMIT ?",
-            (*args, limit),
-        ).fetchall()
-        if not with_timelines:
-            return [job_from_row(r) for r in rows]
-        timelines = self.timelines([r["key"] for r in rows])
-        return [job_from_row(r, timelines.get(r["key"], ())) for r in rows]
-
-    def timeline(self, key: str) -> tuple[Transition, ...]:
-        return self.timelines([key]).get(key, ())
-
-    def timelines(self, keys: list[str]) -> dict[str, tuple[Transition, ...]]:
-        """Every transition of these jobs in one query per 500 keys (not one per job)."""
-        out: dict[str, list[Transition]] = {}
-        for chunk in chunks(keys):
-            rows = self._db.execute(
-                "SELECT job_key, at, state, http_status, detail FROM transitions "
-                f"WHERE job_key IN {marks(chunk)} ORDER BY id",
-                chunk,
-            )
-            for r in rows:
-                out.setdefault(r["job_key"], []).append(
-                    Transition(r["at"], state_of(r["state"]), r["detail"], r["http_status"])
-                )
-        return {k: tuple(v) for k, v in out.items()}

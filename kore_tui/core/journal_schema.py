@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from kore_tui.core.hosts import same_platform
 from kore_tui.core.job import Job, JobState, Transition
 
 SCHEMA_VERSION = 3
@@ -239,3 +240,13 @@ def chunks(items: list[str]) -> Iterator[list[str]]:
 def marks(values: Sequence[str]) -> str:
     """``(?, ?, ?)``: one placeholder per value of an ``IN`` list."""
     return f"({', '.join('?' * len(values))})"
+
+
+def of_platform(environment: str, host: str) -> tuple[str, tuple[str, ...]]:
+    """A WHERE condition and its arguments: the jobs of ``environment`` sent to ``host``'s
+    platform. A name alone is not enough: an environment re-pointed at another host, and
+    every ad-hoc KORE_HOST run (all named "KORE_HOST"), resumed, re-checked and retried
+    another platform's jobs on this one (a break-it run: a SUCCESS read as ERROR "not
+    found", then a retry POSTed the undeploy to the wrong host)."""
+    hosts = same_platform(host)
+    return f"environment = ? AND host IN {marks(hosts)}", (environment, *hosts)

@@ -31,6 +31,7 @@ import pytest
 
 from kore_tui.core import paths
 from kore_tui.simulator import SimulatorThread
+from tests.cli_runner import run_cli
 from tests.conftest import SENTINEL_KEY, sim_config
 from tests.e2e.test_cli import FAST_SETTINGS, _journal_counts, kore, write_config
 from tests.helpers import admin_sync, until_sync
@@ -261,3 +262,26 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=30) == 141, stderr  # what a shell shows for SIGPIPE
     assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+
+
+def test_status_resumes_only_the_jobs_of_the_platform_it_points_at() -> None:
+    """A break-it run: every ad-hoc KORE_HOST run is the environment "KORE_HOST", so
+    `status --wait` pointed at platform B resumed an undeploy sent to platform A, polled B
+    for A's dock status ID and ended it ERROR "not found" (it had succeeded on A)."""
+    slow = sim_config(models=2, job_seconds=(4.0, 4.0))
+    with SimulatorThread(slow) as first, SimulatorThread(slow) as second:
+        model = first.model_ids[0]
+
+        def on(sim: SimulatorThread, *args: str) -> subprocess.CompletedProcess[str]:
+            return run_cli(*args, env={"KORE_HOST": sim.url, "KORE_API_KEY": SENTINEL_KEY})
+
+        sent = on(first, "undeploy", "--yes", model)
+        assert sent.returncode == 0, sent.stderr
+        elsewhere = on(second, "status", "--wait")
+        assert "resuming" not in elsewhere.stderr, elsewhere.stderr
+        asked = admin_sync(second.url, "/_sim/counters")["requests"]
+        assert not [route for route in asked if "/_sim/" not in route], asked
+        back = on(first, "status", "--wait", "--json")
+        assert back.returncode == 0, back.stderr
+        (job,) = json.loads(back.stdout)["jobs"]
+        assert (job["modelId"], job["status"]) == (model, "SUCCESS")

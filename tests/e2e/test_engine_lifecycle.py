@@ -249,7 +249,7 @@ async def test_bounce_with_a_failed_first_half_never_sends_the_redeploy() -> Non
             )
             assert job.error.endswith("the redeploy was not sent")
         assert await received(sim.url, "DEPLOY") == {}
-        assert journal.stranded_bounces("sim") == []
+        assert journal.stranded_bounces("sim", sim.url) == []
         assert all(j.error and "bounce stopped" in j.error for j in journal.history("sim"))
     finally:
         await close(engine)

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from kore_tui.core.job import Job, JobState
+from kore_tui.core.journal import Journal
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
@@ -468,3 +469,45 @@ async def test_f_marks_only_each_resource_s_newest_job(lifesim: SimulatorThread)
         await pilot.press("F")
         assert "No FAILED, UNKNOWN, ERROR or TIMED_OUT jobs to mark." in messages(app)
         assert not app.main.model.marks
+
+
+async def test_undo_from_history_refuses_a_job_sent_to_the_host_the_environment_had_before(
+    lifesim: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """History keeps an environment's jobs by name; once the name points at another host,
+    undo of an old row would have redeployed it on the new host."""
+    configure(lifesim, profile=True)
+    model = lifesim.model_ids[1]
+    journal = Journal()
+    old_host = "http://127.0.0.1:9"
+    job = Job(
+        key="old-1",
+        environment="sim",
+        host=old_host,
+        origin="sent",
+        model_id=model,
+        resource="model",
+        state=JobState.SUCCESS,
+        dock_status_id="ds-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    )
+    journal.record([job], "sent before the environment was re-pointed")
+    journal.close()
+    app = make_app()
+    said: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        assert "old-1" not in app.main.model.jobs, "another platform's job is not in the panel"
+        monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(message))
+        await pilot.press("f3")
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, HistoryScreen)
+                and app.screen.query_one(DataTable).row_count == 1
+            ),
+        )
+        await pilot.press("u")
+        await until(pilot, lambda: any("Nothing was sent" in m for m in said))
+        assert old_host in said[-1]
+        assert isinstance(app.screen, HistoryScreen)
+    assert counters(lifesim)["received"]["DEPLOY"] == {}

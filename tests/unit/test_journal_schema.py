@@ -38,7 +38,7 @@ def test_a_first_release_journal_is_migrated_and_keeps_its_jobs(tmp_path: Path) 
     try:
         version = journal._db.execute("PRAGMA user_version").fetchone()[0]
         assert version == SCHEMA_VERSION == 3
-        (job,) = journal.unfinished("prod")
+        (job,) = journal.unfinished("prod", "https://x.example")
         assert job.key == "k1" and job.state is JobState.QUEUED and job.owner is None
         assert (job.origin, job.resource, job.action) == ("sent", "model", "UNDEPLOY")
         assert [t.state for t in journal.timeline("k1")] == [JobState.QUEUED]

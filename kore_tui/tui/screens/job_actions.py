@@ -13,6 +13,7 @@ from textual import work
 
 from kore_tui.core.engine import Engine
 from kore_tui.core.export import ExportError, export_jobs
+from kore_tui.core.hosts import same_platform
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
@@ -330,6 +331,13 @@ class JobActions(PanelScreen):
         if env is None or job.environment != env.name:
             self.notify(
                 f"This job belongs to {inert(job.environment, 40)}: switch to it (F2) to undo it.",
+                severity="warning",
+            )
+            return
+        if job.host not in same_platform(env.host):  # the environment was re-pointed since
+            self.notify(
+                f"This job was sent to {inert(job.host, 60)}; {inert(env.name, 40)} now "
+                f"points at {inert(env.host, 60)}. Nothing was sent.",
                 severity="warning",
             )
             return
