@@ -209,12 +209,25 @@ class KoreClient:
                 else:
                     raw = response.aiter_raw()
                     encoding = response.headers.get("content-encoding", "")
-                body = await read_capped(raw, encoding, self._max_body, response.status_code)
+                body = self._key_masked(
+                    await read_capped(raw, encoding, self._max_body, response.status_code)
+                )
             finally:
                 await response.aclose()
         except httpx.HTTPError as exc:
             raise transport_error(exc) from None
         return response.status_code, response.headers, body
+
+    def _key_masked(self, body: bytes) -> bytes:
+        """The body with every copy of our own key masked. A server that echoes the x-api-key
+        header (an error message, a proxy's HTML title, a dock status repeating the request)
+        put the key in full on screen, in CLI output, in the journal and in exports; this is
+        the one place every answer passes before anything reads it. A key under 8
+        characters is left alone: replacing it would mangle ordinary text."""
+        key = self._key.reveal().encode()
+        if len(key) < 8 or key not in body:
+            return body
+        return body.replace(key, self._key.masked.encode())
 
     async def start_job(
         self,

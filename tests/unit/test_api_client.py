@@ -475,3 +475,34 @@ async def test_a_transport_that_reports_no_send_phase_is_never_called_not_sent()
             await client.start_job("model", "UNDEPLOY", "cm-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (401, {"error": {"message": f"Invalid API key: {SENTINEL_KEY}"}}, "application/json"),
+        (400, {"errors": [{"msg": f"bad key {SENTINEL_KEY}", "code": "X"}]}, "application/json"),
+        (502, f"<html><title>proxy: key {SENTINEL_KEY}</title></html>", "text/html"),
+        (200, {"_id": DS, "status": "IN_PROGRESS", "headers": {"X-Api-Key": SENTINEL_KEY}}, ""),
+    ],
+)
+async def test_a_server_that_echoes_the_key_never_gets_it_past_the_client(
+    status: int, body: Any, content_type: str
+) -> None:
+    """A break-it run: a server echoing the x-api-key header (in an error message, an HTML
+    title, a dock status that repeats the request) put the key in full on screen, in CLI
+    output, in the journal's error and last_response, and in exports."""
+    text = body if isinstance(body, str) else json.dumps(body)
+    headers = {"content-type": content_type or "application/json"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=text.encode(), headers=headers)
+
+    async with client_for(handler) as c:
+        try:
+            answer: object = await c.dock_status(DS)
+        except errors.ApiError as exc:
+            answer = exc
+    assert_no_key(answer, getattr(answer, "raw", None), getattr(answer, "args", None))
+    # Masked, not cut out: the operator still sees that the server quoted the key.
+    assert SENTINEL_KEY[-4:] in str(answer) + json.dumps(getattr(answer, "raw", None))
