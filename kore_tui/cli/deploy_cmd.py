@@ -161,7 +161,7 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
     key = get_key(env)
     settings = engine_settings(target, args)
 
-    unbounced: set[str] = set()
+    not_started: set[str] = set()
 
     def start(engine: Engine) -> list[Job]:
         send = engine.bounce if bounce else engine.deploy
@@ -170,13 +170,13 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
             jobs += send(ids, DeployParams(model=params, tool=tool))
         if parsed.tool_ids:
             jobs += send(parsed.tool_ids, DeployParams(tool=tool))
-        unbounced.update(engine.unbounced)
+        not_started.update(engine.not_started)
         return jobs
 
     code = run_and_report(env, key, settings, start, wait=args.wait, as_json=args.json)
-    # A bounce that did not start leaves its resource as the joined job leaves it (down,
-    # for an undeploy): not a success, whatever that job's state (each said why on stderr).
-    return code or (EXIT_FAILED if unbounced else code)
+    # A deploy or bounce that did not start leaves its resource as the joined job leaves it
+    # (down, for an undeploy): not a success, whatever that job's state (each said why).
+    return code or (EXIT_FAILED if not_started else code)
 
 
 def run_deploy(args: argparse.Namespace) -> int:

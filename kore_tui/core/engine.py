@@ -77,7 +77,12 @@ class Engine(EngineSetup):
         ``params.tool``. Parameters are validated before anything is queued."""
         self._refuse_if_read_only("deploy")
         self._ensure_owner()
-        return self._admission.start(Action.DEPLOY, ids, params)
+        jobs = self._admission.start(Action.DEPLOY, ids, params)
+        # A live UNDEPLOY of the resource was joined: tracking it is right, but the deploy
+        # asked for was not sent (a runbook's "undeploy, then deploy --wait" read its
+        # SUCCESS as the model being back, exit 0).
+        self._not_started([j for j in jobs if j.action != Action.DEPLOY], "deploy not sent")
+        return jobs
 
     def bounce(self, ids: Iterable[str], params: DeployParams) -> list[Job]:
         """Undeploy, then deploy with ``params`` once the undeploy is verified SUCCESS
@@ -86,18 +91,20 @@ class Engine(EngineSetup):
         self._ensure_owner()
         jobs = self._admission.start(Action.UNDEPLOY, ids, params, then=Action.DEPLOY)
         self._bounces.mine.update(j.key for j in jobs if j.then == Action.DEPLOY)
-        for job in jobs:
-            if job.then != Action.DEPLOY:
-                # A live job of the resource was joined (an undeploy of another run, say):
-                # it is not this bounce's undeploy, so no redeploy follows it. As a bounce
-                # of an already undeployed model stops at its 409, this one does not start.
-                self.unbounced.add(job.key)
-                joined = self.notes.get(job.key, f"a {job.action} job of it is live")
-                self.notes[job.key] = (
-                    f"{joined}; bounce not started: its redeploy will not be sent "
-                    "(deploy it once that job has ended)"
-                )
+        # A live job of the resource was joined (an undeploy of another run, say): it is
+        # not this bounce's undeploy, so no redeploy follows it. As a bounce of an already
+        # undeployed model stops at its 409, this one does not start.
+        self._not_started(
+            [j for j in jobs if j.then != Action.DEPLOY],
+            "bounce not started: its redeploy will not be sent",
+        )
         return jobs
+
+    def _not_started(self, joined: list[Job], what: str) -> None:
+        for job in joined:
+            self.not_started.add(job.key)
+            live = self.notes.get(job.key, f"a {job.action} job of it is live")
+            self.notes[job.key] = f"{live}; {what} (deploy it once that job has ended)"
 
     def redeployed_since(self, undeploy: Job) -> Job | None:
         """A deploy of ``undeploy``'s resource created after it that has not failed (an

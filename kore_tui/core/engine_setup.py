@@ -82,7 +82,7 @@ class EngineSetup:
         self.notes: dict[str, str] = {}
         # Bounces that joined a live job of their resource instead of starting (its own
         # undeploy, not theirs): their redeploy is never sent (see Engine.bounce).
-        self.unbounced: set[str] = set()
+        self.not_started: set[str] = set()
         self._following = Following(
             journal,
             self.store,

@@ -187,13 +187,14 @@ class Lifecycle:
         def start(engine: Engine) -> int | str:
             send = engine.bounce if kind.bounce else engine.deploy
             jobs = [job for ids, params in batches for job in send(ids, params)]
-            joined = [j for j in jobs if kind.bounce and j.key in engine.unbounced]
+            joined = [j for j in jobs if j.key in engine.not_started]
             if not joined:
                 return len(jobs)
+            not_sent = "redeploy" if kind.bounce else "deploy"
             return (
                 said.format(n=len(jobs) - len(joined))
                 + f" {len(joined)} not started: a live job of theirs was joined (its row); "
-                "their redeploy will not be sent."
+                f"their {not_sent} will not be sent."
             )
 
         self.screen._send(start, said)

@@ -342,3 +342,18 @@ def test_sigterm_ends_a_bounce_like_ctrl_c_and_names_the_redeploys_not_sent(
         assert "kore-tui status --env sim --wait" in err
         for model in sim.model_ids:
             assert f"kore-tui deploy --env sim {model}" in err, err
+
+
+def test_a_deploy_that_joins_a_live_undeploy_says_it_was_not_sent_and_exits_1() -> None:
+    """A break-it run: 'undeploy' then 'deploy --wait' of the same model printed
+    'already IN_PROGRESS … tracking it', then SUCCESS UNDEPLOY, and exited 0 without
+    sending the deploy: a runbook's "undeploy then deploy" believed the model was back."""
+    with SimulatorThread(sim_config(models=1, job_seconds=(1.0, 1.0))) as sim:
+        write_config(sim.url, 'deploy_profile = "gpu"\n' + PROFILE)
+        model = sim.model_ids[0]
+        first = kore("undeploy", "--yes", model)
+        assert first.returncode == 0, first.stderr[-400:]
+        done = kore("deploy", "--yes", "--wait", model)
+        assert done.returncode == 1, done.stderr[-600:]
+        assert f"{model}: " in done.stderr and "deploy not sent" in done.stderr
+        assert counters(sim, "DEPLOY") == {}
