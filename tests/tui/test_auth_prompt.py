@@ -32,7 +32,10 @@ async def test_a_refused_key_pauses_asks_for_a_new_one_and_goes_on(
         await pilot.pause(0.5)  # deliberate: time for sends that must not happen
         assert admin_sync(simenv.url, "/_sim/counters")["undeployAccepted"] == {}
         assert not any(j.state is JobState.SUCCESS for j in app.main.model.jobs.values())
+        await pilot.click("#ok")  # no key typed: the dialog says why (it shows no toasts)
+        assert "Enter a key" in str(prompt.query_one("#why", Static).render())
         prompt.query_one("#key", Input).value = SENTINEL_KEY
+        await pilot.pause(0.3)  # a Button ignores presses during its 0.2 s press effect
         await pilot.click("#ok")
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 3)
         assert {j.state for j in app.main.model.jobs.values()} == {JobState.SUCCESS}

@@ -643,3 +643,29 @@ async def test_a_terminal_under_16_rows_gives_the_id_box_s_rows_to_the_jobs() ->
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert entry.outer_size.height >= 9, "a normal terminal keeps the full box"
+
+
+async def test_toasts_never_cover_a_dialog(simenv: Any) -> None:
+    """An operator's run at 60x18: switching environment with IDs in the box, then ctrl+u at
+    once: two toasts covered the confirmation's environment name ('in  stg▌'), its host and
+    both buttons for 10 s. A dialog shows no toasts; they show again once it is closed."""
+    from tests.tui.conftest import make_app
+    from tests.tui.test_console import paste
+
+    app = make_app()
+    async with app.run_test(size=(60, 18), notifications=True) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        app.notify("A long warning that the ID box still holds IDs for another environment")
+        app.notify("Resumed 2 unfinished job(s) from the journal of this environment")
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: app.screen is not app.main)
+        dialog = app.screen
+        await pilot.pause(0.3)
+        shown = [w for w in dialog.query("Toast") if w.display and w.region.area]
+        assert not shown, "toasts are shown over the dialog"
+        confirm = dialog.query_one("#confirm", Button)
+        assert confirm.region.right <= 60 and confirm.region.bottom <= 18
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main)
+        await until(pilot, lambda: len(app.main.query("Toast")) >= 2)

@@ -6,6 +6,12 @@ dismissed, and pressed that too. Textual's ``Screen.dismiss`` does not check tha
 screen is still the one on top: the second call ran the result callback again and popped
 the screen below it (the main screen: the console crashed with ScreenStackError; under a
 deeper stack a Cancel could have been followed by a send). The first answer is the one.
+
+Nor does a dialog show toasts. Textual draws them over the top screen, bottom right: at
+80x24 and smaller they covered a confirmation's environment name, its host and both
+buttons for seconds (an operator's run at 60x18: 'Undeploy 1 model(s) in  stg▌'). A dialog
+is built without Textual's toast rack, so notifications posted while it is open wait, and
+show on the screen below once it closes (each for what is left of its timeout).
 """
 
 from __future__ import annotations
@@ -14,12 +20,18 @@ from typing import TypeVar
 
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets._toast import ToastRack
 
 Answer = TypeVar("Answer")
 
 
 class Dialog(ModalScreen[Answer]):
     _answered = False
+
+    def _extend_compose(self, widgets: list[Widget]) -> None:
+        super()._extend_compose(widgets)
+        widgets[:] = [w for w in widgets if not isinstance(w, ToastRack)]
 
     def dismiss(self, result: Answer | None = None) -> AwaitComplete:
         if self._answered or not self.is_current:

@@ -51,6 +51,8 @@ class KeyPrompt(RevealKey, Dialog[KeyEntry | None]):
             yield SafeInput(password=True, placeholder="kg-…", id="key")
             yield Checkbox("Show key (ctrl+r)", id="reveal")
             yield Checkbox("Remember in the 0600 credentials file", id="remember")
+            # In the dialog, not a toast: a dialog shows none (screens/dialog.py).
+            yield Static("", id="why", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Use key", id="ok", variant="primary")
@@ -61,7 +63,7 @@ class KeyPrompt(RevealKey, Dialog[KeyEntry | None]):
     def _submit(self) -> None:
         value = self.query_one("#key", Input).value
         if not value.strip():
-            self.notify("Enter a key, or press Escape to cancel.", severity="warning")
+            self.query_one("#why", Static).update("Enter a key, or press Escape to cancel.")
             return
         self.dismiss(KeyEntry(Secret(value), self.query_one("#remember", Checkbox).value))
 
