@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from kore_tui.core import errors, outcomes
+from kore_tui.core.answer_match import about_another_job, mismatch
 from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams, ToolDeployParams
 from kore_tui.core.ids import DOCK_STATUS_PREFIX, path_segment
 from kore_tui.core.job import Job, JobState, utc_now
@@ -174,6 +175,10 @@ class JobRunner(PollPath):
                 ),
             )
             return
+        if reason := mismatch(job, reply.resource_id, reply.action):
+            outcome = about_another_job(reason, track.tries)
+            self._apply(job, track, outcome, dock_status_id=dock_status_id, last_response=reply.raw)
+            return
         now = self._clock()
         track.started, track.deadline = now, now + self._settings.job_timeout
         track.tries = replace(track.tries, check_failures=0)
@@ -184,7 +189,7 @@ class JobRunner(PollPath):
             http_status=200,
             server_status=reply.status,
             last_response=reply.raw,
-            action=inert(reply.action or job.action, 30),
+            action=job.action,  # ours: an answer naming another was refused above
             job_type=inert(reply.job_type, 30) if reply.job_type else job.job_type,
             detail=f"accepted: server says {reply.status}; verifying with Get Dock Status",
         )

@@ -9,6 +9,7 @@ import asyncio
 from typing import Any
 
 from kore_tui.core import errors, outcomes
+from kore_tui.core.answer_match import about_another_job, mismatch
 from kore_tui.core.job import Job
 from kore_tui.core.models import DockStatus
 from kore_tui.core.outcomes import REQUEST_ERRORS
@@ -60,6 +61,14 @@ class PollPath(RunnerBase):
             )
             return
         self._host.record_success()
+        if reason := mismatch(job, status_reply.tool_id, status_reply.action):
+            self._apply(
+                job,
+                track,
+                about_another_job(reason, track.tries),
+                **self._reply_fields(job, status_reply),
+            )
+            return
         age = self._clock() - track.started
         self._apply(
             job,

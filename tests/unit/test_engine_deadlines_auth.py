@@ -119,9 +119,10 @@ async def test_a_refused_key_holds_every_post_until_a_new_key_comes() -> None:
         keys_seen.append(key)
         if key != "kg-new":
             return httpx.Response(401, json={"error": "bad key"})
-        if request.method == "POST":
-            return httpx.Response(200, json=ACCEPTED)
-        return status("SUCCESS")
+        if request.method == "POST":  # the answer names the model the URL names
+            model = request.url.path.split("/")[-2]
+            return httpx.Response(200, json={**ACCEPTED, "modelId": model})
+        return httpx.Response(200, json={"_id": "ds-x", "action": "UNDEPLOY", "status": "SUCCESS"})
 
     engine = make_engine(
         URL, transport=httpx.MockTransport(platform), settings=replace(FAST, concurrency=1)

@@ -361,3 +361,36 @@ async def test_stop_tracking_ends_polling() -> None:
     await asyncio.sleep(0.3)  # deliberate: time for polls that must not happen any more
     await engine.aclose()
     assert platform.get_count == count and not only(engine).tracking
+
+
+OTHER_MODEL = "cm-00000000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("accepted", "answer"),
+    [
+        # the POST's answer names another model
+        ({**ACCEPTED, "modelId": OTHER_MODEL, "status": "SUCCESS"}, status("SUCCESS")),
+        # the dock status says it is a DEPLOY, ours is an UNDEPLOY
+        (
+            ACCEPTED,
+            httpx.Response(200, json={"_id": DS, "action": "DEPLOY", "status": "SUCCESS"}),
+        ),
+        # the dock status is about another model
+        (
+            ACCEPTED,
+            httpx.Response(200, json={"_id": DS, "toolId": OTHER_MODEL, "status": "SUCCESS"}),
+        ),
+    ],
+)
+async def test_an_answer_about_another_job_is_unknown_not_success(
+    accepted: dict[str, str], answer: httpx.Response
+) -> None:
+    """A break-it run: answers naming another model or action were read as our job's
+    outcome: SUCCESS UNDEPLOY, exit 0."""
+    platform = Platform([httpx.Response(200, json=accepted)], [answer])
+    job = only(await run(platform))
+    assert job.state is JobState.UNKNOWN, job
+    assert job.error and "answer is about" in job.error
+    assert job.action == "UNDEPLOY"
+    assert platform.post_count == 1, "never re-sent"
