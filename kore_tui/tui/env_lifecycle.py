@@ -58,10 +58,10 @@ class EnvLifecycle(App[int]):
 
     def connect(self, env: Environment, key: Secret | None = None) -> None:
         """Show ``env``; start its engine unless it has one or one is on its way."""
-        switched = self.env is not None and self.env.name != env.name
+        before = self.env
         self.env = env
-        if switched:
-            self._say_the_box_stays(env)
+        if before is not None and before.name != env.name:
+            self._say_the_box_stays(before, env)
         session = self.sessions.open(env)
         self.sub_title = env.name
         self._show()
@@ -70,11 +70,14 @@ class EnvLifecycle(App[int]):
         session.connecting = True
         self._connect(session, key or self.session_keys.get(env.name))
 
-    def _say_the_box_stays(self, env: Environment) -> None:
+    def _say_the_box_stays(self, before: Environment, env: Environment) -> None:
         """IDs pasted for one environment stay in the box across F2: an operator's run
-        typed a staging ID, switched to prod, and found 'Undeploy 1' ready there."""
-        parsed = self.main.query_one(IdEntry).parsed
+        typed a staging ID, switched to prod, and found 'Undeploy 1' ready there. The
+        toast may be gone when the operator acts: the confirmation says it too."""
+        entry = self.main.query_one(IdEntry)
+        parsed = entry.parsed
         if held := len(parsed.model_ids) + len(parsed.tool_ids):
+            entry.carry_over(before.name)
             self.notify(
                 f"The ID box still holds {held} model/tool ID(s): an action now goes to "
                 f"{inert(env.name, 40)}. ctrl+l clears it.",

@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
+from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.environments import EnvironmentPicker
 from kore_tui.tui.screens.prompts import YesNo
 from kore_tui.tui.widgets.jobs_table import JobsTable
@@ -90,9 +91,10 @@ async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
 async def test_all_environments_view_has_an_env_column_and_acts_only_here(
     simenv: SimulatorThread, slow_sim: SimulatorThread
 ) -> None:
-    write_config(
-        'default = "slow"\n' + env_block("slow", slow_sim.url) + env_block("fast", simenv.url)
-    )
+    from tests.tui.test_lifecycle import PROFILE
+
+    fast = env_block("fast", simenv.url, 'deploy_profile = "gpu"')  # ctrl+d: no form
+    write_config('default = "slow"\n' + env_block("slow", slow_sim.url) + fast + PROFILE)
     app = make_app("slow")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
@@ -200,10 +202,10 @@ async def test_ids_left_in_the_box_are_named_when_the_environment_changes(
     without a word that the box had come along."""
     from tests.tui.test_console import paste
     from tests.tui.test_console_fluent import messages
+    from tests.tui.test_lifecycle import PROFILE
 
-    write_config(
-        'default = "slow"\n' + env_block("slow", slow_sim.url) + env_block("fast", simenv.url)
-    )
+    fast = env_block("fast", simenv.url, 'deploy_profile = "gpu"')  # ctrl+d: no form
+    write_config('default = "slow"\n' + env_block("slow", slow_sim.url) + fast + PROFILE)
     app = make_app("slow")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
@@ -212,6 +214,20 @@ async def test_ids_left_in_the_box_are_named_when_the_environment_changes(
         await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
         said = "The ID box still holds 1 model/tool ID(s): an action now goes to fast."
         await until(pilot, lambda: any(said in m for m in messages(app)))
+        # The toast is gone after a few seconds (and a dialog shows none): the
+        # confirmation itself says where the IDs came from.
+        for key in ("ctrl+u", "ctrl+d"):
+            await pilot.press(key)
+            await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+            title = " ".join(str(w.render()) for w in app.screen.query(Static))
+            assert "pasted while slow was open, not fast" in title, title
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is app.main)
+        await paste(app, simenv.model_ids[0])  # pasted here: nothing to say
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        title = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "pasted while" not in title
 
 
 async def test_the_batch_line_of_a_reopened_console_counts_only_what_it_sent(

@@ -3,6 +3,7 @@ load a file into the box, clear it; a paste that lands elsewhere goes into the b
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events, on, work
 from textual.widgets import Button
 
@@ -60,7 +61,18 @@ class EntryActions(PanelScreen):
             else:
                 self.notify("Cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmUndeploy(env, ids), confirmed)
+        self.app.push_screen(ConfirmUndeploy(env, ids, note=self._carried_note()), confirmed)
+
+    def _carried_note(self) -> Text | None:
+        """Said in the confirmation of IDs pasted while another environment was open."""
+        env = self.kore.env
+        origin = self.query_one(IdEntry).carried_from()
+        if origin is None or env is None or origin == env.name:
+            return None
+        return Text(
+            f"These IDs were pasted while {inert(origin, 40)} was open, not {inert(env.name, 40)}.",
+            style="bold yellow",
+        )
 
     def keep_in_box(self, *unused: tuple[list[str], str]) -> str:
         """Once an action has taken the box's IDs of one sort, the box holds what it did
@@ -104,7 +116,10 @@ class EntryActions(PanelScreen):
         if pasted is not None:
             ids, docks = pasted
             self.lifecycle.start(
-                ids, kind, on_sent=lambda: self.keep_in_box((docks, "dock status ID(s)"))
+                ids,
+                kind,
+                note=self._carried_note(),
+                on_sent=lambda: self.keep_in_box((docks, "dock status ID(s)")),
             )
 
     async def action_watch(self) -> None:

@@ -202,6 +202,7 @@ class IdEntry(Vertical):
         self._parsed_version = 0  # the version self.parsed belongs to
         self._debounce: Timer | None = None
         self.writable = True
+        self._carried: tuple[str, int] | None = None  # see carried_from
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -227,6 +228,17 @@ class IdEntry(Vertical):
     def parse_pending(self) -> bool:
         """The box changed since the last finished parse."""
         return self._parsed_version != self._version
+
+    def carry_over(self, from_env: str) -> None:
+        """The environment changed with this text in the box (pasted for ``from_env``)."""
+        if self.carried_from() is None:
+            self._carried = (from_env, self._version)
+
+    def carried_from(self) -> str | None:
+        """The environment the box's text was pasted for, while not edited since a switch."""
+        if self._carried is None or self._carried[1] != self._version:
+            return None
+        return self._carried[0]
 
     def set_text(self, text: str) -> None:
         self.text_area.load_text(text)
