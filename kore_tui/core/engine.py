@@ -212,6 +212,22 @@ class Engine(EngineSetup):
         gone = [j for j in stranded if not is_alive(owners.get(j.owner or ""))]
         return resumed + self._bounces.report_stranded(gone)
 
+    def show_other_runs(self) -> None:
+        """The console's: jobs other processes start on this environment from now on are
+        shown too (followed while their process tracks them); see Following.show_new_jobs."""
+        journal = self.journal
+        if journal is None:
+            return
+        since = [utc_now()]
+
+        def found() -> list[Job]:
+            jobs = journal.created_since(self.env.name, self.env.host, since[0])
+            if jobs:  # ">=": a job stamped in the same millisecond is found next time too
+                since[0] = jobs[-1].created_at
+            return jobs
+
+        self._following.show_new_jobs(found)
+
     def stopped_unfinished(self) -> list[Job]:
         """The journal's jobs of this environment that are not final and whose tracking
         was stopped (x): never resumed on their own (the operator's word), but not to be

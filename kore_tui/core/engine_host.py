@@ -67,6 +67,7 @@ class EngineHost(LoopThread):
             self.env, client, self.store, journal, self._settings, read_only=self.read_only
         )
         self._engine.start()
+        self._engine.show_other_runs()  # a CLI run in another terminal shows here too
         if journal is not None:
             # Oldest first, so the panel's creation order matches the journal's.
             recent = [

@@ -23,6 +23,7 @@ from kore_tui.core.scheduler import Scheduler
 from kore_tui.core.store import JobStore
 
 FOLLOW_EVERY = 0.5  # seconds between journal reads of jobs another process tracks
+DISCOVER_EVERY = 1.0  # seconds between looks for jobs another process started (console)
 ALREADY_HERE = "already queued or in progress in this session"
 
 
@@ -69,6 +70,8 @@ class Following:
         self._notes = notes  # the engine's: why a job the operator asked for was not sent
         # Jobs another live process owns and tracks: shown from the journal, never written.
         self._followed: dict[str, _Followed] = {}
+        # The console's: jobs other processes started since (see show_new_jobs).
+        self._new_jobs: Callable[[], list[Job]] | None = None
 
     def __contains__(self, key: str) -> bool:
         return key in self._followed
@@ -195,6 +198,25 @@ class Following:
         )
         return self.adopt(taken, asked=True)
 
+    def show_new_jobs(self, found: Callable[[], list[Job]]) -> None:
+        """Show the jobs ``found`` returns that are not shown yet, every DISCOVER_EVERY:
+        an operator's run had `kore-tui undeploy` in another terminal while the console
+        was open on the same environment, and its jobs never appeared in the panel (only
+        F3 had them). Live ones are followed, or taken over once their process is gone;
+        ended ones are shown as they ended. Only the console asks for this: a CLI run's
+        report and exit code are about the jobs it was given."""
+        self._new_jobs = found
+
+    def _show_new(self) -> None:
+        assert self._new_jobs is not None
+        new = [j for j in self._new_jobs() if self._store.get(j.key) is None]
+        live = [j for j in new if not j.is_final and j.tracking]
+        for job in new:
+            if job not in live:
+                self._writer.put(job)
+        if live:
+            self.resume(live)
+
     def follow(self, job: Job, *, asked: bool) -> Job:
         self._followed[job.key] = _Followed(self._clock() + self._settings.job_timeout, asked)
         self._writer.put(job)
@@ -205,6 +227,7 @@ class Following:
     ) -> None:
         """Heartbeat our owner lease; refresh followed jobs from the journal."""
         next_beat = self._clock() + HEARTBEAT_EVERY
+        next_look = self._clock() + DISCOVER_EVERY
         while True:
             await asyncio.sleep(FOLLOW_EVERY)
             if self._journal is None:
@@ -213,6 +236,9 @@ class Following:
                 if self._clock() >= next_beat and has_owner():
                     next_beat = self._clock() + HEARTBEAT_EVERY
                     self._journal.heartbeat()
+                if self._new_jobs is not None and self._clock() >= next_look:
+                    next_look = self._clock() + DISCOVER_EVERY
+                    self._show_new()
                 if self._followed:
                     self._refresh()
             except JournalError as exc:

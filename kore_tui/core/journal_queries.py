@@ -79,6 +79,16 @@ class JournalQueries:
         ).fetchall()
         return [job_from_row(r) for r in rows]
 
+    def created_since(self, environment: str, host: str, since: str) -> list[Job]:
+        """Jobs of ``environment`` on ``host`` created at or after ``since`` (ISO time), by
+        any process, oldest first."""
+        where, args = of_platform(environment, host)
+        rows = self._db.execute(
+            f"SELECT * FROM jobs WHERE {where} AND created_at >= ? ORDER BY created_at",
+            (*args, since),
+        ).fetchall()
+        return [job_from_row(r) for r in rows]
+
     def timed_out_since(self, environment: str, host: str, since: str) -> list[Job]:
         where, args = of_platform(environment, host)
         rows = self._db.execute(

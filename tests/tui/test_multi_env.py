@@ -315,3 +315,40 @@ async def test_a_send_shows_its_rows_when_the_view_or_the_filter_hid_them(
         assert model.jobs[str(table.cursor_key)].model_id == simenv.model_ids[4]
         filter_box = app.main.query_one("#filter")
         assert not filter_box.has_class("visible")
+
+
+async def test_a_cli_run_in_another_terminal_shows_in_the_open_console(
+    simenv: SimulatorThread,
+) -> None:
+    """An operator's run: `kore-tui undeploy` in another terminal while the console was open
+    on the same environment; its job never appeared in the panel (only F3 had it)."""
+    import asyncio
+    import os
+    import sys
+
+    write_config('default = "sim"\n' + env_block("sim", simenv.url))
+    app = make_app("sim")
+    model = simenv.model_ids[5]
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kore_tui",
+            "undeploy",
+            "--env",
+            "sim",
+            "--yes",
+            model,
+            env=dict(os.environ),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        assert await cli.wait() == 0
+
+        def shown() -> list[Any]:
+            return [j for j in app.main.model.jobs.values() if j.model_id == model]
+
+        await until(pilot, lambda: len(shown()) == 1 and shown()[0].is_final)
+        assert shown()[0].state is JobState.SUCCESS
+        assert len(app.main.model.jobs) == 1
