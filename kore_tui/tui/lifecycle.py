@@ -152,7 +152,11 @@ class Lifecycle:
         if plan.missing:
             params = await screen.app.push_screen_wait(
                 DeployForm(
-                    env.name, list(plan.missing), plan.missing_reason, kore.profiles.deploy_profiles
+                    env.name,
+                    list(plan.missing),
+                    plan.missing_reason,
+                    kore.profiles.deploy_profiles,
+                    verb=kind.verb,
                 )
             )
             if params is None:

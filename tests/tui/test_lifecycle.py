@@ -395,7 +395,7 @@ async def test_a_bounce_that_joins_a_live_undeploy_says_it_did_not_start(
         assert counters(sim)["received"]["DEPLOY"] == {}
 
 
-async def test_bouncing_an_undeployed_model_is_warned_before_it_is_sent(
+async def test_bouncing_an_undeployed_model_leaves_it_out_and_says_so(
     lifesim: SimulatorThread,
 ) -> None:
     """An operator bounced a model whose undeploy had just succeeded: the confirmation said
@@ -411,10 +411,25 @@ async def test_bouncing_an_undeployed_model_is_warned_before_it_is_sent(
         (job,) = app.main.model.jobs.values()
         await until(pilot, lambda: table.cursor_key == job.key)
         table.focus()
+        said: list[str] = []
+        app.notify = lambda message, **kw: said.append(message)  # type: ignore[method-assign]
+        await pilot.press("b")
+        await until(pilot, lambda: bool(said))
+        assert said[0].startswith("Nothing to bounce: 1 undeployed"), said
+        assert "u (undo) redeploys them" in said[0]
+        assert not isinstance(app.screen, ConfirmUndeploy), "no dialog offers Bounce 1"
+        # With a deployed model marked too: the undeployed one is left out, and said so.
+        await paste(app, lifesim.ready_model_ids[0])
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app, 2))
+        table.focus()
+        await pilot.press("home", "space", "space")  # space marks and moves down
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         text = confirm_text(app)
-        assert "1 of them are undeployed" in text and "u (undo) redeploys them" in text, text
+        assert "1 undeployed (last job here: UNDEPLOY SUCCESS) left out" in text, text
 
 
 async def test_quitting_mid_bounce_prints_the_command_that_redeploys(
@@ -511,3 +526,21 @@ async def test_undo_from_history_refuses_a_job_sent_to_the_host_the_environment_
         assert old_host in said[-1]
         assert isinstance(app.screen, HistoryScreen)
     assert counters(lifesim)["received"]["DEPLOY"] == {}
+
+
+async def test_the_form_of_a_bounce_says_it_is_for_the_redeploy(lifesim: SimulatorThread) -> None:
+    """An operator's run: `b` on a running model opened a blank form titled "Deploy
+    parameters for 1 model(s) in prod", with no word of the bounce or of the parameters
+    the model runs with."""
+    configure(lifesim, profile=False)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, lifesim.model_ids[0])
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, DeployForm))
+        title = str(app.screen.query_one("#title", Static).render())
+        assert title.startswith("Bounce: deploy parameters for 1 model(s) in sim"), title
+        assert "undeployed first, then deployed again" in title
+        await pilot.press("escape")
+    assert counters(lifesim)["received"]["UNDEPLOY"] == {}

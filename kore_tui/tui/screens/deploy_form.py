@@ -91,8 +91,10 @@ class DeployForm(Dialog[ModelDeployParams | None]):
         model_ids: list[str],
         reason: str,
         profiles: Mapping[str, ModelDeployParams],
+        verb: str = "Deploy",
     ) -> None:
         super().__init__()
+        self.verb = verb  # the action the parameters are for (Deploy, Undo: redeploy, Bounce)
         self.env_name = env_name
         self.model_ids = model_ids
         self.reason = reason
@@ -100,10 +102,19 @@ class DeployForm(Dialog[ModelDeployParams | None]):
 
     def compose(self) -> ComposeResult:
         title = Text(
-            f"Deploy parameters for {len(self.model_ids)} model(s) in {inert(self.env_name, 40)}",
+            f"{self.verb}: deploy parameters for {len(self.model_ids)} model(s) in "
+            f"{inert(self.env_name, 40)}",
             style="bold",
         )
         title.append(f"\n{inert(self.reason, 300)}", style="dim")
+        if self.verb == "Bounce":
+            # An operator's run: a blank form titled "Deploy parameters" for a model that
+            # is running, with no word that it is for the bounce's redeploy.
+            title.append(
+                "\nThe models are undeployed first, then deployed again with these: "
+                "kore-tui does not know the parameters they run with now.",
+                style="bold yellow",
+            )
         with Vertical(classes="dialog"):
             yield Static(title, id="title")
             with VerticalScroll(classes="body"), Vertical(classes="grid"):

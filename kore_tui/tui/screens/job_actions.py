@@ -203,13 +203,17 @@ class JobActions(PanelScreen):
                 style="bold",
             )
         if flow is BOUNCE and (down := undeployed(self.model.jobs.values(), ids)):
-            # Its undeploy comes back 409 and the bounce stops there: say so before.
-            line = Text(
-                f"{len(down)} of them are undeployed (their last job here is an UNDEPLOY "
-                "SUCCESS): their undeploy will be refused and no redeploy follows; "
-                "u (undo) redeploys them.",
-                style="bold yellow",
+            # Its undeploy would come back 409 and the bounce stop there (an operator's run:
+            # the dialog warned so, yet still counted them and offered "Bounce 2"): left out.
+            ids = [i for i in ids if i not in down]
+            said = (
+                f"{len(down)} undeployed (last job here: UNDEPLOY SUCCESS) left out of the "
+                "bounce; u (undo) redeploys them."
             )
+            if not ids:
+                self.notify(f"Nothing to bounce: {said}", severity="warning", timeout=10)
+                return
+            line = Text(said, style="bold yellow")
             note = Text.assemble(note, "\n", line) if note is not None else line
         self.lifecycle.start(
             ids,
