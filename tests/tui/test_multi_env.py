@@ -308,7 +308,7 @@ async def test_a_send_shows_its_rows_when_the_view_or_the_filter_hid_them(
 
         table.focus()
         await pilot.press("slash", *"cm-nomatch", "enter")
-        assert model.text_filter == "cm-nomatch" and model.visible == []
+        await until(pilot, lambda: model.text_filter == "cm-nomatch" and model.visible == [])
         await undeploy_in_ui(app, pilot, simenv.model_ids[4:5])
         await until(pilot, lambda: table.cursor_key is not None)
         assert model.text_filter == ""

@@ -18,8 +18,8 @@ JOBS_TABLE_BINDINGS: list[BindingType] = [
         "space",
         "toggle_mark",
         "Mark",
-        tooltip="Mark or unmark the job under the "
-        "cursor (actions apply to the marked jobs, else to the cursor's)",
+        tooltip="Mark or unmark the job under the cursor and move down (actions apply "
+        "to the marked jobs, else to the cursor's)",
     ),
     Binding("a", "mark_all", "All", show=False, tooltip="Mark every job shown"),
     Binding(
