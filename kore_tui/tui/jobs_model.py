@@ -203,6 +203,12 @@ class JobsModel:
 
     def rebuild(self) -> None:
         keys = [k for k, j in self.jobs.items() if self._matches(j)]
+        if self.status_filter == "problems":
+            # What is wrong now: an old FAILED row of a model whose later undeploy succeeded
+            # is history, not a problem (an operator's run: the problems view listed fixed
+            # failures twice, and F then R started from it).
+            newest = {j.key for j in newest_by_resource(self.jobs.values()).values()}
+            keys = [k for k in keys if k in newest]
         if self.sort != "created":
             keys.sort(key=self._sort_key)
         else:

@@ -161,3 +161,19 @@ def test_history_shows_a_bounce_left_down_as_in_the_panel() -> None:
     columns = history_columns(200, all_environments=False)
     status = history_cells(stranded, columns)[[c.key for c in columns].index("status")]
     assert status.plain == "NO REDEPLOY" and status.style == STATE_STYLES[JobState.FAILED]
+
+
+def test_the_problems_view_shows_what_is_wrong_now_not_fixed_failures() -> None:
+    """An operator's run: the problems view listed a model's old FAILED undeploys although
+    its latest undeploy was SUCCESS, and F then R started from that list."""
+    fixed = replace(job(1, JobState.FAILED), created_at="2026-11-29T03:00:01Z")
+    later = replace(job(1, JobState.SUCCESS), key="k1b", created_at="2026-11-29T03:00:05Z")
+    broken = replace(job(2, JobState.FAILED), created_at="2026-11-29T03:00:02Z")
+    model = JobsModel()
+    model.apply([fixed, later, broken])
+    model.status_filter = "problems"
+    model.rebuild()
+    assert model.visible == ["k2"]
+    model.status_filter = "all"
+    model.rebuild()
+    assert set(model.visible) == {"k1", "k1b", "k2"}, "the panel keeps every row"
