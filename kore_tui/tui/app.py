@@ -152,14 +152,17 @@ class KoreApp(ConfigSaving):
 
         self.push_screen(YesNo(question, yes="Quit"), answer)
 
+    def left_unfinished(self) -> dict[str, int]:
+        """Jobs not final when the console ended, by environment."""
+        # Ended without the quit question (SIGTERM, an error): whatever was unfinished.
+        return self._left_unfinished if not self.return_code else self.sessions.unfinished()
+
     def resume_hints(self) -> list[str]:
         """Commands that pick up what quitting left unfinished (printed after the app exits);
         jobs whose tracking was stopped are not resumed by the first: named, not forgotten."""
-        # Ended without the quit question (SIGTERM, an error): whatever was unfinished.
-        left = self._left_unfinished if not self.return_code else self.sessions.unfinished()
         resume = [
-            f"kore-tui status --env {name} --wait"
-            for name in left
+            f"kore-tui status --env {name} --wait   ({count} job(s) not final)"
+            for name, count in self.left_unfinished().items()
             if (s := self.sessions.get(name)) is not None and not s.env.ephemeral
         ]
         stopped = [

@@ -83,6 +83,14 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
                 app.run()
         finally:
             sim.stop()
+        if left := sum(app.left_unfinished().values()):
+            # Nothing to resume (the demo's platform and journal end with it), but quitting
+            # with jobs running printed nothing at all.
+            print(
+                f"kore-tui: the demo closed with {left} job(s) not final; its simulator and "
+                "journal ended with it.",
+                file=sys.stderr,
+            )
         return app.return_code or 0
     try:
         config = load_config()

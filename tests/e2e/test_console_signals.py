@@ -66,7 +66,9 @@ class Console:
                 os.close(fd)
 
 
-def spawn_console(*, ignore_hangup: bool = False) -> Console:
+def spawn_console(
+    *, ignore_hangup: bool = False, args: tuple[str, ...] = ("--env", "sim")
+) -> Console:
     """`kore-tui --env sim` with a pseudo-terminal as its controlling terminal.
 
     Not pty.fork: there the child holds the only slave end, and when it exits Linux may
@@ -85,7 +87,7 @@ def spawn_console(*, ignore_hangup: bool = False) -> Console:
             signal.signal(signal.SIGHUP, signal.SIG_IGN)
         os.environ["SIM_KEY"] = SENTINEL_KEY
         os.environ["TERM"] = "xterm-256color"
-        os.execv(sys.executable, [sys.executable, "-m", "kore_tui", "--env", "sim"])
+        os.execv(sys.executable, [sys.executable, "-m", "kore_tui", *args])
     return Console(pid, master, slave)
 
 
@@ -159,3 +161,24 @@ def test_a_closed_terminal_ends_the_console_even_with_sighup_ignored() -> None:
         finally:
             console.kill_and_close()
     assert code == 128 + signal.SIGHUP, f"exit {code} (None: still running 20 s later)"
+
+
+def test_quitting_the_demo_with_jobs_running_says_so() -> None:
+    """An operator's run: quitting the demo with 30 jobs running printed nothing at all."""
+    console = spawn_console(args=("--demo",))
+    try:
+        assert console.read_until(b"in flight", 30), console.output[-400:]  # connected
+        time.sleep(0.5)
+        os.write(console.master, b"\x15")  # ctrl+u on the demo's prefilled IDs
+        assert console.read_until(b"Cancel", 15)
+        os.write(console.master, b"\t\r")  # Tab to the confirm button, Enter
+        time.sleep(0.5)
+        os.write(console.master, b"\x11")  # ctrl+q
+        assert console.read_until(b"Quit", 15)
+        os.write(console.master, b"\t\r")  # from No to Quit, Enter
+        assert console.read_until(b"job(s) not final", 20), console.output[-600:]
+        code = console.exit_code_within(15)
+    finally:
+        console.kill_and_close()
+    assert code == 0
+    assert b"the demo closed with" in console.output

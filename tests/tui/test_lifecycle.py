@@ -456,7 +456,7 @@ async def test_quitting_mid_bounce_prints_the_command_that_redeploys(
         app.screen.query_one("#yes", _Button).press()
         await until(pilot, lambda: not app.is_running)
     hints = app.resume_hints()
-    assert "kore-tui status --env sim --wait" in hints
+    assert "kore-tui status --env sim --wait   (1 job(s) not final)" in hints, hints
     assert any(h.startswith(f"kore-tui deploy --env sim {model}") for h in hints), hints
 
 

@@ -184,7 +184,7 @@ async def test_reopening_shows_recent_jobs_and_quit_names_the_resume_command(
         assert "1 in slow" in again.screen.question
         await pilot.click("#yes")
         await pilot.pause(0.2)
-    assert again.resume_hints() == ["kore-tui status --env slow --wait"]
+    assert again.resume_hints() == ["kore-tui status --env slow --wait   (1 job(s) not final)"]
 
 
 def test_main_screen_does_not_import_the_app() -> None:
