@@ -75,7 +75,20 @@ def test_banner_urgent_states_first_and_never_cut() -> None:
         < shown80.index("AUTH")
     )
     shown120 = fit_line(banner_text(env, store, True, now, tracking=True), 120)
-    assert "PROTECTED" in shown120 and "READ-ONLY" in shown120 and "errors 7" in shown120
+    assert "PROTECTED" in shown120 and "READ-ONLY" in shown120
+    # Which platform before how it is doing (an operator's run at 80 columns on prod:
+    # "errors 2 (last: HTTP 401 …) · last OK …" had cut the host away).
+    shown160 = fit_line(banner_text(env, store, True, now, tracking=True, width=200), 200)
+    assert shown160.index(env.host) < shown160.index("errors 7")
+
+
+def test_the_banner_names_the_host_before_its_errors_at_80_columns() -> None:
+    env = Environment("prod", "https://agent-platform.kore.ai", protected=True)
+    store = JobStore()
+    error = "HTTP 401 UNAUTHORIZED: Invalid API key"
+    store.set_health(HostHealth(errors=2, last_error=error, last_error_wall=1.0))
+    shown80 = fit_line(banner_text(env, store, False, 10.0, tracking=True, width=80), 80)
+    assert "PROTECTED" in shown80 and env.host in shown80, shown80
 
 
 def test_banner_age_is_a_warning_only_while_tracking() -> None:
@@ -590,7 +603,7 @@ def test_the_banner_s_last_error_uses_a_wide_terminal() -> None:
     narrow = banner_text(env, store, False, 10.0).plain
     wide = banner_text(env, store, False, 10.0, width=250).plain
     assert "HTTP 409 CONFLICT: Model is…" in narrow, "a narrow banner keeps room for the host"
-    assert error in wide and wide.endswith("agent-platform.kore.ai")
+    assert error in wide and "https://agent-platform.kore.ai" in wide
     assert len(wide) <= 250
 
 

@@ -97,14 +97,17 @@ def banner_text(
     # Work still running in another environment is what an operator must not lose sight
     # of: before the host and the counters, which a narrow terminal cuts first.
     text.append_text(elsewhere_text(elsewhere or {}, paused_elsewhere))
+    # Which platform this is comes before how it is doing: at 80 columns the host was cut
+    # away behind "errors 2 (last: HTTP 401 …) · last OK …" (an operator's run, on prod).
+    text.append(inert(env.host, 60), style="bold")
+    text.append("  ")
     if store is None or health is None:
-        text.append(inert(env.host, 60), style="bold")
-        text.append("   connecting…", style="dim")
+        text.append("connecting…", style="dim")
         return text
     if health.errors:
         text.append(f"errors {health.errors}", style="bold red")
         if health.last_error:
-            room = 28 + max(0, width - 120)  # 28 at 120: the host still fits after it
+            room = 28 + max(0, width - 120)  # 28 at 120, more where there is room
             text.append(f" (last: {inert(health.last_error, room)})", style="red")
         text.append(" · ")
     if tracking is None:
@@ -120,8 +123,7 @@ def banner_text(
             f"last OK {age:.0f}s ago",
             style="bold yellow" if late else "green" if tracking else "dim",
         )
-    text.append(f" · in flight {store.in_flight}  ", style="dim")
-    text.append(inert(env.host, 60), style="bold")
+    text.append(f" · in flight {store.in_flight}", style="dim")
     return text
 
 
