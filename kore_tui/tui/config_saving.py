@@ -61,7 +61,8 @@ class ConfigSaving(EnvLifecycle):
         config = self.config
         assert config is not None
         session = self.sessions.get(name)
-        unfinished = [j for j in session.model.jobs.values() if not j.is_final] if session else []
+        jobs = session.model.jobs.values() if session else ()
+        unfinished = [j for j in jobs if j.tracking and not j.is_final]
         if unfinished:
             # A break-it run: the rows vanished, nothing followed them any more, no hint was
             # printed on quit, and `status --env NAME` no longer knew the environment.

@@ -14,6 +14,8 @@ import termios
 import time
 from dataclasses import dataclass, field
 
+import pytest
+
 from kore_tui.simulator import SimulatorThread
 from tests.conftest import SENTINEL_KEY, sim_config
 from tests.e2e.test_cli import write_config
@@ -108,42 +110,26 @@ def slow_sim() -> SimulatorThread:
     return SimulatorThread(sim_config(models=2, job_seconds=(60.0, 60.0)))
 
 
-def test_sigterm_restores_the_terminal_and_names_what_is_unfinished() -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_restores_the_terminal_and_names_what_is_unfinished(signum: int) -> None:
     """`kill -TERM` left the terminal in the alternate screen with mouse tracking on and
-    echo off (the operator had to type `reset`), and said nothing of the jobs in flight."""
+    echo off (the operator had to type `reset`), and said nothing of the jobs in flight;
+    SIGHUP killed the console where it stood (Python's default), mid-request."""
     with slow_sim() as sim:
         write_config(sim.url)
         console = spawn_console()
         try:
             undeploy_one(console, sim)
-            os.kill(console.pid, signal.SIGTERM)
+            os.kill(console.pid, signum)
             console.read_until(b"--wait", 15)
             code = console.exit_code_within(15)
         finally:
             console.kill_and_close()
     output = bytes(console.output)
     assert LEAVE_ALTERNATE_SCREEN in output, "the alternate screen was never left"
-    assert code == 128 + signal.SIGTERM
+    assert code == 128 + signum
     after = output[output.rfind(LEAVE_ALTERNATE_SCREEN) :]
     assert RESUME_HINT in after, after[-600:]
-
-
-def test_sighup_ends_the_console_in_order() -> None:
-    """SIGHUP killed the console where it stood (Python's default), mid-request."""
-    with slow_sim() as sim:
-        write_config(sim.url)
-        console = spawn_console()
-        try:
-            undeploy_one(console, sim)
-            os.kill(console.pid, signal.SIGHUP)
-            console.read_until(b"--wait", 15)
-            code = console.exit_code_within(15)
-        finally:
-            console.kill_and_close()
-    output = bytes(console.output)
-    assert code == 128 + signal.SIGHUP
-    assert LEAVE_ALTERNATE_SCREEN in output
-    assert RESUME_HINT in output[output.rfind(LEAVE_ALTERNATE_SCREEN) :]
 
 
 def test_a_closed_terminal_ends_the_console_even_with_sighup_ignored() -> None:
