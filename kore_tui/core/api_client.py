@@ -38,7 +38,7 @@ from kore_tui.core.ids import DOCK_STATUS_PREFIX, path_segment
 from kore_tui.core.keys import check_key
 from kore_tui.core.models import AcceptedJob, DockStatus
 from kore_tui.core.resources import PREFIXES, ResourceKind
-from kore_tui.core.secret import Secret
+from kore_tui.core.secret import Secret, key_spellings
 from kore_tui.core.text import excerpt_bytes, inert
 
 # The client's public surface, wherever each piece now lives.
@@ -222,12 +222,14 @@ class KoreClient:
         """The body with every copy of our own key masked. A server that echoes the x-api-key
         header (an error message, a proxy's HTML title, a dock status repeating the request)
         put the key in full on screen, in CLI output, in the journal and in exports; this is
-        the one place every answer passes before anything reads it. A key under 8
-        characters is left alone: replacing it would mangle ordinary text."""
-        key = self._key.reveal().encode()
-        if len(key) < 8 or key not in body:
-            return body
-        return body.replace(key, self._key.masked.encode())
+        the one place every answer passes before anything reads it. Escaped copies too
+        (JSON with or without "\\/", HTML, URL): a break-it run's server JSON-escaped a
+        base64-style key and it came out whole once decoded."""
+        masked = self._key.masked.encode()
+        for spelling in key_spellings(self._key.reveal()):
+            if spelling in body:
+                body = body.replace(spelling, masked)
+        return body
 
     async def start_job(
         self,

@@ -7,7 +7,10 @@ masked form with at most the first 3 and last 4 characters.
 
 from __future__ import annotations
 
+import html
+import json
 from typing import Any, NoReturn
+from urllib.parse import quote, quote_plus
 
 
 def mask_key(value: str) -> str:
@@ -17,6 +20,26 @@ def mask_key(value: str) -> str:
     if len(value) >= 8:
         return f"…{value[-2:]}"
     return "…" if value else "(empty)"
+
+
+def key_spellings(value: str) -> list[bytes]:
+    """The key as a server may quote it in a body: as is, JSON-escaped (with ``/`` as
+    ``\\/`` too, as PHP and some Java libraries write it), HTML-escaped and URL-encoded;
+    longest first, so a longer spelling is replaced before a shorter one inside it. None for
+    a key under 8 characters: replacing it would mangle ordinary text."""
+    if len(value) < 8:
+        return []
+    in_json = json.dumps(value)[1:-1]
+    spellings = {
+        value,
+        in_json,
+        in_json.replace("/", "\\/"),
+        html.escape(value),
+        html.escape(value, quote=False),
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+    }
+    return sorted((s.encode() for s in spellings), key=len, reverse=True)
 
 
 class Secret:

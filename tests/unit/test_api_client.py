@@ -506,3 +506,34 @@ async def test_a_server_that_echoes_the_key_never_gets_it_past_the_client(
     assert_no_key(answer, getattr(answer, "raw", None), getattr(answer, "args", None))
     # Masked, not cut out: the operator still sees that the server quoted the key.
     assert SENTINEL_KEY[-4:] in str(answer) + json.dumps(getattr(answer, "raw", None))
+
+
+@pytest.mark.parametrize("key", ["kg-b64/Ab+Cd/Zz9876", 'kg-Hx"<&/Sekr3t-7777'])
+@pytest.mark.parametrize("quoting", ["json-slash", "json", "html", "url"])
+async def test_an_escaped_echo_of_the_key_is_masked_too(key: str, quoting: str) -> None:
+    """A break-it run: a server JSON-escaped a base64-style key ("kg-b64\\/Ab+Cd\\/…", PHP's
+    default) and the decoded error showed it whole; an HTML-escaped copy too."""
+    import html
+    from urllib.parse import quote
+
+    in_json = json.dumps(key)[1:-1]
+    quoted = {
+        "json-slash": in_json.replace("/", "\\/"),
+        "json": in_json,
+        "html": html.escape(key),
+        "url": quote(key, safe=""),
+    }[quoting]
+    body = ('{"error": {"message": "bad key ' + quoted + '"}}').encode()
+    if quoting == "html":
+        body = f"<html><title>bad key {quoted}</title></html>".encode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, content=body)
+
+    client = KoreClient(HOST, Secret(key), transport=httpx.MockTransport(handler))
+    async with client:
+        with pytest.raises(errors.ApiError) as caught:
+            await client.dock_status(DS)
+    shown = str(caught.value)
+    assert key not in shown and quoted not in shown, shown
+    assert key[-4:] in shown
