@@ -13,6 +13,7 @@ a known action, says nothing either way.
 
 from __future__ import annotations
 
+from kore_tui.core.ids import DOCK_STATUS_PREFIX
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.outcomes import Outcome
 from kore_tui.core.resources import MODEL_PREFIX, TOOL_PREFIX
@@ -22,8 +23,15 @@ from kore_tui.core.track import Tries
 _ACTIONS = frozenset({"DEPLOY", "UNDEPLOY", "IMPORT", "EXPORT"})
 
 
-def mismatch(job: Job, resource_id: str | None, action: str | None) -> str | None:
-    """Why the answer is about another job; None when it is ours or does not say."""
+def mismatch(
+    job: Job, resource_id: str | None, action: str | None, dock_status_id: str | None = None
+) -> str | None:
+    """Why the answer is about another job; None when it is ours or does not say.
+    ``dock_status_id``: the ID a dock status answer says it is about (its ``_id``)."""
+    said_id = (dock_status_id or "").strip().lower()
+    ours_id = (job.dock_status_id or "").strip().lower()
+    if said_id.startswith(DOCK_STATUS_PREFIX) and ours_id and said_id != ours_id:
+        return f"the platform's answer is about dock status {inert(said_id, 60)}, not {ours_id}"
     if job.origin != "sent":  # a watched ds- ID: the answer is the only word on it
         return None
     said = (resource_id or "").strip().lower()

@@ -61,7 +61,8 @@ class PollPath(RunnerBase):
             )
             return
         self._host.record_success()
-        if reason := mismatch(job, status_reply.tool_id, status_reply.action):
+        reply = status_reply
+        if reason := mismatch(job, reply.tool_id, reply.action, reply.dock_status_id):
             self._apply(
                 job,
                 track,

@@ -55,3 +55,15 @@ def test_an_answer_about_another_job_makes_it_unknown_never_success() -> None:
     outcome = about_another_job(reason, Tries())
     assert outcome.state is JobState.UNKNOWN and outcome.error and reason in outcome.error
     assert outcome.again_in is None, "not polled again, not re-sent"
+
+
+def test_a_dock_status_about_another_dock_status_id_is_another_job() -> None:
+    """A break-it run: GET dock-status/ds-X answered with _id ds-Y (same model, UNDEPLOY,
+    SUCCESS) and the job ended SUCCESS."""
+    ours = replace(JOB, dock_status_id="ds-d0a1b2c3-b4c9-4d60-8e75-5b0a1b2c3d41")
+    other = "ds-00000000-0000-4000-8000-000000000000"
+    assert mismatch(ours, OURS, "UNDEPLOY", other) is not None
+    assert mismatch(ours, OURS, "UNDEPLOY", str(ours.dock_status_id).upper()) is None
+    assert mismatch(ours, OURS, "UNDEPLOY", None) is None
+    watched = replace(ours, origin="watch")
+    assert mismatch(watched, None, None, other) is not None, "a watched ID is ours too"

@@ -12,7 +12,7 @@ from kore_tui.core.engine import Engine
 from kore_tui.core.job import JobState
 from kore_tui.core.secret import Secret
 from tests.helpers import FAST, make_engine, until
-from tests.unit.test_engine_rules import ACCEPTED, MODEL, URL, Platform, only, status
+from tests.unit.test_engine_rules import ACCEPTED, DS, MODEL, URL, Platform, only, status
 
 RATE_LIMITED = httpx.Response(429, headers={"Retry-After": "1"}, json={"error": "slow down"})
 SHORT = replace(FAST, job_timeout=1.5, default_rate_pause=0.05)
@@ -122,7 +122,7 @@ async def test_a_refused_key_holds_every_post_until_a_new_key_comes() -> None:
         if request.method == "POST":  # the answer names the model the URL names
             model = request.url.path.split("/")[-2]
             return httpx.Response(200, json={**ACCEPTED, "modelId": model})
-        return httpx.Response(200, json={"_id": "ds-x", "action": "UNDEPLOY", "status": "SUCCESS"})
+        return httpx.Response(200, json={"_id": DS, "action": "UNDEPLOY", "status": "SUCCESS"})
 
     engine = make_engine(
         URL, transport=httpx.MockTransport(platform), settings=replace(FAST, concurrency=1)

@@ -394,3 +394,12 @@ async def test_an_answer_about_another_job_is_unknown_not_success(
     assert job.error and "answer is about" in job.error
     assert job.action == "UNDEPLOY"
     assert platform.post_count == 1, "never re-sent"
+
+
+async def test_a_dock_status_naming_another_dock_status_is_unknown() -> None:
+    other = "ds-00000000-0000-4000-8000-000000000000"
+    answer = httpx.Response(
+        200, json={"_id": other, "toolId": MODEL, "action": "UNDEPLOY", "status": "SUCCESS"}
+    )
+    job = only(await run(Platform([httpx.Response(200, json=ACCEPTED)], [answer])))
+    assert job.state is JobState.UNKNOWN and job.error and other in job.error, job
