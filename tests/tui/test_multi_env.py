@@ -223,7 +223,16 @@ async def test_ids_left_in_the_box_are_named_when_the_environment_changes(
             assert "pasted while slow was open, not fast" in title, title
             await pilot.press("escape")
             await until(pilot, lambda: app.screen is app.main)
-        await paste(app, simenv.model_ids[0])  # pasted here: nothing to say
+        # One more ID typed here does not make the first this environment's (break-it run:
+        # the line was gone after one keystroke).
+        await paste(app, f"{slow_sim.model_ids[0]}\n{simenv.model_ids[1]}")
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        title = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "1 of these IDs were pasted while slow was open, not fast" in title, title
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main)
+        await paste(app, simenv.model_ids[2])  # pasted here: nothing to say
         await pilot.press("ctrl+u")
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         title = " ".join(str(w.render()) for w in app.screen.query(Static))

@@ -61,16 +61,17 @@ class EntryActions(PanelScreen):
             else:
                 self.notify("Cancelled: nothing was sent.")
 
-        self.app.push_screen(ConfirmUndeploy(env, ids, note=self._carried_note()), confirmed)
+        self.app.push_screen(ConfirmUndeploy(env, ids, note=self._carried_note(ids)), confirmed)
 
-    def _carried_note(self) -> Text | None:
+    def _carried_note(self, ids: list[str]) -> Text | None:
         """Said in the confirmation of IDs pasted while another environment was open."""
         env = self.kore.env
-        origin = self.query_one(IdEntry).carried_from()
+        origin, count = self.query_one(IdEntry).carried(ids)
         if origin is None or env is None or origin == env.name:
             return None
+        these = "These IDs were" if count == len(ids) else f"{count} of these IDs were"
         return Text(
-            f"These IDs were pasted while {inert(origin, 40)} was open, not {inert(env.name, 40)}.",
+            f"{these} pasted while {inert(origin, 40)} was open, not {inert(env.name, 40)}.",
             style="bold yellow",
         )
 
@@ -118,7 +119,7 @@ class EntryActions(PanelScreen):
             self.lifecycle.start(
                 ids,
                 kind,
-                note=self._carried_note(),
+                note=self._carried_note(ids),
                 on_sent=lambda: self.keep_in_box((docks, "dock status ID(s)")),
             )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -202,7 +202,7 @@ class IdEntry(Vertical):
         self._parsed_version = 0  # the version self.parsed belongs to
         self._debounce: Timer | None = None
         self.writable = True
-        self._carried: tuple[str, int] | None = None  # see carried_from
+        self._carried: tuple[str, frozenset[str]] | None = None  # see carry_over
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -230,15 +230,20 @@ class IdEntry(Vertical):
         return self._parsed_version != self._version
 
     def carry_over(self, from_env: str) -> None:
-        """The environment changed with this text in the box (pasted for ``from_env``)."""
-        if self.carried_from() is None:
-            self._carried = (from_env, self._version)
+        """The environment changed with IDs in the box: they were pasted for ``from_env``.
+        Kept while any of them is still in the box (typing one more ID did not make the
+        others this environment's); a later switch keeps the first origin."""
+        here = set(self.parsed.resource_ids)
+        if not self.carried(here)[1]:
+            self._carried = (from_env, frozenset(here))
 
-    def carried_from(self) -> str | None:
-        """The environment the box's text was pasted for, while not edited since a switch."""
-        if self._carried is None or self._carried[1] != self._version:
-            return None
-        return self._carried[0]
+    def carried(self, ids: Iterable[str]) -> tuple[str | None, int]:
+        """The environment some of ``ids`` were pasted for, and how many of them."""
+        if self._carried is None:
+            return None, 0
+        origin, pasted = self._carried
+        count = len(pasted.intersection(ids))
+        return (origin, count) if count else (None, 0)
 
     def set_text(self, text: str) -> None:
         self.text_area.load_text(text)
