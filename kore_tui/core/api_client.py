@@ -184,7 +184,7 @@ class KoreClient:
         except TimeoutError:
             raise tracker.budget_error(limit, phase_known=self._send_phase_known) from None
         if not 200 <= status < 300:
-            raise error_for_response(status, response_headers, body)
+            raise error_for_response(status, self._headers_key_masked(response_headers), body)
         try:
             return status, json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -230,6 +230,12 @@ class KoreClient:
             if spelling in body:
                 body = body.replace(spelling, masked)
         return body
+
+    def _headers_key_masked(self, headers: httpx.Headers) -> httpx.Headers:
+        """The headers of an error answer, our key masked in each value: the error quotes
+        Location ("redirect to … not followed"), and a login page's return address may carry
+        the key. Only on errors, which are rare: a 2xx answer's headers are never shown."""
+        return httpx.Headers([(name, self._key_masked(value)) for name, value in headers.raw])
 
     async def start_job(
         self,

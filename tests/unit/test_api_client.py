@@ -537,3 +537,26 @@ async def test_an_escaped_echo_of_the_key_is_masked_too(key: str, quoting: str) 
     shown = str(caught.value)
     assert key not in shown and quoted not in shown, shown
     assert key[-4:] in shown
+
+
+@pytest.mark.parametrize("location", [f"https://login.example/?key={SENTINEL_KEY}", "/x?k=%s"])
+async def test_a_redirect_that_quotes_the_key_in_its_location_is_masked(location: str) -> None:
+    """A redirect is reported with its Location ("redirect to … not followed"): a server that
+    put the key there (a login page's return address) showed it whole in the error, on
+    screen, in the journal and in exports. The body was masked; the headers were not."""
+    from urllib.parse import quote
+
+    if "%s" in location:
+        location = location % quote(SENTINEL_KEY, safe="")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"location": location})
+
+    async with client_for(handler) as c:
+        with pytest.raises(errors.ApiError) as caught:
+            await c.dock_status(DS)
+    shown = str(caught.value)
+    assert "redirect to" in shown
+    assert_no_key(caught.value, shown)
+    assert quote(SENTINEL_KEY, safe="") not in shown
+    assert SENTINEL_KEY[-4:] in shown
