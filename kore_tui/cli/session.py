@@ -23,18 +23,23 @@ from kore_tui.core.journal import Journal
 from kore_tui.core.secret import Secret
 
 
-def _first_check_done(jobs: list[Job]) -> bool:
+def _first_check_done(engine: Engine, jobs: list[Job]) -> bool:
     """Without --wait: every POST answered and every dock status verified once. A bounce's
     first half is waited for until its redeploy is decided (sent or stopped): the redeploy
-    is only ever sent by the process that ran the undeploy."""
+    is only ever sent by the process that ran the undeploy. A job another live run owns
+    (joined) is that run's to send and check: waiting for it held a run 24 s on models
+    the other run had queued behind its rate limit."""
     return all(
-        j.then is None
-        and (j.is_final or not j.tracking or (j.state is JobState.IN_PROGRESS and j.polls > 0))
+        engine.follows(j.key)
+        or (
+            j.then is None
+            and (j.is_final or not j.tracking or (j.state is JobState.IN_PROGRESS and j.polls > 0))
+        )
         for j in jobs
     )
 
 
-def _settled(jobs: list[Job]) -> bool:
+def _settled(engine: Engine, jobs: list[Job]) -> bool:
     return all(j.then is None and (j.is_final or not j.tracking) for j in jobs)
 
 
@@ -66,7 +71,7 @@ async def run_engine(
 
         def finished(jobs: list[Job]) -> bool:
             # A refused key stops the run: nothing more can be sent or checked with it.
-            return done(jobs) or (
+            return done(engine, jobs) or (
                 engine.auth_blocked
                 and all(j.is_final or not j.tracking or j.key in engine.held_keys for j in jobs)
             )

@@ -106,6 +106,11 @@ class Engine(EngineSetup):
             live = self.notes.get(job.key, f"a {job.action} job of it is live")
             self.notes[job.key] = f"{live}; {what} (deploy it once that job has ended)"
 
+    def follows(self, key: str) -> bool:
+        """Whether the job is another live process's, shown here from the journal: that
+        process sends and checks it, not this one."""
+        return key in self._following
+
     def redeployed_since(self, undeploy: Job) -> Job | None:
         """A deploy of ``undeploy``'s resource created after it that has not failed (an
         undo, a deploy, a bounce's second half; this process's or another's): undoing

@@ -152,3 +152,45 @@ async def test_unknown_blocks_a_new_undeploy_and_retry_is_refused_while_one_is_l
         journal.close()
         other_journal.close()
         await sim.stop()
+
+
+async def test_undeploy_without_wait_does_not_wait_for_jobs_another_run_has_queued() -> None:
+    """A break-it run: `undeploy` (no --wait) on models another live run had queued behind
+    its rate limit waited 24 s, until that run had sent them and this one had seen each
+    checked once. Those jobs are the other run's to send and check: this run reports them
+    as they are (queued there, with the note saying so) and ends."""
+    from kore_tui.cli.session import run_engine
+    from kore_tui.core.config import Environment
+    from kore_tui.core.secret import Secret
+    from tests.conftest import SENTINEL_KEY
+
+    sim = Simulator(sim_config(models=30, job_seconds=(0.3, 0.5)))
+    await sim.start()
+    journal = Journal()
+    try:
+        holder = make_engine(
+            sim.url, journal=journal, settings=replace(FAST, requests_per_second=2)
+        )
+        holder.start()
+        held = holder.undeploy(sim.model_ids)
+        await until(lambda: any(j.dock_status_id for j in holder.store.snapshot()))
+        jobs = await asyncio.wait_for(
+            run_engine(
+                Environment("sim", sim.url),
+                Secret(SENTINEL_KEY),
+                FAST,
+                lambda engine: engine.undeploy(sim.model_ids),
+                wait=False,
+                progress=False,
+            ),
+            10,
+        )
+        assert {j.key for j in jobs} == {j.key for j in held}, "joined, not sent again"
+        queued = [j for j in jobs if j.state is JobState.QUEUED]
+        assert queued, "returned only once every job of the other run had been sent"
+        await close(holder)
+        received = await accepted(sim.url)
+        assert max(received.values()) == 1
+    finally:
+        journal.close()
+        await sim.stop()
