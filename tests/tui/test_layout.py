@@ -682,3 +682,28 @@ async def test_toasts_never_cover_a_dialog(simenv: Any) -> None:
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is app.main)
         await until(pilot, lambda: len(app.main.query("Toast")) >= 2)
+
+
+def test_errors_the_host_has_recovered_from_are_history_not_an_alarm() -> None:
+    """An operator's run: "errors 37" stayed bold red for an hour after a 30-second blip,
+    with every answer OK since; at 3 a.m. that reads as "prod is failing now". Once the
+    host has answered OK after its last error, and that error is a minute old, the count
+    is dim and says how long ago the last one was."""
+    env = Environment("prod", "https://prod.kore.ai")
+    store = JobStore()
+    blip = HostHealth(errors=37, last_error="HTTP 503: busy", last_error_wall=1000.0)
+
+    def errors_style(health: HostHealth, now: float) -> tuple[str, str]:
+        store.set_health(health)
+        text = banner_text(env, store, False, now, tracking=True)
+        start = text.plain.index("errors 37")
+        style = " ".join(str(s.style) for s in text.spans if s.start <= start < s.end)
+        return text.plain, style
+
+    shown, style = errors_style(replace(blip, last_success_wall=990.0), 1300.0)
+    assert "red" in style and "HTTP 503" in shown, "no OK since: still the host's trouble"
+    shown, style = errors_style(replace(blip, last_success_wall=1001.0), 1030.0)
+    assert "red" in style, "a recovery of seconds may not last"
+    shown, style = errors_style(replace(blip, last_success_wall=1001.0), 1300.0)
+    assert "red" not in style and "dim" in style, style
+    assert "errors 37 (last 5m00s ago: HTTP 503" in shown, shown

@@ -11,6 +11,10 @@ from textual.widgets import Static
 from kore_tui.core.config import Environment
 from kore_tui.core.store import HostHealth, JobStore
 from kore_tui.core.text import inert
+from kore_tui.tui.widgets.job_columns import ago
+
+# Seconds of OK answers after the last error before the error count stops being an alarm.
+RECOVERED_AFTER = 60.0
 
 _COLOURS = {"orange": "dark_orange", "purple": "purple"}
 
@@ -105,10 +109,17 @@ def banner_text(
         text.append("connecting…", style="dim")
         return text
     if health.errors:
-        text.append(f"errors {health.errors}", style="bold red")
-        if health.last_error:
-            room = 28 + max(0, width - 120)  # 28 at 120, more where there is room
-            text.append(f" (last: {inert(health.last_error, room)})", style="red")
+        room = 28 + max(0, width - 120)  # 28 at 120, more where there is room
+        last = inert(health.last_error or "", room)
+        if _recovered(health, now):
+            # The count is since the console opened: bold red an hour after a blip read as
+            # "the host is failing now" (an operator's run, at 3 a.m.).
+            when = ago(now - (health.last_error_wall or now))
+            text.append(f"errors {health.errors} (last {when} ago: {last})", style="dim")
+        else:
+            text.append(f"errors {health.errors}", style="bold red")
+            if last:
+                text.append(f" (last: {last})", style="red")
         text.append(" · ")
     if tracking is None:
         tracking = store.in_flight > 0
@@ -153,6 +164,12 @@ class EnvBanner(Static):
         # One line of a fixed box (height 1, the screen's width): new text never changes
         # the layout, so repaint this line instead of re-laying out the whole screen.
         self.update(text, layout=False)
+
+
+def _recovered(health: HostHealth, now: float) -> bool:
+    """The host has answered OK since its last error, which is a minute old or more."""
+    error = health.last_error_wall
+    return _answered_since(health) and error is not None and now - error >= RECOVERED_AFTER
 
 
 def _answered_since(health: HostHealth) -> bool:
