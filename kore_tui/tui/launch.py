@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -17,6 +19,7 @@ from kore_tui.core.config import (
 )
 from kore_tui.core.deploy_params import ModelDeployParams, parse_model_params
 from kore_tui.core.secret import Secret
+from kore_tui.tui import termination
 
 DEMO_PROFILE_NAME = "demo-gpu"
 
@@ -70,7 +73,12 @@ def launch(env_name: str | None, read_only: bool, demo: bool) -> int:
         key = Secret("kg-demo-" + secrets.token_hex(16))
         sim = SimulatorThread(demo_sim_config(key.reveal())).start()
         try:
-            with tempfile.TemporaryDirectory(prefix="kore-tui-demo-") as tmp:
+            with (
+                tempfile.TemporaryDirectory(prefix="kore-tui-demo-") as tmp,
+                termination.cleaned_up_on_forced_exit(
+                    functools.partial(shutil.rmtree, tmp, ignore_errors=True)
+                ),
+            ):
                 app = KoreApp(
                     config=None,
                     env=demo_environment(sim.url),

@@ -23,7 +23,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from textual.app import App
@@ -32,6 +32,21 @@ TERMINATED = 128 + signal.SIGTERM  # what a shell reports for a process killed b
 HANGUP = 128 + signal.SIGHUP
 TERMINAL_CHECK_SECONDS = 1.0
 EXIT_GRACE_SECONDS = 5.0  # after the engines stopped: Textual's exit, or the process's end
+
+# Run before the backstop's os._exit, which skips `with` exits and atexit (not run there:
+# concurrent.futures' atexit hook joins threads, the very ones that may be stuck).
+_forced_exit_cleanups: list[Callable[[], None]] = []
+
+
+@contextlib.contextmanager
+def cleaned_up_on_forced_exit(cleanup: Callable[[], None]) -> Iterator[None]:
+    """Within the block, ``cleanup`` also runs if the process has to be ended by force
+    (the demo's temporary folder was left behind in /tmp by every closed terminal)."""
+    _forced_exit_cleanups.append(cleanup)
+    try:
+        yield
+    finally:
+        _forced_exit_cleanups.remove(cleanup)
 
 
 def install(app: App[Any], stop_work: Callable[[], None]) -> bool:
@@ -87,9 +102,16 @@ def _hang_up(app: App[Any], fd: int | None, stop_work: Callable[[], None]) -> No
     _write_nowhere()
     stop_work()
     app.exit(return_code=HANGUP)
-    ender = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(HANGUP,))
+    ender = threading.Timer(EXIT_GRACE_SECONDS, _end_by_force)
     ender.daemon = True
     ender.start()
+
+
+def _end_by_force() -> None:
+    for cleanup in list(_forced_exit_cleanups):
+        with contextlib.suppress(Exception):
+            cleanup()
+    os._exit(HANGUP)
 
 
 def _write_nowhere() -> None:
