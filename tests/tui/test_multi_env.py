@@ -361,3 +361,26 @@ async def test_a_cli_run_in_another_terminal_shows_in_the_open_console(
         await until(pilot, lambda: len(shown()) == 1 and shown()[0].is_final)
         assert shown()[0].state is JobState.SUCCESS
         assert len(app.main.model.jobs) == 1
+
+
+async def test_a_signal_right_after_a_send_still_names_the_jobs_to_resume(
+    slow_sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flaky end-to-end run was a real gap: the resume hints counted the rows on screen,
+    which the engine's store reaches ten times a second. A SIGHUP or SIGTERM within 100 ms
+    of a send exited 129 with the job journaled, in flight, and named nowhere."""
+    from kore_tui.tui.termination import HANGUP
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    write_config('default = "slow"\n' + env_block("slow", slow_sim.url))
+    app = make_app("slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        host = app.host
+        assert host is not None
+        # Sent and exited within one turn of the UI loop: no drain can run in between.
+        host.call_wait(lambda engine: engine.undeploy(slow_sim.model_ids[:1]))
+        app.exit(return_code=HANGUP)
+    assert app.return_code == HANGUP
+    assert app.resume_hints() == ["kore-tui status --env slow --wait   (1 job(s) not final)"]
