@@ -707,3 +707,56 @@ def test_errors_the_host_has_recovered_from_are_history_not_an_alarm() -> None:
     shown, style = errors_style(replace(blip, last_success_wall=1001.0), 1300.0)
     assert "red" not in style and "dim" in style, style
     assert "errors 37 (last 5m00s ago: HTTP 503" in shown, shown
+
+
+@pytest.mark.parametrize("size", [(40, 12), (60, 18), (80, 24)])
+@pytest.mark.parametrize("protected", [False, True])
+async def test_a_confirmation_keeps_what_where_and_its_buttons_on_a_small_terminal(
+    size: tuple[int, int], protected: bool
+) -> None:
+    """At 40x12 the confirmation's buttons were cut off (the dialog drew a border, the
+    title, a 3-row body with margins, a wrapped warning, then ran out of rows), and in a
+    protected environment the name field too: the operator could only press Escape."""
+    from kore_tui.tui.screens.confirm import ConfirmUndeploy
+
+    env = Environment("prod", "https://agent-platform.kore.ai", protected=protected)
+    ids = [f"cm-{i:08x}-0000-4000-8000-000000000000" for i in range(30)]
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        app.push_screen(ConfirmUndeploy(env, ids))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.pause()
+        dialog = app.screen
+        needed = ["#title", "#cancel", "#confirm", *(["#typed"] if protected else [])]
+        for selector in needed:
+            widget = dialog.query_one(selector)
+            region = widget.region
+            assert region.area, (selector, "not shown at all")
+            for x, y in ((region.x, region.y), (region.right - 1, region.bottom - 1)):
+                found, _ = dialog.get_widget_at(x, y)
+                assert found is widget or widget in found.ancestors, (selector, region, found)
+        title = dialog.query_one("#title")
+        assert title.region.height == title.virtual_size.height, "the title is cut"
+
+
+async def test_a_confirmation_too_long_for_the_terminal_scrolls_to_the_focused_button() -> None:
+    """A deploy's cost lines at 40x12: the buttons were below the screen, and Tab moved the
+    focus to a confirm button no one could see (Enter would have sent it)."""
+    from kore_tui.tui.screens.confirm import ConfirmUndeploy
+
+    env = Environment("demo", "http://127.0.0.1:9")
+    costs = ["24 model(s): g5.xlarge, 1-3 replicas (openSource, name 'demo-deployment')"] * 3
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        app.push_screen(ConfirmUndeploy(env, ["a-0" * 12] * 6, "Deploy", costs=costs))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        for key, selector in (("", "#cancel"), ("tab", "#confirm")):
+            if key:
+                await pilot.press(key)
+            await pilot.pause()
+            button = app.screen.query_one(selector, Button)
+            assert app.focused is button
+            found, _ = app.screen.get_widget_at(button.region.x, button.region.y)
+            assert found is button, (selector, button.region, found)

@@ -78,9 +78,11 @@ class ConfirmUndeploy(Dialog[bool]):
                         "Type the environment name ",
                         (inert(env.name, 40), "bold"),
                         " to confirm, then press Enter:",
-                    )
+                    ),
+                    classes="spelled-out",  # the field's placeholder says it on a short terminal
                 )
-                yield SafeInput(placeholder="type the environment name", id="typed")
+                # Not the name itself: shown in the field, it read as already typed (bug 3).
+                yield SafeInput(placeholder="type the environment name, then Enter", id="typed")
                 yield Static("", id="why", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", variant="default")

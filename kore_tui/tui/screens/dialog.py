@@ -12,6 +12,10 @@ Nor does a dialog show toasts. Textual draws them over the top screen, bottom ri
 buttons for seconds (an operator's run at 60x18: 'Undeploy 1 model(s) in  stg▌'). A dialog
 is built without Textual's toast rack, so notifications posted while it is open wait, and
 show on the screen below once it closes (each for what is left of its timeout).
+
+On a short terminal (under 20 rows) a dialog is compact: one-row buttons and inputs, no
+margins around its body. At 40x12 a confirmation ran out of rows before its buttons (and
+in a protected environment before the name field): only Escape worked.
 """
 
 from __future__ import annotations
@@ -21,13 +25,29 @@ from typing import TypeVar
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
 from textual.widget import Widget
+from textual.widgets import Button, Input
 from textual.widgets._toast import ToastRack
 
 Answer = TypeVar("Answer")
 
 
+SHORT_BELOW = 20  # rows: a dialog on a terminal shorter than this is compact
+
+
 class Dialog(ModalScreen[Answer]):
     _answered = False
+
+    def on_resize(self) -> None:
+        short = self.size.height < SHORT_BELOW
+        self.set_class(short, "-short")
+        widgets: list[Button | Input] = [*self.query(Button), *self.query(Input)]
+        for widget in widgets:
+            if short and not widget.compact:
+                widget.compact = True
+                widget.add_class("-made-compact")  # not the ones compact by design
+            elif not short and widget.has_class("-made-compact"):
+                widget.compact = False
+                widget.remove_class("-made-compact")
 
     def _extend_compose(self, widgets: list[Widget]) -> None:
         super()._extend_compose(widgets)
