@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from kore_tui.core.admission import Admission
 from kore_tui.core.job import BOUNCE_INCOMPLETE, BOUNCE_REDEPLOYED, Job, JobState
-from kore_tui.core.job_writer import JobWriter
+from kore_tui.core.job_writer import JobWriter, transitioned
 from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.resources import Action
 from kore_tui.core.store import JobStore
@@ -62,16 +63,31 @@ class Bounces:
 
     def _redeployed(self, deploy: Job) -> None:
         """A verified deploy of a resource that a bounce left down: that bounce no longer
-        leaves it down (its row read NO REDEPLOY for good, counted among the problems)."""
-        for job in self._store.snapshot():
-            if job.model_id == deploy.model_id and job.redeploy_missing:
+        leaves it down (its row read NO REDEPLOY for good, counted among the problems).
+        Rows only in the journal too (a bounce this run never loaded: history and every
+        later run read NO REDEPLOY after a CLI `deploy` had brought the model back)."""
+        assert deploy.model_id is not None
+        shown = [j for j in self._store.snapshot() if j.model_id == deploy.model_id]
+        for job in shown:
+            if job.redeploy_missing:
                 self._writer.set(
                     job,
-                    error_kind=BOUNCE_REDEPLOYED,
-                    error=f"{job.error}; redeployed since ({deploy.updated_at})",
+                    detail=REDEPLOYED_SINCE,
                     force_transition=True,
-                    detail="bounce incomplete, redeployed since by a later deploy",
+                    **_redeployed_by(job, deploy),
                 )
+        if self._journal is None:
+            return
+        keys = {j.key for j in shown}
+        try:
+            only_journaled = [
+                transitioned(job, REDEPLOYED_SINCE, **_redeployed_by(job, deploy))
+                for job in self._journal.left_down_resource(deploy.host, deploy.model_id)
+                if job.key not in keys
+            ]
+            self._journal.record(only_journaled, REDEPLOYED_SINCE)
+        except JournalError:
+            pass  # history keeps NO REDEPLOY: a wrong alarm, never a lost job
 
     def _decide(self, key: str) -> None:
         job = self._store.get(key)
@@ -146,11 +162,33 @@ class Bounces:
         )
 
     def report_stranded(self, jobs: list[Job]) -> list[Job]:
-        """First halves found SUCCESS with no second half (their process stopped)."""
+        """First halves found SUCCESS with no second half (their process stopped). One
+        whose resource a verified deploy has brought back since is reported as such: it
+        read NO REDEPLOY (and `status` exited 1) after a CLI `deploy` had redeployed it."""
         reported = []
         for job in jobs:
             if self._store.get(job.key) is None:
                 self._decided.add(job.key)
                 self._stop(job, STRANDED)
+                deploy = self._deploy_since(job)
+                if deploy is not None:
+                    self._redeployed(deploy)
                 reported.append(self._store.get(job.key) or job)
         return reported
+
+    def _deploy_since(self, job: Job) -> Job | None:
+        if self._journal is None or not job.model_id:
+            return None
+        deploy = self._journal.deploy_since(job.host, job.model_id, job.created_at)
+        return deploy if deploy is not None and deploy.state is JobState.SUCCESS else None
+
+
+REDEPLOYED_SINCE = "bounce incomplete, redeployed since by a later deploy"
+
+
+def _redeployed_by(job: Job, deploy: Job) -> dict[str, Any]:
+    """The changes that say a bounce's resource is back (its row stays SUCCESS)."""
+    return {
+        "error_kind": BOUNCE_REDEPLOYED,
+        "error": f"{job.error}; redeployed since ({deploy.updated_at})",
+    }

@@ -67,6 +67,16 @@ class JournalQueries:
         ).fetchone()
         return job_from_row(row) if row is not None else None
 
+    def left_down_resource(self, host: str, resource_id: str) -> list[Job]:
+        """Bounces of the resource on the host's platform that left it down (any
+        environment name, any process): a verified deploy of it brings it back."""
+        row_set = self._db.execute(
+            f"SELECT * FROM jobs WHERE host IN {marks(hosts := same_platform(host))} "
+            "AND model_id = ? AND error_kind = 'bounce_incomplete' AND state = 'SUCCESS'",
+            (*hosts, resource_id),
+        ).fetchall()
+        return [job_from_row(r) for r in row_set]
+
     def stranded_bounces(self, environment: str, host: str) -> list[Job]:
         """Bounces whose undeploy is SUCCESS but whose redeploy was never admitted (the
         process stopped in between): reported, never sent on their own."""

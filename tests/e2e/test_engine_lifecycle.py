@@ -331,6 +331,53 @@ async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent(
         await sim.stop()
 
 
+@pytest.mark.parametrize("reported_first", [False, True])
+async def test_a_deploy_by_a_run_that_never_loaded_the_stranded_bounce_clears_it_too(
+    monkeypatch: pytest.MonkeyPatch, reported_first: bool
+) -> None:
+    """A stranded bounce read NO REDEPLOY for good (history, `status` exit 1) once the
+    model had been redeployed by a run that had not loaded that bounce (a CLI `deploy`):
+    only bounces in the deploying engine's own store were cleared. Whether a console had
+    reported it before the deploy (its journal row says "bounce incomplete") or a run
+    finds it stranded after."""
+    sim = await started(models=1)
+    model = sim.model_ids[0]
+    journal = Journal()
+    first = make_engine(sim.url, journal=journal)
+    try:
+        first.start()
+        (job,) = first.bounce([model], DeployParams(model=PARAMS))
+        monkeypatch.setattr(first._bounces, "on_final", lambda job: None)
+        first._writer.on_final = None
+        await until(lambda: (first.store.get(job.key) or job).state is JobState.SUCCESS, 10)
+        first._writer.flush()
+        await close(first)
+        if reported_first:
+            reporter = make_engine(sim.url, journal=Journal())
+            reporter.start()
+            assert [j.redeploy_missing for j in reporter.resume_unfinished()] == [True]
+            await close(reporter)
+        deployer = make_engine(sim.url, journal=Journal())
+        deployer.start()  # no resume_unfinished(): the bounce is not in its store
+        (deploy,) = deployer.deploy([model], DeployParams(model=PARAMS))
+        await until(lambda: job_of(deployer, deploy.key).state is JobState.SUCCESS, 10)
+        assert deployer.store.get(job.key) is None, "not shown by the run that deployed"
+        await close(deployer)
+        later = make_engine(sim.url, journal=Journal())
+        later.start()
+        try:
+            later.resume_unfinished()
+            assert later.journal is not None
+            row = later.journal.jobs([job.key])[job.key]
+            assert not row.redeploy_missing, row.error
+            assert row.state is JobState.SUCCESS and "redeployed since" in (row.error or "")
+        finally:
+            await close(later)
+    finally:
+        journal.close()
+        await sim.stop()
+
+
 async def test_one_live_job_per_resource_whatever_the_action_across_engines() -> None:
     sim = await started(models=1, job_seconds=(0.5, 0.5))
     model = sim.model_ids[0]
