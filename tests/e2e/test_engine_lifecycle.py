@@ -288,22 +288,30 @@ async def test_bounce_sends_exactly_one_deploy_with_the_same_params_after_succes
         await sim.stop()
 
 
+async def strand_a_bounce(
+    sim: Simulator, model: str, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> Job:
+    """A bounce whose process dies between the verified undeploy and the redeploy's
+    admission: its row is SUCCESS with ``then`` set and no second half."""
+    first = make_engine(sim.url, journal=journal)
+    first.start()
+    (job,) = first.bounce([model], DeployParams(model=PARAMS))
+    monkeypatch.setattr(first._bounces, "on_final", lambda job: None)
+    first._writer.on_final = None
+    await until(lambda: (first.store.get(job.key) or job).state is JobState.SUCCESS, 10)
+    first._writer.flush()
+    await close(first)
+    return job
+
+
 async def test_a_stranded_bounce_is_reported_after_a_restart_never_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sim = await started(models=1)
     model = sim.model_ids[0]
     journal = Journal()
-    first = make_engine(sim.url, journal=journal)
     try:
-        first.start()
-        (job,) = first.bounce([model], DeployParams(model=PARAMS))
-        # The process dies between the verified undeploy and the redeploy's admission.
-        monkeypatch.setattr(first._bounces, "on_final", lambda job: None)
-        first._writer.on_final = None
-        await until(lambda: (first.store.get(job.key) or job).state is JobState.SUCCESS, 10)
-        first._writer.flush()
-        await close(first)
+        job = await strand_a_bounce(sim, model, journal, monkeypatch)
         second = make_engine(sim.url, journal=Journal())
         second.start()
         (reported,) = second.resume_unfinished()
@@ -343,15 +351,8 @@ async def test_a_deploy_by_a_run_that_never_loaded_the_stranded_bounce_clears_it
     sim = await started(models=1)
     model = sim.model_ids[0]
     journal = Journal()
-    first = make_engine(sim.url, journal=journal)
     try:
-        first.start()
-        (job,) = first.bounce([model], DeployParams(model=PARAMS))
-        monkeypatch.setattr(first._bounces, "on_final", lambda job: None)
-        first._writer.on_final = None
-        await until(lambda: (first.store.get(job.key) or job).state is JobState.SUCCESS, 10)
-        first._writer.flush()
-        await close(first)
+        job = await strand_a_bounce(sim, model, journal, monkeypatch)
         if reported_first:
             reporter = make_engine(sim.url, journal=Journal())
             reporter.start()
