@@ -21,7 +21,7 @@ from kore_tui.cli.common import (
     handle_errors,
     load_target,
 )
-from kore_tui.cli.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from kore_tui.cli.exit_codes import EXIT_OK, EXIT_USAGE
 from kore_tui.cli.failure import CliError
 from kore_tui.cli.session import run_and_report
 from kore_tui.cli.undeploy_cmd import (
@@ -161,8 +161,6 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
     key = get_key(env)
     settings = engine_settings(target, args)
 
-    not_started: set[str] = set()
-
     def start(engine: Engine) -> list[Job]:
         send = engine.bounce if bounce else engine.deploy
         jobs: list[Job] = []
@@ -170,13 +168,9 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
             jobs += send(ids, DeployParams(model=params, tool=tool))
         if parsed.tool_ids:
             jobs += send(parsed.tool_ids, DeployParams(tool=tool))
-        not_started.update(engine.not_started)
         return jobs
 
-    code = run_and_report(env, key, settings, start, wait=args.wait, as_json=args.json)
-    # A deploy or bounce that did not start leaves its resource as the joined job leaves it
-    # (down, for an undeploy): not a success, whatever that job's state (each said why).
-    return code or (EXIT_FAILED if not_started else code)
+    return run_and_report(env, key, settings, start, wait=args.wait, as_json=args.json)
 
 
 def run_deploy(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from kore_tui.cli.common import (
     track,
     with_second_halves,
 )
+from kore_tui.cli.exit_codes import EXIT_FAILED
 from kore_tui.core.clients import client_for
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
@@ -135,11 +136,22 @@ def run_and_report(
     """One headless command's run: the engine to the end (Ctrl-C leaves the resume hint),
     the jobs printed, the exit code they call for. Shared by undeploy, deploy/bounce, status."""
 
+    not_started: set[str] = set()
+
+    def started(engine: Engine) -> list[Job]:
+        jobs = start(engine)
+        not_started.update(engine.not_started)
+        return jobs
+
     async def main() -> int:
         jobs = await run_engine(
-            env, key, settings, start, wait=wait, on_interrupt=interrupted_hint(env)
+            env, key, settings, started, wait=wait, on_interrupt=interrupted_hint(env)
         )
         print_jobs(jobs, as_json)
-        return exit_code_for(jobs, waited=wait)
+        code = exit_code_for(jobs, waited=wait)
+        # An action that did not start (a live job of the other action was joined) leaves
+        # the resource as that job leaves it: not a success, whatever its state (each said
+        # why on stderr).
+        return code or (EXIT_FAILED if not_started else code)
 
     return run_async(main)

@@ -69,7 +69,13 @@ class Engine(EngineSetup):
         """
         self._refuse_if_read_only("undeploy")
         self._ensure_owner()
-        return self._admission.start(Action.UNDEPLOY, ids, DeployParams())
+        jobs = self._admission.start(Action.UNDEPLOY, ids, DeployParams())
+        # A live DEPLOY of the resource was joined: the undeploy asked for was not sent (a
+        # break-it run's "undeploy --wait" read the deploy's SUCCESS and exited 0).
+        self._not_started(
+            [j for j in jobs if j.action != Action.UNDEPLOY], "undeploy not sent", "undeploy"
+        )
+        return jobs
 
     def deploy(self, ids: Iterable[str], params: DeployParams) -> list[Job]:
         """Queue a deploy per model or tool, under the same rules as :meth:`undeploy`.
@@ -81,7 +87,9 @@ class Engine(EngineSetup):
         # A live UNDEPLOY of the resource was joined: tracking it is right, but the deploy
         # asked for was not sent (a runbook's "undeploy, then deploy --wait" read its
         # SUCCESS as the model being back, exit 0).
-        self._not_started([j for j in jobs if j.action != Action.DEPLOY], "deploy not sent")
+        self._not_started(
+            [j for j in jobs if j.action != Action.DEPLOY], "deploy not sent", "deploy"
+        )
         return jobs
 
     def bounce(self, ids: Iterable[str], params: DeployParams) -> list[Job]:
@@ -97,14 +105,15 @@ class Engine(EngineSetup):
         self._not_started(
             [j for j in jobs if j.then != Action.DEPLOY],
             "bounce not started: its redeploy will not be sent",
+            "deploy",
         )
         return jobs
 
-    def _not_started(self, joined: list[Job], what: str) -> None:
+    def _not_started(self, joined: list[Job], what: str, again: str) -> None:
         for job in joined:
             self.not_started.add(job.key)
             live = self.notes.get(job.key, f"a {job.action} job of it is live")
-            self.notes[job.key] = f"{live}; {what} (deploy it once that job has ended)"
+            self.notes[job.key] = f"{live}; {what} ({again} it once that job has ended)"
 
     def follows(self, key: str) -> bool:
         """Whether the job is another live process's, shown here from the journal: that

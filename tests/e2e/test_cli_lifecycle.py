@@ -357,3 +357,18 @@ def test_a_deploy_that_joins_a_live_undeploy_says_it_was_not_sent_and_exits_1() 
         assert done.returncode == 1, done.stderr[-600:]
         assert f"{model}: " in done.stderr and "deploy not sent" in done.stderr
         assert counters(sim, "DEPLOY") == {}
+
+
+def test_an_undeploy_that_joins_a_live_deploy_says_it_was_not_sent_and_exits_1() -> None:
+    """A break-it run: 'deploy' then 'undeploy --wait' of the same models printed 'already
+    IN_PROGRESS … tracking it', then SUCCESS DEPLOY, and exited 0: both models ended up
+    deployed, and a script read 0 as "every undeploy SUCCESS"."""
+    with SimulatorThread(sim_config(models=1, ready_models=1, job_seconds=(1.0, 1.0))) as sim:
+        write_config(sim.url, 'deploy_profile = "gpu"\n' + PROFILE)
+        model = sim.ready_model_ids[0]
+        first = kore("deploy", "--yes", model)
+        assert first.returncode == 0, first.stderr[-400:]
+        done = kore("undeploy", "--yes", "--wait", model)
+        assert done.returncode == 1, done.stderr[-600:]
+        assert f"{model}: " in done.stderr and "undeploy not sent" in done.stderr
+        assert counters(sim, "UNDEPLOY") == {}

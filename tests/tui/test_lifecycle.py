@@ -544,3 +544,36 @@ async def test_the_form_of_a_bounce_says_it_is_for_the_redeploy(lifesim: Simulat
         assert "undeployed first, then deployed again" in title
         await pilot.press("escape")
     assert counters(lifesim)["received"]["UNDEPLOY"] == {}
+
+
+async def test_an_undeploy_that_joins_a_live_deploy_or_an_unknown_job_says_it_was_not_sent(
+    slow_lifesim: SimulatorThread,
+) -> None:
+    """A break-it run: ctrl+u on models whose deploy was running said "Queued 2
+    undeploy(s)" and showed only the two DEPLOY rows; on models whose last undeploy was
+    UNKNOWN it said the same while nothing was sent (the CLI said "not sent" for both)."""
+    from kore_tui.core.deploy_params import DeployParams
+
+    sim = slow_lifesim
+    deploying = sim.model_ids[0]
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        host = app.host
+        assert host is not None and app.config is not None
+        params = DeployParams(model=app.config.deploy_profiles["gpu"])
+        (gone,) = host.call_wait(lambda e: e.undeploy([deploying]))
+        await until(pilot, lambda: all_final(app, 1), timeout=10)
+        host.call_wait(lambda e: e.deploy([deploying], params))
+        await until(pilot, lambda: len(app.main.model.jobs) == 2)
+        app.clear_notifications()
+        await paste(app, deploying)
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        said = "1 not sent: a live DEPLOY of it was joined (its row)"
+        await until(pilot, lambda: said in messages(app))
+        assert "Queued 0 undeploy(s)" in messages(app), messages(app)
+        assert jobs_of(app, "UNDEPLOY") == [app.main.model.jobs[gone.key]]
+        await until(pilot, lambda: all_final(app, 2), timeout=10)
+        assert sum(counters(sim)["received"]["UNDEPLOY"].values()) == 1
