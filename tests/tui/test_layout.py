@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from rich.text import Text
+from textual.errors import NoWidget
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import Button
@@ -752,11 +754,19 @@ async def test_a_confirmation_too_long_for_the_terminal_scrolls_to_the_focused_b
         await pilot.pause()
         app.push_screen(ConfirmUndeploy(env, ["a-0" * 12] * 6, "Deploy", costs=costs))
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+
+        def shown(button: Button) -> bool:
+            region = button.region
+            try:
+                return app.screen.get_widget_at(region.x, region.y)[0] is button
+            except NoWidget:  # below the screen
+                return False
+
+        await until(pilot, lambda: bool(app.screen.query("#cancel")))
         for key, selector in (("", "#cancel"), ("tab", "#confirm")):
             if key:
                 await pilot.press(key)
-            await pilot.pause()
             button = app.screen.query_one(selector, Button)
-            assert app.focused is button
-            found, _ = app.screen.get_widget_at(button.region.x, button.region.y)
-            assert found is button, (selector, button.region, found)
+            await until(pilot, lambda: app.focused is button)
+            # Scrolled into view (Textual may animate the scroll: waited for, not slept).
+            await until(pilot, functools.partial(shown, button), timeout=5)
