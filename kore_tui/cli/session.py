@@ -28,10 +28,12 @@ def _first_check_done(engine: Engine, jobs: list[Job]) -> bool:
     """Without --wait: every POST answered and every dock status verified once. A bounce's
     first half is waited for until its redeploy is decided (sent or stopped): the redeploy
     is only ever sent by the process that ran the undeploy. A job another live run owns
-    (joined) is that run's to send and check: waiting for it held a run 24 s on models
-    the other run had queued behind its rate limit."""
+    (joined) is that run's to check: waiting for its first check too held a run 24 s on
+    models the other run had queued behind its rate limit. Its POST is waited for: exit 0
+    with it still QUEUED there promised a send that a kill -9 of that run then lost (if
+    the owner dies meanwhile, this run takes the job over and sends it)."""
     return all(
-        engine.follows(j.key)
+        (engine.follows(j.key) and (j.is_final or j.dock_status_id is not None))
         or (
             j.then is None
             and (j.is_final or not j.tracking or (j.state is JobState.IN_PROGRESS and j.polls > 0))

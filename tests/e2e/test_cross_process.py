@@ -154,26 +154,27 @@ async def test_unknown_blocks_a_new_undeploy_and_retry_is_refused_while_one_is_l
         await sim.stop()
 
 
-async def test_undeploy_without_wait_does_not_wait_for_jobs_another_run_has_queued() -> None:
-    """A break-it run: `undeploy` (no --wait) on models another live run had queued behind
-    its rate limit waited 24 s, until that run had sent them and this one had seen each
-    checked once. Those jobs are the other run's to send and check: this run reports them
-    as they are (queued there, with the note saying so) and ends."""
+async def test_undeploy_without_wait_waits_for_the_send_not_the_checks_of_joined_jobs() -> None:
+    """Joined jobs of another live run, without --wait. Waiting for that run's first check
+    of each held a run 24 s behind its rate limit; not waiting at all (exit 0, the jobs
+    still QUEUED there) promised a send that a kill -9 of that run then lost. This run
+    ends once each joined job is sent (its dock status ID known), and sends nothing."""
     from kore_tui.cli.session import run_engine
     from kore_tui.core.config import Environment
     from kore_tui.core.secret import Secret
     from tests.conftest import SENTINEL_KEY
 
-    sim = Simulator(sim_config(models=30, job_seconds=(0.3, 0.5)))
+    sim = Simulator(sim_config(models=10, job_seconds=(5.0, 5.0)))
     await sim.start()
     journal = Journal()
     try:
         holder = make_engine(
-            sim.url, journal=journal, settings=replace(FAST, requests_per_second=2)
+            sim.url, journal=journal, settings=replace(FAST, requests_per_second=5)
         )
         holder.start()
         held = holder.undeploy(sim.model_ids)
         await until(lambda: any(j.dock_status_id for j in holder.store.snapshot()))
+        assert not all(j.dock_status_id for j in holder.store.snapshot()), "all sent already"
         jobs = await asyncio.wait_for(
             run_engine(
                 Environment("sim", sim.url),
@@ -183,14 +184,14 @@ async def test_undeploy_without_wait_does_not_wait_for_jobs_another_run_has_queu
                 wait=False,
                 progress=False,
             ),
-            10,
+            20,
         )
         assert {j.key for j in jobs} == {j.key for j in held}, "joined, not sent again"
-        queued = [j for j in jobs if j.state is JobState.QUEUED]
-        assert queued, "returned only once every job of the other run had been sent"
+        assert all(j.dock_status_id for j in jobs), [j.state for j in jobs]
+        assert not [j for j in jobs if j.is_final], "waited for the 5 s jobs to end"
         await close(holder)
         received = await accepted(sim.url)
-        assert max(received.values()) == 1
+        assert len(received) == 10 and max(received.values()) == 1
     finally:
         journal.close()
         await sim.stop()
