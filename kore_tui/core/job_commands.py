@@ -111,6 +111,12 @@ class JobCommands:
             dock_status_id=None,
             server_status=None,
             http_status=None,
+            # A new attempt's checks start afresh: the old ones showed as this attempt's
+            # ("Checked 1m08s" on a row never checked, Polls going on 5 -> 7).
+            polls=0,
+            last_checked_at=None,
+            last_response=None,
+            submitted_at=None,
             owner=self._owner_id(),
         )
         if self._journal is not None:

@@ -488,3 +488,26 @@ async def test_a_doubtful_deploy_answer_is_unknown_and_never_resent() -> None:
 
 def test_model_deploy_params_round_trip_through_the_journal_shape() -> None:
     assert ModelDeployParams.from_json(PARAMS.to_json()) == PARAMS
+
+
+async def test_a_retry_starts_its_checks_afresh() -> None:
+    """A break-it run: a retried job showed the old attempt's Checked ("16s", "1m08s" on a
+    row never checked) and its Polls went on 5 -> 7 -> 8."""
+    sim = await started(models=1, fail_rate=1.0)
+    model = sim.model_ids[0]
+    engine = make_engine(sim.url, journal=Journal())
+    try:
+        engine.start()
+        (job,) = engine.undeploy([model])
+        await settle(engine)
+        failed = job_of(engine, job.key)
+        assert failed.state is JobState.FAILED and failed.polls > 0 and failed.last_checked_at
+        assert engine.retry([job.key]) == 1
+        again = job_of(engine, job.key)
+        assert (again.state, again.polls, again.last_checked_at) == (JobState.QUEUED, 0, None)
+        assert again.last_response is None and again.submitted_at is None
+        await settle(engine)
+        assert job_of(engine, job.key).polls >= 1
+    finally:
+        await close(engine)
+        await sim.stop()
