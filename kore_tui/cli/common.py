@@ -89,7 +89,10 @@ def summary(jobs: Iterable[Job]) -> str:
     counts: dict[str, int] = {}
     items = list(jobs)
     for job in items:
-        counts[job.state.value] = counts.get(job.state.value, 0) + 1
+        # A bounce that left its model down is SUCCESS in state only: "10 SUCCESS" hid that
+        # 7 of 10 models were left undeployed.
+        label = "SUCCESS (no redeploy)" if job.redeploy_missing else job.state.value
+        counts[label] = counts.get(label, 0) + 1
     final = sum(1 for j in items if j.is_final)
     parts = [f"{n} {s}" for s, n in sorted(counts.items())]
     return f"{final}/{len(items)} final: " + ", ".join(parts)

@@ -770,3 +770,29 @@ async def test_a_confirmation_too_long_for_the_terminal_scrolls_to_the_focused_b
             await until(pilot, lambda: app.focused is button)
             # Scrolled into view (Textual may animate the scroll: waited for, not slept).
             await until(pilot, functools.partial(shown, button), timeout=5)
+
+
+async def test_the_progress_bar_says_100_percent_only_when_every_job_is_final() -> None:
+    """A break-it run: "202 job(s) · 1 IN_PROGRESS … 100%": 201 of 202 rounded up while a
+    job still ran."""
+    from textual.widgets import ProgressBar
+    from textual.widgets._progress_bar import PercentageStatus
+
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        model = app.main.model
+        base = next(iter(model.jobs.values()))
+        done = [replace(base, key=f"k{i}", state=JobState.SUCCESS) for i in range(201)]
+        model.apply([], list(model.jobs))
+        model.apply([*done, replace(base, key="live", state=JobState.IN_PROGRESS)])
+        app.main.query_one(JobsTable).rebuild()
+        app.main._update_summary()
+        await pilot.pause()
+        shown = app.main.query_one(ProgressBar).query_one(PercentageStatus)
+        assert shown.percentage == 99
+        model.apply([replace(base, key="live", state=JobState.SUCCESS)])
+        app.main.query_one(JobsTable).rebuild()
+        app.main._update_summary()
+        await pilot.pause()
+        assert shown.percentage == 100

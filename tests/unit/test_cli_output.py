@@ -225,3 +225,19 @@ def test_read_only_help_names_every_action_it_refuses(argv: list[str], names: tu
     said = option_help(page.stdout, "--read-only")
     for name in names:
         assert re.search(rf"\b{name}\b", said), f"{name!r} not in {said!r}"
+
+
+def test_the_progress_summary_counts_bounces_that_left_their_model_down() -> None:
+    """A break-it run: `status --wait` said "10/10 final: 10 SUCCESS" and exited 1: 7 of
+    the 10 were bounces killed between halves, their models left undeployed."""
+    from dataclasses import replace
+
+    from kore_tui.cli.common import summary
+    from kore_tui.core.job import BOUNCE_INCOMPLETE
+
+    ok = Job(key="a", environment="e", host="h", origin="sent", model_id=MODEL,
+             dock_status_id=DS, state=JobState.SUCCESS)  # fmt: skip
+    down = replace(ok, key="b", error_kind=BOUNCE_INCOMPLETE, error="bounce incomplete")
+    assert summary([ok, down, replace(down, key="c")]) == (
+        "3/3 final: 1 SUCCESS, 2 SUCCESS (no redeploy)"
+    )

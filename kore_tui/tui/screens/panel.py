@@ -216,8 +216,7 @@ class PanelScreen(Screen[None]):
         # (a Static's update re-lays out the whole screen, 10 times a second).
         self.query_one("#summary", ItemsLine).show_items(items)
         self._update_batch()
-        bar = self.query_one(ProgressBar)
-        bar.update(total=max(total, 1), progress=model.final_count if total else 0)
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=model.progress_shown)
 
     def _update_batch(self) -> None:
         """When the last tracked job turns final: one line with the outcome and what to do
