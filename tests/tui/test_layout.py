@@ -796,3 +796,32 @@ async def test_the_progress_bar_says_100_percent_only_when_every_job_is_final() 
         app.main._update_summary()
         await pilot.pause()
         assert shown.percentage == 100
+
+
+@pytest.mark.parametrize("width", [96, 100, 105, 110, 120])
+async def test_the_jobs_header_sits_over_its_cells_with_a_scrollbar(width: int) -> None:
+    """A break-it run at 100 and 110 columns with a list long enough to scroll: the header
+    had 'Dock status' (at 110 'Checked  Polls') over rows that had no such column. The
+    header laid out its titles for the full width, the rows for the width left of the
+    scrollbar: two column sets."""
+    app = build_app(Scene("layout", "", "prod", _noop))
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.pause()
+        model = app.main.model
+        base = next(iter(model.jobs.values()))
+        dock = "ds-00000000-0000-4000-8000-000000000042"
+        many = [
+            replace(base, key=f"k{i:03d}", state=JobState.IN_PROGRESS, dock_status_id=dock)
+            for i in range(80)
+        ]
+        model.apply(many)
+        table = app.main.query_one(JobsTable)
+        table.rebuild()
+        await pilot.pause()
+        assert table.show_vertical_scrollbar
+        lines = ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+        at = next(n for n, line in enumerate(lines) if line.startswith("● Resource"))
+        header = lines[at]
+        row = next(line for line in lines[at + 1 :] if "IN_PROGRESS" in line)
+        assert header.index("Status") == row.index("IN_PROGRESS"), (header, row)
+        assert ("Dock status" in header) == ("ds-" in row), (header, row)

@@ -40,6 +40,9 @@ from kore_tui.tui.widgets.jobs_bindings import JOBS_TABLE_BINDINGS
 __all__ = ["STATE_STYLES", "JobsHeader", "JobsTable", "ago", "row_cells"]
 
 
+SCROLLBAR_COLUMNS = 2  # the table's scrollbar-size-vertical, always reserved
+
+
 class JobsHeader(Widget):
     """Laid out exactly like a row, for the same width, so titles sit over their cells."""
 
@@ -51,7 +54,10 @@ class JobsHeader(Widget):
         self.show_environment = show_environment
 
     def render(self) -> Text:
-        width = self.size.width
+        # The rows' width: the table keeps its scrollbar's columns (scrollbar-gutter:
+        # stable). Laid out for the full width, the titles at 100 and 110 columns were of
+        # another column set than the rows below them once the list scrolled.
+        width = self.size.width - SCROLLBAR_COLUMNS
         target = {"model": "Resource", "status": "Status", "elapsed": "Elapsed"}.get(self.sort)
         columns = columns_for(width, self.show_environment)
         titles = {c.key: (c.title + (" ▾" if c.title == target else ""), None) for c in columns}
@@ -62,8 +68,9 @@ class JobsHeader(Widget):
 
 
 class JobsTable(ScrollView, can_focus=True):
-    DEFAULT_CSS = """
-    JobsTable { height: 1fr; background: $surface; }
+    DEFAULT_CSS = f"""
+    JobsTable {{ height: 1fr; background: $surface; scrollbar-gutter: stable;
+        scrollbar-size-vertical: {SCROLLBAR_COLUMNS}; }}
     """
     BINDINGS = JOBS_TABLE_BINDINGS
 
