@@ -19,7 +19,7 @@ from kore_tui.core.config import Environment
 from kore_tui.core.engine_settings import EngineSettings
 from kore_tui.core.following import Following
 from kore_tui.core.host_health import AuthHold, HostMonitor
-from kore_tui.core.job import Job
+from kore_tui.core.job import Job, JobState
 from kore_tui.core.job_commands import JobCommands, ReadOnlyError
 from kore_tui.core.job_writer import JobWriter
 from kore_tui.core.journal import Journal, JournalError
@@ -64,6 +64,7 @@ class EngineSetup:
             concurrency=settings.concurrency,
             requests_per_second=settings.requests_per_second,
             on_host_pause=self._host.host_paused,
+            sends=self._sends_next,
         )
         self._writer = JobWriter(self.store, journal, self._journal_failed)
         self._runner = JobRunner(
@@ -181,6 +182,11 @@ class EngineSetup:
         self._host.update(journal_error=reason)
 
     # -- internals ----------------------------------------------------------------------
+
+    def _sends_next(self, key: str) -> bool:
+        """The scheduler's question: is this job's next request its POST (else a check)?"""
+        job = self.store.get(key)
+        return job is None or job.state is JobState.QUEUED
 
     def _track_new(self, jobs: list[Job]) -> None:
         if not jobs:

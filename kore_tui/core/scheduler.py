@@ -4,6 +4,13 @@ Not a task per job: one loop pops due entries and starts a short task for
 each, under a concurrency cap (a semaphore), a per-host requests-per-second
 cap (evenly spaced slots) and a host-wide pause after a 429. The operator's
 pause stops the loop between requests; requests in flight finish.
+
+Sends (a job's POST) and checks (Get Dock Status) wait in two heaps, and while
+both have work due they take turns. One heap by due time put 3,020 POSTs (all
+due at once) before every first check: under the 20 requests/s cap no job was
+verified for 2.5 minutes, a FAILED undeploy was seen that late, and "re-check
+now" waited behind the queue. Taking turns gives each at least half the slots
+while the other is backlogged, and all of them when it is not.
 """
 
 from __future__ import annotations
@@ -36,10 +43,14 @@ class Scheduler:
         concurrency: int,
         requests_per_second: float,
         on_host_pause: Callable[[float | None], None],
+        sends: Callable[[str], bool] = lambda key: False,
     ) -> None:
         self._clock = clock
         self.tracks: dict[str, Track] = {}  # every job this engine may send or check
-        self._heap: list[Due] = []
+        self._sends = sends  # whether a job's next request is its POST (else a check)
+        self._checks: list[Due] = []
+        self._posts: list[Due] = []
+        self._post_next = False  # whose turn it is when both heaps have work due
         self._seq = itertools.count()
         self._wake = asyncio.Event()
         self._running = asyncio.Event()
@@ -77,7 +88,8 @@ class Scheduler:
         track = self.tracks.get(key)
         if track is None:
             return
-        heapq.heappush(self._heap, Due(self._clock() + delay, next(self._seq), key, track.gen))
+        heap = self._posts if self._sends(key) else self._checks
+        heapq.heappush(heap, Due(self._clock() + delay, next(self._seq), key, track.gen))
         self._wake.set()
 
     # -- pauses -------------------------------------------------------------------------
@@ -125,27 +137,32 @@ class Scheduler:
                 await asyncio.sleep(self._paused_until - now)
                 self._on_host_pause(None)
                 continue
-            if not self._heap:
+            waiting = [heap for heap in (self._checks, self._posts) if heap]
+            if not waiting:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            due = self._heap[0]
-            if due.at > now:
-                await self._sleep_or_wake(due.at - now)
+            ready = [heap for heap in waiting if heap[0].at <= now]
+            if not ready:
+                await self._sleep_or_wake(min(heap[0].at for heap in waiting) - now)
                 continue
-            heapq.heappop(self._heap)
+            heap = ready[0]
+            if len(ready) == 2:
+                heap = self._posts if self._post_next else self._checks
+                self._post_next = not self._post_next
+            due = heapq.heappop(heap)
             track = self.tracks.get(due.key)
             if track is None or track.gen != due.gen:
                 continue
-            await self._start(due, track, work)
+            await self._start(due, track, work, heap)
 
-    async def _start(self, due: Due, track: Track, work: Work) -> None:
+    async def _start(self, due: Due, track: Track, work: Work, heap: list[Due]) -> None:
         await self._slots.acquire()
         await self.rate_slot()
         if self.held_back() or track.gen != due.gen:
             self._slots.release()
             if track.gen == due.gen:
-                heapq.heappush(self._heap, due._replace(at=self._paused_until, seq=next(self._seq)))
+                heapq.heappush(heap, due._replace(at=self._paused_until, seq=next(self._seq)))
             return
         task = asyncio.get_running_loop().create_task(work(due.key, due.gen))
         self.tasks.add(task)

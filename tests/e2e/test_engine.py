@@ -172,3 +172,26 @@ async def test_resume_from_journal_never_re_posts(sim: Simulator) -> None:
     finally:
         journal.close()
         await slow.stop()
+
+
+async def test_checks_take_turns_with_a_backlog_of_posts() -> None:
+    """A break-it run: 3,020 undeploys under the 20 requests/s cap, and no job was checked
+    for 2.5 minutes (every POST was due first, the first checks only later), a FAILED
+    undeploy seen that late, and "r re-check now" waiting behind the queue too."""
+    sim = Simulator(sim_config(models=40, job_seconds=(30.0, 30.0)))
+    await sim.start()
+    engine = make_engine(sim.url, settings=replace(FAST, requests_per_second=20.0))
+    try:
+        engine.start()
+        engine.undeploy(sim.model_ids)
+        await until(lambda: any(j.polls for j in engine.store.snapshot()), 10)
+        queued = [j for j in engine.store.snapshot() if j.state is JobState.QUEUED]
+        # At 20/s the 40 POSTs take 2 s; a check came long before the last of them.
+        assert len(queued) > 20, f"first check only after {40 - len(queued)} POSTs"
+        await until(lambda: not any(j.state is JobState.QUEUED for j in engine.store.snapshot()))
+        checked = sum(1 for j in engine.store.snapshot() if j.polls)
+        assert checked > 10, "checks went on while the POSTs were sent"
+    finally:
+        await engine.aclose()
+        await engine.client.aclose()
+        await sim.stop()
