@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from kore_tui.cli import failure
 from kore_tui.cli.common import (
@@ -18,15 +16,9 @@ from kore_tui.cli.failure import CliError
 from kore_tui.cli.session import run_and_report
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.ids import for_status, parse_ids, stray_words
-from kore_tui.core.job import Job, JobState
+from kore_tui.core.job import TIMED_OUT_HORIZON, Job, JobState, utc_now
 
 # Timed-out jobs older than this are left alone by `status --wait` (pass their IDs instead).
-TIMED_OUT_HORIZON = 24 * 3600.0
-
-
-def _iso(epoch: float) -> str:
-    stamp = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -48,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
     def start(engine: Engine) -> list[Job]:
         # With --wait and no IDs, jobs that timed out lately are re-checked too: a deadline
         # ends the tracking, not the job on the platform.
-        since = _iso(time.time() - TIMED_OUT_HORIZON) if args.wait and not ids else None
+        since = utc_now(TIMED_OUT_HORIZON) if args.wait and not ids else None
         resumed = engine.resume_unfinished(timed_out_since=since)
         resumed += engine.track_again(ids)  # a stopped job asked for by its ID
         if not ids:

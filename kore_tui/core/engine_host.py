@@ -17,7 +17,7 @@ from typing import TypeVar
 from kore_tui.core.clients import client_for
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
-from kore_tui.core.job import Job
+from kore_tui.core.job import TIMED_OUT_HORIZON, Job, utc_now
 from kore_tui.core.journal import Journal
 from kore_tui.core.loop_thread import LoopThread
 from kore_tui.core.secret import Secret
@@ -76,7 +76,10 @@ class EngineHost(LoopThread):
                 if j.is_final or not j.tracking
             ]
             self.store.put_many(recent)
-        self.resumed = self._engine.resume_unfinished()
+        # Timed-out jobs too, as `status --wait` does: a CLI run's --timeout left TIMED_OUT
+        # rows that every console then showed stale, never checked again (a break-it run:
+        # 'r' on one turned it SUCCESS at once).
+        self.resumed = self._engine.resume_unfinished(timed_out_since=utc_now(TIMED_OUT_HORIZON))
 
     async def teardown(self) -> None:
         engine = self._engine

@@ -8,7 +8,7 @@ a consistent row, never a half-updated one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -34,8 +34,15 @@ ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.SUBMITTING, JobState.IN_PRO
 BLOCKING_STATES = ACTIVE_STATES | {JobState.UNKNOWN}
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def utc_now(ago: float = 0.0) -> str:
+    """Now (or ``ago`` seconds before), as the journal writes times."""
+    when = datetime.now(UTC) - timedelta(seconds=ago)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# How far back a resume (status --wait, a console opening) re-checks jobs that timed out:
+# a deadline ends the tracking, not the job on the platform.
+TIMED_OUT_HORIZON = 24 * 3600.0
 
 
 def _resource_of(job_type: str | None, resource_id: str | None) -> str | None:

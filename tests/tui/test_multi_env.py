@@ -384,3 +384,44 @@ async def test_a_signal_right_after_a_send_still_names_the_jobs_to_resume(
         app.exit(return_code=HANGUP)
     assert app.return_code == HANGUP
     assert app.resume_hints() == ["kore-tui status --env slow --wait   (1 job(s) not final)"]
+
+
+async def test_a_console_rechecks_jobs_a_cli_deadline_left_timed_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A break-it run: `undeploy --wait --timeout 3` left TIMED_OUT rows ("deadline of 3s
+    reached"); every console opened later showed them so, never checked again, while 'r'
+    on one turned it SUCCESS at once. A deadline ends the tracking, not the job: a console
+    re-checks the jobs that timed out in the last 24 h, as `status --wait` does."""
+    from dataclasses import replace
+
+    from kore_tui.core.journal import Journal
+    from tests.conftest import SENTINEL_KEY
+    from tests.helpers import FAST as ENGINE_FAST
+    from tests.helpers import make_engine
+    from tests.helpers import until as until_engine
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    with SimulatorThread(sim_config(models=2, job_seconds=(1.5, 1.5))) as sim:
+        write_config('default = "sim"\n' + env_block("sim", sim.url))
+        journal = Journal()
+        cli = make_engine(sim.url, journal=journal, settings=replace(ENGINE_FAST, job_timeout=0.3))
+        cli.start()
+        jobs = cli.undeploy(sim.model_ids)
+        await until_engine(lambda: all(j.is_final for j in cli.store.snapshot()), 10)
+        assert {j.state for j in cli.store.snapshot()} == {JobState.TIMED_OUT}
+        await cli.aclose()
+        await cli.client.aclose()
+        journal.close()
+        app = make_app("sim")
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.host is not None)
+            model = app.main.model
+            await until(
+                pilot,
+                lambda: all(
+                    j.key in model.jobs and model.jobs[j.key].state is JobState.SUCCESS
+                    for j in jobs
+                ),
+                timeout=10,
+            )
