@@ -79,15 +79,15 @@ class Bounces:
         if self._journal is None:
             return
         keys = {j.key for j in shown}
-        try:
-            only_journaled = [
-                transitioned(job, REDEPLOYED_SINCE, **_redeployed_by(job, deploy))
-                for job in self._journal.left_down_resource(deploy.host, deploy.model_id)
-                if job.key not in keys
-            ]
-            self._journal.record(only_journaled, REDEPLOYED_SINCE)
-        except JournalError:
-            pass  # history keeps NO REDEPLOY: a wrong alarm, never a lost job
+        only_journaled = [
+            transitioned(job, REDEPLOYED_SINCE, **_redeployed_by(job, deploy))
+            for job in self._journal.left_down_resource(deploy.host, deploy.model_id)
+            if job.key not in keys
+        ]
+        if only_journaled:
+            # Through the writer's flush: a failed write shows as the banner's JOURNAL ERROR.
+            self._journal.record(only_journaled, REDEPLOYED_SINCE, defer=True)
+            self._writer.flush()
 
     def _decide(self, key: str) -> None:
         job = self._store.get(key)

@@ -353,6 +353,10 @@ async def test_a_deploy_by_a_run_that_never_loaded_the_stranded_bounce_clears_it
     journal = Journal()
     try:
         job = await strand_a_bounce(sim, model, journal, monkeypatch)
+
+        def row_of(reader: Journal) -> Job:
+            return reader.jobs([job.key])[job.key]
+
         if reported_first:
             reporter = make_engine(sim.url, journal=Journal())
             reporter.start()
@@ -368,8 +372,11 @@ async def test_a_deploy_by_a_run_that_never_loaded_the_stranded_bounce_clears_it
         later.start()
         try:
             later.resume_unfinished()
-            assert later.journal is not None
-            row = later.journal.jobs([job.key])[job.key]
+            journal_of_later = later.journal
+            assert journal_of_later is not None
+            # Written by the engine's group commit (within ~50 ms), not at once.
+            await until(lambda: "redeployed since" in (row_of(journal_of_later).error or ""), 5)
+            row = row_of(journal_of_later)
             assert not row.redeploy_missing, row.error
             assert row.state is JobState.SUCCESS and "redeployed since" in (row.error or "")
         finally:
