@@ -344,31 +344,22 @@ def test_sigterm_ends_a_bounce_like_ctrl_c_and_names_the_redeploys_not_sent(
             assert f"kore-tui deploy --env sim {model}" in err, err
 
 
-def test_a_deploy_that_joins_a_live_undeploy_says_it_was_not_sent_and_exits_1() -> None:
-    """A break-it run: 'undeploy' then 'deploy --wait' of the same model printed
-    'already IN_PROGRESS … tracking it', then SUCCESS UNDEPLOY, and exited 0 without
-    sending the deploy: a runbook's "undeploy then deploy" believed the model was back."""
-    with SimulatorThread(sim_config(models=1, job_seconds=(1.0, 1.0))) as sim:
+@pytest.mark.parametrize(("live", "asked"), [("undeploy", "deploy"), ("deploy", "undeploy")])
+def test_an_action_that_joins_a_live_job_of_the_other_says_it_was_not_sent_and_exits_1(
+    live: str, asked: str
+) -> None:
+    """Break-it runs: 'undeploy' then 'deploy --wait' of the same model printed 'already
+    IN_PROGRESS … tracking it', then SUCCESS UNDEPLOY, and exited 0 without sending the
+    deploy: a runbook's "undeploy then deploy" believed the model was back. The other way
+    round, 'deploy' then 'undeploy --wait' read SUCCESS DEPLOY as the undeploy's: both
+    models ended up deployed, and a script read 0 as "every undeploy SUCCESS"."""
+    config = sim_config(models=1, ready_models=1, job_seconds=(1.0, 1.0))
+    with SimulatorThread(config) as sim:
         write_config(sim.url, 'deploy_profile = "gpu"\n' + PROFILE)
-        model = sim.model_ids[0]
-        first = kore("undeploy", "--yes", model)
+        model = (sim.model_ids if live == "undeploy" else sim.ready_model_ids)[0]
+        first = kore(live, "--yes", model)
         assert first.returncode == 0, first.stderr[-400:]
-        done = kore("deploy", "--yes", "--wait", model)
+        done = kore(asked, "--yes", "--wait", model)
         assert done.returncode == 1, done.stderr[-600:]
-        assert f"{model}: " in done.stderr and "deploy not sent" in done.stderr
-        assert counters(sim, "DEPLOY") == {}
-
-
-def test_an_undeploy_that_joins_a_live_deploy_says_it_was_not_sent_and_exits_1() -> None:
-    """A break-it run: 'deploy' then 'undeploy --wait' of the same models printed 'already
-    IN_PROGRESS … tracking it', then SUCCESS DEPLOY, and exited 0: both models ended up
-    deployed, and a script read 0 as "every undeploy SUCCESS"."""
-    with SimulatorThread(sim_config(models=1, ready_models=1, job_seconds=(1.0, 1.0))) as sim:
-        write_config(sim.url, 'deploy_profile = "gpu"\n' + PROFILE)
-        model = sim.ready_model_ids[0]
-        first = kore("deploy", "--yes", model)
-        assert first.returncode == 0, first.stderr[-400:]
-        done = kore("undeploy", "--yes", "--wait", model)
-        assert done.returncode == 1, done.stderr[-600:]
-        assert f"{model}: " in done.stderr and "undeploy not sent" in done.stderr
-        assert counters(sim, "UNDEPLOY") == {}
+        assert f"{model}: " in done.stderr and f"{asked} not sent" in done.stderr
+        assert counters(sim, asked.upper()) == {}
