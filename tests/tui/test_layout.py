@@ -655,6 +655,10 @@ async def test_a_terminal_under_16_rows_gives_the_id_box_s_rows_to_the_jobs() ->
         await pilot.pause()
         entry = app.main.query_one(IdEntry)
         assert entry.outer_size.height <= 5, entry.outer_size
+        # A break-it run: the summary wrapped to 3 rows at 40 columns, and the panel
+        # showed its header and no row at all.
+        table = app.main.query_one(JobsTable)
+        assert table.size.height >= 2, table.size
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert entry.outer_size.height >= 9, "a normal terminal keeps the full box"

@@ -108,6 +108,9 @@ class MainScreen(EntryActions, JobActions, ViewActions):
     /* A terminal under 16 rows: the ID box gives rows to the jobs panel (at 40x12 one row
        of jobs was left, none once the summary wrapped, while the panel's keys acted). */
     MainScreen.-short IdEntry { min-height: 5; }
+    /* ... and the summary keeps one row (at 40 columns it wrapped to 3, and the panel
+       showed its header and no job at all); the bar still says how far along. */
+    MainScreen.-short #summary-row { max-height: 1; }
     /* 1 column apart from the summary ("5 SUCCESS━━━" read as one word), in the width
        the bar had: the summary keeps its 104 columns at 120. */
     #progress { width: 15; margin-left: 1; }
