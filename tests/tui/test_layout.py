@@ -228,6 +228,9 @@ def test_a_watched_job_s_elapsed_is_a_lower_bound() -> None:
     # Stopped (x) at 03:01:00: its Elapsed no longer counts on.
     stopped = replace(base, origin="sent", tracking=False, updated_at="2026-11-29T03:01:00.000Z")
     assert row_cells(stopped, now)["elapsed"][0] == "1m00s"
+    # Final at its first check (a break-it run: "≥0s"): nothing is known of its length.
+    done = replace(base, origin="watch", state=JobState.SUCCESS, polls=1)
+    assert row_cells(done, now)["elapsed"][0] == "-"
     # A watched ID the server did not know has no action: "this is ? ERROR" in a sentence.
     assert action_words("?") == "of unknown action" and action_words("UNDEPLOY") == "UNDEPLOY"
 

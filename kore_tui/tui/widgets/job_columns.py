@@ -132,7 +132,9 @@ def row_cells(
     if job.stale:
         checked_text = "⚠ " + checked_text
     elapsed = ago(elapsed_seconds(job, now))
-    if job.origin == "watch" and elapsed != "-":
+    if job.origin == "watch" and job.is_final and job.polls <= 1:
+        elapsed = "-"  # final at its first check: "≥0s" said nothing of its length
+    elif job.origin == "watch" and elapsed != "-":
         # Started elsewhere, before the watch, and Get Dock Status carries no start time:
         # what is known is a lower bound ("5s" read as the age of a 20-minute deploy).
         elapsed = "≥" + elapsed
