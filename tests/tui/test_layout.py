@@ -832,3 +832,19 @@ async def test_the_jobs_header_sits_over_its_cells_with_a_scrollbar(width: int) 
         row = next(line for line in lines[at + 1 :] if "IN_PROGRESS" in line)
         assert header.index("Status") == row.index("IN_PROGRESS"), (header, row)
         assert ("Dock status" in header) == ("ds-" in row), (header, row)
+
+
+@pytest.mark.parametrize("all_environments", [False, True])
+def test_history_s_columns_fit_the_screen_with_their_scrollbar(all_environments: bool) -> None:
+    """A break-it run at 120 columns: History was wider than the screen (a horizontal
+    scrollbar; End scrolled sideways and cut the first character of every row), and its
+    Error column was cut by the screen edge, without its "…". The error's own cell padding
+    was not counted, and at 120 the minimum error width did not fit beside Env and Dock
+    status: the dock status ID (in the detail view, Enter) gives way first."""
+    # All environments need the Env column: from 90 columns up.
+    for width in range(90 if all_environments else 80, 261):
+        columns = history_columns(width, all_environments)
+        used = sum(c.width + 2 for c in columns) + 2  # cell padding, the vertical scrollbar
+        assert used <= width, (width, [(c.key, c.width) for c in columns])
+        assert next(c.width for c in columns if c.key == "error") >= 12
+        assert ("env" in {c.key for c in columns}) or not all_environments

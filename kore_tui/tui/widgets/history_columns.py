@@ -25,7 +25,7 @@ from kore_tui.tui.widgets.job_columns import (
 )
 
 _CELL_PADDING = 2  # DataTable pads each cell by one on both sides
-_MIN_ERROR = 20
+_MIN_ERROR = 12  # fits beside the other columns of one environment's history at 80
 _ISO = re.compile(r"(\d{4})-(\d\d-\d\d)T(\d\d:\d\d:\d\d)")
 
 
@@ -42,9 +42,20 @@ def history_columns(width: int, all_environments: bool) -> tuple[Column, ...]:
     ]
     if wide:
         columns.append(Column("dock", "Dock status", id_width))
-    # + the vertical scrollbar (2) that a long history shows: without it, a horizontal one.
-    used = sum(c.width + _CELL_PADDING for c in columns) + 2
-    return (*columns, Column("error", "Error", max(width - used, _MIN_ERROR)))
+
+    def error_room(shown: list[Column]) -> int:
+        # Every cell's padding, the error's own too, and the vertical scrollbar (2) that a
+        # long history shows: at 120 columns the table was 2 wider than the screen (a
+        # horizontal scrollbar, the Error column cut by the edge without its "…").
+        return width - sum(c.width + _CELL_PADDING for c in shown) - _CELL_PADDING - 2
+
+    # Too little room for the error: the dock status ID gives way first (Enter shows it),
+    # then the Env column of one environment's history.
+    for key in ("dock", "env"):
+        if error_room(columns) >= _MIN_ERROR or (key == "env" and all_environments):
+            break
+        columns = [c for c in columns if c.key != key]
+    return (*columns, Column("error", "Error", max(error_room(columns), _MIN_ERROR)))
 
 
 def created_text(created_at: str | None, width: int) -> str:
