@@ -848,3 +848,20 @@ def test_history_s_columns_fit_the_screen_with_their_scrollbar(all_environments:
         assert used <= width, (width, [(c.key, c.width) for c in columns])
         assert next(c.width for c in columns if c.key == "error") >= 12
         assert ("env" in {c.key for c in columns}) or not all_environments
+
+
+@pytest.mark.parametrize("width", [100, 110, 120])
+def test_the_banner_keeps_the_in_flight_count_beside_a_long_error(width: int) -> None:
+    """A break-it run at 100 columns after a 401: 'errors 2 (last: HTTP 401 UNAUTHORIZED:
+    Inva…) · last OK 0s ago ·…': the error's 28 characters pushed the in-flight count off
+    the line. Below 120 columns the error gets what is left of the line."""
+    env = Environment("staging", "http://127.0.0.1:18081")
+    store = JobStore()
+    store.in_flight = 12
+    error = "HTTP 401 UNAUTHORIZED: Invalid API key for this application"
+    store.set_health(
+        HostHealth(errors=2, last_error=error, last_error_wall=99.0, last_success_wall=100.0)
+    )
+    shown = fit_line(banner_text(env, store, False, 100.0, tracking=True, width=width), width)
+    assert "in flight 12" in shown, shown
+    assert "errors 2" in shown and "HTTP 401" in shown, shown

@@ -108,21 +108,33 @@ def banner_text(
     if store is None or health is None:
         text.append("connecting…", style="dim")
         return text
-    if health.errors:
-        room = 28 + max(0, width - 120)  # 28 at 120, more where there is room
-        last = inert(health.last_error or "", room)
-        if _recovered(health, now):
-            # The count is since the console opened: bold red an hour after a blip read as
-            # "the host is failing now" (an operator's run, at 3 a.m.).
-            when = ago(now - (health.last_error_wall or now))
-            text.append(f"errors {health.errors} (last {when} ago: {last})", style="dim")
-        else:
-            text.append(f"errors {health.errors}", style="bold red")
-            if last:
-                text.append(f" (last: {last})", style="red")
-        text.append(" · ")
     if tracking is None:
         tracking = store.in_flight > 0
+    counters = _counters(health, store, now, tracking)
+    if health.errors:
+        recovered = _recovered(health, now)
+        # The count is since the console opened: bold red an hour after a blip read as
+        # "the host is failing now" (an operator's run, at 3 a.m.).
+        when = f" {ago(now - (health.last_error_wall or now))} ago" if recovered else ""
+        head = f"errors {health.errors} (last{when}: "
+        # 28 at 120, more where there is room; and never more than the line has left once
+        # the counters have theirs (at 100 the in-flight count was pushed off the line).
+        left = width - len(text) - len(head) - len(") · ") - len(counters)
+        room = min(28 + max(0, width - 120), left)
+        last = inert(health.last_error or "", room) if room >= 8 else ""
+        said = f"{head}{last})" if last else f"errors {health.errors}"
+        if recovered:
+            text.append(said, style="dim")
+        else:
+            text.append(said[: len(f"errors {health.errors}")], style="bold red")
+            text.append(said[len(f"errors {health.errors}") :], style="red")
+        text.append(" · ")
+    return text.append_text(counters)
+
+
+def _counters(health: HostHealth, store: JobStore, now: float, tracking: bool) -> Text:
+    """ "last OK 3s ago · in flight 12": the end of the banner's line."""
+    text = Text()
     if health.last_success_wall is None:
         # After an error the host has answered, just not with an OK.
         silence = "no OK answer yet" if health.errors else "no answer yet"
