@@ -115,19 +115,16 @@ def banner_text(
         recovered = _recovered(health, now)
         # The count is since the console opened: bold red an hour after a blip read as
         # "the host is failing now" (an operator's run, at 3 a.m.).
+        count = f"errors {health.errors}"
         when = f" {ago(now - (health.last_error_wall or now))} ago" if recovered else ""
-        head = f"errors {health.errors} (last{when}: "
         # 28 at 120, more where there is room; and never more than the line has left once
         # the counters have theirs (at 100 the in-flight count was pushed off the line).
-        left = width - len(text) - len(head) - len(") · ") - len(counters)
+        left = width - len(text) - len(f"{count} (last{when}: ) · ") - len(counters)
         room = min(28 + max(0, width - 120), left)
         last = inert(health.last_error or "", room) if room >= 8 else ""
-        said = f"{head}{last})" if last else f"errors {health.errors}"
-        if recovered:
-            text.append(said, style="dim")
-        else:
-            text.append(said[: len(f"errors {health.errors}")], style="bold red")
-            text.append(said[len(f"errors {health.errors}") :], style="red")
+        detail = f" (last{when}: {last})" if last else ""
+        text.append(count, style="dim" if recovered else "bold red")
+        text.append(detail, style="dim" if recovered else "red")
         text.append(" · ")
     return text.append_text(counters)
 
