@@ -629,7 +629,8 @@ async def test_history_cursor_stays_on_its_job_when_new_jobs_arrive(
     simenv: SimulatorThread,
 ) -> None:
     """The cursor kept its row number across a refresh: new jobs come on top, so u (undo,
-    a redeploy) acted on the job that had moved under it, not the one the operator chose."""
+    a redeploy) acted on the job that had moved under it, not the one the operator chose.
+    Home and End move the cursor to the first and the last job."""
     from kore_tui.tui.screens.history import HistoryScreen
 
     app = make_app()
@@ -648,6 +649,12 @@ async def test_history_cursor_stays_on_its_job_when_new_jobs_arrive(
         app.host.call_wait(lambda e: e.undeploy(simenv.model_ids[2:4]))
         await until(pilot, lambda: len(history.jobs) == 4, timeout=10)
         assert history.jobs[table.cursor_row].key == chosen  # type: ignore[attr-defined]
+        # End and Home move the cursor, as in the jobs panel (they scrolled sideways, and
+        # u then acted on the row the cursor had kept, off screen).
+        await pilot.press("end")
+        assert table.cursor_row == 3  # type: ignore[attr-defined]
+        await pilot.press("home")
+        assert table.cursor_row == 0  # type: ignore[attr-defined]
 
 
 async def test_a_re_check_while_paused_says_nothing_is_sent(

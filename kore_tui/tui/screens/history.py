@@ -25,6 +25,17 @@ from kore_tui.tui.widgets.safe_text import SafeInput
 from kore_tui.tui.write_access import shown_disabled
 
 
+class HistoryTable(DataTable[object]):
+    """History's rows. Home and End move the row cursor, as they do in the jobs panel:
+    DataTable binds them to horizontal scrolling, which left the cursor (and so what u
+    undoes) on a row the operator no longer saw."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "Top", show=False),
+        Binding("end", "scroll_bottom", "Bottom", show=False),
+    ]
+
+
 class HistoryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back / clear filter"),
@@ -75,8 +86,7 @@ class HistoryScreen(Screen[None]):
             placeholder="filter history: model, dock status, status, error (esc clears)",
             id="history-filter",
         )
-        table: DataTable[object] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield table
+        yield HistoryTable(id="history", cursor_type="row", zebra_stripes=True)
         yield QuietFooter()
 
     def on_mount(self) -> None:
