@@ -35,7 +35,7 @@ from kore_tui.cli.undeploy_cmd import (
 )
 from kore_tui.core.config import Config, Environment
 from kore_tui.core.deploy_params import DeployParams, ModelDeployParams, ToolDeployParams
-from kore_tui.core.deploy_plan import resolve_model_params
+from kore_tui.core.deploy_plan import no_params_reason, resolve_model_params
 from kore_tui.core.engine import Engine
 from kore_tui.core.ids import ParsedIds
 from kore_tui.core.job import Job
@@ -69,17 +69,22 @@ def plan_groups(
     overrides = {"model_type": args.model_type, "name": args.name}
     recorded = _recorded(env, parsed.model_ids) if parsed.model_ids else {}
     groups: dict[ModelDeployParams, Group] = {}
+    missing: list[str] = []
     for model_id in parsed.model_ids:
         params, source = resolve_model_params(
             model_id, recorded.get(model_id), config, env, args.profile, overrides
         )
         if params is None:
-            raise CliError(
-                f"{source}: pass --profile NAME (a [deploy_profiles.NAME] table in "
-                f"{config.path}) or set deploy_profile for the environment",
-                failure.PARAMS,
-            )
-        groups.setdefault(params, ([], params, source))[0].append(model_id)
+            missing.append(model_id)
+        else:
+            groups.setdefault(params, ([], params, source))[0].append(model_id)
+    if missing:
+        raise CliError(
+            f"{no_params_reason(missing, env)}: pass --profile NAME (a "
+            f"[deploy_profiles.NAME] table in {config.path}) or set deploy_profile for the "
+            "environment",
+            failure.PARAMS,
+        )
     return list(groups.values())
 
 

@@ -13,7 +13,7 @@ and the result is validated again as a whole.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kore_tui.core.config import Config, Environment
@@ -34,6 +34,22 @@ def profile_named(config: Config, name: str) -> ModelDeployParams:
         raise UnknownProfileError(
             f"no deploy profile named {inert(name, 40)!r} in {config.path} ({known})"
         ) from None
+
+
+def no_params_reason(model_ids: Sequence[str], env: Environment, named: int = 3) -> str:
+    """Why ``model_ids`` have no parameters: every one is named (up to ``named``, then a
+    count), so a form or an error for several models does not speak of one only."""
+    if len(model_ids) == 1:
+        which, them = model_ids[0], "it"
+    else:
+        shown = ", ".join(model_ids[:named])
+        more = f" and {len(model_ids) - named} more" if len(model_ids) > named else ""
+        which, them = f"{len(model_ids)} models ({shown}{more})", "them"
+    return (
+        f"no parameters for {which}: the journal has no deploy of {them} through "
+        f"kore-tui, no deploy profile was chosen and environment {env.name!r} names "
+        "no deploy_profile"
+    )
 
 
 def resolve_model_params(
@@ -58,11 +74,7 @@ def resolve_model_params(
         found = profile_named(config, env.deploy_profile)
         source = f"deploy profile {env.deploy_profile!r} (environment {env.name!r} default)"
     else:
-        return None, (
-            f"no parameters for {model_id}: the journal has no deploy of it through "
-            f"kore-tui, no deploy profile was chosen and environment {env.name!r} names "
-            "no deploy_profile"
-        )
+        return None, no_params_reason([model_id], env)
     if overrides and any(v is not None for v in overrides.values()):
         given = ", ".join(f"{k}" for k, v in overrides.items() if v is not None)
         try:

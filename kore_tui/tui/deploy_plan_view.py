@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from kore_tui.core.config import Config, Environment
 from kore_tui.core.deploy_params import DeployParams, ModelDeployParams, ToolDeployParams
-from kore_tui.core.deploy_plan import resolve_model_params
+from kore_tui.core.deploy_plan import no_params_reason, resolve_model_params
 from kore_tui.core.resources import TOOL_PREFIX
 
 
@@ -119,14 +119,13 @@ def plan_deploy(
     models, tools = split_kinds(ids)
     rows: list[tuple[list[str], ModelDeployParams, str]] = []
     missing: list[str] = []
-    reason = ""
     for model_id in models:
         params, source = resolve_model_params(
             model_id, recorded.get(model_id), config, env, profile_name
         )
         if params is None:
             missing.append(model_id)
-            reason = source
         else:
             rows.append(([model_id], params, source))
+    reason = no_params_reason(missing, env) if missing else ""
     return DeployPlan(tuple(models), tuple(tools), _grouped(rows), tuple(missing), reason)

@@ -101,13 +101,16 @@ def test_deploy_with_a_profile_then_again_from_the_journal(life: SimulatorThread
 def test_deploy_without_parameters_says_what_is_missing_and_sends_nothing(
     life: SimulatorThread,
 ) -> None:
-    done = kore("deploy", "--yes", "--json", life.ready_model_ids[1])
+    first, second = life.ready_model_ids
+    done = kore("deploy", "--yes", "--json", first, second)
     assert done.returncode == 2
     error = json.loads(done.stdout)["error"]
     assert error["code"] == "deploy_params"
     assert (
         "no deploy profile was chosen" in error["message"] and "--profile NAME" in error["message"]
     )
+    # Every model without parameters is named (it stopped at the first).
+    assert f"no parameters for 2 models ({first}, {second})" in error["message"]
     assert counters(life, "DEPLOY") == {}
 
 

@@ -41,6 +41,8 @@ def test_journal_first_then_the_default_profile_and_tools_need_no_form() -> None
 def test_without_record_or_profile_the_models_go_to_the_form() -> None:
     plan = plan_deploy([M1, M2, T1], {}, Config(path=Path("/nonexistent")), ENV)
     assert plan.missing == (M1, M2) and "names no deploy_profile" in plan.missing_reason
+    # The form's header named only the last model without parameters.
+    assert f"no parameters for 2 models ({M1}, {M2})" in plan.missing_reason
     done = plan.with_params(demo_profile(), "the deploy form")
     assert not done.missing and len(done.groups) == 1
     assert done.groups[0].model_ids == (M1, M2)
