@@ -461,20 +461,34 @@ def screen_lines(app: KoreApp) -> list[str]:
     return ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
 
 
-async def test_footer_fits_80_columns_in_every_focus() -> None:
-    """Bug 12: `x▏^p palettey` — the jobs panel's keys overflowed the footer at 80 columns."""
+@pytest.mark.parametrize("size", [(80, 24), (60, 18), (40, 12)])
+async def test_footer_shows_whole_keys_in_every_focus(size: tuple[int, int]) -> None:
+    """Bug 12: `x▏^p palettey` — the jobs panel's keys overflowed the footer at 80 columns.
+    At 60 and 40 they still did: "f3 Hi▏^p palettel", a key cut by the palette and the
+    next key's letter in the last column."""
+    from textual.widgets._footer import FooterKey
+
     app = build_app(Scene("layout", "", "prod", _noop))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for focus in ("#ids", "#jobs"):
             app.main.query_one(focus).focus()
             await pilot.pause()
             # The footer recomposes for the new focus after a refresh or two: wait for that.
             await until(pilot, lambda: screen_lines(app)[-1].rstrip().endswith("^p palette"), 5)
+            await pilot.pause()
             footer = screen_lines(app)[-1]
-            assert footer.rstrip().endswith("^p palette"), f"{focus}: {footer!r}"
+            assert footer.endswith("^p palette "), f"{focus}: {footer!r}"
             keys = footer[: footer.index("▏")].rstrip()
             assert keys and not keys.endswith("…"), f"{focus}: {footer!r}"
+            labels = [
+                f"{key.key_display} {key.description}"
+                for key in app.main.query(FooterKey)
+                if key.display and "-command-palette" not in key.classes
+            ]
+            shown = " ".join(keys.split())
+            whole = [label for label in labels if label in shown]
+            assert shown == " ".join(whole), f"a key cut at {size}, {focus}: {footer!r}"
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 24)])
