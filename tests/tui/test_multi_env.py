@@ -18,6 +18,7 @@ from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.environments import EnvironmentPicker
 from kore_tui.tui.screens.prompts import YesNo
+from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.conftest import sim_config
 from tests.tui.conftest import env_block, make_app, until, write_config
@@ -63,11 +64,18 @@ async def test_switching_keeps_tracking_and_the_jobs_of_each_environment(
         app.main.query_one(JobsTable).focus()
         await pilot.press("a")
         assert len(app.main.model.marks) == 2
+        await pilot.press("f")  # view: active
+        assert app.main.model.status_filter == "active"
         await pick(app, pilot, "fast")
         await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
         # The panel shows this environment only; marks do not come along, nor does the
         # other environment's batch ("Batch done: 0 SUCCESS" about jobs not shown here).
         assert app.main.model.jobs == {} and app.main.model.marks == set()
+        # Nor the view: "view: success" carried over hid the next environment's FAILED
+        # rows. And the focus is in the ID box, as at start: it stayed on the jobs panel,
+        # where an ID typed next ran as keys (a: mark all, e: export, b: bounce...).
+        assert app.main.model.status_filter == "all"
+        await until(pilot, lambda: app.focused is app.main.query_one(IdEntry).text_area, 5)
         await pilot.pause(0.3)  # deliberate: drain ticks that must not bring the batch back
         assert not app.main.query_one("#batch").display
         banner = str(app.main.query_one("#banner", Static).render())

@@ -191,7 +191,7 @@ class EntryActions(PanelScreen):
 
     def action_clear_ids(self) -> None:
         entry = self.query_one(IdEntry)
-        entry.text_area.focus()
+        self.focus_id_box()
         if not entry.text_area.text:
             self.notify("The ID box is already empty.")
             return
@@ -210,7 +210,7 @@ class EntryActions(PanelScreen):
             ("\n" if text and not text.endswith("\n") else "") + event.text, area.document.end
         )
         area.move_cursor(area.document.end)
-        area.focus()
+        self.focus_id_box()
         self.notify("Pasted into the ID box.")
 
     def action_load_file(self) -> None:

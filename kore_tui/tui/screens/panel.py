@@ -25,9 +25,10 @@ from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import JobsModel, is_stopped, newest_by_resource
 from kore_tui.tui.lifecycle import Lifecycle
 from kore_tui.tui.widgets.banner import EnvBanner
+from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.items_line import Item, ItemsLine
 from kore_tui.tui.widgets.job_columns import FAILED_STYLE
-from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsHeader, JobsTable
+from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsTable
 
 _ORDER = [
     JobState.QUEUED,
@@ -135,36 +136,11 @@ class PanelScreen(Screen[None]):
             self.kore.sessions.paused(),
         )
 
-    def show_session(self) -> None:
-        """The environment on screen changed (or got its engine): show its own jobs."""
-        if not self.is_mounted:
-            return  # on_mount shows whatever is current then
-        self._all = None
-        self._show_model(self.model)
-
-    def _show_model(self, model: JobsModel, same_environment: bool = False) -> None:
-        """``same_environment``: the all-environments view (E) or back, around the same
-        environment in the banner; its batch line stays (E twice lost "Batch done")."""
-        table = self.query_one(JobsTable)
-        if table.model is not model:
-            # The view (filter, status view, sort) is the operator's, not the environment's.
-            old = table.model
-            model.text_filter, model.status_filter = old.text_filter, old.status_filter
-            model.sort = old.sort
-            old.marks.clear()
-            table.model = model
-            table.cursor = 0
-            if not same_environment:
-                # The batch line tells how this environment's jobs ended; another
-                # environment's batch is not this one's ("Batch done: 0 SUCCESS").
-                self._batch_active = False
-                self._batch_keys.clear()
-                self.query_one("#batch", Static).display = False
-        table.show_environment = self._all is not None
-        self.query_one(JobsHeader).set_sort(model.sort, table.show_environment)
-        table.rebuild()
-        self._update_summary()
-        self.refresh_banner()
+    def focus_id_box(self) -> None:
+        """The focus to the ID box now (not by the deferred focus(), which a rebuild of a
+        focused jobs panel, queued before, would undo)."""
+        self.query_one(JobsTable).let_go()
+        self.set_focus(self.query_one(IdEntry).text_area)
 
     def _went_live(self, job: Job) -> bool:
         """The job was queued, sent or polled since the panel last saw it, this session.

@@ -4,7 +4,7 @@ status view, sort, every environment at once). None of them sends a request."""
 from __future__ import annotations
 
 from textual import on
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from kore_tui.tui.jobs_model import SORTS, STATUS_FILTERS, JobsModel
 from kore_tui.tui.screens.panel import PanelScreen
@@ -12,6 +12,46 @@ from kore_tui.tui.widgets.jobs_table import JobsHeader, JobsTable
 
 
 class ViewActions(PanelScreen):
+    def show_session(self) -> None:
+        """The environment on screen changed (or got its engine): show its own jobs."""
+        if not self.is_mounted:
+            return  # on_mount shows whatever is current then
+        self._all = None
+        self._show_model(self.model)
+
+    def _show_model(self, model: JobsModel, same_environment: bool = False) -> None:
+        """``same_environment``: the all-environments view (E) or back, around the same
+        environment in the banner; its batch line stays (E twice lost "Batch done")."""
+        table = self.query_one(JobsTable)
+        if table.model is not model:
+            # The sort is the operator's; the view and the text filter come along only to
+            # the all-environments view (E) and back. Another environment shows all its
+            # jobs: "view: success" carried over hid its FAILED rows (an operator's run).
+            old = table.model
+            model.sort = old.sort
+            if same_environment:
+                model.text_filter, model.status_filter = old.text_filter, old.status_filter
+            else:
+                model.text_filter, model.status_filter = "", "all"
+                self._clear_filter_box()
+            old.marks.clear()
+            table.model = model
+            table.cursor = 0
+            if not same_environment:
+                # The batch line tells how this environment's jobs ended; another
+                # environment's batch is not this one's ("Batch done: 0 SUCCESS").
+                self._batch_active = False
+                self._batch_keys.clear()
+                self.query_one("#batch", Static).display = False
+                # What an operator does first in an environment, as at start: paste. The
+                # focus stayed on the jobs panel, where a typed ID ran as keys.
+                self.focus_id_box()
+        table.show_environment = self._all is not None
+        self.query_one(JobsHeader).set_sort(model.sort, table.show_environment)
+        table.rebuild()
+        self._update_summary()
+        self.refresh_banner()
+
     def action_toggle_all_environments(self) -> None:
         """Every open environment's jobs in one panel (read-only), or back to one."""
         if self._all is not None:
@@ -46,6 +86,13 @@ class ViewActions(PanelScreen):
             box.remove_class("visible")
         self.query_one(JobsTable).focus()
 
+    def _clear_filter_box(self) -> None:
+        """Empty and hide the filter box without filtering again (the caller rebuilds)."""
+        box = self.query_one("#filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = ""
+        box.remove_class("visible")
+
     def action_escape(self) -> None:
         """esc: clear the filter first (k9s, htop); pressed again, clear the marks."""
         box = self.query_one("#filter", Input)
@@ -72,10 +119,7 @@ class ViewActions(PanelScreen):
             model.status_filter = "all"
         if model.text_filter:
             narrowed.append("filter")
-            box = self.query_one("#filter", Input)
-            with box.prevent(Input.Changed):
-                box.value = ""
-            box.remove_class("visible")
+            self._clear_filter_box()
             model.text_filter = ""
         table.rebuild()
         table.show_first_of(event.keys)

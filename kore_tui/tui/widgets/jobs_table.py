@@ -132,6 +132,18 @@ class JobsTable(ScrollView, can_focus=True):
             if top <= row < bottom:
                 self.refresh(Region(0, row - top, self.size.width, 1))
 
+    _focus_moves = 0  # counts let_go(): a focus kept by a rebuild before it stands down
+
+    def _keep_focus(self, moves: int) -> None:
+        if moves == self._focus_moves:
+            self.focus()
+
+    def let_go(self) -> None:
+        """The focus leaves the panel on purpose (F2, a paste, ctrl+l): a rebuild's pending
+        re-focus must not bring it back (a drain 0.1 s later took it back from the ID box,
+        and the next typed ID ran as the panel's keys)."""
+        self._focus_moves += 1
+
     def show_first_of(self, keys: list[str]) -> None:
         """The cursor on the first of these rows that the panel shows."""
         shown = [i for k in keys if (i := self.model.index_of(k)) is not None]
@@ -142,10 +154,11 @@ class JobsTable(ScrollView, can_focus=True):
             self.call_after_refresh(self.scroll_to_cursor)
 
     def rebuild(self) -> None:
-        if self.has_focus:
+        # Not has_focus: it changes when the Blur event is handled, after a set_focus.
+        if self.screen.focused is self:
             # A re-layout (new virtual size plus a changed header) can make Textual hand the
             # focus to the next widget in the chain; the operator's focus stays here.
-            self.call_after_refresh(self.focus)
+            self.call_after_refresh(self._keep_focus, self._focus_moves)
         key = self.cursor_key
         self.model.rebuild()
         self._last_rebuild = time.monotonic()
