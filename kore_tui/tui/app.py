@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -22,6 +23,7 @@ from kore_tui.tui import termination
 from kore_tui.tui.config_saving import ConfigSaving
 from kore_tui.tui.palette import console_commands
 from kore_tui.tui.quitting import quit_question
+from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.screens.main import MainScreen
 from kore_tui.tui.screens.prompts import YesNo
 from kore_tui.tui.sessions import Sessions
@@ -80,6 +82,18 @@ class KoreApp(ConfigSaving):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- lifecycle ---------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        # A key's binding runs when the key reaches the app, after its widgets. One typed
+        # while an action works out its dialog (u Enter, a burst) ran the binding of the
+        # panel or the history below it (Enter: a job detail under the confirmation). Its
+        # binding is not run (a bell says so): the dialog is up a moment later. Runs
+        # before App._on_key (the subclass's handler first), whose default it prevents.
+        busy = self.screen_stack and not isinstance(self.screen, Dialog)
+        if busy and self.main.dialog_on_its_way:
+            event.prevent_default()
+            event.stop()
+            self.bell()
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(prefill=self._prefill)

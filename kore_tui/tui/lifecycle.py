@@ -70,6 +70,9 @@ def bounceable(job: Job) -> bool:
     return job.resource in ("model", "tool") and bool(job.model_id) and job.is_final
 
 
+LIFECYCLE_GROUP = "lifecycle"  # the workers of deploy, undo, bounce: their dialogs are awaited
+
+
 class Lifecycle:
     def __init__(self, screen: PanelScreen) -> None:
         self.screen = screen
@@ -90,7 +93,7 @@ class Lifecycle:
         redeploys (one redeployed since is left out)."""
         self.screen.run_worker(
             self._run(ids, kind, note, on_sent, undoing or [], after_confirm),
-            group="lifecycle",
+            group=LIFECYCLE_GROUP,
             exclusive=True,
             exit_on_error=False,
         )

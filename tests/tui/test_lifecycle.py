@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from kore_tui.core.job import Job, JobState
@@ -16,6 +17,7 @@ from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.deploy_form import DeployForm
+from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
@@ -129,8 +131,13 @@ async def test_undo_from_the_panel_redeploys_with_the_environment_profile(
         await until(pilot, lambda: all_final(app, 2))
         table = app.main.query_one(JobsTable)
         table.focus()
-        await pilot.press("a", "u")  # mark both, undo
+        # Mark both, undo, and an Enter typed at once (one burst): until the confirmation
+        # was up, Textual gave the Enter to the panel, which opened a job detail under it.
+        for key, character in (("a", "a"), ("u", "u"), ("enter", "\r")):
+            app.post_message(events.Key(key, character))
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.pause()
+        assert not any(isinstance(s, JobDetail) for s in app.screen_stack), app.screen_stack
         text = confirm_text(app)
         assert "Undo: redeploy 1 model(s) and 1 tool(s)" in text
         # What costs money, and where the parameters came from.

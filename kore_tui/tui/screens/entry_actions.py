@@ -72,7 +72,8 @@ class EntryActions(PanelScreen):
         if self.kore.read_only or env.read_only:
             self.notify(refusal(self.kore.read_only, env.name, "undeploy"), severity="error")
             return
-        pasted = await self._pasted_resources("undeploy")
+        with self.preparing_dialog():
+            pasted = await self._pasted_resources("undeploy")
         if pasted is None:
             return
         ids, docks = pasted

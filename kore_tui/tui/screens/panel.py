@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import cast
 
 from rich.text import Text
@@ -23,7 +24,7 @@ from kore_tui.core.job import ACTIVE_STATES, Job, JobState, utc_now
 from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import JobsModel, is_stopped, newest_by_resource
-from kore_tui.tui.lifecycle import Lifecycle
+from kore_tui.tui.lifecycle import LIFECYCLE_GROUP, Lifecycle
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.items_line import Item, ItemsLine
@@ -74,10 +75,30 @@ class PanelScreen(Screen[None]):
         self._batch_shown: Text | None = None
         self._opened = utc_now()  # a job's steps before this belong to an earlier run
         self.lifecycle = Lifecycle(self)
+        self._preparing = 0  # actions awaiting something before their dialog
 
     @property
     def kore(self) -> Console:
         return cast(Console, self.app)
+
+    @property
+    def dialog_on_its_way(self) -> bool:
+        """An action is working out the dialog it opens (parsing the box, asking the
+        engine, between the deploy form and its confirmation). Keys typed meanwhile went
+        to the panel ("u Enter" opened a job detail under the confirmation): the app
+        drops them (app.py), the dialog is up a moment later."""
+        workers = self.app.workers
+        return self._preparing > 0 or any(
+            worker.group == LIFECYCLE_GROUP and not worker.is_finished for worker in workers
+        )
+
+    @contextmanager
+    def preparing_dialog(self) -> Iterator[None]:
+        self._preparing += 1
+        try:
+            yield
+        finally:
+            self._preparing -= 1
 
     @property
     def writable(self) -> bool:
