@@ -500,6 +500,10 @@ async def test_a_cut_error_ends_in_an_ellipsis_on_screen(size: tuple[int, int]) 
         table = await panel_of(app, pilot)
         # More rows than fit: the scrollbar comes with the next layout.
         await until(pilot, lambda: table.scrollbars_enabled[0], 5)
+        await pilot.pause()
+        # The rows were as wide as the table, scrollbar included: 2 columns too wide for the
+        # room left of it, so a horizontal scrollbar took the panel's last row ("▏").
+        assert not table.scrollbars_enabled[1], "a horizontal scrollbar"
         right = table.scrollable_content_region.right
         job = next(j for j in app.main.model.jobs.values() if j.state is JobState.UNKNOWN)
         table.cursor = app.main.model.visible.index(job.key)

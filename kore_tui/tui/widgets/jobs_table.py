@@ -70,7 +70,7 @@ class JobsHeader(Widget):
 class JobsTable(ScrollView, can_focus=True):
     DEFAULT_CSS = f"""
     JobsTable {{ height: 1fr; background: $surface; scrollbar-gutter: stable;
-        scrollbar-size-vertical: {SCROLLBAR_COLUMNS}; }}
+        scrollbar-size-vertical: {SCROLLBAR_COLUMNS}; overflow-x: hidden; }}
     """
     BINDINGS = JOBS_TABLE_BINDINGS
 
@@ -162,7 +162,7 @@ class JobsTable(ScrollView, can_focus=True):
         key = self.cursor_key
         self.model.rebuild()
         self._last_rebuild = time.monotonic()
-        self.virtual_size = Size(self.size.width, len(self.model.visible))
+        self._set_virtual_size()
         if key is not None and (index := self.model.index_of(key)) is not None:
             self.cursor = index
         else:
@@ -291,7 +291,14 @@ class JobsTable(ScrollView, can_focus=True):
             self.cursor = int(self.scroll_offset.y) + y
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.model.visible))
+        self._set_virtual_size()
+
+    def _set_virtual_size(self) -> None:
+        # The rows are as wide as the room left of the scrollbar's reserved columns: the
+        # table's whole width was 2 columns too many, and a horizontal scrollbar took the
+        # panel's last row (a "▏" above the footer). Never scrolled sideways: columns fit.
+        width = max(0, self.size.width - SCROLLBAR_COLUMNS)
+        self.virtual_size = Size(width, len(self.model.visible))
 
     def on_focus(self) -> None:
         self.refresh()
