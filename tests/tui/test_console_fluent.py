@@ -623,6 +623,10 @@ async def test_history_shows_why_a_job_failed_at_every_width(
             assert "…" in row.split(shown, 1)[1][:3], row
         title = str(history.query_one("#title", Static).render())
         assert len(title) <= size[0] and "1 most recent job(s) in environment sim" in title
+        # What history is for comes first in its footer: at 80 columns u and Enter were
+        # left out, after "esc Back / clear filter  q Back".
+        footer = screen_lines(app)[-1]
+        assert all(key in footer for key in ("⏎ Detail", "u Undo", "/ Filter", "esc Back")), footer
 
 
 async def test_history_cursor_stays_on_its_job_when_new_jobs_arrive(

@@ -31,19 +31,22 @@ class HistoryTable(DataTable[object]):
     undoes) on a row the operator no longer saw."""
 
     BINDINGS = [
+        # The table's own Enter (select, shown nowhere) hid the screen's from the footer.
+        Binding("enter", "screen.detail", "Detail"),
         Binding("home", "scroll_top", "Top", show=False),
         Binding("end", "scroll_bottom", "Bottom", show=False),
     ]
 
 
 class HistoryScreen(Screen[None]):
+    # In the footer's order: what history is for first (at 80 columns the footer shows
+    # what fits whole, and "esc Back / clear filter  q Back" left out u and Enter).
     BINDINGS = [
-        Binding("escape", "back", "Back / clear filter"),
-        Binding("q", "close", "Back"),
-        Binding("enter", "detail", "Detail"),
+        Binding("u", "undo", "Undo", tooltip="Undo (redeploy) the job under the cursor"),
         Binding("slash", "filter", "Filter"),
         Binding("t", "toggle_scope", "This env / all"),
-        Binding("u", "undo", "Undo (redeploy)"),
+        Binding("escape", "back", "Back", tooltip="Clear the filter; pressed again, go back"),
+        Binding("q", "close", "Back", show=False),
     ]
     DEFAULT_CSS = """
     HistoryScreen DataTable { height: 1fr; }
@@ -222,7 +225,7 @@ class HistoryScreen(Screen[None]):
         self.load()  # the redeploy's row, at once rather than at the next 2 s refresh
 
     def on_data_table_row_selected(self) -> None:
-        self.action_detail()
+        self.action_detail()  # a click on a row
 
     def on_resize(self) -> None:
         if self._loaded or self._scope:
