@@ -194,6 +194,8 @@ async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
         await until(pilot, lambda: isinstance(app.screen, DeployForm))
         form = app.screen
         assert isinstance(form, DeployForm)
+        title = str(form.query_one("#title", Static).render())
+        assert title.startswith("Undo: redeploy · deploy parameters for 1 model(s)"), title
         form.query_one("#profile", Select).value = "gpu"  # fills every field
         await pilot.pause()
         assert form.query_one("#name", Input).value == "support-bot"
@@ -547,7 +549,7 @@ async def test_the_form_of_a_bounce_says_it_is_for_the_redeploy(lifesim: Simulat
         await pilot.press("ctrl+r")
         await until(pilot, lambda: isinstance(app.screen, DeployForm))
         title = str(app.screen.query_one("#title", Static).render())
-        assert title.startswith("Bounce: deploy parameters for 1 model(s) in sim"), title
+        assert title.startswith("Bounce · deploy parameters for 1 model(s) in sim"), title
         assert "undeployed first, then deployed again" in title
         await pilot.press("escape")
     assert counters(lifesim)["received"]["UNDEPLOY"] == {}

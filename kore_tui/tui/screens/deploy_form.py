@@ -102,7 +102,8 @@ class DeployForm(Dialog[ModelDeployParams | None]):
 
     def compose(self) -> ComposeResult:
         title = Text(
-            f"{self.verb}: deploy parameters for {len(self.model_ids)} model(s) in "
+            # "·", not ":": the verb may hold one ("Undo: redeploy: deploy parameters").
+            f"{self.verb} · deploy parameters for {len(self.model_ids)} model(s) in "
             f"{inert(self.env_name, 40)}",
             style="bold",
         )
