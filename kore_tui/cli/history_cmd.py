@@ -14,7 +14,7 @@ from kore_tui.core.journal import Journal
 def _run(args: argparse.Namespace) -> int:
     journal = Journal()
     try:
-        jobs = journal.history(args.env, args.limit)
+        jobs = journal.history(args.env, args.limit, with_timelines=True)
     finally:
         journal.close()
     if args.env and not jobs:

@@ -34,7 +34,16 @@ CSV_FIELDS = (
     "submittedAt",
     "updatedAt",
     "lastCheckedAt",
+    "timeline",
 )
+
+
+def _timeline_cell(steps: list[dict[str, object]]) -> str:
+    """The JSON's timeline in one cell: "at STATE: detail; at STATE; ..."."""
+    return "; ".join(
+        f"{step['at']} {step['state']}" + (f": {step['detail']}" if step["detail"] else "")
+        for step in steps
+    )
 
 
 def _csv_safe(value: object) -> object:
@@ -52,6 +61,7 @@ def render(jobs: list[Job], path: Path) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
+        row["timeline"] = _timeline_cell(row["timeline"])
         writer.writerow({k: _csv_safe(row.get(k)) for k in CSV_FIELDS})
     return buffer.getvalue().encode()
 

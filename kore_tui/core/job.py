@@ -155,4 +155,14 @@ class Job:
             "attempts": self.attempts,
             "lastCheckedAt": self.last_checked_at,
             "createdAt": self.created_at,
+            # Every state it went through, with why: a retried job's earlier attempt too.
+            "timeline": [
+                {
+                    "at": t.at,
+                    "state": t.state.value,
+                    "detail": t.detail,
+                    "httpStatus": t.http_status,
+                }
+                for t in self.timeline
+            ],
         }

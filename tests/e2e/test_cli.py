@@ -86,6 +86,9 @@ def test_200_undeploys_wait_json_and_exit_code(sim200: SimulatorThread) -> None:
     assert max(counters["undeployAccepted"].values()) == 1
     history = json.loads(kore("history", "--json", "--limit", "500").stdout)
     assert len(history["jobs"]) == 200
+    # Each job's timeline comes along (a retried job's earlier attempt is only there).
+    steps = [step["state"] for step in history["jobs"][0]["timeline"]]
+    assert steps[0] == "QUEUED" and steps[-1] == history["jobs"][0]["status"], steps
 
 
 def test_all_success_exits_0_and_second_run_reports_server_rejection() -> None:

@@ -515,6 +515,17 @@ async def test_a_retry_starts_its_checks_afresh() -> None:
         assert again.last_response is None and again.submitted_at is None
         await settle(engine)
         assert job_of(engine, job.key).polls >= 1
+        # The failed attempt is not lost (an operator's run: after a retry, history and the
+        # JSON showed only the new attempt): its dock status ID, end and error are in the
+        # timeline, the journal's too, and so in `history --json`.
+        said = f"attempt 1 ended FAILED ({failed.dock_status_id}): {failed.error}"
+        assert any(said in (step.detail or "") for step in job_of(engine, job.key).timeline)
+        journal = Journal()
+        try:
+            (row,) = journal.history(with_timelines=True)
+        finally:
+            journal.close()
+        assert any(said in (step["detail"] or "") for step in row.to_json()["timeline"])
     finally:
         await close(engine)
         await sim.stop()
