@@ -76,6 +76,9 @@ LIFECYCLE_GROUP = "lifecycle"  # the workers of deploy, undo, bounce: their dial
 class Lifecycle:
     def __init__(self, screen: PanelScreen) -> None:
         self.screen = screen
+        # The deploy form's last entries per (environment, models): given back when the
+        # same models need the form again (after Esc at the confirmation, say).
+        self._entered: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
 
     def start(
         self,
@@ -160,6 +163,7 @@ class Lifecycle:
                     plan.missing_reason,
                     kore.profiles.deploy_profiles,
                     verb=kind.verb,
+                    entered=self._entered.setdefault((env.name, tuple(sorted(plan.missing))), {}),
                 )
             )
             if params is None:

@@ -74,3 +74,25 @@ def test_detail_says_a_final_job_is_no_longer_tracked() -> None:
     assert "Tracking      yes" in detail_text(job).plain
     assert "Tracking      ended (final)" in detail_text(replace(job, state=JobState.FAILED)).plain
     assert "Tracking      stopped" in detail_text(replace(job, tracking=False)).plain
+
+
+def test_the_form_names_every_bad_field_at_once() -> None:
+    from kore_tui.tui.screens.deploy_form import form_problems, form_values
+
+    empty = form_problems({})
+    assert [p.field for p in empty] == [
+        "model_type",
+        "name",
+        "device_type",
+        "hyper_parameters.temperature",
+        "hyper_parameters.max_tokens",
+        "hyper_parameters.top_p",
+        "hyper_parameters.top_k",
+    ]
+    good = form_values(demo_profile())
+    assert form_problems(good) == []
+    crossed = form_problems({**good, "min_replicas": "5", "max_replicas": "2", "top_p": "7"})
+    assert [p.field for p in crossed] == [
+        "hyper_parameters.top_p",
+        "scaling_parameters.min_replicas",
+    ]

@@ -200,15 +200,35 @@ async def test_undo_from_history_with_the_form_refusing_an_out_of_range_value(
         await pilot.pause()
         assert form.query_one("#name", Input).value == "support-bot"
         form.query_one("#temperature", Input).value = "3.5"
+        form.query_one("#top_k", Input).value = "0"
         await pilot.click("#use")
         why = str(form.query_one("#why", Static).render())
+        # Every bad value at once, and the focus on the first (one per round trip before).
         assert "hyper_parameters.temperature must be a number from 0 to 2 (got 3.5)" in why
+        assert "hyper_parameters.top_k must be" in why, why
+        assert form.focused is form.query_one("#temperature", Input)
         assert isinstance(app.screen, DeployForm)
         assert counters(lifesim)["received"]["DEPLOY"] == {}
         form.query_one("#temperature", Input).value = "1.5"
+        form.query_one("#top_k", Input).value = "5"
         form.query_one("#max_replicas", Input).value = "2"
         form.query_one("#max_replicas", Input).focus()
         await pilot.press("enter")  # Enter in any field submits, like the button
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        # Esc at the confirmation, then u again: the form came back empty (an operator's
+        # run: 9 fields to type again to change one). It keeps what was entered for these
+        # models, and says so.
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, DeployForm))
+        again = app.screen
+        assert isinstance(again, DeployForm)
+        await pilot.pause()
+        assert again.query_one("#temperature", Input).value == "1.5"
+        assert again.query_one("#name", Input).value == "support-bot"
+        assert "as entered last" in str(again.query_one("#title", Static).render())
+        await pilot.click("#use")
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         text = confirm_text(app)
         assert "g5.xlarge, 1-2 replicas" in text and "the deploy form" in text

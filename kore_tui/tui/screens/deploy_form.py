@@ -67,6 +67,39 @@ def form_mapping(values: Mapping[str, str]) -> dict[str, Any]:
     return out
 
 
+# A valid value per field, put in place of a bad one to find the next bad one: the core
+# check stops at the first, and one error per "Use these" took 5 round trips for 5.
+_STAND_INS = {
+    "model_type": MODEL_TYPES[0],
+    "name": "stand-in",
+    "device_type": DEVICE_TYPES[0],
+    "temperature": "0",
+    "max_tokens": "1",
+    "top_p": "0",
+    "top_k": "1",
+    "min_replicas": "",  # empty optional numbers are left out
+    "max_replicas": "",
+}
+
+
+def form_problems(values: Mapping[str, str]) -> list[DeployParamsError]:
+    """Every field of the form that breaks a rule (the same checks as a profile's), in
+    the order the check meets them; empty when the form is good."""
+    trial = dict(values)
+    found: list[DeployParamsError] = []
+    for _ in range(len(_STAND_INS) + 1):
+        try:
+            parse_model_params(form_mapping(trial), source=SOURCE)
+            break
+        except DeployParamsError as exc:
+            found.append(exc)
+            key = exc.field.rsplit(".", 1)[-1]
+            if key not in _STAND_INS or trial.get(key) == _STAND_INS[key]:
+                break  # nothing to stand in for: report what was found
+            trial[key] = _STAND_INS[key]
+    return found
+
+
 def form_values(params: ModelDeployParams) -> dict[str, str]:
     """A profile's parameters as the form's texts."""
     out = {"model_type": params.model_type, "name": params.name, "device_type": params.device_type}
@@ -92,8 +125,12 @@ class DeployForm(Dialog[ModelDeployParams | None]):
         reason: str,
         profiles: Mapping[str, ModelDeployParams],
         verb: str = "Deploy",
+        entered: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
+        # What was entered last for these models (the caller's dict, updated when the form
+        # closes): Esc at the confirmation, then the action again, found the form empty.
+        self.entered = entered if entered is not None else {}
         self.verb = verb  # the action the parameters are for (Deploy, Undo: redeploy, Bounce)
         self.env_name = env_name
         self.model_ids = model_ids
@@ -108,6 +145,11 @@ class DeployForm(Dialog[ModelDeployParams | None]):
             style="bold",
         )
         title.append(f"\n{inert(self.reason, 300)}", style="dim")
+        if self.entered:
+            title.append(
+                "\nFilled in as entered last for these models (nothing was sent).",
+                style="italic",
+            )
         if self.verb == "Bounce":
             # An operator's run: a blank form titled "Deploy parameters" for a model that
             # is running, with no word that it is for the bounce's redeploy.
@@ -146,6 +188,8 @@ class DeployForm(Dialog[ModelDeployParams | None]):
                 yield Button("Use these", id="use", variant="primary")
 
     def on_mount(self) -> None:
+        if self.entered:
+            self.fill(self.entered)
         self.query_one("#profile" if self.profiles else "#model_type").focus()
 
     def values(self) -> dict[str, str]:
@@ -174,18 +218,26 @@ class DeployForm(Dialog[ModelDeployParams | None]):
         self.submit()
 
     def submit(self) -> None:
-        try:
-            params = parse_model_params(form_mapping(self.values()), source=SOURCE)
-        except DeployParamsError as exc:
-            self.query_one("#why", Static).update(Text(f"{exc}; nothing was sent."))
+        values = self.values()
+        if problems := form_problems(values):
+            lines = "\n".join(f"{exc}" for exc in problems)
+            self.query_one("#why", Static).update(Text(f"{lines}\nNothing was sent."))
+            first = problems[0].field.rsplit(".", 1)[-1]
+            if widgets := self.query(f"#{first}"):
+                widgets.first().focus()
             return
+        self._close(parse_model_params(form_mapping(values), source=SOURCE))
+
+    def _close(self, params: ModelDeployParams | None) -> None:
+        self.entered.clear()
+        self.entered.update(self.values())
         self.dismiss(params)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "use":
             self.submit()
         else:
-            self.dismiss(None)
+            self._close(None)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._close(None)
