@@ -22,7 +22,13 @@ from collections.abc import Callable
 from typing import Any
 
 from kore_tui.core.admission import Admission
-from kore_tui.core.job import BOUNCE_INCOMPLETE, BOUNCE_REDEPLOYED, Job, JobState
+from kore_tui.core.job import (
+    BOUNCE_INCOMPLETE,
+    BOUNCE_REDEPLOYED,
+    BOUNCE_STOPPED,
+    Job,
+    JobState,
+)
 from kore_tui.core.job_writer import JobWriter, transitioned
 from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.resources import Action
@@ -98,7 +104,7 @@ class Bounces:
             why = f" ({inert(job.error, 200)})" if job.error else ""
             self._stop(
                 job,
-                f"bounce stopped: the undeploy ended {job.state.value}{why}; "
+                f"{BOUNCE_STOPPED}the undeploy ended {job.state.value}{why}; "
                 "the redeploy was not sent",
             )
             return
@@ -125,7 +131,7 @@ class Bounces:
             except JournalError as exc:
                 self._stop(
                     job,
-                    f"bounce stopped: the redeploy could not be recorded ({exc}); it was not sent",
+                    f"{BOUNCE_STOPPED}the redeploy could not be recorded ({exc}); it was not sent",
                 )
                 return
         if blocked:
@@ -133,7 +139,7 @@ class Bounces:
             if existing.parent != job.key:
                 self._stop(
                     job,
-                    f"bounce stopped: {job.model_id} already has a "
+                    f"{BOUNCE_STOPPED}{job.model_id} already has a "
                     f"{existing.state.value} {existing.action} job; the redeploy was "
                     "not sent",
                 )

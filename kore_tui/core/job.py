@@ -66,6 +66,9 @@ class Transition:
 # error_kind of a bounce whose undeploy is SUCCESS and whose redeploy was never sent.
 BOUNCE_INCOMPLETE = "bounce_incomplete"
 BOUNCE_REDEPLOYED = "bounce_redeployed"  # ... and a later deploy of its resource succeeded
+# How the error of a bounce's first half that ended without its redeploy begins (bounce.py
+# writes it): once decided, its ``then`` is cleared, and this is what still says "bounce".
+BOUNCE_STOPPED = "bounce stopped: "
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,14 @@ class Job:
         process stopped, or the redeploy could not be admitted): the resource is down
         although the row reads SUCCESS."""
         return self.error_kind == BOUNCE_INCOMPLETE and self.state is JobState.SUCCESS
+
+    @property
+    def bounce_stopped(self) -> bool:
+        """A bounce's first half that ended without its redeploy: stopped by its own end,
+        or by a live job of its resource, or stranded when its process stopped."""
+        return self.error_kind in (BOUNCE_INCOMPLETE, BOUNCE_REDEPLOYED) or (
+            self.error or ""
+        ).startswith(BOUNCE_STOPPED)
 
     @property
     def status_label(self) -> str:

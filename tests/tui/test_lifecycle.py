@@ -17,9 +17,10 @@ from kore_tui.simulator import SimulatorThread
 from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.deploy_form import DeployForm
-from kore_tui.tui.screens.detail import JobDetail
+from kore_tui.tui.screens.detail import JobDetail, detail_text
 from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.widgets.id_entry import IdEntry
+from kore_tui.tui.widgets.job_columns import row_cells
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.conftest import sim_config
 from tests.helpers import admin_sync
@@ -309,6 +310,11 @@ async def test_bounce_with_a_failed_first_half_never_sends_the_redeploy(
         assert sent["UNDEPLOY"] == {failing: 1, fine: 1}
         # The table shows the model on its next (throttled) rebuild, not at once.
         await until(pilot, lambda: "bounce stopped" in screen_text(app))
+        # Still a bounce's first half, in the panel, history and the detail: a stopped
+        # bounce read as a plain UNDEPLOY, its detail "Bounce  -" (an operator's run).
+        assert row_cells(stopped, 0.0)["action"][0] == "UNDEPLOY ↻"
+        said = detail_text(stopped).plain
+        assert "first half of a bounce that stopped: the redeploy was not sent" in said, said
 
 
 async def test_read_only_refuses_every_action_and_says_so(lifesim: SimulatorThread) -> None:

@@ -26,6 +26,8 @@ def _bounce(job: Job) -> str | None:
     if job.parent:
         # Not the undeploy's job key: an internal handle that no other view shows.
         return "second half: the redeploy, sent once this resource's undeploy was verified SUCCESS"
+    if job.bounce_stopped:
+        return "first half of a bounce that stopped: the redeploy was not sent (Error says why)"
     return None
 
 

@@ -106,7 +106,7 @@ def action_text(job: Job, bounced: bool = False) -> str:
     """UNDEPLOY / DEPLOY; ↻ marks either half of a bounce (the detail view says which).
     ``bounced``: a job is the parent of another (a first half whose redeploy is queued:
     its ``then`` is cleared then, and the mark went with it)."""
-    bounce = " ↻" if job.then or job.parent or bounced else ""
+    bounce = " ↻" if job.then or job.parent or bounced or job.bounce_stopped else ""
     return inert(job.action or "-", 20) + bounce
 
 
