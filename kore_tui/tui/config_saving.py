@@ -36,7 +36,10 @@ class ConfigSaving(EnvLifecycle):
             return
         self.push_screen(
             EnvironmentPicker(
-                config.environments, config.default, self.env.name if self.env else None
+                config.environments,
+                config.default,
+                self.env.name if self.env else None,
+                self.sessions.active_elsewhere(),
             ),
             self._picked,
         )

@@ -202,3 +202,25 @@ async def test_quit_with_active_jobs_asks_and_detail_stays_live() -> None:
             await until(pilot, lambda: not app.is_running)
     finally:
         slow.stop()
+
+
+async def test_the_picker_stops_at_its_first_and_last_environment(
+    simenv: SimulatorThread,
+) -> None:
+    """Down from the last environment wrapped to the first: an operator pressed it once too
+    often and landed on prod, the protected default."""
+    write_config(
+        'default = "prod"\n'
+        + env_block("prod", simenv.url, "protected = true")
+        + env_block("stage", simenv.url)
+    )
+    app = make_app("stage")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await pilot.press("f2")
+        options = app.screen.query_one("#envs", OptionList)
+        assert options.highlighted == 1  # stage, the one on screen
+        await pilot.press("down")
+        assert options.highlighted == 1
+        await pilot.press("up", "up")
+        assert options.highlighted == 0

@@ -424,13 +424,17 @@ def test_failed_and_error_differ_by_more_than_a_shade_and_tags_have_contrast() -
         assert any(" on " in style for style in styles), f"{flag}: no own background"
 
 
-def test_the_picker_marks_the_environment_that_is_open() -> None:
-    """An operator's run: the picker listed prod and staging alike, whichever was open."""
+def test_the_picker_marks_the_environment_on_screen_and_those_still_working() -> None:
+    """An operator's run: the picker listed prod and staging alike, whichever was open.
+    Then: "open" marked the one on screen only, and read as the opposite of environments
+    whose engines still track jobs in the background (they had no mark)."""
     from kore_tui.tui.screens.environments import env_label
 
     env = Environment("prod", "https://a.kore.ai")
-    assert "open" in env_label(env, default=False, current=True).plain
-    assert "open" not in env_label(env, default=False).plain
+    assert "on screen" in env_label(env, default=False, current=True).plain
+    assert "on screen" not in env_label(env, default=False).plain
+    assert "3 active" in env_label(env, default=False, active=3).plain
+    assert "active" not in env_label(env, default=False, current=True).plain
 
 
 @pytest.mark.parametrize("size", [(80, 24), (250, 70)])

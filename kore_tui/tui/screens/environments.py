@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from rich.text import Text
@@ -34,9 +35,12 @@ def env_label(
     name_width: int = 20,
     host_width: int = 44,
     current: bool = False,
+    active: int = 0,
 ) -> Text:
     """One row of the picker; columns only as wide as the longest name and host, so the
-    flags (PROTECTED above all) stay on screen at 80 columns. ``current``: the one open."""
+    flags (PROTECTED above all) stay on screen at 80 columns. ``current``: the one on
+    screen; ``active``: jobs its engine still tracks in the background (another one is on
+    screen: "open" on one row only read as if the others had stopped)."""
     text = Text()
     text.append(" ● ", style=f"bold {rich_colour(env.colour)}")
     text.append(f"{inert(env.name, 40):<{name_width}}", style="bold")
@@ -44,7 +48,8 @@ def env_label(
     # Tags carry their own foreground and background: legible on any theme and on the
     # highlighted row (a bare colour on the highlight was grey on bright green).
     for flag, on, style in (
-        ("open", current, "black on white"),
+        ("on screen", current, "black on white"),
+        (f"{active} active", active > 0 and not current, "black on green"),
         ("default", default, "black on cyan"),
         ("PROTECTED", env.protected, "white on red"),
         ("READ-ONLY", env.read_only, "black on yellow"),
@@ -53,6 +58,19 @@ def env_label(
             text.append(" ")
             text.append(f" {flag} ", style=f"bold {style}")
     return text
+
+
+class EnvironmentList(OptionList):
+    """Up and down stop at the first and the last environment: down from the last wrapped
+    to the first, and an operator pressing it once too often landed on prod."""
+
+    def action_cursor_down(self) -> None:
+        if self.highlighted is None or self.highlighted < self.option_count - 1:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.highlighted is None or self.highlighted > 0:
+            super().action_cursor_up()
 
 
 class EnvironmentPicker(Dialog[PickerResult | None]):
@@ -64,12 +82,17 @@ class EnvironmentPicker(Dialog[PickerResult | None]):
     ]
 
     def __init__(
-        self, environments: dict[str, Environment], default: str | None, current: str | None
+        self,
+        environments: dict[str, Environment],
+        default: str | None,
+        current: str | None,
+        active: Mapping[str, int] | None = None,
     ) -> None:
         super().__init__()
         self.environments = environments
         self.default = default
         self.current = current
+        self.active = dict(active or {})  # live jobs per environment not on screen
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -80,7 +103,12 @@ class EnvironmentPicker(Dialog[PickerResult | None]):
             options = [
                 Option(
                     env_label(
-                        env, name == self.default, name_width, host_width, name == self.current
+                        env,
+                        name == self.default,
+                        name_width,
+                        host_width,
+                        name == self.current,
+                        self.active.get(name, 0),
                     ),
                     id=name,
                 )
@@ -88,7 +116,7 @@ class EnvironmentPicker(Dialog[PickerResult | None]):
             ]
             if not options:
                 yield Label("No environments yet: press n to add one.", classes="dim")
-            yield OptionList(*options, id="envs")
+            yield EnvironmentList(*options, id="envs")
             with Horizontal(classes="buttons"):
                 yield Button("New", id="add")
                 yield Button("Edit", id="edit")
