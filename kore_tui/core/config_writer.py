@@ -162,6 +162,10 @@ def put_environment(
         else:
             table = tomlkit.table()
             _write_environment(table, env)
+            if list(doc)[-1] != "environments":
+                # A table follows the environments: set the new one apart from it (it was
+                # written right against "[deploy_profiles.gpu]").
+                table.add(tomlkit.nl())
             envs[env.name] = table
         _set_default(doc, config, env.name, default)
         result = config.with_environment(env)

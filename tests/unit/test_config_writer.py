@@ -68,6 +68,21 @@ def test_adding_an_environment_keeps_every_comment_and_the_order() -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_a_new_environment_is_set_apart_from_the_tables_around_it() -> None:
+    """An operator's run: the new [environments.qa] was written right against the next
+    table ("protected = true\n[deploy_profiles.gpu]"): valid, untidy in a file people read."""
+    profiles = (
+        '\n[deploy_profiles.gpu]\nmodel_type = "openSource"\nname = "x"\n'
+        'device_type = "g5.xlarge"\n[deploy_profiles.gpu.hyper_parameters]\n'
+        "temperature = 0.5\nmax_tokens = 64\ntop_p = 1\ntop_k = 5\n"
+    )
+    path = write(HAND_WRITTEN + profiles)
+    put_environment(Environment("qa", "https://qa.kore.ai", protected=True), expected=MISSING)
+    text = path.read_text()
+    assert "\n\n[environments.qa]\n" in text and "true\n\n[deploy_profiles.gpu]" in text, text
+    assert text.startswith(HAND_WRITTEN) and text.endswith(profiles)
+
+
 def test_editing_one_environment_changes_only_its_changed_keys() -> None:
     path = write(HAND_WRITTEN)
     prod = load_config().environments["prod"]
