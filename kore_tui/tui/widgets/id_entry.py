@@ -30,6 +30,7 @@ from textual.widgets.text_area import Edit, EditResult
 from textual.worker import get_current_worker
 
 from kore_tui.core.ids import IdParser, ParsedIds, parse_ids
+from kore_tui.tui.widgets.fit_row import show_what_fits
 from kore_tui.tui.widgets.safe_text import SafeTextArea
 
 # The reasons panel scrolls; past this many, a count (a 100k-token paste must stay cheap).
@@ -182,7 +183,7 @@ class IdEntry(Vertical):
     IdEntry #feedback-scroll { width: 2fr; height: 100%; }
     IdEntry #feedback { width: 100%; height: auto; padding: 0 1; }
     IdEntry #buttons { height: 1; width: 100%; }
-    IdEntry #buttons Button { width: auto; min-width: 10; height: 1; border: none;
+    IdEntry #buttons Button { width: auto; min-width: 0; height: 1; border: none;
         margin: 0 1 0 0; padding: 0 1; }
     /* A write in a read-only environment: Textual's disabled button only dims the text,
        and a red Undeploy still looked live. */
@@ -217,7 +218,8 @@ class IdEntry(Vertical):
             yield ClickButton("Deploy 0", id="deploy", variant="warning")
             yield ClickButton("Bounce 0", id="bounce", variant="warning")
             yield ClickButton("Watch 0", id="watch", variant="primary")
-            yield ClickButton("Load file", id="load")
+            # "Load", not "Load file": at 80 columns with 10+ IDs, Clear did not fit.
+            yield ClickButton("Load", id="load")
             yield ClickButton("Clear", id="clear")
 
     @property
@@ -334,4 +336,15 @@ class IdEntry(Vertical):
         # "Undeploy 12" wrapped the count out of sight): measure each button again.
         for button in self.query("#buttons Button"):
             button.refresh(layout=True)
+        self._show_whole_buttons()
         self.post_message(self.Parsed(parsed))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_whole_buttons)  # once the row has its new width
+
+    def _show_whole_buttons(self) -> None:
+        """At 60 columns the row ended in "Watch 0     Loa": the last buttons give way
+        (ctrl+o and ctrl+l do what Load and Clear do; the title and F1 say so)."""
+        row = self.query_one("#buttons")
+        if row.size.width:
+            show_what_fits(self.query("#buttons Button"), row.size.width, row.size)

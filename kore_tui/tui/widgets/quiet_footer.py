@@ -7,18 +7,18 @@ Each re-build mounts a dozen widgets and re-lays out the screen: ~10 ms of the U
 thread, ~10 times per console test. This one compares what it would show with what it
 shows, and keeps its keys when they are the same.
 
-It also shows only the keys that fit whole: Footer lets the last ones run under the
-command palette key (docked right), which at 60 columns showed "f3 Hi▏^p palettel", a
-cut key and, in the last column, a letter of the next one. The keys that do not fit are
-hidden (F1 lists every key) and come back when the terminal is wide enough.
+It also shows only the keys that fit whole (widgets/fit_row.py): Footer lets the last
+ones run under the command palette key (docked right), which at 60 columns showed
+"f3 Hi▏^p palettel", a cut key and, in the last column, a letter of the next one.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer
+
+from kore_tui.tui.widgets.fit_row import natural_width, show_what_fits
 
 PALETTE_CLASS = "-command-palette"  # Footer's class for the command palette's key
 
@@ -58,27 +58,13 @@ class QuietFooter(Footer):
     def on_resize(self) -> None:
         self._show_whole_keys()
 
-    def _natural_width(self, widget: Widget) -> int:
-        """The cells ``widget`` takes when shown (content, padding, border and margin),
-        whether or not it is shown now."""
-        styles = widget.styles
-        content = widget.get_content_width(self.size, self.size)
-        return content + styles.gutter.width + styles.margin.width
-
     def _show_whole_keys(self) -> None:
         if not self.is_attached:
             return
         keys = [child for child in self.children if PALETTE_CLASS not in child.classes]
-        room = self.size.width - sum(
-            self._natural_width(child) for child in self.children if PALETTE_CLASS in child.classes
-        )
-        used = 0
-        fits = True
-        for key in keys:  # in order: once one does not fit, none after it is shown
-            used += self._natural_width(key)
-            fits = fits and used <= room
-            if key.display != fits:
-                key.display = fits
+        palette = [child for child in self.children if PALETTE_CLASS in child.classes]
+        room = self.size.width - sum(natural_width(child, self.size) for child in palette)
+        show_what_fits(keys, room, self.size)
 
     async def recompose(self) -> None:
         # Footer.bindings_changed queues a rebuild after the next refresh; at start-up the
