@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
@@ -350,6 +350,10 @@ async def test_every_modal_fits_80x24(which: str) -> None:
             assert fully_visible(app, button), f"{which}: button {button.label} is cut"
         for warning in screen.query(".warning"):
             assert fully_visible(app, warning), f"{which}: the warning is cut"
+        # Every field and box without scrolling: at 100x30 the environment editor had
+        # Read-only and Default below the fold, at 80x24 every box (3-row fields).
+        for field in [*screen.query(Checkbox), *screen.query(Input)]:
+            assert fully_visible(app, field), f"{which}: {field.id} is below the fold"
         for text in screen.query(Static).filter(".dialog > Static"):
             if text.parent is not None and text.parent.has_class("tall"):
                 continue  # help and detail scroll by design; their frame is checked above

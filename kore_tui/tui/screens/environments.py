@@ -185,49 +185,70 @@ class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
         env = self.env
         with Vertical(classes="dialog editor"):
             yield Label("Edit environment" if env else "New environment")
+            # One labelled row per field: the fields were 3-row boxes named only by their
+            # placeholders, so an edit showed "prod", a URL and "red" with no names, and at
+            # 100x30 Read-only and Default were below the fold.
             with VerticalScroll(classes="body"):
-                yield SafeInput(
-                    value=env.name if env else "",
-                    placeholder="name (e.g. prod)",
-                    id="name",
-                    disabled=env is not None,
-                )
-                yield SafeInput(
-                    value=env.host if env else "",
-                    id="host",
-                    placeholder="https://agent-platform.kore.ai",
-                )
-                # A colour the file spells otherwise (a hex value) is offered as it is, or
-                # saving an unchanged environment would turn it blue.
-                colours = list(COLOURS)
-                if env and env.colour not in colours:
-                    colours.append(env.colour)
-                yield Select(
-                    [(c, c) for c in colours],
-                    value=env.colour if env else "blue",
-                    id="colour",
-                    allow_blank=False,
-                )
-                yield SafeInput(
-                    value=env.key_env or "" if env else "",
-                    id="key_env",
-                    placeholder="key from environment variable (optional, e.g. KORE_PROD_KEY)",
-                )
-                yield SafeInput(
-                    password=True,
-                    id="key",
-                    placeholder="API key (optional; kept in memory unless remembered)",
-                )
+                yield from self._fields(env)
                 with Grid(id="flags", classes="flags"):
-                    yield Checkbox("Show key", id="reveal")
-                    yield Checkbox("Remember key", id="remember")
-                    yield Checkbox("Protected", value=bool(env and env.protected), id="protected")
-                    yield Checkbox("Read-only", value=bool(env and env.read_only), id="read_only")
-                    yield Checkbox("Default", value=self.is_default, id="default")
+                    yield Checkbox("Show key", id="reveal", compact=True)
+                    yield Checkbox("Remember key", id="remember", compact=True)
+                    yield Checkbox(
+                        "Protected", value=bool(env and env.protected), id="protected", compact=True
+                    )
+                    yield Checkbox(
+                        "Read-only", value=bool(env and env.read_only), id="read_only", compact=True
+                    )
+                    yield Checkbox("Default", value=self.is_default, id="default", compact=True)
             yield Static("", id="error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
+
+    def _fields(self, env: Environment | None) -> ComposeResult:
+        with Grid(classes="fields"):
+            yield Label("Name")
+            yield SafeInput(
+                value=env.name if env else "",
+                placeholder="e.g. prod",
+                id="name",
+                disabled=env is not None,
+                compact=True,
+            )
+            yield Label("Host")
+            yield SafeInput(
+                value=env.host if env else "",
+                id="host",
+                placeholder="https://agent-platform.kore.ai",
+                compact=True,
+            )
+            yield Label("Colour")
+            # A colour the file spells otherwise (a hex value) is offered as it is, or
+            # saving an unchanged environment would turn it blue.
+            colours = list(COLOURS)
+            if env and env.colour not in colours:
+                colours.append(env.colour)
+            yield Select(
+                [(c, c) for c in colours],
+                value=env.colour if env else "blue",
+                id="colour",
+                allow_blank=False,
+                compact=True,
+            )
+            yield Label("Key variable")
+            yield SafeInput(
+                value=env.key_env or "" if env else "",
+                id="key_env",
+                placeholder="optional: the key from this environment variable",
+                compact=True,
+            )
+            yield Label("API key")
+            yield SafeInput(
+                password=True,
+                id="key",
+                placeholder="optional; kept in memory unless remembered",
+                compact=True,
+            )
 
     def on_mount(self) -> None:
         self.query_one("#host" if self.env else "#name", Input).focus()
