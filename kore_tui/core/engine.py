@@ -40,6 +40,7 @@ from kore_tui.core.engine_setup import EngineSetup
 from kore_tui.core.ids import DOCK_STATUS_PREFIX, MODEL_PREFIX, path_segment
 from kore_tui.core.job import Job, JobState, utc_now
 from kore_tui.core.job_commands import ReadOnlyError
+from kore_tui.core.key_check import probe_key
 from kore_tui.core.lease import is_alive
 from kore_tui.core.resources import Action
 from kore_tui.core.secret import Secret
@@ -284,6 +285,10 @@ class Engine(EngineSetup):
     @property
     def auth_blocked(self) -> bool:
         return self._host.health.auth_error is not None
+
+    async def check_key(self) -> None:
+        """Ask the platform once whether the key is accepted (core/key_check.py)."""
+        await probe_key(self.client, self._host, self._auth)
 
     @property
     def held_keys(self) -> frozenset[str]:

@@ -92,6 +92,10 @@ class AuthHold:
             self._blocks_polls = True
         self.keys.add(key)
 
+    def refuse_all(self) -> None:
+        """The key was refused before any job (the console's check at connect)."""
+        self._blocks_posts = self._blocks_polls = True
+
     def release(self) -> set[str]:
         """A new key: nothing is blocked any more; returns the keys that were held."""
         held, self.keys = self.keys, set()

@@ -27,6 +27,7 @@ class AdminRoutes:
         router.add_post("/_sim/reset", self.reset)
         router.add_post("/_sim/force", self.force)
         router.add_post("/_sim/outcomes", self.outcomes)
+        router.add_post("/_sim/key", self.rotate_key)
 
     async def counters(self, request: web.Request) -> web.StreamResponse:
         """Per action and resource: "received", every POST that arrived (faults included);
@@ -74,6 +75,16 @@ class AdminRoutes:
                 ]
             }
         )
+
+    async def rotate_key(self, request: web.Request) -> web.StreamResponse:
+        """The platform's key changes (revoked, rotated): from now on only ``apiKey`` is
+        accepted, on every route (this one too)."""
+        body = await request.json()
+        key = body.get("apiKey") if isinstance(body, dict) else None
+        if not isinstance(key, str) or not key:
+            return web.json_response({"error": "apiKey: a non-empty string"}, status=400)
+        self.sim.config.api_key = key
+        return web.json_response({"ok": True})
 
     async def requests(self, request: web.Request) -> web.StreamResponse:
         return web.json_response({"requests": list(self.sim.state.request_log)})
