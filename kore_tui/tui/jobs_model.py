@@ -144,8 +144,11 @@ class JobsModel:
                 self.dirty = True
             else:
                 self._uncount(old)
-                if old.state is not job.state and (
-                    self.status_filter != "all" or self.sort == "status"
+                # Rebuilt when the change moves the job in or out of the view (not only a
+                # new state: a bounce found stranded keeps SUCCESS and leaves "success";
+                # an error can come to match the text filter), or in the status order.
+                if (self.sort == "status" and old.state is not job.state) or (
+                    self._filtered and self._matches(old) != self._matches(job)
                 ):
                     self.dirty = True
             self.counts[job.state] += 1
@@ -174,6 +177,10 @@ class JobsModel:
             self.stopped[job.state] -= 1
 
     # -- view --------------------------------------------------------------------------
+
+    @property
+    def _filtered(self) -> bool:
+        return self.status_filter != "all" or bool(self.text_filter)
 
     def _matches(self, job: Job) -> bool:
         if not in_view(job, self.status_filter):

@@ -76,6 +76,32 @@ def test_a_bounce_that_left_its_model_down_is_a_problem_not_a_success() -> None:
     assert cells["status"][1] == STATE_STYLES[JobState.FAILED]
 
 
+def test_a_change_that_moves_a_job_in_or_out_of_the_view_rebuilds_it() -> None:
+    """Only a change of state re-filtered the rows: a SUCCESS undeploy found stranded by
+    its bounce (state kept, error_kind set) stayed in "view: success" and out of
+    "problems", and a job whose error came to match the text filter stayed hidden."""
+    model = JobsModel()
+    model.status_filter = "success"
+    model.apply([job(1, JobState.SUCCESS)])
+    model.rebuild()
+    assert model.visible == ["k1"] and not model.dirty
+    stranded = replace(job(1, JobState.SUCCESS, "bounce incomplete"), error_kind=BOUNCE_INCOMPLETE)
+    model.apply([stranded])
+    assert model.dirty
+    model.rebuild()
+    assert model.visible == []
+    model.status_filter, model.text_filter = "all", "conflict"
+    model.apply([job(2, JobState.ERROR)])
+    model.rebuild()
+    assert model.visible == []
+    model.apply([job(2, JobState.ERROR, "HTTP 409 CONFLICT")])
+    assert model.dirty
+    model.rebuild()
+    assert model.visible == ["k2"]
+    model.apply([job(2, JobState.ERROR, "HTTP 409 CONFLICT: again")])
+    assert not model.dirty, "a change that keeps the job where it is needs no rebuild"
+
+
 def test_changed_rows_are_reported_by_visible_index() -> None:
     model = JobsModel()
     model.apply([job(1, JobState.IN_PROGRESS), job(2, JobState.IN_PROGRESS)])
