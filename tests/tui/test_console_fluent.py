@@ -687,3 +687,29 @@ async def test_a_re_check_while_paused_says_nothing_is_sent(
             await pilot.press("r")
             await until(pilot, lambda: any("queued: paused" in m for m in messages(app)))
             assert not any(m.startswith("Re-checking") for m in messages(app))
+
+
+async def test_keys_of_a_burst_reach_the_form_in_the_order_they_were_typed() -> None:
+    """An operator's run (tmux, a laggy link): "1 0 BackSpace 2" left 10 in a field, and
+    "3.5 Tab 9999 Tab 2" put 3.599992 in one field: Textual gives printable keys to the
+    field at once but runs its other keys (BackSpace, Enter, the arrows) and Tab as
+    bindings, once the key has bubbled up to the app, after the keys typed next."""
+    from textual import events
+
+    from kore_tui.tui.screens.environments import EnvironmentEditor
+
+    app = scene_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        editor = EnvironmentEditor()
+        await app.push_screen(editor)
+        await pilot.pause()
+        assert app.focused is editor.query_one("#name", Input)
+        burst = ["d", "e", "x", "backspace", "v", "tab", "h", "t", "t", "left", "backspace"]
+        for key in burst:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await until(pilot, lambda: editor.query_one("#host", Input).value != "", 5)
+        await pilot.pause()
+        assert editor.query_one("#name", Input).value == "dev"
+        assert editor.query_one("#host", Input).value == "ht"
+        assert app.focused is editor.query_one("#host", Input)

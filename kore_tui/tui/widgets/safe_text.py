@@ -20,10 +20,41 @@ from kore_tui.core.text import scrub, strip_escapes
 
 
 class SafeInput(Input):
-    """A one-line Input whose value is always scrubbed."""
+    """A one-line Input whose value is always scrubbed, and whose keys keep their order.
+
+    Textual gives a printable key to the field at once, but resolves every other key
+    (BackSpace, the arrows, Enter, Tab, Escape) through the bindings when the key has
+    bubbled up to the app: in a burst (tmux, a paste of keystrokes, a laggy link) the keys
+    typed after it got there first. "1 0 BackSpace 2" left 10 in Max replicas; "3.5 Tab
+    9999" put 3.59999 in Temperature. Here the field resolves those keys when they come,
+    through the same bindings (the field's, its dialog's, the app's), so the burst is
+    applied in the order typed: "sim Escape Enter" cancels, it never sends. A key routed
+    here before a Tab moved the focus on follows the focus; one routed here before an
+    Escape closed the dialog is dropped (it was typed for the dialog)."""
 
     def validate_value(self, value: str) -> str:
         return scrub(value)
+
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if not screen.is_current:
+            self._taken(event)
+            return
+        focused = screen.focused
+        if focused is not None and focused is not self:
+            self._taken(event)
+            focused.post_message(events.Key(event.key, event.character))
+            return
+        if not event.is_printable:
+            self._taken(event)
+            # What App._on_key does once the key has bubbled up to it, done now.
+            await self.app._check_bindings(event.key)
+        # A printable key: Input's own handler inserts it.
+
+    @staticmethod
+    def _taken(event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()  # not Input._on_key as well
 
 
 class SafeTextArea(TextArea):
