@@ -106,14 +106,31 @@ def _ours(engine: Engine, keys: set[str]) -> list[Job]:
     return [j for j in engine.store.snapshot() if j.key in current]
 
 
-def interrupted_hint(env: Environment) -> Callable[[list[Job]], None]:
+def interrupted_hint(env: Environment, as_json: bool = False) -> Callable[[list[Job]], None]:
+    """What a run stopped by Ctrl-C (or SIGTERM) leaves: the jobs as ``--json`` prints them
+    (the contract is one document, interrupted or not: it printed nothing), and how to go
+    on. The jobs sent are followed by ``status --wait``; the ones never sent are not (it
+    ends them ERROR "never sent"): an operator's run was told to resume 6,848 jobs, 6,670
+    of which had never left."""
+
     def hint(jobs: list[Job]) -> None:
+        if as_json:
+            print_jobs(jobs, True)
         open_jobs = [j for j in jobs if not j.is_final]
-        print(
-            f"kore-tui: {len(open_jobs)} job(s) not final are kept in the journal; resume "
-            f"with: kore-tui status --env {env.name} --wait",
-            file=sys.stderr,
-        )
+        never_sent = [j for j in open_jobs if j.state is JobState.QUEUED and not j.dock_status_id]
+        sent = len(open_jobs) - len(never_sent)
+        if sent:
+            print(
+                f"kore-tui: {sent} job(s) sent and not final are kept in the journal; follow "
+                f"them with: kore-tui status --env {env.name} --wait",
+                file=sys.stderr,
+            )
+        if never_sent:
+            print(
+                f"kore-tui: {len(never_sent)} job(s) never sent; run the same command again "
+                "to send them (what was sent is followed, not sent twice)",
+                file=sys.stderr,
+            )
         # A bounce's redeploy is sent only by the run that undeployed: this one is ending.
         for job in jobs:
             if job.then and job.model_id:
@@ -147,7 +164,7 @@ def run_and_report(
 
     async def main() -> int:
         jobs = await run_engine(
-            env, key, settings, started, wait=wait, on_interrupt=interrupted_hint(env)
+            env, key, settings, started, wait=wait, on_interrupt=interrupted_hint(env, as_json)
         )
         print_jobs(jobs, as_json)
         code = exit_code_for(jobs, waited=wait)

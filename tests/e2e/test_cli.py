@@ -319,6 +319,45 @@ def test_sigint_stops_cleanly_and_says_how_to_resume() -> None:
         assert _journal_counts() == {"IN_PROGRESS": 20}
 
 
+def test_sigint_under_json_still_prints_one_document_and_tells_sent_from_never_sent() -> None:
+    """An operator's run: Ctrl-C on a --json undeploy of 6,848 IDs printed nothing on
+    stdout (the contract: exactly one JSON document), and the hint sent all 6,848 to
+    `status --wait`, which can only follow the 178 that were sent (the rest end ERROR
+    "never sent")."""
+    slow = FAST_SETTINGS.replace("requests_per_second = 0", "requests_per_second = 4")
+    with SimulatorThread(sim_config(models=20, job_seconds=(30.0, 30.0))) as s:
+        write_config(s.url, settings=slow)
+        env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--json"]
+            + s.model_ids,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_ctrl_c_as_in_a_terminal,
+        )
+        until_sync(lambda: _journal_counts().get("IN_PROGRESS", 0) >= 2, 20)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 130, err
+        jobs = json.loads(out)["jobs"]
+        assert len(jobs) == 20 and {j["modelId"] for j in jobs} == set(s.model_ids)
+        sent = [j for j in jobs if j["dockStatusId"]]
+        never = [j for j in jobs if not j["dockStatusId"] and j["status"] == "QUEUED"]
+        assert sent and never and len(sent) + len(never) == 20, jobs
+        assert f"{len(sent)} job(s) sent and not final" in err, err
+        assert "kore-tui status --env sim --wait" in err
+        assert f"{len(never)} job(s) never sent" in err, err
+        assert "Traceback" not in err
+        # What the hint says works: the same command again sends the rest, once each.
+        write_config(s.url)
+        again = kore("undeploy", "--yes", "--json", *s.model_ids)
+        assert again.returncode == 0, again.stderr
+        received = admin_sync(s.url, "/_sim/counters")["undeployReceived"]
+        assert received == {model: 1 for model in s.model_ids}, received
+
+
 def test_env_commands_mask_the_key(tmp_path: Path) -> None:
     added = kore(
         "env",
