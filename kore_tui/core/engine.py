@@ -31,6 +31,7 @@ Safety rules, in the order they matter at 3 a.m.:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -286,9 +287,14 @@ class Engine(EngineSetup):
     def auth_blocked(self) -> bool:
         return self._host.health.auth_error is not None
 
-    async def check_key(self) -> None:
-        """Ask the platform once whether the key is accepted (core/key_check.py)."""
-        await probe_key(self.client, self._host, self._auth)
+    def start_key_check(self) -> None:
+        """Ask the platform, in the background, whether the key is accepted (the console
+        does when it opens an environment; core/key_check.py). On the engine's loop."""
+        if self._key_check is not None:
+            self._key_check.cancel()
+        self._key_check = asyncio.get_running_loop().create_task(
+            probe_key(self.client, self._host, self._auth)
+        )
 
     @property
     def held_keys(self) -> frozenset[str]:
@@ -301,6 +307,11 @@ class Engine(EngineSetup):
         self._host.update(auth_error=None)
         for job_key in held:
             self._scheduler.schedule(job_key, 0.0)
+        if not held:
+            # Nothing to send: ask about the new key now. An idle environment said "AUTH
+            # FAILED, no OK answer yet" after a good key until a request happened to go
+            # out; a new key that is refused too is found at once.
+            self.start_key_check()
         return len(held)
 
     def abandon_held(self) -> None:

@@ -9,7 +9,6 @@ loop and returns a ``concurrent.futures.Future``.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +50,6 @@ class EngineHost(LoopThread):
         self._journal_path = journal_path
         self._use_journal = use_journal
         self._engine: Engine | None = None
-        self._key_check: asyncio.Task[None] | None = None
         self.resumed: list[Job] = []
 
     def __repr__(self) -> str:
@@ -70,7 +68,7 @@ class EngineHost(LoopThread):
         )
         self._engine.start()
         # A refused key is known before the operator pastes anything (core/key_check.py).
-        self._key_check = asyncio.get_running_loop().create_task(self._engine.check_key())
+        self._engine.start_key_check()
         self._engine.show_other_runs()  # a CLI run in another terminal shows here too
         if journal is not None:
             # Oldest first, so the panel's creation order matches the journal's.
@@ -89,8 +87,6 @@ class EngineHost(LoopThread):
         engine = self._engine
         if engine is None:
             return
-        if self._key_check is not None and not self._key_check.done():
-            self._key_check.cancel()
         await engine.aclose(grace=3.0)
         await engine.client.aclose()
         if engine.journal is not None:

@@ -59,6 +59,7 @@ class EngineSetup:
             max_pause=settings.schedule.cap,
         )
         self._auth = AuthHold()
+        self._key_check: asyncio.Task[None] | None = None  # the console's (key_check.py)
         self._scheduler = Scheduler(
             clock,
             concurrency=settings.concurrency,
@@ -159,7 +160,7 @@ class EngineSetup:
 
     async def aclose(self, grace: float = 5.0) -> None:
         """Stop scheduling; give requests in flight ``grace`` seconds, then cancel them."""
-        for attr in ("_loop_task", "_housekeeping_task"):
+        for attr in ("_loop_task", "_housekeeping_task", "_key_check"):
             task = getattr(self, attr)
             if task is not None:
                 task.cancel()

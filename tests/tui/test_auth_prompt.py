@@ -39,6 +39,11 @@ async def test_a_key_refused_at_connect_is_asked_for_before_anything_is_pasted(
         await pilot.pause(0.3)  # a Button ignores presses during its 0.2 s press effect
         await pilot.click("#ok")
         await until(pilot, lambda: not isinstance(app.screen, KeyPrompt))
+        # The new key is checked at once: the banner said AUTH FAILED, "no OK answer yet",
+        # on an idle environment until a request happened to go out (an operator's run).
+        banner = app.main.query_one("#banner", Static)
+        await until(pilot, lambda: "last OK" in str(banner.render()), 5)
+        assert "AUTH FAILED" not in str(banner.render())
         await undeploy_in_ui(app, pilot, simenv.model_ids[:1])
         await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 1)
         assert {j.state for j in app.main.model.jobs.values()} == {JobState.SUCCESS}
