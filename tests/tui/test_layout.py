@@ -714,9 +714,19 @@ async def test_a_terminal_under_16_rows_gives_the_id_box_s_rows_to_the_jobs() ->
         # showed its header and no row at all.
         table = app.main.query_one(JobsTable)
         assert table.size.height >= 2, table.size
+        # The summary's one row says what went wrong first, and the bar gives its columns
+        # to it: "46 job(s) · 38 SUCCESS ━━━━ 100%" hid 8 FAILED (an operator's run).
+        summary_row = next(line for line in screen_lines(app) if "job(s)" in line)
+        assert "1 FAILED" in summary_row and "1 ERROR" in summary_row, summary_row
+        assert "%" not in summary_row, summary_row
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert entry.outer_size.height >= 9, "a normal terminal keeps the full box"
+        lines = screen_lines(app)
+        first = next(i for i, line in enumerate(lines) if "job(s)" in line)
+        summary = " ".join(lines[first : first + 2])  # it wraps to two rows at 80
+        assert summary.index("SUCCESS") < summary.index("FAILED"), "the usual order back"
+        assert "%" in summary
 
 
 async def test_toasts_never_cover_a_dialog(simenv: Any) -> None:

@@ -109,8 +109,10 @@ class MainScreen(EntryActions, JobActions, ViewActions):
        of jobs was left, none once the summary wrapped, while the panel's keys acted). */
     MainScreen.-short IdEntry { min-height: 5; }
     /* ... and the summary keeps one row (at 40 columns it wrapped to 3, and the panel
-       showed its header and no job at all); the bar still says how far along. */
+       showed its header and no job at all). */
     MainScreen.-short #summary-row { max-height: 1; }
+    /* Its one row is the counts': the bar's 16 columns hid 8 FAILED at 40x12. */
+    MainScreen.-short #progress { display: none; }
     /* 1 column apart from the summary ("5 SUCCESS━━━" read as one word), in the width
        the bar had: the summary keeps its 104 columns at 120. */
     #progress { width: 15; margin-left: 1; }
@@ -138,7 +140,10 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         yield QuietFooter(compact=True)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.height < 16, "-short")
+        short = self.size.height < 16
+        if short != self.has_class("-short"):
+            self.set_class(short, "-short")
+            self._update_summary()  # its one row puts the problems first
 
     def on_mount(self) -> None:
         self.model.clock = self.kore.clock

@@ -43,6 +43,18 @@ _ORDER = [
 ]
 
 PROBLEMS = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT})
+# A terminal under 16 rows shows one row of summary: what went wrong comes first there
+# (at 40x12 "46 job(s) · 38 SUCCESS" hid 8 FAILED on the row below).
+_PROBLEMS_FIRST = [
+    JobState.FAILED,
+    JobState.ERROR,
+    JobState.UNKNOWN,
+    JobState.TIMED_OUT,
+    JobState.QUEUED,
+    JobState.SUBMITTING,
+    JobState.IN_PROGRESS,
+    JobState.SUCCESS,
+]
 
 
 def action_words(action: str) -> str:
@@ -180,7 +192,11 @@ class PanelScreen(Screen[None]):
         model = self.model
         total = len(model.jobs)
         items = [Item(Text(f" {total} job(s)", style="bold"))]
-        for state in _ORDER:
+        one_row = self.has_class("-short")
+        down = Item(Text(f"{model.down} NO REDEPLOY", style=FAILED_STYLE))
+        if model.down and one_row:
+            items.append(down)
+        for state in _PROBLEMS_FIRST if one_row else _ORDER:
             shown = model.counts.get(state, 0) - model.stopped.get(state, 0)
             if state is JobState.SUCCESS:
                 shown -= model.down  # counted apart: their resource is down
@@ -189,8 +205,8 @@ class PanelScreen(Screen[None]):
                 items.append(
                     Item(Text(f"{shown} {state.value}", style=STATE_STYLES.get(state, "")))
                 )
-        if model.down:
-            items.append(Item(Text(f"{model.down} NO REDEPLOY", style=FAILED_STYLE)))
+        if model.down and not one_row:
+            items.append(down)
         if stopped := model.stopped.total():
             items.append(Item(Text(f"{stopped} stopped ⏸", style="yellow")))
         # Only what differs from the defaults: "view: all · sort: created" repeated what
