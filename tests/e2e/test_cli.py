@@ -328,9 +328,9 @@ def test_sigint_under_json_still_prints_one_document_and_tells_sent_from_never_s
     with SimulatorThread(sim_config(models=20, job_seconds=(30.0, 30.0))) as s:
         write_config(s.url, settings=slow)
         env = {**os.environ, "SIM_KEY": SENTINEL_KEY}
+        ids = s.model_ids
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--json"]
-            + s.model_ids,
+            [sys.executable, "-m", "kore_tui", "undeploy", "--yes", "--wait", "--json", *ids],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

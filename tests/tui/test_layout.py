@@ -90,7 +90,8 @@ def test_the_banner_names_the_host_before_its_errors_at_80_columns() -> None:
     error = "HTTP 401 UNAUTHORIZED: Invalid API key"
     store.set_health(HostHealth(errors=2, last_error=error, last_error_wall=1.0))
     shown80 = fit_line(banner_text(env, store, False, 10.0, tracking=True, width=80), 80)
-    assert "PROTECTED" in shown80 and env.host in shown80, shown80
+    # Whole, without its scheme: the room went to the error count after it.
+    assert "PROTECTED" in shown80 and "agent-platform.kore.ai  errors 2" in shown80, shown80
 
 
 def test_banner_age_is_a_warning_only_while_tracking() -> None:
@@ -911,6 +912,21 @@ def test_history_s_columns_fit_the_screen_with_their_scrollbar(all_environments:
         assert used <= width, (width, [(c.key, c.width) for c in columns])
         assert next(c.width for c in columns if c.key == "error") >= 12
         assert ("env" in {c.key for c in columns}) or not all_environments
+
+
+@pytest.mark.parametrize("width", [60, 70])
+def test_a_narrow_banner_shortens_the_host_before_it_loses_the_errors(width: int) -> None:
+    """An operator's run at 60x24: '…http://127.0.0.1:18801  las…': the host took the
+    room of the error count and of 'last OK'. The host gives way first (its scheme, then
+    its end), down to 16 cells; the environment's name and chips are never cut."""
+    env = Environment("staging", "https://preprod-eu-west.agent-platform.kore.ai")
+    store = JobStore()
+    store.set_health(HostHealth(errors=3, last_error="HTTP 502", last_success_wall=95.0))
+    shown = fit_line(banner_text(env, store, False, 100.0, tracking=True, width=width), width)
+    assert "errors 3" in shown and "last OK 5s ago" in shown, shown
+    assert "preprod-eu" in shown and "kore.ai" in shown and "staging" in shown, shown
+    wide = fit_line(banner_text(env, store, False, 100.0, tracking=True, width=140), 140)
+    assert "https://preprod-eu-west.agent-platform.kore.ai" in wide
 
 
 @pytest.mark.parametrize("width", [100, 110, 120])

@@ -103,14 +103,20 @@ def banner_text(
     text.append_text(elsewhere_text(elsewhere or {}, paused_elsewhere))
     # Which platform this is comes before how it is doing: at 80 columns the host was cut
     # away behind "errors 2 (last: HTTP 401 …) · last OK …" (an operator's run, on prod).
-    text.append(inert(env.host, 60), style="bold")
-    text.append("  ")
     if store is None or health is None:
+        text.append(inert(env.host, 60), style="bold")
+        text.append("  ")
         text.append("connecting…", style="dim")
         return text
     if tracking is None:
         tracking = store.in_flight > 0
     counters = _counters(health, store, now, tracking)
+    # ... but on a narrow line the host gives way (its scheme, then its end) before the
+    # error count and "last OK" do: at 60 columns it left "…:18801  las…".
+    tail = len(f"errors {health.errors} · ") if health.errors else 0
+    room = width - len(text) - 2 - tail - len(counters.plain.split(" · ")[0])
+    text.append(_host_for(env.host, room, whole=width >= 80), style="bold")
+    text.append("  ")
     if health.errors:
         recovered = _recovered(health, now)
         # The count is since the console opened: bold red an hour after a blip read as
@@ -127,6 +133,21 @@ def banner_text(
         text.append(detail, style="dim" if recovered else "red")
         text.append(" · ")
     return text.append_text(counters)
+
+
+def _host_for(host: str, room: int, whole: bool) -> str:
+    """The host in ``room`` cells if it can: with its scheme, else without it; below 80
+    columns (not ``whole``) cut in the middle, its start and its end kept, never under 16
+    cells (the environment's name, always shown first, says which one it is)."""
+    shown = inert(host, 60)
+    if len(shown) <= room:
+        return shown
+    bare = shown.split("://", 1)[-1]
+    if len(bare) <= room or whole:
+        return bare
+    keep = max(16, room) - 1
+    head = (keep + 1) // 2
+    return f"{bare[:head]}…{bare[len(bare) - (keep - head) :]}"
 
 
 def _counters(health: HostHealth, store: JobStore, now: float, tracking: bool) -> Text:
