@@ -96,3 +96,24 @@ def test_the_form_names_every_bad_field_at_once() -> None:
         "hyper_parameters.top_p",
         "scaling_parameters.min_replicas",
     ]
+
+
+def test_a_mixed_retry_names_which_ids_are_deployed() -> None:
+    """An operator's run: R on 14 FAILED undeploys and 1 FAILED deploy said 'each sends its
+    own action again (DEPLOY, UNDEPLOY)' over one flat list: which ID starts paid machines
+    was not said."""
+    from kore_tui.tui.screens.retry_dialog import retry_dialog
+
+    deploy = _job(key="d", model_id=M2, state=JobState.FAILED, action="DEPLOY")
+    deploy = replace(deploy, params=demo_profile().to_json())
+    undeploys = [
+        _job(key=f"u{i}", model_id=f"cm-{i:08d}-0000-4000-8000-000000000000", state=JobState.FAILED)
+        for i in range(3)
+    ]
+    dialog = retry_dialog(ENV, [*undeploys, deploy], skipped=0, watched=0)
+    assert dialog.note is not None
+    said = dialog.note.plain
+    assert f"DEPLOY (1): {M2}" in said, said
+    assert "UNDEPLOY (3): cm-00000000-0000-4000-8000-000000000000" in said, said
+    alone = retry_dialog(ENV, undeploys, skipped=0, watched=0)
+    assert alone.note is not None and "UNDEPLOY (3)" not in alone.note.plain

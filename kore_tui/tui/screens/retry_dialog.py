@@ -21,6 +21,7 @@ from kore_tui.tui.screens.confirm import UNDEPLOY_WARNING, ConfirmUndeploy
 from kore_tui.tui.screens.panel import count_states
 
 _WARNINGS = {"UNDEPLOY": UNDEPLOY_WARNING, "DEPLOY": DEPLOY_WARNING}
+_NAMED = 5  # IDs named per action in a mixed retry's note (the list below has them all)
 
 
 def retry_dialog(
@@ -40,6 +41,14 @@ def retry_dialog(
         note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left alone)")
     if watched:
         note.append(f" ({watched} watched job(s) are re-checked now, never re-sent)")
+    if len(actions) > 1:
+        # Which ID gets which action: a flat list over "(DEPLOY, UNDEPLOY)" did not say
+        # which one starts paid machines (an operator's run: 1 deploy among 15).
+        for action in actions:
+            ids = [m for m, j in zip(models, retryable, strict=True) if j.action == action]
+            shown = ", ".join(inert(i, 60) for i in ids[:_NAMED])
+            more = f" and {len(ids) - _NAMED} more" if len(ids) > _NAMED else ""
+            note.append(f"\n{inert(action, 12)} ({len(ids)}): {shown}{more}")
     unknown = sum(1 for j in retryable if j.state is JobState.UNKNOWN)
     if unknown:
         note.append(
