@@ -24,7 +24,7 @@ from kore_tui.core.resources import Action
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import DeployPlan, kind_counts, plan_deploy, split_kinds
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
-from kore_tui.tui.screens.deploy_form import DeployForm
+from kore_tui.tui.screens.deploy_form import DeployForm, form_source
 from kore_tui.tui.widgets.job_columns import short_id
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from kore_tui.tui.write_access import refusal
@@ -156,20 +156,22 @@ class Lifecycle:
             screen.notify(f"Nothing sent: {inert(str(exc), 300)}", severity="error", timeout=10)
             return
         if plan.missing:
+            entered = self._entered.setdefault((env.name, tuple(sorted(plan.missing))), {})
+            profiles = kore.profiles.deploy_profiles
             params = await screen.app.push_screen_wait(
                 DeployForm(
                     env.name,
                     list(plan.missing),
                     plan.missing_reason,
-                    kore.profiles.deploy_profiles,
+                    profiles,
                     verb=kind.verb,
-                    entered=self._entered.setdefault((env.name, tuple(sorted(plan.missing))), {}),
+                    entered=entered,
                 )
             )
             if params is None:
                 screen.notify("Cancelled: nothing was sent.")
                 return
-            plan = plan.with_params(params, "the deploy form")
+            plan = plan.with_params(params, form_source(entered, profiles))
         ok = await screen.app.push_screen_wait(
             ConfirmUndeploy(
                 env,

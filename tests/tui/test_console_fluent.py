@@ -713,3 +713,19 @@ async def test_keys_of_a_burst_reach_the_form_in_the_order_they_were_typed() -> 
         assert editor.query_one("#name", Input).value == "dev"
         assert editor.query_one("#host", Input).value == "ht"
         assert app.focused is editor.query_one("#host", Input)
+
+
+async def test_a_form_closed_empty_is_not_said_to_hold_what_was_entered() -> None:
+    """An operator's run: Esc on an empty deploy form, then the action again: "Filled in as
+    entered last for these models" over nine empty fields."""
+    from kore_tui.tui.launch import demo_profile
+    from kore_tui.tui.screens.deploy_form import DeployForm, form_values
+
+    app = scene_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        empty = dict.fromkeys(form_values(demo_profile()), "")
+        form = DeployForm("dev", ["cm-1"], "no parameters", {}, entered=empty)
+        await app.push_screen(form)
+        await pilot.pause()
+        assert "as entered last" not in str(form.query_one("#title", Static).render())

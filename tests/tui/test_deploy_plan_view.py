@@ -117,3 +117,15 @@ def test_a_mixed_retry_names_which_ids_are_deployed() -> None:
     assert "UNDEPLOY (3): cm-00000000-0000-4000-8000-000000000000" in said, said
     alone = retry_dialog(ENV, undeploys, skipped=0, watched=0)
     assert alone.note is not None and "UNDEPLOY (3)" not in alone.note.plain
+
+
+def test_the_form_says_where_its_values_come_from() -> None:
+    """An operator's run: Esc on an empty form, reopened, said "Filled in as entered last"
+    over empty fields; a profile picked and not edited was costed "from the deploy form"."""
+    from kore_tui.tui.screens.deploy_form import form_source, form_values
+
+    profiles = {"gpu": demo_profile()}
+    picked = form_values(demo_profile())
+    assert form_source(picked, profiles) == "deploy profile 'gpu' (picked in the form)"
+    edited = {**picked, "max_replicas": "7"}
+    assert form_source(edited, profiles) == "the deploy form"

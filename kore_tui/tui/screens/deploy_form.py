@@ -100,6 +100,15 @@ def form_problems(values: Mapping[str, str]) -> list[DeployParamsError]:
     return found
 
 
+def form_source(values: Mapping[str, str], profiles: Mapping[str, ModelDeployParams]) -> str:
+    """Where the form's values come from, as the confirmation's cost line says it: a
+    profile picked and left as it was is that profile (it read "from the deploy form")."""
+    for name, params in sorted(profiles.items()):
+        if form_values(params) == dict(values):
+            return f"deploy profile {inert(name, 40)!r} (picked in the form)"
+    return "the deploy form"
+
+
 def form_values(params: ModelDeployParams) -> dict[str, str]:
     """A profile's parameters as the form's texts."""
     out = {"model_type": params.model_type, "name": params.name, "device_type": params.device_type}
@@ -145,7 +154,7 @@ class DeployForm(Dialog[ModelDeployParams | None]):
             style="bold",
         )
         title.append(f"\n{inert(self.reason, 300)}", style="dim")
-        if self.entered:
+        if any(self.entered.values()):  # an empty form closed is nothing entered
             title.append(
                 "\nFilled in as entered last for these models (nothing was sent).",
                 style="italic",
@@ -188,7 +197,7 @@ class DeployForm(Dialog[ModelDeployParams | None]):
                 yield Button("Use these", id="use", variant="primary")
 
     def on_mount(self) -> None:
-        if self.entered:
+        if any(self.entered.values()):
             self.fill(self.entered)
         self.query_one("#profile" if self.profiles else "#model_type").focus()
 
