@@ -433,3 +433,31 @@ async def test_a_console_rechecks_jobs_a_cli_deadline_left_timed_out(
                 ),
                 timeout=10,
             )
+
+
+async def test_the_all_environments_view_leaves_this_environment_s_batch_line_alone(
+    simenv: SimulatorThread, slow_sim: SimulatorThread
+) -> None:
+    """An operator's run: after E (and back) the batch line counted the whole panel
+    ("Batch done: 38 SUCCESS, 8 FAILED, 7 ERROR" for a batch of 6): another environment's
+    live jobs, in the all-environments view, had opened a batch of their own."""
+    write_config(
+        'default = "fast"\n' + env_block("slow", slow_sim.url) + env_block("fast", simenv.url)
+    )
+    app = make_app("slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:1])  # live for a while
+        await pick(app, pilot, "fast")
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "fast")
+        batch = app.main.query_one("#batch", Static)
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:1])
+        await until(pilot, lambda: batch.display and "1 SUCCESS" in str(batch.render()))
+        await undeploy_in_ui(app, pilot, simenv.model_ids[1:3])
+        await until(pilot, lambda: batch.display and "2 SUCCESS" in str(batch.render()))
+        app.main.query_one(JobsTable).focus()
+        await pilot.press("E")
+        await pilot.pause(0.3)  # deliberate: drains with the other environment's live job
+        await pilot.press("E")
+        await pilot.pause(0.3)
+        assert batch.display and "Batch done: 2 SUCCESS" in str(batch.render()), batch.render()

@@ -234,6 +234,11 @@ class PanelScreen(Screen[None]):
     def _update_batch(self) -> None:
         """When the last tracked job turns final: one line with the outcome and what to do
         about the ones that did not succeed. It stays until new work starts."""
+        if self._all is not None:
+            # The all-environments view (E): another environment's live jobs opened a batch
+            # of their own, and back here the line counted the whole panel (an operator's
+            # run: "38 SUCCESS, 8 FAILED, 7 ERROR" for a batch of 6). The line is left as it is.
+            return
         counts, stopped = self.model.counts, self.model.stopped
         # A stopped job (x) is polled by no one: waiting for it kept the batch open for good.
         active = sum(counts.get(state, 0) - stopped.get(state, 0) for state in ACTIVE_STATES)
