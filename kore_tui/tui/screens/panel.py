@@ -25,36 +25,13 @@ from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import JobsModel, is_stopped, newest_by_resource
 from kore_tui.tui.lifecycle import LIFECYCLE_GROUP, Lifecycle
+from kore_tui.tui.summary_items import summary_items
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
-from kore_tui.tui.widgets.items_line import Item, ItemsLine
-from kore_tui.tui.widgets.job_columns import FAILED_STYLE
-from kore_tui.tui.widgets.jobs_table import STATE_STYLES, JobsTable
-
-_ORDER = [
-    JobState.QUEUED,
-    JobState.SUBMITTING,
-    JobState.IN_PROGRESS,
-    JobState.SUCCESS,
-    JobState.FAILED,
-    JobState.TIMED_OUT,
-    JobState.UNKNOWN,
-    JobState.ERROR,
-]
+from kore_tui.tui.widgets.items_line import ItemsLine
+from kore_tui.tui.widgets.jobs_table import JobsTable
 
 PROBLEMS = frozenset({JobState.FAILED, JobState.UNKNOWN, JobState.ERROR, JobState.TIMED_OUT})
-# A terminal under 16 rows shows one row of summary: what went wrong comes first there
-# (at 40x12 "46 job(s) · 38 SUCCESS" hid 8 FAILED on the row below).
-_PROBLEMS_FIRST = [
-    JobState.FAILED,
-    JobState.ERROR,
-    JobState.UNKNOWN,
-    JobState.TIMED_OUT,
-    JobState.QUEUED,
-    JobState.SUBMITTING,
-    JobState.IN_PROGRESS,
-    JobState.SUCCESS,
-]
 
 
 def action_words(action: str) -> str:
@@ -190,45 +167,12 @@ class PanelScreen(Screen[None]):
 
     def _update_summary(self) -> None:
         model = self.model
-        total = len(model.jobs)
-        items = [Item(Text(f" {total} job(s)", style="bold"))]
-        one_row = self.has_class("-short")
-        down = Item(Text(f"{model.down} NO REDEPLOY", style=FAILED_STYLE))
-        if model.down and one_row:
-            items.append(down)
-        for state in _PROBLEMS_FIRST if one_row else _ORDER:
-            shown = model.counts.get(state, 0) - model.stopped.get(state, 0)
-            if state is JobState.SUCCESS:
-                shown -= model.down  # counted apart: their resource is down
-            if shown:
-                # The separator unstyled: ERROR's white-on-red chip took it in.
-                items.append(
-                    Item(Text(f"{shown} {state.value}", style=STATE_STYLES.get(state, "")))
-                )
-        if model.down and not one_row:
-            items.append(down)
-        if stopped := model.stopped.total():
-            items.append(Item(Text(f"{stopped} stopped ⏸", style="yellow")))
-        # Only what differs from the defaults: "view: all · sort: created" repeated what
-        # the header shows and wrapped the line at 80 columns.
-        narrowed = []
-        if model.status_filter != "all":
-            narrowed.append(f"view: {model.status_filter}")
-        if model.sort != "created":
-            narrowed.append(f"sort: {model.sort}")
-        if model.text_filter:
-            narrowed.append(f"filter: {inert(model.text_filter, 30)!r}")
-        for index, what in enumerate(narrowed):
-            items.append(Item(Text(what, style="dim"), " · " if index else "   "))
-        if model.marks:
-            marked = Text(f"{len(model.marks)} marked", style="bold yellow")
-            if hidden := model.hidden_marks:
-                marked.append(f" ({hidden} hidden by the filter!)", style="bold red")
-            items.append(Item(marked))
+        items = summary_items(model, one_row=self.has_class("-short"))
         # Most drains bring polls that change no count: the same items are not shown again
         # (a Static's update re-lays out the whole screen, 10 times a second).
         self.query_one("#summary", ItemsLine).show_items(items)
         self._update_batch()
+        total = len(model.jobs)
         self.query_one(ProgressBar).update(total=max(total, 1), progress=model.progress_shown)
 
     def _update_batch(self) -> None:
