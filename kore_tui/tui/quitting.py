@@ -41,8 +41,8 @@ def quit_question(
         total = sum(lasting.values())
         if list(lasting) == [current]:
             parts.append(
-                f"{total} job(s) are not final yet. They stay in the journal and resume "
-                "the next time you open this environment."
+                f"{total} job(s) are not final yet in {inert(current or '', 40)}. They stay "
+                "in the journal and resume the next time you open it."
             )
         else:
             where = ", ".join(f"{n} in {inert(name, 40)}" for name, n in lasting.items())

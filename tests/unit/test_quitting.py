@@ -11,6 +11,8 @@ def test_unfinished_jobs_of_a_configured_environment_resume() -> None:
     question = quit_question({"prod": 3}, {}, "prod")
     assert question is not None
     assert "3 job(s) are not final yet" in question and "resume" in question
+    # Named with one environment too ("… this environment" did not say which, on prod).
+    assert "in prod" in question, question
     several = quit_question({"prod": 3, "staging": 2}, {}, "prod")
     assert several is not None and "5 job(s)" in several and "2 in staging" in several
 
