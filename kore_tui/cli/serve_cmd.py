@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import os
 import secrets
 import signal
@@ -22,7 +23,20 @@ _SERVE_PACKAGES = {"textual_serve", "aiohttp_jinja2", "jinja2", "markupsafe"}
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    return handle_errors(lambda: _serve(args))
+    return handle_errors(lambda: _port_named(args))
+
+
+def _port_named(args: argparse.Namespace) -> int:
+    """A port in use said "[Errno 98] error while attempting to bind on address …"."""
+    try:
+        return _serve(args)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise CliError(
+            f"port {args.port} is already in use on 127.0.0.1 (another kore-tui serve?): "
+            "pick another with --port N, or --port 0 for a free one"
+        ) from None
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -109,3 +109,18 @@ def test_demo_before_serve_says_where_it_belongs(capsys: pytest.CaptureFixture[s
     # Before, the message only said --demo "does not apply" to serve, which has a --demo.
     assert main(["--demo", "serve"]) == 2
     assert "kore-tui serve --demo" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_named_with_what_to_do(isolated: Path) -> None:
+    """An operator's run: '[Errno 98] error while attempting to bind on address …'."""
+    import socket
+
+    write_config(isolated, PROD)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--env", "prod", "--read-only", "--port", str(port))
+    assert result.returncode == 2, result.stderr
+    assert f"port {port} is already in use" in result.stderr, result.stderr
+    assert "--port 0" in result.stderr and "Errno" not in result.stderr
