@@ -38,6 +38,7 @@ from kore_tui.tui.deploy_plan_view import plan_deploy
 from kore_tui.tui.launch import DEMO_PROFILE_NAME, demo_deploy_config
 from kore_tui.tui.lifecycle import UNDO
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
+from kore_tui.tui.screens.environments import EnvironmentPicker
 from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.widgets.id_entry import IdEntry
 from kore_tui.tui.widgets.jobs_table import JobsTable
@@ -120,6 +121,12 @@ async def settle(app: KoreApp, pilot: Pilot[int]) -> None:
 async def _environments(app: KoreApp, pilot: Pilot[int]) -> None:
     await settle(app, pilot)
     await pilot.press("f2")
+    # The picker opens once the config is read again, on a worker thread.
+    deadline = time.monotonic() + 10
+    while not isinstance(app.screen, EnvironmentPicker):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the environment picker did not open within 10 s")
+        await asyncio.sleep(0.01)
     await pilot.pause()
 
 

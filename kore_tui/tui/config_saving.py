@@ -4,12 +4,13 @@ off the UI loop, over the file as it is now."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 
 from textual import work
 
-from kore_tui.core.config import Config
+from kore_tui.core.config import Config, ConfigError, load_config
 from kore_tui.core.config_writer import MISSING, put_environment, remove_environment, set_setting
 from kore_tui.core.errors import KoreError
 from kore_tui.core.keys import forget_key
@@ -26,14 +27,33 @@ from kore_tui.tui.screens.prompts import YesNo
 
 class ConfigSaving(EnvLifecycle):
     def action_environments(self) -> None:
-        config = self.config
-        if config is None:
+        if self.config is None:
             self.notify(
                 "The demo has its one environment; yours are kept in the config of a console "
                 "started without --demo (README: Configuration).",
                 severity="warning",
             )
             return
+        self._open_picker()
+
+    @work(group="picker", exclusive=True, exit_on_error=False)
+    async def _open_picker(self) -> None:
+        """The picker lists the config as it is on disk now: an environment added with
+        `kore-tui env add` in another terminal was missing until a restart."""
+        config = self.config
+        assert config is not None
+        try:
+            # A file gone since (or never there: scenes, tests) keeps what was read before.
+            if await asyncio.to_thread(config.path.is_file):
+                config = await asyncio.to_thread(load_config, config.path)
+        except (ConfigError, OSError) as exc:
+            self.notify(
+                f"The config could not be read again ({inert(str(exc), 200)}); the list is "
+                "the one read before.",
+                severity="warning",
+                timeout=10,
+            )
+        self.config = config
         self.push_screen(
             EnvironmentPicker(
                 config.environments,

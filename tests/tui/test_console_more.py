@@ -224,3 +224,23 @@ async def test_the_picker_stops_at_its_first_and_last_environment(
         assert options.highlighted == 1
         await pilot.press("up", "up")
         assert options.highlighted == 0
+
+
+async def test_the_picker_lists_an_environment_added_in_another_terminal(
+    simenv: SimulatorThread,
+) -> None:
+    """An operator's run: `kore-tui env add bulk …` in another shell; F2 still listed only
+    the environments the console started with (a restart was needed)."""
+    write_config('default = "sim"\n' + env_block("sim", simenv.url))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        write_config(
+            'default = "sim"\n' + env_block("sim", simenv.url) + env_block("bulk", simenv.url)
+        )
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, EnvironmentPicker))
+        options = app.screen.query_one("#envs", OptionList)
+        names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert names == ["bulk", "sim"], names
+        assert app.config is not None and "bulk" in app.config.environments
