@@ -25,6 +25,15 @@ from kore_tui.tui.widgets.safe_text import SafeInput
 from kore_tui.tui.write_access import shown_disabled
 
 
+def matches_filter(job: Job, needle: str) -> bool:
+    """Does the job hold ``needle`` (lower case) in its IDs, state, error, environment or
+    action, or in a step of its timeline? A retried job's earlier dock status ID is only
+    there (an operator searched for the ID an alert gave, and found nothing)."""
+    fields = (job.model_id, job.dock_status_id, job.state.value, job.error, job.environment)
+    steps = (step.detail for step in job.timeline)
+    return needle in " ".join(filter(None, (*fields, job.action, *steps))).lower()
+
+
 class HistoryTable(DataTable[object]):
     """History's rows. Home and End move the row cursor, as they do in the jobs panel:
     DataTable binds them to horizontal scrolling, which left the cursor (and so what u
@@ -123,18 +132,7 @@ class HistoryScreen(Screen[None]):
 
     def _render_rows(self) -> None:
         needle = self.query_one("#history-filter", Input).value.strip().lower()
-        jobs = [
-            j
-            for j in self._loaded
-            if not needle
-            or needle
-            in " ".join(
-                filter(
-                    None,
-                    (j.model_id, j.dock_status_id, j.state.value, j.error, j.environment, j.action),
-                )
-            ).lower()
-        ]
+        jobs = [j for j in self._loaded if not needle or matches_filter(j, needle)]
         # Written whatever the rows: an empty first load, or t over the same jobs, changes
         # no row but does change what the title says (it stayed blank).
         if not jobs:
