@@ -25,3 +25,5 @@ def test_a_retried_job_is_found_by_its_earlier_dock_status_id() -> None:
     assert matches_filter(job, "ds-c10faa40")
     assert matches_filter(job, "ds-8d8e3b13") and matches_filter(job, "cm-cd447e35")
     assert not matches_filter(job, "ds-ffffffff")
+    # The timeline's words are not searched: "failed" listed every retried job.
+    assert not matches_filter(job, "failed") and not matches_filter(job, "boom")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,13 +26,17 @@ from kore_tui.tui.widgets.safe_text import SafeInput
 from kore_tui.tui.write_access import shown_disabled
 
 
+_DOCK_STATUS_ID = re.compile(r"ds-[0-9a-f-]+", re.IGNORECASE)
+
+
 def matches_filter(job: Job, needle: str) -> bool:
     """Does the job hold ``needle`` (lower case) in its IDs, state, error, environment or
-    action, or in a step of its timeline? A retried job's earlier dock status ID is only
-    there (an operator searched for the ID an alert gave, and found nothing)."""
+    action, or is it a dock status ID of an earlier attempt (named in its timeline: an
+    operator searched for the ID an alert gave, and found nothing)? Only the IDs of the
+    timeline: its words ("attempt 1 ended FAILED") made "FAILED" list retried jobs."""
     fields = (job.model_id, job.dock_status_id, job.state.value, job.error, job.environment)
-    steps = (step.detail for step in job.timeline)
-    return needle in " ".join(filter(None, (*fields, job.action, *steps))).lower()
+    earlier = (i for step in job.timeline for i in _DOCK_STATUS_ID.findall(step.detail or ""))
+    return needle in " ".join(filter(None, (*fields, job.action, *earlier))).lower()
 
 
 class HistoryTable(DataTable[object]):
