@@ -25,7 +25,6 @@ from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
 from kore_tui.tui.write_access import shown_disabled
 
-
 _DOCK_STATUS_ID = re.compile(r"ds-[0-9a-f-]+", re.IGNORECASE)
 
 
