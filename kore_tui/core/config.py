@@ -104,9 +104,10 @@ def parse_config(path: Path, text: str) -> Config:
         try:
             config.settings = parse_settings(data["settings"])
         except ValueError as exc:
-            raise ConfigError(
-                path, f"[settings]: {exc}", line_of(text, r"^[ \t]*\[settings\]")
-            ) from None
+            line = line_of(text, r"^[ \t]*\[settings\]")
+            if isinstance(exc, EnvKeyError):
+                line = key_line(text, line, exc.key)
+            raise ConfigError(path, f"[settings]: {exc}", line) from None
     try:
         config.deploy_profiles = parse_profiles(text, data.get("deploy_profiles", {}))
     except ProfileError as exc:

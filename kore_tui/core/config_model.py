@@ -25,7 +25,8 @@ _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
 class EnvKeyError(ValueError):
-    """A bad value whose own line can be named (not only its table's)."""
+    """A bad value whose own line can be named (not only its table's): an environment's
+    or a setting's."""
 
     def __init__(self, key: str, reason: str) -> None:
         self.key = key
@@ -206,16 +207,16 @@ def parse_settings(raw: Any) -> Settings:
     known = {f.name: f for f in fields(Settings)}
     for key, value in raw.items():
         if key not in known:
-            raise ValueError(f"unknown setting {inert(key, 40)!r}")
+            raise EnvKeyError(key, f"unknown setting {inert(key, 40)!r}")
         if key == "theme":
             if not isinstance(value, str):
-                raise ValueError("'theme' must be a string")
+                raise EnvKeyError(key, "'theme' must be a string")
             values[key] = value
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{key!r} must be a number")
+            raise EnvKeyError(key, f"{key!r} must be a number")
         low, high = known[key].metadata["bounds"]
         if not low <= value <= high:
-            raise ValueError(f"{key!r} must be between {low} and {high}")
+            raise EnvKeyError(key, f"{key!r} must be between {low} and {high}")
         values[key] = int(value) if key == "concurrency" else float(value)
     return Settings(**values)

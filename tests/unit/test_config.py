@@ -102,7 +102,10 @@ def test_missing_file_is_an_empty_config() -> None:
             1,
             "default environment 'nope'",
         ),
-        ("[settings]\nconcurrency = 0\n", 1, "'concurrency' must be between"),
+        # The key's own line, not its table's (an operator's run: ":3: [settings]" for a
+        # bad value on line 5).
+        ("[settings]\nconcurrency = 0\n", 2, "'concurrency' must be between"),
+        ("\n\n[settings]\n# why\njob_timeout = true\n", 5, "'job_timeout' must be a number"),
         ("colour = 1\n", 1, "unknown top-level key"),
         # RecursionError from tomllib: a traceback and exit 1 (a break-it run).
         ("key = " + "[" * 2000 + "]" * 2000 + "\n", None, "nested too deeply"),
