@@ -729,3 +729,23 @@ async def test_a_form_closed_empty_is_not_said_to_hold_what_was_entered() -> Non
         await app.push_screen(form)
         await pilot.pause()
         assert "as entered last" not in str(form.query_one("#title", Static).render())
+
+
+async def test_keys_typed_while_a_dialog_mounts_reach_the_field_it_opens_on() -> None:
+    """F2, n, "qa1" in one burst left the new environment's name empty: the keys came while
+    the editor was still mounting, with no focus, and Textual gave them to the dialog
+    screen itself, which dropped them."""
+    from textual import events
+
+    from kore_tui.tui.screens.environments import EnvironmentEditor
+
+    app = scene_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        editor = EnvironmentEditor()
+        app.push_screen(editor)  # not awaited: the keys come while it mounts
+        for key in ["q", "a", "1", "tab", "h"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await until(pilot, lambda: editor.is_mounted and app.focused is not None, 5)
+        await until(pilot, lambda: editor.query_one("#host", Input).value == "h", 5)
+        assert editor.query_one("#name", Input).value == "qa1"

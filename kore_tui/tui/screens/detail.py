@@ -138,6 +138,7 @@ def _split_at(value: str, width: int) -> tuple[str, str, str]:
 
 
 class JobDetail(Dialog[None]):
+    AUTO_FOCUS = "*"  # its scroll container: the arrows and PageUp/PageDown scroll it
     BINDINGS = [Binding("escape,q,enter", "close", "Close")]
 
     def __init__(self, job: Job, latest: Callable[[], Job | None] | None = None) -> None:

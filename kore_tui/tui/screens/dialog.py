@@ -16,12 +16,20 @@ show on the screen below once it closes (each for what is left of its timeout).
 On a short terminal (under 20 rows) a dialog is compact: one-row buttons and inputs, no
 margins around its body. At 40x12 a confirmation ran out of rows before its buttons (and
 in a protected environment before the name field): only Escape worked.
+
+Keys that come while a dialog is still mounting (F2, n, "qa1" in one burst) are kept and
+handed to the widget the dialog focuses first, in order: Textual gives a key to the
+focused widget, and with no focus yet, to the dialog screen, which dropped them (the new
+environment's name stayed empty). Textual's auto-focus is off for the dialogs that place
+their own focus (it focused the body's scroll container first, and the keys went there);
+a dialog that places none within half a second gets its keys itself.
 """
 
 from __future__ import annotations
 
 from typing import TypeVar
 
+from textual import events
 from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -35,7 +43,31 @@ SHORT_BELOW = 20  # rows: a dialog on a terminal shorter than this is compact
 
 
 class Dialog(ModalScreen[Answer]):
+    # Each dialog focuses its first field or button in on_mount (help and the job detail,
+    # which do not, turn it back on for their scroll containers).
+    AUTO_FOCUS = ""
     _answered = False
+    _early_keys: list[events.Key] | None = None  # keys that came before the first focus
+    EARLY_KEYS_AT_MOST = 0.5  # seconds: a dialog that places no focus gets its keys itself
+
+    def _forward_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.focused is None and not self._answered:
+            if self._early_keys is None:
+                self._early_keys = []
+                self.set_timer(self.EARLY_KEYS_AT_MOST, self._hand_early_keys)
+            self._early_keys.append(events.Key(event.key, event.character))
+            return
+        super()._forward_event(event)
+
+    def watch_focused(self, focused: Widget | None) -> None:
+        if focused is not None:
+            self._hand_early_keys()
+
+    def _hand_early_keys(self) -> None:
+        keys, self._early_keys = self._early_keys or [], []
+        target = self.focused or self
+        for key in keys:  # in order, before any key routed to it from now on
+            target.post_message(key)
 
     def on_resize(self) -> None:
         short = self.size.height < SHORT_BELOW

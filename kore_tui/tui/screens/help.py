@@ -61,6 +61,7 @@ def help_renderable(keys: list[KeyHelp], refused: str | None = None) -> Group:
 
 
 class HelpScreen(Dialog[None]):
+    AUTO_FOCUS = "*"  # its scroll container: the arrows and PageUp/PageDown scroll it
     BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
 
     def __init__(self, keys: list[KeyHelp], refused: str | None = None) -> None:
