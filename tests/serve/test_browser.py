@@ -74,12 +74,13 @@ async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(tmp_pat
 
             await page.evaluate("document.querySelector('.xterm-helper-textarea').focus()")
             await page.key("u", "KeyU", 85, modifiers=CTRL)  # undeploy: the confirmation
-            await page.key("Tab", "Tab", 9)  # Cancel has the focus; Undeploy is next
 
             async def confirming() -> bool:
                 return "They stop serving" in page.websocket_text_received()
 
+            # Keys typed before a confirmation is on screen never answer it: wait for it.
             await wait_for(confirming, 15, "the confirmation to open")
+            await page.key("Tab", "Tab", 9)  # Cancel has the focus; Undeploy is next
             await page.key("Enter", "Enter", 13, text="\r")
 
             async def all_posted() -> bool:

@@ -893,11 +893,14 @@ async def test_the_jobs_header_sits_over_its_cells_with_a_scrollbar(width: int) 
 
         def header_and_row() -> tuple[str, str]:
             lines = screen_lines(app)
-            at = next(n for n, line in enumerate(lines) if line.startswith("● Resource"))
-            return lines[at], next(line for line in lines[at + 1 :] if "IN_PROGRESS" in line)
+            at = next((n for n, line in enumerate(lines) if line.startswith("● Resource")), -1)
+            row = next((line for line in lines[at + 1 :] if "IN_PROGRESS" in line), "")
+            return (lines[at] if at >= 0 else ""), row
 
         def agree() -> bool:
             header, row = header_and_row()
+            if "Status" not in header or "IN_PROGRESS" not in row:
+                return False  # mid-layout: not drawn yet
             same_status = header.index("Status") == row.index("IN_PROGRESS")
             return same_status and ("Dock status" in header) == ("ds-" in row)
 

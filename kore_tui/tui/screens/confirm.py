@@ -26,6 +26,7 @@ UNDEPLOY_WARNING = "They stop serving. u (jobs panel or history) redeploys them.
 
 
 class ConfirmUndeploy(Dialog[bool]):
+    TAKES_TYPED_AHEAD = False  # answered only by keys typed once it is on screen
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(

@@ -20,7 +20,8 @@ in a protected environment before the name field): only Escape worked.
 Keys that come while a dialog is still mounting (F2, n, "qa1" in one burst) are kept and
 handed to the widget the dialog focuses first, in order: Textual gives a key to the
 focused widget, and with no focus yet, to the dialog screen, which dropped them (the new
-environment's name stayed empty). Textual's auto-focus is off for the dialogs that place
+environment's name stayed empty). Not for a confirmation (TAKES_TYPED_AHEAD): keys typed
+before it was on screen must not answer it. Textual's auto-focus is off for the dialogs that place
 their own focus (it focused the body's scroll container first, and the keys went there);
 a dialog that places none within half a second gets its keys itself.
 """
@@ -49,9 +50,14 @@ class Dialog(ModalScreen[Answer]):
     _answered = False
     _early_keys: list[events.Key] | None = None  # keys that came before the first focus
     EARLY_KEYS_AT_MOST = 0.5  # seconds: a dialog that places no focus gets its keys itself
+    # A confirmation is never answered by keys typed before it was on screen (a burst
+    # "ctrl+u Tab Enter" would send with no one having read it): those keys are dropped.
+    TAKES_TYPED_AHEAD = True
 
     def _forward_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.focused is None and not self._answered:
+            if not self.TAKES_TYPED_AHEAD:
+                return
             if self._early_keys is None:
                 self._early_keys = []
                 self.set_timer(self.EARLY_KEYS_AT_MOST, self._hand_early_keys)

@@ -117,6 +117,7 @@ class PathPrompt(Dialog[str | None]):
 
 
 class YesNo(Dialog[bool]):
+    TAKES_TYPED_AHEAD = False  # answered only by keys typed once it is on screen
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, yes: str = "Yes") -> None:
