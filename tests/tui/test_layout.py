@@ -910,7 +910,11 @@ async def test_the_jobs_header_sits_over_its_cells_with_a_scrollbar(width: int) 
 
         # Once laid out: the scrollbar comes with a layout, the header's columns with the
         # next refresh (a loaded machine took two; the test failed once in a full run).
-        await until(pilot, agree, 10)
+        try:
+            await until(pilot, agree, 10)
+        except AssertionError:
+            header, row = header_and_row()  # what the screen showed, for the next reader
+            raise AssertionError(f"header and row disagree:\n{header!r}\n{row!r}") from None
         header, row = header_and_row()
         assert header.index("Status") == row.index("IN_PROGRESS"), (header, row)
 
