@@ -25,6 +25,12 @@ from kore_tui.tui.screens.environments import (
 from kore_tui.tui.screens.prompts import YesNo
 
 
+def _as_on_disk(config: Config) -> Config:
+    """The config read again from its file; a file gone since (or never there: scenes,
+    tests) keeps what was read before. One trip to a worker thread for both."""
+    return load_config(config.path) if config.path.is_file() else config
+
+
 class ConfigSaving(EnvLifecycle):
     def action_environments(self) -> None:
         if self.config is None:
@@ -43,9 +49,7 @@ class ConfigSaving(EnvLifecycle):
         config = self.config
         assert config is not None
         try:
-            # A file gone since (or never there: scenes, tests) keeps what was read before.
-            if await asyncio.to_thread(config.path.is_file):
-                config = await asyncio.to_thread(load_config, config.path)
+            config = await asyncio.to_thread(_as_on_disk, config)
         except (ConfigError, OSError) as exc:
             self.notify(
                 f"The config could not be read again ({inert(str(exc), 200)}); the list is "

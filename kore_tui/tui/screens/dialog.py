@@ -70,7 +70,8 @@ class Dialog(ModalScreen[Answer]):
             self._hand_early_keys()
 
     def _hand_early_keys(self) -> None:
-        keys, self._early_keys = self._early_keys or [], []
+        # None again: keys held in a later focus-less moment re-arm the timer.
+        keys, self._early_keys = self._early_keys or [], None
         target = self.focused or self
         for key in keys:  # in order, before any key routed to it from now on
             target.post_message(key)
