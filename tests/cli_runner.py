@@ -133,9 +133,12 @@ def _isolated(
         root.handlers[:] = saved_logging[0]
         root.setLevel(saved_logging[1])
         logging.disable(saved_logging[2])
-        changed = [
-            sig for sig, handler in _signal_handlers().items() if handler != saved_handlers[sig]
-        ]
+        now = _signal_handlers()
+        changed = {
+            sig: f"{saved_handlers[sig]!r} -> {handler!r}"
+            for sig, handler in now.items()
+            if handler != saved_handlers[sig]
+        }
         for sig in changed:
             handler = saved_handlers[sig]
             if handler is not None:  # None: set outside Python, cannot be put back

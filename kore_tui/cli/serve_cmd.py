@@ -91,16 +91,24 @@ async def _serve_until_stopped(server: ConsoleServer, console: ServedConsole) ->
     # Handlers first: a Ctrl+C as soon as the URL shows must stop the server cleanly.
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stopped.set)
-    await server.start()
-    print(
-        f"serving: {console.description}, one console process per visit\n"
-        f"open: {server.url}\n"
-        "(the URL holds the access token: whoever has it gets a console; Ctrl+C stops)",
-        flush=True,
-    )
+    signals = (signal.SIGINT, signal.SIGTERM)
+    # asyncio puts Python's default back when it drops a handler, not what was there: a
+    # SIGINT ignored by whoever started us (a script's background job) came back live.
+    found = {sig: signal.getsignal(sig) for sig in signals}
     try:
+        for sig in signals:
+            loop.add_signal_handler(sig, stopped.set)
+        await server.start()
+        print(
+            f"serving: {console.description}, one console process per visit\n"
+            f"open: {server.url}\n"
+            "(the URL holds the access token: whoever has it gets a console; Ctrl+C stops)",
+            flush=True,
+        )
         await stopped.wait()
     finally:
         await server.stop()
+        for sig, handler in found.items():
+            loop.remove_signal_handler(sig)
+            if handler is not None:  # None: set outside Python, cannot be put back
+                signal.signal(sig, handler)
