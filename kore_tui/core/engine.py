@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from kore_tui.core.deploy_params import DeployParams, DeployParamsError, ModelDeployParams
 from kore_tui.core.engine_settings import EngineSettings
@@ -54,6 +54,9 @@ class WatchOutcome:
     new: list[Job]  # rows started for IDs not shown before
     rechecked: list[Job]  # already shown, checked again now (as they were before it)
     final: list[Job]  # already shown and verified final: nothing to check
+    # (ID, its job): an attempt a retry replaced, of a job shown. Its own end is in the job's
+    # timeline; a row of its own read FAILED for a resource whose retry had succeeded.
+    earlier: list[tuple[str, Job]] = field(default_factory=list)
 
 
 class Engine(EngineSetup):
@@ -196,14 +199,19 @@ class Engine(EngineSetup):
     def watch_or_recheck(self, dock_status_ids: Iterable[str]) -> WatchOutcome:
         """What "watch these IDs" means to an operator: a new row per ID not shown yet; an
         ID already shown is checked again (a stopped one is tracked again, as re-check
-        does) unless it is verified final (SUCCESS, FAILED). Never a second row."""
+        does) unless it is verified final (SUCCESS, FAILED). The ID of an attempt a retry
+        replaced names its job (no row: that attempt's end is in the job's timeline). Never
+        a second row."""
         wanted = list(dict.fromkeys(path_segment(d, DOCK_STATUS_PREFIX) for d in dock_status_ids))
-        shown = {j.dock_status_id: j for j in self.store.snapshot()}
+        jobs = self.store.snapshot()
+        shown = {j.dock_status_id: j for j in jobs}
+        replaced = {d: j for j in jobs for d in j.earlier_dock_status_ids}
+        earlier = [(d, replaced[d]) for d in wanted if d not in shown and d in replaced]
         again = [shown[d] for d in wanted if d in shown]
-        new = self.watch([d for d in wanted if d not in shown])
+        new = self.watch([d for d in wanted if d not in shown and d not in replaced])
         rechecked = [j for j in again if self._commands.recheck(j.key)]
         final = [j for j in again if j not in rechecked]
-        return WatchOutcome(new, rechecked, final)
+        return WatchOutcome(new, rechecked, final, earlier)
 
     def resume_unfinished(self, *, timed_out_since: str | None = None) -> list[Job]:
         """Pick up the journal's unfinished jobs for this environment; never re-POST.

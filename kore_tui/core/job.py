@@ -7,6 +7,7 @@ a consistent row, never a half-updated one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -61,6 +62,21 @@ class Transition:
     state: JobState
     detail: str | None = None
     http_status: int | None = None
+
+
+# How a retry's transition names the attempt it replaces (ended_attempt writes it): the
+# only place an earlier attempt's dock status ID is kept.
+_ENDED_ATTEMPT_ID = re.compile(r"attempt \d+ ended [A-Z_]+ \((ds-[0-9a-f-]+)\)")
+
+
+def ended_attempt(job: Job) -> str:
+    """What the attempt a retry replaces ended as, kept in the retry's transition (the
+    timeline, journaled): its dock status ID and error are overwritten by the new attempt,
+    and an operator's run found them gone from history and the JSON after a retry."""
+    said = f"attempt {job.attempts} ended {job.state.value}"
+    if job.dock_status_id:
+        said += f" ({job.dock_status_id})"
+    return f"{said}: {job.error}" if job.error else said
 
 
 # error_kind of a bounce whose undeploy is SUCCESS and whose redeploy was never sent.
@@ -130,6 +146,15 @@ class Job:
         return self.error_kind in (BOUNCE_INCOMPLETE, BOUNCE_REDEPLOYED) or (
             self.error or ""
         ).startswith(BOUNCE_STOPPED)
+
+    @property
+    def earlier_dock_status_ids(self) -> tuple[str, ...]:
+        """The dock status IDs of the attempts retries replaced, oldest first."""
+        return tuple(
+            found
+            for step in self.timeline
+            for found in _ENDED_ATTEMPT_ID.findall(step.detail or "")
+        )
 
     @property
     def status_label(self) -> str:

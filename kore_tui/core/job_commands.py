@@ -14,22 +14,12 @@ from kore_tui.core import errors
 from kore_tui.core.engine_settings import EngineSettings
 from kore_tui.core.following import Following, age_from_wall, clock_time
 from kore_tui.core.host_health import AuthHold
-from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
+from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState, ended_attempt
 from kore_tui.core.job_writer import JobWriter, transitioned
 from kore_tui.core.journal import Journal
 from kore_tui.core.scheduler import Scheduler
 from kore_tui.core.store import JobStore
 from kore_tui.core.track import Tries
-
-
-def ended_attempt(job: Job) -> str:
-    """What the attempt a retry replaces ended as, kept in the retry's transition (the
-    timeline, journaled): its dock status ID and error are overwritten by the new attempt,
-    and an operator's run found them gone from history and the JSON after a retry."""
-    said = f"attempt {job.attempts} ended {job.state.value}"
-    if job.dock_status_id:
-        said += f" ({job.dock_status_id})"
-    return f"{said}: {job.error}" if job.error else said
 
 
 class ReadOnlyError(errors.KoreError):

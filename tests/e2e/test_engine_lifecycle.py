@@ -493,6 +493,34 @@ async def test_a_doubtful_deploy_answer_is_unknown_and_never_resent() -> None:
         await sim.stop()
 
 
+async def test_watching_an_earlier_attempt_s_id_points_at_its_job_and_adds_no_row() -> None:
+    """A break-it run: watching the dock status ID of a retried job's failed attempt (the one
+    an alert named) added a FAILED row for a model the retry had undeployed; the summary and
+    the problems view counted it."""
+    sim = await started(models=1, fail_rate=1.0)
+    engine = make_engine(sim.url, journal=Journal())
+    try:
+        engine.start()
+        (job,) = engine.undeploy(sim.model_ids[:1])
+        await settle(engine)
+        failed = job_of(engine, job.key)
+        assert failed.state is JobState.FAILED and failed.dock_status_id
+        sim.state.fail_rate = 0.0
+        assert engine.retry([job.key]) == 1
+        await settle(engine)
+        now = job_of(engine, job.key)
+        assert now.state is JobState.SUCCESS and now.dock_status_id != failed.dock_status_id
+        assert now.earlier_dock_status_ids == (failed.dock_status_id,)
+
+        outcome = engine.watch_or_recheck([failed.dock_status_id.upper()])
+        assert (outcome.new, outcome.rechecked, outcome.final) == ([], [], [])
+        assert outcome.earlier == [(failed.dock_status_id, now)]
+        assert len(engine.store.snapshot()) == 1
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
 def test_model_deploy_params_round_trip_through_the_journal_shape() -> None:
     assert ModelDeployParams.from_json(PARAMS.to_json()) == PARAMS
 

@@ -174,3 +174,41 @@ async def test_quitting_names_the_command_that_checks_a_stopped_job(
     assert app.resume_hints() == [
         f"kore-tui status --env sim {job.dock_status_id}   (tracking stopped with x)"
     ]
+
+
+@pytest.fixture
+def failing_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatorThread]:
+    with configured_sim(monkeypatch, models=2, job_seconds=(0.05, 0.1), fail_rate=1.0) as sim:
+        yield sim
+
+
+async def test_watching_an_earlier_attempt_s_id_names_its_job_and_adds_no_row(
+    failing_sim: SimulatorThread,
+) -> None:
+    """A break-it run: the ID an alert named was a retried job's failed attempt; watching it
+    added a FAILED row for a model the retry had undeployed, and the summary counted it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, failing_sim.model_ids[:1])
+        model = app.main.model
+        await until(pilot, lambda: [j.state for j in model.jobs.values()] == [JobState.FAILED])
+        (failed,) = model.jobs.values()
+        failing_sim.simulator.state.fail_rate = 0.0
+        table = app.main.query_one(JobsTable)
+        table.focus()
+        await until(pilot, lambda: table.cursor_key == failed.key)
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: model.jobs[failed.key].state is JobState.SUCCESS)
+
+        await paste(app, str(failed.dock_status_id))
+        await pilot.press("ctrl+w")
+        told = (
+            f"{failed.dock_status_id} is an earlier attempt of {failed.model_id} "
+            "(now SUCCESS): its row, no new one."
+        )
+        await until(pilot, lambda: told in messages(app))
+        await pilot.pause(0.4)  # a row would come with the next drain (every 0.3 s at most)
+        assert list(model.jobs) == [failed.key]

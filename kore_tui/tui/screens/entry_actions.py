@@ -35,6 +35,18 @@ def watch_told(outcome: WatchOutcome) -> str:
     if outcome.final:
         states = count_states(outcome.final)
         said.append(f"{len(outcome.final)} already in the panel and final ({states})")
+    if len(outcome.earlier) == 1:
+        ((dock_status_id, job),) = outcome.earlier
+        said.append(
+            f"{dock_status_id} is an earlier attempt of {job.model_id or 'a job'} "
+            f"(now {job.state.value}): its row, no new one"
+        )
+    elif outcome.earlier:
+        states = count_states([job for _, job in outcome.earlier])
+        said.append(
+            f"{len(outcome.earlier)} are earlier attempts of jobs in the panel "
+            f"(now {states}): their rows, no new ones"
+        )
     return "; ".join(said) + "."
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,8 +24,6 @@ from kore_tui.tui.widgets.quiet_footer import QuietFooter
 from kore_tui.tui.widgets.safe_text import SafeInput
 from kore_tui.tui.write_access import shown_disabled
 
-_DOCK_STATUS_ID = re.compile(r"ds-[0-9a-f-]+", re.IGNORECASE)
-
 
 def matches_filter(job: Job, needle: str) -> bool:
     """Does the job hold ``needle`` (lower case) in its IDs, state, error, environment or
@@ -34,7 +31,7 @@ def matches_filter(job: Job, needle: str) -> bool:
     operator searched for the ID an alert gave, and found nothing)? Only the IDs of the
     timeline: its words ("attempt 1 ended FAILED") made "FAILED" list retried jobs."""
     fields = (job.model_id, job.dock_status_id, job.state.value, job.error, job.environment)
-    earlier = (i for step in job.timeline for i in _DOCK_STATUS_ID.findall(step.detail or ""))
+    earlier = job.earlier_dock_status_ids
     return needle in " ".join(filter(None, (*fields, job.action, *earlier))).lower()
 
 
