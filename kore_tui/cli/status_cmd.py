@@ -77,7 +77,17 @@ def _run(args: argparse.Namespace) -> int:
             for job in engine.journal.left_down(env.name, env.host, asked):
                 engine.store.put(job)  # shown as it is: final, nothing to poll
                 by_ds[job.dock_status_id] = job
-        wanted = [by_ds[d] for d in ids if d in by_ds]
+        # The ID of an attempt a retry replaced (an alert names the ID it saw): its job is
+        # reported, the retry's outcome; a row of its own read FAILED (exit 1) for a
+        # resource the retry had undeployed.
+        for asked_id, job in engine.earlier_attempts(d for d in ids if d not in by_ds):
+            now = job.dock_status_id or "not sent yet"
+            err(
+                f"{asked_id}: an earlier attempt of {job.model_id}'s {job.action}, replaced "
+                f"by a retry ({now}, {job.state.value}); reporting that job"
+            )
+            by_ds[asked_id] = job
+        wanted = list({by_ds[d].key: by_ds[d] for d in ids if d in by_ds}.values())
         wanted += engine.watch([d for d in ids if d not in by_ds])
         return wanted
 

@@ -6,6 +6,7 @@ file holds the operations the interfaces call; each of the engine's other
 jobs has its own file:
 
 * engine_setup.py: the engine's parts wired together, started and closed;
+* engine_lookups.py: what the panel and the journal say of a resource's or an ID's past;
 * admission.py: IDs to admitted jobs (one live job per resource, any action);
 * bounce.py: a bounce's redeploy, admitted only after a verified undeploy;
 * outcomes.py: what an answer means for a job (the safety model, pure);
@@ -33,33 +34,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from kore_tui.core.deploy_params import DeployParams, DeployParamsError, ModelDeployParams
+from kore_tui.core.deploy_params import DeployParams
+from kore_tui.core.engine_lookups import EngineLookups
 from kore_tui.core.engine_settings import EngineSettings
-from kore_tui.core.engine_setup import EngineSetup
-from kore_tui.core.ids import DOCK_STATUS_PREFIX, MODEL_PREFIX, path_segment
+from kore_tui.core.ids import DOCK_STATUS_PREFIX, path_segment
 from kore_tui.core.job import Job, JobState, utc_now
 from kore_tui.core.job_commands import ReadOnlyError
 from kore_tui.core.key_check import probe_key
 from kore_tui.core.lease import is_alive
 from kore_tui.core.resources import Action
 from kore_tui.core.secret import Secret
+from kore_tui.core.watch_outcome import WatchOutcome
 
-__all__ = ["Engine", "EngineSettings", "ReadOnlyError"]
-
-
-@dataclass(frozen=True)
-class WatchOutcome:
-    new: list[Job]  # rows started for IDs not shown before
-    rechecked: list[Job]  # already shown, checked again now (as they were before it)
-    final: list[Job]  # already shown and verified final: nothing to check
-    # (ID, its job): an attempt a retry replaced, of a job shown. Its own end is in the job's
-    # timeline; a row of its own read FAILED for a resource whose retry had succeeded.
-    earlier: list[tuple[str, Job]] = field(default_factory=list)
+__all__ = ["Engine", "EngineSettings", "ReadOnlyError", "WatchOutcome"]
 
 
-class Engine(EngineSetup):
+class Engine(EngineLookups):
     """Operations (call on the engine's loop); wiring and lifecycle in engine_setup.py."""
 
     # -- operations (call on the engine's loop) -----------------------------------------
@@ -125,50 +117,6 @@ class Engine(EngineSetup):
         process sends and checks it, not this one."""
         return key in self._following
 
-    def redeployed_since(self, undeploy: Job) -> Job | None:
-        """A deploy of ``undeploy``'s resource created after it that has not failed (an
-        undo, a deploy, a bounce's second half; this process's or another's): undoing
-        ``undeploy`` again would deploy the resource twice. None: nothing since."""
-        if not undeploy.model_id:
-            return None
-        if self.journal is not None:
-            return self.journal.deploy_since(
-                self.client.host, undeploy.model_id, undeploy.created_at
-            )
-        later = [
-            j
-            for j in self.store.snapshot()
-            if j.model_id == undeploy.model_id
-            and j.action == Action.DEPLOY
-            and j.created_at > undeploy.created_at
-            and j.state not in (JobState.FAILED, JobState.ERROR)
-        ]
-        return max(later, key=lambda j: j.created_at, default=None)
-
-    def recorded_deploy_params(self, model_id: str) -> ModelDeployParams | None:
-        """The parameters of the last deploy of this model on this host made through
-        kore-tui (the journal's record), or None."""
-        normalized = path_segment(model_id, MODEL_PREFIX)
-        if self.journal is not None:
-            job = self.journal.last_deploy(self.client.host, normalized)
-        else:
-            deploys = [
-                j
-                for j in self.store.snapshot()
-                if j.model_id == normalized
-                and j.params  # a DEPLOY's, or a bounce's first half's (see last_deploy)
-                and j.origin == "sent"
-            ]
-            job = max(
-                deploys, key=lambda j: (j.state is JobState.SUCCESS, j.created_at), default=None
-            )
-        if job is None or job.params is None:
-            return None
-        try:
-            return ModelDeployParams.from_json(job.params)
-        except DeployParamsError:
-            return None  # a record that no longer passes the checks is not reused
-
     def watch(self, dock_status_ids: Iterable[str]) -> list[Job]:
         # Any row already showing this dock status (say, resumed from the journal) is enough;
         # a second row for the same job would only confuse. Re-check refreshes a final one.
@@ -199,15 +147,13 @@ class Engine(EngineSetup):
     def watch_or_recheck(self, dock_status_ids: Iterable[str]) -> WatchOutcome:
         """What "watch these IDs" means to an operator: a new row per ID not shown yet; an
         ID already shown is checked again (a stopped one is tracked again, as re-check
-        does) unless it is verified final (SUCCESS, FAILED). The ID of an attempt a retry
-        replaced names its job (no row: that attempt's end is in the job's timeline). Never
-        a second row."""
+        does) unless it is verified final (SUCCESS, FAILED); the ID of an attempt a retry
+        replaced names its job (see earlier_attempts). Never a second row."""
         wanted = list(dict.fromkeys(path_segment(d, DOCK_STATUS_PREFIX) for d in dock_status_ids))
-        jobs = self.store.snapshot()
-        shown = {j.dock_status_id: j for j in jobs}
-        replaced = {d: j for j in jobs for d in j.earlier_dock_status_ids}
-        earlier = [(d, replaced[d]) for d in wanted if d not in shown and d in replaced]
+        earlier = self.earlier_attempts(wanted)
+        shown = {j.dock_status_id: j for j in self.store.snapshot()}
         again = [shown[d] for d in wanted if d in shown]
+        replaced = {d for d, _ in earlier}
         new = self.watch([d for d in wanted if d not in shown and d not in replaced])
         rechecked = [j for j in again if self._commands.recheck(j.key)]
         final = [j for j in again if j not in rechecked]

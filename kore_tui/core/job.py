@@ -79,6 +79,11 @@ def ended_attempt(job: Job) -> str:
     return f"{said}: {job.error}" if job.error else said
 
 
+def replaced_attempt_ids(detail: str | None) -> list[str]:
+    """The dock status IDs a transition's detail names as attempts a retry replaced."""
+    return _ENDED_ATTEMPT_ID.findall(detail or "")
+
+
 # error_kind of a bounce whose undeploy is SUCCESS and whose redeploy was never sent.
 BOUNCE_INCOMPLETE = "bounce_incomplete"
 BOUNCE_REDEPLOYED = "bounce_redeployed"  # ... and a later deploy of its resource succeeded
@@ -150,11 +155,7 @@ class Job:
     @property
     def earlier_dock_status_ids(self) -> tuple[str, ...]:
         """The dock status IDs of the attempts retries replaced, oldest first."""
-        return tuple(
-            found
-            for step in self.timeline
-            for found in _ENDED_ATTEMPT_ID.findall(step.detail or "")
-        )
+        return tuple(found for step in self.timeline for found in replaced_attempt_ids(step.detail))
 
     @property
     def status_label(self) -> str:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import replace
 
 from kore_tui.core.hosts import same_platform
-from kore_tui.core.job import Job, Transition
+from kore_tui.core.job import Job, Transition, replaced_attempt_ids
 from kore_tui.core.journal_schema import chunks, job_from_row, marks, of_platform, state_of
 
 
@@ -32,6 +33,32 @@ class JournalQueries:
             (*args, *dock_status_ids),
         ).fetchall()
         return [job_from_row(r) for r in rows]
+
+    def replaced_attempts(
+        self, environment: str, host: str, dock_status_ids: list[str]
+    ) -> dict[str, Job]:
+        """ID -> the job (with its timeline) whose retry replaced the attempt of that dock
+        status ID. One pass over the retries' transitions: they are few."""
+        wanted = set(dock_status_ids)
+        where, args = of_platform(environment, host)
+        rows = self._db.execute(
+            "SELECT t.job_key, t.detail FROM transitions AS t JOIN jobs ON jobs.key = t.job_key "
+            f"WHERE {where} AND t.detail LIKE '%attempt % ended %(ds-%'",
+            args,
+        ).fetchall()
+        keys = {
+            found: r["job_key"]
+            for r in rows
+            for found in replaced_attempt_ids(r["detail"])
+            if found in wanted
+        }
+        jobs = self.jobs(set(keys.values()))
+        timelines = self.timelines(list(jobs))
+        return {
+            found: replace(jobs[key], timeline=timelines.get(key, ()))
+            for found, key in keys.items()
+            if key in jobs
+        }
 
     def unfinished(self, environment: str, host: str) -> list[Job]:
         """Jobs of ``environment`` on ``host`` not final (an untracked one still blocks)."""

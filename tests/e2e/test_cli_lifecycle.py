@@ -306,6 +306,46 @@ def test_status_of_a_bounce_left_down_answers_from_the_journal_and_exits_1() -> 
         assert [j["dockStatusId"] for j in history] == [dock_status_id], "one row"
 
 
+def test_status_of_an_earlier_attempt_reports_its_retried_job() -> None:
+    """'kore-tui status --wait ds-…' of a failed attempt that a retry replaced (the ID an
+    alert named) watched it as a job of its own: FAILED, exit 1, for a model the retry had
+    undeployed."""
+    import asyncio
+
+    from kore_tui.core.journal import Journal
+    from tests.helpers import make_engine
+
+    with SimulatorThread(sim_config(models=1, job_seconds=(0.1, 0.1), fail_rate=1.0)) as sim:
+        write_config(sim.url)
+
+        async def fail_then_retry() -> tuple[str, str]:
+            engine = make_engine(sim.url, journal=Journal())
+            engine.start()
+            try:
+                (job,) = engine.undeploy(sim.model_ids)
+                await asyncio.wait_for(engine.wait_settled(), 20)
+                failed = engine.store.get(job.key)
+                assert failed is not None and failed.state.value == "FAILED"
+                sim.simulator.state.fail_rate = 0.0
+                assert engine.retry([job.key]) == 1
+                await asyncio.wait_for(engine.wait_settled(), 20)
+                now = engine.store.get(job.key)
+                assert now is not None and now.state.value == "SUCCESS"
+                return str(failed.dock_status_id), str(now.dock_status_id)
+            finally:
+                await engine.aclose()
+                await engine.client.aclose()
+
+        old, new = asyncio.run(fail_then_retry())
+        done = kore("status", "--env", "sim", "--wait", "--json", old)
+        assert done.returncode == 0, done.stderr
+        (job,) = json.loads(done.stdout)["jobs"]
+        assert (job["dockStatusId"], job["status"]) == (new, "SUCCESS")
+        assert f"{old}: an earlier attempt of {sim.model_ids[0]}'s UNDEPLOY" in done.stderr
+        history = json.loads(kore("history", "--json").stdout)["jobs"]
+        assert [j["dockStatusId"] for j in history] == [new], "no row of its own"
+
+
 def _sigint_ignored() -> None:
     """As a process started with nohup or `cmd &` has it."""
     import signal

@@ -521,6 +521,40 @@ async def test_watching_an_earlier_attempt_s_id_points_at_its_job_and_adds_no_ro
         await sim.stop()
 
 
+async def test_a_new_engine_finds_an_earlier_attempt_s_job_in_the_journal() -> None:
+    """The console reopened (or the CLI's status) has the retried job in the journal only:
+    the earlier attempt's ID shows that job as it is, with no row of its own."""
+    sim = await started(models=1, fail_rate=1.0)
+    journal = Journal()
+    first = make_engine(sim.url, journal=journal)
+    try:
+        first.start()
+        (job,) = first.undeploy(sim.model_ids[:1])
+        await settle(first)
+        failed = job_of(first, job.key)
+        sim.state.fail_rate = 0.0
+        assert first.retry([job.key]) == 1
+        await settle(first)
+    finally:
+        await close(first)
+    second = make_engine(sim.url, journal=Journal())
+    try:
+        second.start()
+        assert failed.dock_status_id
+        (found,) = second.earlier_attempts([failed.dock_status_id])
+        assert found[0] == failed.dock_status_id
+        assert found[1].key == job.key and found[1].state is JobState.SUCCESS
+        assert found[1].earlier_dock_status_ids == (failed.dock_status_id,), "with its timeline"
+        assert [j.key for j in second.store.snapshot()] == [job.key], "shown as it is"
+        outcome = second.watch_or_recheck([failed.dock_status_id])
+        assert outcome.new == [] and [d for d, _ in outcome.earlier] == [failed.dock_status_id]
+        assert len(second.store.snapshot()) == 1
+        assert second.earlier_attempts(["ds-00000000-0000-4000-8000-0000000000aa"]) == []
+    finally:
+        await close(second)
+        await sim.stop()
+
+
 def test_model_deploy_params_round_trip_through_the_journal_shape() -> None:
     assert ModelDeployParams.from_json(PARAMS.to_json()) == PARAMS
 
