@@ -279,10 +279,18 @@ class PanelScreen(Screen[None]):
     # -- the engine ------------------------------------------------------------------
 
     def _require_host(self) -> bool:
-        if self.kore.host is None:
+        if self.kore.host is not None:
+            return True
+        session = self.kore.sessions.current
+        if session is not None and session.connecting:
+            # Its engine is still starting (the console's first second, or just after F2):
+            # "No environment connected: press F2" sent an operator to a picker that showed
+            # it connected, unsure whether the undeploy had gone anywhere.
+            name = inert(session.env.name, 40)
+            self.notify(f"Still connecting to {name}: nothing was sent; try again in a moment.")
+        else:
             self.notify("No environment connected: press F2.", severity="warning")
-            return False
-        return True
+        return False
 
     @work(exclusive=False, group="engine-calls", exit_on_error=False)
     async def _send(
