@@ -61,6 +61,14 @@ async def test_demo_in_a_browser_undeploys_with_keys_pressed_in_the_page(tmp_pat
                 return bool(first) and "demo" in text and "Undeploy" in text
 
             await wait_for(drawn, 30, "the console to draw in the page")
+
+            async def connected() -> bool:
+                # The banner's counters come once the engine runs ("connecting…" before):
+                # a ctrl+u before then is refused ("Still connecting"), and on a loaded
+                # machine the confirmation never came (a full run).
+                return "in flight" in page.websocket_text_received()
+
+            await wait_for(connected, 30, "the console to connect to the demo simulator")
             html = await page.evaluate("document.documentElement.outerHTML")
             assert SENTINEL_KEY not in html
 

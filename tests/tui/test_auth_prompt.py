@@ -29,7 +29,10 @@ async def test_a_key_refused_at_connect_is_asked_for_before_anything_is_pasted(
     monkeypatch.setenv("SIM_KEY", "kg-revoked-0000000000000000")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, KeyPrompt))
+        # Pushed is not yet composed: a loaded machine found no #key field (a full run).
+        await until(
+            pilot, lambda: isinstance(app.screen, KeyPrompt) and bool(app.screen.query("#key"))
+        )
         prompt = app.screen
         assert isinstance(prompt, KeyPrompt) and "refused" in prompt.reason
         assert "KEY REFUSED" in str(app.main.query_one("#banner", Static).render())
@@ -68,7 +71,9 @@ async def test_a_refused_key_pauses_asks_for_a_new_one_and_goes_on(
         # The key is rotated on the platform while the console runs.
         admin_sync(simenv.url, "/_sim/key", "POST", json={"apiKey": NEW_KEY})
         await undeploy_in_ui(app, pilot, simenv.model_ids[:3])
-        await until(pilot, lambda: isinstance(app.screen, KeyPrompt))
+        await until(
+            pilot, lambda: isinstance(app.screen, KeyPrompt) and bool(app.screen.query("#key"))
+        )
         prompt = app.screen
         assert isinstance(prompt, KeyPrompt) and "refused" in prompt.reason
         banner = str(app.main.query_one("#banner", Static).render())

@@ -877,8 +877,10 @@ async def test_the_jobs_header_sits_over_its_cells_with_a_scrollbar(width: int) 
     scrollbar: two column sets."""
     app = build_app(Scene("layout", "", "prod", _noop))
     async with app.run_test(size=(width, 30)) as pilot:
-        await pilot.pause()
         model = app.main.model
+        # The scene's jobs come with the store's next drain: one pause was not always enough
+        # on a loaded machine (StopIteration in a full run).
+        await until(pilot, lambda: bool(model.jobs))
         base = next(iter(model.jobs.values()))
         dock = "ds-00000000-0000-4000-8000-000000000042"
         many = [
