@@ -101,7 +101,7 @@ def _write_environment(table: Any, env: Environment) -> None:
     wanted.setdefault("read_only", False)
     colour_key = "color" if "color" in table and "colour" not in table else "colour"
     wanted[colour_key] = wanted.pop("colour")
-    for key in ("key_env", "key_command", "ca_bundle"):
+    for key in ("key_env", "key_command", "ca_bundle", "deploy_profile"):
         if key not in wanted and key in table:
             del table[key]
     for key, value in wanted.items():
@@ -145,16 +145,18 @@ def put_environment(
     default: DefaultChange = "keep",
     expected: Expected = None,
     path: Path | None = None,
+    keep_deploy_profile: bool = True,
 ) -> Config:
     """Add or replace one environment. ``expected``: what the caller loaded (an
-    Environment), ``MISSING`` for a new one, or None for "add or replace" (``env add``)."""
+    Environment), ``MISSING`` for a new one, or None for "add or replace" (``env add``).
+    ``keep_deploy_profile``: an environment without one keeps the file's (``env add`` has
+    no option for it); the console's editor has a field, and its "none" clears it."""
 
     def change(doc: TOMLDocument, config: Config) -> Config:
         nonlocal env
         _check_expected(config, env.name, expected)
         on_disk = config.environments.get(env.name)
-        if env.deploy_profile is None and on_disk is not None and on_disk.deploy_profile:
-            # Kept like any key the caller has no field for (the console's editor has none).
+        if keep_deploy_profile and env.deploy_profile is None and on_disk is not None:
             env = replace(env, deploy_profile=on_disk.deploy_profile)
         envs = _environments(doc)
         if env.name in envs and isinstance(envs[env.name], dict):

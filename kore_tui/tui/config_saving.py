@@ -75,12 +75,15 @@ class ConfigSaving(EnvLifecycle):
         if result.action == "select" and result.name in config.environments:
             self.connect(config.environments[result.name])
         elif result.action == "add":
-            self.push_screen(EnvironmentEditor(), self._edited)
-        elif result.action == "edit" and result.name in config.environments:
             self.push_screen(
-                EnvironmentEditor(config.environments[result.name], config.default == result.name),
-                self._edited,
+                EnvironmentEditor(profiles=sorted(config.deploy_profiles)), self._edited
             )
+        elif result.action == "edit" and result.name in config.environments:
+            env = config.environments[result.name]
+            editor = EnvironmentEditor(
+                env, config.default == result.name, profiles=sorted(config.deploy_profiles)
+            )
+            self.push_screen(editor, self._edited)
         elif result.action == "remove" and result.name:
             self._ask_remove(result.name)
 
@@ -146,6 +149,7 @@ class ConfigSaving(EnvLifecycle):
                 default="set" if result.make_default else "clear",
                 expected=expected,
                 path=path,
+                keep_deploy_profile=False,  # the editor has the field: none means none
             ),
             then=saved,
         )

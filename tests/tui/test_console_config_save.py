@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox, Input, Select
 
 from kore_tui.core import paths
 from kore_tui.core.config import Environment, load_config
 from kore_tui.core.config_writer import put_environment
 from kore_tui.simulator import SimulatorThread
-from kore_tui.tui.screens.environments import EnvironmentEditor, EnvironmentPicker
+from kore_tui.tui.screens.environments import NO_PROFILE, EnvironmentEditor, EnvironmentPicker
 from kore_tui.tui.screens.prompts import YesNo
 from tests.tui.conftest import configured_sim, env_block, make_app, until, write_config
 from tests.tui.test_console import SIZE, undeploy_in_ui
@@ -101,6 +101,42 @@ async def test_saving_an_unchanged_edit_keeps_hex_colour_and_deploy_profile(
         await until(pilot, lambda: app.config is not None and app.env is not before)
         assert app.env == before, app.env
     assert load_config().environments["sim"] == before
+
+
+@pytest.mark.parametrize(("on_disk", "picked"), [(None, "gpu"), ("gpu", None)])
+async def test_the_editor_sets_and_clears_the_deploy_profile(
+    simenv: SimulatorThread, on_disk: str | None, picked: str | None
+) -> None:
+    """The editor had no field for it: an environment without one refused undo, redeploy
+    and bounce ("no deploy parameters") until its TOML was edited by hand."""
+    extra = f'deploy_profile = "{on_disk}"' if on_disk else ""
+    write_config('default = "sim"\n' + env_block("sim", simenv.url, extra) + PROFILE)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        editor = await open_editor_for_sim(pilot)
+        field = editor.query_one("#deploy_profile", Select)
+        assert field.value == (on_disk or NO_PROFILE)
+        assert [str(prompt) for prompt, _ in field._options] == ["none", "gpu"]
+        field.value = picked or NO_PROFILE
+        await pilot.pause(0.3)  # a Button ignores presses during its 0.2 s press effect
+        await pilot.click("#save")
+        await until(pilot, lambda: load_config().environments["sim"].deploy_profile == picked)
+        await until(pilot, lambda: app.env is not None and app.env.deploy_profile == picked)
+    written = "deploy_profile = " in paths.config_path().read_text()
+    assert written is (picked is not None), "none is no key in the file, not an empty one"
+
+
+async def test_the_editor_s_deploy_profile_says_where_profiles_come_from_when_none_exist(
+    simenv: SimulatorThread, commented: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        editor = await open_editor_for_sim(pilot)
+        field = editor.query_one("#deploy_profile", Select)
+        assert field.disabled and field.value == NO_PROFILE
+        assert "[deploy_profiles.NAME]" in str(field._options[0][0])
 
 
 async def test_theme_is_saved_without_rewriting_the_file(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rich.text import Text
@@ -173,13 +173,25 @@ class EditorResult:
     original: Environment | None = None
 
 
+# The deploy profile field's value for "none" (a Select value cannot be None).
+NO_PROFILE = ""
+
+
 class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+r", "reveal", "Reveal key")]
 
-    def __init__(self, env: Environment | None = None, is_default: bool = False) -> None:
+    def __init__(
+        self,
+        env: Environment | None = None,
+        is_default: bool = False,
+        profiles: Sequence[str] = (),
+    ) -> None:
+        """``profiles``: the config's [deploy_profiles.NAME] names, for the deploy profile
+        an undo, redeploy or bounce in this environment uses."""
         super().__init__()
         self.env = env
         self.is_default = is_default
+        self.profiles = list(profiles)
 
     def compose(self) -> ComposeResult:
         env = self.env
@@ -235,6 +247,8 @@ class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
                 allow_blank=False,
                 compact=True,
             )
+            yield Label("Deploy profile")
+            yield self._profile_field(env)
             yield Label("Key variable")
             yield SafeInput(
                 value=env.key_env or "" if env else "",
@@ -250,6 +264,25 @@ class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
                 compact=True,
             )
 
+    def _profile_field(self, env: Environment | None) -> Select[str]:
+        if not self.profiles:
+            # Said where profiles come from: an empty, dead list told nothing.
+            none = "none: define [deploy_profiles.NAME] in the config file"
+            options = [(Text(none), NO_PROFILE)]
+        else:
+            # Text, not str: a table's name is the file's text, never markup.
+            options = [(Text("none"), NO_PROFILE)]
+            options += [(Text(inert(p, 40)), p) for p in self.profiles]
+        current = env.deploy_profile if env and env.deploy_profile in self.profiles else None
+        return Select(
+            options,
+            value=current or NO_PROFILE,
+            id="deploy_profile",
+            allow_blank=False,
+            compact=True,
+            disabled=not self.profiles,
+        )
+
     def on_mount(self) -> None:
         self.query_one("#host" if self.env else "#name", Input).focus()
 
@@ -259,13 +292,15 @@ class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
         colour = validate_colour(str(self.query_one("#colour", Select).value))
         key_env = self.query_one("#key_env", Input).value.strip() or None
         key_text = self.query_one("#key", Input).value
-        # Settings the editor has no field for (key_command, ca_bundle, deploy_profile, …)
-        # are kept, not dropped on save.
+        profile = str(self.query_one("#deploy_profile", Select).value) or None
+        # Settings the editor has no field for (key_command, ca_bundle, …) are kept, not
+        # dropped on save.
         env = replace(
             self.env or Environment(name=name, host=host),
             host=host,
             colour=colour,
             key_env=key_env,
+            deploy_profile=profile,
             protected=self.query_one("#protected", Checkbox).value,
             read_only=self.query_one("#read_only", Checkbox).value,
         )
