@@ -23,6 +23,7 @@ from kore_tui.tui.widgets.jobs_table import JobsTable
 from tests.conftest import sim_config
 from tests.tui.conftest import env_block, make_app, until, write_config
 from tests.tui.test_console import undeploy_in_ui
+from tests.tui.test_dialog_answers_once import burst
 
 SIZE = (120, 36)
 
@@ -461,3 +462,27 @@ async def test_the_all_environments_view_leaves_this_environment_s_batch_line_al
         await pilot.press("E")
         await pilot.pause(0.3)
         assert batch.display and "Batch done: 2 SUCCESS" in str(batch.render()), batch.render()
+
+
+async def test_a_key_typed_right_after_enter_in_the_picker_does_not_run_a_picker_command(
+    simenv: SimulatorThread,
+) -> None:
+    """An operator's run: F2, Up to prod, then "Enter d" in one burst opened 'Remove
+    environment prod?' instead of switching; "Enter cm-…" opened an editor (its e). Enter
+    posted the selection as a message, and the next key's binding ran before it arrived."""
+    write_config(
+        'default = "sim"\n'
+        + env_block("sim", simenv.url)
+        + env_block("prod", simenv.url.replace("127.0.0.1", "localhost"), "protected = true")
+    )
+    app = make_app("sim")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await pilot.press("f2")
+        picker = app.screen
+        assert isinstance(picker, EnvironmentPicker)
+        picker.query_one(OptionList).highlighted = 0  # prod
+        burst(app, ("enter", "\r"), ("d", "d"), ("e", "e"), ("n", "n"))
+        await until(pilot, lambda: app.env is not None and app.env.name == "prod")
+        await pilot.pause(0.3)  # deliberate: a dialog the keys opened would be up by now
+        assert app.screen is app.main, app.screen

@@ -72,6 +72,15 @@ class EnvironmentList(OptionList):
         if self.highlighted is None or self.highlighted > 0:
             super().action_cursor_up()
 
+    def action_select(self) -> None:
+        """Enter switches at once. OptionList posts the selection as a message: a key typed
+        right after Enter ("Enter d", an operator's burst) ran its picker binding first
+        and opened 'Remove environment prod?' instead of switching; the picker answers
+        once (Dialog), so the keys after the switch are dropped."""
+        picker = self.screen
+        if isinstance(picker, EnvironmentPicker) and self.highlighted is not None:
+            picker.select(self.get_option_at_index(self.highlighted).id)
+
 
 class EnvironmentPicker(Dialog[PickerResult | None]):
     BINDINGS = [
@@ -136,7 +145,10 @@ class EnvironmentPicker(Dialog[PickerResult | None]):
         return options.get_option_at_index(options.highlighted).id
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(PickerResult("select", event.option.id))
+        self.select(event.option.id)  # a click (Enter answers at once: EnvironmentList)
+
+    def select(self, name: str | None) -> None:
+        self.dismiss(PickerResult("select", name))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         actions = {
