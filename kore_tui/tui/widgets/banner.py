@@ -138,14 +138,20 @@ def banner_text(
 def _host_for(host: str, room: int, whole: bool) -> str:
     """The host in ``room`` cells if it can: with its scheme, else without it; below 80
     columns (not ``whole``) cut in the middle, its start and its end kept, never under 16
-    cells (the environment's name, always shown first, says which one it is)."""
-    shown = inert(host, 60)
-    if len(shown) <= room:
-        return shown
+    cells (the environment's name, always shown first, says which one it is). A host of
+    more than 60 cells is cut in the middle too: its end (the port) is what tells two apart.
+    A host that fits in 16 cells is never cut: '127.0.0.…1:18777' repeated its middle."""
+    limit = 60
+    shown = inert(host, 200)
     bare = shown.split("://", 1)[-1]
-    if len(bare) <= room or whole:
+    if len(shown) <= min(room, limit):
+        return shown
+    if len(bare) <= limit and (len(bare) <= room or whole):
         return bare
-    keep = max(16, room) - 1
+    width = limit if whole else max(16, min(room, limit))
+    if len(bare) <= width:
+        return bare
+    keep = width - 1
     head = (keep + 1) // 2
     return f"{bare[:head]}…{bare[len(bare) - (keep - head) :]}"
 
