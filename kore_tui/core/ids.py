@@ -149,6 +149,18 @@ def classify_token(token: str) -> tuple[str, str] | InvalidToken | None:
         lead = stripped[: embedded.start()]
         prefix = embedded.group(1) or embedded.group(2)
         return InvalidToken(_shown(stripped), f"text before its {prefix} prefix: {lead[:20]!r}")
+    uuid = _UUID.search(lower)
+    if uuid:
+        # A whole UUID with the wrong thing around it ("cm_…", "cm…"): an operator's paste
+        # lost these two, taken for plain words and counted nowhere.
+        lead, trail = stripped[: uuid.start()], stripped[uuid.end() :]
+        if lead:
+            return InvalidToken(
+                _shown(stripped),
+                f"{lead[:20]!r} before the UUID is not a prefix: cm- (model), a- (tool) "
+                "or ds- (dock status)",
+            )
+        return InvalidToken(_shown(stripped), f"text after the UUID: {trail[:20]!r}")
     return None
 
 

@@ -81,6 +81,11 @@ def test_dock_status_ids_are_separated_and_reported_for_undeploy() -> None:
         ("0a1b2c3d4e5f4a6b-8c7d", "looks like an ID but has no cm-, a- or ds- prefix"),
         ("tl-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "unsupported prefix 'tl'-"),
         ("cm-", "too short"),
+        # An operator's run: these two were dropped as plain words, counted nowhere.
+        ("cm_0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "'cm_' before the UUID is not a prefix"),
+        ("cm0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "'cm' before the UUID is not a prefix"),
+        ("DS_0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", "'DS_' before the UUID is not a prefix"),
+        ("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d_x", "text after the UUID: '_x'"),
     ],
 )
 def test_invalid_tokens_have_specific_reasons(token: str, reason: str) -> None:
