@@ -246,6 +246,18 @@ async def test_ids_left_in_the_box_are_named_when_the_environment_changes(
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         title = " ".join(str(w.render()) for w in app.screen.query(Static))
         assert "pasted while" not in title
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main)
+        # Once the box no longer holds them, the same ID typed again here is this
+        # environment's (an operator's run: ctrl+l, the ID typed again, and the warning
+        # still named the old environment, then again after the next F2).
+        await paste(app, slow_sim.model_ids[0])
+        await pilot.press("ctrl+l")
+        await paste(app, slow_sim.model_ids[0])
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        title = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "pasted while" not in title, title
 
 
 async def test_the_batch_line_of_a_reopened_console_counts_only_what_it_sent(

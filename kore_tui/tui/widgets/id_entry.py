@@ -30,6 +30,7 @@ from textual.widgets.text_area import Edit, EditResult
 from textual.worker import get_current_worker
 
 from kore_tui.core.ids import IdParser, ParsedIds, parse_ids
+from kore_tui.tui.widgets.carried_ids import CarriedIds
 from kore_tui.tui.widgets.fit_row import show_what_fits
 from kore_tui.tui.widgets.safe_text import SafeTextArea
 
@@ -203,7 +204,7 @@ class IdEntry(Vertical):
         self._parsed_version = 0  # the version self.parsed belongs to
         self._debounce: Timer | None = None
         self.writable = True
-        self._carried: tuple[str, frozenset[str]] | None = None  # see carry_over
+        self._carried = CarriedIds()
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -232,22 +233,16 @@ class IdEntry(Vertical):
         return self._parsed_version != self._version
 
     def carry_over(self, from_env: str) -> None:
-        """The environment changed with IDs in the box: they were pasted for ``from_env``.
-        Kept while any of them is still in the box (typing one more ID did not make the
-        others this environment's); a later switch keeps the first origin."""
-        here = set(self.parsed.resource_ids)
-        if not self.carried(here)[1]:
-            self._carried = (from_env, frozenset(here))
+        """The environment changed with IDs in the box: they were pasted for ``from_env``."""
+        self._carried.carry_over(from_env, self.parsed.resource_ids)
 
     def carried(self, ids: Iterable[str]) -> tuple[str | None, int]:
         """The environment some of ``ids`` were pasted for, and how many of them."""
-        if self._carried is None:
-            return None, 0
-        origin, pasted = self._carried
-        count = len(pasted.intersection(ids))
-        return (origin, count) if count else (None, 0)
+        return self._carried.of(ids)
 
     def set_text(self, text: str) -> None:
+        if not text:
+            self._carried.forget()  # ctrl+l, or all taken: what comes next is typed here
         self.text_area.load_text(text)
         self._edited(0.0)
 
@@ -293,6 +288,7 @@ class IdEntry(Vertical):
             return  # the box changed meanwhile; its own parse is on the way
         self._parsed_version = version
         self.parsed = parsed
+        self._carried.keep_only_while_in(parsed.resource_ids)
         self._show(parsed)
 
     async def current(self) -> ParsedIds:
