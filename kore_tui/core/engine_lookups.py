@@ -61,16 +61,22 @@ class EngineLookups(EngineSetup):
     def earlier_attempts(self, dock_status_ids: Iterable[str]) -> list[tuple[str, Job]]:
         """(ID, its job) for each ID, not shown as a row, of an attempt a retry replaced
         (an alert names the ID it saw): a row of its own read FAILED for a resource whose
-        retry had succeeded. A job found in the journal only is shown: as it is when final
-        or stopped, else followed or taken over as on resume."""
+        retry had succeeded. A job of this environment found in the journal only is shown:
+        as it is when final or stopped, else followed or taken over as on resume. Another
+        environment's on the same platform is named, not shown, once it is final (until
+        then the ID is watched as before: nothing here would follow that job)."""
         wanted = [path_segment(d, DOCK_STATUS_PREFIX) for d in dock_status_ids]
         jobs = self.store.snapshot()
         shown = {j.dock_status_id for j in jobs}
         replaced = {d: j for j in jobs for d in j.earlier_dock_status_ids}
         rest = [d for d in wanted if d not in shown and d not in replaced]
         if rest and self.journal is not None:
-            found = self.journal.replaced_attempts(self.env.name, self.env.host, rest)
+            found = self.journal.replaced_attempts(self.env.host, rest)
+            here = self.env.name
+            found = {d: j for d, j in found.items() if j.environment == here or j.is_final}
             for job in {j.key: j for j in found.values()}.values():
+                if job.environment != here:
+                    continue
                 if job.is_final or not job.tracking:
                     self.store.put(job)
                 else:

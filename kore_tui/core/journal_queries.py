@@ -34,17 +34,16 @@ class JournalQueries:
         ).fetchall()
         return [job_from_row(r) for r in rows]
 
-    def replaced_attempts(
-        self, environment: str, host: str, dock_status_ids: list[str]
-    ) -> dict[str, Job]:
+    def replaced_attempts(self, host: str, dock_status_ids: list[str]) -> dict[str, Job]:
         """ID -> the job (with its timeline) whose retry replaced the attempt of that dock
-        status ID. One pass over the retries' transitions: they are few."""
+        status ID, in any environment on ``host``'s platform (a dock status ID is the
+        platform's). One pass over the retries' transitions: they are few."""
         wanted = set(dock_status_ids)
-        where, args = of_platform(environment, host)
         rows = self._db.execute(
             "SELECT t.job_key, t.detail FROM transitions AS t JOIN jobs ON jobs.key = t.job_key "
-            f"WHERE {where} AND t.detail LIKE '%attempt % ended %(ds-%'",
-            args,
+            f"WHERE jobs.host IN {marks(hosts := same_platform(host))} "
+            "AND t.detail LIKE '%attempt % ended %(ds-%'",
+            hosts,
         ).fetchall()
         keys = {
             found: r["job_key"]

@@ -555,6 +555,36 @@ async def test_a_new_engine_finds_an_earlier_attempt_s_job_in_the_journal() -> N
         await sim.stop()
 
 
+async def test_an_earlier_attempt_of_another_environment_s_job_is_named_not_shown() -> None:
+    """An operator's run: in 'ro' (the same host as 'stage'), watching the failed attempt
+    of a job 'stage' had retried to SUCCESS added a FAILED row, and a FAILED entry for 'ro'
+    in the journal."""
+    sim = await started(models=1, fail_rate=1.0)
+    stage = make_engine(sim.url, journal=Journal(), env_name="stage")
+    try:
+        stage.start()
+        (job,) = stage.undeploy(sim.model_ids[:1])
+        await settle(stage)
+        failed = job_of(stage, job.key)
+        sim.state.fail_rate = 0.0
+        assert stage.retry([job.key]) == 1
+        await settle(stage)
+    finally:
+        await close(stage)
+    assert failed.dock_status_id
+    ro = make_engine(sim.url.replace("127.0.0.1", "localhost"), journal=Journal(), env_name="ro")
+    try:
+        ro.start()
+        outcome = ro.watch_or_recheck([failed.dock_status_id])
+        (found,) = outcome.earlier
+        assert found[1].key == job.key and found[1].environment == "stage"
+        assert found[1].state is JobState.SUCCESS
+        assert outcome.new == [] and ro.store.snapshot() == [], "named, not shown here"
+    finally:
+        await close(ro)
+        await sim.stop()
+
+
 def test_model_deploy_params_round_trip_through_the_journal_shape() -> None:
     assert ModelDeployParams.from_json(PARAMS.to_json()) == PARAMS
 

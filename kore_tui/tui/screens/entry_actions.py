@@ -24,7 +24,7 @@ from kore_tui.tui.widgets.jobs_table import JobsTable
 from kore_tui.tui.write_access import refusal
 
 
-def watch_told(outcome: WatchOutcome) -> str:
+def watch_told(outcome: WatchOutcome, here: str) -> str:
     """What a watch did: "Watching 1 job(s)." for an ID already in the panel, with nothing
     new sent, read as if a second watch had started."""
     said = []
@@ -37,15 +37,20 @@ def watch_told(outcome: WatchOutcome) -> str:
         said.append(f"{len(outcome.final)} already in the panel and final ({states})")
     if len(outcome.earlier) == 1:
         ((dock_status_id, job),) = outcome.earlier
+        where = (
+            "its row, no new one"
+            if job.environment == here
+            else f"a job of {inert(job.environment, 40)}, no row here"
+        )
         said.append(
             f"{dock_status_id} is an earlier attempt of {job.model_id or 'a job'} "
-            f"(now {job.state.value}): its row, no new one"
+            f"(now {job.state.value}): {where}"
         )
     elif outcome.earlier:
         states = count_states([job for _, job in outcome.earlier])
         said.append(
-            f"{len(outcome.earlier)} are earlier attempts of jobs in the panel "
-            f"(now {states}): their rows, no new ones"
+            f"{len(outcome.earlier)} are earlier attempts of retried jobs "
+            f"(now {states}): no new rows"
         )
     return "; ".join(said) + "."
 
@@ -182,7 +187,7 @@ class EntryActions(PanelScreen):
         )
 
         def watch(engine: Engine) -> str:
-            return watch_told(engine.watch_or_recheck(ds_ids)) + kept
+            return watch_told(engine.watch_or_recheck(ds_ids), engine.env.name) + kept
 
         self._send(watch, "")
         self.query_one(JobsTable).follow_next_new()
