@@ -7,6 +7,8 @@ the operator's next keystrokes are the name, and Enter there confirms once it ma
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -38,10 +40,13 @@ class ConfirmUndeploy(Dialog[bool]):
         *,
         costs: list[str] | None = None,
         warning: str = UNDEPLOY_WARNING,
+        tags: Mapping[str, str] | None = None,
     ) -> None:
+        """``tags``: a word shown before an ID in the list (a mixed retry's action)."""
         super().__init__()
         self.env = env
         self.model_ids = model_ids  # model and tool IDs: the counts say which is which
+        self.tags = dict(tags or {})
         self.verb = verb
         self.note = note
         self.costs = costs or []  # a deploy's money lines (device type, replicas)
@@ -55,7 +60,11 @@ class ConfirmUndeploy(Dialog[bool]):
         if env.protected:
             title.append("  PROTECTED", style="bold red")
         title.append(f"\nhost: {inert(env.host, 80)}")
-        ids = "\n".join(self.model_ids[:_SHOWN])
+        width = max((len(t) for t in self.tags.values()), default=0)
+        ids = "\n".join(
+            f"{self.tags[i]:<{width}}  {i}" if i in self.tags else i
+            for i in self.model_ids[:_SHOWN]
+        )
         if len(self.model_ids) > _SHOWN:
             ids += f"\n… and {len(self.model_ids) - _SHOWN} more"
         with Vertical(classes="dialog danger"):

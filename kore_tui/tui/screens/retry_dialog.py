@@ -21,7 +21,6 @@ from kore_tui.tui.screens.confirm import UNDEPLOY_WARNING, ConfirmUndeploy
 from kore_tui.tui.screens.panel import count_states
 
 _WARNINGS = {"UNDEPLOY": UNDEPLOY_WARNING, "DEPLOY": DEPLOY_WARNING}
-_NAMED = 5  # IDs named per action in a mixed retry's note (the list below has them all)
 
 
 def retry_dialog(
@@ -41,14 +40,20 @@ def retry_dialog(
         note.append(f" ({skipped} selected job(s) not FAILED, UNKNOWN or ERROR are left alone)")
     if watched:
         note.append(f" ({watched} watched job(s) are re-checked now, never re-sent)")
+    tags: dict[str, str] = {}
     if len(actions) > 1:
         # Which ID gets which action: a flat list over "(DEPLOY, UNDEPLOY)" did not say
-        # which one starts paid machines (an operator's run: 1 deploy among 15).
-        for action in actions:
-            ids = [m for m, j in zip(models, retryable, strict=True) if j.action == action]
-            shown = ", ".join(inert(i, 60) for i in ids[:_NAMED])
-            more = f" and {len(ids) - _NAMED} more" if len(ids) > _NAMED else ""
-            note.append(f"\n{inert(action, 12)} ({len(ids)}): {shown}{more}")
+        # which one starts paid machines (an operator's run: 1 deploy among 15). Beside
+        # each ID in the list, deploys first; the note named them too and every ID of a
+        # short list showed twice.
+        counts = ", ".join(
+            f"{inert(a, 12)} ({sum(j.action == a for j in retryable)})" for a in actions
+        )
+        note.append(f"\n{counts}: each ID's action is beside it below")
+        order = {"DEPLOY": 0}
+        pairs = sorted(zip(models, retryable, strict=True), key=lambda p: order.get(p[1].action, 1))
+        models = [m for m, _ in pairs]
+        tags = {m: inert(j.action, 12) for m, j in pairs}
     unknown = sum(1 for j in retryable if j.state is JobState.UNKNOWN)
     if unknown:
         note.append(
@@ -65,6 +70,7 @@ def retry_dialog(
         note=note,
         costs=recorded_cost_lines(retryable),
         warning=warning or UNDEPLOY_WARNING,
+        tags=tags,
     )
 
 
