@@ -157,7 +157,8 @@ class KoreApp(ConfigSaving):
         }
         current = self.env.name if self.env else None
         bounces = self.sessions.pending_bounces()
-        question = quit_question(unfinished, temporary, current, bounces)
+        stopped = {name: len(ids) for name, ids in self.sessions.stopped().items()}
+        question = quit_question(unfinished, temporary, current, bounces, stopped)
         if question is None:
             self.exit(0)
             return

@@ -18,11 +18,14 @@ def quit_question(
     temporary: Mapping[str, int],
     current: str | None,
     pending_bounces: Sequence[tuple[str, str]] = (),
+    stopped: Mapping[str, int] | None = None,
 ) -> str | None:
     """``unfinished``: jobs not final, by environment; ``temporary``: jobs of environments
     whose journal ends with the console (the demo), by environment; ``pending_bounces``:
     (environment, resource ID) of the bounces whose redeploy is not sent yet (only this
-    console sends it)."""
+    console sends it); ``stopped``: jobs not final whose tracking was stopped (x), by
+    environment: they alone ask nothing (stopping was the operator's word), but a question
+    asked anyway counts them."""
     lasting = {name: n for name, n in unfinished.items() if name not in temporary}
     parts = []
     if pending_bounces:
@@ -59,5 +62,11 @@ def quit_question(
             f"The {inert(name, 40)} environment's journal is temporary: its {jobs} job(s)"
             f"{state} and their history are deleted when the console quits, and nothing "
             "resumes."
+        )
+    held = sum((stopped or {}).values())
+    if parts and held:
+        parts.append(
+            f"{held} more whose tracking you stopped (x) is not resumed: its status command "
+            "is printed on exit."
         )
     return " ".join(parts) + " Quit anyway?" if parts else None

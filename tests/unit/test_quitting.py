@@ -48,3 +48,14 @@ def test_a_bounce_whose_redeploy_is_not_sent_yet_is_named() -> None:
     assert alone is not None and "left undeployed" in alone
     many = quit_question({}, {}, "prod", pending_bounces=[("prod", f"cm-{i}") for i in range(5)])
     assert many is not None and "5 bounce(s)" in many and "cm-2 in prod and 2 more" in many
+
+
+def test_the_question_counts_the_jobs_stopped_with_x_too() -> None:
+    """An operator's run: '4 job(s) are not final yet in stage', and on exit a fifth was
+    named, '(tracking stopped with x)': the question had not counted it."""
+    question = quit_question({"stage": 4}, {}, "stage", stopped={"stage": 1})
+    assert question is not None
+    assert "1 more whose tracking you stopped (x) is not resumed" in question, question
+    assert "its status command is printed on exit" in question
+    # Stopped jobs alone ask nothing: stopping was the operator's word.
+    assert quit_question({}, {}, "stage", stopped={"stage": 1}) is None
