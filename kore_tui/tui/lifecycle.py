@@ -187,8 +187,10 @@ class Lifecycle:
             return
         tail = on_sent() if on_sent else after_confirm() if after_confirm else ""
         self._send(plan, kind, tail)
+        # The cursor goes to the first row the action brings, from the panel too (an undo's
+        # deploy row came in off-screen below; Enter opened the old undeploy).
+        screen.query_one(JobsTable).follow_next_new()
         if on_sent is not None:  # from the ID box: the jobs panel next, as after ctrl+u
-            screen.query_one(JobsTable).follow_next_new()
             screen.query_one(JobsTable).focus()
 
     def _send(self, plan: DeployPlan, kind: Kind, tail: str) -> None:

@@ -154,6 +154,10 @@ async def test_undo_from_the_panel_redeploys_with_the_environment_profile(
         # The table shows the model on its next (throttled) rebuild, not at once.
         await until(pilot, lambda: "DEPLOY" in screen_text(app))
         assert "Queued 2 deploy(s): 1 model(s) and 1 tool(s)." in messages(app)
+        # The cursor is on the first row the undo brought (an operator's run: it stayed on
+        # the undeploy, the new row off-screen below, and Enter opened the old job).
+        first = min(deploys, key=lambda j: app.main.model.index_of(j.key) or 0)
+        await until(pilot, lambda: table.cursor_key == first.key)
 
         # Undo again on the same undeploy: it offered the same confirmation and sent a
         # second deploy (the platform's 409, an ERROR row, the banner's error count).
