@@ -72,12 +72,19 @@ class Following:
         self._followed: dict[str, _Followed] = {}
         # The console's: jobs other processes started since (see show_new_jobs).
         self._new_jobs: Callable[[], list[Job]] | None = None
+        # Followed jobs the operator stopped (x): no longer followed, but the end their
+        # owner writes is still shown (the row read 'IN_PROGRESS ⏸' for good, counted
+        # stopped, while the journal had SUCCESS).
+        self._stopped: set[str] = set()
 
     def __contains__(self, key: str) -> bool:
         return key in self._followed
 
     def unfollow(self, key: str) -> bool:
-        return self._followed.pop(key, None) is not None
+        if self._followed.pop(key, None) is None:
+            return False
+        self._stopped.add(key)
+        return True
 
     def resume(self, candidates: list[Job]) -> list[Job]:
         """Follow the unfinished jobs of live owners; take over and adopt the others."""
@@ -239,14 +246,15 @@ class Following:
                 if self._new_jobs is not None and self._clock() >= next_look:
                     next_look = self._clock() + DISCOVER_EVERY
                     self._show_new()
-                if self._followed:
+                if self._followed or self._stopped:
                     self._refresh()
             except JournalError as exc:
                 on_journal_error(str(exc))
 
     def _refresh(self) -> None:
         assert self._journal is not None
-        rows = self._journal.jobs(self._followed)
+        rows = self._journal.jobs([*self._followed, *self._stopped])
+        self._show_ends_of_stopped(rows)
         owners = self._journal.owner_records(j.owner for j in rows.values() if j.owner)
         now = self._clock()
         for key, followed in list(self._followed.items()):
@@ -271,6 +279,16 @@ class Following:
                 del self._followed[key]
                 self._give_up(shown, row, owners.get(row.owner or ""))
             self._writer.note_open(self._store.get(key) or row)
+
+    def _show_ends_of_stopped(self, rows: dict[str, Job]) -> None:
+        assert self._journal is not None
+        for key in list(self._stopped):
+            row, shown = rows.get(key), self._store.get(key)
+            if row is None or shown is None or shown.is_final or shown.tracking:
+                self._stopped.discard(key)  # gone, or tracked again here (r)
+            elif row.is_final:
+                self._stopped.discard(key)
+                self._writer.put(replace(row, timeline=self._journal.timeline(key)))
 
     def _give_up(self, shown: Job, row: Job, record: OwnerRecord | None) -> None:
         """Our own deadline passed while the owner still tracks the job."""

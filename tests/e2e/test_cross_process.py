@@ -195,3 +195,32 @@ async def test_undeploy_without_wait_waits_for_the_send_not_the_checks_of_joined
     finally:
         journal.close()
         await sim.stop()
+
+
+async def test_a_followed_job_stopped_here_still_shows_the_end_its_owner_writes() -> None:
+    """An operator's run: x in a second console on a job the first one tracked, then the
+    first ended it: the second still read 'IN_PROGRESS ⏸ … its own process still tracks
+    it' (and counted it stopped) while the journal had SUCCESS."""
+    sim = Simulator(sim_config(models=1, job_seconds=(1.0, 1.0)))
+    await sim.start()
+    owner_journal, follower_journal = Journal(), Journal()
+    try:
+        owner = make_engine(sim.url, journal=owner_journal)
+        owner.start()
+        (job,) = owner.undeploy(sim.model_ids)
+        await until(lambda: bool((owner.store.get(job.key) or job).dock_status_id))
+        follower = make_engine(sim.url, journal=follower_journal)
+        follower.resume_unfinished()
+        follower.start()
+        assert follower.follows(job.key)
+        assert follower.stop_tracking([job.key]) == 1
+        stopped = follower.store.get(job.key)
+        assert stopped is not None and not stopped.tracking and not stopped.is_final
+        await asyncio.wait_for(owner.wait_settled(), 10)
+        await until(lambda: (follower.store.get(job.key) or job).state is JobState.SUCCESS, 10)
+        await close(owner)
+        await close(follower)
+    finally:
+        owner_journal.close()
+        follower_journal.close()
+        await sim.stop()
