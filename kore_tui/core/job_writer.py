@@ -17,6 +17,9 @@ from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.store import JobStore
 
 FINAL_FLUSH_DELAY = 0.05  # seconds a final state may wait for its journal write
+# Seconds between journal writes of the checks (polls, last check) that changed no state:
+# what another process following the jobs shows. One transaction for all the jobs.
+CHECKS_JOURNAL_EVERY = 1.0
 
 
 def transitioned(job: Job, detail: str | None, **changes: Any) -> Job:
@@ -42,6 +45,8 @@ class JobWriter:
         self._changed = asyncio.Event()  # set on every transition and every new job
         self._flush_timer: asyncio.TimerHandle | None = None
         self._group: asyncio.Future[None] | None = None
+        self._checked: dict[str, Job] = {}  # checks not journaled yet (see CHECKS_...)
+        self._checks_timer: asyncio.TimerHandle | None = None
         # Told of every job this engine moves to a final state (a bounce's next step).
         self.on_final: Callable[[Job], None] | None = None
 
@@ -58,7 +63,10 @@ class JobWriter:
         if not transition:
             new = replace(job, updated_at=utc_now(), **changes)
             self._store.put(new)
+            if journal and self._journal is not None and "polls" in changes:
+                self._note_check(new)
             return new
+        self._checked.pop(job.key, None)  # the transition's row has it all
         new = transitioned(job, detail, **changes)
         if journal and self._journal is not None:
             # Group commit: every transition made in this loop iteration shares one
@@ -107,6 +115,22 @@ class JobWriter:
 
     # -- the journal --------------------------------------------------------------------
 
+    def _note_check(self, job: Job) -> None:
+        self._checked[job.key] = job
+        if self._checks_timer is None:
+            loop = asyncio.get_running_loop()
+            self._checks_timer = loop.call_later(CHECKS_JOURNAL_EVERY, self._journal_checks)
+
+    def _journal_checks(self) -> None:
+        self._checks_timer = None
+        checked, self._checked = list(self._checked.values()), {}
+        if not checked or self._journal is None:
+            return
+        try:
+            self._journal.checked(checked)
+        except JournalError as exc:
+            self._on_journal_error(str(exc))
+
     async def intent_committed(self) -> None:
         """Wait until the transaction holding this iteration's intents is committed."""
         if self._journal is not None:
@@ -152,5 +176,8 @@ class JobWriter:
         """Write everything still buffered (on the way out)."""
         if self._flush_timer is not None:
             self._flush_timer.cancel()
+        if self._checks_timer is not None:
+            self._checks_timer.cancel()
         self._group_commit()
         self.flush()
+        self._journal_checks()

@@ -138,6 +138,23 @@ class Journal(JournalQueries):
         self._db.executemany(UPSERT, [job_row(j) for j, _ in items])
         self._db.executemany(INSERT_TRANSITION, [transition_row(j, d) for j, d in items])
 
+    def checked(self, jobs: Iterable[Job]) -> None:
+        """The polls and last check of jobs whose state has not changed since (no
+        transition: only the check is new). Another process following them shows these
+        ('Checked -, Polls 0' read as if nobody watched them); a row whose state moved on
+        meanwhile is left alone."""
+        rows = [
+            (j.polls, j.last_checked_at, j.updated_at, j.server_status, j.key, j.state.value)
+            for j in jobs
+        ]
+        with self._transaction():
+            self._write_pending()
+            self._db.executemany(
+                "UPDATE jobs SET polls = ?, last_checked_at = ?, updated_at = ?, "
+                "server_status = ? WHERE key = ? AND state = ?",
+                rows,
+            )
+
     def admit(self, jobs: list[Job], detail: str) -> tuple[list[Job], dict[str, Job]]:
         """Insert new jobs unless their resource already has a blocking job, whatever its
         action (one live job per resource), or, for a bounce's second half, unless that

@@ -224,3 +224,33 @@ async def test_a_followed_job_stopped_here_still_shows_the_end_its_owner_writes(
         owner_journal.close()
         follower_journal.close()
         await sim.stop()
+
+
+async def test_a_follower_shows_the_checks_its_owner_makes() -> None:
+    """An operator's run: a second console (and `status --json`) showed 'Checked -, Polls 0'
+    for jobs the first polled every second: it looked as if nobody watched them."""
+    sim = Simulator(sim_config(models=1, job_seconds=(6.0, 6.0)))
+    await sim.start()
+    owner_journal, follower_journal = Journal(), Journal()
+    try:
+        owner = make_engine(sim.url, journal=owner_journal)
+        owner.start()
+        (job,) = owner.undeploy(sim.model_ids)
+        await until(lambda: bool((owner.store.get(job.key) or job).dock_status_id))
+        follower = make_engine(sim.url, journal=follower_journal)
+        follower.resume_unfinished()
+        follower.start()
+        assert follower.follows(job.key)
+
+        def seen() -> Job:
+            return follower.store.get(job.key) or job
+
+        await until(lambda: seen().polls >= 2 and seen().last_checked_at is not None, 10)
+        assert not seen().is_final, "checks, not the end: shown while it runs"
+        await asyncio.wait_for(owner.wait_settled(), 10)
+        await close(owner)
+        await close(follower)
+    finally:
+        owner_journal.close()
+        follower_journal.close()
+        await sim.stop()
