@@ -71,6 +71,19 @@ def undeployed(jobs: Iterable[Job], ids: Iterable[str]) -> list[str]:
     ]
 
 
+def left_out_of_bounce(jobs: Iterable[Job], ids: list[str]) -> tuple[list[str], str | None]:
+    """A bounce's IDs without the undeployed ones (their undeploy would come back 409 and
+    the bounce stop there, the resource still down), and what to say of those."""
+    down = undeployed(jobs, ids)
+    if not down:
+        return ids, None
+    said = (
+        f"{len(down)} undeployed (last job here: UNDEPLOY SUCCESS) left out of the "
+        "bounce; u (undo) redeploys them."
+    )
+    return [i for i in ids if i not in down], said
+
+
 def is_stopped(job: Job) -> bool:
     """Its tracking was stopped (x) before it was final: shown "⏸", polled by no one."""
     return not job.tracking and not job.is_final

@@ -469,6 +469,22 @@ async def test_bouncing_an_undeployed_model_leaves_it_out_and_says_so(
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
         text = confirm_text(app)
         assert "1 undeployed (last job here: UNDEPLOY SUCCESS) left out" in text, text
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.main)
+        # From the ID box too (an operator's run: ctrl+r listed all 3 with no note, and the
+        # undeployed one ended 'UNDEPLOY ↻ ERROR … bounce stopped', still down).
+        said.clear()
+        await paste(app, model)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: bool(said))
+        assert said[0].startswith("Nothing to bounce: 1 undeployed"), said
+        assert not isinstance(app.screen, ConfirmUndeploy)
+        await paste(app, f"{model}\n{lifesim.ready_model_ids[0]}")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        text = confirm_text(app)
+        assert "1 undeployed (last job here: UNDEPLOY SUCCESS) left out" in text, text
+        assert model not in text.split("left out")[1], "not in the list of what is bounced"
 
 
 async def test_quitting_mid_bounce_prints_the_command_that_redeploys(

@@ -15,6 +15,7 @@ from kore_tui.core.ids import for_undeploy
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
+from kore_tui.tui.jobs_model import left_out_of_bounce
 from kore_tui.tui.lifecycle import BOUNCE, DEPLOY, Kind
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.panel import PanelScreen, count_states
@@ -162,14 +163,26 @@ class EntryActions(PanelScreen):
         if self.lifecycle.refused(kind):
             return
         pasted = await self._pasted_resources(kind.name)
-        if pasted is not None:
-            ids, docks = pasted
-            self.lifecycle.start(
-                ids,
-                kind,
-                note=self._carried_note(ids),
-                on_sent=lambda: self.keep_in_box((docks, "dock status ID(s)")),
-            )
+        if pasted is None:
+            return
+        ids, docks = pasted
+        note = self._carried_note(ids)
+        if kind is BOUNCE:
+            # As b in the panel: one the panel shows undeployed is left out (an operator's
+            # run: its bounce ended 'UNDEPLOY ↻ ERROR … bounce stopped', still down).
+            ids, said = left_out_of_bounce(self.model.jobs.values(), ids)
+            if said and not ids:
+                self.notify(f"Nothing to bounce: {said}", severity="warning", timeout=10)
+                return
+            if said:
+                line = Text(said, style="bold yellow")
+                note = Text.assemble(note, "\n", line) if note is not None else line
+        self.lifecycle.start(
+            ids,
+            kind,
+            note=note,
+            on_sent=lambda: self.keep_in_box((docks, "dock status ID(s)")),
+        )
 
     async def action_watch(self) -> None:
         if not self._require_host():

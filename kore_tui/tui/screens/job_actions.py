@@ -17,7 +17,7 @@ from kore_tui.core.hosts import same_platform
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
-from kore_tui.tui.jobs_model import undeployed
+from kore_tui.tui.jobs_model import left_out_of_bounce
 from kore_tui.tui.lifecycle import BOUNCE, UNDO, Kind, bounceable, undoable
 from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
@@ -202,14 +202,12 @@ class JobActions(PanelScreen):
                 f"{len(jobs) - len(chosen)} selected job(s) {skipped} are left alone.",
                 style="bold",
             )
-        if flow is BOUNCE and (down := undeployed(self.model.jobs.values(), ids)):
-            # Its undeploy would come back 409 and the bounce stop there (an operator's run:
-            # the dialog warned so, yet still counted them and offered "Bounce 2"): left out.
-            ids = [i for i in ids if i not in down]
-            said = (
-                f"{len(down)} undeployed (last job here: UNDEPLOY SUCCESS) left out of the "
-                "bounce; u (undo) redeploys them."
-            )
+        said = None
+        if flow is BOUNCE:
+            # An operator's run: the dialog warned, yet still counted them and offered
+            # "Bounce 2".
+            ids, said = left_out_of_bounce(self.model.jobs.values(), ids)
+        if said:
             if not ids:
                 self.notify(f"Nothing to bounce: {said}", severity="warning", timeout=10)
                 return
