@@ -71,6 +71,27 @@ def undeployed(jobs: Iterable[Job], ids: Iterable[str]) -> list[str]:
     ]
 
 
+def live_here(jobs: Iterable[Job], ids: list[str]) -> tuple[list[str], str | None]:
+    """The IDs whose newest job here is not final, and what to say of them: a deploy or
+    bounce of them is joined to that job, not sent (an operator filled a whole deploy form
+    for a model whose undeploy was running)."""
+    wanted = set(ids)
+    live = {
+        m: j
+        for m, j in newest_by_resource(j for j in jobs if j.model_id in wanted).items()
+        if not j.is_final
+    }
+    if not live:
+        return [], None
+    counts = Counter(f"{j.state.value} {j.action}" for j in live.values())
+    states = ", ".join(f"{n} {what}" for what, n in counts.items())
+    said = (
+        f"{len(live)} with a live job here ({states}): joined, not sent; "
+        "act again once it has ended."
+    )
+    return list(live), said
+
+
 def left_out_of_bounce(jobs: Iterable[Job], ids: list[str]) -> tuple[list[str], str | None]:
     """A bounce's IDs without the undeployed ones (their undeploy would come back 409 and
     the bounce stop there, the resource still down), and what to say of those."""

@@ -421,17 +421,29 @@ async def test_a_bounce_that_joins_a_live_undeploy_says_it_did_not_start(
         await until(pilot, lambda: app.host is not None)
         await undeploy_in_ui(app, pilot, sim.model_ids[:1])
         await until(pilot, lambda: len(app.main.model.jobs) == 1)
+        # The panel shows it live: said before any form or confirmation (an operator's run
+        # filled a whole deploy form for a model whose undeploy was running).
         await paste(app, sim.model_ids[0])
         await pilot.press("ctrl+r")
+        said = "Nothing to bounce: 1 with a live job here (1 IN_PROGRESS UNDEPLOY)"
+        await until(pilot, lambda: said in messages(app))
+        assert app.screen is app.main
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: "Nothing to deploy: 1 with a live job here" in messages(app))
+        assert app.screen is app.main
+        # With another model: the confirmation says which one is joined, not sent.
+        await paste(app, "\n".join(sim.model_ids[:2]))
+        await pilot.press("ctrl+r")
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        text = confirm_text(app)
+        assert "1 with a live job here (1 IN_PROGRESS UNDEPLOY): joined, not sent" in text, text
         await pilot.click("#confirm")
         said = "1 not started: a live job of theirs was joined"
         await until(pilot, lambda: said in messages(app))
-        assert "Queued 0 bounce(s)" in messages(app)
-        await until(pilot, lambda: all_final(app, 1), timeout=10)
+        await until(pilot, lambda: all_final(app, 3), timeout=15)
         await asyncio.sleep(0.3)  # deliberate: time for a redeploy that must not go out
-        assert jobs_of(app, "DEPLOY") == []
-        assert counters(sim)["received"]["DEPLOY"] == {}
+        assert {j.model_id for j in jobs_of(app, "DEPLOY")} == {sim.model_ids[1]}
+        assert set(counters(sim)["received"]["DEPLOY"]) == {sim.model_ids[1]}
 
 
 async def test_bouncing_an_undeployed_model_leaves_it_out_and_says_so(

@@ -15,7 +15,7 @@ from kore_tui.core.ids import for_undeploy
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
-from kore_tui.tui.jobs_model import left_out_of_bounce
+from kore_tui.tui.jobs_model import left_out_of_bounce, live_here
 from kore_tui.tui.lifecycle import BOUNCE, DEPLOY, Kind
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.panel import PanelScreen, count_states
@@ -167,6 +167,13 @@ class EntryActions(PanelScreen):
             return
         ids, docks = pasted
         note = self._carried_note(ids)
+        live, said = live_here(self.model.jobs.values(), ids)
+        if said and len(live) == len(ids):
+            self.notify(f"Nothing to {kind.name}: {said}", severity="warning", timeout=10)
+            return
+        if said:
+            line = Text(said, style="bold yellow")
+            note = Text.assemble(note, "\n", line) if note is not None else line
         if kind is BOUNCE:
             # As b in the panel: one the panel shows undeployed is left out (an operator's
             # run: its bounce ended 'UNDEPLOY ↻ ERROR … bounce stopped', still down).
