@@ -14,7 +14,7 @@ from kore_tui.core import errors
 from kore_tui.core.engine_settings import EngineSettings
 from kore_tui.core.following import Following, age_from_wall, clock_time
 from kore_tui.core.host_health import AuthHold
-from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState, ended_attempt
+from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState, ended_attempt, utc_now
 from kore_tui.core.job_writer import JobWriter, transitioned
 from kore_tui.core.journal import Journal
 from kore_tui.core.scheduler import Scheduler
@@ -146,6 +146,7 @@ class JobCommands:
                     job,
                     tracking=False,
                     error="no longer followed here; its own process still tracks it",
+                    updated_at=utc_now(),  # its Elapsed stops now, not at the row's last write
                 )
             )
             return True

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import replace
 
 from kore_tui.core.engine import Engine
-from kore_tui.core.job import Job, JobState
+from kore_tui.core.job import Job, JobState, utc_now
 from kore_tui.core.journal import Journal
 from kore_tui.simulator import Simulator
 from tests.conftest import sim_config
@@ -213,9 +213,12 @@ async def test_a_followed_job_stopped_here_still_shows_the_end_its_owner_writes(
         follower.resume_unfinished()
         follower.start()
         assert follower.follows(job.key)
+        asked = utc_now()
         assert follower.stop_tracking([job.key]) == 1
         stopped = follower.store.get(job.key)
         assert stopped is not None and not stopped.tracking and not stopped.is_final
+        # Its clock stops now, not at the row's last write (Elapsed went from 36s to 14s).
+        assert stopped.updated_at >= asked, (stopped.updated_at, asked)
         await asyncio.wait_for(owner.wait_settled(), 10)
         await until(lambda: (follower.store.get(job.key) or job).state is JobState.SUCCESS, 10)
         await close(owner)
