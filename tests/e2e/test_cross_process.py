@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from kore_tui.core.engine import Engine
@@ -197,22 +199,37 @@ async def test_undeploy_without_wait_waits_for_the_send_not_the_checks_of_joined
         await sim.stop()
 
 
+@asynccontextmanager
+async def owner_and_follower(job_seconds: float) -> AsyncIterator[tuple[Engine, Engine, Job]]:
+    """One model undeployed by an engine (the owner) and followed by a second one on the
+    same journal (a second console), once the owner has its dock status ID."""
+    sim = Simulator(sim_config(models=1, job_seconds=(job_seconds, job_seconds)))
+    await sim.start()
+    owner_journal, follower_journal = Journal(), Journal()
+    owner = make_engine(sim.url, journal=owner_journal)
+    follower = make_engine(sim.url, journal=follower_journal)
+    try:
+        owner.start()
+        (job,) = owner.undeploy(sim.model_ids)
+        await until(lambda: bool((owner.store.get(job.key) or job).dock_status_id))
+        follower.resume_unfinished()
+        follower.start()
+        assert follower.follows(job.key)
+        yield owner, follower, job
+        await asyncio.wait_for(owner.wait_settled(), 10)
+    finally:
+        await close(owner)
+        await close(follower)
+        owner_journal.close()
+        follower_journal.close()
+        await sim.stop()
+
+
 async def test_a_followed_job_stopped_here_still_shows_the_end_its_owner_writes() -> None:
     """An operator's run: x in a second console on a job the first one tracked, then the
     first ended it: the second still read 'IN_PROGRESS ⏸ … its own process still tracks
     it' (and counted it stopped) while the journal had SUCCESS."""
-    sim = Simulator(sim_config(models=1, job_seconds=(1.0, 1.0)))
-    await sim.start()
-    owner_journal, follower_journal = Journal(), Journal()
-    try:
-        owner = make_engine(sim.url, journal=owner_journal)
-        owner.start()
-        (job,) = owner.undeploy(sim.model_ids)
-        await until(lambda: bool((owner.store.get(job.key) or job).dock_status_id))
-        follower = make_engine(sim.url, journal=follower_journal)
-        follower.resume_unfinished()
-        follower.start()
-        assert follower.follows(job.key)
+    async with owner_and_follower(1.0) as (owner, follower, job):
         asked = utc_now()
         assert follower.stop_tracking([job.key]) == 1
         stopped = follower.store.get(job.key)
@@ -221,39 +238,15 @@ async def test_a_followed_job_stopped_here_still_shows_the_end_its_owner_writes(
         assert stopped.updated_at >= asked, (stopped.updated_at, asked)
         await asyncio.wait_for(owner.wait_settled(), 10)
         await until(lambda: (follower.store.get(job.key) or job).state is JobState.SUCCESS, 10)
-        await close(owner)
-        await close(follower)
-    finally:
-        owner_journal.close()
-        follower_journal.close()
-        await sim.stop()
 
 
 async def test_a_follower_shows_the_checks_its_owner_makes() -> None:
     """An operator's run: a second console (and `status --json`) showed 'Checked -, Polls 0'
     for jobs the first polled every second: it looked as if nobody watched them."""
-    sim = Simulator(sim_config(models=1, job_seconds=(6.0, 6.0)))
-    await sim.start()
-    owner_journal, follower_journal = Journal(), Journal()
-    try:
-        owner = make_engine(sim.url, journal=owner_journal)
-        owner.start()
-        (job,) = owner.undeploy(sim.model_ids)
-        await until(lambda: bool((owner.store.get(job.key) or job).dock_status_id))
-        follower = make_engine(sim.url, journal=follower_journal)
-        follower.resume_unfinished()
-        follower.start()
-        assert follower.follows(job.key)
+    async with owner_and_follower(6.0) as (_, follower, job):
 
         def seen() -> Job:
             return follower.store.get(job.key) or job
 
         await until(lambda: seen().polls >= 2 and seen().last_checked_at is not None, 10)
         assert not seen().is_final, "checks, not the end: shown while it runs"
-        await asyncio.wait_for(owner.wait_settled(), 10)
-        await close(owner)
-        await close(follower)
-    finally:
-        owner_journal.close()
-        follower_journal.close()
-        await sim.stop()

@@ -493,6 +493,22 @@ async def test_a_doubtful_deploy_answer_is_unknown_and_never_resent() -> None:
         await sim.stop()
 
 
+async def failed_then_retried(sim: Simulator, engine: Engine) -> tuple[Job, Job]:
+    """Undeploy the simulator's first model, FAILED (the simulator fails every job), then
+    retried to SUCCESS: (the failed attempt, the job now)."""
+    engine.start()
+    (job,) = engine.undeploy(sim.model_ids[:1])
+    await settle(engine)
+    failed = job_of(engine, job.key)
+    assert failed.state is JobState.FAILED and failed.dock_status_id
+    sim.state.fail_rate = 0.0
+    assert engine.retry([job.key]) == 1
+    await settle(engine)
+    now = job_of(engine, job.key)
+    assert now.state is JobState.SUCCESS and now.dock_status_id != failed.dock_status_id
+    return failed, now
+
+
 async def test_watching_an_earlier_attempt_s_id_points_at_its_job_and_adds_no_row() -> None:
     """A break-it run: watching the dock status ID of a retried job's failed attempt (the one
     an alert named) added a FAILED row for a model the retry had undeployed; the summary and
@@ -500,16 +516,8 @@ async def test_watching_an_earlier_attempt_s_id_points_at_its_job_and_adds_no_ro
     sim = await started(models=1, fail_rate=1.0)
     engine = make_engine(sim.url, journal=Journal())
     try:
-        engine.start()
-        (job,) = engine.undeploy(sim.model_ids[:1])
-        await settle(engine)
-        failed = job_of(engine, job.key)
-        assert failed.state is JobState.FAILED and failed.dock_status_id
-        sim.state.fail_rate = 0.0
-        assert engine.retry([job.key]) == 1
-        await settle(engine)
-        now = job_of(engine, job.key)
-        assert now.state is JobState.SUCCESS and now.dock_status_id != failed.dock_status_id
+        failed, now = await failed_then_retried(sim, engine)
+        assert failed.dock_status_id
         assert now.earlier_dock_status_ids == (failed.dock_status_id,)
 
         outcome = engine.watch_or_recheck([failed.dock_status_id.upper()])
@@ -525,16 +533,9 @@ async def test_a_new_engine_finds_an_earlier_attempt_s_job_in_the_journal() -> N
     """The console reopened (or the CLI's status) has the retried job in the journal only:
     the earlier attempt's ID shows that job as it is, with no row of its own."""
     sim = await started(models=1, fail_rate=1.0)
-    journal = Journal()
-    first = make_engine(sim.url, journal=journal)
+    first = make_engine(sim.url, journal=Journal())
     try:
-        first.start()
-        (job,) = first.undeploy(sim.model_ids[:1])
-        await settle(first)
-        failed = job_of(first, job.key)
-        sim.state.fail_rate = 0.0
-        assert first.retry([job.key]) == 1
-        await settle(first)
+        failed, job = await failed_then_retried(sim, first)
     finally:
         await close(first)
     second = make_engine(sim.url, journal=Journal())
@@ -562,13 +563,7 @@ async def test_an_earlier_attempt_of_another_environment_s_job_is_named_not_show
     sim = await started(models=1, fail_rate=1.0)
     stage = make_engine(sim.url, journal=Journal(), env_name="stage")
     try:
-        stage.start()
-        (job,) = stage.undeploy(sim.model_ids[:1])
-        await settle(stage)
-        failed = job_of(stage, job.key)
-        sim.state.fail_rate = 0.0
-        assert stage.retry([job.key]) == 1
-        await settle(stage)
+        failed, job = await failed_then_retried(sim, stage)
     finally:
         await close(stage)
     assert failed.dock_status_id
