@@ -94,6 +94,21 @@ def test_the_banner_names_the_host_before_its_errors_at_80_columns() -> None:
     assert "PROTECTED" in shown80 and "agent-platform.kore.ai  errors 2" in shown80, shown80
 
 
+@pytest.mark.parametrize("width", range(40, 90))
+def test_the_banner_s_in_flight_count_is_whole_or_not_there(width: int) -> None:
+    """An operator's run at 60 columns: 'last OK 3s ago · in fligh…'. The summary line
+    under it counts what is in flight too: on a narrow line the count goes whole."""
+    env = Environment("demo", "http://127.0.0.1:46403", colour="magenta", ephemeral=True)
+    store = JobStore()
+    now = FROZEN.timestamp()
+    store.set_health(HostHealth(last_success_wall=now - 3))
+    shown = fit_line(banner_text(env, store, False, now, tracking=True, width=width), width)
+    tail = shown.rstrip().rsplit("·", 1)[-1] if "·" in shown else ""
+    assert "in flight" in tail or "in f" not in shown, shown
+    if "in flight" in shown:
+        assert shown.rstrip().endswith("in flight 0"), shown
+
+
 def test_banner_age_is_a_warning_only_while_tracking() -> None:
     """Bug 8: idle, "last OK 75s ago" turned yellow as if something were wrong."""
     env = Environment("dev", "https://dev.kore.ai")

@@ -132,6 +132,10 @@ def banner_text(
         text.append(count, style="dim" if recovered else "bold red")
         text.append(detail, style="dim" if recovered else "red")
         text.append(" · ")
+    if len(text) + len(counters) > width:
+        # The in-flight count whole or not at all: at 60 columns it read "in fligh…" (the
+        # summary line counts what is in flight too).
+        counters = counters[: len(counters.plain.split(" · ")[0])]
     return text.append_text(counters)
 
 
