@@ -188,7 +188,7 @@ class Engine(EngineLookups):
         journal = self.journal
         if journal is None:
             return
-        since = [utc_now()]
+        since = [utc_now(), utc_now()]  # created since, changed since
 
         def found() -> list[Job]:
             jobs = journal.created_since(self.env.name, self.env.host, since[0])
@@ -196,7 +196,13 @@ class Engine(EngineLookups):
                 since[0] = jobs[-1].created_at
             return jobs
 
-        self._following.show_new_jobs(found)
+        def changed() -> list[Job]:
+            jobs = journal.changed_since(self.env.name, self.env.host, since[1])
+            if jobs:
+                since[1] = jobs[-1].updated_at
+            return jobs
+
+        self._following.show_new_jobs(found, changed)
 
     def stopped_unfinished(self) -> list[Job]:
         """The journal's jobs of this environment that are not final and whose tracking

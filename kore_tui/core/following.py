@@ -72,6 +72,7 @@ class Following:
         self._followed: dict[str, _Followed] = {}
         # The console's: jobs other processes started since (see show_new_jobs).
         self._new_jobs: Callable[[], list[Job]] | None = None
+        self._changed_jobs: Callable[[], list[Job]] | None = None
         # Followed jobs the operator stopped (x): no longer followed, but the end their
         # owner writes is still shown (the row read 'IN_PROGRESS ⏸' for good, counted
         # stopped, while the journal had SUCCESS).
@@ -205,14 +206,21 @@ class Following:
         )
         return self.adopt(taken, asked=True)
 
-    def show_new_jobs(self, found: Callable[[], list[Job]]) -> None:
+    def show_new_jobs(
+        self, found: Callable[[], list[Job]], changed: Callable[[], list[Job]] | None = None
+    ) -> None:
         """Show the jobs ``found`` returns that are not shown yet, every DISCOVER_EVERY:
         an operator's run had `kore-tui undeploy` in another terminal while the console
         was open on the same environment, and its jobs never appeared in the panel (only
         F3 had them). Live ones are followed, or taken over once their process is gone;
         ended ones are shown as they ended. Only the console asks for this: a CLI run's
-        report and exit code are about the jobs it was given."""
+        report and exit code are about the jobs it was given.
+
+        ``changed``: jobs written since the last look. A job shown here as ended that
+        another process retried is shown as it is now (followed while it runs): a second
+        console kept FAILED for minutes what the first had retried to SUCCESS."""
         self._new_jobs = found
+        self._changed_jobs = changed
 
     def _show_new(self) -> None:
         assert self._new_jobs is not None
@@ -223,6 +231,22 @@ class Following:
                 self._writer.put(job)
         if live:
             self.resume(live)
+        for row in self._changed_jobs() if self._changed_jobs is not None else []:
+            shown = self._store.get(row.key)
+            if (
+                shown is None
+                or not shown.is_final
+                or row.key in self._scheduler.tracks
+                or (row.state, row.attempts, row.dock_status_id)
+                == (shown.state, shown.attempts, shown.dock_status_id)
+            ):
+                continue
+            assert self._journal is not None
+            row = replace(row, timeline=self._journal.timeline(row.key))
+            if row.is_final or not row.tracking:
+                self._writer.put(row)
+            else:
+                self.resume([row])
 
     def follow(self, job: Job, *, asked: bool) -> Job:
         self._followed[job.key] = _Followed(self._clock() + self._settings.job_timeout, asked)

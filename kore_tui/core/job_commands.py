@@ -120,12 +120,24 @@ class JobCommands:
             owner=self._owner_id(),
         )
         if self._journal is not None:
-            live = self._journal.claim_retry(queued, detail)
-            if live is not None:
-                since = clock_time(live.submitted_at or live.created_at)
+            found = self._journal.claim_retry(queued, detail, seen=job)
+            if found is not None and found.key == key:
+                # Retried by another process meanwhile: its row now, followed if live.
+                found = replace(found, timeline=self._journal.timeline(key))
+                self._notes[key] = (
+                    f"not re-sent: retried in another process meanwhile (attempt "
+                    f"{found.attempts}, now {found.state.value}); its row shows it"
+                )
+                if found.is_final or not found.tracking:
+                    self._writer.put(found)
+                else:
+                    self._following.resume([found])
+                return False
+            if found is not None:
+                since = clock_time(found.submitted_at or found.created_at)
                 self._notes[key] = (
                     f"not re-sent: {job.model_id} already has a "
-                    f"{live.state.value} job since {since}"
+                    f"{found.state.value} job since {since}"
                 )
                 return False
         track = self._scheduler.restart(key)

@@ -180,13 +180,22 @@ class Journal(JournalQueries):
                 admitted.append(job)
         return admitted, blocked
 
-    def claim_retry(self, job: Job, detail: str) -> Job | None:
+    def claim_retry(self, job: Job, detail: str, seen: Job) -> Job | None:
         """Write ``job`` (back to QUEUED, owned by us) unless another job of the same
-        resource is live; returns that live job instead (nothing is written then)."""
+        resource is live, or the job is no longer the attempt ``seen`` (the caller's view
+        of it before the retry); returns that job instead (nothing is written then).
+
+        Another process may have retried the job meanwhile, to its end: a second console
+        that still showed it FAILED sent the undeploy again (409) and wrote ERROR over
+        the SUCCESS. The attempt is the state, the attempt count and the dock status ID."""
         with self._transaction():
             self._write_pending()
             current = self._db.execute("SELECT * FROM jobs WHERE key = ?", (job.key,)).fetchone()
-            if current is not None and current["state"] in _LIVE:
+            if current is not None and (
+                current["state"] in _LIVE
+                or (current["state"], current["attempts"], current["dock_status_id"])
+                != (seen.state.value, seen.attempts, seen.dock_status_id)
+            ):
                 return job_from_row(current)  # another process retried this very job first
             existing = self._blocking_job(job, live_only=True)
             if existing is not None:

@@ -125,6 +125,16 @@ class JournalQueries:
         ).fetchall()
         return [job_from_row(r) for r in rows]
 
+    def changed_since(self, environment: str, host: str, since: str) -> list[Job]:
+        """Jobs of ``environment`` on ``host`` written at or after ``since``, by any
+        process, oldest change first."""
+        where, args = of_platform(environment, host)
+        rows = self._db.execute(
+            f"SELECT * FROM jobs WHERE {where} AND updated_at >= ? ORDER BY updated_at",
+            (*args, since),
+        ).fetchall()
+        return [job_from_row(r) for r in rows]
+
     def timed_out_since(self, environment: str, host: str, since: str) -> list[Job]:
         where, args = of_platform(environment, host)
         rows = self._db.execute(

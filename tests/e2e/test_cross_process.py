@@ -250,3 +250,72 @@ async def test_a_follower_shows_the_checks_its_owner_makes() -> None:
 
         await until(lambda: seen().polls >= 2 and seen().last_checked_at is not None, 10)
         assert not seen().is_final, "checks, not the end: shown while it runs"
+
+
+async def test_a_retry_of_a_job_another_process_retried_meanwhile_is_refused() -> None:
+    """An operator's run with two consoles: the second still showed a job FAILED after the
+    first had retried it to SUCCESS; R there sent the undeploy again (409, 'Model is not
+    deployed') and wrote ERROR over the SUCCESS in the journal. A retry is of the attempt
+    this process saw, or none; and the second console shows the retry once it happens."""
+    sim = Simulator(sim_config(models=1, job_seconds=(0.3, 0.3), fail_rate=1.0))
+    await sim.start()
+    first_journal, second_journal = Journal(), Journal()
+    first = make_engine(sim.url, journal=first_journal)
+    second = make_engine(sim.url, journal=second_journal)
+    try:
+        first.start()
+        (job,) = first.undeploy(sim.model_ids)
+        await asyncio.wait_for(first.wait_settled(), 10)
+        failed = first.store.get(job.key)
+        assert failed is not None and failed.state is JobState.FAILED
+        second.store.put(failed)  # shown as it ended (the next test: it follows the retry)
+        second.start()
+        sim.state.fail_rate = 0.0
+        assert first.retry([job.key]) == 1
+        await asyncio.wait_for(first.wait_settled(), 10)
+        done = first.store.get(job.key)
+        assert done is not None and done.state is JobState.SUCCESS
+        # A final state reaches the journal within 50 ms (FINAL_FLUSH_DELAY).
+        await until(lambda: first_journal.history()[0].state is JobState.SUCCESS, 5)
+
+        assert second.retry([job.key]) == 0, "the attempt it saw was retried elsewhere"
+        assert "retried in another process" in second.notes[job.key], second.notes
+        await until(lambda: (second.store.get(job.key) or job).state is JobState.SUCCESS, 5)
+        received = await accepted(sim.url)
+        assert received[sim.model_ids[0]] == 2, "one POST per attempt, none from the second"
+        rows = first_journal.history(with_timelines=True)
+        assert [(r.state, r.attempts) for r in rows] == [(JobState.SUCCESS, 2)]
+    finally:
+        await close(first)
+        await close(second)
+        first_journal.close()
+        second_journal.close()
+        await sim.stop()
+
+
+async def test_a_console_shows_a_retry_another_process_makes_of_a_job_it_shows() -> None:
+    """The same run: the second console kept FAILED (9 FAILED against the first one's 1)
+    for minutes; it found other processes' new jobs, not their retries of jobs it shows."""
+    sim = Simulator(sim_config(models=1, job_seconds=(0.3, 0.3), fail_rate=1.0))
+    await sim.start()
+    first_journal, second_journal = Journal(), Journal()
+    first = make_engine(sim.url, journal=first_journal)
+    second = make_engine(sim.url, journal=second_journal)
+    try:
+        first.start()
+        second.show_other_runs()
+        second.start()
+        (job,) = first.undeploy(sim.model_ids)
+        await asyncio.wait_for(first.wait_settled(), 10)
+        await until(lambda: (second.store.get(job.key) or job).state is JobState.FAILED, 5)
+        sim.state.fail_rate = 0.0
+        assert first.retry([job.key]) == 1
+        await until(lambda: (second.store.get(job.key) or job).state is JobState.SUCCESS, 10)
+        shown = second.store.get(job.key)
+        assert shown is not None and shown.attempts == 2 and shown.earlier_dock_status_ids
+    finally:
+        await close(first)
+        await close(second)
+        first_journal.close()
+        second_journal.close()
+        await sim.stop()
