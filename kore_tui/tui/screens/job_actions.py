@@ -23,7 +23,7 @@ from kore_tui.tui.screens.detail import JobDetail
 from kore_tui.tui.screens.history import HistoryScreen
 from kore_tui.tui.screens.panel import PanelScreen, action_words, count_states
 from kore_tui.tui.screens.prompts import PathPrompt
-from kore_tui.tui.screens.retry_dialog import nothing_to_recheck, retry_dialog
+from kore_tui.tui.screens.retry_dialog import nothing_to_recheck, retry_dialog, retry_told
 from kore_tui.tui.widgets.jobs_table import JobsTable
 from kore_tui.tui.write_access import refusal
 
@@ -131,7 +131,7 @@ class JobActions(PanelScreen):
         def confirmed(ok: bool | None) -> None:
             if ok:
                 tail = self.marks_used() if from_marks else ""
-                self._send(lambda e: e.retry(keys), "Retrying {n} job(s)." + tail)
+                self._send(lambda e: retry_told(e, keys) + tail, "")
             else:
                 self.notify("Cancelled: nothing was sent.")
 

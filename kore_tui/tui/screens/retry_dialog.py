@@ -14,6 +14,7 @@ from rich.text import Text
 
 from kore_tui.core.config import Environment
 from kore_tui.core.deploy_params import DeployParamsError, ModelDeployParams, ToolDeployParams
+from kore_tui.core.engine import Engine
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.lifecycle import DEPLOY_WARNING
@@ -115,3 +116,18 @@ def nothing_to_recheck(jobs: list[Job]) -> str:
             "check: R retries them, and a 409 'not deployed' then means the first one worked)."
         )
     return f"{said}; R retries FAILED)."
+
+
+def retry_told(engine: Engine, keys: list[str]) -> str:
+    """What R did, with the engine's reason for each retry it refused (a live job of the
+    resource, a retry made in another process meanwhile): 'Retrying 0 job(s).' alone read
+    as if nothing had happened."""
+    for key in keys:
+        engine.notes.pop(key, None)  # an older note (a join) is not this retry's answer
+    sent = engine.retry(keys)
+    refused = [engine.notes[k] for k in keys if k in engine.notes]
+    said = f"Retrying {sent} job(s)."
+    if refused:
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        said += f" {len(refused)} not re-sent: {refused[0].removeprefix('not re-sent: ')}{more}"
+    return said
