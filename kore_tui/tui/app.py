@@ -27,6 +27,7 @@ from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.screens.main import MainScreen
 from kore_tui.tui.screens.prompts import YesNo
 from kore_tui.tui.sessions import Sessions
+from kore_tui.tui.typed_ahead import TypedAhead
 
 
 class KoreApp(ConfigSaving):
@@ -52,6 +53,7 @@ class KoreApp(ConfigSaving):
         # Wall clock for ages on screen; screenshots freeze it to get identical files.
         self.clock = clock
         self._connect_on_start = connect_on_start
+        self.typed_ahead = TypedAhead(self)  # keys typed while a dialog is on its way
         self.config = config
         # Where deploy profiles come from when there is no config file (the demo's).
         self._deploy_config = deploy_config
@@ -82,6 +84,17 @@ class KoreApp(ConfigSaving):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- lifecycle ---------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Before Textual routes a key (its priority bindings, the focused widget): held
+        # while a dialog is on its way (tui/typed_ahead.py).
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and self.typed_ahead.take(event)
+        ):
+            return
+        await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
         # A key's binding runs when the key reaches the app, after its widgets. One typed

@@ -40,12 +40,22 @@ class ConfigSaving(EnvLifecycle):
                 severity="warning",
             )
             return
+        # Held from now: the worker below starts only once the keys already queued have
+        # been routed (they were the burst's Down and Enter).
+        self.typed_ahead.hold()
         self._open_picker()
 
     @work(group="picker", exclusive=True, exit_on_error=False)
     async def _open_picker(self) -> None:
         """The picker lists the config as it is on disk now: an environment added with
-        `kore-tui env add` in another terminal was missing until a restart."""
+        `kore-tui env add` in another terminal was missing until a restart. Keys typed
+        meanwhile are held for it (tui/typed_ahead.py)."""
+        try:
+            await self._read_and_pick()
+        finally:
+            self.typed_ahead.release()
+
+    async def _read_and_pick(self) -> None:
         config = self.config
         assert config is not None
         try:
@@ -69,6 +79,14 @@ class ConfigSaving(EnvLifecycle):
         )
 
     def _picked(self, result: PickerResult | None) -> None:
+        try:
+            self._act_on_pick(result)
+        finally:
+            # The keys typed after the picker's answer (Dialog holds them): to the editor
+            # it opened, or to the ID box of the environment it switched to.
+            self.typed_ahead.release()
+
+    def _act_on_pick(self, result: PickerResult | None) -> None:
         if result is None or self.config is None:
             return
         config = self.config

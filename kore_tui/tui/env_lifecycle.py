@@ -21,6 +21,7 @@ from kore_tui.core.text import inert
 from kore_tui.tui.screens.main import MainScreen
 from kore_tui.tui.screens.prompts import KeyEntry, KeyPrompt, YesNo
 from kore_tui.tui.sessions import Session, Sessions
+from kore_tui.tui.typed_ahead import TypedAhead
 from kore_tui.tui.widgets.id_entry import IdEntry
 
 
@@ -32,6 +33,7 @@ class EnvLifecycle(App[int]):
     settings: Settings
     sessions: Sessions
     session_keys: dict[str, Secret]
+    typed_ahead: TypedAhead
     _journal_path: Path | None
 
     @property

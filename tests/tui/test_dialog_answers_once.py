@@ -22,7 +22,7 @@ from tests.tui.test_console import paste
 from tests.tui.test_console_fluent import messages
 
 
-def burst(app: object, *keys: tuple[str, str]) -> None:
+def burst(app: object, *keys: tuple[str, str | None]) -> None:
     """Keys queued at once, as a terminal delivers a burst: none waits for the last."""
     for key, character in keys:
         app.post_message(events.Key(key, character))  # type: ignore[attr-defined]

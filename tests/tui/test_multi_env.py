@@ -498,3 +498,30 @@ async def test_a_key_typed_right_after_enter_in_the_picker_does_not_run_a_picker
         await until(pilot, lambda: app.env is not None and app.env.name == "prod")
         await pilot.pause(0.3)  # deliberate: a dialog the keys opened would be up by now
         assert app.screen is app.main, app.screen
+
+
+async def test_keys_typed_while_the_picker_comes_reach_it_in_order(
+    simenv: SimulatorThread,
+) -> None:
+    """An operator's bursts: 'F2 Down Enter' did not switch (the picker reads the config
+    first: Down and Enter went to the panel below); 'F2 Up Enter x y z' left the picker
+    open and 'xyz' in the ID box. At 0.12 s a key, an ID typed after 'F2 Down Enter' met
+    the picker still open, and its d asked to remove an environment."""
+    write_config(
+        'default = "sim"\n'
+        + env_block("sim", simenv.url)
+        + env_block("zeta", simenv.url.replace("127.0.0.1", "localhost"))
+    )
+    app = make_app("sim")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        burst(app, ("f2", None), ("down", None), ("enter", "\r"), ("d", "d"))
+        await until(pilot, lambda: app.env is not None and app.env.name == "zeta")
+        await pilot.pause(0.3)  # deliberate: a dialog the d opened would be up by now
+        assert app.screen is app.main, app.screen
+        # Keys typed before a confirmation never answer it: d (remove), then Enter.
+        burst(app, ("f2", None), ("d", "d"), ("enter", "\r"))
+        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        await pilot.pause(0.5)  # deliberate: an Enter that answered would have closed it
+        assert isinstance(app.screen, YesNo)
+        assert app.config is not None and "zeta" in app.config.environments

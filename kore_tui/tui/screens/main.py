@@ -83,7 +83,15 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         Binding(
             "ctrl+l", "clear_ids", "Clear", show=False, priority=True, tooltip="Clear the ID box"
         ),
-        Binding("f2", "environments", "Envs", tooltip="Environments: switch, add, edit or remove"),
+        # Priority: run as the key arrives, so that the keys typed after it are held for the
+        # picker (tui/typed_ahead.py); routed first, F2 acted after them.
+        Binding(
+            "f2",
+            "environments",
+            "Envs",
+            priority=True,
+            tooltip="Environments: switch, add, edit or remove",
+        ),
         Binding("f3", "history", "History", tooltip="History of past jobs from the journal"),
         Binding("f1", "help", "Help", tooltip="Help: every key and what the states mean"),
         Binding(
@@ -175,10 +183,13 @@ class MainScreen(EntryActions, JobActions, ViewActions):
             return
         self._shown_writable = writable
         entry = self.query_one(IdEntry)
-        keys = [
+        keys = [  # the box's own keys: its priority bindings but F2 (in the footer)
             f"{key_label(b.key)} {b.description.lower()}"
             for b in self.BINDINGS
-            if isinstance(b, Binding) and b.priority and (writable or not is_write(b.action))
+            if isinstance(b, Binding)
+            and b.priority
+            and b.show is False
+            and (writable or not is_write(b.action))
         ]
         entry.border_title = f"IDs ({'' if writable else 'read-only: '}{' · '.join(keys)})"
         entry.set_writable(writable)
