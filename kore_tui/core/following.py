@@ -292,9 +292,11 @@ class Following:
                 )
                 shown = replace(row, timeline=timeline)
                 self._writer.put(shown)
-            if row.is_final:
+            if row.is_final or not row.tracking:
+                # Final, or stopped by its owner (x): shown as it is, never taken over (a
+                # second console adopted and polled the jobs the operator had stopped).
                 del self._followed[key]
-            elif not row.tracking or not is_alive(owners.get(row.owner or "")):
+            elif not is_alive(owners.get(row.owner or "")):
                 del self._followed[key]
                 taken = self.take_over(row)
                 if taken is not None:

@@ -319,3 +319,16 @@ async def test_a_console_shows_a_retry_another_process_makes_of_a_job_it_shows()
         first_journal.close()
         second_journal.close()
         await sim.stop()
+
+
+async def test_a_job_its_owner_stopped_is_not_taken_over_by_a_follower() -> None:
+    """An operator's run: x on two jobs in one console, then quit; the other console on
+    the same environment took them over and polled them (Checked 0s, Polls 11), though a
+    stopped job is never resumed by itself (the operator's word)."""
+    async with owner_and_follower(3.0) as (owner, follower, job):
+        assert owner.stop_tracking([job.key]) == 1
+        await until(lambda: not (follower.store.get(job.key) or job).tracking, 5)
+        await asyncio.sleep(1.5)  # deliberate: three follow rounds that must not take it over
+        shown = follower.store.get(job.key)
+        assert shown is not None and not shown.tracking and shown.polls == 0, shown
+        assert not follower.follows(job.key)
