@@ -86,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
                 f"{asked_id}: an earlier attempt of {job.model_id}'s {job.action}, replaced "
                 f"by a retry ({now}, {job.state.value}); reporting that job"
             )
-            by_ds[asked_id] = job
+            # Another environment's (same platform) is not in this run's store yet.
+            by_ds[asked_id] = engine.store.get(job.key) or engine.show_found(job)
         wanted = list({by_ds[d].key: by_ds[d] for d in ids if d in by_ds}.values())
         wanted += engine.watch([d for d in ids if d not in by_ds])
         return wanted

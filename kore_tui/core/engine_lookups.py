@@ -60,11 +60,10 @@ class EngineLookups(EngineSetup):
 
     def earlier_attempts(self, dock_status_ids: Iterable[str]) -> list[tuple[str, Job]]:
         """(ID, its job) for each ID, not shown as a row, of an attempt a retry replaced
-        (an alert names the ID it saw): a row of its own read FAILED for a resource whose
-        retry had succeeded. A job of this environment found in the journal only is shown:
-        as it is when final or stopped, else followed or taken over as on resume. Another
-        environment's on the same platform is named, not shown, once it is final (until
-        then the ID is watched as before: nothing here would follow that job)."""
+        (an alert names the ID it saw), in any environment on this platform: a row of its
+        own read FAILED for a resource whose retry had succeeded. A job of this environment
+        found in the journal only is shown (show_found); another environment's is named,
+        and shown only if the caller asks (status reports it)."""
         wanted = [path_segment(d, DOCK_STATUS_PREFIX) for d in dock_status_ids]
         jobs = self.store.snapshot()
         shown = {j.dock_status_id for j in jobs}
@@ -72,15 +71,19 @@ class EngineLookups(EngineSetup):
         rest = [d for d in wanted if d not in shown and d not in replaced]
         if rest and self.journal is not None:
             found = self.journal.replaced_attempts(self.env.host, rest)
-            here = self.env.name
-            found = {d: j for d, j in found.items() if j.environment == here or j.is_final}
             for job in {j.key: j for j in found.values()}.values():
-                if job.environment != here:
-                    continue
-                if job.is_final or not job.tracking:
-                    self.store.put(job)
-                else:
-                    self._ensure_owner()
-                    self._following.resume([job])
+                if job.environment == self.env.name:
+                    self.show_found(job)
             replaced.update(found)
         return [(d, replaced[d]) for d in dict.fromkeys(wanted) if d not in shown and d in replaced]
+
+    def show_found(self, job: Job) -> Job:
+        """Show a job found in the journal: as it is when final or stopped, else followed
+        while its process tracks it, or taken over once that process is gone (as on
+        resume); the job as shown."""
+        if job.is_final or not job.tracking:
+            self.store.put(job)
+            return job
+        self._ensure_owner()
+        resumed = self._following.resume([job])
+        return resumed[0] if resumed else self.store.get(job.key) or job

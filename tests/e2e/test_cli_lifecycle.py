@@ -337,6 +337,14 @@ def test_status_of_an_earlier_attempt_reports_its_retried_job() -> None:
                 await engine.client.aclose()
 
         old, new = asyncio.run(fail_then_retry())
+        # From another environment name on the same platform too (an operator's run: it
+        # printed the note, then '0/0 final', nothing on stdout, exit 0).
+        ro = sim.url.replace("127.0.0.1", "localhost")
+        write_config(sim.url, f'[environments.ro]\nhost = "{ro}"\nkey_env = "SIM_KEY"\n')
+        there = kore("status", "--env", "ro", "--json", old)
+        assert there.returncode == 0, there.stderr
+        (job,) = json.loads(there.stdout)["jobs"]
+        assert (job["dockStatusId"], job["status"], job["environment"]) == (new, "SUCCESS", "sim")
         done = kore("status", "--env", "sim", "--wait", "--json", old)
         assert done.returncode == 0, done.stderr
         (job,) = json.loads(done.stdout)["jobs"]

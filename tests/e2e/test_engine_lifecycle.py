@@ -580,6 +580,36 @@ async def test_an_earlier_attempt_of_another_environment_s_job_is_named_not_show
         await sim.stop()
 
 
+async def test_an_earlier_attempt_of_another_environment_s_running_retry_is_named() -> None:
+    """The same run while the retry still ran in 'prod': 'status --env stage --wait' of
+    the old ID printed FAILED (exit 1) and a console made a FAILED row that stayed."""
+    sim = await started(models=1, fail_rate=1.0)
+    prod = make_engine(sim.url, journal=Journal(), env_name="prod")
+    stage = make_engine(sim.url, journal=Journal(), env_name="stage")
+    try:
+        prod.start()
+        (job,) = prod.undeploy(sim.model_ids[:1])
+        await settle(prod)
+        failed = job_of(prod, job.key)
+        assert failed.dock_status_id
+        sim.state.fail_rate, sim.state.job_seconds = 0.0, (3.0, 3.0)
+        assert prod.retry([job.key]) == 1
+        await until(lambda: job_of(prod, job.key).state is JobState.IN_PROGRESS, 5)
+        stage.start()
+        outcome = stage.watch_or_recheck([failed.dock_status_id])
+        assert outcome.new == [] and stage.store.snapshot() == [], "named, no row here"
+        ((_, named),) = outcome.earlier
+        assert named.environment == "prod" and not named.is_final
+        shown = stage.show_found(named)  # what `status` does: its end, not a FAILED row
+        assert stage.follows(shown.key)
+        await asyncio.wait_for(stage.wait_settled(), 10)
+        assert job_of(stage, job.key).state is JobState.SUCCESS
+    finally:
+        await close(prod)
+        await close(stage)
+        await sim.stop()
+
+
 def test_model_deploy_params_round_trip_through_the_journal_shape() -> None:
     assert ModelDeployParams.from_json(PARAMS.to_json()) == PARAMS
 
