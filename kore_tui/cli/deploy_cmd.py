@@ -162,7 +162,8 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
         return EXIT_OK
     if refused is not None:
         raise refused
-    ask(env, parsed, args, verb=verb, details=cost_lines(groups, parsed, args.sync))
+    guard = target.config.protected_platform(env)
+    ask(env, parsed, args, verb=verb, details=cost_lines(groups, parsed, args.sync), guard=guard)
     key = get_key(env)
     settings = engine_settings(target, args)
 

@@ -98,12 +98,21 @@ def counts(parsed: ParsedIds) -> str:
 
 
 def confirm(
-    env: Environment, parsed: ParsedIds, *, verb: str = "Undeploy", details: list[str] | None = None
+    env: Environment,
+    parsed: ParsedIds,
+    *,
+    verb: str = "Undeploy",
+    details: list[str] | None = None,
+    guard: str | None = None,
 ) -> bool:
     """Ask on the terminal. A protected environment needs its name typed. ``details``:
-    lines shown before the IDs (what a deploy costs)."""
+    lines shown before the IDs (what a deploy costs). ``guard``: a protected environment
+    on the same platform (Config.protected_platform): asked as if this one were."""
     out = sys.stderr
+    protected = env.protected or guard is not None
     flags = " [PROTECTED]" if env.protected else ""
+    if guard is not None:
+        flags = f" [PROTECTED: {inert(guard, 40)}'s platform]"
     ids = parsed.resource_ids
     out.write(f"\n{verb} {counts(parsed)} in environment {env.name}{flags}\n")
     out.write(f"  host: {env.host}\n")
@@ -113,7 +122,7 @@ def confirm(
         out.write(f"  {resource_id}\n")
     if len(ids) > _SHOWN_IDS:
         out.write(f"  ... and {len(ids) - _SHOWN_IDS} more\n")
-    expected = env.name if env.protected else "yes"
+    expected = env.name if protected else "yes"
     out.write(f"Type {expected!r} to {verb.lower()}, anything else cancels: ")
     out.flush()
     try:
@@ -212,14 +221,21 @@ def ask(
     *,
     verb: str,
     details: list[str] | None = None,
+    guard: str | None = None,
 ) -> None:
-    """The operator's confirmation (or --yes); CliError when there is none."""
+    """The operator's confirmation (or --yes); CliError when there is none. ``guard``: a
+    protected environment on the same platform (Config.protected_platform)."""
     if args.yes:
-        if env.protected and args.confirm_env is None:
+        if (env.protected or guard is not None) and args.confirm_env is None:
             # On a terminal a protected environment needs its name typed; --yes alone
             # skipped that (a script whose default environment became prod, say).
+            what = (
+                "is protected"
+                if guard is None
+                else f"is on the platform of protected {inert(guard, 40)!r}"
+            )
             raise CliError(
-                f"environment {inert(env.name, 40)!r} is protected: --yes needs "
+                f"environment {inert(env.name, 40)!r} {what}: --yes needs "
                 f"--confirm-env {inert(env.name, 40)} too (the name a terminal asks for); "
                 "nothing was sent",
                 failure.CANCELLED,
@@ -230,7 +246,7 @@ def ask(
             f"refusing to {verb.lower()} without confirmation: not on a terminal "
             "(pass --yes to confirm non-interactively)"
         )
-    if not confirm(env, parsed, verb=verb, details=details):
+    if not confirm(env, parsed, verb=verb, details=details, guard=guard):
         raise CliError("cancelled; nothing was sent", failure.CANCELLED)
 
 
@@ -254,7 +270,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if refused is not None:
         raise refused
-    ask(env, parsed, args, verb="Undeploy")
+    ask(env, parsed, args, verb="Undeploy", guard=target.config.protected_platform(env))
     key = get_key(env)
     settings = engine_settings(target, args)
     resource_ids = parsed.resource_ids

@@ -16,7 +16,7 @@ from typing import Any
 from kore_tui.core.config_lines import NAME_PATTERN
 from kore_tui.core.deploy_params import ModelDeployParams
 from kore_tui.core.errors import KoreError
-from kore_tui.core.hosts import normalize_host
+from kore_tui.core.hosts import normalize_host, same_platform
 from kore_tui.core.text import inert
 
 COLOURS = ("blue", "green", "yellow", "red", "magenta", "cyan", "white", "orange", "purple")
@@ -126,6 +126,18 @@ class Config:
         envs = dict(self.environments)
         envs[env.name] = env
         return replace(self, environments=envs)
+
+    def protected_platform(self, env: Environment) -> str | None:
+        """The name of a protected environment other than ``env`` on the same platform
+        (another name, another spelling of the host): an action there is asked like one
+        in that environment (an operator's 'stage' was prod's host as localhost)."""
+        if env.protected:
+            return None
+        here = set(same_platform(env.host))
+        for other in self.environments.values():
+            if other.protected and other.name != env.name and here & set(same_platform(other.host)):
+                return other.name
+        return None
 
     def without_environment(self, name: str) -> Config:
         envs = {n: e for n, e in self.environments.items() if n != name}

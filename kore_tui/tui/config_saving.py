@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from textual import work
 
-from kore_tui.core.config import Config, ConfigError, load_config
+from kore_tui.core.config import Config, ConfigError, Environment, load_config
 from kore_tui.core.config_writer import MISSING, put_environment, remove_environment, set_setting
 from kore_tui.core.errors import KoreError
 from kore_tui.core.keys import forget_key
@@ -32,6 +32,11 @@ def _as_on_disk(config: Config) -> Config:
 
 
 class ConfigSaving(EnvLifecycle):
+    def platform_guard(self, env: Environment) -> str | None:
+        """A protected environment other than ``env`` on the same platform: its name (the
+        confirmations ask for the environment's name too: screens/confirm.py)."""
+        return self.config.protected_platform(env) if self.config is not None else None
+
     def action_environments(self) -> None:
         if self.config is None:
             self.notify(

@@ -440,6 +440,26 @@ def test_status_names_the_unfinished_jobs_whose_tracking_was_stopped() -> None:
         assert "no unfinished jobs" not in done.stderr
 
 
+def test_another_name_for_a_protected_platform_needs_its_name_given_too(
+    sim_thread: SimulatorThread,
+) -> None:
+    """An operator's run: 'stage', written as localhost, was the host of protected 'prod':
+    its undeploys asked for no name (and --yes sent them)."""
+    prod = f'[environments.prod]\nhost = "{sim_thread.url}"\nprotected = true\n'
+    stage = sim_thread.url.replace("127.0.0.1", "localhost")
+    write_config(stage, prod)  # the default 'sim' is written as localhost
+    model = sim_thread.model_ids[0]
+    refused = kore("undeploy", "--yes", "--json", model)
+    assert refused.returncode == 2, refused.stderr
+    error = json.loads(refused.stdout)["error"]
+    assert error["code"] == "cancelled", error
+    assert "on the platform of protected 'prod'" in error["message"], error
+    assert "--confirm-env sim" in error["message"]
+    assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
+    done = kore("undeploy", "--yes", "--confirm-env", "sim", model)
+    assert done.returncode == 0, done.stderr
+
+
 def test_yes_in_a_protected_environment_needs_its_name_given_too(
     sim_thread: SimulatorThread,
 ) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from kore_tui.core.job import JobState
 from kore_tui.simulator import SimulatorThread
@@ -525,3 +525,35 @@ async def test_keys_typed_while_the_picker_comes_reach_it_in_order(
         await pilot.pause(0.5)  # deliberate: an Enter that answered would have closed it
         assert isinstance(app.screen, YesNo)
         assert app.config is not None and "zeta" in app.config.environments
+
+
+async def test_another_name_for_a_protected_platform_asks_for_the_name_too(
+    simenv: SimulatorThread,
+) -> None:
+    """An operator's run: 'stage' written as http://localhost:PORT, the host of protected
+    'prod' (http://127.0.0.1:PORT): its undeploy confirmation asked for no name and said
+    nothing of prod. And 'prod ' (a trailing space) was told 'names are case-sensitive'."""
+    from tests.tui.test_console import paste
+
+    write_config(
+        'default = "stage"\n'
+        + env_block("prod", simenv.url, "protected = true")
+        + env_block("stage", simenv.url.replace("127.0.0.1", "localhost"))
+    )
+    app = make_app("stage")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        dialog = app.screen
+        title = str(dialog.query_one("#title", Static).render())
+        assert "PROTECTED: prod's platform" in title, title
+        assert dialog.query_one("#confirm").disabled
+        typed = dialog.query_one("#typed", Input)
+        assert app.focused is typed
+        typed.value = "stage "
+        await pilot.press("enter")
+        why = str(dialog.query_one("#why", Static).render())
+        assert "a space before or after it" in why and "case" not in why, why
+        assert isinstance(app.screen, ConfirmUndeploy), "nothing was sent"

@@ -51,14 +51,26 @@ class ConfirmUndeploy(Dialog[bool]):
         self.note = note
         self.costs = costs or []  # a deploy's money lines (device type, replicas)
         self.warning = warning
+        self.guard: str | None = None  # see compose
+
+    @property
+    def protected(self) -> bool:
+        return self.env.protected or self.guard is not None
 
     def compose(self) -> ComposeResult:
         env = self.env
+        # A protected environment on the same platform under another name protects this
+        # one too: 'stage' written as localhost:18744, prod's host, undeployed with no name
+        # typed (an operator's run). The app knows the config (KoreApp.platform_guard).
+        guard = getattr(self.app, "platform_guard", None)
+        self.guard = guard(env) if callable(guard) else None
         title = Text()
         title.append(f"{self.verb} {kind_counts(self.model_ids)} in ", style="bold")
         title.append(f" {inert(env.name, 40)} ", style=f"bold white on {rich_colour(env.colour)}")
         if env.protected:
             title.append("  PROTECTED", style="bold red")
+        elif self.guard is not None:
+            title.append(f"  PROTECTED: {inert(self.guard, 40)}'s platform", style="bold red")
         title.append(f"\nhost: {inert(env.host, 80)}")
         width = max((len(t) for t in self.tags.values()), default=0)
         ids = "\n".join(
@@ -82,7 +94,7 @@ class ConfirmUndeploy(Dialog[bool]):
                     yield Static(self.note, id="note")
                 yield Static(Text(ids), id="ids", classes="dim")
             yield Static(self.warning, classes="warning")
-            if env.protected:
+            if self.protected:
                 yield Static(
                     Text.assemble(
                         "Type the environment name ",
@@ -100,11 +112,11 @@ class ConfirmUndeploy(Dialog[bool]):
                     f"{self.verb} {len(self.model_ids)}",
                     id="confirm",
                     variant="error",
-                    disabled=env.protected,
+                    disabled=self.protected,
                 )
 
     def on_mount(self) -> None:
-        self.query_one("#typed" if self.env.protected else "#cancel").focus()
+        self.query_one("#typed" if self.protected else "#cancel").focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value != self.env.name
@@ -122,11 +134,16 @@ class ConfirmUndeploy(Dialog[bool]):
             self._confirmed()
             return
         typed = inert(event.value, 40)
+        # What differs: a space said "names are case-sensitive" (an operator's run).
+        differs = (
+            "a space before or after it"
+            if event.value.strip() == self.env.name
+            else "names are case-sensitive"
+        )
         why = (
             "Type the name first; Escape cancels."
             if not event.value
-            else f"{typed!r} is not {inert(self.env.name, 40)!r} (names are case-sensitive); "
-            "nothing was sent."
+            else f"{typed!r} is not {inert(self.env.name, 40)!r} ({differs}); nothing was sent."
         )
         self.query_one("#why", Static).update(Text(why))
 
