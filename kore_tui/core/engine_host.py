@@ -51,6 +51,7 @@ class EngineHost(LoopThread):
         self._use_journal = use_journal
         self._engine: Engine | None = None
         self.resumed: list[Job] = []
+        self.followed = 0
 
     def __repr__(self) -> str:
         return f"EngineHost(env={self.env.name!r}, host={self.env.host!r})"
@@ -82,6 +83,8 @@ class EngineHost(LoopThread):
         # rows that every console then showed stale, never checked again (a break-it run:
         # 'r' on one turned it SUCCESS at once).
         self.resumed = self._engine.resume_unfinished(timed_out_since=utc_now(TIMED_OUT_HORIZON))
+        # Of those, the jobs another live process tracks: followed here, not resumed.
+        self.followed = sum(self._engine.follows(j.key) for j in self.resumed)
 
     async def teardown(self) -> None:
         engine = self._engine

@@ -25,6 +25,18 @@ from kore_tui.tui.typed_ahead import TypedAhead
 from kore_tui.tui.widgets.id_entry import IdEntry
 
 
+def resumed_told(resumed: int, followed: int) -> str:
+    """What opening an environment picked up: a second console said 'Resumed 12' of jobs
+    the first one was tracking (followed here, never written), as if it had taken them."""
+    said = []
+    if followed:
+        said.append(f"Following {followed} job(s) another process is tracking")
+    if resumed > followed:
+        said.append(f"resumed {resumed - followed} unfinished job(s) from the journal")
+    text = "; ".join(said)
+    return f"{text[:1].upper()}{text[1:]}; nothing was re-sent."
+
+
 class EnvLifecycle(App[int]):
     # Set by KoreApp.__init__.
     config: Config | None
@@ -146,12 +158,7 @@ class EnvLifecycle(App[int]):
             return
         self._show()
         if host.resumed:
-            self.notify(
-                f"Resumed {len(host.resumed)} unfinished job(s) from the journal; "
-                "nothing was re-sent.",
-                title="Resumed",
-                timeout=8,
-            )
+            self.notify(resumed_told(len(host.resumed), host.followed), title="Resumed", timeout=8)
 
     @work(thread=True, group="connect", exit_on_error=False)
     def _stop_host(self, host: EngineHost) -> None:
