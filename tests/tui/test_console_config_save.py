@@ -127,6 +127,18 @@ async def test_the_editor_sets_and_clears_the_deploy_profile(
     assert written is (picked is not None), "none is no key in the file, not an empty one"
 
 
+async def test_enter_in_an_editor_field_saves(simenv: SimulatorThread, commented: str) -> None:
+    """An operator's run: Enter in a field did nothing; Save was eight Tabs away."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        editor = await open_editor_for_sim(pilot)
+        editor.query_one("#key_env", Input).focus()
+        editor.query_one("#key_env", Input).value = "OTHER_KEY"
+        await pilot.press("enter")
+        await until(pilot, lambda: load_config().environments["sim"].key_env == "OTHER_KEY")
+
+
 async def test_the_editor_s_deploy_profile_says_where_profiles_come_from_when_none_exist(
     simenv: SimulatorThread, commented: str
 ) -> None:

@@ -329,6 +329,14 @@ class EnvironmentEditor(RevealKey, Dialog[EditorResult | None]):
         if event.button.id != "save":
             self.dismiss(None)
             return
+        self._save()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Enter in a field saves, as in every form: it did nothing, and Save was 8 Tabs away.
+        event.stop()
+        self._save()
+
+    def _save(self) -> None:
         try:
             self.dismiss(self._build())
         except (ValueError, InsecureHostError) as exc:
