@@ -17,6 +17,7 @@ from kore_tui.cli.session import run_and_report
 from kore_tui.core.engine import Engine, EngineSettings
 from kore_tui.core.ids import for_status, parse_ids, stray_words
 from kore_tui.core.job import TIMED_OUT_HORIZON, Job, JobState, utc_now
+from kore_tui.core.text import inert
 
 # Timed-out jobs older than this are left alone by `status --wait` (pass their IDs instead).
 
@@ -82,9 +83,12 @@ def _run(args: argparse.Namespace) -> int:
         # resource the retry had undeployed.
         for asked_id, job in engine.earlier_attempts(d for d in ids if d not in by_ds):
             now = job.dock_status_id or "not sent yet"
+            # Named when it is another environment's on this platform (the report's
+            # "environment" said prod for a run asked about stage, and nothing said why).
+            of = "" if job.environment == env.name else f" in {inert(job.environment, 40)}"
             err(
-                f"{asked_id}: an earlier attempt of {job.model_id}'s {job.action}, replaced "
-                f"by a retry ({now}, {job.state.value}); reporting that job"
+                f"{asked_id}: an earlier attempt of {job.model_id}'s {job.action}{of}, "
+                f"replaced by a retry ({now}, {job.state.value}); reporting that job"
             )
             # Another environment's (same platform) is not in this run's store yet.
             by_ds[asked_id] = engine.store.get(job.key) or engine.show_found(job)

@@ -22,6 +22,8 @@ from kore_tui.core.lease import HEARTBEAT_EVERY, OwnerRecord, is_alive
 from kore_tui.core.scheduler import Scheduler
 from kore_tui.core.store import JobStore
 
+# A followed job stopped here (x) whose process then ended before it did.
+OWNER_GONE = "stopped here; its process has ended: nobody tracks it now (r checks it)"
 FOLLOW_EVERY = 0.5  # seconds between journal reads of jobs another process tracks
 DISCOVER_EVERY = 1.0  # seconds between looks for jobs another process started (console)
 ALREADY_HERE = "already queued or in progress in this session"
@@ -308,6 +310,9 @@ class Following:
 
     def _show_ends_of_stopped(self, rows: dict[str, Job]) -> None:
         assert self._journal is not None
+        owners = self._journal.owner_records(
+            row.owner for key in self._stopped if (row := rows.get(key)) and row.owner
+        )
         for key in list(self._stopped):
             row, shown = rows.get(key), self._store.get(key)
             if row is None or shown is None or shown.is_final or shown.tracking:
@@ -315,6 +320,11 @@ class Following:
             elif row.is_final:
                 self._stopped.discard(key)
                 self._writer.put(replace(row, timeline=self._journal.timeline(key)))
+            elif not is_alive(owners.get(row.owner or "")):
+                # Its process ended without an end: 'its own process still tracks it' stayed
+                # on the row for good (an operator's run), while nobody did.
+                self._stopped.discard(key)
+                self._writer.put(replace(shown, error=OWNER_GONE))
 
     def _give_up(self, shown: Job, row: Job, record: OwnerRecord | None) -> None:
         """Our own deadline passed while the owner still tracks the job."""

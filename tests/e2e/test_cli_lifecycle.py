@@ -345,6 +345,7 @@ def test_status_of_an_earlier_attempt_reports_its_retried_job() -> None:
         assert there.returncode == 0, there.stderr
         (job,) = json.loads(there.stdout)["jobs"]
         assert (job["dockStatusId"], job["status"], job["environment"]) == (new, "SUCCESS", "sim")
+        assert f"{old}: an earlier attempt of {sim.model_ids[0]}'s UNDEPLOY in sim," in there.stderr
         done = kore("status", "--env", "sim", "--wait", "--json", old)
         assert done.returncode == 0, done.stderr
         (job,) = json.loads(done.stdout)["jobs"]

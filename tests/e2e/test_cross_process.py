@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from kore_tui.core.engine import Engine
+from kore_tui.core.following import OWNER_GONE
 from kore_tui.core.job import Job, JobState, utc_now
 from kore_tui.core.journal import Journal
 from kore_tui.simulator import Simulator
@@ -332,3 +333,15 @@ async def test_a_job_its_owner_stopped_is_not_taken_over_by_a_follower() -> None
         shown = follower.store.get(job.key)
         assert shown is not None and not shown.tracking and shown.polls == 0, shown
         assert not follower.follows(job.key)
+
+
+async def test_a_followed_job_stopped_here_says_so_when_its_owner_ends_first() -> None:
+    """An operator's run: x on a followed job, then its console quit: the row still said
+    'its own process still tracks it' 41 s later, while nobody did."""
+    async with owner_and_follower(30.0) as (owner, follower, job):
+        assert follower.stop_tracking([job.key]) == 1
+        await owner.aclose()  # its process ends, the job still IN_PROGRESS
+        await until(lambda: (follower.store.get(job.key) or job).error == OWNER_GONE, 5)
+        shown = follower.store.get(job.key)
+        assert shown is not None and not shown.tracking and not shown.is_final
+        owner._writer._open.clear()  # nothing left for the context's wait: it was closed
