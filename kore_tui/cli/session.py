@@ -19,24 +19,31 @@ from kore_tui.cli.exit_codes import EXIT_FAILED
 from kore_tui.core.clients import client_for
 from kore_tui.core.config import Environment
 from kore_tui.core.engine import Engine, EngineSettings
-from kore_tui.core.job import Job, JobState
+from kore_tui.core.job import Job, JobState, utc_now
 from kore_tui.core.journal import Journal
 from kore_tui.core.secret import Secret
 
 
-def _first_check_done(engine: Engine, jobs: list[Job]) -> bool:
+def _first_check_done(engine: Engine, jobs: list[Job], since: str) -> bool:
     """Without --wait: every POST answered and every dock status verified once. A bounce's
     first half is waited for until its redeploy is decided (sent or stopped): the redeploy
     is only ever sent by the process that ran the undeploy. A job another live run owns
     (joined) is that run's to check: waiting for its first check too held a run 24 s on
     models the other run had queued behind its rate limit. Its POST is waited for: exit 0
     with it still QUEUED there promised a send that a kill -9 of that run then lost (if
-    the owner dies meanwhile, this run takes the job over and sends it)."""
+    the owner dies meanwhile, this run takes the job over and sends it). A check is this
+    run's when it is newer than ``since`` (the run's start): a job taken over from a run
+    that had quit carried that run's polls (journaled), and was reported IN_PROGRESS from
+    the journal, the platform never asked."""
     return all(
         (engine.follows(j.key) and (j.is_final or j.dock_status_id is not None))
         or (
             j.then is None
-            and (j.is_final or not j.tracking or (j.state is JobState.IN_PROGRESS and j.polls > 0))
+            and (
+                j.is_final
+                or not j.tracking
+                or (j.state is JobState.IN_PROGRESS and (j.last_checked_at or "") > since)
+            )
         )
         for j in jobs
     )
@@ -60,6 +67,7 @@ async def run_engine(
     client = client_for(env, key, settings)
     engine = Engine(env, client, journal=journal, settings=settings)
     jobs: list[Job] = []
+    since = utc_now()  # a check made after this is this run's (see _first_check_done)
     try:
         engine.start()
         started = start(engine)
@@ -70,11 +78,13 @@ async def run_engine(
         keys = {j.key for j in started}
         # No jobs (status with nothing to resume): a "0/0 final" meter would say nothing.
         meter = Progress() if progress and keys else None
-        done = _settled if wait else _first_check_done
+
+        def done(jobs: list[Job]) -> bool:
+            return _settled(engine, jobs) if wait else _first_check_done(engine, jobs, since)
 
         def finished(jobs: list[Job]) -> bool:
             # A refused key stops the run: nothing more can be sent or checked with it.
-            return done(engine, jobs) or (
+            return done(jobs) or (
                 engine.auth_blocked
                 and all(j.is_final or not j.tracking or j.key in engine.held_keys for j in jobs)
             )

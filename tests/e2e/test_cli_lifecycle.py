@@ -415,3 +415,40 @@ def test_an_action_that_joins_a_live_job_of_the_other_says_it_was_not_sent_and_e
         assert done.returncode == 1, done.stderr[-600:]
         assert f"{model}: " in done.stderr and f"{asked} not sent" in done.stderr
         assert counters(sim, asked.upper()) == {}
+
+
+def test_status_without_wait_checks_a_taken_over_job_once() -> None:
+    """An operator's run: 'kore-tui status ds-…' (no --wait) of a job whose console had
+    quit printed IN_PROGRESS from the journal and never asked the platform (the job was
+    SUCCESS there): the owner's polls, journaled, read as this run's first check."""
+    import asyncio
+
+    from kore_tui.core.journal import Journal
+    from tests.helpers import make_engine, until
+
+    with SimulatorThread(sim_config(models=1, job_seconds=(4.0, 4.0))) as sim:
+        write_config(sim.url)
+
+        async def checked_then_gone() -> tuple[str, str]:
+            engine = make_engine(sim.url, journal=Journal())
+            engine.start()
+            try:
+                (job,) = engine.undeploy(sim.model_ids)
+
+                def seen() -> int:
+                    return (engine.store.get(job.key) or job).polls
+
+                await until(lambda: seen() >= 2, 5)
+                await asyncio.sleep(1.2)  # the checks reach the journal once a second
+                now = engine.store.get(job.key)
+                assert now is not None and now.last_checked_at
+                return str(now.dock_status_id), now.last_checked_at
+            finally:
+                await engine.aclose()
+                await engine.client.aclose()
+
+        dock_status_id, last = asyncio.run(checked_then_gone())
+        done = kore("status", "--env", "sim", "--json", dock_status_id)
+        assert done.returncode == 0, done.stderr
+        (job,) = json.loads(done.stdout)["jobs"]
+        assert job["lastCheckedAt"] > last, (job, last)
