@@ -9,12 +9,12 @@ F2 is a priority binding (it runs as its key arrives); from then the app takes e
 before anything routes it (KoreApp.on_event), and ``release`` posts them again, in order,
 once the picker is on top and has placed its focus. The same happens between a picker's
 answer and what it opens (the editor, or the ID box after a switch). A confirmation never
-gets held keys (keys typed before it was on screen must not answer it): they are dropped
-with a bell. A hold ends by itself after HOLD_AT_MOST seconds.
+gets held keys but Escape (keys typed before it was on screen must not answer it): they are
+dropped with a bell. A hold ends by itself after HOLD_AT_MOST seconds.
 
-Not covered: keys that Textual has already routed to a widget when a hold starts (a burst
-typed after 'n' in the picker reaches its list before the answer does): they are lost, as
-before, and never act on a screen below.
+Keys Textual had already routed to the picker's list when it answered (a burst typed
+right after Enter or n) bubble up to the app (KoreApp.on_key) and are held too: the hold
+after an answer ends 0.1 s after what it opened, so that they have come by then.
 """
 
 from __future__ import annotations
@@ -75,7 +75,10 @@ class TypedAhead:
         if not keys:
             return
         if isinstance(screen, Dialog) and not screen.TAKES_TYPED_AHEAD:
-            self._app.bell()
-            return
+            # Only Escape: cancelling is never an answer typed ahead that could send.
+            escapes = [k for k in keys if k.key == "escape"]
+            if len(escapes) < len(keys):
+                self._app.bell()
+            keys = escapes
         for key in keys:
             self._app.post_message(key)
