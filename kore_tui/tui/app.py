@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from textual import events
 from textual.app import SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -23,7 +22,6 @@ from kore_tui.tui import termination
 from kore_tui.tui.config_saving import ConfigSaving
 from kore_tui.tui.palette import console_commands
 from kore_tui.tui.quitting import quit_question
-from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.screens.main import MainScreen
 from kore_tui.tui.screens.prompts import YesNo
 from kore_tui.tui.sessions import Sessions
@@ -84,35 +82,6 @@ class KoreApp(ConfigSaving):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- lifecycle ---------------------------------------------------------------------
-
-    async def on_event(self, event: events.Event) -> None:
-        # Before Textual routes a key (its priority bindings, the focused widget): held
-        # while a dialog is on its way (tui/typed_ahead.py).
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and self.typed_ahead.take(event)
-        ):
-            return
-        await super().on_event(event)
-
-    def on_key(self, event: events.Key) -> None:
-        if self.typed_ahead.take(event):
-            # Routed before a hold began and bubbled up since (the keys after a picker's
-            # Enter, queued on its list): held too, in the order they come.
-            event.prevent_default()
-            event.stop()
-            return
-        # A key's binding runs when the key reaches the app, after its widgets. One typed
-        # while an action works out its dialog (u Enter, a burst) ran the binding of the
-        # panel or the history below it (Enter: a job detail under the confirmation). Its
-        # binding is not run (a bell says so): the dialog is up a moment later. Runs
-        # before App._on_key (the subclass's handler first), whose default it prevents.
-        busy = self.screen_stack and not isinstance(self.screen, Dialog)
-        if busy and self.main.dialog_on_its_way:
-            event.prevent_default()
-            event.stop()
-            self.bell()
 
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(prefill=self._prefill)

@@ -15,7 +15,7 @@ from kore_tui.core.config_writer import MISSING, put_environment, remove_environ
 from kore_tui.core.errors import KoreError
 from kore_tui.core.keys import forget_key
 from kore_tui.core.text import inert
-from kore_tui.tui.env_lifecycle import EnvLifecycle
+from kore_tui.tui.key_routing import KeyRouting
 from kore_tui.tui.screens.environments import (
     EditorResult,
     EnvironmentEditor,
@@ -31,7 +31,7 @@ def _as_on_disk(config: Config) -> Config:
     return load_config(config.path) if config.path.is_file() else config
 
 
-class ConfigSaving(EnvLifecycle):
+class ConfigSaving(KeyRouting):
     def platform_guard(self, env: Environment) -> str | None:
         """A protected environment other than ``env`` on the same platform: its name (the
         confirmations ask for the environment's name too: screens/confirm.py)."""
