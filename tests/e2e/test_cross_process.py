@@ -253,17 +253,33 @@ async def test_a_follower_shows_the_checks_its_owner_makes() -> None:
         assert not seen().is_final, "checks, not the end: shown while it runs"
 
 
-async def test_a_retry_of_a_job_another_process_retried_meanwhile_is_refused() -> None:
-    """An operator's run with two consoles: the second still showed a job FAILED after the
-    first had retried it to SUCCESS; R there sent the undeploy again (409, 'Model is not
-    deployed') and wrote ERROR over the SUCCESS in the journal. A retry is of the attempt
-    this process saw, or none; and the second console shows the retry once it happens."""
+@asynccontextmanager
+async def two_consoles_one_failing_sim() -> AsyncIterator[
+    tuple[Simulator, Journal, Engine, Engine]
+]:
+    """Two engines on one journal (two consoles) and a simulator that fails every job until
+    told otherwise: (simulator, the first's journal, first, second)."""
     sim = Simulator(sim_config(models=1, job_seconds=(0.3, 0.3), fail_rate=1.0))
     await sim.start()
     first_journal, second_journal = Journal(), Journal()
     first = make_engine(sim.url, journal=first_journal)
     second = make_engine(sim.url, journal=second_journal)
     try:
+        yield sim, first_journal, first, second
+    finally:
+        await close(first)
+        await close(second)
+        first_journal.close()
+        second_journal.close()
+        await sim.stop()
+
+
+async def test_a_retry_of_a_job_another_process_retried_meanwhile_is_refused() -> None:
+    """An operator's run with two consoles: the second still showed a job FAILED after the
+    first had retried it to SUCCESS; R there sent the undeploy again (409, 'Model is not
+    deployed') and wrote ERROR over the SUCCESS in the journal. A retry is of the attempt
+    this process saw, or none; and the second console shows the retry once it happens."""
+    async with two_consoles_one_failing_sim() as (sim, first_journal, first, second):
         first.start()
         (job,) = first.undeploy(sim.model_ids)
         await asyncio.wait_for(first.wait_settled(), 10)
@@ -286,23 +302,12 @@ async def test_a_retry_of_a_job_another_process_retried_meanwhile_is_refused() -
         assert received[sim.model_ids[0]] == 2, "one POST per attempt, none from the second"
         rows = first_journal.history(with_timelines=True)
         assert [(r.state, r.attempts) for r in rows] == [(JobState.SUCCESS, 2)]
-    finally:
-        await close(first)
-        await close(second)
-        first_journal.close()
-        second_journal.close()
-        await sim.stop()
 
 
 async def test_a_console_shows_a_retry_another_process_makes_of_a_job_it_shows() -> None:
     """The same run: the second console kept FAILED (9 FAILED against the first one's 1)
     for minutes; it found other processes' new jobs, not their retries of jobs it shows."""
-    sim = Simulator(sim_config(models=1, job_seconds=(0.3, 0.3), fail_rate=1.0))
-    await sim.start()
-    first_journal, second_journal = Journal(), Journal()
-    first = make_engine(sim.url, journal=first_journal)
-    second = make_engine(sim.url, journal=second_journal)
-    try:
+    async with two_consoles_one_failing_sim() as (sim, _, first, second):
         first.start()
         second.show_other_runs()
         second.start()
@@ -314,12 +319,6 @@ async def test_a_console_shows_a_retry_another_process_makes_of_a_job_it_shows()
         await until(lambda: (second.store.get(job.key) or job).state is JobState.SUCCESS, 10)
         shown = second.store.get(job.key)
         assert shown is not None and shown.attempts == 2 and shown.earlier_dock_status_ids
-    finally:
-        await close(first)
-        await close(second)
-        first_journal.close()
-        second_journal.close()
-        await sim.stop()
 
 
 async def test_a_job_its_owner_stopped_is_not_taken_over_by_a_follower() -> None:
