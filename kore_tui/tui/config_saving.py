@@ -88,9 +88,8 @@ class ConfigSaving(KeyRouting):
             self._act_on_pick(result)
         finally:
             # The keys typed after the picker's answer (Dialog holds them): to the editor
-            # it opened, or to the ID box of the environment it switched to; a moment
-            # later, so that those its list had queued have bubbled up into the hold.
-            self.set_timer(0.1, self.typed_ahead.release)
+            # it opened, or to the ID box of the environment it switched to.
+            self.typed_ahead.release()
 
     def _act_on_pick(self, result: PickerResult | None) -> None:
         if result is None or self.config is None:

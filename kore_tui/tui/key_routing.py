@@ -23,12 +23,6 @@ class KeyRouting(EnvLifecycle):
         await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
-        if self.typed_ahead.take(event):
-            # Routed before a hold began and bubbled up since (the keys after a picker's
-            # Enter, queued on its list): held too, in the order they come.
-            event.prevent_default()
-            event.stop()
-            return
         # A key's binding runs when the key reaches the app, after its widgets. One typed
         # while an action works out its dialog (u Enter, a burst) ran the binding of the
         # panel or the history below it (Enter: a job detail under the confirmation). Its

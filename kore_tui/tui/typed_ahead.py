@@ -12,9 +12,11 @@ answer and what it opens (the editor, or the ID box after a switch). A confirmat
 gets held keys but Escape (keys typed before it was on screen must not answer it): they are
 dropped with a bell. A hold ends by itself after HOLD_AT_MOST seconds.
 
-Keys Textual had already routed to the picker's list when it answered (a burst typed
-right after Enter or n) bubble up to the app (KoreApp.on_key) and are held too: the hold
-after an answer ends 0.1 s after what it opened, so that they have come by then.
+Not covered: keys that Textual has already routed to a widget when a hold starts (a burst
+typed right after Enter or n in the picker reaches its list before the answer does): they
+are lost, and never act on a screen below. Holding those too (as they bubble up) was tried
+and reverted: the editor's keys then arrived while its Select widgets were still mounting,
+and one full run under load crashed inside Textual (Select._on_mount: no SelectOverlay).
 """
 
 from __future__ import annotations
