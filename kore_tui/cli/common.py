@@ -107,6 +107,7 @@ class Progress:
         self.tty = self.stream.isatty()
         self.started = time.monotonic()
         self._last = 0.0
+        self._line = ""  # the last line written
 
     def update(self, jobs: list[Job], force: bool = False) -> None:
         now = time.monotonic()
@@ -115,6 +116,9 @@ class Progress:
             return
         self._last = now
         line = f"[{now - self.started:5.0f}s] {summary(jobs)}"
+        if line == self._line:
+            return  # a run that ends at its first look printed its one line twice
+        self._line = line
         if self.tty:
             self.stream.write("\r\x1b[2K" + line)
         else:

@@ -241,3 +241,18 @@ def test_the_progress_summary_counts_bounces_that_left_their_model_down() -> Non
     assert summary([ok, down, replace(down, key="c")]) == (
         "3/3 final: 1 SUCCESS, 2 SUCCESS (no redeploy)"
     )
+
+
+def test_a_run_that_ends_at_its_first_look_prints_its_progress_line_once() -> None:
+    """An operator's run: `status` without --wait printed '[    0s] 1/1 final: 1 SUCCESS'
+    twice on stderr (the first look, then the final line forced)."""
+    from kore_tui.cli.common import Progress
+
+    ok = Job(key="a", environment="e", host="h", origin="sent", model_id=MODEL,
+             dock_status_id=DS, state=JobState.SUCCESS)  # fmt: skip
+    stream = io.StringIO()
+    progress = Progress(stream)
+    progress.update([ok])
+    progress.update([ok], force=True)
+    progress.done()
+    assert stream.getvalue() == "[    0s] 1/1 final: 1 SUCCESS\n"
