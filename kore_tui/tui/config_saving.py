@@ -84,14 +84,6 @@ class ConfigSaving(KeyRouting):
         )
 
     def _picked(self, result: PickerResult | None) -> None:
-        try:
-            self._act_on_pick(result)
-        finally:
-            # The keys typed after the picker's answer (Dialog holds them): to the editor
-            # it opened, or to the ID box of the environment it switched to.
-            self.typed_ahead.release()
-
-    def _act_on_pick(self, result: PickerResult | None) -> None:
         if result is None or self.config is None:
             return
         config = self.config

@@ -7,10 +7,10 @@ the picker open and 'xyz' in the ID box; at 0.12 s a key, an ID typed after
 
 F2 is a priority binding (it runs as its key arrives); from then the app takes every key
 before anything routes it (KoreApp.on_event), and ``release`` posts them again, in order,
-once the picker is on top and has placed its focus. The same happens between a picker's
-answer and what it opens (the editor, or the ID box after a switch). A confirmation never
-gets held keys but Escape (keys typed before it was on screen must not answer it): they are
-dropped with a bell. A hold ends by itself after HOLD_AT_MOST seconds.
+once the picker is on top and has placed its focus (what the picker opens next, the editor,
+buffers its own early keys: Dialog). A confirmation never gets held keys but Escape (keys
+typed before it was on screen must not answer it): they are dropped with a bell. A hold
+ends by itself after HOLD_AT_MOST seconds.
 
 Not covered: keys that Textual has already routed to a widget when a hold starts (a burst
 typed right after Enter or n in the picker reaches its list before the answer does): they

@@ -53,9 +53,6 @@ class Dialog(ModalScreen[Answer]):
     # A confirmation is never answered by keys typed before it was on screen (a burst
     # "ctrl+u Tab Enter" would send with no one having read it): those keys are dropped.
     TAKES_TYPED_AHEAD = True
-    # The app holds the keys typed after this dialog's answer for what the answer opens
-    # (the picker: n opens the editor; Enter switches, and the keys go to the ID box).
-    HOLDS_KEYS_AFTER_ANSWER = False
 
     def _forward_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.focused is None and not self._answered:
@@ -100,7 +97,4 @@ class Dialog(ModalScreen[Answer]):
             nothing: AwaitComplete = AwaitComplete.nothing()  # type: ignore[no-untyped-call]
             return nothing
         self._answered = True
-        typed_ahead = getattr(self.app, "typed_ahead", None)
-        if self.HOLDS_KEYS_AFTER_ANSWER and typed_ahead is not None:
-            typed_ahead.hold()
         return super().dismiss(result)

@@ -83,7 +83,6 @@ class EnvironmentList(OptionList):
 
 
 class EnvironmentPicker(Dialog[PickerResult | None]):
-    HOLDS_KEYS_AFTER_ANSWER = True
     BINDINGS = [
         Binding("escape", "cancel", "Close"),
         Binding("n", "add", "New"),
