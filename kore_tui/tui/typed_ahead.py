@@ -69,6 +69,10 @@ class TypedAhead:
         self._deliver(time.monotonic() + FOCUS_AT_MOST)
 
     def _deliver(self, deadline: float) -> None:
+        if not self._app.screen_stack:
+            # The console has ended meanwhile (a timer's call at exit): nobody to type to.
+            self._keys = None
+            return
         screen = self._app.screen
         if isinstance(screen, Dialog) and screen.focused is None and time.monotonic() < deadline:
             self._app.set_timer(0.02, lambda: self._deliver(deadline))

@@ -557,3 +557,21 @@ async def test_another_name_for_a_protected_platform_asks_for_the_name_too(
         why = str(dialog.query_one("#why", Static).render())
         assert "a space before or after it" in why and "case" not in why, why
         assert isinstance(app.screen, ConfirmUndeploy), "nothing was sent"
+
+
+async def test_held_keys_released_once_the_console_has_ended_are_dropped(
+    simenv: SimulatorThread,
+) -> None:
+    """A CI run: F2 and the console's end at once; the held keys' delivery, retried until
+    the picker had its focus, then ran on an app with no screen left (ScreenStackError
+    inside a timer, at exit)."""
+    from textual import events
+
+    write_config('default = "sim"\n' + env_block("sim", simenv.url))
+    app = make_app("sim")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        app.typed_ahead.hold()
+        assert app.typed_ahead.take(events.Key("down", None))
+    app.typed_ahead.release()  # the timer's call, after the end: no screen, nothing to do
+    assert not app.typed_ahead.holding
