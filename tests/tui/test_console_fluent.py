@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual import events
+from textual import events, on
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Static
 
@@ -743,6 +743,29 @@ async def test_keys_typed_while_a_dialog_mounts_reach_the_field_it_opens_on() ->
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         editor = EnvironmentEditor()
+        app.push_screen(editor)  # not awaited: the keys come while it mounts
+        for key in ["q", "a", "1", "tab", "h"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await until(pilot, lambda: editor.is_mounted and app.focused is not None, 5)
+        await until(pilot, lambda: editor.query_one("#host", Input).value == "h", 5)
+        assert editor.query_one("#name", Input).value == "qa1"
+
+
+async def test_keys_typed_before_a_slow_dialog_mount_still_reach_its_field() -> None:
+    """The same burst on a loaded machine (a full suite on 2 cores): the editor took over
+    0.5 s to mount, the wait for a focus ran out before the editor had placed its own, and
+    "qa1", Tab, "h" went to the dialog screen, which dropped them."""
+    import asyncio
+
+    class SlowEditor(EnvironmentEditor):
+        @on(events.Mount)
+        async def _slowly(self) -> None:
+            await asyncio.sleep(0.7)  # the mount outlasts the wait, as on a busy machine
+
+    app = scene_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        editor = SlowEditor()
         app.push_screen(editor)  # not awaited: the keys come while it mounts
         for key in ["q", "a", "1", "tab", "h"]:
             app.post_message(events.Key(key, key if len(key) == 1 else None))

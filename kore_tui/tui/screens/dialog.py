@@ -60,10 +60,19 @@ class Dialog(ModalScreen[Answer]):
                 return
             if self._early_keys is None:
                 self._early_keys = []
-                self.set_timer(self.EARLY_KEYS_AT_MOST, self._hand_early_keys)
+                if self.is_mounted:
+                    self.set_timer(self.EARLY_KEYS_AT_MOST, self._hand_early_keys)
             self._early_keys.append(events.Key(event.key, event.character))
             return
         super()._forward_event(event)
+
+    def on_mount(self) -> None:
+        # Textual runs this after each subclass's own on_mount, which places the focus. The
+        # wait for a focus starts now, not at the first key: on a busy machine the mount
+        # alone took over EARLY_KEYS_AT_MOST, and keys typed into a dialog that was about to
+        # focus its first field went to the screen, which dropped them.
+        if self._early_keys is not None:
+            self.set_timer(self.EARLY_KEYS_AT_MOST, self._hand_early_keys)
 
     def watch_focused(self, focused: Widget | None) -> None:
         if focused is not None:
