@@ -107,8 +107,9 @@ def _plan_json(
     args: argparse.Namespace,
     refused: CliError | None,
     action: str,
+    guard: str | None,
 ) -> dict[str, Any]:
-    plan = plan_document(env, parsed, refused)
+    plan = plan_document(env, parsed, refused, guard)
     plan["action"] = action
     plan["deploy"] = [
         {
@@ -147,11 +148,12 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
         except CliError as exc:
             refused = refused or exc
     tool = ToolDeployParams(is_async=not args.sync)
+    guard = target.config.protected_platform(env)
     if args.dry_run:
         if args.json:
-            dump_json(_plan_json(env, parsed, groups, args, refused, action.upper()))
+            dump_json(_plan_json(env, parsed, groups, args, refused, action.upper(), guard))
         else:
-            print(plan_head(env, action, parsed, refused))
+            print(plan_head(env, action, parsed, refused, guard))
             for line in cost_lines(groups, parsed, args.sync):
                 print(line)
             for resource_id in parsed.resource_ids:
@@ -162,7 +164,6 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
         return EXIT_OK
     if refused is not None:
         raise refused
-    guard = target.config.protected_platform(env)
     ask(env, parsed, args, verb=verb, details=cost_lines(groups, parsed, args.sync), guard=guard)
     key = get_key(env)
     settings = engine_settings(target, args)

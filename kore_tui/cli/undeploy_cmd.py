@@ -110,11 +110,8 @@ def confirm(
     on the same platform (Config.protected_platform): asked as if this one were."""
     out = sys.stderr
     protected = env.protected or guard is not None
-    flags = " [PROTECTED]" if env.protected else ""
-    if guard is not None:
-        flags = f" [PROTECTED: {inert(guard, 40)}'s platform]"
     ids = parsed.resource_ids
-    out.write(f"\n{verb} {counts(parsed)} in environment {env.name}{flags}\n")
+    out.write(f"\n{verb} {counts(parsed)} in environment {env.name}{badge(env, guard)}\n")
     out.write(f"  host: {env.host}\n")
     for line in details or []:
         out.write(f"  {line}\n")
@@ -168,12 +165,23 @@ def refusal(
     return None
 
 
+def badge(env: Environment, guard: str | None) -> str:
+    """What guards a run here, as the confirmation and a dry run's plan both name it.
+    ``guard``: a protected environment on the same platform (Config.protected_platform)."""
+    if guard is not None:
+        return f" [PROTECTED: {inert(guard, 40)}'s platform]"
+    return " [PROTECTED]" if env.protected else ""
+
+
 def plan_document(
-    env: Environment, parsed: ParsedIds, refused: CliError | None
+    env: Environment, parsed: ParsedIds, refused: CliError | None, guard: str | None
 ) -> dict[str, object]:
     plan: dict[str, object] = {
         "environment": env.name,
         "host": env.host,
+        # A real run asks for the environment's typed name (or --confirm-env with --yes).
+        "protected": env.protected or guard is not None,
+        "protectedPlatform": guard,
         "modelIds": parsed.model_ids,
         "toolIds": parsed.tool_ids,
         "invalid": [{"token": i.token, "reason": i.reason} for i in parsed.invalid],
@@ -185,20 +193,31 @@ def plan_document(
 
 
 def print_plan(
-    env: Environment, parsed: ParsedIds, as_json: bool, refused: CliError | None
+    env: Environment,
+    parsed: ParsedIds,
+    as_json: bool,
+    refused: CliError | None,
+    guard: str | None,
 ) -> None:
     if as_json:
-        dump_json(plan_document(env, parsed, refused))
+        dump_json(plan_document(env, parsed, refused, guard))
         return
-    print(plan_head(env, "undeploy", parsed, refused))
+    print(plan_head(env, "undeploy", parsed, refused, guard))
     for resource_id in parsed.resource_ids:
         print(resource_id)
 
 
-def plan_head(env: Environment, action: str, parsed: ParsedIds, refused: CliError | None) -> str:
+def plan_head(
+    env: Environment,
+    action: str,
+    parsed: ParsedIds,
+    refused: CliError | None,
+    guard: str | None,
+) -> str:
     """A dry run's first line. A refusal leads it: "would undeploy 3 models" (exit 2, the
-    reason on stderr only) read as an approval when the plan was piped into a review."""
-    where = f"environment {inert(env.name, 40)} ({inert(env.host, 80)})"
+    reason on stderr only) read as an approval when the plan was piped into a review. The
+    badge says that the real run asks for the environment's name."""
+    where = f"environment {inert(env.name, 40)}{badge(env, guard)} ({inert(env.host, 80)})"
     what = f"{action} {counts(parsed)}; {parsed.duplicates} duplicate(s) removed"
     if refused is None:
         return f"{where}: would {what}"
@@ -262,15 +281,16 @@ def _run(args: argparse.Namespace) -> int:
         confirm_env=args.confirm_env,
     )
     report_invalid(parsed)
+    guard = target.config.protected_platform(env)
     if args.dry_run:
-        print_plan(env, parsed, args.json, refused)
+        print_plan(env, parsed, args.json, refused, guard)
         if refused is not None:
             err(refused.message)  # the JSON document already carries it
             return EXIT_USAGE
         return EXIT_OK
     if refused is not None:
         raise refused
-    ask(env, parsed, args, verb="Undeploy", guard=target.config.protected_platform(env))
+    ask(env, parsed, args, verb="Undeploy", guard=guard)
     key = get_key(env)
     settings = engine_settings(target, args)
     resource_ids = parsed.resource_ids

@@ -114,6 +114,8 @@ def test_dry_run_json_sends_nothing(sim_thread: SimulatorThread) -> None:
     assert plan == {
         "environment": "sim",
         "host": sim_thread.url,
+        "protected": False,
+        "protectedPlatform": None,
         "modelIds": [sim_thread.model_ids[0]],
         "toolIds": [],
         "invalid": [
@@ -575,3 +577,27 @@ def stopped_undeploy(sim: SimulatorThread) -> str:
             journal.close()
 
     return asyncio.run(stop_one())
+
+
+def test_a_dry_run_says_that_the_real_run_is_guarded_as_protected(
+    sim_thread: SimulatorThread,
+) -> None:
+    """A dry run piped into a review said 'environment sim (...): would undeploy 1 model'
+    for an environment whose real run asks for its typed name (protected, or on the
+    platform of protected 'prod'): the plan did not show what guards it."""
+    model = sim_thread.model_ids[0]
+    prod = f'[environments.prod]\nhost = "{sim_thread.url}"\nprotected = true\n'
+    write_config(sim_thread.url.replace("127.0.0.1", "localhost"), prod)
+    for command in ("undeploy", "deploy", "bounce"):  # a deploy here has no parameters:
+        text = kore(command, "--dry-run", model)  # its plan says REFUSED, after the badge
+        assert text.stdout.startswith("environment sim [PROTECTED: prod's platform] ("), text.stdout
+        plan = json.loads(kore(command, "--dry-run", "--json", model).stdout)
+        assert plan["protected"] is True and plan["protectedPlatform"] == "prod", plan
+        guarded = kore(command, "--env", "prod", "--dry-run", model).stdout
+        assert guarded.startswith("environment prod [PROTECTED] ("), guarded
+        plan = json.loads(kore(command, "--env", "prod", "--dry-run", "--json", model).stdout)
+        assert plan["protected"] is True and plan["protectedPlatform"] is None, plan
+    write_config(sim_thread.url)
+    plain = json.loads(kore("undeploy", "--dry-run", "--json", model).stdout)
+    assert plain["protected"] is False and plain["protectedPlatform"] is None, plain
+    assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
