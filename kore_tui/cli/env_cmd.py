@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from kore_tui.cli import failure
-from kore_tui.cli.common import handle_errors
+from kore_tui.cli.common import err, handle_errors
 from kore_tui.cli.exit_codes import EXIT_OK
 from kore_tui.cli.failure import CliError
 from kore_tui.core.config import Environment, load_config, validate_colour, validate_name
@@ -31,17 +31,25 @@ def _list() -> int:
         print(f"no environments in {config.path} (add one with: kore-tui env add NAME --host URL)")
         return EXIT_OK
     for name, env in sorted(config.environments.items()):
+        guard = config.protected_platform(env)
         marks = [
             m
             for m, on in (
                 ("default", name == config.default),
                 ("protected", env.protected),
+                (f"protected ({inert(guard or '', 40)}'s platform)", guard is not None),
                 ("read-only", env.read_only),
             )
             if on
         ]
         print(f"{name:<20} {env.host:<40} {','.join(marks)}")
     return EXIT_OK
+
+
+def _protected(env: Environment, guard: str | None) -> str:
+    if guard is not None:  # another name for a protected environment's host
+        return f"no; asked as protected: same platform as {inert(guard, 40)!r}"
+    return "yes" if env.protected else "no"
 
 
 def _show(name: str) -> int:
@@ -57,7 +65,7 @@ def _show(name: str) -> int:
     fields = [
         ("name", f"{env.name}{'  (default)' if config.default == name else ''}"),
         ("host", env.host),
-        ("protected", "yes" if env.protected else "no"),
+        ("protected", _protected(env, config.protected_platform(env))),
         ("read-only", "yes" if env.read_only else "no"),
         ("colour", env.colour),
         ("key source", key_source(env)),
@@ -100,6 +108,12 @@ def _add(args: argparse.Namespace) -> int:
         path = remember_key(env.name, key)
         print(f"key {key.masked} stored in {path}")
     print(f"environment {env.name} saved to {config.path}")
+    guard = config.protected_platform(env)
+    if guard is not None:
+        err(
+            f"note: same platform as protected {inert(guard, 40)!r}: runs in {env.name} are "
+            "asked as protected (its name typed, or --yes --confirm-env NAME)"
+        )
     return EXIT_OK
 
 

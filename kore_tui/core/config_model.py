@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -128,21 +129,25 @@ class Config:
         return replace(self, environments=envs)
 
     def protected_platform(self, env: Environment) -> str | None:
-        """The name of a protected environment other than ``env`` on the same platform
-        (another name, another spelling of the host): an action there is asked like one
-        in that environment (an operator's 'stage' was prod's host as localhost)."""
-        if env.protected:
-            return None
-        here = set(same_platform(env.host))
-        for other in self.environments.values():
-            if other.protected and other.name != env.name and here & set(same_platform(other.host)):
-                return other.name
-        return None
+        return protected_platform(env, self.environments)
 
     def without_environment(self, name: str) -> Config:
         envs = {n: e for n, e in self.environments.items() if n != name}
         default = None if self.default == name else self.default
         return replace(self, environments=envs, default=default)
+
+
+def protected_platform(env: Environment, environments: Mapping[str, Environment]) -> str | None:
+    """The name of a protected environment other than ``env`` on the same platform
+    (another name, another spelling of the host): an action there is asked like one
+    in that environment (an operator's 'stage' was prod's host as localhost)."""
+    if env.protected:
+        return None
+    here = set(same_platform(env.host))
+    for other in environments.values():
+        if other.protected and other.name != env.name and here & set(same_platform(other.host)):
+            return other.name
+    return None
 
 
 def validate_name(name: str) -> str:

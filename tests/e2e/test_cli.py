@@ -601,3 +601,22 @@ def test_a_dry_run_says_that_the_real_run_is_guarded_as_protected(
     plain = json.loads(kore("undeploy", "--dry-run", "--json", model).stdout)
     assert plain["protected"] is False and plain["protectedPlatform"] is None, plain
     assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
+
+
+def test_env_commands_name_a_protected_platform_under_another_name() -> None:
+    """An operator added 'stage' on prod's host: env add, list and show said nothing,
+    while every run there is asked as protected (Config.protected_platform)."""
+    prod = ("env", "add", "prod", "--host", "https://agent-platform.kore.ai", "--protected")
+    assert kore(*prod).returncode == 0
+    added = kore("env", "add", "stage", "--host", "https://AGENT-platform.kore.ai:443/")
+    assert added.returncode == 0, added.stderr
+    assert "same platform as protected 'prod'" in added.stderr, added.stderr
+    listed = {line.split()[0]: line for line in kore("env", "list").stdout.splitlines()}
+    assert listed["stage"].endswith("protected (prod's platform)"), listed
+    assert listed["prod"].split()[-1] == "default,protected", listed
+    shown = kore("env", "show", "stage").stdout
+    assert "protected:      no; asked as protected: same platform as 'prod'" in shown, shown
+    elsewhere = kore("env", "add", "dev", "--host", "https://dev.kore.ai")
+    assert "protected" not in elsewhere.stderr + kore("env", "show", "dev").stdout.replace(
+        "protected:      no\n", ""
+    )

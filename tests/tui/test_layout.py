@@ -426,7 +426,7 @@ async def test_the_summary_is_one_line_and_names_only_a_view_or_sort_that_is_not
 
 def test_failed_and_error_differ_by_more_than_a_shade_and_tags_have_contrast() -> None:
     """Bug 17: FAILED and ERROR were two reds; the read-only tag was grey on green."""
-    from kore_tui.tui.screens.environments import env_label
+    from kore_tui.tui.widgets.env_label import env_label
     from kore_tui.tui.widgets.jobs_table import STATE_STYLES
 
     failed, error = STATE_STYLES[JobState.FAILED], STATE_STYLES[JobState.ERROR]
@@ -444,13 +444,22 @@ def test_the_picker_marks_the_environment_on_screen_and_those_still_working() ->
     """An operator's run: the picker listed prod and staging alike, whichever was open.
     Then: "open" marked the one on screen only, and read as the opposite of environments
     whose engines still track jobs in the background (they had no mark)."""
-    from kore_tui.tui.screens.environments import env_label
+    from kore_tui.tui.widgets.env_label import env_label
 
     env = Environment("prod", "https://a.kore.ai")
     assert "on screen" in env_label(env, default=False, current=True).plain
     assert "on screen" not in env_label(env, default=False).plain
     assert "3 active" in env_label(env, default=False, active=3).plain
     assert "active" not in env_label(env, default=False, current=True).plain
+
+
+def test_the_picker_marks_another_name_for_a_protected_platform() -> None:
+    """'stage' on prod's host had no mark in the picker, while its runs ask as protected."""
+    from kore_tui.tui.widgets.env_label import env_label
+
+    env = Environment("stage", "https://a.kore.ai")
+    assert "PROTECTED: prod's platform" in env_label(env, default=False, guard="prod").plain
+    assert "PROTECTED" not in env_label(env, default=False).plain
 
 
 @pytest.mark.parametrize("size", [(80, 24), (250, 70)])

@@ -12,14 +12,20 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from kore_tui.core.config import COLOURS, Environment, validate_colour, validate_name
+from kore_tui.core.config import (
+    COLOURS,
+    Environment,
+    protected_platform,
+    validate_colour,
+    validate_name,
+)
 from kore_tui.core.errors import InsecureHostError
 from kore_tui.core.hosts import normalize_host
 from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
 from kore_tui.tui.screens.dialog import Dialog
 from kore_tui.tui.screens.prompts import RevealKey
-from kore_tui.tui.widgets.banner import rich_colour
+from kore_tui.tui.widgets.env_label import env_label
 from kore_tui.tui.widgets.safe_text import SafeInput
 
 
@@ -27,37 +33,6 @@ from kore_tui.tui.widgets.safe_text import SafeInput
 class PickerResult:
     action: str  # "select", "add", "edit", "remove"
     name: str | None = None
-
-
-def env_label(
-    env: Environment,
-    default: bool,
-    name_width: int = 20,
-    host_width: int = 44,
-    current: bool = False,
-    active: int = 0,
-) -> Text:
-    """One row of the picker; columns only as wide as the longest name and host, so the
-    flags (PROTECTED above all) stay on screen at 80 columns. ``current``: the one on
-    screen; ``active``: jobs its engine still tracks in the background (another one is on
-    screen: "open" on one row only read as if the others had stopped)."""
-    text = Text()
-    text.append(" ● ", style=f"bold {rich_colour(env.colour)}")
-    text.append(f"{inert(env.name, 40):<{name_width}}", style="bold")
-    text.append(f" {inert(env.host, 50):<{host_width}}")
-    # Tags carry their own foreground and background: legible on any theme and on the
-    # highlighted row (a bare colour on the highlight was grey on bright green).
-    for flag, on, style in (
-        ("on screen", current, "black on white"),
-        (f"{active} active", active > 0 and not current, "black on green"),
-        ("default", default, "black on cyan"),
-        ("PROTECTED", env.protected, "white on red"),
-        ("READ-ONLY", env.read_only, "black on yellow"),
-    ):
-        if on:
-            text.append(" ")
-            text.append(f" {flag} ", style=f"bold {style}")
-    return text
 
 
 class EnvironmentList(OptionList):
@@ -118,6 +93,7 @@ class EnvironmentPicker(Dialog[PickerResult | None]):
                         host_width,
                         name == self.current,
                         self.active.get(name, 0),
+                        protected_platform(env, self.environments),
                     ),
                     id=name,
                 )
