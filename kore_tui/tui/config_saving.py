@@ -157,6 +157,14 @@ class ConfigSaving(KeyRouting):
                 self.reconnect(result.env, result.key)
             elif result.env.name in self.sessions:
                 self.reconnect(result.env, result.key)  # its engine runs behind: new settings
+            guard = self.platform_guard(result.env)
+            if guard is not None:  # not protected itself, and yet asked as if it were
+                self.notify(
+                    f"{inert(result.env.name, 40)} shares the platform of protected "
+                    f"{inert(guard, 40)}: its actions are asked as protected (its name typed).",
+                    severity="warning",
+                    timeout=10,
+                )
 
         self._save_config(
             lambda: put_environment(

@@ -215,3 +215,33 @@ async def test_removing_an_environment_with_unfinished_jobs_is_refused(
             assert app.host is not None and app.env is not None and app.env.name == "sim"
             assert len(app.main.model.jobs) == 1
         assert "sim" in load_config().environments
+
+
+async def test_adding_another_name_for_a_protected_platform_says_it_is_guarded(
+    simenv: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An environment saved on a protected environment's host (under another spelling)
+    is asked as protected from then on: the save said only 'Saved <path>'."""
+    write_config(
+        'default = "sim"\n'
+        + env_block("sim", simenv.url)
+        + env_block("prod", simenv.url, "protected = true")
+    )
+    app = make_app()
+    said: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(message))
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, EnvironmentPicker))
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, EnvironmentEditor))
+        editor = app.screen
+        assert isinstance(editor, EnvironmentEditor)
+        editor.query_one("#name", Input).value = "stage"
+        editor.query_one("#host", Input).value = simenv.url.replace("127.0.0.1", "localhost")
+        await pilot.pause(0.3)  # a Button ignores presses during its 0.2 s press effect
+        await pilot.click("#save")
+        await until(pilot, lambda: any(m.startswith("Saved") for m in said))
+        guarded = "stage shares the platform of protected prod: its actions are asked as"
+        assert any(guarded in m for m in said), said
