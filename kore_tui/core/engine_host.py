@@ -56,6 +56,12 @@ class EngineHost(LoopThread):
     def __repr__(self) -> str:
         return f"EngineHost(env={self.env.name!r}, host={self.env.host!r})"
 
+    @property
+    def owner_id(self) -> str | None:
+        """The lease id this engine writes its jobs under (None before its first job, or
+        without a journal): a job with another owner is another process's."""
+        return self._engine.owner_id if self._engine is not None else None
+
     def start(self, timeout: float = 15.0) -> EngineHost:
         """Start the thread; returns once the journal is open and unfinished jobs resumed."""
         super().start(timeout)

@@ -575,3 +575,51 @@ async def test_held_keys_released_once_the_console_has_ended_are_dropped(
         assert app.typed_ahead.take(events.Key("down", None))
     app.typed_ahead.release()  # the timer's call, after the end: no screen, nothing to do
     assert not app.typed_ahead.holding
+
+
+async def test_a_console_following_another_process_s_jobs_raises_no_silence_alarm(
+    slow_sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A console that only follows a job another process sends and checks makes no request
+    of its own: its banner's 'last OK 45s ago' turned bold yellow, a host gone quiet, while
+    the owner's checks were answered every second."""
+    import time
+
+    from kore_tui.core.config import load_config
+    from kore_tui.core.engine_host import EngineHost
+    from kore_tui.core.engine_settings import EngineSettings
+    from kore_tui.core.secret import Secret
+    from kore_tui.tui.widgets.banner import EnvBanner
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    write_config('default = "slow"\n' + env_block("slow", slow_sim.url))
+    owner = EngineHost(
+        load_config().environments["slow"], Secret(SENTINEL_KEY), EngineSettings()
+    ).start()
+    try:
+        owner.call_wait(lambda engine: engine.undeploy(slow_sim.model_ids[:1]))
+        app = make_app("slow")
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: app.host is not None and len(app.main.model.jobs) == 1)
+            assert not next(iter(app.main.model.jobs.values())).is_final
+            app.clock = lambda: time.time() + 45
+            app.main.refresh_banner()
+            shown = app.main.query_one(EnvBanner)._shown
+            assert shown is not None and "last OK 45s ago" in shown.plain, shown
+            start = shown.plain.index("last OK")
+            styles = {str(s.style) for s in shown.spans if s.start <= start < s.end}
+            assert "bold yellow" not in styles, "a warning for silence nobody here caused"
+            # A job of its own: the same silence is a warning.
+            app.clock = time.time
+            await undeploy_in_ui(app, pilot, slow_sim.model_ids[1:2])
+            await until(pilot, lambda: len(app.main.model.jobs) == 2)
+            app.clock = lambda: time.time() + 45
+            app.main.refresh_banner()
+            shown = app.main.query_one(EnvBanner)._shown
+            assert shown is not None
+            start = shown.plain.index("last OK")
+            styles = {str(s.style) for s in shown.spans if s.start <= start < s.end}
+            assert "bold yellow" in styles, shown
+    finally:
+        owner.stop()

@@ -136,6 +136,16 @@ class PanelScreen(Screen[None]):
     def refresh_banner(self) -> None:
         host = self.kore.host
         tracking = any(self.model.counts.get(state) for state in ACTIVE_STATES)
+        if tracking and host is not None:
+            # Only the jobs this console's engine checks: a silence from the host is a
+            # warning when we ask and get no answer. Jobs another process owns are checked
+            # by it (followed here from the journal): 'last OK 45s ago' turned bold yellow
+            # on a console that made no request while the owner's were all answered.
+            mine = host.owner_id
+            tracking = any(
+                j.state in ACTIVE_STATES and j.owner in (None, mine)
+                for j in self.model.jobs.values()
+            )
         self.query_one(EnvBanner).show(
             self.kore.env,
             host.store if host else None,
