@@ -96,3 +96,54 @@ async def test_a_cancel_in_a_burst_is_never_overtaken_by_the_enter_behind_it(
             await asyncio.sleep(0.3)  # deliberate: time for a send that must not happen
             assert not app.main.model.jobs, keys
     assert admin_sync(simenv.url, "/_sim/counters")["undeployReceived"] == {}
+
+
+async def test_letters_typed_right_after_slash_filter_and_run_no_panel_key(
+    simenv: SimulatorThread,
+) -> None:
+    """An operator's burst '/ p r o d' on prod paused every request to it: the letters
+    reached the jobs table (p pause, x stop, e export) before the filter box had the
+    focus, and the filter stayed empty."""
+    from textual.widgets import Input
+
+    from tests.tui.test_console import all_final
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app))
+        app.main.query_one("JobsTable").focus()
+        await pilot.pause()
+        burst(app, ("slash", "/"), *[(c, c) for c in "pxe"])
+        box = app.main.query_one("#filter", Input)
+        await until(pilot, lambda: box.value == "pxe")
+        burst(app, ("slash", "/"))  # in the box, a '/' is text
+        await until(pilot, lambda: box.value == "pxe/")
+        assert app.host is not None and not app.host.store.health.user_paused
+        assert app.screen is app.main, "e opened no export dialog"
+
+
+async def test_letters_typed_right_after_slash_in_history_filter_it(
+    simenv: SimulatorThread,
+) -> None:
+    """The same burst in the history (F3): '/ f 3 8 b' left its filter empty."""
+    from textual.widgets import Input
+
+    from kore_tui.tui.screens.history import HistoryScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        history = app.screen
+        await pilot.pause()
+        burst(app, ("slash", "/"), *[(c, c) for c in "f38b"])
+        box = history.query_one("#history-filter", Input)
+        await until(pilot, lambda: box.value == "f38b", 5)
+        burst(app, ("slash", "/"))  # in the box, a '/' is text
+        await until(pilot, lambda: box.value == "f38b/", 5)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
@@ -53,7 +54,8 @@ class HistoryScreen(Screen[None]):
     # what fits whole, and "esc Back / clear filter  q Back" left out u and Enter).
     BINDINGS = [
         Binding("u", "undo", "Undo", tooltip="Undo (redeploy) the job under the cursor"),
-        Binding("slash", "filter", "Filter"),
+        # Priority: the keys typed after '/' reach the filter (tui/widgets/jobs_bindings.py).
+        Binding("slash", "filter", "Filter", priority=True),
         Binding("t", "toggle_scope", "This env / all"),
         Binding("escape", "back", "Back", tooltip="Clear the filter; pressed again, go back"),
         Binding("q", "close", "Back", show=False),
@@ -180,9 +182,11 @@ class HistoryScreen(Screen[None]):
         return self._scope
 
     def action_filter(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # a '/' typed into the filter is the filter's
         box = self.query_one("#history-filter", Input)
         box.add_class("visible")
-        box.focus()
+        self.set_focus(box)  # at once: the keys typed after / are the filter's (panel too)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._render_rows()

@@ -71,7 +71,9 @@ class ViewActions(PanelScreen):
     def action_focus_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("visible")
-        box.focus()
+        # At once, not by focus() (a callback queued behind the keys already typed): a
+        # burst '/ p r o d' ran p (pause every request) on the jobs table, then the rest.
+        self.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -35,12 +35,17 @@ JOBS_TABLE_BINDINGS: list[BindingType] = [
         "Detail",
         tooltip="Job detail: every field, raw last response, timeline",
     ),
-    # Not in the footer: at 80 columns it made room for u Undo (F1 lists it).
+    # Not in the footer: at 80 columns it made room for u Undo (F1 lists it). Priority:
+    # it runs as the key arrives, so the keys typed after it reach the filter. A plain
+    # binding ran once '/' had passed through the table's queue, after the app had
+    # already given it the next keys: a burst '/ p r o d' paused every request (p).
+    # Only while the table has the focus (a binding of the table, not the screen).
     Binding(
         "slash",
         "screen.focus_filter",
         "Filter",
         show=False,
+        priority=True,
         tooltip="Filter jobs by text (model, dock status, status, error)",
     ),
     Binding(
