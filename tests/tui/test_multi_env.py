@@ -543,6 +543,12 @@ async def test_another_name_for_a_protected_platform_asks_for_the_name_too(
     app = make_app("stage")
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.host is not None)
+        # The banner says so before any action (only the confirmation did).
+        from kore_tui.tui.widgets.banner import EnvBanner
+
+        banner = app.main.query_one(EnvBanner)
+        await until(pilot, lambda: banner._shown is not None and "last OK" in banner._shown.plain)
+        assert banner._shown is not None and " PROTECTED: prod's platform " in banner._shown.plain
         await paste(app, simenv.model_ids[0])
         await pilot.press("ctrl+u")
         await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))

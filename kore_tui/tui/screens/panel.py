@@ -154,6 +154,7 @@ class PanelScreen(Screen[None]):
             tracking,
             self.kore.sessions.active_elsewhere(),
             self.kore.sessions.paused(),
+            self.kore.platform_guard(self.kore.env) if self.kore.env is not None else None,
         )
 
     def focus_id_box(self) -> None:

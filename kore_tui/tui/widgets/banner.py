@@ -51,6 +51,7 @@ def banner_text(
     elsewhere: Mapping[str, int] | None = None,
     paused_elsewhere: Collection[str] = (),
     width: int = 120,
+    guard: str | None = None,
 ) -> Text:
     """One line, most urgent first: what is cut at a narrow width is the least urgent.
     ``width``: the line's; the last error gets what a wide terminal has beyond 120.
@@ -58,6 +59,8 @@ def banner_text(
     ``tracking``: whether any job is being followed; only then is a long silence from
     the host a warning (idle, "last OK 75s ago" is just the truth). None: jobs in flight.
     ``elsewhere``: unfinished jobs per other open environment (they keep running there).
+    ``guard``: a protected environment whose platform this one is under another name
+    (Config.protected_platform): actions here are asked as there, and the banner says so.
     """
     now = time.time() if now is None else now
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -89,8 +92,9 @@ def banner_text(
         elif _is_auth(health.last_error) and not _answered_since(health):
             text.append(" AUTH FAILED ", style="bold white on red")
             text.append(" ")
-    if env.protected:
-        text.append(" PROTECTED ", style="bold white on red")
+    if env.protected or guard is not None:
+        badge = f" PROTECTED: {inert(guard, 20)}'s platform " if guard else " PROTECTED "
+        text.append(badge, style="bold white on red")
         text.append(" ")
     if read_only or env.read_only:
         text.append(" READ-ONLY ", style="bold black on yellow")
@@ -193,10 +197,19 @@ class EnvBanner(Static):
         tracking: bool | None = None,
         elsewhere: Mapping[str, int] | None = None,
         paused_elsewhere: Collection[str] = (),
+        guard: str | None = None,
     ) -> None:
         width = self.size.width or 120
         text = banner_text(
-            env, store, read_only, now, tracking, elsewhere, paused_elsewhere, width=width
+            env,
+            store,
+            read_only,
+            now,
+            tracking,
+            elsewhere,
+            paused_elsewhere,
+            width=width,
+            guard=guard,
         )
         if text == self._shown:
             return  # the once-a-second refresh with nothing new: no repaint
