@@ -132,6 +132,7 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
     parsed = parse_input(args.ids, args.file)
     target = load_target(args.env)
     env = target.env
+    guard = target.config.protected_platform(env)
     refused = refusal(
         parsed,
         env,
@@ -139,6 +140,8 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
         skip_invalid=args.skip_invalid,
         action=action,
         confirm_env=args.confirm_env,
+        yes=args.yes,
+        guard=guard,
     )
     report_invalid(parsed)
     groups: list[Group] = []
@@ -148,7 +151,6 @@ def _run(args: argparse.Namespace, *, bounce: bool) -> int:
         except CliError as exc:
             refused = refused or exc
     tool = ToolDeployParams(is_async=not args.sync)
-    guard = target.config.protected_platform(env)
     if args.dry_run:
         if args.json:
             dump_json(_plan_json(env, parsed, groups, args, refused, action.upper(), guard))

@@ -137,9 +137,13 @@ def refusal(
     skip_invalid: bool,
     action: str = "undeploy",
     confirm_env: str | None = None,
+    yes: bool = False,
+    guard: str | None = None,
 ) -> CliError | None:
     """Why a run with this input must not start, or None. One decision for the real run and
-    --dry-run, so that the plan exits with the code the real run would have."""
+    --dry-run, so that the plan exits with the code the real run would have (a preflight
+    '--yes --dry-run' in a protected environment said 'would undeploy', exit 0, where the
+    real run is refused). ``guard``: a protected environment on the same platform."""
     if confirm_env is not None and confirm_env != env.name:
         # The script said where it means to act; the flags and config resolved elsewhere.
         return CliError(
@@ -162,6 +166,20 @@ def refusal(
         )
     if read_only:
         return CliError(f"read-only: {action} refused (--read-only given)", failure.READ_ONLY)
+    if yes and (env.protected or guard is not None) and confirm_env is None:
+        # On a terminal a protected environment needs its name typed; --yes alone
+        # skipped that (a script whose default environment became prod, say).
+        what = (
+            "is protected"
+            if guard is None
+            else f"is on the platform of protected {inert(guard, 40)!r}"
+        )
+        return CliError(
+            f"environment {inert(env.name, 40)!r} {what}: --yes needs "
+            f"--confirm-env {inert(env.name, 40)} too (the name a terminal asks for); "
+            "nothing was sent",
+            failure.CANCELLED,
+        )
     return None
 
 
@@ -242,23 +260,10 @@ def ask(
     details: list[str] | None = None,
     guard: str | None = None,
 ) -> None:
-    """The operator's confirmation (or --yes); CliError when there is none. ``guard``: a
-    protected environment on the same platform (Config.protected_platform)."""
+    """The operator's confirmation (or --yes, which :func:`refusal` has checked against a
+    protected environment); CliError when there is none. ``guard``: a protected
+    environment on the same platform (Config.protected_platform)."""
     if args.yes:
-        if (env.protected or guard is not None) and args.confirm_env is None:
-            # On a terminal a protected environment needs its name typed; --yes alone
-            # skipped that (a script whose default environment became prod, say).
-            what = (
-                "is protected"
-                if guard is None
-                else f"is on the platform of protected {inert(guard, 40)!r}"
-            )
-            raise CliError(
-                f"environment {inert(env.name, 40)!r} {what}: --yes needs "
-                f"--confirm-env {inert(env.name, 40)} too (the name a terminal asks for); "
-                "nothing was sent",
-                failure.CANCELLED,
-            )
         return
     if not sys.stdin.isatty():
         raise CliError(
@@ -273,15 +278,17 @@ def _run(args: argparse.Namespace) -> int:
     parsed = parse_input(args.ids, args.file)
     target = load_target(args.env)
     env = target.env
+    guard = target.config.protected_platform(env)
     refused = refusal(
         parsed,
         env,
         read_only=args.read_only,
         skip_invalid=args.skip_invalid,
         confirm_env=args.confirm_env,
+        yes=args.yes,
+        guard=guard,
     )
     report_invalid(parsed)
-    guard = target.config.protected_platform(env)
     if args.dry_run:
         print_plan(env, parsed, args.json, refused, guard)
         if refused is not None:

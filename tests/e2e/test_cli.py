@@ -620,3 +620,26 @@ def test_env_commands_name_a_protected_platform_under_another_name() -> None:
     assert "protected" not in elsewhere.stderr + kore("env", "show", "dev").stdout.replace(
         "protected:      no\n", ""
     )
+
+
+def test_a_dry_run_with_yes_exits_as_the_real_run_in_a_protected_environment(
+    sim_thread: SimulatorThread,
+) -> None:
+    """A preflight 'undeploy --env prod --yes --dry-run' said 'would undeploy 1 model',
+    exit 0; the same command without --dry-run is refused (exit 2: --yes needs
+    --confirm-env). A dry run exits with the real run's code."""
+    model = sim_thread.model_ids[0]
+    prod = f'[environments.prod]\nhost = "{sim_thread.url}"\nprotected = true\n'
+    write_config(sim_thread.url.replace("127.0.0.1", "localhost"), prod)
+    for command in ("undeploy", "deploy", "bounce"):
+        for env in ("prod", "sim"):
+            extra = () if command == "undeploy" else ("--profile", "x")  # x: not defined
+            dry = kore(command, "--env", env, "--yes", "--dry-run", *extra, model)
+            assert dry.returncode == 2, (command, env, dry.stdout)
+            assert "REFUSED (exit 2" in dry.stdout and "--confirm-env" in dry.stdout, dry.stdout
+    dry = kore("undeploy", "--yes", "--dry-run", "--json", model)
+    assert dry.returncode == 2 and json.loads(dry.stdout)["error"]["code"] == "cancelled"
+    named = kore("undeploy", "--yes", "--confirm-env", "sim", "--dry-run", model)
+    assert named.returncode == 0 and "would undeploy 1 model" in named.stdout, named.stdout
+    assert kore("undeploy", "--dry-run", model).returncode == 0  # no --yes: a terminal asks
+    assert admin_sync(sim_thread.url, "/_sim/counters")["undeployReceived"] == {}
