@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from kore_tui.core.deploy_params import DeployParams, parse_model_params
 from kore_tui.core.following import ALREADY_HERE, Following
@@ -34,6 +34,15 @@ def params_for(kind: ResourceKind, params: DeployParams) -> dict[str, Any]:
         return params.tool.to_json()
     assert params.model is not None
     return params.model.to_json()
+
+
+class Started(NamedTuple):
+    """What :meth:`Admission.start` queued: one job per resource, in the order given, and
+    the keys of those this call created (the others were joined: live here or in another
+    process)."""
+
+    jobs: list[Job]
+    created: set[str]
 
 
 class Admission:
@@ -99,7 +108,7 @@ class Admission:
         params: DeployParams,
         *,
         then: Action | None = None,
-    ) -> list[Job]:
+    ) -> Started:
         """Queue ``action`` once per resource (models and tools, in the given order).
 
         Raises InvalidIdError for a bad ID, ValueError (DeployParamsError included) when a
@@ -145,7 +154,7 @@ class Admission:
             if known in wanted:
                 self._notes[job.key] = ALREADY_HERE
                 by_id[known] = job
-        return [by_id[r] for r in wanted if r in by_id]
+        return Started([by_id[r] for r in wanted if r in by_id], {j.key for j in admitted})
 
     @staticmethod
     def _check_params(wanted: dict[str, ResourceKind], params: DeployParams) -> None:

@@ -66,7 +66,7 @@ class Engine(EngineLookups):
         """
         self._refuse_if_read_only("undeploy")
         self._ensure_owner()
-        jobs = self._admission.start(Action.UNDEPLOY, ids, DeployParams())
+        jobs = self._admission.start(Action.UNDEPLOY, ids, DeployParams()).jobs
         # A live DEPLOY of the resource was joined: the undeploy asked for was not sent (a
         # break-it run's "undeploy --wait" read the deploy's SUCCESS and exited 0).
         self._not_started(
@@ -80,7 +80,7 @@ class Engine(EngineLookups):
         ``params.tool``. Parameters are validated before anything is queued."""
         self._refuse_if_read_only("deploy")
         self._ensure_owner()
-        jobs = self._admission.start(Action.DEPLOY, ids, params)
+        jobs = self._admission.start(Action.DEPLOY, ids, params).jobs
         # A live UNDEPLOY of the resource was joined: tracking it is right, but the deploy
         # asked for was not sent (a runbook's "undeploy, then deploy --wait" read its
         # SUCCESS as the model being back, exit 0).
@@ -94,13 +94,15 @@ class Engine(EngineLookups):
         (see bounce.py). Returns the first halves; each redeploy is a job of its own."""
         self._refuse_if_read_only("bounce")
         self._ensure_owner()
-        jobs = self._admission.start(Action.UNDEPLOY, ids, params, then=Action.DEPLOY)
-        self._bounces.mine.update(j.key for j in jobs if j.then == Action.DEPLOY)
+        jobs, created = self._admission.start(Action.UNDEPLOY, ids, params, then=Action.DEPLOY)
+        self._bounces.mine.update(created)
         # A live job of the resource was joined (an undeploy of another run, say): it is
         # not this bounce's undeploy, so no redeploy follows it. As a bounce of an already
-        # undeployed model stops at its 409, this one does not start.
-        self._not_started(
-            [j for j in jobs if j.then != Action.DEPLOY],
+        # undeployed model stops at its 409, this one does not start. Another process's
+        # bounce too: its redeploy is that process's (a joined first half of a bounce was
+        # taken for this run's own, and a CLI bounce exited 0 having started nothing).
+        self._not_started(  # (a bounce of its own still live here goes on: not joined)
+            [j for j in jobs if j.key not in self._bounces.mine],
             "bounce not started: its redeploy will not be sent",
             "deploy",
         )

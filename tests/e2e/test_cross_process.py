@@ -344,3 +344,37 @@ async def test_a_followed_job_stopped_here_says_so_when_its_owner_ends_first() -
         shown = follower.store.get(job.key)
         assert shown is not None and not shown.tracking and not shown.is_final
         owner._writer._open.clear()  # nothing left for the context's wait: it was closed
+
+
+async def test_a_bounce_that_joins_another_process_s_bounce_does_not_start() -> None:
+    """A break-it run: a CLI bounce at the same moment as a console's bounce of the same
+    model joined the console's undeploy ('already IN_PROGRESS … tracking it'), printed no
+    'bounce not started' and exited 0: the joined job was a bounce's first half too, so it
+    passed for this run's own."""
+    from kore_tui.core.deploy_params import DeployParams
+    from tests.e2e.test_engine_lifecycle import PARAMS
+
+    sim = Simulator(sim_config(models=2, job_seconds=(1.5, 1.5)))
+    await sim.start()
+    first_journal, second_journal = Journal(), Journal()
+    try:
+        first = make_engine(sim.url, journal=first_journal)
+        second = make_engine(sim.url, journal=second_journal)
+        first.start()
+        second.start()
+        (mine,) = first.bounce(sim.model_ids[:1], DeployParams(model=PARAMS))
+        (theirs,) = second.bounce(sim.model_ids[:1], DeployParams(model=PARAMS))
+        assert theirs.key == mine.key, "the second joined the first's undeploy"
+        assert second.not_started == {mine.key}
+        assert "bounce not started" in second.notes[mine.key], second.notes[mine.key]
+        (again,) = first.bounce(sim.model_ids[:1], DeployParams(model=PARAMS))
+        assert again.key == mine.key and not first.not_started, "its own bounce goes on"
+        await asyncio.wait_for(asyncio.gather(first.wait_settled(), second.wait_settled()), 20)
+        await close(first)
+        await close(second)
+        counters = await admin(sim.url, "/_sim/counters")
+        assert counters["received"]["DEPLOY"] == {sim.model_ids[0]: 1}, "one redeploy: the first's"
+    finally:
+        first_journal.close()
+        second_journal.close()
+        await sim.stop()
