@@ -238,7 +238,11 @@ class Following:
             if (
                 shown is None
                 or not shown.is_final
-                or row.key in self._scheduler.tracks
+                # Our own write (the journal may lag the store): never taken back. A job
+                # this engine sent and saw end that another process then retried has that
+                # process as its owner: shown (the console that sent a job kept FAILED what
+                # another one had retried to SUCCESS).
+                or (row.key in self._scheduler.tracks and row.owner == self._owner_id())
                 or (row.state, row.attempts, row.dock_status_id)
                 == (shown.state, shown.attempts, shown.dock_status_id)
             ):

@@ -378,3 +378,23 @@ async def test_a_bounce_that_joins_another_process_s_bounce_does_not_start() -> 
         first_journal.close()
         second_journal.close()
         await sim.stop()
+
+
+async def test_the_console_that_sent_a_job_shows_a_retry_another_console_makes() -> None:
+    """A break-it run: console B sent an undeploy that FAILED; console A retried it to
+    SUCCESS, and B (the job's first owner) still showed FAILED a minute later: 'r' there
+    said 'Nothing to re-check: 1 FAILED'."""
+    async with two_consoles_one_failing_sim() as (sim, _, first, second):
+        first.show_other_runs()
+        first.start()
+        second.show_other_runs()
+        second.start()
+        (job,) = first.undeploy(sim.model_ids)
+        await asyncio.wait_for(first.wait_settled(), 10)
+        await until(lambda: (second.store.get(job.key) or job).state is JobState.FAILED, 5)
+        sim.state.fail_rate = 0.0
+        assert second.retry([job.key]) == 1
+        await until(lambda: (second.store.get(job.key) or job).state is JobState.SUCCESS, 10)
+        await until(lambda: (first.store.get(job.key) or job).state is JobState.SUCCESS, 10)
+        shown = first.store.get(job.key)
+        assert shown is not None and shown.attempts == 2 and shown.earlier_dock_status_ids
