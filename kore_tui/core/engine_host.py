@@ -58,9 +58,10 @@ class EngineHost(LoopThread):
 
     @property
     def owner_id(self) -> str | None:
-        """The lease id this engine writes its jobs under (None before its first job, or
-        without a journal): a job with another owner is another process's."""
-        return self._engine.owner_id if self._engine is not None else None
+        """The lease id this engine writes (or, once closed, wrote) its jobs under; None
+        before its first job, or without a journal. A job with another owner is another
+        process's (or another session's)."""
+        return self._engine.writes_as if self._engine is not None else None
 
     def start(self, timeout: float = 15.0) -> EngineHost:
         """Start the thread; returns once the journal is open and unfinished jobs resumed."""

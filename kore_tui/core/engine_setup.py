@@ -122,6 +122,9 @@ class EngineSetup:
             notes=self.notes,
         )
         self._owner: Owner | None = None
+        # The id this engine writes (or last wrote) its jobs under: kept once the lease is
+        # released at close, so the jobs it tracked are still known as its own then.
+        self.writes_as: str | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._housekeeping_task: asyncio.Task[None] | None = None
 
@@ -144,6 +147,7 @@ class EngineSetup:
             owner = Owner.new()
             self.journal.register(owner)
             self._owner = owner
+            self.writes_as = owner.id
 
     @property
     def owner_id(self) -> str | None:

@@ -110,6 +110,7 @@ class KoreApp(ConfigSaving):
             # The last changes into the rows the exit hints count (drained 10 times a
             # second otherwise): a signal within 100 ms of a send left its job unnamed.
             session.model.apply(*session.take())
+            session.writes_as = session.host.owner_id if session.host is not None else None
             session.host = None
 
     @property

@@ -23,6 +23,9 @@ class Session:
     env: Environment
     model: JobsModel = field(default_factory=JobsModel)
     host: EngineHost | None = None
+    # The owner id its engine wrote under, kept once the engine is stopped at exit (the
+    # exit hints count the jobs that were its own, not the ones it followed).
+    writes_as: str | None = None
     # A connect (key lookup, host start) or a key prompt is pending for this environment.
     connecting: bool = False
     # The platform refused the key and the prompt for a new one was shown for this
@@ -42,8 +45,16 @@ class Session:
 
     @property
     def unfinished(self) -> int:
-        """Jobs still tracked and not final (what quitting would leave to resume)."""
-        return sum(1 for j in self.model.jobs.values() if j.tracking and not j.is_final)
+        """Jobs still tracked by this environment's engine and not final (what quitting
+        would leave to resume). Not the ones it follows: their owner (another process, or
+        the session of another name for the same platform) tracks them. Quit asked about
+        '3 in prod, 3 in stage' for 3 jobs, and 'status --env stage' found none of them."""
+        mine = self.host.owner_id if self.host is not None else self.writes_as
+        return sum(
+            1
+            for j in self.model.jobs.values()
+            if j.tracking and not j.is_final and j.owner in (None, mine)
+        )
 
 
 class Sessions:

@@ -629,3 +629,37 @@ async def test_a_console_following_another_process_s_jobs_raises_no_silence_alar
             assert "bold yellow" in styles, shown
     finally:
         owner.stop()
+
+
+async def test_quitting_counts_a_followed_job_once_where_it_is_tracked(
+    slow_sim: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A break-it run: 3 undeploys in prod, then stage (prod's host under another name),
+    where the same IDs joined them. Quit asked about '6 job(s) (3 in prod, 3 in stage)'
+    and printed 'kore-tui status --env stage --wait', which found nothing to resume: the
+    stage engine only followed prod's jobs."""
+    from tests.conftest import SENTINEL_KEY
+
+    monkeypatch.setenv("SIM_KEY", SENTINEL_KEY)
+    write_config(
+        'default = "prod"\n'
+        + env_block("prod", slow_sim.url)
+        + env_block("stage", slow_sim.url.replace("127.0.0.1", "localhost"))
+    )
+    app = make_app("prod")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:3])
+        await until(pilot, lambda: len(app.main.model.jobs) == 3)
+        await pick(app, pilot, "stage")
+        await until(pilot, lambda: app.host is not None and app.host.env.name == "stage")
+        await undeploy_in_ui(app, pilot, slow_sim.model_ids[:3])  # joins prod's jobs
+        await until(pilot, lambda: len(app.main.model.jobs) == 3)
+        assert not any(j.is_final for j in app.main.model.jobs.values())
+        assert app.sessions.unfinished() == {"prod": 3}
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, YesNo)
+        assert "3 job(s) are not final yet (3 in prod)" in app.screen.question, app.screen.question
+        await pilot.click("#yes")
+        await pilot.pause(0.2)
+    assert app.resume_hints() == ["kore-tui status --env prod --wait   (3 job(s) not final)"]
