@@ -51,7 +51,7 @@ def unknown(exc: BaseException, status: int | None, tries: Tries) -> Outcome:
     return Outcome(
         JobState.UNKNOWN,
         f"{exc} (outcome unknown: the request may have reached "
-        "the server; check the model before retrying)",
+        "the server; check it on the platform before retrying)",
         "unknown",
         status,
         tries,

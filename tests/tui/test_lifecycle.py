@@ -640,7 +640,7 @@ async def test_an_undeploy_that_joins_a_live_deploy_or_an_unknown_job_says_it_wa
         await pilot.click("#confirm")
         said = "1 not sent: a live DEPLOY of it was joined (its row)"
         await until(pilot, lambda: said in messages(app))
-        assert "Queued 0 undeploy(s)" in messages(app), messages(app)
+        assert "Nothing sent. 1 not sent: a live DEPLOY" in messages(app), messages(app)
         assert jobs_of(app, "UNDEPLOY") == [app.main.model.jobs[gone.key]]
         await until(pilot, lambda: all_final(app, 2), timeout=10)
         assert sum(counters(sim)["received"]["UNDEPLOY"].values()) == 1

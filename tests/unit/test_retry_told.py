@@ -20,12 +20,10 @@ def test_a_refused_retry_says_why() -> None:
     refused (its resource had a live deploy in another console)."""
     why = "not re-sent: cm-1 already has a IN_PROGRESS job since 10:06:03 UTC"
     said = retry_told(_Engine({"k2": why}), ["k1", "k2"])  # type: ignore[arg-type]
-    assert (
-        said
-        == "Retrying 1 job(s). 1 not re-sent: cm-1 already has a IN_PROGRESS job since 10:06:03 UTC"
-    )
+    reason = "cm-1 already has a IN_PROGRESS job since 10:06:03 UTC."
+    assert said == f"Retrying 1 job(s). 1 not re-sent: {reason}"
     assert retry_told(_Engine({}), ["k1"]) == "Retrying 1 job(s)."  # type: ignore[arg-type]
     many = retry_told(_Engine({"k1": why, "k2": why}), ["k1", "k2"])  # type: ignore[arg-type]
     assert many.startswith("Retrying 0 job(s). 2 not re-sent: cm-1 already has") and many.endswith(
-        "(and 1 more)"
+        "(and 1 more)."
     )

@@ -41,3 +41,30 @@ def test_each_joined_resource_is_said_not_sent_and_why() -> None:
 def test_a_plain_undeploy_says_only_what_it_queued() -> None:
     jobs = [job("a", "UNDEPLOY", JobState.QUEUED, 1), job("b", "UNDEPLOY", JobState.QUEUED, 2)]
     assert undeploy_told(jobs, {}, set(), "") == "Queued 2 undeploy(s): 2 model(s)."
+
+
+def test_nothing_queued_leads_with_nothing_sent_and_counts_agree() -> None:
+    """A break-it run: 'Queued 0 undeploy(s): 0 model(s). 3 already live: tracking it.'
+    (a zero headline, and "it" for three jobs)."""
+    jobs = [job(k, "UNDEPLOY", JobState.IN_PROGRESS, n) for n, k in enumerate("abc")]
+    said = undeploy_told(jobs, dict.fromkeys("abc", "already"), set(), "")
+    assert said == "Nothing sent. 3 already live: tracking them.", said
+    one = undeploy_told(jobs[:1], {"a": "already"}, set(), "")
+    assert one == "Nothing sent. 1 already live: tracking it.", one
+
+
+def test_an_unknown_outcome_names_no_kind_it_does_not_know() -> None:
+    """'check the model before retrying' on a tool's UNKNOWN undeploy."""
+    from kore_tui.core.outcomes import unknown
+
+    said = unknown(RuntimeError("connection reset"), None, None).error  # type: ignore[arg-type]
+    assert said is not None and "model" not in said and "check it on the platform" in said
+
+
+def test_retry_told_ends_each_sentence() -> None:
+    """'… its row shows it Marks cleared.': the refusal's reason had no full stop."""
+    from kore_tui.tui.screens.retry_dialog import told
+
+    said = told(0, ["not re-sent: retried in another process meanwhile; its row shows it"])
+    assert said.endswith("its row shows it."), said
+    assert told(2, []) == "Retrying 2 job(s)."

@@ -63,7 +63,11 @@ def undeploy_told(
     notes why for each): "Queued 2 undeploy(s)" for models whose deploy was running, or
     whose last undeploy was UNKNOWN, read as sent while nothing was."""
     queued = [j for j in jobs if j.key not in notes]
-    said = f"Queued {len(queued)} undeploy(s): {kind_counts([j.model_id or '' for j in queued])}."
+    said = (
+        f"Queued {len(queued)} undeploy(s): {kind_counts([j.model_id or '' for j in queued])}."
+        if queued
+        else "Nothing sent."  # 'Queued 0 undeploy(s): 0 model(s).' led the joins' reasons
+    )
     joined = [j for j in jobs if j.key in notes]
     other = [j for j in joined if j.key in not_started]
     unknown = [j for j in joined if j.key not in not_started and j.state is JobState.UNKNOWN]
@@ -77,7 +81,7 @@ def undeploy_told(
             "(check the resource, then R on its row retries)."
         )
     if live:
-        said += f" {live} already live: tracking it."
+        said += f" {live} already live: tracking {'it' if live == 1 else 'them'}."
     return said + kept
 
 

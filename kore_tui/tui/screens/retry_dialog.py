@@ -125,9 +125,15 @@ def retry_told(engine: Engine, keys: list[str]) -> str:
     for key in keys:
         engine.notes.pop(key, None)  # an older note (a join) is not this retry's answer
     sent = engine.retry(keys)
-    refused = [engine.notes[k] for k in keys if k in engine.notes]
+    return told(sent, [engine.notes[k] for k in keys if k in engine.notes])
+
+
+def told(sent: int, refused: list[str]) -> str:
+    """'Retrying 1 job(s).', then the first refusal's reason, each a sentence (what follows,
+    ' Marks cleared.', ran on from 'its row shows it')."""
     said = f"Retrying {sent} job(s)."
     if refused:
         more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
-        said += f" {len(refused)} not re-sent: {refused[0].removeprefix('not re-sent: ')}{more}"
+        reason = refused[0].removeprefix("not re-sent: ").rstrip(".")
+        said += f" {len(refused)} not re-sent: {reason}{more}."
     return said
