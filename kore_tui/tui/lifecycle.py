@@ -22,7 +22,8 @@ from kore_tui.core.engine import Engine
 from kore_tui.core.job import Job, JobState
 from kore_tui.core.resources import Action
 from kore_tui.core.text import inert
-from kore_tui.tui.deploy_plan_view import DeployPlan, kind_counts, plan_deploy, split_kinds
+from kore_tui.tui.deploy_plan_view import DeployPlan, plan_deploy, split_kinds
+from kore_tui.tui.lifecycle_told import lifecycle_told
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.deploy_form import DeployForm, form_source
 from kore_tui.tui.widgets.job_columns import short_id
@@ -196,23 +197,14 @@ class Lifecycle:
     def _send(self, plan: DeployPlan, kind: Kind, tail: str) -> None:
         batches = plan.batches()
 
-        what = "bounce(s)" if kind.bounce else "deploy(s)"
-        said = f"Queued {{n}} {what}: {kind_counts(plan.ids)}.{tail}"
-
-        def start(engine: Engine) -> int | str:
+        def start(engine: Engine) -> str:
             send = engine.bounce if kind.bounce else engine.deploy
             jobs = [job for ids, params in batches for job in send(ids, params)]
-            joined = [j for j in jobs if j.key in engine.not_started]
-            if not joined:
-                return len(jobs)
-            not_sent = "redeploy" if kind.bounce else "deploy"
-            return (
-                said.format(n=len(jobs) - len(joined))
-                + f" {len(joined)} not started: a live job of theirs was joined (its row); "
-                f"their {not_sent} will not be sent."
+            return lifecycle_told(
+                jobs, engine.notes, engine.not_started, bounce=kind.bounce, tail=tail
             )
 
-        self.screen._send(start, said)
+        self.screen._send(start, "")
 
 
 def already_redeployed(done: dict[str, Job]) -> str:
