@@ -112,7 +112,9 @@ class Engine(EngineLookups):
         for job in joined:
             self.not_started.add(job.key)
             live = self.notes.get(job.key, f"a {job.action} job of it is live")
-            self.notes[job.key] = f"{live}; {what} ({again} it once that job has ended)"
+            # An UNKNOWN job has ended: what it waits for is its outcome, not its end.
+            when = "'s outcome is known" if job.state is JobState.UNKNOWN else " has ended"
+            self.notes[job.key] = f"{live}; {what} ({again} it once that job{when})"
 
     def follows(self, key: str) -> bool:
         """Whether the job is another live process's, shown here from the journal: that

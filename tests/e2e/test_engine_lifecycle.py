@@ -493,6 +493,32 @@ async def test_a_doubtful_deploy_answer_is_unknown_and_never_resent() -> None:
         await sim.stop()
 
 
+async def test_a_deploy_blocked_by_an_unknown_undeploy_waits_for_its_outcome() -> None:
+    """A break-it run: 'deploy not sent (deploy it once that job has ended)' for an
+    undeploy whose outcome was UNKNOWN: it had ended; what is missing is its outcome."""
+    sim = await started(models=1)
+    model = sim.model_ids[0]
+    engine = make_engine(sim.url, journal=Journal())
+    try:
+        engine.start()
+        await admin(
+            sim.url,
+            "/_sim/force",
+            "POST",
+            json={"responses": [{"status": 502, "match": f"{model}/undeploy"}]},
+        )
+        (job,) = engine.undeploy([model])
+        await settle(engine)
+        assert (engine.store.get(job.key) or job).state is JobState.UNKNOWN
+        (joined,) = engine.deploy([model], DeployParams(model=PARAMS))
+        note = engine.notes[joined.key]
+        assert joined.key == job.key and joined.key in engine.not_started
+        assert "deploy it once that job's outcome is known" in note and "ended" not in note, note
+    finally:
+        await close(engine)
+        await sim.stop()
+
+
 async def failed_then_retried(sim: Simulator, engine: Engine) -> tuple[Job, Job]:
     """Undeploy the simulator's first model, FAILED (the simulator fails every job), then
     retried to SUCCESS: (the failed attempt, the job now)."""
