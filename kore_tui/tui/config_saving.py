@@ -63,14 +63,15 @@ class ConfigSaving(KeyRouting):
     async def _read_and_pick(self) -> None:
         config = self.config
         assert config is not None
+        warning = ""
         try:
             config = await asyncio.to_thread(_as_on_disk, config)
         except (ConfigError, OSError) as exc:
-            self.notify(
+            # In the picker itself: a toast raised now sat under the dialog (dialogs show
+            # none), and the operator took the old list for the file's.
+            warning = (
                 f"The config could not be read again ({inert(str(exc), 200)}); the list is "
-                "the one read before.",
-                severity="warning",
-                timeout=10,
+                "the one read before."
             )
         self.config = config
         self.push_screen(
@@ -79,6 +80,7 @@ class ConfigSaving(KeyRouting):
                 config.default,
                 self.env.name if self.env else None,
                 self.sessions.active_elsewhere(),
+                warning=warning,
             ),
             self._picked,
         )

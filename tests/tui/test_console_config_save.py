@@ -245,3 +245,20 @@ async def test_adding_another_name_for_a_protected_platform_says_it_is_guarded(
         await until(pilot, lambda: any(m.startswith("Saved") for m in said))
         guarded = "stage shares the platform of protected prod: its actions are asked as"
         assert any(guarded in m for m in said), said
+
+
+async def test_the_picker_itself_says_when_the_config_on_disk_is_broken(
+    simenv: SimulatorThread, commented: str
+) -> None:
+    """A break-it run: a duplicate [environments.prod] appended to the config, then F2: the
+    picker listed the old environments with no warning (the toast was raised under the
+    dialog, which shows none), while `env list` said 'not valid TOML'."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        write_config(commented + "\n[environments.sim]\nhost = 'x'\n")
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, EnvironmentPicker))
+        shown = " ".join(str(w.render()) for w in app.screen.query(".warning"))
+        assert "could not be read again" in shown and "config.toml:9: not valid TOML" in shown
+        assert "the list is the one read before" in shown

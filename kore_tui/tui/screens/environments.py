@@ -71,16 +71,20 @@ class EnvironmentPicker(Dialog[PickerResult | None]):
         default: str | None,
         current: str | None,
         active: Mapping[str, int] | None = None,
+        warning: str = "",
     ) -> None:
         super().__init__()
         self.environments = environments
         self.default = default
         self.current = current
         self.active = dict(active or {})  # live jobs per environment not on screen
+        self.warning = warning  # why the list may not be the file's (a broken config)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Environments: enter to switch · n new · e edit · d remove")
+            if self.warning:
+                yield Static(Text(self.warning), classes="warning")
             envs = sorted(self.environments.items())
             name_width = max((len(inert(n, 40)) for n, _ in envs), default=0)
             host_width = max((len(inert(e.host, 50)) for _, e in envs), default=0)
