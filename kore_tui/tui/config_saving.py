@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from textual import work
 
@@ -23,6 +24,15 @@ from kore_tui.tui.screens.environments import (
     PickerResult,
 )
 from kore_tui.tui.screens.prompts import YesNo
+
+
+def home_short(path: Path) -> str:
+    """``~/.config/kore-tui/config.toml`` for a path under the home folder: a toast has
+    40-odd columns, and a full path wrapped mid-word."""
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except (ValueError, RuntimeError):  # elsewhere, or no home known
+        return str(path)
 
 
 def _as_on_disk(config: Config) -> Config:
@@ -129,6 +139,7 @@ class ConfigSaving(KeyRouting):
                 lambda: remove_environment(name, expected=loaded, path=config.path)[0],
                 removed=name,
                 then=lambda: self._forget_environment(name),
+                said=f"Removed environment {inert(name, 40)} from",
             )
 
         self.push_screen(
@@ -177,6 +188,7 @@ class ConfigSaving(KeyRouting):
                 keep_deploy_profile=False,  # the editor has the field: none means none
             ),
             then=saved,
+            said=f"Saved environment {inert(result.env.name, 40)} in",
         )
 
     @work(thread=True, group="config", exit_on_error=False)
@@ -185,6 +197,7 @@ class ConfigSaving(KeyRouting):
         change: Callable[[], Config],
         removed: str | None = None,
         then: Callable[[], None] | None = None,
+        said: str = "",
     ) -> None:
         """Run one targeted change of the config file (config_writer), off the UI loop; the
         console's config becomes the file as written, other processes' changes included.
@@ -201,7 +214,9 @@ class ConfigSaving(KeyRouting):
         self.config = config
         if then is not None:
             self.call_from_thread(then)
-        self.call_from_thread(self.notify, f"Saved {config.path}")
+        # What changed, then where: 'Saved /tmp/…/confi' 'g.toml' (the toast cut the path
+        # mid-word) said nothing of the environment removed.
+        self.call_from_thread(self.notify, f"{said or 'Saved'} {home_short(config.path)}")
 
     def _theme_changed(self, theme: object) -> None:
         name = getattr(theme, "name", None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Checkbox, Input, OptionList, Select
 
 from kore_tui.core import paths
 from kore_tui.core.config import Environment, load_config
@@ -262,3 +262,31 @@ async def test_the_picker_itself_says_when_the_config_on_disk_is_broken(
         shown = " ".join(str(w.render()) for w in app.screen.query(".warning"))
         assert "could not be read again" in shown and "config.toml:9: not valid TOML" in shown
         assert "the list is the one read before" in shown
+
+
+async def test_a_save_or_remove_says_what_it_did_to_which_environment(
+    simenv: SimulatorThread, commented: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A break-it run: removing 'qa' said only 'Saved /tmp/…/confi' 'g.toml' (the path cut
+    mid-word by the toast), nothing about qa."""
+    from pathlib import Path
+
+    monkeypatch.setenv("HOME", str(paths.config_path().parent.parent))
+    put_environment(Environment("qa", "https://qa.kore.ai"))
+    app = make_app()
+    said: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(message))
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, EnvironmentPicker))
+        picker = app.screen
+        assert isinstance(picker, EnvironmentPicker)
+        picker.query_one("#envs", OptionList).highlighted = 0  # qa, sorted first
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, YesNo))
+        await pilot.click("#yes")
+        await until(pilot, lambda: bool(said))
+    home = Path(paths.config_path().parent.parent)
+    shown = str(paths.config_path().relative_to(home))
+    assert said[-1] == f"Removed environment qa from ~/{shown}", said
