@@ -772,3 +772,23 @@ async def test_keys_typed_before_a_slow_dialog_mount_still_reach_its_field() -> 
         await until(pilot, lambda: editor.is_mounted and app.focused is not None, 5)
         await until(pilot, lambda: editor.query_one("#host", Input).value == "h", 5)
         assert editor.query_one("#name", Input).value == "qa1"
+
+
+async def test_the_deploy_form_s_buttons_stay_on_screen_under_its_errors() -> None:
+    """A break-it run at 80x24: submitting the form with wrong values listed one error per
+    field, and the Cancel and 'Use these' buttons went below the screen."""
+    from kore_tui.tui.screens.deploy_form import DeployForm
+
+    app = scene_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = DeployForm("dev", ["cm-1"], "no parameters", {})
+        await app.push_screen(form)
+        await pilot.pause()
+        form.submit()  # every field empty: an error for each
+        await pilot.pause()
+        why = str(form.query_one("#why", Static).render())
+        assert why.startswith("Nothing was sent: ") and why.count("\n") >= 4, why
+        for button in form.query(Button):
+            region = button.region
+            assert region.height > 0 and region.bottom <= 24, (button.id, region)

@@ -124,7 +124,7 @@ class DeployForm(Dialog[ModelDeployParams | None]):
     DeployForm .grid { layout: grid; grid-size: 2; grid-columns: 16 1fr; grid-rows: 1;
         grid-gutter: 0 1; height: auto; }
     DeployForm .grid Label { height: 1; }
-    DeployForm .body { max-height: 60vh; }
+    DeployForm .body { max-height: 50vh; }
     """
 
     def __init__(
@@ -230,7 +230,9 @@ class DeployForm(Dialog[ModelDeployParams | None]):
         values = self.values()
         if problems := form_problems(values):
             lines = "\n".join(f"{exc}" for exc in problems)
-            self.query_one("#why", Static).update(Text(f"{lines}\nNothing was sent."))
+            # The count first: the reasons scroll past four lines (the buttons stay put).
+            head = f"Nothing was sent: {len(problems)} field(s) to fix."
+            self.query_one("#why", Static).update(Text(f"{head}\n{lines}"))
             first = problems[0].field.rsplit(".", 1)[-1]
             if widgets := self.query(f"#{first}"):
                 widgets.first().focus()
