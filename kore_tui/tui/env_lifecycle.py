@@ -8,7 +8,6 @@ import asyncio
 from pathlib import Path
 
 from textual import work
-from textual.app import App
 
 from kore_tui.core.config import Config, Environment, Settings
 from kore_tui.core.engine import EngineSettings
@@ -20,6 +19,7 @@ from kore_tui.core.secret import Secret
 from kore_tui.core.text import inert
 from kore_tui.tui.screens.main import MainScreen
 from kore_tui.tui.screens.prompts import KeyEntry, KeyPrompt, YesNo
+from kore_tui.tui.screenshots import Screenshots
 from kore_tui.tui.sessions import Session, Sessions
 from kore_tui.tui.typed_ahead import TypedAhead
 from kore_tui.tui.widgets.id_entry import IdEntry
@@ -37,7 +37,7 @@ def resumed_told(resumed: int, followed: int) -> str:
     return f"{text[:1].upper()}{text[1:]}; nothing was re-sent."
 
 
-class EnvLifecycle(App[int]):
+class EnvLifecycle(Screenshots):
     # Set by KoreApp.__init__.
     config: Config | None
     env: Environment | None

@@ -792,3 +792,24 @@ async def test_the_deploy_form_s_buttons_stay_on_screen_under_its_errors() -> No
         for button in form.query(Button):
             region = button.region
             assert region.height > 0 and region.bottom <= 24, (button.id, region)
+
+
+async def test_the_palette_s_screenshot_is_saved_without_a_downloads_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A break-it run (a fresh HOME): 'Screenshot' in the palette said only 'Failed to save
+    screenshot'; Textual saves to a Downloads folder there was none of."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path / "home" / "Downloads"))
+    monkeypatch.chdir(tmp_path)
+    app = scene_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.action_screenshot()
+        await until(pilot, lambda: any("creenshot" in m for m in messages(app)), 5)
+        assert any("Saved screenshot to" in m for m in messages(app)), messages(app)
+        assert list(tmp_path.glob("*.svg")), "saved in the folder the console started from"
+        (tmp_path / "locked").mkdir(mode=0o500)
+        app.deliver_screenshot(path=str(tmp_path / "locked" / "missing"))
+        await until(pilot, lambda: any("Screenshot not saved: " in m for m in messages(app)), 5)
+        assert not any(m == "Failed to save screenshot" for m in messages(app))
