@@ -94,6 +94,7 @@ class EngineSetup:
             clock,
             lambda: self.owner_id,
             self.notes,
+            lambda: self._host.health.auth_error is None,
         )
         self._admission = Admission(
             env.name,

@@ -9,10 +9,8 @@ it was accepted, reported honestly if it was in flight or never sent.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from kore_tui.core.engine_settings import EngineSettings
 from kore_tui.core.job import ACTIVE_STATES, Job, JobState
@@ -21,27 +19,13 @@ from kore_tui.core.journal import Journal, JournalError
 from kore_tui.core.lease import HEARTBEAT_EVERY, OwnerRecord, is_alive
 from kore_tui.core.scheduler import Scheduler
 from kore_tui.core.store import JobStore
+from kore_tui.core.wall_time import age_from_wall, clock_time
 
 # A followed job stopped here (x) whose process then ended before it did.
 OWNER_GONE = "stopped here; its process has ended: nobody tracks it now (r checks it)"
 FOLLOW_EVERY = 0.5  # seconds between journal reads of jobs another process tracks
 DISCOVER_EVERY = 1.0  # seconds between looks for jobs another process started (console)
 ALREADY_HERE = "already queued or in progress in this session"
-
-
-def clock_time(stamp: str) -> str:
-    """``2026-11-29T16:05:03.120Z`` -> ``2026-11-29 16:05:03 UTC`` for messages."""
-    return stamp[:19].replace("T", " ") + " UTC" if len(stamp) >= 19 else stamp
-
-
-def age_from_wall(stamp: str | None) -> float:
-    if not stamp:
-        return 0.0
-    try:
-        then = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
-    return max(0.0, time.time() - then)
 
 
 @dataclass(frozen=True)
@@ -61,6 +45,7 @@ class Following:
         clock: Callable[[], float],
         owner_id: Callable[[], str | None],
         notes: dict[str, str],
+        can_check: Callable[[], bool] = lambda: True,
     ) -> None:
         self._journal = journal
         self._store = store
@@ -70,6 +55,9 @@ class Following:
         self._clock = clock
         self._owner_id = owner_id
         self._notes = notes  # the engine's: why a job the operator asked for was not sent
+        # False while the platform refuses our key: a job whose owner is gone is left for
+        # a process that can check it (followed here until then), not taken and held.
+        self._can_check = can_check
         # Jobs another live process owns and tracks: shown from the journal, never written.
         self._followed: dict[str, _Followed] = {}
         # The console's: jobs other processes started since (see show_new_jobs).
@@ -102,7 +90,7 @@ class Following:
             if (
                 job.state in ACTIVE_STATES
                 and job.owner != self._owner_id()
-                and is_alive(owners.get(job.owner or ""))
+                and (is_alive(owners.get(job.owner or "")) or not self._can_check())
             ):
                 resumed.append(self.follow(job, asked=False))
                 continue
@@ -302,7 +290,7 @@ class Following:
                 # Final, or stopped by its owner (x): shown as it is, never taken over (a
                 # second console adopted and polled the jobs the operator had stopped).
                 del self._followed[key]
-            elif not is_alive(owners.get(row.owner or "")):
+            elif not is_alive(owners.get(row.owner or "")) and self._can_check():
                 del self._followed[key]
                 taken = self.take_over(row)
                 if taken is not None:

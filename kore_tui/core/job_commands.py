@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from kore_tui.core import errors
 from kore_tui.core.engine_settings import EngineSettings
-from kore_tui.core.following import Following, age_from_wall, clock_time
+from kore_tui.core.following import Following
 from kore_tui.core.host_health import AuthHold
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, JobState, ended_attempt, utc_now
 from kore_tui.core.job_writer import JobWriter, transitioned
@@ -20,6 +20,7 @@ from kore_tui.core.journal import Journal
 from kore_tui.core.scheduler import Scheduler
 from kore_tui.core.store import JobStore
 from kore_tui.core.track import Tries
+from kore_tui.core.wall_time import age_from_wall, clock_time
 
 
 class ReadOnlyError(errors.KoreError):

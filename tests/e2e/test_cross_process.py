@@ -398,3 +398,48 @@ async def test_the_console_that_sent_a_job_shows_a_retry_another_console_makes()
         await until(lambda: (first.store.get(job.key) or job).state is JobState.SUCCESS, 10)
         shown = first.store.get(job.key)
         assert shown is not None and shown.attempts == 2 and shown.earlier_dock_status_ids
+
+
+async def test_an_engine_whose_key_is_refused_does_not_take_over_a_gone_owner_s_job() -> None:
+    """A break-it run: a console whose key the platform refused took over the job of a CLI
+    killed mid-run; its check got 401 and the job sat IN_PROGRESS until someone answered
+    that console's key prompt, while a process with a good key could not have it."""
+    from kore_tui.core.api_client import KoreClient
+    from kore_tui.core.config import Environment
+    from kore_tui.core.secret import Secret
+
+    sim = Simulator(sim_config(models=1, job_seconds=(2.0, 2.0)))
+    await sim.start()
+    first_journal, second_journal = Journal(), Journal()
+    refused = Engine(
+        Environment("sim", sim.url),
+        KoreClient(sim.url, Secret("kg-not-the-key")),
+        journal=second_journal,
+        settings=FAST,
+    )
+    try:
+        first = make_engine(sim.url, journal=first_journal)
+        first.start()
+        refused.show_other_runs()
+        refused.start()
+        refused.start_key_check()
+        await until(lambda: refused.auth_blocked, 5)
+        (job,) = first.undeploy(sim.model_ids)
+        await until(lambda: refused.follows(job.key), 5)
+        await close(first)  # its owner is gone: the job is free to take
+        await asyncio.sleep(1.5)  # deliberate: time for a take-over that must not happen
+        row = first_journal.jobs([job.key])[job.key]
+        assert row.owner != refused.writes_as, "taken by an engine that cannot check it"
+        good = make_engine(sim.url, journal=Journal())
+        good.start()
+        resumed = good.resume_unfinished()
+        assert [j.key for j in resumed] == [job.key]
+        await until(lambda: (good.store.get(job.key) or job).state is JobState.SUCCESS, 10)
+        await close(good)
+        assert good.journal is not None
+        good.journal.close()
+    finally:
+        await close(refused)
+        first_journal.close()
+        second_journal.close()
+        await sim.stop()
