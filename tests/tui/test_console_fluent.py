@@ -813,3 +813,30 @@ async def test_the_palette_s_screenshot_is_saved_without_a_downloads_folder(
         app.deliver_screenshot(path=str(tmp_path / "locked" / "missing"))
         await until(pilot, lambda: any("Screenshot not saved: " in m for m in messages(app)), 5)
         assert not any(m == "Failed to save screenshot" for m in messages(app))
+
+
+async def test_a_history_filter_says_it_searched_only_the_newest_jobs(
+    simenv: SimulatorThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A break-it run: after a 1,290-model batch, F3 then '/' and a model's ID: 'no jobs
+    match the filter', while the journal held 4 jobs of it, older than the 500 shown."""
+    from kore_tui.tui.screens.history import HistoryScreen
+
+    monkeypatch.setattr(HistoryScreen, "NEWEST", 2)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await undeploy_in_ui(app, pilot, simenv.model_ids[:3])
+        await until(pilot, lambda: all_final(app) and len(app.main.model.jobs) == 3)
+        await pilot.press("f3")
+        history = app.screen
+        assert isinstance(history, HistoryScreen) and history.limit == 2
+        await until(pilot, lambda: len(history.jobs) == 2)
+        shown = {j.model_id for j in history.jobs}
+        oldest = next(m for m in simenv.model_ids[:3] if m not in shown)
+        await pilot.press("slash")
+        history.query_one("#history-filter", Input).value = oldest
+        title = history.query_one("#title", Static)
+        said = "no jobs match the filter among the 2 most recent"
+        await until(pilot, lambda: said in str(title.render()))
+        assert "kore-tui history --env sim --limit" in str(title.render()), str(title.render())

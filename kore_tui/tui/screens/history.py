@@ -66,11 +66,12 @@ class HistoryScreen(Screen[None]):
     HistoryScreen #history-filter.visible { display: block; }
     """
     REFRESH_SECONDS = 2.0  # the journal changes while jobs run: history follows it
+    NEWEST = 500  # jobs loaded (the newest), by default
 
     def __init__(
         self,
         environment: str | None,
-        limit: int = 500,
+        limit: int | None = None,
         journal_path: Path | None = None,
         undo: Callable[[Job], None] | None = None,
         refused_undo: str = "",
@@ -81,7 +82,7 @@ class HistoryScreen(Screen[None]):
         self.refused_undo = refused_undo
         self.journal_path = journal_path
         self.environment = environment
-        self.limit = limit
+        self.limit = self.NEWEST if limit is None else limit
         self.all_envs = environment is None
         self.jobs: list[Job] = []
         self._loaded: list[Job] = []
@@ -140,6 +141,14 @@ class HistoryScreen(Screen[None]):
         # no row but does change what the title says (it stayed blank).
         if not jobs:
             shown = "no jobs match the filter" if needle else "no jobs yet"
+            if needle and len(self._loaded) >= self.limit:
+                # Only the newest are loaded: 'no jobs match' read as 'none in the journal'
+                # for a model whose jobs were older than a big batch's.
+                where = f" --env {inert(self.environment, 40)}" if not self.all_envs else ""
+                shown += (
+                    f" among the {self.limit} most recent (older ones: kore-tui history"
+                    f"{where} --limit {self.limit * 20})"
+                )
         elif needle:
             shown = f"{len(jobs)} of {len(self._loaded)} most recent job(s)"
         else:
