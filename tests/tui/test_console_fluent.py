@@ -840,3 +840,30 @@ async def test_a_history_filter_says_it_searched_only_the_newest_jobs(
         said = "no jobs match the filter among the 2 most recent"
         await until(pilot, lambda: said in str(title.render()))
         assert "kore-tui history --env sim --limit" in str(title.render()), str(title.render())
+
+
+async def test_ctrl_t_drops_the_invalid_tokens_of_a_big_paste_and_keeps_every_id() -> None:
+    """A break-it run: 2,000 pasted lines with 46 mangled tokens; ctrl+u refused ('fix or
+    remove them first'), the feedback showed two of the 46, and nothing removed them."""
+    from kore_tui.tui.widgets.id_entry import IdEntry
+
+    good = [f"cm-{i:08x}-0000-4000-8000-000000000000" for i in range(3)]
+    app = scene_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        entry = app.main.query_one(IdEntry)
+        dock = "ds-00000001-0000-4000-8000-000000000000"  # watched: kept too
+        entry.set_text(f"{good[0]}\ncm-bad53\nname,{good[1]}\ncm-bad54 {good[2]} {dock}\n")
+        await entry.current()
+        await pilot.press("ctrl+u")
+        refused = "2 invalid ID-like token(s): fix them, or ctrl+t drops them"
+        await until(pilot, lambda: any(refused in m for m in messages(app)), 5)
+        entry.text_area.focus()
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: any(m.startswith("Dropped 2 invalid") for m in messages(app)))
+        parsed = await entry.current()
+        assert parsed.resource_ids == good and not parsed.invalid, parsed
+        assert parsed.dock_status_ids == [dock]
+        assert "cm-bad53" not in entry.text_area.text
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: "No invalid ID-like tokens in the ID box." in messages(app))

@@ -83,6 +83,14 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         Binding(
             "ctrl+l", "clear_ids", "Clear", show=False, priority=True, tooltip="Clear the ID box"
         ),
+        # Not priority: the ID box does not bind it, and its title keeps to the actions.
+        Binding(
+            "ctrl+t",
+            "drop_invalid",
+            "Drop invalid",
+            show=False,
+            tooltip="Drop the invalid ID-like tokens from the ID box (every valid ID stays)",
+        ),
         # Priority: run as the key arrives, so that the keys typed after it are held for the
         # picker (tui/typed_ahead.py); routed first, F2 acted after them.
         Binding(
