@@ -3,22 +3,9 @@ counted as queued."""
 
 from __future__ import annotations
 
-from kore_tui.core.job import Job, JobState
+from kore_tui.core.job import JobState
 from kore_tui.tui.lifecycle_told import lifecycle_told
-
-
-def job(key: str, action: str, state: JobState, n: int) -> Job:
-    return Job(
-        key=key,
-        environment="prod",
-        host="https://example.invalid",
-        origin="sent",
-        model_id=f"cm-00000000-0000-4000-8000-{n:012d}",
-        dock_status_id=None,
-        state=state,
-        action=action,
-        created_at="2026-12-07T06:00:00.000Z",
-    )
+from tests.unit.test_undeploy_told import job
 
 
 def test_an_undo_that_joined_another_console_s_deploy_says_so() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kore_tui.core.job import Job, JobState
-from kore_tui.tui.screens.entry_actions import undeploy_told
+from kore_tui.tui.lifecycle_told import undeploy_told
 
 
 def job(key: str, action: str, state: JobState, n: int) -> Job:

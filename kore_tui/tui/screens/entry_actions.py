@@ -3,8 +3,6 @@ load a file into the box, clear it; a paste that lands elsewhere goes into the b
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-
 from rich.text import Text
 from textual import events, on, work
 from textual.widgets import Button
@@ -12,11 +10,11 @@ from textual.widgets import Button
 from kore_tui.core.engine import Engine, WatchOutcome
 from kore_tui.core.idfile import IdFileError, read_id_file
 from kore_tui.core.ids import for_undeploy
-from kore_tui.core.job import Job, JobState
 from kore_tui.core.text import inert
 from kore_tui.tui.deploy_plan_view import kind_counts
 from kore_tui.tui.jobs_model import left_out_of_bounce, live_here
 from kore_tui.tui.lifecycle import BOUNCE, DEPLOY, Kind
+from kore_tui.tui.lifecycle_told import undeploy_told
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.panel import PanelScreen, count_states
 from kore_tui.tui.screens.prompts import PathPrompt
@@ -54,35 +52,6 @@ def watch_told(outcome: WatchOutcome, here: str) -> str:
             f"(now {states}): no new rows"
         )
     return "; ".join(said) + "."
-
-
-def undeploy_told(
-    jobs: list[Job], notes: Mapping[str, str], not_started: Collection[str], kept: str
-) -> str:
-    """What ctrl+u did. A resource with a live job is joined, not sent again (the engine
-    notes why for each): "Queued 2 undeploy(s)" for models whose deploy was running, or
-    whose last undeploy was UNKNOWN, read as sent while nothing was."""
-    queued = [j for j in jobs if j.key not in notes]
-    said = (
-        f"Queued {len(queued)} undeploy(s): {kind_counts([j.model_id or '' for j in queued])}."
-        if queued
-        else "Nothing sent."  # 'Queued 0 undeploy(s): 0 model(s).' led the joins' reasons
-    )
-    joined = [j for j in jobs if j.key in notes]
-    other = [j for j in joined if j.key in not_started]
-    unknown = [j for j in joined if j.key not in not_started and j.state is JobState.UNKNOWN]
-    live = len(joined) - len(other) - len(unknown)
-    if other:
-        actions = "/".join(sorted({j.action or "?" for j in other}))
-        said += f" {len(other)} not sent: a live {actions} of it was joined (its row)."
-    if unknown:
-        said += (
-            f" {len(unknown)} not sent: its last undeploy has an UNKNOWN outcome "
-            "(check the resource, then R on its row retries)."
-        )
-    if live:
-        said += f" {live} already live: tracking {'it' if live == 1 else 'them'}."
-    return said + kept
 
 
 class EntryActions(PanelScreen):
