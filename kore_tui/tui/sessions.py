@@ -9,13 +9,20 @@ command or a key prompt runs before the host exists).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from kore_tui.core.config import Environment
 from kore_tui.core.engine_host import EngineHost
 from kore_tui.core.job import Job
 from kore_tui.tui.jobs_model import JobsModel, is_stopped
+
+
+def live_own(jobs: Iterable[Job], owner_id: str | None) -> list[Job]:
+    """The jobs still tracked, not final, that the engine writing as ``owner_id`` checks
+    itself (None: rows of a journal-less engine, or of older releases). The others are
+    followed: their owner checks them, and resumes them."""
+    return [j for j in jobs if j.tracking and not j.is_final and j.owner in (None, owner_id)]
 
 
 @dataclass(eq=False)
@@ -50,11 +57,7 @@ class Session:
         the session of another name for the same platform) tracks them. Quit asked about
         '3 in prod, 3 in stage' for 3 jobs, and 'status --env stage' found none of them."""
         mine = self.host.owner_id if self.host is not None else self.writes_as
-        return sum(
-            1
-            for j in self.model.jobs.values()
-            if j.tracking and not j.is_final and j.owner in (None, mine)
-        )
+        return len(live_own(self.model.jobs.values(), mine))
 
 
 class Sessions:

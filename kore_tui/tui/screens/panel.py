@@ -25,6 +25,7 @@ from kore_tui.core.text import inert
 from kore_tui.tui.console import Console
 from kore_tui.tui.jobs_model import JobsModel, is_stopped, newest_by_resource
 from kore_tui.tui.lifecycle import LIFECYCLE_GROUP, Lifecycle
+from kore_tui.tui.sessions import live_own
 from kore_tui.tui.summary_items import summary_items
 from kore_tui.tui.widgets.banner import EnvBanner
 from kore_tui.tui.widgets.id_entry import IdEntry
@@ -141,11 +142,7 @@ class PanelScreen(Screen[None]):
             # warning when we ask and get no answer. Jobs another process owns are checked
             # by it (followed here from the journal): 'last OK 45s ago' turned bold yellow
             # on a console that made no request while the owner's were all answered.
-            mine = host.owner_id
-            tracking = any(
-                j.state in ACTIVE_STATES and j.owner in (None, mine)
-                for j in self.model.jobs.values()
-            )
+            tracking = bool(live_own(self.model.jobs.values(), host.owner_id))
         self.query_one(EnvBanner).show(
             self.kore.env,
             host.store if host else None,
