@@ -16,6 +16,7 @@ from kore_tui.core.export import ExportError, export_jobs
 from kore_tui.core.hosts import same_platform
 from kore_tui.core.job import ACTIVE_STATES, RETRYABLE_STATES, Job, JobState
 from kore_tui.core.text import inert
+from kore_tui.tui.clipboard import clipboard_told
 from kore_tui.tui.deploy_plan_view import kind_counts
 from kore_tui.tui.jobs_model import left_out_of_bounce
 from kore_tui.tui.lifecycle import BOUNCE, UNDO, Kind, bounceable, undoable
@@ -49,7 +50,7 @@ class JobActions(PanelScreen):
             self.notify("No model or tool IDs of failed jobs to copy.")
             return
         self.app.copy_to_clipboard("\n".join(ids))
-        self.notify(f"Copied the IDs of {kind_counts(ids)} that did not succeed.")
+        self.notify(clipboard_told(f"the IDs of {kind_counts(ids)} that did not succeed"))
 
     def marks_used(self) -> str:
         """A confirmed write (retry, undo, bounce) on the marked jobs clears the marks: kept,
@@ -260,7 +261,7 @@ class JobActions(PanelScreen):
         parts = [f"{len(dock)} dock status ID(s)"] if dock else []
         if models:
             parts.append(f"{len(models)} model ID(s) (no dock status yet)")
-        self.notify(f"Copied {' and '.join(parts)} to the clipboard.")
+        self.notify(clipboard_told(" and ".join(parts)))
 
     def action_export(self) -> None:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
