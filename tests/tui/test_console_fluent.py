@@ -871,3 +871,22 @@ async def test_ctrl_t_drops_the_invalid_tokens_of_a_big_paste_and_keeps_every_id
         assert "cm-bad53" not in entry.text_area.text
         await pilot.press("ctrl+t")
         await until(pilot, lambda: "No invalid ID-like tokens in the ID box." in messages(app))
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_id_box_title_names_every_key_whole_at_80_columns(width: int) -> None:
+    """A break-it run at 80x24: the ID box's title ended 'ctrl+w watch · ctr…' (load and
+    clear cut away). Where 'ctrl+' does not fit, the title says '^' as the footer does."""
+    from kore_tui.tui.widgets.id_entry import IdEntry
+
+    app = scene_app()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        entry = app.main.query_one(IdEntry)
+        title = str(entry.border_title)
+        assert len(title) <= entry.size.width - 4, (len(title), title)
+        for action in ("undeploy", "deploy", "bounce", "watch", "load", "clear"):
+            assert f" {action}" in title, title
+        assert ("ctrl+u undeploy" in title) == (width >= 120), title
+        await pilot.resize_terminal(120, 24)
+        await until(pilot, lambda: "ctrl+u undeploy" in str(entry.border_title))

@@ -34,6 +34,7 @@ class FilterInput(SafeInput):
 
 class MainScreen(EntryActions, JobActions, ViewActions):
     _shown_writable: bool | None = None
+    _entry_keys = "IDs"  # the ID box's title with its keys (show_write_access)
     # Every key is declared once, here or on the ID box / jobs panel; footer, F1 help and
     # the command palette are derived from these (kore_tui.tui.keys). Priority: a
     # TextArea's own ctrl+u/ctrl+w/ctrl+l (line editing) must not win in the ID box.
@@ -160,6 +161,16 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         if short != self.has_class("-short"):
             self.set_class(short, "-short")
             self._update_summary()  # its one row puts the problems first
+        self._title_entry()
+
+    def _title_entry(self) -> None:
+        """The ID box's keys in its title; 'ctrl+u' as '^u' (the footer's notation) where
+        the whole line does not fit: at 80 columns it ended 'ctrl+w watch · ctr…'."""
+        entry = self.query_one(IdEntry)
+        title = self._entry_keys
+        if len(title) > self.size.width - 6:
+            title = title.replace("ctrl+", "^")
+        entry.border_title = title
 
     def on_mount(self) -> None:
         self.model.clock = self.kore.clock
@@ -199,7 +210,8 @@ class MainScreen(EntryActions, JobActions, ViewActions):
             and b.show is False
             and (writable or not is_write(b.action))
         ]
-        entry.border_title = f"IDs ({'' if writable else 'read-only: '}{' · '.join(keys)})"
+        self._entry_keys = f"IDs ({'' if writable else 'read-only: '}{' · '.join(keys)})"
+        self._title_entry()
         entry.set_writable(writable)
         table = self.query_one(JobsTable)
         table.writable = writable
