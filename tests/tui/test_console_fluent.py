@@ -890,3 +890,15 @@ async def test_the_id_box_title_names_every_key_whole_at_80_columns(width: int) 
         assert ("ctrl+u undeploy" in title) == (width >= 120), title
         await pilot.resize_terminal(120, 24)
         await until(pilot, lambda: "ctrl+u undeploy" in str(entry.border_title))
+
+
+async def test_the_empty_panel_s_hint_is_whole_at_80_columns() -> None:
+    """The same run: the empty jobs panel's hint ended 'ctrl+d deploys, ct…' at 80x24."""
+    from kore_tui.tui.widgets.jobs_table import JobsTable
+
+    app = scene_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.main.query_one(JobsTable)
+        line = "".join(segment.text for segment in table.render_line(1)).rstrip()
+        assert line.endswith("^w watches ds- IDs)") and "…" not in line, line

@@ -196,7 +196,10 @@ class JobsTable(ScrollView, can_focus=True):
         base = self.rich_style
         visible = self.model.visible
         if not visible and y == 1:
-            message = fit("  " + self.empty_message(), width)
+            message = "  " + self.empty_message()
+            if len(message) > width:  # the footer's '^u' before a cut: 'ctrl+d deploys, ct…'
+                message = message.replace("ctrl+", "^")
+            message = fit(message, width)
             return Strip([Segment(message, base + Style(italic=True))], width)
         if index >= len(visible):
             return Strip.blank(width, base)
@@ -233,7 +236,7 @@ class JobsTable(ScrollView, can_focus=True):
             return "No jobs yet. Read-only: paste dock status IDs (ds-…) above, then ctrl+w"
         if not model.jobs:
             return (
-                "No jobs yet: paste model or tool IDs above, then ctrl+u (ctrl+d deploys, "
+                "No jobs yet: paste IDs above, then ctrl+u (ctrl+d deploys, "
                 "ctrl+w watches ds- IDs)"
             )
         if model.text_filter:
