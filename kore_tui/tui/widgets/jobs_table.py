@@ -236,8 +236,7 @@ class JobsTable(ScrollView, can_focus=True):
             return "No jobs yet. Read-only: paste dock status IDs (ds-…) above, then ctrl+w"
         if not model.jobs:
             return (
-                "No jobs yet: paste IDs above, then ctrl+u (ctrl+d deploys, "
-                "ctrl+w watches ds- IDs)"
+                "No jobs yet: paste IDs above, then ctrl+u (ctrl+d deploys, ctrl+w watches ds- IDs)"
             )
         if model.text_filter:
             return f"nothing matches {inert(model.text_filter, 40)!r} — esc clears the filter"
