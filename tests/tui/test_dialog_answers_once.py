@@ -9,6 +9,7 @@ a deeper stack the second answer would have been a send after a Cancel.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from textual import events
 
@@ -147,3 +148,27 @@ async def test_letters_typed_right_after_slash_in_history_filter_it(
         await until(pilot, lambda: box.value == "f38b", 5)
         burst(app, ("slash", "/"))  # in the box, a '/' is text
         await until(pilot, lambda: box.value == "f38b/", 5)
+
+
+async def test_a_path_typed_right_after_e_is_the_export_s(
+    simenv: SimulatorThread, tmp_path: Path
+) -> None:
+    """A break-it run: the burst 'e ctrl+u /tmp/op2/exp1.csv Enter' left the export prompt
+    with its default name and wrote nothing: the keys reached the jobs table before the
+    prompt was on screen (e was a plain binding, run after them)."""
+    from tests.tui.test_console import all_final
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.host is not None)
+        await paste(app, simenv.model_ids[0])
+        await pilot.press("ctrl+u")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+        await pilot.click("#confirm")
+        await until(pilot, lambda: all_final(app))
+        app.main.query_one("JobsTable").focus()
+        await pilot.pause()
+        target = tmp_path / "exp1.csv"
+        burst(app, ("e", "e"), ("ctrl+u", None), *[(c, c) for c in str(target)], ENTER)
+        await until(pilot, lambda: target.is_file(), 5)
+        assert app.screen is app.main and simenv.model_ids[0] in target.read_text()

@@ -107,11 +107,14 @@ JOBS_TABLE_BINDINGS: list[BindingType] = [
         show=False,
         tooltip="Copy the selected jobs' dock status IDs (else model or tool IDs)",
     ),
+    # Priority (as '/'): the prompt is on top as the key arrives, and a path typed right
+    # after e is its (it waits for its focus: Dialog); 'e ctrl+u path Enter' wrote nothing.
     Binding(
         "e",
         "screen.export",
         "Export",
         show=False,
+        priority=True,
         tooltip="Export the marked (else shown) jobs to CSV or JSON",
     ),
     Binding(
