@@ -34,6 +34,13 @@ def key_label(key: str) -> str:
     return " / ".join(parts)
 
 
+def fit_keys(text: str, width: int) -> str:
+    """``text`` as it is where it fits ``width`` cells, else with 'ctrl+u' written '^u'
+    (the footer's notation): at 80 columns the ID box's title ended 'ctrl+w watch · ctr…'
+    and the empty panel's hint 'ctrl+d deploys, ct…'."""
+    return text if len(text) <= width else text.replace("ctrl+", "^")
+
+
 @dataclass(frozen=True)
 class KeyHelp:
     key: str  # as shown

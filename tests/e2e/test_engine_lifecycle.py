@@ -438,6 +438,12 @@ async def test_read_only_refuses_every_action_in_the_engine() -> None:
         await sim.stop()
 
 
+async def force(url: str, response: dict[str, Any]) -> None:
+    """The simulator answers the next request that matches with ``response`` (a status,
+    and a "match" on the path)."""
+    await admin(url, "/_sim/force", "POST", json={"responses": [response]})
+
+
 async def test_retry_resends_the_job_s_own_action_with_its_recorded_params() -> None:
     sim = await started(models=0, ready_models=1)
     model = sim.ready_model_ids[0]
@@ -446,12 +452,7 @@ async def test_retry_resends_the_job_s_own_action_with_its_recorded_params() -> 
     try:
         engine.start()
         # A 409 is a definite refusal (ERROR): the retry is the operator's word.
-        await admin(
-            sim.url,
-            "/_sim/force",
-            "POST",
-            json={"responses": [{"status": 409, "match": f"{model}/deploy", "code": "CONFLICT"}]},
-        )
+        await force(sim.url, {"status": 409, "match": f"{model}/deploy", "code": "CONFLICT"})
         (job,) = engine.deploy([model], DeployParams(model=PARAMS))
         await settle(engine)
         assert job_of(engine, job.key).state is JobState.ERROR
@@ -471,12 +472,7 @@ async def test_a_doubtful_deploy_answer_is_unknown_and_never_resent() -> None:
     engine = make_engine(sim.url, journal=Journal())
     try:
         engine.start()
-        await admin(
-            sim.url,
-            "/_sim/force",
-            "POST",
-            json={"responses": [{"status": 502, "match": f"{model}/deploy"}]},
-        )
+        await force(sim.url, {"status": 502, "match": f"{model}/deploy"})
         (job,) = engine.deploy([model], DeployParams(model=PARAMS))
         await settle(engine)
         ended = engine.store.get(job.key)
@@ -501,12 +497,7 @@ async def test_a_deploy_blocked_by_an_unknown_undeploy_waits_for_its_outcome() -
     engine = make_engine(sim.url, journal=Journal())
     try:
         engine.start()
-        await admin(
-            sim.url,
-            "/_sim/force",
-            "POST",
-            json={"responses": [{"status": 502, "match": f"{model}/undeploy"}]},
-        )
+        await force(sim.url, {"status": 502, "match": f"{model}/undeploy"})
         (job,) = engine.undeploy([model])
         await settle(engine)
         assert (engine.store.get(job.key) or job).state is JobState.UNKNOWN

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from textual import events
+from textual.pilot import Pilot
 
 from kore_tui.simulator import SimulatorThread
+from kore_tui.tui.app import KoreApp
 from kore_tui.tui.screens.confirm import ConfirmUndeploy
 from kore_tui.tui.screens.main import MainScreen
 from kore_tui.tui.screens.prompts import YesNo
@@ -30,6 +33,22 @@ def burst(app: object, *keys: tuple[str, str | None]) -> None:
 
 
 ENTER, TAB = ("enter", "\r"), ("tab", "\t")
+
+
+async def one_job_ended_table_focused(
+    app: KoreApp, pilot: Pilot[Any], sim: SimulatorThread
+) -> None:
+    """The console connected, one undeploy sent and ended, the jobs table focused."""
+    from tests.tui.test_console import all_final
+
+    await until(pilot, lambda: app.host is not None)
+    await paste(app, sim.model_ids[0])
+    await pilot.press("ctrl+u")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
+    await pilot.click("#confirm")
+    await until(pilot, lambda: all_final(app))
+    app.main.query_one("JobsTable").focus()
+    await pilot.pause()
 
 
 async def test_cancel_then_confirm_in_one_burst_is_one_cancel(simenv: SimulatorThread) -> None:
@@ -107,18 +126,9 @@ async def test_letters_typed_right_after_slash_filter_and_run_no_panel_key(
     focus, and the filter stayed empty."""
     from textual.widgets import Input
 
-    from tests.tui.test_console import all_final
-
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.host is not None)
-        await paste(app, simenv.model_ids[0])
-        await pilot.press("ctrl+u")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
-        await pilot.click("#confirm")
-        await until(pilot, lambda: all_final(app))
-        app.main.query_one("JobsTable").focus()
-        await pilot.pause()
+        await one_job_ended_table_focused(app, pilot, simenv)
         burst(app, ("slash", "/"), *[(c, c) for c in "pxe"])
         box = app.main.query_one("#filter", Input)
         await until(pilot, lambda: box.value == "pxe")
@@ -156,18 +166,9 @@ async def test_a_path_typed_right_after_e_is_the_export_s(
     """A break-it run: the burst 'e ctrl+u /tmp/op2/exp1.csv Enter' left the export prompt
     with its default name and wrote nothing: the keys reached the jobs table before the
     prompt was on screen (e was a plain binding, run after them)."""
-    from tests.tui.test_console import all_final
-
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: app.host is not None)
-        await paste(app, simenv.model_ids[0])
-        await pilot.press("ctrl+u")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmUndeploy))
-        await pilot.click("#confirm")
-        await until(pilot, lambda: all_final(app))
-        app.main.query_one("JobsTable").focus()
-        await pilot.pause()
+        await one_job_ended_table_focused(app, pilot, simenv)
         target = tmp_path / "exp1.csv"
         burst(app, ("e", "e"), ("ctrl+u", None), *[(c, c) for c in str(target)], ENTER)
         await until(pilot, lambda: target.is_file(), 5)

@@ -12,7 +12,7 @@ from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-from kore_tui.tui.keys import KeyHelp, all_keys, key_label
+from kore_tui.tui.keys import KeyHelp, all_keys, fit_keys, key_label
 from kore_tui.tui.screens.entry_actions import EntryActions
 from kore_tui.tui.screens.help import HelpScreen
 from kore_tui.tui.screens.job_actions import JobActions
@@ -164,13 +164,8 @@ class MainScreen(EntryActions, JobActions, ViewActions):
         self._title_entry()
 
     def _title_entry(self) -> None:
-        """The ID box's keys in its title; 'ctrl+u' as '^u' (the footer's notation) where
-        the whole line does not fit: at 80 columns it ended 'ctrl+w watch · ctr…'."""
-        entry = self.query_one(IdEntry)
-        title = self._entry_keys
-        if len(title) > self.size.width - 6:
-            title = title.replace("ctrl+", "^")
-        entry.border_title = title
+        """The ID box's keys in its title, whole at any width they can be (keys.fit_keys)."""
+        self.query_one(IdEntry).border_title = fit_keys(self._entry_keys, self.size.width - 6)
 
     def on_mount(self) -> None:
         self.model.clock = self.kore.clock

@@ -25,6 +25,7 @@ from textual.widget import Widget
 from kore_tui.core.job import Job
 from kore_tui.core.text import inert
 from kore_tui.tui.jobs_model import JobsModel
+from kore_tui.tui.keys import fit_keys
 from kore_tui.tui.widgets.job_columns import (
     STATE_STYLES,
     ago,
@@ -196,10 +197,7 @@ class JobsTable(ScrollView, can_focus=True):
         base = self.rich_style
         visible = self.model.visible
         if not visible and y == 1:
-            message = "  " + self.empty_message()
-            if len(message) > width:  # the footer's '^u' before a cut: 'ctrl+d deploys, ct…'
-                message = message.replace("ctrl+", "^")
-            message = fit(message, width)
+            message = fit(fit_keys("  " + self.empty_message(), width), width)
             return Strip([Segment(message, base + Style(italic=True))], width)
         if index >= len(visible):
             return Strip.blank(width, base)
