@@ -609,7 +609,10 @@ async def test_a_console_following_another_process_s_jobs_raises_no_silence_alar
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: app.host is not None and len(app.main.model.jobs) == 1)
             assert not next(iter(app.main.model.jobs.values())).is_final
-            app.clock = lambda: time.time() + 45
+            assert app.host is not None
+            health = app.host.store  # the last OK answer, 45 s before the banner's now
+            await until(pilot, lambda: health.health.last_success_wall is not None)
+            app.clock = lambda: (health.health.last_success_wall or 0.0) + 45
             app.main.refresh_banner()
             shown = app.main.query_one(EnvBanner)._shown
             assert shown is not None and "last OK 45s ago" in shown.plain, shown
@@ -620,7 +623,7 @@ async def test_a_console_following_another_process_s_jobs_raises_no_silence_alar
             app.clock = time.time
             await undeploy_in_ui(app, pilot, slow_sim.model_ids[1:2])
             await until(pilot, lambda: len(app.main.model.jobs) == 2)
-            app.clock = lambda: time.time() + 45
+            app.clock = lambda: (health.health.last_success_wall or 0.0) + 45
             app.main.refresh_banner()
             shown = app.main.query_one(EnvBanner)._shown
             assert shown is not None
